@@ -1,0 +1,22 @@
+@{
+    RootModule             = 'bin/HeatmapTools.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '6f0d8a52-3c7e-4d2b-9a51-8e2c4b7d9f13'
+    Author                 = 'HeatmapTools contributors'
+    CompanyName            = 'HeatmapTools'
+    Copyright              = '(c) HeatmapTools contributors. MIT License.'
+    Description            = 'Class activation maps (CAM, Grad-CAM and family) for image classifiers, and patient patch-grid heatmaps for histopathology, as PowerShell cmdlets.'
+    PowerShellVersion      = '7.4'
+    CompatiblePSEditions   = @('Core')
+    FormatsToProcess       = @('HeatmapTools.Format.ps1xml')
+    FunctionsToExport      = @()
+    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Test-HeatmapToolsProbe')
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags       = @('CAM', 'GradCAM', 'Heatmap', 'TorchSharp', 'OpenCV', 'Histopathology')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,135 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+Builds, tests, demonstrates and benchmarks the HeatmapTools module.
+
+.PARAMETER Task
+Build: publish the module for this machine's runtime into output/HeatmapTools/<version>.
+Test:  Build, then run the xunit engine tests and the Pester cmdlet tests; prints "N passed, N failed".
+Demo:  Build, then run examples/Classify-Image.ps1 and the other examples on the shared photos.
+Bench: Build, then run the benchmarks in tests/bench.
+Clean: remove output/ and every bin/ and obj/ folder.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$root = $PSScriptRoot
+$manifest = Import-PowerShellDataFile (Join-Path $root 'HeatmapTools.psd1')
+$version = $manifest.ModuleVersion
+$outputRoot = Join-Path $root 'output'
+$moduleDir = Join-Path $outputRoot "HeatmapTools/$version"
+$rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+# libtorch ships Python bindings and test backends the module never loads; they are a third of its size.
+$unneededNatives = @('libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libaoti_custom_ops.so',
+    'libbackend_with_compiler.so', 'libnnapi_backend.so')
+
+function Invoke-Native {
+    param([Parameter(Mandatory)][string] $File, [string[]] $Arguments = @())
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Assert-OpenCvDependencies {
+    param([string] $Library)
+    if (-not $IsLinux) { return }
+    $missing = & ldd $Library | Where-Object { $_ -match '=> not found' } | ForEach-Object { ($_ -split '\s+')[1] }
+    if (-not $missing) { return }
+    # The official OpenCV runtime is built with its GUI module, so it links GTK3 even though we never open a window.
+    $packages = @{ 'libgtk-3.so.0' = 'libgtk-3-0'; 'libgdk-3.so.0' = 'libgtk-3-0'; 'libgdk_pixbuf-2.0.so.0' = 'libgdk-pixbuf-2.0-0' }
+    $names = $missing | ForEach-Object { if ($packages[$_]) { $packages[$_] } else { "(the package providing $_)" } } | Sort-Object -Unique
+    throw "OpenCV's native library needs $($missing -join ', '), which this system lacks. Install it with: sudo apt-get install -y $($names -join ' ')"
+}
+
+function Invoke-Build {
+    $publishDir = Join-Path $outputRoot "publish"
+    if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/HeatmapTools/HeatmapTools.csproj'), '-c', $Configuration,
+        '-r', $rid, '--self-contained', 'false', '-o', $publishDir, '-nologo', '-v', 'q')
+
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    $bin = Join-Path $moduleDir 'bin'
+    $deps = Join-Path $bin 'deps'
+    $native = Join-Path $deps "runtimes/$rid/native"
+    New-Item -ItemType Directory -Path $native -Force | Out-Null
+
+    # The cmdlet assembly sits in bin/ and loads into PowerShell's context; everything it depends on sits in
+    # bin/deps/ where only the module's own load context finds it.
+    Copy-Item (Join-Path $publishDir 'HeatmapTools.dll') $bin
+    Get-ChildItem $publishDir -File | Where-Object { $_.Name -ne 'HeatmapTools.dll' -and $_.Extension -in '.dll' } |
+        Copy-Item -Destination $deps
+    Get-ChildItem $publishDir -File | Where-Object { ($_.Name -match '\.so(\.|$)|\.dylib$') -and $_.Name -notin $unneededNatives } |
+        Copy-Item -Destination $native
+    if (Test-Path (Join-Path $bin 'deps/System.Management.Automation.dll')) { throw 'System.Management.Automation.dll must never ship.' }
+
+    Copy-Item (Join-Path $root 'HeatmapTools.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'module/HeatmapTools.Format.ps1xml') $moduleDir
+    $helpSource = Join-Path $root 'module/en-US'
+    if (Test-Path $helpSource) { Copy-Item $helpSource (Join-Path $bin 'en-US') -Recurse }
+
+    if ($IsLinux) {
+        # TorchSharp's native shim names a GLIBCXX version newer than some distributions ship, for one symbol
+        # that needs no relocation. Mark that need weak, and only when this system's libstdc++ lacks it.
+        $patcher = Join-Path $outputRoot 'elfpatch'
+        Invoke-Native dotnet @('build', (Join-Path $root 'src/HeatmapTools.ElfPatch/HeatmapTools.ElfPatch.csproj'), '-c', $Configuration,
+            '-o', $patcher, '-nologo', '-v', 'q')
+        Invoke-Native dotnet @((Join-Path $patcher 'HeatmapTools.ElfPatch.dll'), (Join-Path $native 'libLibTorchSharp.so'), 'GLIBCXX_3.4.32')
+        Assert-OpenCvDependencies (Join-Path $native 'libOpenCvSharpExtern.so')
+    }
+    Remove-Item $publishDir -Recurse -Force
+    Write-Host "Built $moduleDir"
+}
+
+function Invoke-Test {
+    $results = Join-Path $outputRoot 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory $results | Out-Null
+
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/TestTools.csproj'), '-nologo', '-v', 'q')
+    & dotnet test (Join-Path $root 'tests/HeatmapTools.Engine.Tests/HeatmapTools.Engine.Tests.csproj') -c $Configuration -nologo `
+        --logger "trx;LogFileName=engine.trx" --results-directory $results
+    $xunitExit = $LASTEXITCODE
+    $trx = Join-Path $results 'engine.trx'
+    if (-not (Test-Path $trx)) { throw "The xunit run produced no results (exit code $xunitExit)." }
+    [xml] $doc = Get-Content $trx -Raw
+    $counters = $doc.TestRun.ResultSummary.Counters
+    $xPassed = [int]$counters.passed
+    $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+
+    # Pester runs in a child pwsh so the module under test loads into a clean process.
+    $pesterResult = Join-Path $results 'pester.json'
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $root 'tests/pester/Invoke-PesterTests.ps1'), '-ModulePath',
+        (Join-Path $outputRoot 'HeatmapTools'), '-ResultPath', $pesterResult)
+    $pester = Get-Content $pesterResult -Raw | ConvertFrom-Json
+
+    $passed = $xPassed + $pester.Passed
+    $failed = $xFailed + $pester.Failed
+    Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Clean' {
+        Remove-Item $outputRoot -Recurse -Force -ErrorAction SilentlyContinue
+        Get-ChildItem $root -Directory -Recurse -Include bin, obj | Remove-Item -Recurse -Force
+    }
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Build; Invoke-Test }
+    'Demo' {
+        Invoke-Build
+        Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $root 'examples/Run-Demo.ps1'))
+    }
+    'Bench' {
+        Invoke-Build
+        Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $root 'tests/bench/Invoke-Benchmarks.ps1'))
+    }
+}

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace HeatmapTools.Loading;
+
+/// <summary>
+/// Runs when PowerShell imports the module: sends every request for one of the module's dependencies to
+/// <see cref="ModuleLoadContext"/>. One context serves the whole process, so a re-import or a second runspace
+/// reuses the loaded engine (native libraries cannot be unloaded anyway).
+/// </summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    private static readonly object Gate = new();
+    private static ModuleLoadContext? _context;
+    private static bool _hooked;
+
+    internal static string DependencyDirectory { get; } =
+        Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "deps");
+
+    internal static ModuleLoadContext Context
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _context ??= new ModuleLoadContext(DependencyDirectory);
+            }
+        }
+    }
+
+    public void OnImport()
+    {
+        lock (Gate)
+        {
+            if (_hooked) return;
+            AssemblyLoadContext.Default.Resolving += ResolveIntoModuleContext;
+            _hooked = true;
+        }
+    }
+
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        lock (Gate)
+        {
+            AssemblyLoadContext.Default.Resolving -= ResolveIntoModuleContext;
+            _hooked = false;
+        }
+    }
+
+    private static Assembly? ResolveIntoModuleContext(AssemblyLoadContext defaultContext, AssemblyName name)
+    {
+        // Only answer for assemblies we ship, so we never capture another module's request.
+        string candidate = Path.Combine(DependencyDirectory, name.Name + ".dll");
+        return File.Exists(candidate) ? Context.LoadFromAssemblyName(name) : null;
+    }
+}
