@@ -1,0 +1,45 @@
+namespace HeatmapTools.Engine;
+
+/// <summary>
+/// A failure the user can act on. <see cref="ErrorId"/> is stable across releases so scripts and tests can match on
+/// it; <see cref="Category"/> maps onto PowerShell's ErrorCategory names without the engine knowing PowerShell.
+/// </summary>
+public class HeatmapToolsException : Exception
+{
+    public HeatmapToolsException(string errorId, string category, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Category = category;
+        Target = target;
+    }
+
+    public string ErrorId { get; }
+    public string Category { get; }
+    public object? Target { get; }
+}
+
+/// <summary>Stable error identifiers.</summary>
+public static class ErrorIds
+{
+    public const string ImageUnreadable = "ImageUnreadable";
+    public const string FileNotFound = "FileNotFound";
+    public const string UnknownModel = "UnknownModel";
+    public const string WeightsNotFound = "WeightsNotFound";
+    public const string WeightsMismatch = "WeightsMismatch";
+    public const string WeightsUnreadable = "WeightsUnreadable";
+    public const string DownloadFailed = "DownloadFailed";
+    public const string ChecksumMismatch = "ChecksumMismatch";
+    public const string LabelsInvalid = "LabelsInvalid";
+    public const string UnknownLayer = "UnknownLayer";
+    public const string UnknownClass = "UnknownClass";
+    public const string MethodNotApplicable = "MethodNotApplicable";
+    public const string OutputExists = "OutputExists";
+    public const string PatchNameUnparsed = "PatchNameUnparsed";
+    public const string PatchDuplicate = "PatchDuplicate";
+    public const string PatchSizeUnexpected = "PatchSizeUnexpected";
+    public const string PatchOffGrid = "PatchOffGrid";
+    public const string PatchClassConflict = "PatchClassConflict";
+    public const string PatchUnreadable = "PatchUnreadable";
+    public const string CsvRowInvalid = "CsvRowInvalid";
+}

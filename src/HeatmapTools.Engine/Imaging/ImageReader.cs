@@ -1,0 +1,99 @@
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Imaging;
+
+/// <summary>Decodes any image OpenCV reads into 8-bit, 3-channel BGR, whatever its depth, channels or alpha.</summary>
+public static class ImageReader
+{
+    /// <summary>Reads a file; the caller owns (and must dispose) the returned Mat.</summary>
+    public static Mat ReadBgr(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new HeatmapToolsException(ErrorIds.FileNotFound, "ObjectNotFound", $"Image '{path}' does not exist.", path, ex);
+        }
+        if (bytes.Length == 0)
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData", $"Image '{path}' is empty (0 bytes).", path);
+
+        // Decoding from memory avoids OpenCV's narrow-string path handling (non-ASCII file names).
+        Mat raw = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+        if (raw.Empty())
+        {
+            raw.Dispose();
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
+                $"Image '{path}' could not be decoded: it is corrupt or not an image format OpenCV reads.", path);
+        }
+        try
+        {
+            return ToBgr8(raw);
+        }
+        finally
+        {
+            raw.Dispose();
+        }
+    }
+
+    /// <summary>Converts a decoded image of any depth and channel count to a new 8-bit BGR Mat.</summary>
+    public static Mat ToBgr8(Mat source)
+    {
+        using var eightBit = new Mat();
+        if (source.Depth() == MatType.CV_8U)
+            source.CopyTo(eightBit);
+        else if (source.Depth() == MatType.CV_16U)
+            source.ConvertTo(eightBit, MatType.CV_8U, 1.0 / 257.0);
+        else
+        {
+            // Float images: assume [0,1] like most pipelines that write them.
+            source.ConvertTo(eightBit, MatType.CV_8U, 255.0);
+        }
+
+        var bgr = new Mat();
+        switch (eightBit.Channels())
+        {
+            case 1: Cv2.CvtColor(eightBit, bgr, ColorConversionCodes.GRAY2BGR); break;
+            case 3: eightBit.CopyTo(bgr); break;
+            case 4: BlendAlphaOverWhite(eightBit, bgr); break;
+            default:
+                bgr.Dispose();
+                throw new InvalidDataException($"Unsupported channel count {eightBit.Channels()}.");
+        }
+        return bgr;
+    }
+
+    // A transparent pixel has no colour of its own; white is what a viewer shows behind it.
+    private static void BlendAlphaOverWhite(Mat bgra, Mat bgr)
+    {
+        Mat[] planes = Cv2.Split(bgra);
+        try
+        {
+            using var alpha = new Mat();
+            planes[3].ConvertTo(alpha, MatType.CV_32F, 1.0 / 255.0);
+            using var inverse = new Mat();
+            Cv2.Subtract(Scalar.All(1.0), alpha, inverse);
+            var blended = new Mat[3];
+            for (int c = 0; c < 3; c++)
+            {
+                using var plane = new Mat();
+                planes[c].ConvertTo(plane, MatType.CV_32F);
+                using var fg = plane.Mul(alpha).ToMat();
+                using var bg = new Mat();
+                Cv2.Multiply(inverse, Scalar.All(255.0), bg);
+                using var sum = new Mat();
+                Cv2.Add(fg, bg, sum);
+                blended[c] = new Mat();
+                sum.ConvertTo(blended[c], MatType.CV_8U);
+            }
+            Cv2.Merge(blended, bgr);
+            foreach (var m in blended) m.Dispose();
+        }
+        finally
+        {
+            foreach (var p in planes) p.Dispose();
+        }
+    }
+}

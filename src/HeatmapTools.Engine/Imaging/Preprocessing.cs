@@ -1,0 +1,66 @@
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Imaging;
+
+/// <summary>How an image becomes a network input.</summary>
+public enum ResizeMode
+{
+    /// <summary>Resize straight to the input size, bilinear on 8-bit pixels (the Keras recipe, and pytorch-grad-cam's examples).</summary>
+    Stretch,
+    /// <summary>torchvision's evaluation transform: shorter side to 256, then a centred 224 crop.</summary>
+    CenterCrop,
+}
+
+public sealed record PreprocessOptions(int Size, float[] Mean, float[] Std, ResizeMode Mode = ResizeMode.Stretch)
+{
+    public static readonly float[] ImageNetMean = { 0.485f, 0.456f, 0.406f };
+    public static readonly float[] ImageNetStd = { 0.229f, 0.224f, 0.225f };
+    public static PreprocessOptions ImageNet(ResizeMode mode = ResizeMode.Stretch) => new(224, ImageNetMean, ImageNetStd, mode);
+}
+
+/// <summary>Turns a BGR image into a normalised CHW RGB float array, exactly as OpenCV-based reference code does.</summary>
+public static class Preprocessor
+{
+    public static float[] ToChw(Mat bgr, PreprocessOptions options)
+    {
+        using var sized = Resize(bgr, options);
+        int size = options.Size;
+        var result = new float[3 * size * size];
+        var indexer = sized.GetGenericIndexer<Vec3b>();
+        int plane = size * size;
+        for (int y = 0; y < size; y++)
+        {
+            for (int x = 0; x < size; x++)
+            {
+                Vec3b p = indexer[y, x];
+                int at = y * size + x;
+                // BGR in memory, RGB out: channel 0 is red.
+                result[at] = (p.Item2 / 255f - options.Mean[0]) / options.Std[0];
+                result[plane + at] = (p.Item1 / 255f - options.Mean[1]) / options.Std[1];
+                result[2 * plane + at] = (p.Item0 / 255f - options.Mean[2]) / options.Std[2];
+            }
+        }
+        return result;
+    }
+
+    private static Mat Resize(Mat bgr, PreprocessOptions options)
+    {
+        int size = options.Size;
+        var output = new Mat();
+        if (options.Mode == ResizeMode.Stretch)
+        {
+            Cv2.Resize(bgr, output, new Size(size, size), 0, 0, InterpolationFlags.Linear);
+            return output;
+        }
+        int shorter = (int)Math.Round(size * 256.0 / 224.0);
+        double scale = (double)shorter / Math.Min(bgr.Width, bgr.Height);
+        int w = Math.Max(size, (int)Math.Round(bgr.Width * scale));
+        int h = Math.Max(size, (int)Math.Round(bgr.Height * scale));
+        using var scaled = new Mat();
+        Cv2.Resize(bgr, scaled, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+        int left = (w - size) / 2, top = (h - size) / 2;
+        using var roi = new Mat(scaled, new Rect(left, top, size, size));
+        roi.CopyTo(output);
+        return output;
+    }
+}

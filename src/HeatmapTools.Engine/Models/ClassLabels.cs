@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace HeatmapTools.Engine.Models;
+
+public sealed record ClassLabel(int Index, string? WordNetId, string Name);
+
+/// <summary>
+/// Human names for class indices: Keras's imagenet_class_index.json (<c>{"0": ["n01440764", "tench"]}</c>), a plain
+/// JSON array or object of names, a text file with one label per line, or labels given directly.
+/// </summary>
+public sealed class ClassLabels
+{
+    public const string ImageNetIndexFile = "imagenet_class_index.json";
+    private readonly ClassLabel[] _labels;
+
+    public ClassLabels(IEnumerable<ClassLabel> labels) => _labels = labels.OrderBy(l => l.Index).ToArray();
+
+    public int Count => _labels.Length;
+    public ClassLabel this[int index] => index >= 0 && index < _labels.Length ? _labels[index] : new ClassLabel(index, null, $"class_{index}");
+    public IReadOnlyList<ClassLabel> All => _labels;
+
+    public static ClassLabels Numbered(int count) => new(Enumerable.Range(0, count).Select(i => new ClassLabel(i, null, $"class_{i}")));
+
+    public static ClassLabels FromStrings(IReadOnlyList<string> names) => new(names.Select((n, i) => new ClassLabel(i, null, n)));
+
+    public static ClassLabels FromFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "ObjectNotFound", $"Labels file '{path}' does not exist.", path);
+        string text = File.ReadAllText(path);
+        if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return FromStrings(text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList());
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind == JsonValueKind.Array)
+                return FromStrings(doc.RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToList());
+            var labels = new List<ClassLabel>();
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (!int.TryParse(property.Name, out int index))
+                    throw new FormatException($"key '{property.Name}' is not a class index");
+                labels.Add(property.Value.ValueKind == JsonValueKind.Array
+                    ? new ClassLabel(index, property.Value[0].GetString(), property.Value[1].GetString() ?? "")
+                    : new ClassLabel(index, null, property.Value.GetString() ?? ""));
+            }
+            return new ClassLabels(labels);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+                $"Labels file '{path}' is not a class index ({{\"0\": [\"n01440764\", \"tench\"]}}), a JSON list of names, or one label per line: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache); numbered names if none.</summary>
+    public static ClassLabels ForModel(int numClasses)
+    {
+        if (numClasses == 1000)
+        {
+            foreach (var folder in WeightsLocator.SearchFolders())
+            {
+                var candidate = Path.Combine(folder, ImageNetIndexFile);
+                if (File.Exists(candidate)) return FromFile(candidate);
+            }
+        }
+        return Numbered(numClasses);
+    }
+
+    /// <summary>Finds a class by label (case-insensitive, spaces or underscores) or WordNet id.</summary>
+    public int Find(string nameOrWordNetId)
+    {
+        string wanted = nameOrWordNetId.Replace(' ', '_');
+        foreach (var label in _labels)
+        {
+            if (string.Equals(label.WordNetId, nameOrWordNetId, StringComparison.OrdinalIgnoreCase) ||
+                string.Equals(label.Name.Replace(' ', '_'), wanted, StringComparison.OrdinalIgnoreCase))
+                return label.Index;
+        }
+        var close = _labels.Where(l => l.Name.Contains(nameOrWordNetId, StringComparison.OrdinalIgnoreCase)).Take(5).Select(l => $"{l.Name} ({l.Index})");
+        throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument",
+            $"No class is named '{nameOrWordNetId}'." + (close.Any() ? $" Did you mean: {string.Join(", ", close)}?" : ""), nameOrWordNetId);
+    }
+}

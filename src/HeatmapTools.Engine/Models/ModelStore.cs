@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Models;
+
+/// <summary>
+/// Builds models and keeps them for the session, keyed by architecture, head size and weights (file and its
+/// timestamp, or the random seed), so a pipeline of thousands of images loads a network once.
+/// </summary>
+public static class ModelStore
+{
+    private static readonly ConcurrentDictionary<string, Lazy<LayeredModel>> Cache = new();
+
+    public static LayeredModel Get(WeightsRequest request, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var info = ModelCatalog.Get(request.Model);
+        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, progress, cancellation);
+        string key = request.Random
+            ? $"{info.Name}|{request.NumClasses}|random:{request.Seed?.ToString() ?? "unseeded:" + Guid.NewGuid()}"
+            : $"{info.Name}|{request.NumClasses}|{weightsFile}|{File.GetLastWriteTimeUtc(weightsFile!).Ticks}";
+
+        var lazy = Cache.GetOrAdd(key, _ => new Lazy<LayeredModel>(() => Build(info, request, weightsFile), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            Cache.TryRemove(key, out _);
+            throw;
+        }
+    }
+
+    public static int Count => Cache.Count;
+
+    public static void Clear()
+    {
+        foreach (var entry in Cache.Values.Where(l => l.IsValueCreated)) entry.Value.Dispose();
+        Cache.Clear();
+    }
+
+    private static LayeredModel Build(ArchitectureInfo info, WeightsRequest request, string? weightsFile)
+    {
+        Runtime.EnsureInitialised();
+        if (request.Random && request.Seed is int seed) torch.manual_seed(seed);
+        var network = info.Create(request.NumClasses);
+        if (weightsFile is not null) StateDictLoader.Load(network, weightsFile);
+        network.eval();
+        // Maps need gradients of a score with respect to activations only, never with respect to weights.
+        foreach (var parameter in network.parameters()) parameter.requires_grad = false;
+        string description = weightsFile ?? $"random (seed {request.Seed?.ToString() ?? "none"})";
+        return new LayeredModel(info.Name, network, request.NumClasses, info, description);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Models;
+
+/// <summary>
+/// Copies a saved state dict into a network after checking every key and shape, so a wrong file fails with the
+/// list of what differs instead of a cryptic native error halfway through.
+/// </summary>
+public static class StateDictLoader
+{
+    public static void Load(nn.Module network, string path)
+    {
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is ".dat" or ".bin" && !LooksLikeZipOrSafetensors(path))
+        {
+            LoadTorchSharpFormat(network, path);
+            return;
+        }
+
+        Dictionary<string, Tensor> saved;
+        try
+        {
+            saved = ext == ".safetensors" ? Safetensors.LoadStateDict(path) : FromPickle(PyTorchUnpickler.UnpickleStateDict(path));
+        }
+        catch (Exception ex) when (ex is not HeatmapToolsException)
+        {
+            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, "InvalidData",
+                $"Weights file '{path}' could not be read as {(ext == ".safetensors" ? "safetensors" : "a PyTorch state_dict")}: {ex.Message}", path, ex);
+        }
+
+        try
+        {
+            Copy(network, Normalise(saved), path);
+        }
+        finally
+        {
+            foreach (var t in saved.Values) t.Dispose();
+        }
+    }
+
+    private static bool LooksLikeZipOrSafetensors(string path)
+    {
+        using var f = File.OpenRead(path);
+        var head = new byte[2];
+        return f.Read(head, 0, 2) == 2 && head[0] == (byte)'P' && head[1] == (byte)'K';
+    }
+
+    private static void LoadTorchSharpFormat(nn.Module network, string path)
+    {
+        try
+        {
+            network.load(path, strict: true);
+        }
+        catch (Exception ex)
+        {
+            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData",
+                $"Weights file '{path}' (TorchSharp format) does not fit this model: {ex.Message}", path, ex);
+        }
+    }
+
+    private static Dictionary<string, Tensor> FromPickle(Hashtable table)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry entry in table)
+            if (entry.Value is Tensor t) result[(string)entry.Key] = t;
+        return result;
+    }
+
+    // Checkpoints saved from nn.DataParallel prefix every key with "module."; the counter BatchNorm keeps is not a weight.
+    private static Dictionary<string, Tensor> Normalise(Dictionary<string, Tensor> saved)
+    {
+        bool allPrefixed = saved.Count > 0 && saved.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal));
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in saved)
+        {
+            string name = allPrefixed ? key["module.".Length..] : key;
+            if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
+            result[name] = value;
+        }
+        return result;
+    }
+
+    private static void Copy(nn.Module network, Dictionary<string, Tensor> saved, string path)
+    {
+        var target = network.state_dict().Where(kv => !kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        var missing = target.Keys.Where(k => !saved.ContainsKey(k)).ToList();
+        var unexpected = saved.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var wrongShape = target.Keys.Where(saved.ContainsKey)
+            .Where(k => !target[k].shape.SequenceEqual(saved[k].shape))
+            .Select(k => $"{k}: file [{string.Join(",", saved[k].shape)}], model [{string.Join(",", target[k].shape)}]")
+            .ToList();
+        if (missing.Count + unexpected.Count + wrongShape.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing keys ({missing.Count}): {Preview(missing)}");
+            if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {Preview(unexpected)}");
+            if (wrongShape.Count > 0) parts.Add($"wrong shapes ({wrongShape.Count}): {Preview(wrongShape)}");
+            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData",
+                $"Weights file '{path}' does not fit this model: {string.Join("; ", parts)}. " +
+                "Check -Model and -NumClasses match the network the file was saved from.", path);
+        }
+        using (no_grad())
+        {
+            foreach (var (key, value) in target)
+                value.copy_(saved[key].to(value.dtype));
+        }
+    }
+
+    private static string Preview(List<string> items) =>
+        string.Join(", ", items.Take(12)) + (items.Count > 12 ? $", ... ({items.Count - 12} more)" : "");
+}

@@ -1,0 +1,71 @@
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Prediction;
+
+public sealed record RankedClass(int Rank, int ClassIndex, string? WordNetId, string Label, double Probability, double Logit);
+
+public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<RankedClass> Top, float[] Logits, int Width, int Height);
+
+/// <summary>Per-item outcome of a batch: a value, or the error that belongs to this item alone.</summary>
+public sealed record ItemResult<T>(string Path, T? Value, HeatmapToolsException? Error) where T : class;
+
+/// <summary>Classifies batches of images; tensors live only inside one batch's dispose scope.</summary>
+public static class Predictor
+{
+    public static IReadOnlyList<ItemResult<ImagePrediction>> PredictBatch(
+        LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths, PreprocessOptions preprocess, int top, CancellationToken cancellation)
+    {
+        var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
+        var good = prepared.Where(p => p.Error is null).ToList();
+        var logits = good.Count == 0 ? Array.Empty<float[]>() : Logits(model, good.Select(p => p.Chw!).ToList(), preprocess.Size);
+
+        var results = new List<ItemResult<ImagePrediction>>(paths.Count);
+        int next = 0;
+        foreach (var item in prepared)
+        {
+            if (item.Error is not null)
+            {
+                results.Add(new ItemResult<ImagePrediction>(item.Path, null, item.Error));
+                continue;
+            }
+            float[] row = logits[next++];
+            results.Add(new ItemResult<ImagePrediction>(item.Path, new ImagePrediction(item.Path, model.Name, Rank(row, labels, top), row, item.Width, item.Height), null));
+        }
+        return results;
+    }
+
+    /// <summary>Forward pass only, without autograd bookkeeping.</summary>
+    public static float[][] Logits(LayeredModel model, IReadOnlyList<float[]> chw, int size)
+    {
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var input = Stack(chw, size);
+        var output = model.Logits(input).contiguous();
+        var flat = output.data<float>().ToArray();
+        int classes = (int)output.shape[1];
+        return Enumerable.Range(0, chw.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
+    }
+
+    public static Tensor Stack(IReadOnlyList<float[]> chw, int size)
+    {
+        int per = 3 * size * size;
+        var buffer = new float[chw.Count * per];
+        for (int i = 0; i < chw.Count; i++) chw[i].CopyTo(buffer, i * per);
+        return tensor(buffer, new long[] { chw.Count, 3, size, size });
+    }
+
+    public static IReadOnlyList<RankedClass> Rank(float[] logits, ClassLabels labels, int top)
+    {
+        double max = logits.Max();
+        double sum = logits.Sum(l => Math.Exp(l - max));
+        return logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))
+            .Select((p, rank) =>
+            {
+                var label = labels[p.i];
+                return new RankedClass(rank + 1, p.i, label.WordNetId, label.Name, Math.Exp(p.l - max) / sum, p.l);
+            }).ToList();
+    }
+}
