@@ -1,0 +1,50 @@
+using HeatmapTools.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>
+/// Ablation-CAM (Desai and Ramaswamy 2020): weight_k = (y - y_k) / y, where y_k is the target logit with channel k
+/// of the target layer ablated. Only the layers above the target run again, on chunks of ablated copies of the
+/// activations; the layers below ran once. A channel that already holds the ablation value everywhere cannot change
+/// the output, so its y_k is y without a forward pass.
+/// </summary>
+internal static class AblationCam
+{
+    private const float AblationOffset = 1e7f;
+
+    public static Tensor Map(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, int chunk, CancellationToken cancellation)
+    {
+        using var noGrad = no_grad();
+        long b = activations.shape[0], k = activations.shape[1];
+        var weights = new List<Tensor>();
+        for (int i = 0; i < b; i++)
+        {
+            using var scope = NewDisposeScope();
+            var a = activations[i];
+            float original = logits[i, targets[i]].item<float>();
+            // As pytorch-grad-cam: zero when activations bottom out at zero (after a ReLU), else far below their minimum.
+            float minimum = a.min().item<float>();
+            float ablationValue = minimum == 0 ? 0f : minimum - AblationOffset;
+            var alreadyAblated = a.reshape(k, -1).eq(ablationValue).all(1).data<bool>().ToArray();
+
+            var ablatedScores = Enumerable.Repeat(original, (int)k).ToArray();
+            var channels = Enumerable.Range(0, (int)k).Where(c => !alreadyAblated[c]).ToArray();
+            for (int start = 0; start < channels.Length; start += chunk)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var chunkScope = NewDisposeScope();
+                var part = channels.Skip(start).Take(chunk).ToArray();
+                var copies = a.unsqueeze(0).repeat(part.Length, 1, 1, 1);
+                for (int j = 0; j < part.Length; j++) copies[j, part[j]].fill_(ablationValue);
+                var scores = model.LogitsFrom(copies, layer)[.., targets[i]].data<float>().ToArray();
+                for (int j = 0; j < part.Length; j++) ablatedScores[part[j]] = scores[j];
+            }
+            var y = tensor(ablatedScores);
+            weights.Add(((original - y) / original).MoveToOuterDisposeScope());
+        }
+        var w = stack(weights).reshape(b, k, 1, 1);
+        return (w * activations).sum(1);
+    }
+}

@@ -1,0 +1,101 @@
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>One image to explain: its network input and the class to explain (null: the top-1 class).</summary>
+public sealed record CamItem(float[] Chw, int? TargetClass);
+
+public sealed record CamOptions
+{
+    /// <summary>How many masked inputs (Score-CAM) or ablated copies (Ablation-CAM) go through the network at once.</summary>
+    public int ChunkSize { get; init; } = 64;
+
+    /// <summary>
+    /// An SVD fixes the principal direction only up to sign, so Eigen-CAM maps can come out inverted. By default the
+    /// sign is chosen so the projection agrees with the mean activation (bright where the layer responds); this flips it.
+    /// </summary>
+    public bool FlipEigenSign { get; init; }
+}
+
+/// <summary>A map at the network's input resolution, in [0,1], row-major.</summary>
+public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score);
+
+/// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
+public static class CamEngine
+{
+    public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
+        IReadOnlyList<string> layers, int inputSize, CamOptions? options, CancellationToken cancellation)
+    {
+        options ??= new CamOptions();
+        if (items.Count == 0) return Array.Empty<CamResult>();
+        if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
+        var layerIndices = layers.Select(model.ResolveLayer).ToList();
+        cancellation.ThrowIfCancellationRequested();
+
+        using var scope = NewDisposeScope();
+        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), inputSize);
+        bool gradients = CamMethodInfo.UsesGradients(method);
+        var forward = CapturedForward.Run(model, input, layerIndices, gradients);
+
+        long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
+        var targetIndex = tensor(targets).reshape(-1, 1);
+        var scores = forward.Logits.gather(1, targetIndex).squeeze(1);
+
+        IList<Tensor>? grads = null;
+        if (gradients)
+            grads = autograd.grad(new[] { scores.sum() }, forward.Activations.ToList(), retain_graph: false);
+
+        var perLayer = new List<(float[] Maps, int H, int W)>();
+        using (no_grad())
+        {
+            for (int l = 0; l < layerIndices.Count; l++)
+            {
+                var a = forward.Activations[l].detach();
+                Tensor map = method switch
+                {
+                    CamMethod.EigenCAM => Projection.FirstComponent(a, options.FlipEigenSign),
+                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ChunkSize, cancellation),
+                    CamMethod.AblationCAM => AblationCam.Map(model, layerIndices[l], a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
+                    CamMethod.CAM => ClassicCam.Map(model, layerIndices[l], a, targets),
+                    _ => CamWeighting.Map(method, a, grads![l], options.FlipEigenSign),
+                };
+                map = map.to_type(ScalarType.Float32).contiguous();
+                perLayer.Add((map.data<float>().ToArray(), (int)map.shape[1], (int)map.shape[2]));
+            }
+        }
+
+        var scoreValues = scores.detach().data<float>().ToArray();
+        var results = new CamResult[items.Count];
+        for (int b = 0; b < items.Count; b++)
+        {
+            var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
+            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize);
+            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b]);
+        }
+        return results;
+    }
+
+    private static long[] ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, int numClasses)
+    {
+        long[]? top = null;
+        var targets = new long[items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i].TargetClass is int c)
+            {
+                if (c < 0 || c >= numClasses)
+                    throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument", $"Class index {c} is outside 0..{numClasses - 1}.", c);
+                targets[i] = c;
+            }
+            else
+            {
+                top ??= logits.detach().argmax(1).data<long>().ToArray();
+                targets[i] = top[i];
+            }
+        }
+        return targets;
+    }
+}
