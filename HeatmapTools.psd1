@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HeatmapTools.Format.ps1xml')
     FunctionsToExport      = @()
-    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Test-HeatmapToolsProbe')
+    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Get-HeatmapToolsInfo')
     VariablesToExport      = @()
     AliasesToExport        = @()
     PrivateData            = @{

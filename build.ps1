@@ -72,8 +72,6 @@ function Invoke-Build {
 
     Copy-Item (Join-Path $root 'HeatmapTools.psd1') $moduleDir
     Copy-Item (Join-Path $root 'module/HeatmapTools.Format.ps1xml') $moduleDir
-    $helpSource = Join-Path $root 'module/en-US'
-    if (Test-Path $helpSource) { Copy-Item $helpSource (Join-Path $bin 'en-US') -Recurse }
 
     if ($IsLinux) {
         # TorchSharp's native shim names a GLIBCXX version newer than some distributions ship, for one symbol
@@ -85,6 +83,9 @@ function Invoke-Build {
         Assert-OpenCvDependencies (Join-Path $native 'libOpenCvSharpExtern.so')
     }
     Remove-Item $publishDir -Recurse -Force
+    # Help is generated from module/help/*.psd1 plus the cmdlets' metadata, in a child process that imports the module.
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $root 'module/Build-Help.ps1'), '-ModuleDirectory', $moduleDir,
+        '-HelpSource', (Join-Path $root 'module/help'))
     Write-Host "Built $moduleDir"
 }
 

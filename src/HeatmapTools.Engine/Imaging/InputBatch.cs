@@ -10,20 +10,33 @@ public sealed class PreparedImage
     public int Width { get; init; }
     public int Height { get; init; }
     public HeatmapToolsException? Error { get; init; }
+    /// <summary>The decoded original, kept only when asked for (overlays need it); the caller disposes it.</summary>
+    public Mat? Image { get; init; }
 }
 
 /// <summary>Decodes and preprocesses a batch of files in parallel; a bad file becomes an error entry, not an exception.</summary>
 public static class InputBatch
 {
-    public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation)
+    public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation, bool keepImages = false)
     {
         var result = new PreparedImage[paths.Count];
         Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
         {
             try
             {
-                using Mat bgr = ImageReader.ReadBgr(paths[i]);
-                result[i] = new PreparedImage { Path = paths[i], Chw = Preprocessor.ToChw(bgr, options), Width = bgr.Width, Height = bgr.Height };
+                Mat bgr = ImageReader.ReadBgr(paths[i]);
+                try
+                {
+                    result[i] = new PreparedImage
+                    {
+                        Path = paths[i], Chw = Preprocessor.ToChw(bgr, options), Width = bgr.Width, Height = bgr.Height,
+                        Image = keepImages ? bgr : null,
+                    };
+                }
+                finally
+                {
+                    if (!keepImages) bgr.Dispose();
+                }
             }
             catch (HeatmapToolsException ex)
             {

@@ -1,0 +1,123 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+Writes the module's MAML help (en-US/HeatmapTools.dll-Help.xml, beside the manifest, where PowerShell looks) from the text in module/help/*.psd1 and the
+cmdlets' own metadata (syntax, types, mandatory, position, pipeline binding), so the help never drifts from the code.
+Runs in its own process because it imports the freshly built module.
+#>
+param([Parameter(Mandatory)][string] $ModuleDirectory, [Parameter(Mandatory)][string] $HelpSource)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $ModuleDirectory 'HeatmapTools.psd1')
+
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+$settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
+$target = Join-Path $ModuleDirectory 'en-US/HeatmapTools.dll-Help.xml'
+New-Item -ItemType Directory -Force (Split-Path $target) | Out-Null
+$w = [System.Xml.XmlWriter]::Create($target, $settings)
+$maml = 'http://schemas.microsoft.com/maml/2004/10'
+$cmd = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+$dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
+
+function Write-Paras([string] $Text) {
+    $w.WriteStartElement('maml', 'description', $maml)
+    foreach ($para in ($Text -split "`r?`n`r?`n")) { $w.WriteElementString('maml', 'para', $maml, $para.Trim()) }
+    $w.WriteEndElement()
+}
+
+function Get-PipelineText($attr) {
+    $kinds = @()
+    if ($attr.ValueFromPipeline) { $kinds += 'ByValue' }
+    if ($attr.ValueFromPipelineByPropertyName) { $kinds += 'ByPropertyName' }
+    if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
+}
+
+function Write-Parameter($param, $attr, [string] $description) {
+    $w.WriteStartElement('command', 'parameter', $cmd)
+    $w.WriteAttributeString('required', "$($attr.Mandatory)".ToLower())
+    $w.WriteAttributeString('globbing', "$([bool]($param.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLower())
+    $w.WriteAttributeString('pipelineInput', (Get-PipelineText $attr))
+    $w.WriteAttributeString('position', $(if ($attr.Position -ge 0) { "$($attr.Position)" } else { 'named' }))
+    $w.WriteElementString('maml', 'name', $maml, $param.Name)
+    Write-Paras $description
+    if ($param.ParameterType -ne [switch]) {
+        $w.WriteStartElement('command', 'parameterValue', $cmd)
+        $w.WriteAttributeString('required', 'true')
+        $w.WriteString($param.ParameterType.Name)
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+}
+
+$w.WriteStartDocument()
+$w.WriteStartElement('helpItems', 'http://msh')
+$w.WriteAttributeString('schema', 'maml')
+foreach ($file in Get-ChildItem $HelpSource -Filter *.psd1 | Sort-Object Name) {
+    $help = Import-PowerShellDataFile $file.FullName
+    $command = Get-Command $help.Name -Module HeatmapTools
+    $params = $command.Parameters.Values | Where-Object Name -NotIn $common
+    foreach ($p in $params) { if (-not $help.Parameters.ContainsKey($p.Name)) { throw "$($help.Name): parameter -$($p.Name) has no help text in $($file.Name)." } }
+
+    $w.WriteStartElement('command', 'command', $cmd)
+    $w.WriteAttributeString('xmlns', 'maml', $null, $maml)
+    $w.WriteAttributeString('xmlns', 'dev', $null, $dev)
+    $w.WriteStartElement('command', 'details', $cmd)
+    $w.WriteElementString('command', 'name', $cmd, $help.Name)
+    $w.WriteElementString('command', 'verb', $cmd, $command.Verb)
+    $w.WriteElementString('command', 'noun', $cmd, $command.Noun)
+    Write-Paras $help.Synopsis
+    $w.WriteEndElement()
+    Write-Paras $help.Description
+
+    $w.WriteStartElement('command', 'syntax', $cmd)
+    foreach ($set in $command.ParameterSets) {
+        $w.WriteStartElement('command', 'syntaxItem', $cmd)
+        $w.WriteElementString('maml', 'name', $maml, $help.Name)
+        foreach ($sp in $set.Parameters | Where-Object Name -NotIn $common) {
+            $param = $command.Parameters[$sp.Name]
+            $attr = [pscustomobject]@{ Mandatory = $sp.IsMandatory; Position = $sp.Position; ValueFromPipeline = $sp.ValueFromPipeline; ValueFromPipelineByPropertyName = $sp.ValueFromPipelineByPropertyName }
+            Write-Parameter $param $attr $help.Parameters[$sp.Name]
+        }
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'parameters', $cmd)
+    foreach ($param in $params) {
+        $attr = $param.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } | Select-Object -First 1
+        Write-Parameter $param $attr $help.Parameters[$param.Name]
+    }
+    $w.WriteEndElement()
+
+    foreach ($kind in @(@('inputTypes', 'inputType', $help.Inputs), @('returnValues', 'returnValue', $help.Outputs))) {
+        $w.WriteStartElement('command', $kind[0], $cmd)
+        foreach ($type in $kind[2]) {
+            $w.WriteStartElement('command', $kind[1], $cmd)
+            $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, $type); $w.WriteEndElement()
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+    }
+
+    $w.WriteStartElement('command', 'examples', $cmd)
+    $n = 0
+    foreach ($example in $help.Examples) {
+        $n++
+        $w.WriteStartElement('command', 'example', $cmd)
+        $w.WriteElementString('maml', 'title', $maml, "-------------------------- Example $n --------------------------")
+        $w.WriteElementString('dev', 'code', $dev, $example.Code)
+        $w.WriteStartElement('dev', 'remarks', $dev); $w.WriteElementString('maml', 'para', $maml, $example.Remarks); $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'relatedLinks', $cmd)
+    foreach ($link in $help.Links) {
+        $w.WriteStartElement('maml', 'navigationLink', $maml); $w.WriteElementString('maml', 'linkText', $maml, $link); $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteEndElement()
+}
+$w.WriteEndElement()
+$w.WriteEndDocument()
+$w.Close()
+Write-Host "Help written to $target"

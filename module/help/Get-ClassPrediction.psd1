@@ -1,0 +1,36 @@
+@{
+    Name        = 'Get-ClassPrediction'
+    Synopsis    = 'Classifies images with a pretrained CNN and ranks the most likely classes.'
+    Description = @'
+Get-ClassPrediction runs an image classifier (VGG16 by default, as in the Keras recipe; also VGG11/13/19, ResNet-18 to 152 and SqueezeNet 1.1) on each image and returns the top classes with their ImageNet WordNet id, label and softmax probability, like Keras's decode_predictions.
+
+Images come from the pipeline (Get-ChildItem output, strings) or from -Path (wildcards) and -LiteralPath. Any format OpenCV reads works; grayscale and transparent images are converted to RGB (transparency over white). Images are resized straight to 224x224 (bilinear), or with -Resize CenterCrop the way torchvision evaluates (shorter side 256, centre crop 224), then normalised with ImageNet's mean and standard deviation.
+
+Weights are found in this order: -WeightsPath (safetensors, a PyTorch state_dict .pth, or TorchSharp's format); each folder in HEATMAPTOOLS_MODEL_PATH (<model>.safetensors, <model>.pth or torchvision's published file name); the user cache (~/.cache/HeatmapTools); finally torchvision's official checkpoint is downloaded into the cache with its SHA-256 checked, unless -Offline or HEATMAPTOOLS_OFFLINE=1. -Weights Random -Seed N builds a seeded random model. A model is loaded once per session.
+
+Results stream out as each batch finishes, in input order. An unreadable image is a non-terminating error (ErrorId ImageUnreadable) and the others are still classified. The output objects carry the path, model, weights and top-1 class so they can be piped straight into New-CamHeatmap.
+'@
+    Inputs      = @('System.String', 'System.IO.FileInfo')
+    Outputs     = @('HeatmapTools.ClassPrediction')
+    Parameters  = @{
+        Path        = 'Image files to classify. Wildcards are expanded. Strings from the pipeline bind here.'
+        LiteralPath = 'Image files, taken exactly as written (no wildcards). Get-ChildItem output binds here through its PSPath property.'
+        Model       = 'Architecture: vgg16 (default), vgg11, vgg13, vgg19, resnet18, resnet34, resnet50, resnet101, resnet152 or squeezenet1_1. Tab completion lists them.'
+        WeightsPath = 'A weights file: .safetensors, a PyTorch state_dict .pth, or a TorchSharp .dat. Keys and shapes are checked and any difference is listed.'
+        Weights     = 'Pretrained (default) looks for real weights as described above; Random builds a randomly initialised model (see -Seed).'
+        Seed        = 'Seed for -Weights Random, so the same seed gives the same model.'
+        NumClasses  = 'Size of the classification head, for your own fine-tuned model (for example 2 for an IDC patch classifier). Default 1000.'
+        Labels      = 'Class names: a path to a JSON class index (Keras format), a JSON list, a text file with one label per line, or the names themselves. Default: ImageNet names from imagenet_class_index.json found like weights.'
+        Offline     = 'Never download; fail with the list of places searched instead.'
+        Resize      = 'Stretch (default: resize to 224x224) or CenterCrop (resize shorter side to 256, crop the centre 224x224).'
+        BatchSize   = 'Images per forward pass. Default 8.'
+        Top         = 'How many classes to return per image. Default 3.'
+    }
+    Examples    = @(
+        @{ Code = "`$env:HEATMAPTOOLS_MODEL_PATH = '../shared/models'`nGet-ChildItem *.png | Get-ClassPrediction -Model squeezenet1_1"; Remarks = 'Classifies every PNG in the folder with SqueezeNet 1.1 weights found in HEATMAPTOOLS_MODEL_PATH and prints the top three classes per image.' }
+        @{ Code = "Get-ClassPrediction -Path .\cat.jpg -Top 5 | Select-Object -ExpandProperty Predictions"; Remarks = 'Shows the five most likely ImageNet classes for one image with VGG16, with rank, index, WordNet id, label, probability and logit.' }
+        @{ Code = "Get-ClassPrediction -LiteralPath patch.png -Model resnet18 -NumClasses 2 -WeightsPath idc_resnet18.pth -Labels benign, malignant"; Remarks = 'Runs your own two-class ResNet-18, fine-tuned and saved from PyTorch with torch.save(model.state_dict(), ...).' }
+        @{ Code = "Get-ChildItem *.jpg | Get-ClassPrediction | New-CamHeatmap"; Remarks = 'Classifies, then writes a Grad-CAM overlay for each image''s top class.' }
+    )
+    Links       = @('New-CamHeatmap', 'Get-CamLayer')
+}

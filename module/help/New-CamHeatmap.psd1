@@ -1,0 +1,49 @@
+@{
+    Name        = 'New-CamHeatmap'
+    Synopsis    = 'Shows where a CNN looks: computes class activation maps and writes them as heatmap overlays on the original images.'
+    Description = @'
+New-CamHeatmap computes a class activation map for each image and class, colours it, blends it over the original image at its original size (heat * Alpha + image, clipped, as in the Keras Grad-CAM recipe) and writes the overlay. Methods follow pytorch-grad-cam and match its maps: GradCAM (default), GradCAMPlusPlus, XGradCAM, HiResCAM, LayerCAM, GradCAMElementWise, EigenCAM, EigenGradCAM, ScoreCAM, AblationCAM, and CAM (classic CAM for global-average-pooling heads such as ResNet and SqueezeNet).
+
+The map is computed at -Layer (torchvision names such as features.29 or layer4; for VGG also Keras names such as block5_conv3, where a conv layer means its output after ReLU). Several layers average their maps. The default is the model's last convolutional stage; Get-CamLayer lists the layers and tab completion offers them.
+
+The class explained is -ClassIndex, -ClassName (label or WordNet id), the top -Top classes, or by default the top-1 class. Objects from Get-ClassPrediction bind from the pipeline with their image, model, weights and class.
+
+Gradients flow only from the class score down to the target layer: the network below the layer runs once without autograd, and no weight gradients are computed. Score-CAM and Ablation-CAM push their masked or ablated copies through the network in bounded chunks; Ablation-CAM reruns only the layers above the target layer.
+
+Output files are named from -OutputPath: a folder, or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. Files are written atomically and never overwrite anything (the source least of all) without -Force. -MapFormat also saves the raw 224x224 map (Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
+'@
+    Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.ClassPrediction')
+    Outputs     = @('HeatmapTools.CamHeatmap')
+    Parameters  = @{
+        Path        = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
+        LiteralPath = 'Image files taken exactly as written. Get-ChildItem and Get-ClassPrediction output bind here.'
+        Method      = 'One or more CAM methods; one overlay per method. Default GradCAM.'
+        Layer       = 'Target layer name(s): torchvision names, or Keras names for VGG. Default: the last convolutional stage.'
+        ClassIndex  = 'Class index(es) to explain. Bound from Get-ClassPrediction objects.'
+        ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain.'
+        Top         = 'Explain each image''s top k predicted classes. Default 1.'
+        OutputPath  = 'A folder, or a file name template with {name}, {class}, {label}, {method}, {layer}, {ext}.'
+        Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'
+        Alpha       = 'Weight of the heatmap in the blend, 0 to 1. Default 0.4.'
+        MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay as <name>_map.<ext>.'
+        NoOverlay   = 'Do not write the overlay (use with -MapFormat).'
+        Force       = 'Overwrite existing output files.'
+        Model       = 'Architecture (see Get-ClassPrediction). Default vgg16.'
+        WeightsPath = 'A weights file (see Get-ClassPrediction).'
+        Weights     = 'Pretrained (default) or Random (see -Seed): a random model is the model-randomisation sanity check.'
+        Seed        = 'Seed for -Weights Random.'
+        NumClasses  = 'Head size for a custom model. Default 1000.'
+        Labels      = 'Class names (see Get-ClassPrediction).'
+        Offline     = 'Never download weights.'
+        Resize      = 'Stretch (default) or CenterCrop.'
+        BatchSize   = 'Images per batch. Default 8.'
+    }
+    Examples    = @(
+        @{ Code = "Get-ChildItem *.png | New-CamHeatmap -Layer block5_conv3"; Remarks = 'The Keras recipe: Grad-CAM on VGG16''s block5_conv3 for each image''s top class; overlays are written beside the images as <name>_cam.png.' }
+        @{ Code = "Get-ChildItem *.jpg | Get-ClassPrediction -Model squeezenet1_1 | New-CamHeatmap -Method GradCAM, ScoreCAM -OutputPath ./cams/"; Remarks = 'Classifies with SqueezeNet 1.1, then writes a Grad-CAM and a Score-CAM overlay per image into ./cams.' }
+        @{ Code = "New-CamHeatmap -Path both.png -Model resnet50 -ClassName tabby -OutputPath '{name}_{label}_{method}.jpg' -Colormap Viridis"; Remarks = 'Explains the class "tabby" rather than the top class, with the Viridis colormap, as a JPEG.' }
+        @{ Code = "`$r = New-CamHeatmap -Path cat.png -Model squeezenet1_1 -NoOverlay -MapFormat Npy`n`$r.Map[112, 112]"; Remarks = 'Saves only the raw 224x224 map as a .npy file and reads a value from the float[,] Map property.' }
+        @{ Code = "New-CamHeatmap -Path cat.png -Model resnet18 -Weights Random -Seed 1"; Remarks = 'Model-randomisation sanity check: a faithful method''s map changes when the weights are random.' }
+    )
+    Links       = @('Get-ClassPrediction', 'Get-CamLayer')
+}

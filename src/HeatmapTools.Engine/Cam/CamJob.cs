@@ -1,0 +1,137 @@
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+using HeatmapTools.Engine.Rendering;
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>An image to explain: explicit classes, or the top <see cref="Top"/> predicted ones.</summary>
+public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int Top = 1);
+
+public sealed record CamJobOptions
+{
+    public required IReadOnlyList<CamMethod> Methods { get; init; }
+    public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+    public required PreprocessOptions Preprocess { get; init; }
+    public string Colormap { get; init; } = "Jet";
+    public double Alpha { get; init; } = 0.4;
+    public bool NoOverlay { get; init; }
+    public MapFormat MapFormat { get; init; } = MapFormat.None;
+    public string? OutputPath { get; init; }
+    public bool Force { get; init; }
+    public CamOptions Cam { get; init; } = new();
+}
+
+/// <summary>What was made for one (image, class, method).</summary>
+public sealed record CamOutput(string SourcePath, string? OutputPath, string? MapPath, CamMethod Method, string Layer,
+    int ClassIndex, string Label, float Score, float[] Map, int MapWidth, int MapHeight);
+
+/// <summary>
+/// One batch end to end: decode, compute maps for every (image, class, method), colour, blend and write files.
+/// A bad image or an existing output fails its own item; the others go on.
+/// </summary>
+public static class CamJob
+{
+    public static IReadOnlyList<ItemResult<CamOutput>> Run(LayeredModel model, ClassLabels labels, IReadOnlyList<CamJobItem> items,
+        CamJobOptions options, CancellationToken cancellation)
+    {
+        var colormap = Colormaps.Parse(options.Colormap);
+        string layerName = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
+        int size = options.Preprocess.Size;
+        bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
+        var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1);
+
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay);
+        try
+        {
+            var pairs = Targets(model, items, prepared, size);
+            var results = new List<ItemResult<CamOutput>>();
+            var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
+            foreach (var method in options.Methods)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var maps = pairs.Count == 0 ? Array.Empty<CamResult>() :
+                    CamEngine.Compute(model, pairs.Select(p => new CamItem(prepared[p.Image].Chw!, p.Class)).ToList(), method, options.Layers, size, options.Cam, cancellation);
+                var written = new ItemResult<CamOutput>[maps.Count];
+                Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation }, k =>
+                {
+                    var image = prepared[pairs[k].Image];
+                    written[k] = Write(image, maps[k], method, layerName, labels, naming, colormap, options);
+                });
+                for (int k = 0; k < maps.Count; k++)
+                {
+                    if (!byImage.TryGetValue(pairs[k].Image, out var list)) byImage[pairs[k].Image] = list = new();
+                    list.Add(written[k]);
+                }
+            }
+            for (int i = 0; i < prepared.Length; i++)
+            {
+                if (prepared[i].Error is { } error) results.Add(new ItemResult<CamOutput>(prepared[i].Path, null, error));
+                else if (byImage.TryGetValue(i, out var list)) results.AddRange(list);
+            }
+            return results;
+        }
+        finally
+        {
+            foreach (var p in prepared) p.Image?.Dispose();
+        }
+    }
+
+    private static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)
+    {
+        var needRanking = Enumerable.Range(0, items.Count).Where(i => prepared[i].Error is null && items[i].Classes is null && items[i].Top > 1).ToList();
+        var ranked = new Dictionary<int, int[]>();
+        if (needRanking.Count > 0)
+        {
+            var logits = Predictor.Logits(model, needRanking.Select(i => prepared[i].Chw!).ToList(), size);
+            for (int j = 0; j < needRanking.Count; j++)
+            {
+                int i = needRanking[j];
+                ranked[i] = logits[j].Select((v, c) => (v, c)).OrderByDescending(p => p.v).Take(items[i].Top).Select(p => p.c).ToArray();
+            }
+        }
+        var pairs = new List<(int, int?)>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (prepared[i].Error is not null) continue;
+            if (items[i].Classes is { } classes) pairs.AddRange(classes.Select(c => (i, (int?)c)));
+            else if (ranked.TryGetValue(i, out var top)) pairs.AddRange(top.Select(c => (i, (int?)c)));
+            else pairs.Add((i, null));
+        }
+        return pairs;
+    }
+
+    private static ItemResult<CamOutput> Write(PreparedImage image, CamResult map, CamMethod method, string layer, ClassLabels labels,
+        OutputNaming naming, ColormapTypes colormap, CamJobOptions options)
+    {
+        string label = labels[map.ClassIndex].Name;
+        try
+        {
+            string? overlayPath = null, mapPath = null;
+            string target = naming.For(image.Path, map.ClassIndex, label, method.ToString(), layer);
+            if (!options.NoOverlay)
+            {
+                overlayPath = target;
+                using var overlay = OverlayRenderer.Render(image.Image!, map.Map, map.Width, map.Height, colormap, options.Alpha);
+                IO.AtomicFile.WriteBytes(overlayPath, options.Force, OverlayRenderer.Encode(overlay, overlayPath));
+            }
+            if (options.MapFormat != MapFormat.None)
+            {
+                mapPath = OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat));
+                MapWriter.Write(mapPath, options.MapFormat, map.Map, map.Width, map.Height, options.Force);
+            }
+            return new ItemResult<CamOutput>(image.Path,
+                new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height), null);
+        }
+        catch (HeatmapToolsException ex)
+        {
+            return new ItemResult<CamOutput>(image.Path, null, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException)
+        {
+            return new ItemResult<CamOutput>(image.Path, null,
+                new HeatmapToolsException("OutputWriteFailed", "WriteError", $"Could not write the heatmap for '{image.Path}': {ex.Message}", image.Path, ex));
+        }
+    }
+}

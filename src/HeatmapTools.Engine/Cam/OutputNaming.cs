@@ -1,0 +1,64 @@
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>
+/// Turns -OutputPath (nothing, a folder, or a template with {name}, {class}, {label}, {method}, {layer}, {ext})
+/// into a file name per (image, class, method), and refuses to name the source image itself.
+/// </summary>
+public sealed class OutputNaming
+{
+    private readonly string? _outputPath;
+    private readonly bool _manyPerImage;
+
+    public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false)
+    {
+        _outputPath = outputPath;
+        _manyPerImage = manyClassesPerImage || manyMethods;
+    }
+
+    public string DefaultTemplate => _manyPerImage ? "{name}_cam_{method}_{class}.{ext}" : "{name}_cam.{ext}";
+
+    public string For(string sourcePath, int classIndex, string label, string method, string layer, string? extensionOverride = null)
+    {
+        string template;
+        string folder;
+        if (string.IsNullOrEmpty(_outputPath))
+        {
+            folder = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
+            template = DefaultTemplate;
+        }
+        else if (Directory.Exists(_outputPath) || _outputPath.EndsWith(Path.DirectorySeparatorChar) || _outputPath.EndsWith('/'))
+        {
+            folder = _outputPath;
+            template = DefaultTemplate;
+        }
+        else
+        {
+            folder = Path.GetDirectoryName(Path.GetFullPath(_outputPath))!;
+            template = Path.GetFileName(_outputPath);
+        }
+        string ext = extensionOverride ?? Path.GetExtension(sourcePath).TrimStart('.');
+        if (string.IsNullOrEmpty(ext)) ext = "png";
+        string name = template
+            .Replace("{name}", Path.GetFileNameWithoutExtension(sourcePath))
+            .Replace("{class}", classIndex.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Replace("{label}", Sanitise(label))
+            .Replace("{method}", method)
+            .Replace("{layer}", Sanitise(layer))
+            .Replace("{ext}", ext);
+        string full = Path.GetFullPath(Path.Combine(folder, name));
+        if (string.Equals(full, Path.GetFullPath(sourcePath), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            throw new HeatmapToolsException(ErrorIds.OutputExists, "InvalidArgument",
+                $"The output name for '{sourcePath}' is the source image itself; choose an -OutputPath that differs.", sourcePath);
+        return full;
+    }
+
+    /// <summary>The raw map file beside the overlay: same name, with the map format's extension.</summary>
+    public static string MapPathFor(string overlayPath, string mapExtension) =>
+        Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_map" + mapExtension);
+
+    private static string Sanitise(string value)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        return new string(value.Select(c => invalid.Contains(c) || c == ' ' ? '_' : c).ToArray());
+    }
+}

@@ -1,0 +1,86 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>Classifies images with a pretrained (or custom, or random) CNN and ranks the classes.</summary>
+[Cmdlet(VerbsCommon.Get, "ClassPrediction", DefaultParameterSetName = LiteralSet)]
+[OutputType(typeof(ClassPrediction))]
+public sealed class GetClassPredictionCommand : ModelCommandBase
+{
+    private const string PathSet = "Path";
+    private const string LiteralSet = "LiteralPath";
+    private readonly BatchQueue<string> _queue = new();
+    private int _done;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
+    [Alias("PSPath", "LP")]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Top { get; set; } = 3;
+
+    protected override void ProcessRecord()
+    {
+        var request = CurrentWeightsRequest();
+        foreach (var file in ResolveFiles(ParameterSetName == LiteralSet ? LiteralPath : Path, ParameterSetName == LiteralSet))
+        {
+            foreach (var ready in _queue.Add(Key(request), request, file, BatchSize)) Flush(ready);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_queue.Drain() is { } rest) Flush(rest);
+        WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private void Flush(BatchQueue<string>.Batch batch)
+    {
+        var model = LoadModel(batch.Request);
+        var labels = LoadLabels(model.NumClasses);
+        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, Preprocess, Top, Cancellation));
+        foreach (var result in results)
+        {
+            if (result.Error is not null)
+            {
+                WriteError(ToErrorRecord(result.Error));
+                continue;
+            }
+            WriteObject(ToOutput(result.Value!, batch.Request));
+        }
+        _done += batch.Items.Count;
+        WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
+    }
+
+    private static ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request)
+    {
+        var ranked = p.Top.Select(t => new RankedClass
+        {
+            Rank = t.Rank, ClassIndex = t.ClassIndex, WordNetId = t.WordNetId, Label = t.Label, Probability = t.Probability, Logit = t.Logit,
+        }).ToArray();
+        return new ClassPrediction
+        {
+            Path = p.Path,
+            Model = p.Model,
+            ClassIndex = ranked[0].ClassIndex,
+            WordNetId = ranked[0].WordNetId,
+            Label = ranked[0].Label,
+            Probability = ranked[0].Probability,
+            Predictions = ranked,
+            WeightsPath = request.WeightsPath,
+            Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
+            Seed = request.Seed,
+            NumClasses = request.NumClasses,
+            Width = p.Width,
+            Height = p.Height,
+            Logits = p.Logits,
+        };
+    }
+}

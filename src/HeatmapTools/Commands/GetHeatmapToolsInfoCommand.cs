@@ -1,0 +1,23 @@
+using System.Management.Automation;
+using System.Runtime.Loader;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>Reports the native stacks the module loaded and where from: a quick check that torch and OpenCV work.</summary>
+[Cmdlet(VerbsCommon.Get, "HeatmapToolsInfo")]
+public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
+{
+    protected override void EndProcessing()
+    {
+        var engine = typeof(Engine.Runtime).Assembly;
+        var result = new PSObject();
+        result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Runtime.Probe)));
+        result.Properties.Add(new PSNoteProperty("EngineLoadContext", AssemblyLoadContext.GetLoadContext(engine)?.Name));
+        result.Properties.Add(new PSNoteProperty("EnginePath", engine.Location));
+        result.Properties.Add(new PSNoteProperty("NativeDirectory", Loading.ModuleInitializer.Context.NativeDirectory));
+        result.Properties.Add(new PSNoteProperty("ModelPath", Environment.GetEnvironmentVariable(Engine.Models.WeightsLocator.ModelPathVariable)));
+        result.Properties.Add(new PSNoteProperty("CacheDirectory", Engine.Models.WeightsLocator.CacheDirectory));
+        result.Properties.Add(new PSNoteProperty("CachedModels", Engine.Models.ModelStore.Count));
+        WriteObject(result);
+    }
+}

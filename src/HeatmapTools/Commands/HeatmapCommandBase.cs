@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using HeatmapTools.Engine;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>
+/// What every HeatmapTools cmdlet shares: a cancellation token tied to Ctrl+C, file path resolution for -Path and
+/// -LiteralPath, and turning engine exceptions into ErrorRecords with the engine's stable ErrorIds.
+/// </summary>
+public abstract class HeatmapCommandBase : PSCmdlet
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    protected CancellationToken Cancellation => _cancellation.Token;
+
+    protected override void StopProcessing() => _cancellation.Cancel();
+
+    /// <summary>Resolves wildcard or literal PowerShell paths to file system paths; a path that matches nothing is an error for that path.</summary>
+    protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal)
+    {
+        foreach (var path in paths ?? Array.Empty<string>())
+        {
+            if (literal)
+            {
+                string resolved = GetUnresolvedProviderPathFromPSPath(path);
+                if (File.Exists(resolved)) yield return resolved;
+                else WriteError(NotFound(resolved));
+                continue;
+            }
+            List<string> matches;
+            try
+            {
+                matches = GetResolvedProviderPathFromPSPath(path, out var provider).ToList();
+                if (provider.Name != "FileSystem") throw new ItemNotFoundException($"'{path}' is not a file system path.");
+            }
+            catch (ItemNotFoundException)
+            {
+                WriteError(NotFound(path));
+                continue;
+            }
+            foreach (var match in matches.Where(File.Exists)) yield return match;
+        }
+    }
+
+    private static ErrorRecord NotFound(string path) =>
+        new(new FileNotFoundException($"Cannot find image '{path}' because it does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path);
+
+    protected static ErrorRecord ToErrorRecord(HeatmapToolsException ex)
+    {
+        var category = Enum.TryParse<ErrorCategory>(ex.Category, out var parsed) ? parsed : ErrorCategory.NotSpecified;
+        return new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
+    }
+
+    /// <summary>Runs engine work; cancellation becomes a pipeline stop, an engine failure a terminating error.</summary>
+    protected T RunEngine<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (HeatmapToolsException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+    }
+}

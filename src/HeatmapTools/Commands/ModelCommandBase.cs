@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using HeatmapTools.Engine;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+
+namespace HeatmapTools.Commands;
+
+public enum WeightsSource { Pretrained, Random }
+
+public enum ResizeKind { Stretch, CenterCrop }
+
+/// <summary>Parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
+public abstract class ModelCommandBase : HeatmapCommandBase
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ModelNameCompleter))]
+    public string Model { get; set; } = ModelCatalog.DefaultModel;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? WeightsPath { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public WeightsSource Weights { get; set; } = WeightsSource.Pretrained;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int? Seed { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 100000)]
+    public int NumClasses { get; set; } = 1000;
+
+    [Parameter]
+    public string[]? Labels { get; set; }
+
+    [Parameter]
+    public SwitchParameter Offline { get; set; }
+
+    [Parameter]
+    public ResizeKind Resize { get; set; } = ResizeKind.Stretch;
+
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int BatchSize { get; set; } = 8;
+
+    protected WeightsRequest CurrentWeightsRequest() => new(
+        Model,
+        WeightsPath is null ? null : GetUnresolvedProviderPathFromPSPath(WeightsPath),
+        Random: Weights == WeightsSource.Random,
+        Seed: Seed,
+        Offline: Offline.IsPresent,
+        NumClasses: NumClasses);
+
+    protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
+
+    protected PreprocessOptions Preprocess => PreprocessOptions.ImageNet(Resize == ResizeKind.CenterCrop ? ResizeMode.CenterCrop : ResizeMode.Stretch);
+
+    protected LayeredModel LoadModel(WeightsRequest request)
+    {
+        var progress = new DownloadProgressReporter(this);
+        return RunEngine(() => ModelStore.Get(request, progress, Cancellation));
+    }
+
+    protected ClassLabels LoadLabels(int numClasses)
+    {
+        return RunEngine(() =>
+        {
+            if (Labels is { Length: 1 } single && File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])))
+                return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]));
+            if (Labels is { Length: > 0 } names)
+            {
+                if (names.Length != numClasses)
+                    throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidArgument",
+                        $"-Labels has {names.Length} names but the model has {numClasses} classes (use -NumClasses {names.Length} for a custom head).", names);
+                return ClassLabels.FromStrings(names);
+            }
+            return ClassLabels.ForModel(numClasses);
+        });
+    }
+
+    /// <summary>Shows a checkpoint download as a progress bar.</summary>
+    private sealed class DownloadProgressReporter(PSCmdlet cmdlet) : IProgress<DownloadProgress>
+    {
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(DownloadProgress value)
+        {
+            // Progress arrives on the pipeline thread (the download is synchronous); throttle to a few updates a second.
+            if ((DateTime.UtcNow - _last).TotalMilliseconds < 250 && value.BytesReceived != value.TotalBytes) return;
+            _last = DateTime.UtcNow;
+            var record = new ProgressRecord(7, $"Downloading {value.FileName}", $"{value.BytesReceived / 1048576.0:F1} MB");
+            if (value.TotalBytes is long total && total > 0)
+                record.PercentComplete = (int)Math.Min(100, value.BytesReceived * 100 / total);
+            cmdlet.WriteProgress(record);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace HeatmapTools;
+
+/// <summary>New-CamHeatmap's result for one (image, class, method): the files written and the map as managed data.</summary>
+public sealed class CamHeatmap
+{
+    public string SourcePath { get; init; } = "";
+    public string? OutputPath { get; init; }
+    public string? MapPath { get; init; }
+    public string Method { get; init; } = "";
+    public string Layer { get; init; } = "";
+    public string Model { get; init; } = "";
+    public int ClassIndex { get; init; }
+    public string Label { get; init; } = "";
+    /// <summary>The raw logit of the target class.</summary>
+    public double Score { get; init; }
+    /// <summary>The map at the network's input resolution, [row, column], values in [0,1].</summary>
+    public float[,] Map { get; init; } = new float[0, 0];
+
+    public static float[,] ToGrid(float[] map, int width, int height)
+    {
+        var grid = new float[height, width];
+        Buffer.BlockCopy(map, 0, grid, 0, map.Length * sizeof(float));
+        return grid;
+    }
+}
+
+/// <summary>Get-CamLayer's row: a layer a map can be computed at.</summary>
+public sealed class CamLayer
+{
+    public string Model { get; init; } = "";
+    public int Index { get; init; }
+    public string Name { get; init; } = "";
+    public string Type { get; init; } = "";
+    public string OutputShape { get; init; } = "";
+    public string[] Aliases { get; init; } = Array.Empty<string>();
+    public bool IsDefault { get; init; }
+}

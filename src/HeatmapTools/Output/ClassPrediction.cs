@@ -1,0 +1,39 @@
+namespace HeatmapTools;
+
+/// <summary>One ranked class, shown like Keras's decode_predictions: (wordnet id, label, probability).</summary>
+public sealed class RankedClass
+{
+    public int Rank { get; init; }
+    public int ClassIndex { get; init; }
+    public string? WordNetId { get; init; }
+    public string Label { get; init; } = "";
+    public double Probability { get; init; }
+    public double Logit { get; init; }
+
+    public override string ToString() =>
+        WordNetId is null ? $"('{Label}', {Probability:F4})" : $"('{WordNetId}', '{Label}', {Probability:F4})";
+}
+
+/// <summary>
+/// Get-ClassPrediction's result for one image. Besides the ranking it carries what New-CamHeatmap binds by property
+/// name (the image path, model, weights, top-1 class), and no tensors.
+/// </summary>
+public sealed class ClassPrediction
+{
+    public string Path { get; init; } = "";
+    /// <summary>Lets New-CamHeatmap bind -LiteralPath from this object, as it does from Get-ChildItem's output.</summary>
+    public string PSPath => Path;
+    public string Model { get; init; } = "";
+    public int ClassIndex { get; init; }
+    public string? WordNetId { get; init; }
+    public string Label { get; init; } = "";
+    public double Probability { get; init; }
+    public RankedClass[] Predictions { get; init; } = Array.Empty<RankedClass>();
+    public string? WeightsPath { get; init; }
+    public Commands.WeightsSource Weights { get; init; }
+    public int? Seed { get; init; }
+    public int NumClasses { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public float[] Logits { get; init; } = Array.Empty<float>();
+}

@@ -1,0 +1,72 @@
+BeforeAll { . (Join-Path $PSScriptRoot 'TestSetup.ps1') }
+
+Describe 'Loading the module' {
+    It 'exports its cmdlets' {
+        $names = (Get-Module HeatmapTools).ExportedCmdlets.Keys
+        $names | Should -Contain 'Get-ClassPrediction'
+        $names | Should -Contain 'New-CamHeatmap'
+        $names | Should -Contain 'Get-CamLayer'
+        $names | Should -Contain 'New-PatientPatchGrid'
+    }
+
+    It 'runs torch and OpenCV from its own load context' {
+        $info = Get-HeatmapToolsInfo
+        $info.Probe | Should -Match 'torch 2\.\d+.* sum=4; OpenCV 4\.\d+.* mean=7'
+        $info.EngineLoadContext | Should -Be 'HeatmapTools'
+        $info.NativeDirectory | Should -Match 'runtimes[/\\]linux-x64[/\\]native$'
+    }
+
+    It 'ships no System.Management.Automation and no libtorch python or test libraries' {
+        $files = Get-ChildItem $ModulePath -Recurse -File | ForEach-Object Name
+        $files | Should -Not -Contain 'System.Management.Automation.dll'
+        $files | Should -Not -Contain 'libtorch_python.so'
+        $files | Should -Not -Contain 'libtorchbind_test.so'
+        $files | Should -Contain 'libLibTorchSharp.so'
+    }
+
+    It 'marks the GLIBCXX_3.4.32 need weak exactly when the system libstdc++ lacks it' -Skip:(-not $IsLinux) {
+        $shim = Get-ChildItem $ModulePath -Recurse -Filter libLibTorchSharp.so | Select-Object -First 1
+        $tool = Join-Path $PSScriptRoot '../../output/elfpatch/HeatmapTools.ElfPatch.dll'
+        $status = & dotnet $tool $shim.FullName GLIBCXX_3.4.32 --status
+        $LASTEXITCODE | Should -Be 0
+        $status | Should -Match 'system-has-version=(True|False) needs=1 weak=(True|False)'
+        $systemHas = $status -match 'system-has-version=True'
+        $weak = $status -match 'weak=True'
+        $weak | Should -Be (-not $systemHas)
+    }
+
+    It 'can be removed and imported again in the same session' {
+        Remove-Module HeatmapTools
+        Import-Module $ModulePath
+        (Get-ClassPrediction -LiteralPath (Join-Path $Images 'coffee.png') -Model squeezenet1_1).ClassIndex | Should -Be 967
+    }
+
+    It 'imports and classifies in a second runspace (ThreadJob)' {
+        $job = Start-ThreadJob -ScriptBlock {
+            $env:HEATMAPTOOLS_MODEL_PATH = $using:Models
+            Import-Module $using:ModulePath
+            (Get-ClassPrediction -LiteralPath (Join-Path $using:Images 'chelsea.png') -Model squeezenet1_1).ClassIndex
+        }
+        $job | Wait-Job -Timeout 300 | Receive-Job | Should -Be 285
+        $job | Remove-Job
+    }
+
+    It 'works from ForEach-Object -Parallel' {
+        $models = $Models; $images = $Images; $module = $ModulePath
+        $classes = 'chelsea.png', 'coffee.png' | ForEach-Object -Parallel {
+            $env:HEATMAPTOOLS_MODEL_PATH = $using:models
+            Import-Module $using:module
+            (Get-ClassPrediction -LiteralPath (Join-Path $using:images $_) -Model squeezenet1_1).ClassIndex
+        } -ThrottleLimit 2
+        ($classes | Sort-Object) | Should -Be @(285, 967)
+    }
+
+    It 'has help with examples for every cmdlet' {
+        foreach ($name in 'Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid') {
+            $help = Get-Help $name -Full
+            $help.Synopsis | Should -Not -BeNullOrEmpty -Because $name
+            $help.Synopsis | Should -Not -Match '^\s*New-|^\s*Get-' -Because "$name has a written synopsis, not the generated syntax"
+            @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2 -Because $name
+        }
+    }
+}

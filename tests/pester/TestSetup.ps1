@@ -1,0 +1,26 @@
+# Dot-sourced by every test file: where the built module and the shared (external) test data are.
+$script:ModulePath = if ($env:HEATMAPTOOLS_TEST_MODULE) { $env:HEATMAPTOOLS_TEST_MODULE } else { Join-Path $PSScriptRoot '../../output/HeatmapTools' }
+$script:Shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../../shared')) }
+$script:Images = Join-Path $Shared 'images'
+$script:Models = Join-Path $Shared 'models'
+$env:HEATMAPTOOLS_MODEL_PATH = $Models
+$env:HEATMAPTOOLS_OFFLINE = '1'
+Import-Module $ModulePath -Force
+
+function New-TestFolder {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("hmt-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    Copy-Item (Join-Path $Images '*.png') $dir
+    $dir
+}
+
+# Reads a float32 .npy the reference wrote (header, then raw little-endian data).
+function Read-Npy([string] $Path) {
+    $bytes = [IO.File]::ReadAllBytes($Path)
+    $headerLength = [BitConverter]::ToUInt16($bytes, 8)
+    $offset = 10 + $headerLength
+    $count = ($bytes.Length - $offset) / 4
+    $data = [float[]]::new($count)
+    [Buffer]::BlockCopy($bytes, $offset, $data, 0, $count * 4)
+    , $data
+}
