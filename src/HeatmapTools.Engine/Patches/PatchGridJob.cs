@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using HeatmapTools.Engine.IO;
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>Which patients to draw.</summary>
+public sealed record PatientSelection(IReadOnlyList<string>? PatientIds = null, int? First = null, int? Random = null, int? Seed = null);
+
+public sealed record MontageResult(string Path, IReadOnlyList<string> PatientIds, int Rows, int Columns, int Width, int Height);
+
+/// <summary>
+/// Draws every selected patient on a bounded pool of workers (one canvas each at a time) and hands results back
+/// as they finish; then, if asked, lays the selected patients' panels out as a rows x columns montage.
+/// </summary>
+public static class PatchGridJob
+{
+    public static IReadOnlyList<PatientPatches> Select(Dictionary<string, PatientPatches> patients, PatientSelection selection)
+    {
+        IEnumerable<PatientPatches> chosen;
+        if (selection.PatientIds is { Count: > 0 } ids)
+        {
+            var missing = ids.Where(id => !patients.ContainsKey(id)).ToList();
+            if (missing.Count > 0)
+                throw new HeatmapToolsException("PatientNotFound", "ObjectNotFound",
+                    $"No patches for patient(s) {string.Join(", ", missing)}. Patients present: {string.Join(", ", patients.Keys.Order().Take(20))}{(patients.Count > 20 ? ", ..." : "")}.", missing);
+            chosen = ids.Select(id => patients[id]);
+        }
+        else
+        {
+            chosen = patients.Values.OrderBy(p => p.PatientId, NaturalComparer.Instance);
+        }
+        if (selection.Random is int count)
+        {
+            var rng = selection.Seed is int seed ? new Random(seed) : new Random();
+            chosen = chosen.OrderBy(_ => rng.Next()).Take(count).OrderBy(p => p.PatientId, NaturalComparer.Instance);
+        }
+        if (selection.First is int first) chosen = chosen.Take(first);
+        return chosen.ToList();
+    }
+
+    /// <summary>Renders patients in parallel and yields each result on the caller's thread as soon as it is done.</summary>
+    public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
+    {
+        if (options.WritePatients) Directory.CreateDirectory(options.OutputDirectory);
+        var cohort = patients.SelectMany(p => p.Patches).Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
+        (double, double)? cohortRange = cohort.Count > 0 ? (cohort.Min(), cohort.Max()) : null;
+        var panelIds = options.Montage ? patients.Take(options.Rows * options.Columns).Select(p => p.PatientId).ToHashSet() : new HashSet<string>();
+
+        using var queue = new BlockingCollection<PatientResult>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        Exception? failure = null;
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                Parallel.ForEach(patients, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ThrottleLimit), CancellationToken = linked.Token },
+                    patient => queue.Add(PatientRenderer.Render(patient, options, cohortRange, panelIds.Contains(patient.PatientId), linked.Token), linked.Token));
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+
+        try
+        {
+            foreach (var result in queue.GetConsumingEnumerable(cancellation)) yield return result;
+        }
+        finally
+        {
+            linked.Cancel();
+            try { producer.Wait(); } catch (AggregateException) { }
+            // Panels not yet handed over are released here.
+            while (queue.TryTake(out var left)) left.Panel?.Dispose();
+        }
+        if (failure is OperationCanceledException || cancellation.IsCancellationRequested) throw new OperationCanceledException(cancellation);
+        if (failure is AggregateException { InnerExceptions: [var inner] }) throw inner;
+        if (failure is not null) throw failure;
+    }
+
+    /// <summary>Lays panels out row by row in the selection's order and writes the montage atomically; disposes the panels.</summary>
+    public static MontageResult WriteMontage(IReadOnlyList<PatientResult> results, IReadOnlyList<PatientPatches> selectionOrder, PatchGridOptions options)
+    {
+        var rank = selectionOrder.Select((p, i) => (p.PatientId, i)).ToDictionary(t => t.PatientId, t => t.i);
+        var panels = results.Where(r => r.Panel is not null).OrderBy(r => rank.GetValueOrDefault(r.PatientId, int.MaxValue))
+            .Take(options.Rows * options.Columns).ToList();
+        try
+        {
+            int panelWidth = options.PanelSize, panelHeight = options.PanelSize + 24, gap = 6;
+            int rows = Math.Max(1, Math.Min(options.Rows, (panels.Count + options.Columns - 1) / Math.Max(1, options.Columns)));
+            int width = options.Columns * panelWidth + (options.Columns + 1) * gap, height = rows * panelHeight + (rows + 1) * gap;
+            using var montage = new Mat(height, width, MatType.CV_8UC3, new Scalar(255, 255, 255));
+            for (int i = 0; i < panels.Count; i++)
+            {
+                int row = i / options.Columns, column = i % options.Columns;
+                var at = new Rect(gap + column * (panelWidth + gap), gap + row * (panelHeight + gap), panelWidth, panelHeight);
+                panels[i].Panel!.CopyTo(montage[at]);
+            }
+            string path = options.MontagePath ?? Path.Combine(options.OutputDirectory, "montage.png");
+            AtomicFile.WriteBytes(path, options.Force, montage.ImEncode(Path.GetExtension(path) is { Length: > 0 } ext ? ext : ".png"));
+            return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
+        }
+        finally
+        {
+            ReleasePanels(results);
+        }
+    }
+
+    /// <summary>Frees montage panels still held (after a failure or a stop); safe to call twice.</summary>
+    public static void ReleasePanels(IEnumerable<PatientResult> results)
+    {
+        foreach (var r in results)
+            if (r.Panel is { IsDisposed: false } panel) panel.Dispose();
+    }
+}
+
+/// <summary>Orders "9" before "10" so patient ids that are numbers sort as numbers.</summary>
+public sealed class NaturalComparer : IComparer<string>
+{
+    public static readonly NaturalComparer Instance = new();
+
+    public int Compare(string? a, string? b)
+    {
+        if (long.TryParse(a, out var x) && long.TryParse(b, out var y)) return x.CompareTo(y);
+        return string.CompareOrdinal(a, b);
+    }
+}

@@ -1,0 +1,41 @@
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Patches;
+
+public enum ProbabilityScale { Fixed, Patient, Cohort }
+
+public sealed record PatchGridOptions
+{
+    public int PatchSize { get; init; } = 50;
+    public GridOrigin Origin { get; init; } = GridOrigin.OneBased;
+    public required string OutputDirectory { get; init; }
+    public bool Force { get; init; }
+    /// <summary>BGR colours of the label overlay: the seed's red for class 1 and pink for class 0.</summary>
+    public Scalar PositiveColor { get; init; } = new(0, 0, 255);
+    public Scalar NegativeColor { get; init; } = new(203, 192, 255);
+    public double Alpha { get; init; } = 0.4;
+    public string Colormap { get; init; } = "Jet";
+    public ProbabilityScale Scale { get; init; } = ProbabilityScale.Fixed;
+    public bool Confusion { get; init; }
+    public double Threshold { get; init; } = 0.5;
+    /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
+    public int MaxSize { get; init; }
+    public bool WritePatients { get; init; } = true;
+    public bool Montage { get; init; }
+    public int Rows { get; init; } = 5;
+    public int Columns { get; init; } = 3;
+    public int PanelSize { get; init; } = 320;
+    public string? MontagePath { get; init; }
+    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>What was drawn for one patient.</summary>
+public sealed record PatientResult(
+    string PatientId, int PatchCount, int PositiveCount, double PositiveFraction, int Width, int Height,
+    IReadOnlyList<string> Files, IReadOnlyList<PatchProblem> Problems, (double Min, double Max)? ProbabilityRange,
+    ConfusionCounts? Confusion)
+{
+    internal Mat? Panel { get; init; }
+}
+
+public sealed record ConfusionCounts(int TruePositive, int FalsePositive, int FalseNegative, int TrueNegative);

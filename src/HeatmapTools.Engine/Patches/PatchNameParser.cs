@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>
+/// Reads patient, x, y and class from a patch file name. The default pattern is the Kaggle IDC layout
+/// (<c>10253_idx5_x1001_y1051_class0.png</c>); any regex with the named groups patient, x, y and optionally target
+/// (or class) and probability works for other datasets.
+/// </summary>
+public sealed class PatchNameParser
+{
+    public const string IdcPattern = @"^(?<patient>.+?)_idx\d+_x(?<x>\d+)_y(?<y>\d+)_class(?<target>\d+)\.[A-Za-z0-9]+$";
+
+    private readonly Regex _regex;
+
+    public PatchNameParser(string? pattern = null)
+    {
+        try
+        {
+            _regex = new Regex(pattern ?? IdcPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new HeatmapToolsException("NamePatternInvalid", "InvalidArgument", $"-NamePattern is not a valid regular expression: {ex.Message}", pattern, ex);
+        }
+        var names = _regex.GetGroupNames();
+        foreach (var needed in new[] { "patient", "x", "y" })
+            if (!names.Contains(needed))
+                throw new HeatmapToolsException("NamePatternInvalid", "InvalidArgument",
+                    $"-NamePattern must have the named groups (?<patient>...), (?<x>...) and (?<y>...); '{needed}' is missing.", pattern);
+    }
+
+    /// <summary>Parses a path; null when the name does not match.</summary>
+    public PatchRecord? Parse(string path)
+    {
+        var match = _regex.Match(System.IO.Path.GetFileName(path));
+        if (!match.Success) return null;
+        if (!int.TryParse(match.Groups["x"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ||
+            !int.TryParse(match.Groups["y"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int y))
+            return null;
+        int? target = Group(match, "target") ?? Group(match, "class");
+        double? probability = match.Groups["probability"] is { Success: true } p &&
+            double.TryParse(p.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var pv) ? pv : null;
+        string folder = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(path) ?? "");
+        int? folderTarget = int.TryParse(folder, NumberStyles.None, CultureInfo.InvariantCulture, out var ft) ? ft : null;
+        return new PatchRecord(match.Groups["patient"].Value, x, y, target, probability, path, path) { FolderTarget = folderTarget };
+    }
+
+    private static int? Group(Match match, string name) =>
+        match.Groups[name] is { Success: true } g && int.TryParse(g.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+}

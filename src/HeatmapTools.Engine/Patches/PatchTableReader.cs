@@ -1,0 +1,106 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>Which column holds which field; names are matched case-insensitively.</summary>
+public sealed record PatchColumns(string PatientId = "patient_id", string X = "x", string Y = "y", string Target = "target",
+    string Probability = "probability", string Path = "path")
+{
+    public static PatchColumns WithOverrides(IReadOnlyDictionary<string, string>? map)
+    {
+        var c = new PatchColumns();
+        if (map is null) return c;
+        foreach (var (field, column) in map)
+        {
+            c = field.ToLowerInvariant() switch
+            {
+                "patient_id" or "patientid" or "patient" => c with { PatientId = column },
+                "x" => c with { X = column },
+                "y" => c with { Y = column },
+                "target" or "label" or "class" => c with { Target = column },
+                "probability" or "prob" or "score" => c with { Probability = column },
+                "path" or "file" => c with { Path = column },
+                _ => throw new HeatmapToolsException("ColumnMapInvalid", "InvalidArgument",
+                    $"-ColumnMap key '{field}' is not one of patient_id, x, y, target, probability, path.", field),
+            };
+        }
+        return c;
+    }
+}
+
+/// <summary>
+/// Reads patch tables (CSV via CsvHelper, or rows already parsed, such as Import-Csv objects) into records;
+/// a row with a missing or non-numeric field becomes a problem naming its line, and reading goes on.
+/// </summary>
+public static class PatchTableReader
+{
+    public static (List<PatchRecord> Records, List<PatchProblem> Problems) ReadCsv(string path, PatchColumns columns, string? delimiter, CultureInfo culture)
+    {
+        var records = new List<PatchRecord>();
+        var problems = new List<PatchProblem>();
+        var config = new CsvConfiguration(culture)
+        {
+            HasHeaderRecord = true,
+            DetectDelimiter = delimiter is null,
+            Delimiter = delimiter ?? culture.TextInfo.ListSeparator,
+            MissingFieldFound = null,
+            BadDataFound = null,
+            TrimOptions = TrimOptions.Trim,
+        };
+        using var reader = new StreamReader(path);
+        using var csv = new CsvReader(reader, config);
+        if (!csv.Read() || !csv.ReadHeader())
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData", $"CSV '{path}' has no header row.", path);
+        var header = csv.HeaderRecord!;
+        int Column(string name) => Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
+        int patient = Column(columns.PatientId), x = Column(columns.X), y = Column(columns.Y);
+        int target = Column(columns.Target), probability = Column(columns.Probability), file = Column(columns.Path);
+        var missing = new[] { (patient, columns.PatientId), (x, columns.X), (y, columns.Y) }.Where(c => c.Item1 < 0).Select(c => c.Item2).ToList();
+        if (missing.Count > 0)
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData",
+                $"CSV '{path}' lacks the column(s) {string.Join(", ", missing)}; its columns are {string.Join(", ", header)}. Use -ColumnMap to name yours.", path);
+        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+
+        while (csv.Read())
+        {
+            int line = csv.Parser.RawRow;
+            string Field(int i) => i >= 0 && i < csv.Parser.Count ? csv.GetField(i) ?? "" : "";
+            var row = new RowValues(Field(patient), Field(x), Field(y), target >= 0 ? Field(target) : null,
+                probability >= 0 ? Field(probability) : null, file >= 0 ? Field(file) : null);
+            var (record, problem) = Parse(row, $"{System.IO.Path.GetFileName(path)} line {line}", culture, baseDir);
+            if (record is not null) records.Add(record);
+            if (problem is not null) problems.Add(problem);
+        }
+        return (records, problems);
+    }
+
+    /// <summary>Raw text of one row's fields.</summary>
+    public sealed record RowValues(string Patient, string X, string Y, string? Target, string? Probability, string? Path);
+
+    public static (PatchRecord? Record, PatchProblem? Problem) Parse(RowValues row, string source, CultureInfo culture, string? baseDirectory)
+    {
+        var wrong = new List<string>();
+        if (string.IsNullOrWhiteSpace(row.Patient)) wrong.Add("patient_id is empty");
+        if (!int.TryParse(row.X, NumberStyles.Integer, culture, out int x)) wrong.Add($"x '{row.X}' is not a whole number");
+        if (!int.TryParse(row.Y, NumberStyles.Integer, culture, out int y)) wrong.Add($"y '{row.Y}' is not a whole number");
+        int? target = null;
+        if (!string.IsNullOrWhiteSpace(row.Target))
+        {
+            if (int.TryParse(row.Target, NumberStyles.Integer, culture, out int t)) target = t;
+            else wrong.Add($"target '{row.Target}' is not a whole number");
+        }
+        double? probability = null;
+        if (!string.IsNullOrWhiteSpace(row.Probability))
+        {
+            if (double.TryParse(row.Probability, NumberStyles.Float, culture, out double p) && p is >= 0 and <= 1) probability = p;
+            else wrong.Add($"probability '{row.Probability}' is not a number in [0,1]");
+        }
+        if (wrong.Count > 0)
+            return (null, new PatchProblem(ErrorIds.CsvRowInvalid, row.Patient, $"{source}: {string.Join("; ", wrong)}; the row is skipped.", source, IsError: true));
+        string? path = string.IsNullOrWhiteSpace(row.Path) ? null
+            : System.IO.Path.IsPathRooted(row.Path) || baseDirectory is null ? row.Path : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDirectory, row.Path));
+        return (new PatchRecord(row.Patient.Trim(), x, y, target, probability, path, source), null);
+    }
+}

@@ -1,0 +1,275 @@
+using HeatmapTools.Engine.IO;
+using HeatmapTools.Engine.Rendering;
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>
+/// Draws one patient: the tissue rebuilt from its patches on white, the label overlay, the probability heatmap
+/// with a colour bar, and the confusion map. Only this patient's canvas is in memory while it is drawn.
+/// </summary>
+public static class PatientRenderer
+{
+    // Where there is no data at all, the probability and confusion maps show this grey, unlike any score.
+    private static readonly Scalar NoData = new(200, 200, 200);
+    private static readonly Scalar White = new(255, 255, 255);
+    private static readonly Scalar[] ConfusionColors = { new(0, 0, 220), new(0, 165, 255), new(220, 80, 0), new(0, 160, 0) };
+    private static readonly string[] ConfusionNames = { "TP", "FP", "FN", "TN" };
+
+    public static PatientResult Render(PatientPatches patient, PatchGridOptions options, (double Min, double Max)? cohortRange,
+        bool wantPanel, CancellationToken cancellation)
+    {
+        var problems = new List<PatchProblem>(patient.Problems);
+        var files = new List<string>();
+        int offset = options.Origin == GridOrigin.OneBased ? 1 : 0;
+        var cells = patient.Patches.Select(p => (Record: p, X: Math.Max(0, p.X - offset), Y: Math.Max(0, p.Y - offset))).ToList();
+        int fullWidth = cells.Count == 0 ? options.PatchSize : cells.Max(c => c.X) + options.PatchSize;
+        int fullHeight = cells.Count == 0 ? options.PatchSize : cells.Max(c => c.Y) + options.PatchSize;
+        bool hasImages = patient.Patches.Any(p => p.Path is not null);
+
+        // Without images the map is drawn at patch resolution (one pixel per grid cell), like the seed's scatter plot.
+        double scale = hasImages ? 1.0 : 1.0 / options.PatchSize;
+        int longest = Math.Max(fullWidth, fullHeight);
+        if (options.MaxSize > 0 && longest * scale > options.MaxSize) scale = (double)options.MaxSize / longest;
+        int width = Math.Max(1, (int)Math.Round(fullWidth * scale)), height = Math.Max(1, (int)Math.Round(fullHeight * scale));
+        Rect CellRect(int x, int y) => new((int)Math.Round(x * scale), (int)Math.Round(y * scale),
+            Math.Max(1, (int)Math.Round(options.PatchSize * scale)), Math.Max(1, (int)Math.Round(options.PatchSize * scale)));
+
+        using var tissue = new Mat(height, width, MatType.CV_8UC3, White);
+        using var covered = new Mat(height, width, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var (record, x, y) in cells)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var rect = Clip(CellRect(x, y), width, height);
+            if (rect.Width <= 0 || rect.Height <= 0) continue;
+            covered[rect].SetTo(Scalar.All(255));
+            if (record.Path is not null) Paste(tissue, record, rect, scale, options.PatchSize, problems, patient.PatientId);
+        }
+
+        string stem = Path.Combine(options.OutputDirectory, "patient_" + Sanitise(patient.PatientId));
+        var probabilityRange = ProbabilityRange(patient, options.Scale, cohortRange);
+        ConfusionCounts? confusion = null;
+        Mat? panel = null;
+
+        using (var labels = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages,
+            r => r.Target switch { 1 => options.PositiveColor, 0 => options.NegativeColor, _ => (Scalar?)null }))
+        {
+            if (options.WritePatients)
+            {
+                if (hasImages) Write(tissue, stem + "_tissue.png", options, files, problems, patient.PatientId);
+                Write(labels, stem + "_labels.png", options, files, problems, patient.PatientId);
+            }
+            if (wantPanel) panel = Panel(labels, patient, options);
+        }
+
+        if (options.WritePatients && probabilityRange is { } range)
+        {
+            var lut = ColormapLut(Colormaps.Parse(options.Colormap));
+            using var heat = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages,
+                r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true);
+            using var withBar = AddColorBar(heat, lut, range);
+            Write(withBar, stem + "_probability.png", options, files, problems, patient.PatientId);
+        }
+
+        if (options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null))
+        {
+            var counts = new int[4];
+            using var map = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages, r =>
+            {
+                if (r.Target is not int t || r.Probability is not double p) return null;
+                bool predicted = p >= options.Threshold;
+                int kind = (t == 1, predicted) switch { (true, true) => 0, (false, true) => 1, (true, false) => 2, _ => 3 };
+                Interlocked.Increment(ref counts[kind]);
+                return ConfusionColors[kind];
+            }, noDataOutside: true);
+            confusion = new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
+            if (options.WritePatients)
+            {
+                using var withLegend = AddLegend(map, confusion, options.Threshold);
+                Write(withLegend, stem + "_confusion.png", options, files, problems, patient.PatientId);
+            }
+        }
+
+        return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
+            fullWidth, fullHeight, files, problems, probabilityRange, confusion) { Panel = panel };
+    }
+
+    private static void Paste(Mat canvas, PatchRecord record, Rect cell, double scale, int patchSize, List<PatchProblem> problems, string patientId)
+    {
+        Mat patch;
+        try
+        {
+            var bytes = File.ReadAllBytes(record.Path!);
+            patch = bytes.Length == 0 ? new Mat() : Cv2.ImDecode(bytes, ImreadModes.Color);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' could not be read: {ex.Message}", record.Source, true));
+            return;
+        }
+        using (patch)
+        {
+            if (patch.Empty())
+            {
+                problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' is empty or not a readable image; its place stays blank.", record.Source, true));
+                return;
+            }
+            if (patch.Width != patchSize || patch.Height != patchSize)
+                problems.Add(new PatchProblem(ErrorIds.PatchSizeUnexpected, patientId,
+                    $"Patch '{record.Path}' is {patch.Width}x{patch.Height}, not {patchSize}x{patchSize}; it is pasted as is, clipped to its grid cell.", record.Source, false));
+            // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
+            int w = Math.Min(patch.Width, patchSize), h = Math.Min(patch.Height, patchSize);
+            using var clipped = new Mat(patch, new Rect(0, 0, w, h));
+            Mat source = clipped;
+            Mat? resized = null;
+            if (scale != 1.0)
+            {
+                resized = new Mat();
+                Cv2.Resize(clipped, resized, new Size(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale))), 0, 0, InterpolationFlags.Area);
+                source = resized;
+            }
+            using (resized)
+            {
+                var target = Clip(new Rect(cell.X, cell.Y, source.Width, source.Height), canvas.Width, canvas.Height);
+                if (target.Width > 0 && target.Height > 0)
+                {
+                    using var region = new Mat(source, new Rect(0, 0, target.Width, target.Height));
+                    region.CopyTo(canvas[target]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Blends a colour per cell over the tissue; cells with no colour keep the tissue, and with noDataOutside the
+    /// background outside every patch turns grey.</summary>
+    private static Mat DrawCells(Mat tissue, Mat covered, List<(PatchRecord Record, int X, int Y)> cells, Func<int, int, Rect> cellRect,
+        int width, int height, double alpha, bool hasImages, Func<PatchRecord, Scalar?> color, bool noDataOutside = false)
+    {
+        using var layer = new Mat(height, width, MatType.CV_8UC3, White);
+        using var mask = new Mat(height, width, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var (record, x, y) in cells)
+        {
+            if (color(record) is not Scalar c) continue;
+            var rect = Clip(cellRect(x, y), width, height);
+            if (rect.Width <= 0 || rect.Height <= 0) continue;
+            layer[rect].SetTo(c);
+            mask[rect].SetTo(Scalar.All(255));
+        }
+        var result = tissue.Clone();
+        if (hasImages)
+        {
+            using var blended = new Mat();
+            Cv2.AddWeighted(tissue, 1 - alpha, layer, alpha, 0, blended);
+            blended.CopyTo(result, mask);
+        }
+        else
+        {
+            // No tissue to see through: the colour is the picture.
+            layer.CopyTo(result, mask);
+        }
+        if (noDataOutside)
+        {
+            using var outside = new Mat();
+            Cv2.BitwiseNot(covered, outside);
+            result.SetTo(NoData, outside);
+        }
+        return result;
+    }
+
+    private static (double Min, double Max)? ProbabilityRange(PatientPatches patient, ProbabilityScale scale, (double Min, double Max)? cohort)
+    {
+        var values = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
+        if (values.Count == 0) return null;
+        return scale switch
+        {
+            ProbabilityScale.Patient => (values.Min(), values.Max()),
+            ProbabilityScale.Cohort when cohort is not null => cohort.Value,
+            _ => (0.0, 1.0),
+        };
+    }
+
+    private static byte ToByte(double value, (double Min, double Max) range)
+    {
+        double span = range.Max - range.Min;
+        double unit = span <= 0 ? 0.5 : (value - range.Min) / span;
+        return (byte)Math.Clamp((int)Math.Round(unit * 255), 0, 255);
+    }
+
+    private static Scalar[] ColormapLut(ColormapTypes colormap)
+    {
+        using var ramp = new Mat(1, 256, MatType.CV_8UC1);
+        for (int i = 0; i < 256; i++) ramp.Set(0, i, (byte)i);
+        using var colored = new Mat();
+        Cv2.ApplyColorMap(ramp, colored, colormap);
+        return Enumerable.Range(0, 256).Select(i => { var v = colored.At<Vec3b>(0, i); return new Scalar(v.Item0, v.Item1, v.Item2); }).ToArray();
+    }
+
+    /// <summary>A vertical colour bar on the right with its range written at both ends.</summary>
+    private static Mat AddColorBar(Mat image, Scalar[] lut, (double Min, double Max) range)
+    {
+        int barWidth = 70, height = Math.Max(image.Height, 120);
+        var result = new Mat(height, image.Width + barWidth, MatType.CV_8UC3, White);
+        image.CopyTo(result[new Rect(0, 0, image.Width, image.Height)]);
+        int top = 18, bottom = height - 18, x0 = image.Width + 8;
+        for (int y = top; y < bottom; y++)
+        {
+            int level = (int)Math.Round(255.0 * (bottom - 1 - y) / Math.Max(1, bottom - top - 1));
+            Cv2.Line(result, new Point(x0, y), new Point(x0 + 16, y), lut[level]);
+        }
+        Cv2.PutText(result, range.Max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, top - 4), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
+        Cv2.PutText(result, range.Min.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, bottom + 13), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
+        return result;
+    }
+
+    private static Mat AddLegend(Mat image, ConfusionCounts counts, double threshold)
+    {
+        int strip = 22;
+        var result = new Mat(image.Height + strip, Math.Max(image.Width, 330), MatType.CV_8UC3, White);
+        image.CopyTo(result[new Rect(0, strip, image.Width, image.Height)]);
+        int[] values = { counts.TruePositive, counts.FalsePositive, counts.FalseNegative, counts.TrueNegative };
+        for (int k = 0; k < 4; k++)
+        {
+            int x = 4 + k * 80;
+            Cv2.Rectangle(result, new Rect(x, 5, 12, 12), ConfusionColors[k], -1);
+            Cv2.PutText(result, $"{ConfusionNames[k]} {values[k]}", new Point(x + 15, 16), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
+        }
+        return result;
+    }
+
+    /// <summary>A fixed-size montage panel: the label map fitted and centred, titled with id, count and positive fraction.</summary>
+    private static Mat Panel(Mat labels, PatientPatches patient, PatchGridOptions options)
+    {
+        int size = options.PanelSize, title = 24;
+        var panel = new Mat(size + title, size, MatType.CV_8UC3, White);
+        double fit = Math.Min((double)size / labels.Width, (double)size / labels.Height);
+        var inner = new Size(Math.Max(1, (int)(labels.Width * fit)), Math.Max(1, (int)(labels.Height * fit)));
+        using var small = new Mat();
+        Cv2.Resize(labels, small, inner, 0, 0, fit < 1 ? InterpolationFlags.Area : InterpolationFlags.Nearest);
+        small.CopyTo(panel[new Rect((size - inner.Width) / 2, title + (size - inner.Height) / 2, inner.Width, inner.Height)]);
+        string text = $"patient {patient.PatientId}  n={patient.Patches.Count}  pos={patient.PositiveFraction:P1}";
+        Cv2.PutText(panel, text, new Point(4, 17), HersheyFonts.HersheySimplex, 0.45, Scalar.All(0), 1, LineTypes.AntiAlias);
+        return panel;
+    }
+
+    private static void Write(Mat image, string path, PatchGridOptions options, List<string> files, List<PatchProblem> problems, string patientId)
+    {
+        try
+        {
+            AtomicFile.WriteBytes(path, options.Force, image.ImEncode(".png", new ImageEncodingParam(ImwriteFlags.PngCompression, 1)));
+            files.Add(Path.GetFullPath(path));
+        }
+        catch (HeatmapToolsException ex)
+        {
+            problems.Add(new PatchProblem(ex.ErrorId, patientId, ex.Message, path, true));
+        }
+    }
+
+    internal static Rect Clip(Rect r, int width, int height)
+    {
+        int x = Math.Clamp(r.X, 0, width), y = Math.Clamp(r.Y, 0, height);
+        int right = Math.Clamp(r.X + r.Width, 0, width), bottom = Math.Clamp(r.Y + r.Height, 0, height);
+        return new Rect(x, y, right - x, bottom - y);
+    }
+
+    internal static string Sanitise(string id) => new(id.Select(c => Path.GetInvalidFileNameChars().Contains(c) || c == ' ' ? '_' : c).ToArray());
+}

@@ -1,0 +1,354 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using HeatmapTools.Engine;
+using HeatmapTools.Engine.Patches;
+
+namespace HeatmapTools.Commands;
+
+public enum PatchOrigin { OneBased, ZeroBased }
+
+public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
+
+/// <summary>Rebuilds each patient's tissue from its patches and paints labels, probabilities and errors over it.</summary>
+[Cmdlet(VerbsCommon.New, "PatientPatchGrid", SupportsShouldProcess = true, DefaultParameterSetName = "Input")]
+[OutputType(typeof(PatientGrid), typeof(PatientMontage))]
+public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
+{
+    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp" };
+    private readonly List<string> _files = new();
+    private readonly List<PatchRecord> _rows = new();
+    private readonly List<PatchProblem> _inputProblems = new();
+    private int _rowNumber;
+
+    [Parameter(ValueFromPipeline = true, ParameterSetName = "Input")]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter(Position = 0, ParameterSetName = "Input")]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    [Parameter(ParameterSetName = "Input")]
+    [Alias("LP")]
+    public string[]? LiteralPath { get; set; }
+
+    [Parameter]
+    public string[]? CsvPath { get; set; }
+
+    [Parameter]
+    public string? NamePattern { get; set; }
+
+    [Parameter]
+    public Hashtable? ColumnMap { get; set; }
+
+    [Parameter]
+    public string? Delimiter { get; set; }
+
+    [Parameter]
+    public string Culture { get; set; } = "";
+
+    [Parameter]
+    public PatchOrigin Origin { get; set; } = PatchOrigin.OneBased;
+
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int PatchSize { get; set; } = 50;
+
+    [Parameter]
+    public string OutputPath { get; set; } = "patient-grids";
+
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public string[]? Colors { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ColormapCompleter))]
+    public string Colormap { get; set; } = "Jet";
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Alpha { get; set; } = 0.4;
+
+    [Parameter]
+    public ProbabilityScaleKind Scale { get; set; } = ProbabilityScaleKind.Fixed;
+
+    [Parameter]
+    public SwitchParameter Confusion { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Threshold { get; set; } = 0.5;
+
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int MaxSize { get; set; }
+
+    [Parameter]
+    public SwitchParameter Montage { get; set; }
+
+    [Parameter]
+    public SwitchParameter MontageOnly { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int Rows { get; set; } = 5;
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int Columns { get; set; } = 3;
+
+    [Parameter]
+    [ValidateRange(64, 4096)]
+    public int PanelSize { get; set; } = 320;
+
+    [Parameter]
+    public string? MontagePath { get; set; }
+
+    [Parameter]
+    public string[]? PatientId { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    public SwitchParameter Random { get; set; }
+
+    [Parameter]
+    public int? Seed { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private CultureInfo ParsedCulture => string.IsNullOrEmpty(Culture) ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(Culture);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var path in ResolveAny(Path, literal: false).Concat(ResolveAny(LiteralPath, literal: true))) AddPath(path);
+        Path = null;
+        LiteralPath = null;
+        if (InputObject is null) return;
+        switch (InputObject.BaseObject)
+        {
+            case FileSystemInfo info:
+                AddPath(info.FullName);
+                break;
+            case string text:
+                foreach (var path in ResolveAny(new[] { text }, literal: false)) AddPath(path);
+                break;
+            default:
+                AddRow(InputObject);
+                break;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var columns = RunEngine(() => PatchColumns.WithOverrides(ColumnMap?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "")));
+        foreach (var csv in CsvPath ?? Array.Empty<string>())
+        {
+            string full = GetUnresolvedProviderPathFromPSPath(csv);
+            if (!File.Exists(full))
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"CSV '{full}' does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, full));
+                continue;
+            }
+            var (records, problems) = RunEngine(() => PatchTableReader.ReadCsv(full, columns, Delimiter, ParsedCulture));
+            _rows.AddRange(records);
+            _inputProblems.AddRange(problems);
+        }
+
+        var parser = RunEngine(() => new PatchNameParser(NamePattern));
+        var fileRecords = new List<PatchRecord>(_files.Count);
+        int unparsed = 0;
+        foreach (var file in _files)
+        {
+            if (parser.Parse(file) is { } record) fileRecords.Add(record);
+            else if (unparsed++ < 5)
+                _inputProblems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"'{file}' does not match the patch name pattern; it is skipped.", file, false));
+        }
+        if (unparsed > 5)
+            _inputProblems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"{unparsed - 5} more file name(s) do not match the patch name pattern.", "", false));
+        ReportInputProblems();
+
+        var patients = PatientGrouping.Group(fileRecords, _rows, PatchSize, Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased);
+        if (patients.Count == 0)
+        {
+            WriteWarning("No patches were found: give patch files or folders (-Path, pipeline) or a table (-CsvPath, Import-Csv rows).");
+            return;
+        }
+        var selection = new PatientSelection(PatientId, First ?? (Random && (Montage || MontageOnly) ? Rows * Columns : null), Random ? (First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue)) : null, Seed);
+        var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
+        string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
+        var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
+        if (approved.Count == 0) return;
+
+        var options = new PatchGridOptions
+        {
+            PatchSize = PatchSize,
+            Origin = Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased,
+            OutputDirectory = outputDirectory,
+            Force = Force,
+            PositiveColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.PositiveColor : ColorParser.Parse(Colors[1]),
+            NegativeColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.NegativeColor : ColorParser.Parse(Colors[0]),
+            Alpha = Alpha,
+            Colormap = RunEngine(() => Engine.Rendering.Colormaps.Parse(Colormap).ToString()),
+            Scale = Enum.Parse<ProbabilityScale>(Scale.ToString()),
+            Confusion = Confusion,
+            Threshold = Threshold,
+            MaxSize = MaxSize,
+            WritePatients = !MontageOnly,
+            Montage = Montage || MontageOnly,
+            Rows = Rows,
+            Columns = Columns,
+            PanelSize = PanelSize,
+            MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
+            ThrottleLimit = ThrottleLimit,
+        };
+
+        var done = new List<PatientResult>();
+        int count = 0;
+        try
+        {
+            foreach (var result in RunEngine(() => PatchGridJob.Render(approved, options, Cancellation)))
+            {
+                done.Add(result);
+                count++;
+                WriteProgress(new ProgressRecord(3, "New-PatientPatchGrid", $"patient {result.PatientId} ({count} of {approved.Count})")
+                    { PercentComplete = count * 100 / approved.Count });
+                Report(result);
+            }
+            if (options.Montage)
+            {
+                var montage = RunEngine(() => PatchGridJob.WriteMontage(done, approved, options));
+                WriteObject(new PatientMontage
+                {
+                    Path = montage.Path, PatientIds = montage.PatientIds.ToArray(), Rows = montage.Rows, Columns = montage.Columns,
+                    Width = montage.Width, Height = montage.Height,
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            PatchGridJob.ReleasePanels(done);
+        }
+        WriteProgress(new ProgressRecord(3, "New-PatientPatchGrid", "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private void Report(PatientResult result)
+    {
+        foreach (var error in result.Problems.Where(p => p.IsError))
+            WriteError(new ErrorRecord(new InvalidDataException(error.Message), error.ErrorId, ErrorCategory.InvalidData, error.Source));
+        foreach (var group in result.Problems.Where(p => !p.IsError).GroupBy(p => p.ErrorId))
+            WriteWarning($"[{group.Key}] patient {result.PatientId}: {group.Count()} problem(s). First: {group.First().Message}");
+        var counts = new Hashtable();
+        foreach (var group in result.Problems.GroupBy(p => p.ErrorId)) counts[group.Key] = group.Count();
+        WriteObject(new PatientGrid
+        {
+            PatientId = result.PatientId,
+            PatchCount = result.PatchCount,
+            PositiveCount = result.PositiveCount,
+            PositiveFraction = result.PositiveFraction,
+            Width = result.Width,
+            Height = result.Height,
+            Files = result.Files.ToArray(),
+            Problems = counts,
+            ProblemCount = result.Problems.Count,
+            ProbabilityMin = result.ProbabilityRange?.Min,
+            ProbabilityMax = result.ProbabilityRange?.Max,
+            TruePositive = result.Confusion?.TruePositive,
+            FalsePositive = result.Confusion?.FalsePositive,
+            FalseNegative = result.Confusion?.FalseNegative,
+            TrueNegative = result.Confusion?.TrueNegative,
+        });
+    }
+
+    private void ReportInputProblems()
+    {
+        foreach (var p in _inputProblems)
+        {
+            if (p.IsError) WriteError(new ErrorRecord(new InvalidDataException(p.Message), p.ErrorId, ErrorCategory.InvalidData, p.Source));
+            else WriteWarning($"[{p.ErrorId}] {p.Message}");
+        }
+    }
+
+    private void AddPath(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            _files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                .Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+        }
+        else if (File.Exists(path))
+        {
+            if (System.IO.Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase)) CsvPath = (CsvPath ?? Array.Empty<string>()).Append(path).ToArray();
+            else _files.Add(path);
+        }
+    }
+
+    private IEnumerable<string> ResolveAny(string[]? paths, bool literal)
+    {
+        foreach (var path in paths ?? Array.Empty<string>())
+        {
+            if (literal)
+            {
+                string resolved = GetUnresolvedProviderPathFromPSPath(path);
+                if (File.Exists(resolved) || Directory.Exists(resolved)) yield return resolved;
+                else WriteError(new ErrorRecord(new FileNotFoundException($"'{resolved}' does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, resolved));
+                continue;
+            }
+            Collection<string>? matches = null;
+            try
+            {
+                matches = GetResolvedProviderPathFromPSPath(path, out _);
+            }
+            catch (ItemNotFoundException)
+            {
+                WriteError(new ErrorRecord(new FileNotFoundException($"'{path}' does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path));
+            }
+            foreach (var match in matches ?? new Collection<string>()) yield return match;
+        }
+    }
+
+    /// <summary>A row object (Import-Csv output, or any object with the mapped properties).</summary>
+    private void AddRow(PSObject row)
+    {
+        _rowNumber++;
+        var columns = PatchColumns.WithOverrides(ColumnMap?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
+        string? Get(string name) => row.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
+        var values = new PatchTableReader.RowValues(Get(columns.PatientId) ?? "", Get(columns.X) ?? "", Get(columns.Y) ?? "",
+            Get(columns.Target), Get(columns.Probability), Get(columns.Path));
+        var (record, problem) = PatchTableReader.Parse(values, $"input object {_rowNumber}", ParsedCulture, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        if (record is not null) _rows.Add(record);
+        if (problem is not null) WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, row));
+    }
+}
+
+/// <summary>Parses colours given as names OpenCV users expect (red, pink, ...) or #RRGGBB.</summary>
+internal static class ColorParser
+{
+    private static readonly Dictionary<string, (int R, int G, int B)> Named = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["red"] = (255, 0, 0), ["pink"] = (255, 192, 203), ["green"] = (0, 160, 0), ["blue"] = (0, 0, 255), ["yellow"] = (255, 255, 0),
+        ["orange"] = (255, 165, 0), ["purple"] = (128, 0, 128), ["black"] = (0, 0, 0), ["white"] = (255, 255, 255), ["gray"] = (128, 128, 128),
+        ["cyan"] = (0, 255, 255), ["magenta"] = (255, 0, 255),
+    };
+
+    public static OpenCvSharp.Scalar Parse(string text)
+    {
+        if (Named.TryGetValue(text, out var c)) return new OpenCvSharp.Scalar(c.B, c.G, c.R);
+        var hex = text.TrimStart('#');
+        if (hex.Length == 6 && int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int v))
+            return new OpenCvSharp.Scalar(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
+        throw new PSArgumentException($"Colour '{text}' is neither a known name ({string.Join(", ", Named.Keys)}) nor #RRGGBB.");
+    }
+}
