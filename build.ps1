@@ -95,6 +95,9 @@ function Invoke-Test {
     New-Item -ItemType Directory $results | Out-Null
 
     Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/TestTools.csproj'), '-nologo', '-v', 'q')
+    # The synthetic-dataset tool the Pester tests call to write IDC-shaped patches and read pixels back.
+    Invoke-Native dotnet @('build', (Join-Path $root 'tests/HeatmapTools.TestData/HeatmapTools.TestData.csproj'), '-c', $Configuration,
+        '-o', (Join-Path $outputRoot 'testdata'), '-nologo', '-v', 'q')
     & dotnet test (Join-Path $root 'tests/HeatmapTools.Engine.Tests/HeatmapTools.Engine.Tests.csproj') -c $Configuration -nologo `
         --logger "trx;LogFileName=engine.trx" --results-directory $results
     $xunitExit = $LASTEXITCODE

@@ -37,7 +37,7 @@ Describe 'Get-ClassPrediction' {
         Copy-Item -LiteralPath (Join-Path $folder 'chelsea.png') -Destination $odd
         (Get-ClassPrediction -LiteralPath $odd -Model squeezenet1_1).ClassIndex | Should -Be 285
         (Get-Item -LiteralPath $odd | Get-ClassPrediction -Model squeezenet1_1).ClassIndex | Should -Be 285
-        Remove-Item -LiteralPath $odd
+        Remove-Item -LiteralPath $odd -Force
     }
 
     It 'honours -Top' {

@@ -54,10 +54,13 @@ Describe 'New-CamHeatmap' {
         $byName = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -ClassName tabby -OutputPath (Join-Path $folder 'tabby_{class}.png')
         $byName.ClassIndex | Should -Be 281
         $byName.OutputPath | Should -BeLike '*tabby_281.png'
-        $top = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -Top 2 -OutputPath (Join-Path $folder 'top')
+        $top = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -Top 2 -OutputPath (Join-Path $folder 'top/')
         $top.Count | Should -Be 2
         $top.ClassIndex | Should -Be @(242, 243)
         $top[0].OutputPath | Should -Not -Be $top[1].OutputPath
+        # A fixed name for several classes gets the class (and method) appended rather than colliding.
+        $named = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -Top 2 -OutputPath (Join-Path $folder 'both.png')
+        ($named.OutputPath | Split-Path -Leaf) | Should -Be @('both_GradCAM_242.png', 'both_GradCAM_243.png')
     }
 
     It 'writes nothing with -WhatIf' {
@@ -103,7 +106,7 @@ Describe 'New-CamHeatmap' {
         $rows = Get-Content $csv.MapPath
         $rows.Count | Should -Be 224
         ($rows[0] -split ',').Count | Should -Be 224
-        [double]($rows[112] -split ',')[112] | Should -Be ([double]$csv.Map[112, 112])
+        [float]($rows[112] -split ',')[112] | Should -Be $csv.Map[112, 112]
     }
 
     It 'uses the colormap asked for' {

@@ -35,6 +35,9 @@ public sealed class OutputNaming
         {
             folder = Path.GetDirectoryName(Path.GetFullPath(_outputPath))!;
             template = Path.GetFileName(_outputPath);
+            // One fixed name cannot hold several classes or methods: give each its own rather than collide.
+            if (_manyPerImage && !template.Contains("{class}") && !template.Contains("{label}"))
+                template = Path.GetFileNameWithoutExtension(template) + "_{method}_{class}" + Path.GetExtension(template);
         }
         string ext = extensionOverride ?? Path.GetExtension(sourcePath).TrimStart('.');
         if (string.IsNullOrEmpty(ext)) ext = "png";

@@ -1,0 +1,55 @@
+@{
+    Name        = 'New-PatientPatchGrid'
+    Synopsis    = 'Rebuilds each patient''s tissue from histopathology patches and paints labels, probabilities and errors over it.'
+    Description = @'
+New-PatientPatchGrid takes patch files named in the Kaggle breast-cancer IDC layout (<patient>_idx5_x<X>_y<Y>_class<C>.png, where X and Y are the 1-based top-left pixel of the patch on a 50-pixel grid), a table of patients, coordinates, labels and probabilities (-CsvPath, or Import-Csv rows from the pipeline), or both (joined on patient, x and y).
+
+For each patient it writes, into -OutputPath: the tissue rebuilt by pasting every patch at (x-1, y-1) on a white canvas (patient_<id>_tissue.png); the label overlay, class 1 in red and class 0 in pink as in the IDC notebooks (_labels.png); where probabilities exist, a probability heatmap with a colour bar showing its range (_probability.png); and with -Confusion a TP/FP/FN/TN map at -Threshold (_confusion.png). Places with no data are grey in the probability and confusion maps, so they never look like a score of 0. Without patch images the label map is drawn at patch resolution (one pixel per patch), like the notebooks' scatter plots.
+
+-Montage also writes a rows x columns grid of patients (montage.png), each panel titled with the patient id, patch count and positive fraction. Patients are chosen by -PatientId, -First, or -Random with -Seed.
+
+Data problems are reported and never stop the run: duplicate patches (the public download holds every patient twice; the first copy is kept), patches of the wrong size (pasted and clipped to their cell), coordinates off the grid, a folder class that disagrees with the file name, unreadable images (non-terminating error PatchUnreadable) and CSV rows with missing or non-numeric fields (non-terminating error CsvRowInvalid with the line number). Each patient's result object counts its problems by ErrorId.
+
+Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each worker holds one patient canvas at a time; -MaxSize caps a canvas's longest side. Files are written atomically and never overwritten without -Force.
+'@
+    Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'System.Management.Automation.PSObject')
+    Outputs     = @('HeatmapTools.PatientGrid', 'HeatmapTools.PatientMontage')
+    Parameters  = @{
+        InputObject   = 'Patch files or folders (Get-ChildItem output or paths), or table rows (Import-Csv output) with patient_id, x, y and optionally target, probability, path.'
+        Path          = 'Patch files or dataset folders (searched recursively). Wildcards are expanded.'
+        LiteralPath   = 'Patch files or dataset folders, taken exactly as written.'
+        CsvPath       = 'CSV file(s) with columns patient_id, x, y and optionally target, probability and path (relative paths are relative to the CSV).'
+        NamePattern   = 'A regular expression with named groups patient, x, y and optionally target (or class) and probability, for file names that do not follow the IDC layout.'
+        ColumnMap     = 'Maps the fields to your column names, for example @{ patient_id = ''case''; probability = ''p_tumour'' }.'
+        Delimiter     = 'CSV delimiter. Default: detected.'
+        Culture       = 'Culture for numbers in the CSV (for example de-DE for decimal commas). Default: invariant.'
+        Origin        = 'OneBased (default, as IDC file names) or ZeroBased coordinates.'
+        PatchSize     = 'Grid spacing and expected patch size in pixels. Default 50.'
+        OutputPath    = 'Folder for the images. Default ./patient-grids.'
+        Colors        = 'Two colours for class 0 and class 1: names (pink, red, green, ...) or #RRGGBB. Default pink, red.'
+        Colormap      = 'OpenCV colormap for probabilities. Default Jet.'
+        Alpha         = 'Opacity of label and probability colours over the tissue. Default 0.4.'
+        Scale         = 'Probability colour range: Fixed (0 to 1, default), Patient (each patient''s own range) or Cohort (the range over all selected patients).'
+        Confusion     = 'Also draw true/false positives/negatives where both labels and probabilities exist.'
+        Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
+        MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'
+        Montage       = 'Also write a montage of patients (montage.png, or -MontagePath).'
+        MontageOnly   = 'Write only the montage, not the per-patient images.'
+        Rows          = 'Montage rows. Default 5.'
+        Columns       = 'Montage columns. Default 3.'
+        PanelSize     = 'Montage panel size in pixels. Default 320.'
+        MontagePath   = 'Where to write the montage.'
+        PatientId     = 'Only these patients, in this order.'
+        First         = 'Only the first N patients (by id), or N random ones with -Random.'
+        Random        = 'Choose patients at random (with -First, or Rows x Columns for a montage).'
+        Seed          = 'Seed for -Random, for a reproducible choice.'
+        ThrottleLimit = 'How many patients are drawn at once. Default: the number of cores.'
+        Force         = 'Overwrite existing images.'
+    }
+    Examples    = @(
+        @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | New-PatientPatchGrid -Montage -MontageOnly -Random -Seed 42"; Remarks = 'The IDC notebooks'' 5x3 grid of random patients: each panel shows a patient''s patches coloured by class (pink 0, red 1), titled with its id, patch count and positive fraction.' }
+        @{ Code = "New-PatientPatchGrid -Path ./IDC_regular_ps50_idx5 -CsvPath ./predictions.csv -PatientId 10253 -Confusion -OutputPath ./patient-10253"; Remarks = 'Rebuilds patient 10253''s tissue with its label overlay, the model''s probability heatmap from predictions.csv and a TP/FP/FN/TN map.' }
+        @{ Code = "Import-Csv ./predictions.csv | Where-Object probability -gt 0.2 | New-PatientPatchGrid -Scale Patient -OutputPath ./maps"; Remarks = 'Draws label and probability maps from table rows alone (no images: one pixel per patch), each patient on its own colour range.' }
+    )
+    Links       = @('New-CamHeatmap')
+}

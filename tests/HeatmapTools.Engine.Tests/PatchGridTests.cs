@@ -1,0 +1,221 @@
+using System.Globalization;
+using HeatmapTools.Engine.Patches;
+using HeatmapTools.TestData;
+using OpenCvSharp;
+using Xunit;
+
+namespace HeatmapTools.Engine.Tests;
+
+/// <summary>Pixel-level checks of patient reconstruction on a synthetic IDC-shaped dataset with known tumours and known defects.</summary>
+public class PatchGridTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("hmt-idc").FullName;
+    private readonly string _output;
+    private readonly IReadOnlyList<SyntheticIdc.Patient> _layout;
+
+    public PatchGridTests()
+    {
+        _layout = SyntheticIdc.Layout(3, 20, seed: 2);
+        SyntheticIdc.Write(Path.Combine(_root, "data"), _layout, 2);
+        _output = Path.Combine(_root, "out");
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private List<PatchRecord> ParseAll(string folder)
+    {
+        var parser = new PatchNameParser();
+        return Directory.EnumerateFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => parser.Parse(f)!).ToList();
+    }
+
+    private PatchGridOptions Options(bool confusion = false) => new() { OutputDirectory = _output, Confusion = confusion };
+
+    private static Vec3b Pixel(string path, int x, int y)
+    {
+        using var image = Cv2.ImRead(path, ImreadModes.Color);
+        return image.At<Vec3b>(y, x);
+    }
+
+    private static void Close(Vec3b expected, Vec3b actual)
+    {
+        Assert.True(Math.Abs(expected.Item0 - actual.Item0) <= 1 && Math.Abs(expected.Item1 - actual.Item1) <= 1 && Math.Abs(expected.Item2 - actual.Item2) <= 1,
+            $"expected {expected} got {actual}");
+    }
+
+    [Fact]
+    public void Every_patch_lands_exactly_at_x_minus_1_y_minus_1_and_labels_are_coloured_where_the_tumour_is()
+    {
+        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var results = PatchGridJob.Render(PatchGridJob.Select(patients, new PatientSelection()), Options(), CancellationToken.None).ToList();
+        Assert.Equal(3, results.Count);
+        foreach (var patient in _layout)
+        {
+            var result = results.Single(r => r.PatientId == patient.Id);
+            int present = patient.Columns * patient.Rows - patient.Skipped;
+            int tumour = Enumerable.Range(0, patient.Rows).Sum(r => Enumerable.Range(0, patient.Columns)
+                .Count(c => SyntheticIdc.IsPresent(patient, c, r) && SyntheticIdc.IsTumour(patient, c, r)));
+            Assert.Equal(present, result.PatchCount);
+            Assert.Equal(tumour, result.PositiveCount);
+            Assert.Equal((double)tumour / present, result.PositiveFraction, 12);
+            Assert.Equal(patient.Columns * 50, result.Width);
+            Assert.Empty(result.Problems);
+
+            string tissue = result.Files.Single(f => f.EndsWith("_tissue.png"));
+            string labels = result.Files.Single(f => f.EndsWith("_labels.png"));
+            for (int row = 0; row < patient.Rows; row++)
+            for (int column = 0; column < patient.Columns; column++)
+            {
+                if (!SyntheticIdc.IsPresent(patient, column, row)) continue;
+                int x = column * 50, y = row * 50; // the file says x+1, y+1
+                int target = SyntheticIdc.IsTumour(patient, column, row) ? 1 : 0;
+                Assert.Equal(new Vec3b(0, 0, 0), Pixel(tissue, x, y));
+                var color = SyntheticIdc.ColorOf(column, row, target);
+                Assert.Equal(color, Pixel(tissue, x + 7, y));
+                Assert.Equal(color, Pixel(tissue, x + 49, y));
+                // Label overlay: 0.6 * patch + 0.4 * (red for 1, pink for 0), in BGR.
+                var paint = target == 1 ? (B: 0, G: 0, R: 255) : (B: 203, G: 192, R: 255);
+                var expected = new Vec3b((byte)Math.Round(0.6 * color.Item0 + 0.4 * paint.B), (byte)Math.Round(0.6 * color.Item1 + 0.4 * paint.G), (byte)Math.Round(0.6 * color.Item2 + 0.4 * paint.R));
+                Close(expected, Pixel(labels, x + 7, y));
+            }
+        }
+    }
+
+    [Fact]
+    public void Places_without_data_look_different_from_a_score_of_zero()
+    {
+        var patient = new PatientPatches { PatientId = "p" };
+        var data = Path.Combine(_root, "data");
+        var one = ParseAll(data).First(r => r.PatientId == _layout[0].Id && r.X == 1 && r.Y == 1);
+        patient.Patches.Add(one with { Probability = 0.0 });
+        var far = ParseAll(data).First(r => r.PatientId == _layout[0].Id && r.X == 101 && r.Y == 51);
+        patient.Patches.Add(far with { Probability = 1.0 });
+        var result = PatientRenderer.Render(patient, Options(), null, false, CancellationToken.None);
+        string map = result.Files.Single(f => f.EndsWith("_probability.png"));
+        var zero = Pixel(map, 10, 10);
+        var noData = Pixel(map, 60, 10); // cell (1,0) has no patch
+        Assert.Equal(new Vec3b(200, 200, 200), noData);
+        Assert.NotEqual(noData, zero);
+        Assert.NotEqual(Pixel(map, 110, 60), zero);
+    }
+
+    [Fact]
+    public void Duplicates_broken_undersized_off_grid_and_misfiled_patches_are_reported_and_the_rest_drawn()
+    {
+        var data = Path.Combine(_root, "data");
+        var patient = _layout[0];
+        // The public download holds every patient twice: copy one patient's tree.
+        CopyTree(Path.Combine(data, patient.Id), Path.Combine(_root, "copy", patient.Id));
+        int copies = Directory.EnumerateFiles(Path.Combine(_root, "copy"), "*.png", SearchOption.AllDirectories).Count();
+        var extra = Path.Combine(_root, "extra", patient.Id, "0");
+        Directory.CreateDirectory(extra);
+        // Broken PNG, an undersized patch, one off the grid, and a class-1 file in folder 0: all at cells the patient lacks.
+        File.WriteAllBytes(Path.Combine(extra, SyntheticIdc.FileName(patient.Id, 5001, 1, 0)), new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 1, 2 });
+        using (var small = new Mat(25, 25, MatType.CV_8UC3, new Scalar(10, 20, 30)))
+            Cv2.ImWrite(Path.Combine(extra, SyntheticIdc.FileName(patient.Id, 5051, 1, 0)), small);
+        using (var patch = new Mat(50, 50, MatType.CV_8UC3, new Scalar(40, 50, 60)))
+        {
+            Cv2.ImWrite(Path.Combine(extra, SyntheticIdc.FileName(patient.Id, 5107, 1, 0)), patch);
+            Cv2.ImWrite(Path.Combine(extra, SyntheticIdc.FileName(patient.Id, 5151, 1, 1)), patch);
+        }
+
+        var records = ParseAll(data).Concat(ParseAll(Path.Combine(_root, "copy"))).Concat(ParseAll(Path.Combine(_root, "extra"))).ToList();
+        var patients = PatientGrouping.Group(records, Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var result = PatientRenderer.Render(patients[patient.Id], Options(), null, false, CancellationToken.None);
+
+        Assert.Equal(copies, result.Problems.Count(p => p.ErrorId == ErrorIds.PatchDuplicate));
+        var unreadable = Assert.Single(result.Problems, p => p.ErrorId == ErrorIds.PatchUnreadable);
+        Assert.True(unreadable.IsError);
+        Assert.Contains("x5001", unreadable.Message);
+        Assert.Contains(result.Problems, p => p.ErrorId == ErrorIds.PatchSizeUnexpected && p.Message.Contains("25x25"));
+        Assert.Contains(result.Problems, p => p.ErrorId == ErrorIds.PatchOffGrid && p.Message.Contains("x=5107"));
+        Assert.Contains(result.Problems, p => p.ErrorId == ErrorIds.PatchClassConflict && p.Message.Contains("folder class 0"));
+
+        // The rest is drawn: the undersized patch fills its own 25x25 corner only, and regular patches are in place.
+        string tissue = result.Files.Single(f => f.EndsWith("_tissue.png"));
+        Assert.Equal(new Vec3b(10, 20, 30), Pixel(tissue, 5050 + 24, 24));
+        Assert.Equal(new Vec3b(255, 255, 255), Pixel(tissue, 5050 + 30, 30));
+        Assert.Equal(SyntheticIdc.ColorOf(1, 0, SyntheticIdc.IsTumour(patient, 1, 0) ? 1 : 0), Pixel(tissue, 57, 0));
+        Assert.Equal(new Vec3b(255, 255, 255), Pixel(tissue, 5000 + 10, 10)); // the broken patch leaves its place blank
+    }
+
+    [Fact]
+    public void Csv_rows_join_patch_files_and_bad_rows_are_reported_with_their_line()
+    {
+        var csv = Path.Combine(_root, "probs.csv");
+        SyntheticIdc.WriteCsv(csv, _layout, withPaths: false, _root);
+        var lines = File.ReadAllLines(csv).ToList();
+        lines.Insert(3, $"{_layout[0].Id},abc,51,1,0.5");
+        lines.Insert(5, $"{_layout[0].Id},51,101,0,");
+        File.WriteAllLines(csv, lines);
+        var (rows, problems) = PatchTableReader.ReadCsv(csv, new PatchColumns(), null, CultureInfo.InvariantCulture);
+        var bad = Assert.Single(problems);
+        Assert.Equal(ErrorIds.CsvRowInvalid, bad.ErrorId);
+        Assert.Contains("line 4", bad.Message);
+        Assert.Contains("x 'abc'", bad.Message);
+
+        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), rows, 50, GridOrigin.OneBased);
+        var first = patients[_layout[0].Id];
+        Assert.All(first.Patches, p => Assert.NotNull(p.Path));
+        Assert.Contains(first.Patches, p => p.Probability is > 0.5);
+        var result = PatientRenderer.Render(first, Options(confusion: true), null, false, CancellationToken.None);
+        Assert.NotNull(result.Confusion);
+        Assert.Equal(result.PositiveCount, result.Confusion!.TruePositive);
+        Assert.Equal(0, result.Confusion.FalsePositive + result.Confusion.FalseNegative);
+        Assert.Contains(result.Files, f => f.EndsWith("_confusion.png"));
+    }
+
+    [Fact]
+    public void Without_patch_images_the_label_map_is_drawn_at_patch_resolution()
+    {
+        var csv = Path.Combine(_root, "labels.csv");
+        SyntheticIdc.WriteCsv(csv, _layout, withPaths: false, _root);
+        var (rows, _) = PatchTableReader.ReadCsv(csv, new PatchColumns(), null, CultureInfo.InvariantCulture);
+        var patients = PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased);
+        var patient = _layout[1];
+        var result = PatientRenderer.Render(patients[patient.Id], Options(), null, false, CancellationToken.None);
+        string labels = Assert.Single(result.Files, f => f.EndsWith("_labels.png"));
+        using var image = Cv2.ImRead(labels);
+        Assert.Equal(patient.Columns, image.Width);
+        Assert.Equal(patient.Rows, image.Height);
+        for (int row = 0; row < patient.Rows; row++)
+        for (int column = 0; column < patient.Columns; column++)
+            Assert.Equal(SyntheticIdc.IsTumour(patient, column, row) ? new Vec3b(0, 0, 255) : new Vec3b(203, 192, 255), image.At<Vec3b>(row, column));
+    }
+
+    [Fact]
+    public void MaxSize_caps_the_canvas_and_the_montage_has_one_titled_panel_per_patient()
+    {
+        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var chosen = PatchGridJob.Select(patients, new PatientSelection(First: 2));
+        var options = Options() with { MaxSize = 120, Montage = true, Rows = 1, Columns = 2, PanelSize = 100 };
+        var results = PatchGridJob.Render(chosen, options, CancellationToken.None).ToList();
+        using (var tissue = Cv2.ImRead(results[0].Files.Single(f => f.EndsWith("_tissue.png"))))
+            Assert.Equal(120, Math.Max(tissue.Width, tissue.Height));
+        var montage = PatchGridJob.WriteMontage(results, chosen, options);
+        Assert.Equal(chosen.Select(p => p.PatientId), montage.PatientIds);
+        using var image = Cv2.ImRead(montage.Path);
+        Assert.Equal(2 * 100 + 3 * 6, image.Width);
+        Assert.Equal(100 + 24 + 2 * 6, image.Height);
+    }
+
+    [Fact]
+    public void Random_selection_is_reproducible_with_a_seed()
+    {
+        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var a = PatchGridJob.Select(patients, new PatientSelection(Random: 2, Seed: 9)).Select(p => p.PatientId);
+        var b = PatchGridJob.Select(patients, new PatientSelection(Random: 2, Seed: 9)).Select(p => p.PatientId);
+        Assert.Equal(a, b);
+        Assert.Equal(2, a.Count());
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

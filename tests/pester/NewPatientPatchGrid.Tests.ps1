@@ -1,0 +1,113 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $tool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
+    function Invoke-TestData { $out = & dotnet $tool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
+}
+
+Describe 'New-PatientPatchGrid' {
+    BeforeAll {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-grid-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $data = Join-Path $root 'IDC_regular_ps50_idx5'
+        $layout = (Invoke-TestData idc $data 4 20 3) | ConvertFrom-Json
+        $csv = Join-Path $root 'predictions.csv'
+        Invoke-TestData csv $data $csv 4 20 3 | Out-Null
+        $first = $layout.Patients[0]
+    }
+    AfterAll { Remove-Item $root -Recurse -Force }
+
+    It 'rebuilds every patient from Get-ChildItem output with exact counts' {
+        $out = Join-Path $root 'all'
+        $r = Get-ChildItem $data -Recurse -Filter *.png | New-PatientPatchGrid -OutputPath $out
+        $r.Count | Should -Be 4
+        $one = $r | Where-Object PatientId -eq $first.Id
+        $one.PatchCount | Should -Be ($first.Columns * $first.Rows - $first.Skipped)
+        $one.PositiveCount | Should -Be ($first.Tumour.Width * $first.Tumour.Height)
+        $one.PositiveFraction | Should -Be ($one.PositiveCount / $one.PatchCount)
+        $one.Width | Should -Be ($first.Columns * 50)
+        $one.Files.Count | Should -Be 2
+        # The patch from x=51,y=1 lands with its black corner at (50, 0).
+        $tissue = $one.Files | Where-Object { $_ -like '*_tissue.png' }
+        Invoke-TestData pixel $tissue 50 0 | Should -Be '0,0,0'
+        (Invoke-TestData size $tissue) | Should -Be "$($first.Columns * 50)x$($first.Rows * 50)"
+    }
+
+    It 'joins a probability CSV, draws probability and confusion maps and counts TP/FP/FN/TN' {
+        $out = Join-Path $root 'probs'
+        $r = New-PatientPatchGrid -Path $data -CsvPath $csv -PatientId $first.Id -Confusion -OutputPath $out
+        $r.PatientId | Should -Be $first.Id
+        ($r.Files | Split-Path -Leaf) | Should -Be @("patient_$($first.Id)_tissue.png", "patient_$($first.Id)_labels.png", "patient_$($first.Id)_probability.png", "patient_$($first.Id)_confusion.png")
+        $r.TruePositive | Should -Be $r.PositiveCount
+        $r.FalsePositive + $r.FalseNegative | Should -Be 0
+        $r.TrueNegative | Should -Be ($r.PatchCount - $r.PositiveCount)
+    }
+
+    It 'takes Import-Csv rows and draws at patch resolution without images' {
+        $out = Join-Path $root 'rows'
+        $r = Import-Csv $csv | New-PatientPatchGrid -OutputPath $out -First 1
+        $r.PatientId | Should -Be $first.Id
+        $labels = $r.Files | Where-Object { $_ -like '*_labels.png' }
+        (Invoke-TestData size $labels) | Should -Be "$($first.Columns)x$($first.Rows)"
+        # Tumour cell in red, BGR.
+        Invoke-TestData pixel $labels $first.Tumour.X $first.Tumour.Y | Should -Be '0,0,255'
+    }
+
+    It 'reports duplicates, a broken PNG, an undersized patch and a bad CSV row, and still draws the rest' {
+        $dirty = Join-Path $root 'dirty'
+        Copy-Item $data $dirty -Recurse
+        Copy-Item (Join-Path $data $first.Id) (Join-Path $dirty "copy/$($first.Id)") -Recurse
+        $copies = (Get-ChildItem (Join-Path $dirty 'copy') -Recurse -File).Count
+        $patchDir = Join-Path $dirty "$($first.Id)/0"
+        [IO.File]::WriteAllBytes((Join-Path $patchDir "$($first.Id)_idx5_x5001_y1_class0.png"), [byte[]](0x89, 0x50, 0x4e, 0x47, 1, 2))
+        $badCsv = Join-Path $root 'bad.csv'
+        (Get-Content $csv) + "$($first.Id),not-a-number,1,0,0.5" | Set-Content $badCsv
+        $r = New-PatientPatchGrid -Path $dirty -CsvPath $badCsv -PatientId $first.Id -OutputPath (Join-Path $root 'dirty-out') `
+            -ErrorVariable errs -WarningVariable warns -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $r.PatchCount | Should -Be ($first.Columns * $first.Rows - $first.Skipped + 1)
+        $r.Problems['PatchDuplicate'] | Should -Be $copies
+        $r.Problems['PatchUnreadable'] | Should -Be 1
+        ($errs | Where-Object FullyQualifiedErrorId -like 'PatchUnreadable,*').TargetObject | Should -BeLike '*x5001*'
+        $csvError = $errs | Where-Object FullyQualifiedErrorId -like 'CsvRowInvalid,*'
+        $csvError.Exception.Message | Should -Match "bad\.csv line $((Get-Content $badCsv).Count)"
+        $warns | Where-Object { $_ -match '\[PatchDuplicate\]' } | Should -Not -BeNullOrEmpty
+        $r.Files.Count | Should -Be 3 -Because 'tissue, labels and probability maps are still written'
+    }
+
+    It 'writes the seed''s rows x columns montage of chosen patients' {
+        $out = Join-Path $root 'montage'
+        $r = Get-ChildItem $data -Recurse -Filter *.png | New-PatientPatchGrid -OutputPath $out -MontageOnly -Rows 2 -Columns 2 -Random -Seed 7 -PanelSize 100
+        $montage = $r | Where-Object { $_ -is [HeatmapTools.PatientMontage] }
+        $montage.PatientIds.Count | Should -Be 4
+        (Invoke-TestData size $montage.Path) | Should -Be "$(2 * 100 + 3 * 6)x$(2 * 124 + 3 * 6)"
+        (Get-ChildItem $out).Name | Should -Be 'montage.png'
+        $again = Get-ChildItem $data -Recurse -Filter *.png | New-PatientPatchGrid -OutputPath (Join-Path $root 'm2') -MontageOnly -Rows 2 -Columns 2 -Random -Seed 7 -PanelSize 100
+        ($again | Where-Object { $_ -is [HeatmapTools.PatientMontage] }).PatientIds | Should -Be $montage.PatientIds
+    }
+
+    It 'honours -WhatIf and refuses to overwrite without -Force' {
+        $out = Join-Path $root 'once'
+        New-PatientPatchGrid -Path $data -First 1 -OutputPath $out -WhatIf | Should -BeNullOrEmpty
+        Test-Path $out | Should -BeFalse
+        New-PatientPatchGrid -Path $data -First 1 -OutputPath $out | Out-Null
+        $r = New-PatientPatchGrid -Path $data -First 1 -OutputPath $out -ErrorVariable e -ErrorAction SilentlyContinue
+        $r.Files.Count | Should -Be 0
+        ($e | Where-Object FullyQualifiedErrorId -like 'OutputExists,*').Count | Should -Be 2
+        (New-PatientPatchGrid -Path $data -First 1 -OutputPath $out -Force).Files.Count | Should -Be 2
+    }
+
+    It 'reads other datasets through -NamePattern and -ColumnMap' {
+        $other = Join-Path $root 'other'
+        New-Item -ItemType Directory $other | Out-Null
+        Get-ChildItem (Join-Path $data $first.Id) -Recurse -Filter *.png | ForEach-Object {
+            if ($_.Name -match '_x(\d+)_y(\d+)_class(\d)') { Copy-Item $_.FullName (Join-Path $other ("case-A__{0}-{1}__{2}.png" -f ([int]$Matches[1] - 1), ([int]$Matches[2] - 1), $Matches[3])) }
+        }
+        $r = New-PatientPatchGrid -Path $other -NamePattern '^(?<patient>[^_]+)__(?<x>\d+)-(?<y>\d+)__(?<target>\d)\.png$' -Origin ZeroBased -OutputPath (Join-Path $root 'other-out')
+        $r.PatientId | Should -Be 'case-A'
+        $r.PositiveCount | Should -Be ($first.Tumour.Width * $first.Tumour.Height)
+        $r.Problems.Count | Should -Be 0
+        $mapped = Join-Path $root 'mapped.csv'
+        "case;col;row;label`nz1;1;1;1`nz1;51;1;0" | Set-Content $mapped
+        $m = New-PatientPatchGrid -CsvPath $mapped -ColumnMap @{ patient_id = 'case'; x = 'col'; y = 'row'; target = 'label' } -Delimiter ';' -OutputPath (Join-Path $root 'mapped-out')
+        $m.PatchCount | Should -Be 2
+        $m.PositiveCount | Should -Be 1
+    }
+}
