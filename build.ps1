@@ -130,6 +130,8 @@ switch ($Task) {
     'Test' { Invoke-Build; Invoke-Test }
     'Demo' {
         Invoke-Build
+        Invoke-Native dotnet @('build', (Join-Path $root 'tests/HeatmapTools.TestData/HeatmapTools.TestData.csproj'), '-c', $Configuration,
+            '-o', (Join-Path $outputRoot 'testdata'), '-nologo', '-v', 'q')
         Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $root 'examples/Run-Demo.ps1'))
     }
     'Bench' {

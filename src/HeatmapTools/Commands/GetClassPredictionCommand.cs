@@ -5,22 +5,22 @@ using HeatmapTools.Engine.Prediction;
 namespace HeatmapTools.Commands;
 
 /// <summary>Classifies images with a pretrained (or custom, or random) CNN and ranks the classes.</summary>
-[Cmdlet(VerbsCommon.Get, "ClassPrediction", DefaultParameterSetName = LiteralSet)]
+[Cmdlet(VerbsCommon.Get, "ClassPrediction")]
 [OutputType(typeof(ClassPrediction))]
 public sealed class GetClassPredictionCommand : ModelCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralSet = "LiteralPath";
     private readonly BatchQueue<string> _queue = new();
     private int _done;
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
+    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
-    public string[] Path { get; set; } = Array.Empty<string>();
+    public string[]? Path { get; set; }
 
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+    public string[]? LiteralPath { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1000)]
@@ -29,7 +29,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     protected override void ProcessRecord()
     {
         var request = CurrentWeightsRequest();
-        foreach (var file in ResolveFiles(ParameterSetName == LiteralSet ? LiteralPath : Path, ParameterSetName == LiteralSet))
+        foreach (var file in InputFiles(Path, LiteralPath))
         {
             foreach (var ready in _queue.Add(Key(request), request, file, BatchSize)) Flush(ready);
         }

@@ -42,6 +42,22 @@ public abstract class HeatmapCommandBase : PSCmdlet
         }
     }
 
+    private bool _pathOnCommandLine;
+
+    protected override void BeginProcessing() => _pathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Path");
+
+    /// <summary>The files named by whichever of -Path and -LiteralPath this record bound.</summary>
+    protected IEnumerable<string> InputFiles(string[]? path, string[]? literalPath)
+    {
+        // A piped object with a PSPath binds -LiteralPath by property name, and PowerShell then also binds its text to
+        // -Path by value; that second binding is the same item stringified, so only the literal path counts.
+        if (literalPath is not null && !_pathOnCommandLine) path = null;
+        if (path is null && literalPath is null)
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give images with -Path, -LiteralPath or from the pipeline."),
+                "NoInput", ErrorCategory.InvalidArgument, null));
+        return ResolveFiles(literalPath, literal: true).Concat(ResolveFiles(path, literal: false));
+    }
+
     private static ErrorRecord NotFound(string path) =>
         new(new FileNotFoundException($"Cannot find image '{path}' because it does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path);
 

@@ -15,23 +15,23 @@ public enum CamMethodName
 public enum RawMapFormat { None, Npy, Png16, Csv }
 
 /// <summary>Computes class activation maps and writes them as heatmap overlays on the original images.</summary>
-[Cmdlet(VerbsCommon.New, "CamHeatmap", DefaultParameterSetName = LiteralSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "CamHeatmap", SupportsShouldProcess = true)]
 [OutputType(typeof(CamHeatmap))]
 public sealed class NewCamHeatmapCommand : ModelCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralSet = "LiteralPath";
     private readonly BatchQueue<CamJobItem> _queue = new();
     private readonly Stopwatch _clock = new();
     private int _done;
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
+    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
-    public string[] Path { get; set; } = Array.Empty<string>();
+    public string[]? Path { get; set; }
 
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+    public string[]? LiteralPath { get; set; }
 
     [Parameter]
     public CamMethodName[] Method { get; set; } = { CamMethodName.GradCAM };
@@ -72,6 +72,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         if (NoOverlay && MapFormat == RawMapFormat.None)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("-NoOverlay without -MapFormat would write nothing; add -MapFormat Npy, Png16 or Csv."),
                 "NothingToWrite", ErrorCategory.InvalidArgument, null));
@@ -83,7 +84,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     {
         var request = CurrentWeightsRequest();
         var classes = ResolveClasses();
-        foreach (var file in ResolveFiles(ParameterSetName == LiteralSet ? LiteralPath : Path, ParameterSetName == LiteralSet))
+        foreach (var file in InputFiles(Path, LiteralPath))
         {
             if (!ShouldProcess(file, $"Write {string.Join(", ", Method)} heatmap(s)")) continue;
             foreach (var ready in _queue.Add(Key(request), request, new CamJobItem(file, classes, Top), BatchSize)) Flush(ready);
