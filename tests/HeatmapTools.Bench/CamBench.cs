@@ -1,0 +1,63 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Bench;
+
+/// <summary>
+/// End-to-end CAM throughput (image files in, overlays on disk, through the same engine call New-CamHeatmap makes)
+/// beside the forward-only throughput of the same model and batch size on already-preprocessed input.
+/// </summary>
+internal static class CamBench
+{
+    public static void Run(string shared, bool quick)
+    {
+        var photos = Directory.GetFiles(Path.Combine(shared, "images"), "*.png").Order().ToArray();
+        var output = Directory.CreateTempSubdirectory("hmt-bench-cam").FullName;
+        var labels = ClassLabels.Numbered(1000);
+        Console.WriteLine();
+        Console.WriteLine("CAM throughput, images/s (median of repeats; weights: squeezenet1_1 real, others seeded random, which does not change the work)");
+        Console.WriteLine($"{"method",-9} {"model",-14} {"batch",5} {"end-to-end",11} {"forward-only",13} {"ratio",7}");
+
+        var cases = new List<(CamMethod Method, string Model, int Batch, int Images, int Repeats)>
+        {
+            (CamMethod.GradCAM, "squeezenet1_1", 1, 24, 5), (CamMethod.GradCAM, "squeezenet1_1", 8, 48, 5),
+            (CamMethod.GradCAM, "resnet50", 1, 8, 3), (CamMethod.GradCAM, "resnet50", 8, 16, 3),
+            (CamMethod.GradCAM, "vgg16", 1, 4, 3), (CamMethod.GradCAM, "vgg16", 8, 8, 3),
+            (CamMethod.ScoreCAM, "squeezenet1_1", 1, 2, 3),
+        };
+        if (quick) cases = cases.Select(c => c with { Images = Math.Max(c.Batch, c.Images / 2), Repeats = Math.Min(c.Repeats, 3) }).ToList();
+
+        foreach (var (method, modelName, batch, images, repeats) in cases)
+        {
+            var request = modelName == "squeezenet1_1"
+                ? new WeightsRequest(modelName, WeightsPath: Path.Combine(shared, "models", "squeezenet1_1.safetensors"))
+                : new WeightsRequest(modelName, Random: true, Seed: 1);
+            var model = ModelStore.Get(request);
+            var files = Enumerable.Range(0, images).Select(i => photos[i % photos.Length]).ToList();
+            var preprocess = PreprocessOptions.ImageNet();
+            var options = new CamJobOptions { Methods = new[] { method }, Preprocess = preprocess, OutputPath = output + "/", Force = true };
+
+            double endToEnd = Measure.MedianRate(images, repeats, () =>
+            {
+                foreach (var chunk in files.Chunk(batch))
+                {
+                    var results = CamJob.Run(model, labels, chunk.Select(f => new CamJobItem(f, null)).ToList(), options, CancellationToken.None);
+                    if (results.Any(r => r.Error is not null)) throw results.First(r => r.Error is not null).Error!;
+                }
+            });
+
+            var inputs = InputBatch.Prepare(files, preprocess, CancellationToken.None).Select(p => p.Chw!).ToList();
+            double forward = Measure.MedianRate(images, repeats, () =>
+            {
+                foreach (var chunk in inputs.Chunk(batch)) Predictor.Logits(model, chunk, 224);
+            });
+            string label = method == CamMethod.ScoreCAM ? $"{endToEnd,11:F3}" : $"{endToEnd,11:F2}";
+            Console.WriteLine($"{method,-9} {modelName,-14} {batch,5} {label} {forward,13:F2} {endToEnd / forward,7:P0}" +
+                (method == CamMethod.ScoreCAM ? $"   ({1 / endToEnd:F2} s per image)" : ""));
+            if (modelName != "squeezenet1_1") ModelStore.Clear();
+        }
+        Directory.Delete(output, recursive: true);
+    }
+}

@@ -1,0 +1,39 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+
+namespace HeatmapTools.Bench;
+
+/// <summary>Streams many images through Grad-CAM in batches and prints the working set after 100 and after all of them.</summary>
+internal static class MemoryBench
+{
+    public static void Run(string shared, int total)
+    {
+        var photos = Directory.GetFiles(Path.Combine(shared, "images"), "*.png").Order().ToArray();
+        var output = Directory.CreateTempSubdirectory("hmt-bench-mem").FullName;
+        var model = ModelStore.Get(new WeightsRequest("squeezenet1_1", WeightsPath: Path.Combine(shared, "models", "squeezenet1_1.safetensors")));
+        var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/{name}_{class}_" , Force = true };
+        Console.WriteLine();
+        Console.WriteLine($"Memory over {total} images (GradCAM, squeezenet1_1, batch 8, overlays written, result maps dropped as a pipeline would)");
+        int done = 0;
+        double at100 = 0, peakAt100 = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (done < total)
+        {
+            var batch = Enumerable.Range(done, Math.Min(8, total - done))
+                .Select(i => new CamJobItem(photos[i % photos.Length], null)).ToList();
+            // Each item gets its own output name so every overlay is really written.
+            var results = CamJob.Run(model, ClassLabels.Numbered(1000), batch, options with { OutputPath = $"{output}/{done}_{{name}}.png" }, CancellationToken.None);
+            if (results.Any(r => r.Error is not null)) throw results.First(r => r.Error is not null).Error!;
+            done += batch.Count;
+            if (done >= 100 && at100 == 0)
+            {
+                at100 = Measure.WorkingSetMb();
+                peakAt100 = Measure.PeakWorkingSetMb();
+            }
+        }
+        Console.WriteLine($"after 100 images:   working set {at100,7:F0} MB, peak {peakAt100,7:F0} MB");
+        Console.WriteLine($"after {total} images: working set {Measure.WorkingSetMb(),7:F0} MB, peak {Measure.PeakWorkingSetMb(),7:F0} MB  ({done / clock.Elapsed.TotalSeconds:F1} images/s)");
+        Directory.Delete(output, recursive: true);
+    }
+}

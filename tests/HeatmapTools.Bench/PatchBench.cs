@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using HeatmapTools.Engine.Patches;
+using HeatmapTools.TestData;
+using OpenCvSharp;
+
+namespace HeatmapTools.Bench;
+
+/// <summary>
+/// IDC-scale patient reconstruction: patches per second for tissue + label + probability images across all patients
+/// on all cores, beside the rate at which the same PNGs can merely be decoded on all cores (the ceiling).
+/// </summary>
+internal static class PatchBench
+{
+    public static void Run(bool quick)
+    {
+        int patients = quick ? 40 : 280, perPatient = 1000;
+        var root = Path.Combine(Path.GetTempPath(), $"hmt-bench-idc-{patients}x{perPatient}");
+        var layout = SyntheticIdc.Layout(patients, perPatient, seed: 5);
+        Console.WriteLine();
+        if (!File.Exists(Path.Combine(root, "done")))
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, true);
+            var gen = Stopwatch.StartNew();
+            int written = SyntheticIdc.Write(Path.Combine(root, "data"), layout, Environment.ProcessorCount);
+            SyntheticIdc.WriteCsv(Path.Combine(root, "predictions.csv"), layout, false, root);
+            File.WriteAllText(Path.Combine(root, "done"), written.ToString());
+            Console.WriteLine($"generated {written} patches for {patients} patients in {gen.Elapsed.TotalSeconds:F0} s at {root}");
+        }
+        var files = Directory.EnumerateFiles(Path.Combine(root, "data"), "*.png", SearchOption.AllDirectories).ToList();
+        Console.WriteLine($"Patch grids: {patients} patients, {files.Count} patches, {Environment.ProcessorCount} cores (median of 3)");
+
+        // Warm the file cache once so both measurements read from memory.
+        foreach (var f in files) File.ReadAllBytes(f);
+
+        double decode = Measure.MedianRate(files.Count, 3, () =>
+            Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, f =>
+            {
+                using var m = Cv2.ImDecode(File.ReadAllBytes(f), ImreadModes.Color);
+            }));
+
+        var parser = new PatchNameParser();
+        var (rows, _) = PatchTableReader.ReadCsv(Path.Combine(root, "predictions.csv"), new PatchColumns(), ",", System.Globalization.CultureInfo.InvariantCulture);
+        var output = Path.Combine(root, "out");
+        double full = Measure.MedianRate(files.Count, 3, () =>
+        {
+            var records = files.Select(f => parser.Parse(f)!).ToList();
+            var grouped = PatientGrouping.Group(records, rows, 50, GridOrigin.OneBased);
+            var chosen = PatchGridJob.Select(grouped, new PatientSelection());
+            var options = new PatchGridOptions { OutputDirectory = output, Force = true };
+            foreach (var _ in PatchGridJob.Render(chosen, options, CancellationToken.None)) { }
+        });
+        Console.WriteLine($"decode only (ceiling):                        {decode,10:F0} patches/s");
+        Console.WriteLine($"parse + group + tissue/labels/probability:    {full,10:F0} patches/s   {full / decode:P0} of the ceiling");
+        Directory.Delete(output, recursive: true);
+    }
+}

@@ -1,0 +1,17 @@
+using System.Diagnostics;
+using System.Globalization;
+using HeatmapTools.Bench;
+
+// Usage: HeatmapTools.Bench [cam|memory|patches|all] [--shared <dir>] [--quick]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
+int sharedIndex = Array.IndexOf(args, "--shared");
+string shared = sharedIndex >= 0 ? args[sharedIndex + 1]
+    : Environment.GetEnvironmentVariable("HEATMAPTOOLS_SHARED") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../shared"));
+bool quick = args.Contains("--quick");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; shared data: {shared}");
+
+if (mode is "cam" or "all") CamBench.Run(shared, quick);
+if (mode is "memory" or "all") MemoryBench.Run(shared, quick ? 400 : 2000);
+if (mode is "patches" or "all") PatchBench.Run(quick);
+return 0;
