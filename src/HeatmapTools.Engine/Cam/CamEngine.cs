@@ -10,8 +10,11 @@ public sealed record CamItem(float[] Chw, int? TargetClass);
 
 public sealed record CamOptions
 {
-    /// <summary>How many masked inputs (Score-CAM) or ablated copies (Ablation-CAM) go through the network at once.</summary>
+    /// <summary>How many ablated copies of the activations (Ablation-CAM) go through the layers above the target at once.</summary>
     public int ChunkSize { get; init; } = 64;
+
+    /// <summary>How many masked inputs (Score-CAM) go through the whole network at once; small chunks measured fastest on CPU.</summary>
+    public int ScoreChunkSize { get; init; } = 8;
 
     /// <summary>
     /// An SVD fixes the principal direction only up to sign, so Eigen-CAM maps can come out inverted. By default the
@@ -57,7 +60,7 @@ public static class CamEngine
                 Tensor map = method switch
                 {
                     CamMethod.EigenCAM => Projection.FirstComponent(a, options.FlipEigenSign),
-                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ChunkSize, cancellation),
+                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ScoreChunkSize, cancellation),
                     CamMethod.AblationCAM => AblationCam.Map(model, layerIndices[l], a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
                     CamMethod.CAM => ClassicCam.Map(model, layerIndices[l], a, targets),
                     _ => CamWeighting.Map(method, a, grads![l], options.FlipEigenSign),

@@ -7,8 +7,11 @@ namespace HeatmapTools.Engine.Cam;
 /// <summary>
 /// Score-CAM (Wang et al. 2020): each activation channel, upsampled and min-max scaled, masks the input; the
 /// softmax over channels of the masked inputs' target logits weights the channels. Masked inputs go through the
-/// network in chunks of <c>chunk</c>, never all channels at once; constant channels all give the same all-zero
-/// mask, so that input is scored once.
+/// network in chunks of <c>chunk</c>, never all channels at once. Channels whose scaled maps are identical (every
+/// constant channel gives the same all-zero mask; sparse channels often coincide) give identical masked inputs, so
+/// each distinct mask is scored once. Equal scaled maps at layer resolution mean the channels differ only by a positive
+/// scale and an offset, which upsampling (linear, constant-preserving) and min-max scaling both cancel, so comparing at
+/// layer resolution finds the equal masks without building them.
 /// </summary>
 internal static class ScoreCam
 {
@@ -26,28 +29,43 @@ internal static class ScoreCam
             var max = flat.amax(new long[] { 1 }).reshape(k, 1, 1);
             var min = flat.amin(new long[] { 1 }).reshape(k, 1, 1);
             var masks = (up - min) / (max - min + 1e-8f);
-            var constant = max.flatten().eq(min.flatten()).data<bool>().ToArray();
+            var unique = UniqueMasks(activations[i], k);
 
             var scores = new float[k];
-            var live = Enumerable.Range(0, (int)k).Where(c => !constant[c]).ToArray();
-            if (live.Length < k)
-            {
-                float zeroScore = model.Logits(zeros_like(input[i]).unsqueeze(0))[0, targets[i]].item<float>();
-                for (int c = 0; c < k; c++) if (constant[c]) scores[c] = zeroScore;
-            }
+            var representatives = unique.Select(g => g[0]).ToArray();
             var image = input[i].unsqueeze(0);
-            for (int start = 0; start < live.Length; start += chunk)
+            for (int start = 0; start < representatives.Length; start += chunk)
             {
                 cancellation.ThrowIfCancellationRequested();
                 using var chunkScope = NewDisposeScope();
-                var idx = tensor(live.Skip(start).Take(chunk).Select(c => (long)c).ToArray());
+                using var inference = inference_mode();
+                var idx = tensor(representatives.Skip(start).Take(chunk).Select(c => (long)c).ToArray());
                 var masked = image * masks.index_select(0, idx).unsqueeze(1);
                 var logits = model.Logits(masked)[.., targets[i]].data<float>().ToArray();
-                for (int j = 0; j < logits.Length; j++) scores[live[start + j]] = logits[j];
+                for (int j = 0; j < logits.Length; j++)
+                    foreach (var channel in unique[start + j]) scores[channel] = logits[j];
             }
             weights.Add(softmax(tensor(scores), 0).MoveToOuterDisposeScope());
         }
         var w = stack(weights).reshape(b, k, 1, 1);
         return (w * activations).sum(1);
+    }
+
+    /// <summary>Groups channels whose min-max scaled maps are bit-for-bit equal; each group's first channel represents it.</summary>
+    private static List<int[]> UniqueMasks(Tensor activations, long k)
+    {
+        var flat = activations.reshape(k, -1);
+        var min = flat.amin(new long[] { 1 }, keepdim: true);
+        var max = flat.amax(new long[] { 1 }, keepdim: true);
+        var scaled = ((flat - min) / (max - min + 1e-8f)).contiguous().data<float>().ToArray();
+        int length = scaled.Length / (int)k;
+        var groups = new Dictionary<string, List<int>>();
+        for (int c = 0; c < k; c++)
+        {
+            string key = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scaled.AsSpan(c * length, length)));
+            if (!groups.TryGetValue(key, out var list)) groups[key] = list = new List<int>();
+            list.Add(c);
+        }
+        return groups.Values.Select(g => g.ToArray()).OrderBy(g => g[0]).ToList();
     }
 }

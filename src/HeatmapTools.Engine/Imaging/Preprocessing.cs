@@ -25,20 +25,29 @@ public static class Preprocessor
     {
         using var sized = Resize(bgr, options);
         int size = options.Size;
-        var result = new float[3 * size * size];
-        var indexer = sized.GetGenericIndexer<Vec3b>();
         int plane = size * size;
+        var result = new float[3 * plane];
+        // Per-channel lookup tables: 256 possible byte values, so normalising is a table read per pixel.
+        var lut = new float[3][];
+        for (int c = 0; c < 3; c++)
+        {
+            lut[c] = new float[256];
+            for (int v = 0; v < 256; v++) lut[c][v] = (v / 255f - options.Mean[c]) / options.Std[c];
+        }
         for (int y = 0; y < size; y++)
         {
-            for (int x = 0; x < size; x++)
+            var row = sized.Row(y);
+            ReadOnlySpan<byte> pixels;
+            unsafe { pixels = new ReadOnlySpan<byte>((void*)row.DataPointer, size * 3); }
+            int at = y * size;
+            for (int x = 0; x < size; x++, at++)
             {
-                Vec3b p = indexer[y, x];
-                int at = y * size + x;
                 // BGR in memory, RGB out: channel 0 is red.
-                result[at] = (p.Item2 / 255f - options.Mean[0]) / options.Std[0];
-                result[plane + at] = (p.Item1 / 255f - options.Mean[1]) / options.Std[1];
-                result[2 * plane + at] = (p.Item0 / 255f - options.Mean[2]) / options.Std[2];
+                result[at] = lut[0][pixels[3 * x + 2]];
+                result[plane + at] = lut[1][pixels[3 * x + 1]];
+                result[2 * plane + at] = lut[2][pixels[3 * x]];
             }
+            row.Dispose();
         }
         return result;
     }

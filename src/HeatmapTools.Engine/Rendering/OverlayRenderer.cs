@@ -24,6 +24,9 @@ public static class OverlayRenderer
     {
         string ext = Path.GetExtension(path);
         if (string.IsNullOrEmpty(ext)) ext = ".png";
-        return image.ImEncode(ext);
+        // PNG's fastest compression level: overlays are written by the thousand and size matters less than time.
+        return ext.Equals(".png", StringComparison.OrdinalIgnoreCase)
+            ? image.ImEncode(ext, new ImageEncodingParam(ImwriteFlags.PngCompression, 1))
+            : image.ImEncode(ext);
     }
 }
