@@ -44,6 +44,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Random        = 'Choose patients at random (with -First, or Rows x Columns for a montage).'
         Seed          = 'Seed for -Random, for a reproducible choice.'
         ThrottleLimit = 'How many patients are drawn at once. Default: the number of cores.'
+        ImageFormat   = 'Png (lossless, default) or Jpg: encoding a large patient image costs more than decoding all its patches, and JPEG encodes several times faster.'
         Force         = 'Overwrite existing images.'
     }
     Examples    = @(

@@ -5,9 +5,9 @@ namespace HeatmapTools.Bench;
 internal static class Measure
 {
     /// <summary>Runs <paramref name="work"/> (which processes <paramref name="items"/> items) <paramref name="repeats"/> times after one warm-up; returns the median items per second.</summary>
-    public static double MedianRate(int items, int repeats, Action work)
+    public static double MedianRate(int items, int repeats, Action work, bool warmUp = true)
     {
-        work();
+        if (warmUp) work();
         var rates = new List<double>();
         for (int i = 0; i < repeats; i++)
         {

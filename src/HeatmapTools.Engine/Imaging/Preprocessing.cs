@@ -36,9 +36,8 @@ public static class Preprocessor
         }
         for (int y = 0; y < size; y++)
         {
-            var row = sized.Row(y);
             ReadOnlySpan<byte> pixels;
-            unsafe { pixels = new ReadOnlySpan<byte>((void*)row.DataPointer, size * 3); }
+            unsafe { pixels = new ReadOnlySpan<byte>((void*)sized.Ptr(y), size * 3); }
             int at = y * size;
             for (int x = 0; x < size; x++, at++)
             {
@@ -47,7 +46,6 @@ public static class Preprocessor
                 result[plane + at] = lut[1][pixels[3 * x + 1]];
                 result[2 * plane + at] = lut[2][pixels[3 * x]];
             }
-            row.Dispose();
         }
         return result;
     }

@@ -102,7 +102,8 @@ public static class PatchGridJob
                 panels[i].Panel!.CopyTo(montage[at]);
             }
             string path = options.MontagePath ?? Path.Combine(options.OutputDirectory, "montage.png");
-            AtomicFile.WriteBytes(path, options.Force, montage.ImEncode(Path.GetExtension(path) is { Length: > 0 } ext ? ext : ".png"));
+            string ext = Path.GetExtension(path).TrimStart('.');
+            AtomicFile.WriteBytes(path, options.Force, PatientRenderer.Encode(montage, ext.Length > 0 ? ext : "png"));
             return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
         }
         finally

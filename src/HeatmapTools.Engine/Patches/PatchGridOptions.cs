@@ -27,6 +27,8 @@ public sealed record PatchGridOptions
     public int PanelSize { get; init; } = 320;
     public string? MontagePath { get; init; }
     public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+    /// <summary>File type of the patient images: "png" (lossless, default) or "jpg" (several times faster to encode).</summary>
+    public string ImageFormat { get; init; } = "png";
 }
 
 /// <summary>What was drawn for one patient.</summary>

@@ -56,8 +56,8 @@ public static class PatientRenderer
         {
             if (options.WritePatients)
             {
-                if (hasImages) Write(tissue, stem + "_tissue.png", options, files, problems, patient.PatientId);
-                Write(labels, stem + "_labels.png", options, files, problems, patient.PatientId);
+                if (hasImages) Write(tissue, stem + "_tissue." + options.ImageFormat, options, files, problems, patient.PatientId);
+                Write(labels, stem + "_labels." + options.ImageFormat, options, files, problems, patient.PatientId);
             }
             if (wantPanel) panel = Panel(labels, patient, options);
         }
@@ -68,7 +68,7 @@ public static class PatientRenderer
             using var heat = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages,
                 r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true);
             using var withBar = AddColorBar(heat, lut, range);
-            Write(withBar, stem + "_probability.png", options, files, problems, patient.PatientId);
+            Write(withBar, stem + "_probability." + options.ImageFormat, options, files, problems, patient.PatientId);
         }
 
         if (options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null))
@@ -86,7 +86,7 @@ public static class PatientRenderer
             if (options.WritePatients)
             {
                 using var withLegend = AddLegend(map, confusion, options.Threshold);
-                Write(withLegend, stem + "_confusion.png", options, files, problems, patient.PatientId);
+                Write(withLegend, stem + "_confusion." + options.ImageFormat, options, files, problems, patient.PatientId);
             }
         }
 
@@ -247,7 +247,10 @@ public static class PatientRenderer
         Cv2.Resize(labels, small, inner, 0, 0, fit < 1 ? InterpolationFlags.Area : InterpolationFlags.Nearest);
         small.CopyTo(panel[new Rect((size - inner.Width) / 2, title + (size - inner.Height) / 2, inner.Width, inner.Height)]);
         string text = $"patient {patient.PatientId}  n={patient.Patches.Count}  pos={patient.PositiveFraction:P1}";
-        Cv2.PutText(panel, text, new Point(4, 17), HersheyFonts.HersheySimplex, 0.45, Scalar.All(0), 1, LineTypes.AntiAlias);
+        // Shrink the title until it fits the panel, so narrow panels keep the whole caption.
+        double fontScale = 0.45;
+        while (fontScale > 0.2 && Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, fontScale, 1, out _).Width > size - 8) fontScale -= 0.025;
+        Cv2.PutText(panel, text, new Point(4, 17), HersheyFonts.HersheySimplex, fontScale, Scalar.All(0), 1, LineTypes.AntiAlias);
         return panel;
     }
 
@@ -255,7 +258,7 @@ public static class PatientRenderer
     {
         try
         {
-            AtomicFile.WriteBytes(path, options.Force, image.ImEncode(".png", new ImageEncodingParam(ImwriteFlags.PngCompression, 1)));
+            AtomicFile.WriteBytes(path, options.Force, Encode(image, options.ImageFormat));
             files.Add(Path.GetFullPath(path));
         }
         catch (HeatmapToolsException ex)
@@ -263,6 +266,17 @@ public static class PatientRenderer
             problems.Add(new PatchProblem(ex.ErrorId, patientId, ex.Message, path, true));
         }
     }
+
+    /// <summary>
+    /// Encoding dominates the cost of a patient (a 3-megapixel PNG takes longer than decoding all its patches), so PNG
+    /// uses the fastest level with run-length filtering, which suits flat label colours; JPEG is there for speed.
+    /// </summary>
+    internal static byte[] Encode(Mat image, string format) => format.ToLowerInvariant() switch
+    {
+        "png" => image.ImEncode(".png", new ImageEncodingParam(ImwriteFlags.PngCompression, 1), new ImageEncodingParam(ImwriteFlags.PngStrategy, (int)ImwritePNGFlags.StrategyRLE)),
+        "jpg" or "jpeg" => image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 92)),
+        _ => throw new HeatmapToolsException("ImageFormatUnknown", "InvalidArgument", $"Image format '{format}' is not png or jpg.", format),
+    };
 
     internal static Rect Clip(Rect r, int width, int height)
     {

@@ -11,6 +11,8 @@ public enum PatchOrigin { OneBased, ZeroBased }
 
 public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
 
+public enum PatchImageFormat { Png, Jpg }
+
 /// <summary>Rebuilds each patient's tissue from its patches and paints labels, probabilities and errors over it.</summary>
 [Cmdlet(VerbsCommon.New, "PatientPatchGrid", SupportsShouldProcess = true, DefaultParameterSetName = "Input")]
 [OutputType(typeof(PatientGrid), typeof(PatientMontage))]
@@ -123,6 +125,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
     [Parameter]
+    public PatchImageFormat ImageFormat { get; set; } = PatchImageFormat.Png;
+
+    [Parameter]
     public SwitchParameter Force { get; set; }
 
     private CultureInfo ParsedCulture => string.IsNullOrEmpty(Culture) ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(Culture);
@@ -209,6 +214,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             PanelSize = PanelSize,
             MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
             ThrottleLimit = ThrottleLimit,
+            ImageFormat = ImageFormat == PatchImageFormat.Jpg ? "jpg" : "png",
         };
 
         var done = new List<PatientResult>();

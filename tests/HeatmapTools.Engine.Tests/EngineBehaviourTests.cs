@@ -1,0 +1,95 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.IO;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+using TorchSharp;
+using Xunit;
+
+namespace HeatmapTools.Engine.Tests;
+
+public class EngineBehaviourTests
+{
+    private static float[] Input(string image = "chelsea") =>
+        Npy.ReadFloat32(Path.Combine(SharedData.Reference, "squeezenet1_1", image + ".input.npy")).Data;
+
+    [Fact]
+    public void TorchSharp_format_weights_load_like_the_safetensors_they_were_saved_from()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hmt-dat").FullName, "squeezenet.dat");
+        SharedData.SqueezeNetModel.Network.save(path);
+        var reloaded = ModelStore.Get(new WeightsRequest("squeezenet1_1", WeightsPath: path));
+        Assert.NotSame(SharedData.SqueezeNetModel, reloaded);
+        Assert.Equal(Predictor.Logits(SharedData.SqueezeNetModel, new[] { Input() }, 224)[0], Predictor.Logits(reloaded, new[] { Input() }, 224)[0]);
+    }
+
+    [Fact]
+    public void Several_layers_average_their_scaled_maps_as_the_reference_does()
+    {
+        var model = SharedData.SqueezeNetModel;
+        var items = new[] { new CamItem(Input(), 285) };
+        var a = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.12" }, 224, null, CancellationToken.None)[0].Map;
+        var b = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.11" }, 224, null, CancellationToken.None)[0].Map;
+        var both = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.11", "features.12" }, 224, null, CancellationToken.None)[0].Map;
+        var mean = a.Zip(b, (x, y) => (x + y) / 2).ToArray();
+        CamPostProcessor.MinMax(mean);
+        // Each single-layer result was re-scaled once more after resizing, so the mean of two of them differs from the
+        // joint map by that last scaling only (about 1e-3 here); using one layer, or max instead of mean, is off by far more.
+        double diff = both.Zip(mean, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(diff < 5e-3, $"max diff {diff}");
+        Assert.True(both.Zip(a, (x, y) => Math.Abs(x - y)).Max() > 0.05, "the second layer must change the map");
+        Assert.True(both.Zip(b, (x, y) => Math.Abs(x - y)).Max() > 0.05, "the first layer must change the map");
+    }
+
+    [Fact]
+    public void Gradients_never_reach_the_weights()
+    {
+        var model = SharedData.SqueezeNetModel;
+        CamEngine.Compute(model, new[] { new CamItem(Input(), 285) }, CamMethod.GradCAM, new[] { "features.12" }, 224, null, CancellationToken.None);
+        Assert.All(model.Network.parameters(), p =>
+        {
+            Assert.False(p.requires_grad);
+            Assert.True(p.grad is null || p.grad.IsInvalid);
+        });
+    }
+
+    [Fact]
+    public void A_cancelled_batch_writes_nothing()
+    {
+        var output = Directory.CreateTempSubdirectory("hmt-cancel").FullName;
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/" };
+        Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000),
+            new[] { new CamJobItem(Path.Combine(SharedData.Images, "coffee.png"), null) }, options, cancelled.Token));
+        Assert.Empty(Directory.GetFiles(output));
+    }
+
+    [Fact]
+    public void Center_crop_takes_the_middle_of_the_resized_image()
+    {
+        using var image = new OpenCvSharp.Mat(300, 600, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(0));
+        // A white stripe at the far left is cropped away; the middle stays black.
+        image[new OpenCvSharp.Rect(0, 0, 100, 300)].SetTo(OpenCvSharp.Scalar.All(255));
+        var stretch = Preprocessor.ToChw(image, PreprocessOptions.ImageNet(ResizeMode.Stretch));
+        var crop = Preprocessor.ToChw(image, PreprocessOptions.ImageNet(ResizeMode.CenterCrop));
+        float white = (1f - 0.485f) / 0.229f, black = (0f - 0.485f) / 0.229f;
+        Assert.Equal(white, stretch[112 * 224 + 5], 4);
+        Assert.Equal(black, crop[112 * 224 + 5], 4);
+    }
+
+    [Fact]
+    public void Layer_names_follow_torchvision_and_keras()
+    {
+        var layers = LayerCatalog.Describe("vgg16");
+        var conv = layers.Single(l => l.Name == "features.29");
+        Assert.Contains("block5_conv3", conv.Aliases);
+        Assert.True(conv.IsDefault);
+        Assert.Equal(new long[] { 1, 512, 14, 14 }, conv.OutputShape);
+        Assert.Contains("fc1", layers.Single(l => l.Name == "classifier.1").Aliases);
+        var resnet = LayerCatalog.Describe("resnet50");
+        Assert.Equal(new long[] { 1, 2048, 7, 7 }, resnet.Single(l => l.IsDefault).OutputShape);
+        var ex = Assert.Throws<HeatmapToolsException>(() => SharedData.SqueezeNetModel.ResolveLayer("block5_conv3"));
+        Assert.Equal(ErrorIds.UnknownLayer, ex.ErrorId);
+    }
+}
