@@ -5,8 +5,11 @@ namespace HeatmapTools.Engine.Tests;
 
 public class ElfPatchTests
 {
-    private static string ShippedShim =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget/packages/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so");
+    // The unpatched library as NuGet delivered it (the build patches only copies).
+    private static string ShippedShim => Path.Combine(
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages ? packages
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+        "torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so");
 
     [Fact]
     public void The_shipped_shim_needs_GLIBCXX_3_4_32_strongly_and_patching_makes_only_that_need_weak()

@@ -187,7 +187,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             WriteWarning("No patches were found: give patch files or folders (-Path, pipeline) or a table (-CsvPath, Import-Csv rows).");
             return;
         }
-        var selection = new PatientSelection(PatientId, First ?? (Random && (Montage || MontageOnly) ? Rows * Columns : null), Random ? (First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue)) : null, Seed);
+        // -Random picks -First patients, or enough to fill the montage, or shuffles them all.
+        int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
+        var selection = new PatientSelection(PatientId, First, randomCount, Seed);
         var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
