@@ -53,7 +53,6 @@ public class WeightsTests
         var b = ModelStore.Get(new WeightsRequest("squeezenet1_1", Random: true, Seed: 7));
         Assert.Same(a, b);
         var input = new float[3 * 224 * 224];
-        new Random(1).NextBytes(new byte[1]);
         for (int i = 0; i < input.Length; i++) input[i] = (i % 17) / 17f;
         var l7 = Prediction.Predictor.Logits(a, new[] { input }, 224)[0];
         var other = ModelStore.Get(new WeightsRequest("squeezenet1_1", Random: true, Seed: 8));

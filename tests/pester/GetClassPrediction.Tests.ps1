@@ -93,6 +93,15 @@ Describe 'Get-ClassPrediction' {
         $r.NumClasses | Should -Be 2
     }
 
+    It 'gives an unseeded random model one seed for the whole pipeline, carried on the objects' {
+        $r = Get-ChildItem $folder -Filter *.png | Get-ClassPrediction -Model squeezenet1_1 -Weights Random -BatchSize 1
+        $r.Count | Should -Be 3
+        ($r.Seed | Sort-Object -Unique).Count | Should -Be 1
+        $r[0].Seed | Should -Not -BeNullOrEmpty
+        $again = Get-ClassPrediction -LiteralPath $r[0].Path -Model squeezenet1_1 -Weights Random -Seed $r[0].Seed
+        $again.Logits | Should -Be $r[0].Logits
+    }
+
     It 'rejects labels that do not match the head' {
         { Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -Labels 'a', 'b' } |
             Should -Throw -ErrorId 'LabelsInvalid*'

@@ -42,13 +42,26 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [ValidateRange(1, 256)]
     public int BatchSize { get; set; } = 8;
 
-    protected WeightsRequest CurrentWeightsRequest() => new(
-        Model,
-        WeightsPath is null ? null : GetUnresolvedProviderPathFromPSPath(WeightsPath),
-        Random: Weights == WeightsSource.Random,
-        Seed: Seed,
-        Offline: Offline.IsPresent,
-        NumClasses: NumClasses);
+    private int? _unseededRandom;
+
+    protected WeightsRequest CurrentWeightsRequest()
+    {
+        bool random = Weights == WeightsSource.Random;
+        // A random model without -Seed still gets one seed for the whole pipeline (and it is shown), so every batch
+        // sees the same network and the objects passed on can rebuild it.
+        if (random && Seed is null && _unseededRandom is null)
+        {
+            _unseededRandom = System.Random.Shared.Next();
+            WriteVerbose($"-Weights Random without -Seed: using seed {_unseededRandom}.");
+        }
+        return new WeightsRequest(
+            Model,
+            WeightsPath is null ? null : GetUnresolvedProviderPathFromPSPath(WeightsPath),
+            Random: random,
+            Seed: random ? Seed ?? _unseededRandom : Seed,
+            Offline: Offline.IsPresent,
+            NumClasses: NumClasses);
+    }
 
     protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
 
