@@ -42,6 +42,19 @@ public class EngineBehaviourTests
     }
 
     [Fact]
+    public void On_a_pooling_and_linear_head_GradCAM_equals_classic_CAM()
+    {
+        // With global average pooling then a linear layer, the gradient at the last block is w_c / (h*w) everywhere,
+        // so Grad-CAM's weights are the classifier's own: the two methods must give the same map (Selvaraju et al.).
+        var resnet = ModelStore.Get(new WeightsRequest("resnet18", Random: true, Seed: 3));
+        var items = new[] { new CamItem(Input("coffee"), 967) };
+        var cam = CamEngine.Compute(resnet, items, CamMethod.CAM, new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
+        var grad = CamEngine.Compute(resnet, items, CamMethod.GradCAM, new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
+        Assert.True(cam.Zip(grad, (x, y) => Math.Abs(x - y)).Max() < 1e-4);
+        Assert.True(cam.Max() > 0.99f && cam.Min() < 0.01f);
+    }
+
+    [Fact]
     public void Gradients_never_reach_the_weights()
     {
         var model = SharedData.SqueezeNetModel;
