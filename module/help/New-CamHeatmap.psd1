@@ -10,7 +10,7 @@ The class explained is -ClassIndex, -ClassName (label or WordNet id), the top -T
 
 Gradients flow only from the class score down to the target layer: the network below the layer runs once without autograd, and no weight gradients are computed. Score-CAM and Ablation-CAM push their masked or ablated copies through the network in bounded chunks; Ablation-CAM reruns only the layers above the target layer.
 
-Output files are named from -OutputPath: a folder, or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. Files are written atomically and never overwrite anything (the source least of all) without -Force. -MapFormat also saves the raw 224x224 map (Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
+Output files are named from -OutputPath: a folder, or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. When one image gives several overlays (-Top, several -ClassIndex or -Method values) the default becomes <name>_cam_<method>_<class>.<ext>, and a fixed file name gets _<method>_<class> added before its extension. Files are written atomically and never overwrite anything (the source least of all) without -Force. -MapFormat also saves the raw 224x224 map (Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
 '@
     Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.ClassPrediction')
     Outputs     = @('HeatmapTools.CamHeatmap')
@@ -25,7 +25,7 @@ Output files are named from -OutputPath: a folder, or a template with {name}, {c
         OutputPath  = 'A folder, or a file name template with {name}, {class}, {label}, {method}, {layer}, {ext}.'
         Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'
         Alpha       = 'Weight of the heatmap in the blend, 0 to 1. Default 0.4.'
-        MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay as <name>_map.<ext>.'
+        MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay, named after it with _map added (for example chelsea_cam_map.npy).'
         NoOverlay   = 'Do not write the overlay (use with -MapFormat).'
         Force       = 'Overwrite existing output files.'
         Model       = 'Architecture (see Get-ClassPrediction). Default vgg16.'

@@ -200,6 +200,20 @@ public class PatchGridTests : IDisposable
     }
 
     [Fact]
+    public void Names_that_do_not_match_are_reported_by_name_then_counted()
+    {
+        var good = SyntheticIdc.FileName("p1", 1, 51, 1);
+        var paths = new[] { good }.Concat(Enumerable.Range(0, 8).Select(i => $"/data/notes_{i}.png")).ToList();
+        var (records, problems) = new PatchNameParser().ParseAll(paths, named: 5);
+        var record = Assert.Single(records);
+        Assert.Equal(("p1", 1, 51, 1), (record.PatientId, record.X, record.Y, record.Target!.Value));
+        Assert.Equal(6, problems.Count);
+        Assert.All(problems, p => Assert.Equal(ErrorIds.PatchNameUnparsed, p.ErrorId));
+        Assert.Contains("notes_0.png", problems[0].Message);
+        Assert.Contains("3 more", problems[5].Message);
+    }
+
+    [Fact]
     public void Random_selection_is_reproducible_with_a_seed()
     {
         var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);

@@ -45,9 +45,7 @@ public static class CamPostProcessor
         using var source = Mat.FromPixelData(height, width, MatType.CV_32FC1, map);
         using var resized = new Mat();
         Cv2.Resize(source, resized, new Size(newWidth, newHeight), 0, 0, InterpolationFlags.Linear);
-        var result = new float[newWidth * newHeight];
         resized.GetArray(out float[] data);
-        data.CopyTo(result, 0);
-        return result;
+        return data;
     }
 }

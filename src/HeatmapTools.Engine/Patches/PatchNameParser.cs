@@ -47,6 +47,23 @@ public sealed class PatchNameParser
         return new PatchRecord(match.Groups["patient"].Value, x, y, target, probability, path, path) { FolderTarget = folderTarget };
     }
 
+    /// <summary>Parses many paths; names that do not match become problems (the first few named, the rest counted).</summary>
+    public (List<PatchRecord> Records, List<PatchProblem> Problems) ParseAll(IReadOnlyCollection<string> paths, int named = 5)
+    {
+        var records = new List<PatchRecord>(paths.Count);
+        var problems = new List<PatchProblem>();
+        int unparsed = 0;
+        foreach (var path in paths)
+        {
+            if (Parse(path) is { } record) records.Add(record);
+            else if (unparsed++ < named)
+                problems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"'{path}' does not match the patch name pattern; it is skipped.", path, false));
+        }
+        if (unparsed > named)
+            problems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"{unparsed - named} more file name(s) do not match the patch name pattern.", "", false));
+        return (records, problems);
+    }
+
     private static int? Group(Match match, string name) =>
         match.Groups[name] is { Success: true } g && int.TryParse(g.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
 }

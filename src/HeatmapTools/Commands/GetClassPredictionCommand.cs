@@ -12,16 +12,6 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     private readonly BatchQueue<string> _queue = new();
     private int _done;
 
-    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
-    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
-    [Parameter(Position = 0, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    public string[]? Path { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    public string[]? LiteralPath { get; set; }
-
     [Parameter]
     [ValidateRange(1, 1000)]
     public int Top { get; set; } = 3;
@@ -29,7 +19,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     protected override void ProcessRecord()
     {
         var request = CurrentWeightsRequest();
-        foreach (var file in InputFiles(Path, LiteralPath))
+        foreach (var file in InputFiles())
         {
             foreach (var ready in _queue.Add(Key(request), request, file, BatchSize)) Flush(ready);
         }

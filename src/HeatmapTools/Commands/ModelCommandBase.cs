@@ -9,9 +9,23 @@ public enum WeightsSource { Pretrained, Random }
 
 public enum ResizeKind { Stretch, CenterCrop }
 
-/// <summary>Parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
+/// <summary>Image input and the parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
 public abstract class ModelCommandBase : HeatmapCommandBase
 {
+    private readonly Dictionary<int, ClassLabels> _labels = new();
+
+    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
+    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    public string[]? LiteralPath { get; set; }
+
+    protected IEnumerable<string> InputFiles() => InputFiles(Path, LiteralPath);
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ModelNameCompleter))]
     public string Model { get; set; } = ModelCatalog.DefaultModel;
@@ -73,9 +87,11 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         return RunEngine(() => ModelStore.Get(request, progress, Cancellation));
     }
 
+    /// <summary>The labels for a head size, read once per command rather than once per batch or record.</summary>
     protected ClassLabels LoadLabels(int numClasses)
     {
-        return RunEngine(() =>
+        if (_labels.TryGetValue(numClasses, out var cached)) return cached;
+        return _labels[numClasses] = RunEngine(() =>
         {
             if (Labels is { Length: 1 } single && File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])))
                 return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]));

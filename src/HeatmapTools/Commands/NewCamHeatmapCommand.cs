@@ -23,16 +23,6 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     private readonly Stopwatch _clock = new();
     private int _done;
 
-    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
-    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
-    [Parameter(Position = 0, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    public string[]? Path { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    public string[]? LiteralPath { get; set; }
-
     [Parameter]
     public CamMethodName[] Method { get; set; } = { CamMethodName.GradCAM };
 
@@ -84,7 +74,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     {
         var request = CurrentWeightsRequest();
         var classes = ResolveClasses();
-        foreach (var file in InputFiles(Path, LiteralPath))
+        foreach (var file in InputFiles())
         {
             if (!ShouldProcess(file, $"Write {string.Join(", ", Method)} heatmap(s)")) continue;
             foreach (var ready in _queue.Add(Key(request), request, new CamJobItem(file, classes, Top), BatchSize)) Flush(ready);

@@ -154,7 +154,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
 
     protected override void EndProcessing()
     {
-        var columns = RunEngine(() => PatchColumns.WithOverrides(ColumnMap?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "")));
+        var columns = ColumnNames();
         foreach (var csv in CsvPath ?? Array.Empty<string>())
         {
             string full = GetUnresolvedProviderPathFromPSPath(csv);
@@ -169,16 +169,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         }
 
         var parser = RunEngine(() => new PatchNameParser(NamePattern));
-        var fileRecords = new List<PatchRecord>(_files.Count);
-        int unparsed = 0;
-        foreach (var file in _files)
-        {
-            if (parser.Parse(file) is { } record) fileRecords.Add(record);
-            else if (unparsed++ < 5)
-                _inputProblems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"'{file}' does not match the patch name pattern; it is skipped.", file, false));
-        }
-        if (unparsed > 5)
-            _inputProblems.Add(new PatchProblem(ErrorIds.PatchNameUnparsed, "", $"{unparsed - 5} more file name(s) do not match the patch name pattern.", "", false));
+        var (fileRecords, unparsed) = parser.ParseAll(_files);
+        _inputProblems.AddRange(unparsed);
         ReportInputProblems();
 
         var patients = PatientGrouping.Group(fileRecords, _rows, PatchSize, Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased);
@@ -280,6 +272,12 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         });
     }
 
+    private PatchColumns? _columns;
+
+    /// <summary>-ColumnMap turned into column names once, not once per row.</summary>
+    private PatchColumns ColumnNames() => _columns ??= RunEngine(() =>
+        PatchColumns.WithOverrides(ColumnMap?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "")));
+
     private void ReportInputProblems()
     {
         foreach (var p in _inputProblems)
@@ -331,7 +329,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     private void AddRow(PSObject row)
     {
         _rowNumber++;
-        var columns = PatchColumns.WithOverrides(ColumnMap?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
+        var columns = ColumnNames();
         string? Get(string name) => row.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
         var values = new PatchTableReader.RowValues(Get(columns.PatientId) ?? "", Get(columns.X) ?? "", Get(columns.Y) ?? "",
             Get(columns.Target), Get(columns.Probability), Get(columns.Path));
