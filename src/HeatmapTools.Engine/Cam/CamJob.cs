@@ -114,7 +114,7 @@ public static class CamJob
             {
                 overlayPath = target;
                 using var overlay = OverlayRenderer.Render(image.Image!, map.Map, map.Width, map.Height, colormap, options.Alpha);
-                IO.AtomicFile.WriteBytes(overlayPath, options.Force, OverlayRenderer.Encode(overlay, overlayPath));
+                IO.AtomicFile.Write(overlayPath, options.Force, stream => OverlayRenderer.Encode(overlay, overlayPath, stream));
             }
             if (options.MapFormat != MapFormat.None)
             {

@@ -103,7 +103,7 @@ public static class PatchGridJob
             }
             string path = options.MontagePath ?? Path.Combine(options.OutputDirectory, "montage.png");
             string ext = Path.GetExtension(path).TrimStart('.');
-            AtomicFile.WriteBytes(path, options.Force, PatientRenderer.Encode(montage, ext.Length > 0 ? ext : "png"));
+            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, ext.Length > 0 ? ext : "png", stream));
             return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
         }
         finally

@@ -10,6 +10,7 @@ namespace HeatmapTools.Engine.Patches;
 /// </summary>
 public static class PatientRenderer
 {
+
     // Where there is no data at all, the probability and confusion maps show this grey, unlike any score.
     private static readonly Scalar NoData = new(200, 200, 200);
     private static readonly Scalar White = new(255, 255, 255);
@@ -22,7 +23,10 @@ public static class PatientRenderer
         var problems = new List<PatchProblem>(patient.Problems);
         var files = new List<string>();
         int offset = options.Origin == GridOrigin.OneBased ? 1 : 0;
-        var cells = patient.Patches.Select(p => (Record: p, X: Math.Max(0, p.X - offset), Y: Math.Max(0, p.Y - offset))).ToList();
+        // Row by row, left to right: neighbouring cells share cache lines, which matters on canvases of many megabytes.
+        // The sort is stable, so of two patches at one place the later one still ends up on top.
+        var cells = patient.Patches.Select(p => (Record: p, X: Math.Max(0, p.X - offset), Y: Math.Max(0, p.Y - offset)))
+            .OrderBy(c => c.Y).ThenBy(c => c.X).ToList();
         int fullWidth = cells.Count == 0 ? options.PatchSize : cells.Max(c => c.X) + options.PatchSize;
         int fullHeight = cells.Count == 0 ? options.PatchSize : cells.Max(c => c.Y) + options.PatchSize;
         bool hasImages = patient.Patches.Any(p => p.Path is not null);
@@ -36,14 +40,16 @@ public static class PatientRenderer
             Math.Max(1, (int)Math.Round(options.PatchSize * scale)), Math.Max(1, (int)Math.Round(options.PatchSize * scale)));
 
         using var tissue = new Mat(height, width, MatType.CV_8UC3, White);
-        using var covered = new Mat(height, width, MatType.CV_8UC1, Scalar.All(0));
+        var tissuePixels = Pixels.Of(tissue);
+        // Each patch's place on the canvas, clipped to it; patches wholly outside are left out.
+        var placed = new List<(PatchRecord Record, Rect Cell)>(cells.Count);
         foreach (var (record, x, y) in cells)
         {
             cancellation.ThrowIfCancellationRequested();
             var rect = Clip(CellRect(x, y), width, height);
             if (rect.Width <= 0 || rect.Height <= 0) continue;
-            covered[rect].SetTo(Scalar.All(255));
-            if (record.Path is not null) Paste(tissue, record, rect, scale, options.PatchSize, problems, patient.PatientId);
+            placed.Add((record, rect));
+            if (record.Path is not null) Paste(tissuePixels, record, rect, scale, options.PatchSize, problems, patient.PatientId);
         }
 
         string stem = Path.Combine(options.OutputDirectory, "patient_" + Sanitise(patient.PatientId));
@@ -51,7 +57,7 @@ public static class PatientRenderer
         ConfusionCounts? confusion = null;
         Mat? panel = null;
 
-        using (var labels = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages,
+        using (var labels = DrawCells(tissue, placed, options.Alpha, hasImages,
             r => r.Target switch { 1 => options.PositiveColor, 0 => options.NegativeColor, _ => (Scalar?)null }))
         {
             if (options.WritePatients)
@@ -65,28 +71,32 @@ public static class PatientRenderer
         if (options.WritePatients && probabilityRange is { } range)
         {
             var lut = ColormapLut(Colormaps.Parse(options.Colormap));
-            using var heat = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages,
-                r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true);
-            using var withBar = AddColorBar(heat, lut, range);
+            // The colour bar sits right of the map, in the same canvas, so the map is not copied once more.
+            var frame = new Rect(0, 0, tissue.Width + ColorBarWidth, Math.Max(tissue.Height, 120));
+            using var withBar = DrawCells(tissue, placed, options.Alpha, hasImages,
+                r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true, frame);
+            DrawColorBar(withBar, tissue.Width, lut, range);
             Write(withBar, stem + "_probability." + options.ImageFormat, options, files, problems, patient.PatientId);
         }
 
         if (options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null))
         {
             var counts = new int[4];
-            using var map = DrawCells(tissue, covered, cells, CellRect, width, height, options.Alpha, hasImages, r =>
+            // The legend is a strip above the map, in the same canvas.
+            var frame = new Rect(0, -LegendHeight, Math.Max(tissue.Width, 330), tissue.Height + LegendHeight);
+            using var map = DrawCells(tissue, placed, options.Alpha, hasImages, r =>
             {
                 if (r.Target is not int t || r.Probability is not double p) return null;
                 bool predicted = p >= options.Threshold;
                 int kind = (t == 1, predicted) switch { (true, true) => 0, (false, true) => 1, (true, false) => 2, _ => 3 };
-                Interlocked.Increment(ref counts[kind]);
+                counts[kind]++;
                 return ConfusionColors[kind];
-            }, noDataOutside: true);
+            }, noDataOutside: true, frame);
             confusion = new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
             if (options.WritePatients)
             {
-                using var withLegend = AddLegend(map, confusion, options.Threshold);
-                Write(withLegend, stem + "_confusion." + options.ImageFormat, options, files, problems, patient.PatientId);
+                DrawLegend(map, confusion);
+                Write(map, stem + "_confusion." + options.ImageFormat, options, files, problems, patient.PatientId);
             }
         }
 
@@ -94,7 +104,7 @@ public static class PatientRenderer
             fullWidth, fullHeight, files, problems, probabilityRange, confusion) { Panel = panel };
     }
 
-    private static void Paste(Mat canvas, PatchRecord record, Rect cell, double scale, int patchSize, List<PatchProblem> problems, string patientId)
+    private static void Paste(Pixels canvas, PatchRecord record, Rect cell, double scale, int patchSize, List<PatchProblem> problems, string patientId)
     {
         Mat patch;
         try
@@ -117,61 +127,58 @@ public static class PatientRenderer
             if (patch.Width != patchSize || patch.Height != patchSize)
                 problems.Add(new PatchProblem(ErrorIds.PatchSizeUnexpected, patientId,
                     $"Patch '{record.Path}' is {patch.Width}x{patch.Height}, not {patchSize}x{patchSize}; it is pasted as is, clipped to its grid cell.", record.Source, false));
-            // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
+            if (scale == 1.0)
+            {
+                // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
+                CellPainter.Copy(patch, canvas, cell);
+                return;
+            }
             int w = Math.Min(patch.Width, patchSize), h = Math.Min(patch.Height, patchSize);
             using var clipped = new Mat(patch, new Rect(0, 0, w, h));
-            Mat source = clipped;
-            Mat? resized = null;
-            if (scale != 1.0)
-            {
-                resized = new Mat();
-                Cv2.Resize(clipped, resized, new Size(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale))), 0, 0, InterpolationFlags.Area);
-                source = resized;
-            }
-            using (resized)
-            {
-                var target = Clip(new Rect(cell.X, cell.Y, source.Width, source.Height), canvas.Width, canvas.Height);
-                if (target.Width > 0 && target.Height > 0)
-                {
-                    using var region = new Mat(source, new Rect(0, 0, target.Width, target.Height));
-                    region.CopyTo(canvas[target]);
-                }
-            }
+            using var resized = new Mat();
+            Cv2.Resize(clipped, resized, new Size(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale))), 0, 0, InterpolationFlags.Area);
+            CellPainter.Copy(resized, canvas, cell);
         }
     }
 
-    /// <summary>Blends a colour per cell over the tissue; cells with no colour keep the tissue, and with noDataOutside the
-    /// background outside every patch turns grey.</summary>
-    private static Mat DrawCells(Mat tissue, Mat covered, List<(PatchRecord Record, int X, int Y)> cells, Func<int, int, Rect> cellRect,
-        int width, int height, double alpha, bool hasImages, Func<PatchRecord, Scalar?> color, bool noDataOutside = false)
+    /// <summary>
+    /// Blends a colour per cell over the tissue; cells with no colour keep the tissue, and with noDataOutside
+    /// everything outside the patches turns grey. Where cells overlap, a coloured cell wins and the later one is on top.
+    /// With a frame, the result is that larger white canvas (relative to the tissue's origin) with the map inside it.
+    /// </summary>
+    private static Mat DrawCells(Mat tissue, List<(PatchRecord Record, Rect Cell)> placed, double alpha, bool hasImages,
+        Func<PatchRecord, Scalar?> color, bool noDataOutside = false, Rect? frame = null)
     {
-        using var layer = new Mat(height, width, MatType.CV_8UC3, White);
-        using var mask = new Mat(height, width, MatType.CV_8UC1, Scalar.All(0));
-        foreach (var (record, x, y) in cells)
-        {
-            if (color(record) is not Scalar c) continue;
-            var rect = Clip(cellRect(x, y), width, height);
-            if (rect.Width <= 0 || rect.Height <= 0) continue;
-            layer[rect].SetTo(c);
-            mask[rect].SetTo(Scalar.All(255));
-        }
-        var result = tissue.Clone();
-        if (hasImages)
-        {
-            using var blended = new Mat();
-            Cv2.AddWeighted(tissue, 1 - alpha, layer, alpha, 0, blended);
-            blended.CopyTo(result, mask);
-        }
+        Mat result;
+        var origin = new Point(0, 0);
+        if (frame is not { } f)
+            result = noDataOutside ? new Mat(tissue.Rows, tissue.Cols, MatType.CV_8UC3, NoData) : tissue.Clone();
         else
         {
-            // No tissue to see through: the colour is the picture.
-            layer.CopyTo(result, mask);
+            result = new Mat(f.Height, f.Width, MatType.CV_8UC3, White);
+            origin = new Point(-f.X, -f.Y);
+            using var view = result[new Rect(origin.X, origin.Y, tissue.Width, tissue.Height)];
+            if (noDataOutside) view.SetTo(NoData);
+            else tissue.CopyTo(view);
         }
-        if (noDataOutside)
+        var source = Pixels.Of(tissue);
+        var target = Pixels.Of(result).Offset(origin.X, origin.Y);
+        var colored = new List<(Rect Cell, Scalar Color)>(placed.Count);
+        foreach (var (record, cell) in placed)
         {
-            using var outside = new Mat();
-            Cv2.BitwiseNot(covered, outside);
-            result.SetTo(NoData, outside);
+            if (color(record) is Scalar c) colored.Add((cell, c));
+            else if (noDataOutside) CellPainter.CopySame(source, target, cell);
+        }
+        var tables = new Dictionary<Scalar, BlendTable>();
+        foreach (var (cell, c) in colored)
+        {
+            // No tissue to see through: the colour is the picture.
+            if (!hasImages) CellPainter.Fill(target, cell, c);
+            else
+            {
+                if (!tables.TryGetValue(c, out var table)) tables[c] = table = new BlendTable(c, alpha);
+                CellPainter.Blend(source, target, cell, table);
+            }
         }
         return result;
     }
@@ -204,36 +211,32 @@ public static class PatientRenderer
         return Enumerable.Range(0, 256).Select(i => { var v = colored.At<Vec3b>(0, i); return new Scalar(v.Item0, v.Item1, v.Item2); }).ToArray();
     }
 
-    /// <summary>A vertical colour bar on the right with its range written at both ends.</summary>
-    private static Mat AddColorBar(Mat image, Scalar[] lut, (double Min, double Max) range)
+    private const int ColorBarWidth = 70, LegendHeight = 22;
+
+    /// <summary>A vertical colour bar in the strip right of the map, with its range written at both ends.</summary>
+    private static void DrawColorBar(Mat canvas, int mapWidth, Scalar[] lut, (double Min, double Max) range)
     {
-        int barWidth = 70, height = Math.Max(image.Height, 120);
-        var result = new Mat(height, image.Width + barWidth, MatType.CV_8UC3, White);
-        image.CopyTo(result[new Rect(0, 0, image.Width, image.Height)]);
-        int top = 18, bottom = height - 18, x0 = image.Width + 8;
+        int top = 18, bottom = canvas.Height - 18, x0 = mapWidth + 8;
+        var pixels = Pixels.Of(canvas);
         for (int y = top; y < bottom; y++)
         {
             int level = (int)Math.Round(255.0 * (bottom - 1 - y) / Math.Max(1, bottom - top - 1));
-            Cv2.Line(result, new Point(x0, y), new Point(x0 + 16, y), lut[level]);
+            CellPainter.Fill(pixels, new Rect(x0, y, 17, 1), lut[level]);
         }
-        Cv2.PutText(result, range.Max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, top - 4), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
-        Cv2.PutText(result, range.Min.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, bottom + 13), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
-        return result;
+        Cv2.PutText(canvas, range.Max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, top - 4), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
+        Cv2.PutText(canvas, range.Min.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, bottom + 13), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
     }
 
-    private static Mat AddLegend(Mat image, ConfusionCounts counts, double threshold)
+    /// <summary>The TP/FP/FN/TN key with counts, in the strip above the map.</summary>
+    private static void DrawLegend(Mat canvas, ConfusionCounts counts)
     {
-        int strip = 22;
-        var result = new Mat(image.Height + strip, Math.Max(image.Width, 330), MatType.CV_8UC3, White);
-        image.CopyTo(result[new Rect(0, strip, image.Width, image.Height)]);
         int[] values = { counts.TruePositive, counts.FalsePositive, counts.FalseNegative, counts.TrueNegative };
         for (int k = 0; k < 4; k++)
         {
             int x = 4 + k * 80;
-            Cv2.Rectangle(result, new Rect(x, 5, 12, 12), ConfusionColors[k], -1);
-            Cv2.PutText(result, $"{ConfusionNames[k]} {values[k]}", new Point(x + 15, 16), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
+            Cv2.Rectangle(canvas, new Rect(x, 5, 12, 12), ConfusionColors[k], -1);
+            Cv2.PutText(canvas, $"{ConfusionNames[k]} {values[k]}", new Point(x + 15, 16), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
         }
-        return result;
     }
 
     /// <summary>A fixed-size montage panel: the label map fitted and centred, titled with id, count and positive fraction.</summary>
@@ -258,7 +261,7 @@ public static class PatientRenderer
     {
         try
         {
-            AtomicFile.WriteBytes(path, options.Force, Encode(image, options.ImageFormat));
+            AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream));
             files.Add(Path.GetFullPath(path));
         }
         catch (HeatmapToolsException ex)
@@ -268,15 +271,23 @@ public static class PatientRenderer
     }
 
     /// <summary>
-    /// Encoding dominates the cost of a patient (a 3-megapixel PNG takes longer than decoding all its patches), so PNG
-    /// uses the fastest level with run-length filtering, which suits flat label colours; JPEG is there for speed.
+    /// Encoding is a large part of a patient's cost (three multi-megapixel images against a thousand 50x50 decodes),
+    /// so PNG goes through the fast deflate encoder; JPEG is there for smaller files.
     /// </summary>
-    internal static byte[] Encode(Mat image, string format) => format.ToLowerInvariant() switch
+    internal static void Encode(Mat image, string format, Stream output)
     {
-        "png" => image.ImEncode(".png", new ImageEncodingParam(ImwriteFlags.PngCompression, 1), new ImageEncodingParam(ImwriteFlags.PngStrategy, (int)ImwritePNGFlags.StrategyRLE)),
-        "jpg" or "jpeg" => image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 92)),
-        _ => throw new HeatmapToolsException("ImageFormatUnknown", "InvalidArgument", $"Image format '{format}' is not png or jpg.", format),
-    };
+        switch (format.ToLowerInvariant())
+        {
+            case "png":
+                PngEncoder.Encode(image, output);
+                break;
+            case "jpg" or "jpeg":
+                output.Write(image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 92)));
+                break;
+            default:
+                throw new HeatmapToolsException("ImageFormatUnknown", "InvalidArgument", $"Image format '{format}' is not png or jpg.", format);
+        }
+    }
 
     internal static Rect Clip(Rect r, int width, int height)
     {

@@ -20,13 +20,12 @@ public static class OverlayRenderer
     }
 
     /// <summary>Encodes in the format the file extension names (png, jpg, bmp, tif, webp).</summary>
-    public static byte[] Encode(Mat image, string path)
+    public static void Encode(Mat image, string path, Stream output)
     {
         string ext = Path.GetExtension(path);
         if (string.IsNullOrEmpty(ext)) ext = ".png";
-        // PNG's fastest compression level: overlays are written by the thousand and size matters less than time.
-        return ext.Equals(".png", StringComparison.OrdinalIgnoreCase)
-            ? image.ImEncode(ext, new ImageEncodingParam(ImwriteFlags.PngCompression, 1))
-            : image.ImEncode(ext);
+        // Overlays are written by the thousand, so PNG goes through the fast deflate encoder rather than libpng.
+        if (ext.Equals(".png", StringComparison.OrdinalIgnoreCase) && PngEncoder.CanEncode(image)) PngEncoder.Encode(image, output);
+        else output.Write(image.ImEncode(ext));
     }
 }
