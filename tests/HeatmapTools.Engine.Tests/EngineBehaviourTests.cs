@@ -17,7 +17,12 @@ public class EngineBehaviourTests
     public void TorchSharp_format_weights_load_like_the_safetensors_they_were_saved_from()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("hmt-dat").FullName, "squeezenet.dat");
-        SharedData.SqueezeNetModel.Network.save(path);
+        // A plain (NCHW) module, as a user's own TorchSharp code would save it; the loaded models keep channels-last weights.
+        using (var network = new SqueezeNet11())
+        {
+            StateDictLoader.Load(network, SharedData.SqueezeNetSafetensors);
+            network.save(path);
+        }
         var reloaded = ModelStore.Get(new WeightsRequest("squeezenet1_1", WeightsPath: path));
         Assert.NotSame(SharedData.SqueezeNetModel, reloaded);
         Assert.Equal(Predictor.Logits(SharedData.SqueezeNetModel, new[] { Input() }, 224)[0], Predictor.Logits(reloaded, new[] { Input() }, 224)[0]);
@@ -52,6 +57,33 @@ public class EngineBehaviourTests
         var grad = CamEngine.Compute(resnet, items, CamMethod.GradCAM, new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
         Assert.True(cam.Zip(grad, (x, y) => Math.Abs(x - y)).Max() < 1e-4);
         Assert.True(cam.Max() > 0.99f && cam.Min() < 0.01f);
+    }
+
+    [Theory]
+    [InlineData("squeezenet1_1", "features.12")] // 1x1 convolution, then ReLU and average pooling
+    [InlineData("resnet18", "layer4")]           // pooling, then a Linear layer
+    [InlineData("vgg11", "features.20")]         // three Linear layers; only the last is the class projection
+    public void One_class_score_equals_that_column_of_the_full_logits(string modelName, string layer)
+    {
+        var model = modelName == "squeezenet1_1" ? SharedData.SqueezeNetModel : ModelStore.Get(new WeightsRequest(modelName, Random: true, Seed: 5));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var images = torch.stack(new[] { "chelsea", "coffee" }.Select(n => torch.tensor(Input(n)).reshape(3, 224, 224)));
+        var logits = model.Logits(images);
+        int stage = model.ResolveLayer(layer);
+        var activations = model.Run(images, 0, stage);
+        foreach (long target in new long[] { 0, 281, 999 })
+        {
+            var expected = logits[.., target].data<float>().ToArray();
+            var fromImages = model.ClassLogit(images, 0, target).data<float>().ToArray();
+            var fromLayer = model.ClassLogit(activations, stage + 1, target).data<float>().ToArray();
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double tolerance = 1e-4 * Math.Max(1, Math.Abs(expected[i]));
+                Assert.True(Math.Abs(expected[i] - fromImages[i]) < tolerance, $"{modelName} class {target} image {i}: {fromImages[i]} vs {expected[i]}");
+                Assert.True(Math.Abs(expected[i] - fromLayer[i]) < tolerance, $"{modelName} class {target} image {i} from {layer}: {fromLayer[i]} vs {expected[i]}");
+            }
+        }
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static class AblationCam
                 var part = channels.Skip(start).Take(chunk).ToArray();
                 var copies = a.unsqueeze(0).repeat(part.Length, 1, 1, 1);
                 for (int j = 0; j < part.Length; j++) copies[j, part[j]].fill_(ablationValue);
-                var scores = model.LogitsFrom(copies, layer)[.., targets[i]].data<float>().ToArray();
+                var scores = model.ClassLogit(copies, layer + 1, targets[i]).data<float>().ToArray();
                 for (int j = 0; j < part.Length; j++) ablatedScores[part[j]] = scores[j];
             }
             var y = tensor(ablatedScores);

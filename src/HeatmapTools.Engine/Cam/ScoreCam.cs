@@ -41,7 +41,7 @@ internal static class ScoreCam
                 using var inference = inference_mode();
                 var idx = tensor(representatives.Skip(start).Take(chunk).Select(c => (long)c).ToArray());
                 var masked = image * masks.index_select(0, idx).unsqueeze(1);
-                var logits = model.Logits(masked)[.., targets[i]].data<float>().ToArray();
+                var logits = model.ClassLogit(masked, 0, targets[i]).data<float>().ToArray();
                 for (int j = 0; j < logits.Length; j++)
                     foreach (var channel in unique[start + j]) scores[channel] = logits[j];
             }

@@ -16,6 +16,7 @@ public sealed class LayeredModel : IDisposable
 {
     private readonly Dictionary<string, int> _index = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _aliases;
+    private readonly ClassHead? _head;
 
     public LayeredModel(string name, nn.Module<Tensor, Tensor> network, int numClasses, ArchitectureInfo info, string weightsDescription)
     {
@@ -28,6 +29,7 @@ public sealed class LayeredModel : IDisposable
         for (int i = 0; i < Stages.Count; i++) _index[Stages[i].Name] = i;
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
         // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
+        _head = ClassHead.Find(Stages);
         foreach (var group in Stages.Where(s => s.Name.Contains('.')).GroupBy(s => s.Name[..s.Name.LastIndexOf('.')]))
             _aliases.TryAdd(group.Key, group.Last().Name);
     }
@@ -55,6 +57,8 @@ public sealed class LayeredModel : IDisposable
     /// <summary>Runs stages [from, to] inclusive on x. The caller owns the result; intermediates die with the caller's scope.</summary>
     public Tensor Run(Tensor x, int from, int to)
     {
+        // The weights are channels-last (see ChannelsLast); images entering the first stage follow suit.
+        if (from == 0) x = ChannelsLast.Of(x);
         for (int i = from; i <= to; i++)
         {
             var module = Stages[i].Module;
@@ -68,6 +72,18 @@ public sealed class LayeredModel : IDisposable
 
     /// <summary>Runs everything above stage <paramref name="layer"/> on its activations and returns logits.</summary>
     public Tensor LogitsFrom(Tensor activations, int layer) => ToLogits(Run(activations, layer + 1, Stages.Count - 1));
+
+    /// <summary>
+    /// The logit of class <paramref name="target"/> for every sample, running stages from <paramref name="from"/> on
+    /// (0: x is an image batch; otherwise x is the output of stage from - 1). Equal to indexing the full logits.
+    /// </summary>
+    public Tensor ClassLogit(Tensor x, int from, long target)
+    {
+        if (_head is null || from > _head.Index) return ToLogits(Run(x, from, Stages.Count - 1))[.., target];
+        var features = Run(x, from, _head.Index - 1);
+        var score = Run(_head.Project(features, target), _head.Index + 1, Stages.Count - 1);
+        return ToLogits(score)[.., 0];
+    }
 
     private static Tensor ToLogits(Tensor x) => x.dim() > 2 ? x.flatten(1) : x;
 

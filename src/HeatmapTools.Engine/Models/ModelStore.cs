@@ -49,6 +49,7 @@ public static class ModelStore
         network.eval();
         // Maps need gradients of a score with respect to activations only, never with respect to weights.
         foreach (var parameter in network.parameters()) parameter.requires_grad = false;
+        ChannelsLast.ConvertWeights(network);
         string description = weightsFile ?? $"random (seed {request.Seed?.ToString() ?? "none"})";
         return new LayeredModel(info.Name, network, request.NumClasses, info, description);
     }
