@@ -10,6 +10,8 @@ For each patient it writes, into -OutputPath: the tissue rebuilt by pasting ever
 
 Data problems are reported and never stop the run: duplicate patches (the public download holds every patient twice; the first copy is kept), patches of the wrong size (pasted and clipped to their cell), coordinates off the grid, a folder class that disagrees with the file name, unreadable images (non-terminating error PatchUnreadable) and CSV rows with missing or non-numeric fields (non-terminating error CsvRowInvalid with the line number). Each patient's result object counts its problems by ErrorId.
 
+Each patient's result object has its patch and positive counts, the canvas size, the files written, its problems by ErrorId, the range of its probabilities (ProbabilityMin, ProbabilityMax), the range its colour bar spans (ScaleMin, ScaleMax, set by -Scale) and, with -Confusion, the TP/FP/FN/TN counts.
+
 Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each worker holds one patient canvas at a time; -MaxSize caps a canvas's longest side. Files are written atomically and never overwritten without -Force.
 '@
     Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'System.Management.Automation.PSObject')

@@ -99,6 +99,21 @@ public class PatchGridTests : IDisposable
         Assert.NotEqual(Pixel(map, 110, 60), zero);
     }
 
+    [Theory]
+    [InlineData(ProbabilityScale.Fixed, 0.0, 1.0)]
+    [InlineData(ProbabilityScale.Patient, 0.2, 0.7)]
+    [InlineData(ProbabilityScale.Cohort, 0.1, 0.9)]
+    public void The_result_reports_the_data_range_and_the_colour_scale_apart(ProbabilityScale scale, double scaleMin, double scaleMax)
+    {
+        var patient = new PatientPatches { PatientId = "p" };
+        var records = ParseAll(Path.Combine(_root, "data")).Where(r => r.PatientId == _layout[0].Id).Take(3).ToList();
+        double[] probabilities = { 0.2, 0.7, 0.45 };
+        for (int i = 0; i < 3; i++) patient.Patches.Add(records[i] with { Probability = probabilities[i] });
+        var result = PatientRenderer.Render(patient, Options() with { Scale = scale }, (0.1, 0.9), false, CancellationToken.None);
+        Assert.Equal((0.2, 0.7), result.Probabilities);
+        Assert.Equal((scaleMin, scaleMax), result.ColorScale);
+    }
+
     [Fact]
     public void Duplicates_broken_undersized_off_grid_and_misfiled_patches_are_reported_and_the_rest_drawn()
     {

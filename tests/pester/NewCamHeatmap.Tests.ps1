@@ -35,7 +35,7 @@ Describe 'New-CamHeatmap' {
         }
     }
 
-    It 'gives a map that matches pytorch-grad-cam for the photo (GradCAM and ScoreCAM)' {
+    It 'gives a map that matches pytorch-grad-cam for the photo (GradCAM and LayerCAM)' {
         foreach ($method in 'GradCAM', 'LayerCAM') {
             $r = New-CamHeatmap -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -Method $method -NoOverlay -MapFormat Npy -OutputPath (Join-Path $folder "ref_$method.png")
             $reference = Read-Npy (Join-Path $Shared "reference/squeezenet1_1/chelsea.$method.npy")
@@ -130,6 +130,41 @@ Describe 'New-CamHeatmap' {
         $err.Exception.Message | Should -Match 'features\.12'
         $err = { New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Weights Random -Seed 1 -Method CAM -OutputPath (Join-Path $folder 'y.png') } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotApplicable,*'
+    }
+
+    It 'stops between batches when the pipeline is stopped (Ctrl+C) and leaves only whole files' {
+        # PowerShell.Stop() is what Ctrl+C does to a running pipeline: it calls StopProcessing on every command.
+        $source = Join-Path $folder 'many'
+        $out = Join-Path $folder 'stopped'
+        New-Item -ItemType Directory -Path $source | Out-Null
+        foreach ($i in 1..150) { Copy-Item (Join-Path $folder 'chelsea.png') (Join-Path $source "img$i.png") }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Source, $Out)
+                $env:HEATMAPTOOLS_OFFLINE = '1'
+                Import-Module $Module
+                Get-ChildItem $Source -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -BatchSize 2 -OutputPath "$Out/"
+            }).AddArgument($ModulePath).AddArgument($source).AddArgument($out)
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path $out) -or -not (Get-ChildItem $out -Filter *.png)) {
+                if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { break }
+                Start-Sleep -Milliseconds 20
+            }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+        $written = @(Get-ChildItem $out -Filter *.png)
+        $written.Count | Should -BeGreaterThan 0
+        $written.Count | Should -BeLessThan 150
+        # No temporary files left behind, and every PNG ends with its IEND chunk (nothing half-written).
+        @(Get-ChildItem $out -Force | Where-Object Name -like '.*.tmp').Count | Should -Be 0
+        foreach ($file in $written) {
+            $bytes = [IO.File]::ReadAllBytes($file.FullName)
+            [Text.Encoding]::ASCII.GetString($bytes, $bytes.Length - 8, 4) | Should -Be 'IEND'
+        }
     }
 
     It 'reports a corrupt image and still maps the others' {

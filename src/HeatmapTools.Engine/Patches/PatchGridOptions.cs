@@ -31,11 +31,14 @@ public sealed record PatchGridOptions
     public string ImageFormat { get; init; } = "png";
 }
 
-/// <summary>What was drawn for one patient.</summary>
+/// <summary>
+/// What was drawn for one patient. <c>Probabilities</c> is the range of this patient's probabilities;
+/// <c>ColorScale</c> the range the colour bar spans (0..1, the patient's own, or the cohort's, per -Scale).
+/// </summary>
 public sealed record PatientResult(
     string PatientId, int PatchCount, int PositiveCount, double PositiveFraction, int Width, int Height,
-    IReadOnlyList<string> Files, IReadOnlyList<PatchProblem> Problems, (double Min, double Max)? ProbabilityRange,
-    ConfusionCounts? Confusion)
+    IReadOnlyList<string> Files, IReadOnlyList<PatchProblem> Problems, (double Min, double Max)? Probabilities,
+    (double Min, double Max)? ColorScale, ConfusionCounts? Confusion)
 {
     internal Mat? Panel { get; init; }
 }

@@ -53,7 +53,9 @@ public static class PatientRenderer
         }
 
         string stem = Path.Combine(options.OutputDirectory, "patient_" + Sanitise(patient.PatientId));
-        var probabilityRange = ProbabilityRange(patient, options.Scale, cohortRange);
+        var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
+        (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
+        var probabilityRange = ColorScale(dataRange, options.Scale, cohortRange);
         ConfusionCounts? confusion = null;
         Mat? panel = null;
 
@@ -101,7 +103,7 @@ public static class PatientRenderer
         }
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
-            fullWidth, fullHeight, files, problems, probabilityRange, confusion) { Panel = panel };
+            fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel };
     }
 
     private static void Paste(Pixels canvas, PatchRecord record, Rect cell, double scale, int patchSize, List<PatchProblem> problems, string patientId)
@@ -183,17 +185,13 @@ public static class PatientRenderer
         return result;
     }
 
-    private static (double Min, double Max)? ProbabilityRange(PatientPatches patient, ProbabilityScale scale, (double Min, double Max)? cohort)
-    {
-        var values = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
-        if (values.Count == 0) return null;
-        return scale switch
+    private static (double Min, double Max)? ColorScale((double Min, double Max)? data, ProbabilityScale scale, (double Min, double Max)? cohort) =>
+        data is null ? null : scale switch
         {
-            ProbabilityScale.Patient => (values.Min(), values.Max()),
-            ProbabilityScale.Cohort when cohort is not null => cohort.Value,
+            ProbabilityScale.Patient => data,
+            ProbabilityScale.Cohort when cohort is not null => cohort,
             _ => (0.0, 1.0),
         };
-    }
 
     private static byte ToByte(double value, (double Min, double Max) range)
     {

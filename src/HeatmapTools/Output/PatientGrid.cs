@@ -16,8 +16,12 @@ public sealed class PatientGrid
     /// <summary>Problems found for this patient, counted by ErrorId.</summary>
     public Hashtable Problems { get; init; } = new();
     public int ProblemCount { get; init; }
+    /// <summary>Lowest and highest probability among this patient's patches.</summary>
     public double? ProbabilityMin { get; init; }
     public double? ProbabilityMax { get; init; }
+    /// <summary>The range the probability image's colour bar spans (set by -Scale).</summary>
+    public double? ScaleMin { get; init; }
+    public double? ScaleMax { get; init; }
     public int? TruePositive { get; init; }
     public int? FalsePositive { get; init; }
     public int? FalseNegative { get; init; }
