@@ -86,6 +86,28 @@ public class EngineBehaviourTests
         }
     }
 
+    [Theory]
+    [InlineData("resnet18", "layer4", CamMethod.GradCAM)]
+    [InlineData("resnet18", "layer3", CamMethod.GradCAMPlusPlus)]
+    [InlineData("vgg11", "features.20", CamMethod.LayerCAM)]
+    public void A_batch_with_a_different_class_per_image_gives_each_image_its_single_run_map(string modelName, string layer, CamMethod method)
+    {
+        // Only each image's own class row of the head is differentiated; mixing rows up would swap the maps.
+        var model = ModelStore.Get(new WeightsRequest(modelName, Random: true, Seed: 8));
+        var items = new[] { new CamItem(Input("chelsea"), 281), new CamItem(Input("coffee"), 967), new CamItem(Input("chelsea"), 3) };
+        var batched = CamEngine.Compute(model, items, method, new[] { layer }, 224, null, CancellationToken.None);
+        for (int i = 0; i < items.Length; i++)
+        {
+            var single = CamEngine.Compute(model, new[] { items[i] }, method, new[] { layer }, 224, null, CancellationToken.None)[0];
+            Assert.Equal(items[i].TargetClass, batched[i].ClassIndex);
+            Assert.Equal(single.Score, batched[i].Score, 3);
+            double diff = single.Map.Zip(batched[i].Map, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(diff <= 1e-4, $"{modelName} {method} image {i}: batched vs single max |diff| = {diff}");
+        }
+        double classesDiffer = batched[0].Map.Zip(batched[2].Map, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(classesDiffer > 1e-2, "two classes of the same image should give different maps");
+    }
+
     [Fact]
     public void Gradients_never_reach_the_weights()
     {

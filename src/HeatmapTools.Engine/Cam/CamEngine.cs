@@ -44,8 +44,7 @@ public static class CamEngine
         var forward = CapturedForward.Run(model, input, layerIndices, gradients);
 
         long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
-        var targetIndex = tensor(targets).reshape(-1, 1);
-        var scores = forward.Logits.gather(1, targetIndex).squeeze(1);
+        var scores = forward.Scores(targets);
 
         IList<Tensor>? grads = null;
         if (gradients)

@@ -35,6 +35,24 @@ internal sealed class ClassHead
         return null;
     }
 
+    /// <summary>
+    /// Each sample projected onto its own class: one output feature or channel per sample. Gradients flow through it,
+    /// so a gradient CAM's backward pass crosses one class's weights instead of all of them.
+    /// </summary>
+    public Tensor ProjectEach(Tensor features, long[] targets)
+    {
+        if (targets.Distinct().Count() == 1) return Project(features, targets[0]);
+        if (projection is Linear linear)
+        {
+            if (features.dim() > 2) features = features.flatten(1);
+            var index = tensor(targets);
+            var scores = (features * linear.weight!.index_select(0, index)).sum(1, keepdim: true);
+            return linear.bias is null ? scores : scores + linear.bias.index_select(0, index).unsqueeze(1);
+        }
+        // Convolutions: one single-channel convolution per sample (a batch holds a handful).
+        return cat(targets.Select((t, i) => Project(features.narrow(0, i, 1), t)).ToArray(), 0);
+    }
+
     /// <summary>The projection onto class <paramref name="target"/> only: one output feature or channel.</summary>
     public Tensor Project(Tensor features, long target)
     {

@@ -74,6 +74,12 @@ public sealed class LayeredModel : IDisposable
     public Tensor LogitsFrom(Tensor activations, int layer) => ToLogits(Run(activations, layer + 1, Stages.Count - 1));
 
     /// <summary>
+    /// Stage index of the class projection when one class's score can be computed on its own (see ClassHead);
+    /// null when the head mixes classes after projecting.
+    /// </summary>
+    public int? HeadIndex => _head?.Index;
+
+    /// <summary>
     /// The logit of class <paramref name="target"/> for every sample, running stages from <paramref name="from"/> on
     /// (0: x is an image batch; otherwise x is the output of stage from - 1). Equal to indexing the full logits.
     /// </summary>
@@ -81,8 +87,14 @@ public sealed class LayeredModel : IDisposable
     {
         if (_head is null || from > _head.Index) return ToLogits(Run(x, from, Stages.Count - 1))[.., target];
         var features = Run(x, from, _head.Index - 1);
-        var score = Run(_head.Project(features, target), _head.Index + 1, Stages.Count - 1);
-        return ToLogits(score)[.., 0];
+        return ClassScores(features, Enumerable.Repeat(target, (int)features.shape[0]).ToArray());
+    }
+
+    /// <summary>Each sample's logit for its own target class, from the head's input (the output of stage HeadIndex - 1).</summary>
+    public Tensor ClassScores(Tensor features, long[] targets)
+    {
+        var head = _head ?? throw new InvalidOperationException($"Model '{Name}' has no single-class head.");
+        return ToLogits(Run(head.ProjectEach(features, targets), head.Index + 1, Stages.Count - 1))[.., 0];
     }
 
     private static Tensor ToLogits(Tensor x) => x.dim() > 2 ? x.flatten(1) : x;
