@@ -46,7 +46,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Random        = 'Choose patients at random (with -First, or Rows x Columns for a montage).'
         Seed          = 'Seed for -Random, for a reproducible choice.'
         ThrottleLimit = 'How many patients are drawn at once. Default: the number of cores.'
-        ImageFormat   = 'Png (lossless, default) or Jpg: encoding a large patient image costs more than decoding all its patches, and JPEG encodes several times faster.'
+        ImageFormat   = 'Png (lossless, default) or Jpg (lossy, smaller files). Both write a patient image in about the same time; encoding the images is a large part of a patient''s cost.'
         Force         = 'Overwrite existing images.'
     }
     Examples    = @(

@@ -24,11 +24,6 @@ internal static class ScoreCam
         for (int i = 0; i < b; i++)
         {
             using var scope = NewDisposeScope();
-            var up = nn.functional.interpolate(activations[i].unsqueeze(0), size, mode: InterpolationMode.Bilinear, align_corners: true)[0];
-            var flat = up.reshape(k, -1);
-            var max = flat.amax(new long[] { 1 }).reshape(k, 1, 1);
-            var min = flat.amin(new long[] { 1 }).reshape(k, 1, 1);
-            var masks = (up - min) / (max - min + 1e-8f);
             var unique = UniqueMasks(activations[i], k);
 
             var scores = new float[k];
@@ -40,7 +35,7 @@ internal static class ScoreCam
                 using var chunkScope = NewDisposeScope();
                 using var inference = inference_mode();
                 var idx = tensor(representatives.Skip(start).Take(chunk).Select(c => (long)c).ToArray());
-                var masked = image * masks.index_select(0, idx).unsqueeze(1);
+                var masked = image * Masks(activations[i].index_select(0, idx), size).unsqueeze(1);
                 var logits = model.ClassLogit(masked, 0, targets[i]).data<float>().ToArray();
                 for (int j = 0; j < logits.Length; j++)
                     foreach (var channel in unique[start + j]) scores[channel] = logits[j];
@@ -49,6 +44,20 @@ internal static class ScoreCam
         }
         var w = stack(weights).reshape(b, k, 1, 1);
         return (w * activations).sum(1);
+    }
+
+    /// <summary>
+    /// The masks of a few channels: each upsampled to the input size and min-max scaled on its own, so only one chunk's
+    /// masks (not 512 x 224 x 224 floats) exist at a time.
+    /// </summary>
+    private static Tensor Masks(Tensor channels, long[] size)
+    {
+        long n = channels.shape[0];
+        var up = nn.functional.interpolate(channels.unsqueeze(0), size, mode: InterpolationMode.Bilinear, align_corners: true)[0];
+        var flat = up.reshape(n, -1);
+        var max = flat.amax(new long[] { 1 }).reshape(n, 1, 1);
+        var min = flat.amin(new long[] { 1 }).reshape(n, 1, 1);
+        return (up - min) / (max - min + 1e-8f);
     }
 
     /// <summary>Groups channels whose min-max scaled maps are bit-for-bit equal; each group's first channel represents it.</summary>
