@@ -19,6 +19,7 @@ public static class InputBatch
 {
     public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation, bool keepImages = false)
     {
+        Runtime.EnsureImaging();
         var result = new PreparedImage[paths.Count];
         Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
         {

@@ -42,6 +42,7 @@ public static class PatchGridJob
     /// <summary>Renders patients in parallel and yields each result on the caller's thread as soon as it is done.</summary>
     public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
+        Runtime.EnsureImaging();
         if (options.WritePatients) Directory.CreateDirectory(options.OutputDirectory);
         var cohort = patients.SelectMany(p => p.Patches).Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double, double)? cohortRange = cohort.Count > 0 ? (cohort.Min(), cohort.Max()) : null;

@@ -200,14 +200,8 @@ public static class PatientRenderer
         return (byte)Math.Clamp((int)Math.Round(unit * 255), 0, 255);
     }
 
-    private static Scalar[] ColormapLut(ColormapTypes colormap)
-    {
-        using var ramp = new Mat(1, 256, MatType.CV_8UC1);
-        for (int i = 0; i < 256; i++) ramp.Set(0, i, (byte)i);
-        using var colored = new Mat();
-        Cv2.ApplyColorMap(ramp, colored, colormap);
-        return Enumerable.Range(0, 256).Select(i => { var v = colored.At<Vec3b>(0, i); return new Scalar(v.Item0, v.Item1, v.Item2); }).ToArray();
-    }
+    private static Scalar[] ColormapLut(ColormapTypes colormap) =>
+        Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
 
     private const int ColorBarWidth = 70, LegendHeight = 22;
 

@@ -7,13 +7,23 @@ namespace HeatmapTools.Commands;
 /// What every HeatmapTools cmdlet shares: a cancellation token tied to Ctrl+C, file path resolution for -Path and
 /// -LiteralPath, and turning engine exceptions into ErrorRecords with the engine's stable ErrorIds.
 /// </summary>
-public abstract class HeatmapCommandBase : PSCmdlet
+public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
 
     protected CancellationToken Cancellation => _cancellation.Token;
 
     protected override void StopProcessing() => _cancellation.Cancel();
+
+    /// <summary>
+    /// PowerShell calls this when the pipeline ends, however it ends. The native memory the engine kept for reuse
+    /// during the run goes back to the system, so an idle session does not hold a run's peak.
+    /// </summary>
+    public void Dispose()
+    {
+        NativeHeap.Release();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Resolves wildcard or literal PowerShell paths to file system paths; a path that matches nothing is an error for that path.</summary>
     protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal)
