@@ -13,8 +13,12 @@ public sealed record CamOptions
     /// <summary>How many ablated copies of the activations (Ablation-CAM) go through the layers above the target at once.</summary>
     public int ChunkSize { get; init; } = 64;
 
-    /// <summary>How many masked inputs (Score-CAM) go through the whole network at once; small chunks measured fastest on CPU.</summary>
-    public int ScoreChunkSize { get; init; } = 8;
+    /// <summary>
+    /// How many masked inputs (Score-CAM) go through the whole network at once. With large freed blocks reused
+    /// (<see cref="NativeHeap"/>), 16 measured about 10 % faster than 8 on SqueezeNet and as fast as 32 or 64, at half
+    /// the memory of 32.
+    /// </summary>
+    public int ScoreChunkSize { get; init; } = 16;
 
     /// <summary>
     /// An SVD fixes the principal direction only up to sign, so Eigen-CAM maps can come out inverted. By default the

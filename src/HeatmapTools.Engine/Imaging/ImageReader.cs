@@ -28,6 +28,8 @@ public static class ImageReader
             throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
                 $"Image '{path}' could not be decoded: it is corrupt or not an image format OpenCV reads.", path);
         }
+        // Most images already are 8-bit BGR: hand the decoded Mat over rather than copying it.
+        if (raw.Type() == MatType.CV_8UC3) return raw;
         try
         {
             return ToBgr8(raw);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Imaging;
@@ -27,13 +28,7 @@ public static class Preprocessor
         int size = options.Size;
         int plane = size * size;
         var result = new float[3 * plane];
-        // Per-channel lookup tables: 256 possible byte values, so normalising is a table read per pixel.
-        var lut = new float[3][];
-        for (int c = 0; c < 3; c++)
-        {
-            lut[c] = new float[256];
-            for (int v = 0; v < 256; v++) lut[c][v] = (v / 255f - options.Mean[c]) / options.Std[c];
-        }
+        var lut = Lookup(options);
         for (int y = 0; y < size; y++)
         {
             ReadOnlySpan<byte> pixels;
@@ -49,6 +44,18 @@ public static class Preprocessor
         }
         return result;
     }
+
+    // Per-channel tables of the normalised value of each byte value, so normalising a pixel is a table read. Keyed by
+    // the values (not the options object), so every image with the same mean and std shares one set.
+    private static readonly ConcurrentDictionary<(float, float, float, float, float, float), float[][]> Lookups = new();
+
+    private static float[][] Lookup(PreprocessOptions o) =>
+        Lookups.GetOrAdd((o.Mean[0], o.Mean[1], o.Mean[2], o.Std[0], o.Std[1], o.Std[2]), static key =>
+        {
+            var (m0, m1, m2, s0, s1, s2) = key;
+            float[] mean = { m0, m1, m2 }, std = { s0, s1, s2 };
+            return Enumerable.Range(0, 3).Select(c => Enumerable.Range(0, 256).Select(v => (v / 255f - mean[c]) / std[c]).ToArray()).ToArray();
+        });
 
     private static Mat Resize(Mat bgr, PreprocessOptions options)
     {
