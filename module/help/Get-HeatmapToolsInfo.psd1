@@ -1,7 +1,7 @@
 @{
     Name        = 'Get-HeatmapToolsInfo'
     Synopsis    = 'Shows that the module''s native stacks work: the torch and OpenCV versions it loaded, and from where.'
-    Description = 'Get-HeatmapToolsInfo runs a tiny torch computation and an OpenCV operation and reports their versions, the load context the module''s assemblies live in (HeatmapTools, apart from PowerShell''s own), the folder its native libraries load from, the model search path (HEATMAPTOOLS_MODEL_PATH), the weights cache and how many models this session holds. Run it first when something does not load.'
+    Description = 'Get-HeatmapToolsInfo runs a tiny torch computation and an OpenCV operation and reports their versions, the load context the module''s assemblies live in (HeatmapTools, apart from PowerShell''s own), the folder its native libraries load from, the model search path (HEATMAPTOOLS_MODEL_PATH), the weights cache and how many models this session holds. Run it first when something does not load. It also shows the process-wide native settings the module applies before its first model or image: NativeHeap is ReuseLargeBlocks when glibc keeps freed multi-megabyte blocks for reuse (libtorch''s tensors would otherwise be page-faulted in afresh every batch; the memory is handed back when each cmdlet ends; set HEATMAPTOOLS_NATIVE_HEAP=default before importing to leave the allocator alone), TorchThreads is one libtorch thread per core, and OpenCvThreads is 1 because the module spreads images and patients over the cores itself.'
     Inputs      = @()
     Outputs     = @('System.Management.Automation.PSObject')
     Parameters  = @{}

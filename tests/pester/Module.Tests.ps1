@@ -16,6 +16,23 @@ Describe 'Loading the module' {
         $info.NativeDirectory | Should -Match 'runtimes[/\\]linux-x64[/\\]native$'
     }
 
+    It 'reuses large native blocks and runs OpenCV on the calling thread, unless told to leave the allocator alone' -Skip:(-not $IsLinux) {
+        $info = Get-HeatmapToolsInfo
+        $info.NativeHeap | Should -Be 'ReuseLargeBlocks'
+        $info.OpenCvThreads | Should -Be 1
+        $info.TorchThreads | Should -Be ([Environment]::ProcessorCount)
+
+        # The opt-out is read when the engine starts, so it is checked in a fresh process.
+        # pwsh here is the .NET tool: the process is dotnet running pwsh.dll, so run the same pair.
+        $pwsh = @([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh[0]) -eq 'dotnet') { $pwsh += [Environment]::GetCommandLineArgs()[0] }
+        $script = "Import-Module '$ModulePath'; (Get-HeatmapToolsInfo).NativeHeap"
+        $env:HEATMAPTOOLS_NATIVE_HEAP = 'default'
+        try { $child = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script } finally { Remove-Item Env:HEATMAPTOOLS_NATIVE_HEAP }
+        $LASTEXITCODE | Should -Be 0
+        $child | Should -Be 'Default'
+    }
+
     It 'ships no System.Management.Automation and no libtorch python or test libraries' {
         $files = Get-ChildItem $ModulePath -Recurse -File | ForEach-Object Name
         $files | Should -Not -Contain 'System.Management.Automation.dll'
