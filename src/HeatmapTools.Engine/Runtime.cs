@@ -2,6 +2,8 @@ using TorchSharp;
 
 namespace HeatmapTools.Engine;
 
+public sealed record NativeSettings(string NativeHeap, int TorchThreads, int OpenCvThreads);
+
 /// <summary>Process-wide native settings, applied once before the first model is built or image decoded.</summary>
 public static class Runtime
 {
@@ -27,6 +29,10 @@ public static class Runtime
         NativeHeap.Tune();
         OpenCvSharp.Cv2.SetNumThreads(1);
     }
+
+    /// <summary>The process-wide settings in force, in plain values for Get-HeatmapToolsInfo.</summary>
+    public static NativeSettings Describe() =>
+        new(NativeHeap.Tuned ? "ReuseLargeBlocks" : "Default", torch.get_num_threads(), OpenCvSharp.Cv2.GetNumThreads());
 
     /// <summary>A short proof that both native stacks load: used by the module's self-test.</summary>
     public static string Probe()

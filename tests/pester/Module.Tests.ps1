@@ -23,14 +23,34 @@ Describe 'Loading the module' {
         $info.TorchThreads | Should -Be ([Environment]::ProcessorCount)
 
         # The opt-out is read when the engine starts, so it is checked in a fresh process.
-        # pwsh here is the .NET tool: the process is dotnet running pwsh.dll, so run the same pair.
-        $pwsh = @([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension($pwsh[0]) -eq 'dotnet') { $pwsh += [Environment]::GetCommandLineArgs()[0] }
-        $script = "Import-Module '$ModulePath'; (Get-HeatmapToolsInfo).NativeHeap"
         $env:HEATMAPTOOLS_NATIVE_HEAP = 'default'
-        try { $child = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script } finally { Remove-Item Env:HEATMAPTOOLS_NATIVE_HEAP }
+        try { $child = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-HeatmapToolsInfo).NativeHeap" } finally { Remove-Item Env:HEATMAPTOOLS_NATIVE_HEAP }
         $LASTEXITCODE | Should -Be 0
         $child | Should -Be 'Default'
+    }
+
+    It 'keeps its cmdlets to engine types, so only the engine is loaded on their behalf' {
+        $assembly = (Get-Module HeatmapTools).ImplementingAssembly
+        $foreign = $assembly.GetReferencedAssemblies().Name | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|HeatmapTools\.Engine)$' }
+        $foreign | Should -BeNullOrEmpty -Because 'a cmdlet that names an OpenCvSharp or TorchSharp type would bind it in PowerShell''s context, where another module''s copy may sit'
+    }
+
+    It 'works when another module has already loaded its own OpenCvSharp, TorchSharp and CsvHelper' {
+        $deps = Join-Path (Get-ChildItem $ModulePath -Directory | Select-Object -First 1).FullName 'bin/deps'
+        $out = Join-Path ([IO.Path]::GetTempPath()) ("hmt-alc-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+foreach (`$name in 'OpenCvSharp', 'TorchSharp', 'CsvHelper') { [void][Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyPath((Join-Path '$deps' "`$name.dll")) }
+Import-Module '$ModulePath'
+`$env:HEATMAPTOOLS_MODEL_PATH = '$Models'
+(Get-HeatmapToolsInfo).NativeHeap
+(New-CamHeatmap '$(Join-Path $Images 'chelsea.png')' -Model squeezenet1_1 -OutputPath '$out/' -Colormap viridis).ClassIndex
+`$rows = 1..3 | ForEach-Object { [pscustomobject]@{ patient_id = '7'; x = 50 * `$_ + 1; y = 1; target = `$_ % 2; probability = 0.3 * `$_ } }
+(`$rows | New-PatientPatchGrid -OutputPath '$out' -Colors white, '#102030').PatchCount
+"@
+        try { $child = Invoke-FreshPwsh $script } finally { Remove-Item $out -Recurse -Force -ErrorAction SilentlyContinue }
+        $LASTEXITCODE | Should -Be 0
+        $child | Should -Be @('ReuseLargeBlocks', '285', '3')
     }
 
     It 'ships no System.Management.Automation and no libtorch python or test libraries' {

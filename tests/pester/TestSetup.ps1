@@ -24,3 +24,12 @@ function Read-Npy([string] $Path) {
     [Buffer]::BlockCopy($bytes, $offset, $data, 0, $count * 4)
     , $data
 }
+
+# Runs a script in a new PowerShell process (the same pwsh as this one) and returns its output. Here pwsh is the .NET
+# tool, whose process is dotnet running pwsh.dll, so the same pair is started.
+function Invoke-FreshPwsh([string] $Script) {
+    $command = @([Environment]::ProcessPath)
+    if ([IO.Path]::GetFileNameWithoutExtension($command[0]) -eq 'dotnet') { $command += [Environment]::GetCommandLineArgs()[0] }
+    $arguments = @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    & $command[0] @arguments
+}

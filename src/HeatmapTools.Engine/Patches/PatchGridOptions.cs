@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Rendering;
 using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Patches;
@@ -10,9 +11,9 @@ public sealed record PatchGridOptions
     public GridOrigin Origin { get; init; } = GridOrigin.OneBased;
     public required string OutputDirectory { get; init; }
     public bool Force { get; init; }
-    /// <summary>BGR colours of the label overlay: the seed's red for class 1 and pink for class 0.</summary>
-    public Scalar PositiveColor { get; init; } = new(0, 0, 255);
-    public Scalar NegativeColor { get; init; } = new(203, 192, 255);
+    /// <summary>Colours of the label overlay: the seed's red for class 1 and pink for class 0.</summary>
+    public Rgb PositiveColor { get; init; } = new(255, 0, 0);
+    public Rgb NegativeColor { get; init; } = new(255, 192, 203);
     public double Alpha { get; init; } = 0.4;
     public string Colormap { get; init; } = "Jet";
     public ProbabilityScale Scale { get; init; } = ProbabilityScale.Fixed;

@@ -60,7 +60,7 @@ public static class PatientRenderer
         Mat? panel = null;
 
         using (var labels = DrawCells(tissue, placed, options.Alpha, hasImages,
-            r => r.Target switch { 1 => options.PositiveColor, 0 => options.NegativeColor, _ => (Scalar?)null }))
+            r => r.Target switch { 1 => options.PositiveColor.ToScalar(), 0 => options.NegativeColor.ToScalar(), _ => (Scalar?)null }))
         {
             if (options.WritePatients)
             {

@@ -19,6 +19,9 @@ public static class Colormaps
             $"Unknown colormap '{name}'. Known: {string.Join(", ", Names)}.", name);
     }
 
+    /// <summary>The colormap's own spelling of a name given in any case; an unknown name is an error listing the known ones.</summary>
+    public static string Canonical(string name) => Parse(name).ToString();
+
     /// <summary>Colours a [0,1] map with the colormap; returns an 8-bit BGR image the caller disposes.</summary>
     public static Mat Apply(Mat unitFloatMap, ColormapTypes colormap)
     {

@@ -14,9 +14,10 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         // The settings a model run applies, applied now so they can be shown.
         RunEngine(() => { Engine.Runtime.EnsureInitialised(); return 0; });
         result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Runtime.Probe)));
-        result.Properties.Add(new PSNoteProperty("NativeHeap", Engine.NativeHeap.Tuned ? "ReuseLargeBlocks" : "Default"));
-        result.Properties.Add(new PSNoteProperty("TorchThreads", TorchSharp.torch.get_num_threads()));
-        result.Properties.Add(new PSNoteProperty("OpenCvThreads", OpenCvSharp.Cv2.GetNumThreads()));
+        var settings = Engine.Runtime.Describe();
+        result.Properties.Add(new PSNoteProperty("NativeHeap", settings.NativeHeap));
+        result.Properties.Add(new PSNoteProperty("TorchThreads", settings.TorchThreads));
+        result.Properties.Add(new PSNoteProperty("OpenCvThreads", settings.OpenCvThreads));
         result.Properties.Add(new PSNoteProperty("EngineLoadContext", AssemblyLoadContext.GetLoadContext(engine)?.Name));
         result.Properties.Add(new PSNoteProperty("EnginePath", engine.Location));
         result.Properties.Add(new PSNoteProperty("NativeDirectory", Loading.ModuleInitializer.Context.NativeDirectory));

@@ -66,7 +66,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         if (NoOverlay && MapFormat == RawMapFormat.None)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("-NoOverlay without -MapFormat would write nothing; add -MapFormat Npy, Png16 or Csv."),
                 "NothingToWrite", ErrorCategory.InvalidArgument, null));
-        RunEngine(() => Colormaps.Parse(Colormap));
+        RunEngine(() => Colormaps.Canonical(Colormap));
         _clock.Start();
     }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Management.Automation;
 using HeatmapTools.Engine;
 using HeatmapTools.Engine.Patches;
+using HeatmapTools.Engine.Rendering;
 
 namespace HeatmapTools.Commands;
 
@@ -193,10 +194,10 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             Origin = Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased,
             OutputDirectory = outputDirectory,
             Force = Force,
-            PositiveColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.PositiveColor : ColorParser.Parse(Colors[1]),
-            NegativeColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.NegativeColor : ColorParser.Parse(Colors[0]),
+            PositiveColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.PositiveColor : RunEngine(() => NamedColors.Parse(Colors[1])),
+            NegativeColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.NegativeColor : RunEngine(() => NamedColors.Parse(Colors[0])),
             Alpha = Alpha,
-            Colormap = RunEngine(() => Engine.Rendering.Colormaps.Parse(Colormap).ToString()),
+            Colormap = RunEngine(() => Colormaps.Canonical(Colormap)),
             Scale = Enum.Parse<ProbabilityScale>(Scale.ToString()),
             Confusion = Confusion,
             Threshold = Threshold,
@@ -338,25 +339,5 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         var (record, problem) = PatchTableReader.Parse(values, $"input object {_rowNumber}", ParsedCulture, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         if (record is not null) _rows.Add(record);
         if (problem is not null) WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, row));
-    }
-}
-
-/// <summary>Parses colours given as names OpenCV users expect (red, pink, ...) or #RRGGBB.</summary>
-internal static class ColorParser
-{
-    private static readonly Dictionary<string, (int R, int G, int B)> Named = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["red"] = (255, 0, 0), ["pink"] = (255, 192, 203), ["green"] = (0, 160, 0), ["blue"] = (0, 0, 255), ["yellow"] = (255, 255, 0),
-        ["orange"] = (255, 165, 0), ["purple"] = (128, 0, 128), ["black"] = (0, 0, 0), ["white"] = (255, 255, 255), ["gray"] = (128, 128, 128),
-        ["cyan"] = (0, 255, 255), ["magenta"] = (255, 0, 255),
-    };
-
-    public static OpenCvSharp.Scalar Parse(string text)
-    {
-        if (Named.TryGetValue(text, out var c)) return new OpenCvSharp.Scalar(c.B, c.G, c.R);
-        var hex = text.TrimStart('#');
-        if (hex.Length == 6 && int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int v))
-            return new OpenCvSharp.Scalar(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
-        throw new PSArgumentException($"Colour '{text}' is neither a known name ({string.Join(", ", Named.Keys)}) nor #RRGGBB.");
     }
 }

@@ -50,8 +50,11 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     private static Assembly? ResolveIntoModuleContext(AssemblyLoadContext defaultContext, AssemblyName name)
     {
-        // Only answer for assemblies we ship, so we never capture another module's request.
-        string candidate = Path.Combine(DependencyDirectory, name.Name + ".dll");
-        return File.Exists(candidate) ? Context.LoadFromAssemblyName(name) : null;
+        // Only the engine is answered here. The cmdlets use engine types alone (a Pester test reads this assembly's
+        // references), so TorchSharp, OpenCvSharp and the rest are only ever loaded by the engine, through its own
+        // context, even when another module has put its own copy of one of them into PowerShell's context.
+        return name.Name == EngineAssembly ? Context.LoadFromAssemblyName(name) : null;
     }
+
+    private const string EngineAssembly = "HeatmapTools.Engine";
 }
