@@ -49,49 +49,42 @@ public static class CamPostProcessor
     public static void MinMax(float[] map)
     {
         var span = map.AsSpan();
-        float min = Min(span);
-        Subtract(span, min);
-        float scale = 1e-7f + Max(span);
+        var (min, max) = Extremes(span);
+        // Subtracting a constant never reorders floats, so the largest shifted value is the largest value shifted.
+        float scale = 1e-7f + (max - min);
+        var vmin = new Vector<float>(min);
+        var vscale = new Vector<float>(scale);
         int i = 0;
-        var divisor = new Vector<float>(scale);
-        for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count) (new Vector<float>(span[i..]) / divisor).CopyTo(span[i..]);
-        for (; i < span.Length; i++) span[i] /= scale;
+        for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count) ((new Vector<float>(span[i..]) - vmin) / vscale).CopyTo(span[i..]);
+        for (; i < span.Length; i++) span[i] = (span[i] - min) / scale;
     }
 
-    private static float Min(ReadOnlySpan<float> span)
+    private static (float Min, float Max) Extremes(ReadOnlySpan<float> span)
     {
-        float min = float.PositiveInfinity;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
         int i = 0;
         if (span.Length >= Vector<float>.Count)
         {
-            var acc = new Vector<float>(float.PositiveInfinity);
-            for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count) acc = Vector.Min(acc, new Vector<float>(span[i..]));
-            for (int k = 0; k < Vector<float>.Count; k++) min = Math.Min(min, acc[k]);
+            var low = new Vector<float>(float.PositiveInfinity);
+            var high = new Vector<float>(float.NegativeInfinity);
+            for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(span[i..]);
+                low = Vector.Min(low, v);
+                high = Vector.Max(high, v);
+            }
+            for (int k = 0; k < Vector<float>.Count; k++)
+            {
+                min = Math.Min(min, low[k]);
+                max = Math.Max(max, high[k]);
+            }
         }
-        for (; i < span.Length; i++) min = Math.Min(min, span[i]);
-        return min;
-    }
-
-    private static float Max(ReadOnlySpan<float> span)
-    {
-        float max = float.NegativeInfinity;
-        int i = 0;
-        if (span.Length >= Vector<float>.Count)
+        for (; i < span.Length; i++)
         {
-            var acc = new Vector<float>(float.NegativeInfinity);
-            for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count) acc = Vector.Max(acc, new Vector<float>(span[i..]));
-            for (int k = 0; k < Vector<float>.Count; k++) max = Math.Max(max, acc[k]);
+            min = Math.Min(min, span[i]);
+            max = Math.Max(max, span[i]);
         }
-        for (; i < span.Length; i++) max = Math.Max(max, span[i]);
-        return max;
-    }
-
-    private static void Subtract(Span<float> span, float value)
-    {
-        int i = 0;
-        var v = new Vector<float>(value);
-        for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count) (new Vector<float>(span[i..]) - v).CopyTo(span[i..]);
-        for (; i < span.Length; i++) span[i] -= value;
+        return (min, max);
     }
 
     private static void Add(float[] sum, float[] values)
