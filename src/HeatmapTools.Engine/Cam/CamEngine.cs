@@ -75,12 +75,13 @@ public static class CamEngine
 
         var scoreValues = scores.detach().data<float>().ToArray();
         var results = new CamResult[items.Count];
-        for (int b = 0; b < items.Count; b++)
+        // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
+        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize);
             results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b]);
-        }
+        });
         return results;
     }
 
