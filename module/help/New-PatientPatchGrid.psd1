@@ -36,7 +36,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
         MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'
         Montage       = 'Also write a montage of patients (montage.png, or -MontagePath).'
-        MontageOnly   = 'Write only the montage, not the per-patient images.'
+        MontageOnly   = 'Write only the montage, not the per-patient images. Only the montage''s patients (the first Rows x Columns of those chosen) are read, drawn and reported.'
         Rows          = 'Montage rows. Default 5.'
         Columns       = 'Montage columns. Default 3.'
         PanelSize     = 'Montage panel size in pixels. Default 320.'

@@ -83,6 +83,24 @@ Describe 'New-PatientPatchGrid' {
         ($again | Where-Object { $_ -is [HeatmapTools.PatientMontage] }).PatientIds | Should -Be $montage.PatientIds
     }
 
+    It 'reads and reports only the montage''s patients with -MontageOnly' {
+        $out = Join-Path $root 'montage-first'
+        $r = New-PatientPatchGrid -Path $data -OutputPath $out -MontageOnly -Rows 1 -Columns 2 -PanelSize 64
+        $grids = @($r | Where-Object { $_ -is [HeatmapTools.PatientGrid] })
+        $montage = $r | Where-Object { $_ -is [HeatmapTools.PatientMontage] }
+        $grids.Count | Should -Be 2
+        $montage.PatientIds | Should -Be $grids.PatientId
+        (Get-ChildItem $out).Name | Should -Be 'montage.png'
+    }
+
+    It 'takes piped path strings literally unless they hold wildcards' {
+        $files = Get-ChildItem $data -Recurse -Filter *.png | Where-Object Name -like "$($first.Id)_*"
+        $literal = $files.FullName | New-PatientPatchGrid -OutputPath (Join-Path $root 'strings') -PatientId $first.Id
+        $literal.PatchCount | Should -Be ($first.Columns * $first.Rows - $first.Skipped)
+        $pattern = Join-Path $files[0].DirectoryName "$($first.Id)_*.png" | New-PatientPatchGrid -OutputPath (Join-Path $root 'pattern') -PatientId $first.Id
+        $pattern.PatchCount | Should -Be @($files | Where-Object DirectoryName -eq $files[0].DirectoryName).Count
+    }
+
     It 'honours -WhatIf and refuses to overwrite without -Force' {
         $out = Join-Path $root 'once'
         New-PatientPatchGrid -Path $data -First 1 -OutputPath $out -WhatIf | Should -BeNullOrEmpty

@@ -30,9 +30,11 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
     {
         foreach (var path in paths ?? Array.Empty<string>())
         {
-            if (literal)
+            // Globbing costs far more than a file check, so a path without wildcards is taken literally; an absolute
+            // file system path needs no provider at all.
+            if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
             {
-                string resolved = GetUnresolvedProviderPathFromPSPath(path);
+                string resolved = System.IO.Path.IsPathFullyQualified(path) ? path : GetUnresolvedProviderPathFromPSPath(path);
                 if (File.Exists(resolved)) yield return resolved;
                 else WriteError(NotFound(resolved));
                 continue;

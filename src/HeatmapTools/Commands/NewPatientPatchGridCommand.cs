@@ -145,7 +145,10 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
                 AddPath(info.FullName);
                 break;
             case string text:
-                foreach (var path in ResolveAny(new[] { text }, literal: false)) AddPath(path);
+                // Globbing a path costs far more than checking it: a plain file name (what Get-Content of a list or
+                // (Get-ChildItem).FullName gives) is taken literally; only wildcard patterns are expanded.
+                bool pattern = WildcardPattern.ContainsWildcardCharacters(text);
+                foreach (var path in ResolveAny(new[] { text }, literal: !pattern)) AddPath(path);
                 break;
             default:
                 AddRow(InputObject);
@@ -184,6 +187,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
         var selection = new PatientSelection(PatientId, First, randomCount, Seed);
         var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
+        // Only the montage's patients are drawn when nothing else is written: the others would be decoded for nothing
+        // (all 279 IDC patients for a 5x3 grid).
+        if (MontageOnly) chosen = chosen.Take(Rows * Columns).ToList();
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
         if (approved.Count == 0) return;
@@ -310,7 +316,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         {
             if (literal)
             {
-                string resolved = GetUnresolvedProviderPathFromPSPath(path);
+                // An absolute file system path needs no provider (and asking one costs tens of microseconds a file).
+                string resolved = System.IO.Path.IsPathFullyQualified(path) ? path : GetUnresolvedProviderPathFromPSPath(path);
                 if (File.Exists(resolved) || Directory.Exists(resolved)) yield return resolved;
                 else WriteError(new ErrorRecord(new FileNotFoundException($"'{resolved}' does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, resolved));
                 continue;
