@@ -16,7 +16,9 @@ internal static class MemoryBench
         Console.WriteLine();
         Console.WriteLine($"Memory over {total} images (GradCAM, squeezenet1_1, batch 8, overlays written, result maps dropped as a pipeline would)");
         int done = 0;
-        double at100 = 0, peakAt100 = 0;
+        // Working set at several points, so a plateau can be told from a slow climb.
+        var checkpoints = new[] { 100, total / 4, total / 2, 3 * total / 4, total }.Distinct().Order().ToArray();
+        int next = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (done < total)
         {
@@ -26,14 +28,13 @@ internal static class MemoryBench
             var results = CamJob.Run(model, ClassLabels.Numbered(1000), batch, options with { OutputPath = $"{output}/{done}_{{name}}.png" }, CancellationToken.None);
             if (results.Any(r => r.Error is not null)) throw results.First(r => r.Error is not null).Error!;
             done += batch.Count;
-            if (done >= 100 && at100 == 0)
+            while (next < checkpoints.Length && done >= checkpoints[next])
             {
-                at100 = Measure.WorkingSetMb();
-                peakAt100 = Measure.PeakWorkingSetMb();
+                Console.WriteLine($"after {checkpoints[next],5} images: working set {Measure.WorkingSetMb(),7:F0} MB, peak {Measure.PeakWorkingSetMb(),7:F0} MB");
+                next++;
             }
         }
-        Console.WriteLine($"after 100 images:   working set {at100,7:F0} MB, peak {peakAt100,7:F0} MB");
-        Console.WriteLine($"after {total} images: working set {Measure.WorkingSetMb(),7:F0} MB, peak {Measure.PeakWorkingSetMb(),7:F0} MB  ({done / clock.Elapsed.TotalSeconds:F1} images/s)");
+        Console.WriteLine($"({done / clock.Elapsed.TotalSeconds:F1} images/s)");
         Directory.Delete(output, recursive: true);
     }
 }

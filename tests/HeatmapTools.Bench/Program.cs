@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|patches|all] [--shared <dir>] [--quick]
+// Usage: HeatmapTools.Bench [cam|memory|patches|all] [--shared <dir>] [--quick] [--images <n> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -12,6 +12,8 @@ bool quick = args.Contains("--quick");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; shared data: {shared}");
 
 if (mode is "cam" or "all") CamBench.Run(shared, quick);
-if (mode is "memory" or "all") MemoryBench.Run(shared, quick ? 400 : 2000);
+int imagesIndex = Array.IndexOf(args, "--images");
+int memoryImages = imagesIndex >= 0 ? int.Parse(args[imagesIndex + 1], CultureInfo.InvariantCulture) : quick ? 400 : 2000;
+if (mode is "memory" or "all") MemoryBench.Run(shared, memoryImages);
 if (mode is "patches" or "all") PatchBench.Run(quick);
 return 0;
