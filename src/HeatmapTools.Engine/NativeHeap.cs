@@ -12,8 +12,9 @@ namespace HeatmapTools.Engine;
 /// a SqueezeNet forward pass at batch 16 ran about 1.5x faster without that. PyTorch's own tuning guide answers this
 /// with jemalloc or tcmalloc through <c>LD_PRELOAD</c>, which a PowerShell module cannot do; glibc's <c>mallopt</c>
 /// gives the same reuse in process: no <c>mmap</c> for large blocks, a high trim threshold and a large top pad,
-/// so freed buffers are reused. <see cref="Release"/> (called when a cmdlet finishes) gives the memory back with <c>malloc_trim</c>,
-/// so an idle PowerShell session does not keep a run's peak. Set <c>HEATMAPTOOLS_NATIVE_HEAP=default</c> to leave
+/// so freed buffers are reused. Once no cmdlet has used the engine for two seconds, <c>malloc_trim</c> gives the memory
+/// back, so an idle PowerShell session does not keep a run's peak, while a script calling a cmdlet once per file in a
+/// loop keeps its blocks from one call to the next. Set <c>HEATMAPTOOLS_NATIVE_HEAP=default</c> to leave
 /// the allocator alone. Elsewhere than Linux with glibc this does nothing.
 /// </remarks>
 public static class NativeHeap
@@ -40,6 +41,14 @@ public static class NativeHeap
         if (glibc.Mallopt(M_MMAP_MAX, 0) == 1 && glibc.Mallopt(M_TRIM_THRESHOLD, RetainedBytes) == 1 && glibc.Mallopt(M_TOP_PAD, HeapPadBytes) == 1)
             Volatile.Write(ref _tuned, 2);
     }
+
+    private static readonly IdleAction TrimWhenIdle = new(Release, TimeSpan.FromSeconds(2));
+
+    /// <summary>A cmdlet starts using the engine: no trimming until it is done.</summary>
+    public static void BeginUse() => TrimWhenIdle.Enter();
+
+    /// <summary>A cmdlet is done; when no other one starts within the idle delay, the kept memory is returned.</summary>
+    public static void EndUse() => TrimWhenIdle.Exit();
 
     /// <summary>Returns the free memory the allocator kept for reuse to the operating system.</summary>
     public static void Release()

@@ -46,6 +46,31 @@ public class RuntimeTuningTests
         Assert.True(faults < 3 * 6144, $"{faults} page faults over 20 allocations of 24 MB");
     }
 
+    [Fact]
+    public void Kept_memory_is_released_only_after_the_last_user_has_been_gone_for_the_delay()
+    {
+        int runs = 0;
+        var idle = new IdleAction(() => Interlocked.Increment(ref runs), TimeSpan.FromSeconds(1));
+
+        // Two overlapping users: the first leaving starts nothing.
+        idle.Enter();
+        idle.Enter();
+        idle.Exit();
+        Thread.Sleep(300);
+        Assert.Equal(0, Volatile.Read(ref runs));
+
+        // A user arriving before the delay runs out (the next call in a loop) stops the clock.
+        idle.Exit();
+        idle.Enter();
+        Thread.Sleep(300);
+        Assert.Equal(0, Volatile.Read(ref runs));
+
+        idle.Exit();
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref runs) > 0, TimeSpan.FromSeconds(10)), "no release after the last user left");
+        Thread.Sleep(300);
+        Assert.Equal(1, Volatile.Read(ref runs));
+    }
+
     private static unsafe void Touch(int size)
     {
         byte* block = (byte*)NativeMemory.Alloc((nuint)size);

@@ -15,13 +15,17 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
+    private int _disposed;
+
+    protected HeatmapCommandBase() => NativeHeap.BeginUse();
+
     /// <summary>
-    /// PowerShell calls this when the pipeline ends, however it ends. The native memory the engine kept for reuse
-    /// during the run goes back to the system, so an idle session does not hold a run's peak.
+    /// PowerShell calls this when the pipeline ends, however it ends. Once no cmdlet has used the engine for a moment,
+    /// the native memory it kept for reuse goes back to the system, so an idle session does not hold a run's peak.
     /// </summary>
     public void Dispose()
     {
-        NativeHeap.Release();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) NativeHeap.EndUse();
         GC.SuppressFinalize(this);
     }
 
