@@ -89,7 +89,7 @@ Describe 'New-PatientPatchGrid' {
         $grids = @($r | Where-Object { $_ -is [HeatmapTools.PatientGrid] })
         $montage = $r | Where-Object { $_ -is [HeatmapTools.PatientMontage] }
         $grids.Count | Should -Be 2
-        $montage.PatientIds | Should -Be $grids.PatientId
+        $montage.PatientIds | Sort-Object | Should -Be ($grids.PatientId | Sort-Object) -Because "patients are reported as they finish, in any order"
         (Get-ChildItem $out).Name | Should -Be 'montage.png'
     }
 
