@@ -8,6 +8,8 @@ For each patient it writes, into -OutputPath: the tissue rebuilt by pasting ever
 
 -Montage also writes a rows x columns grid of patients (montage.png), each panel titled with the patient id, patch count and positive fraction. Patients are chosen by -PatientId, -First, or -Random with -Seed.
 
+Patients are drawn in parallel (-ThrottleLimit workers, one canvas each) but reported in selection order (by patient id, or in the order -PatientId names them), each as soon as it and those before it are done, so output piped to Export-Csv is the same from run to run.
+
 Data problems are reported and never stop the run: duplicate patches (the public download holds every patient twice; the first copy is kept), patches of the wrong size (pasted and clipped to their cell), coordinates off the grid, a folder class that disagrees with the file name, unreadable images (non-terminating error PatchUnreadable) and CSV rows with missing or non-numeric fields (non-terminating error CsvRowInvalid with the line number). Each patient's result object counts its problems by ErrorId.
 
 Each patient's result object has its patch and positive counts, the canvas size, the files written, its problems by ErrorId, the range of its probabilities (ProbabilityMin, ProbabilityMax), the range its colour bar spans (ScaleMin, ScaleMax, set by -Scale) and, with -Confusion, the TP/FP/FN/TN counts.

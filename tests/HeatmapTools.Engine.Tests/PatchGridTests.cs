@@ -181,6 +181,31 @@ public class PatchGridTests : IDisposable
     }
 
     [Fact]
+    public void Results_come_back_in_selection_order_whichever_patient_finishes_first()
+    {
+        // The first patient is slow (2,000 patch images to decode), the 30 after it are tiny label-only ones, so on
+        // four workers the later ones finish long before it.
+        var images = Directory.GetFiles(Path.Combine(_root, "data"), "*.png", SearchOption.AllDirectories);
+        var slow = Enumerable.Range(0, 2000).Select(k => new PatchRecord("1000", 1 + 50 * (k % 50), 1 + 50 * (k / 50), k % 2, null, images[k % images.Length], "test"));
+        var fast = Enumerable.Range(1, 30).SelectMany(p => Enumerable.Range(0, 3).Select(k => new PatchRecord($"{1000 + p}", 1 + 50 * k, 1, k % 2, null, null, "test")));
+        var patients = PatientGrouping.Group(slow.Concat(fast).ToList(), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var chosen = PatchGridJob.Select(patients, new PatientSelection());
+        var options = Options() with { WritePatients = false, ThrottleLimit = 4 };
+        // Enough pool threads that all four workers run at once even while other tests hold some.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+        try
+        {
+            var order = PatchGridJob.Render(chosen, options, CancellationToken.None).Select(r => r.PatientId).ToList();
+            Assert.Equal(chosen.Select(p => p.PatientId), order);
+        }
+        finally
+        {
+            ThreadPool.SetMinThreads(workers, io);
+        }
+    }
+
+    [Fact]
     public void Without_patch_images_the_label_map_is_drawn_at_patch_resolution()
     {
         var csv = Path.Combine(_root, "labels.csv");

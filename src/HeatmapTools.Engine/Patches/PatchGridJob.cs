@@ -11,7 +11,7 @@ public sealed record MontageResult(string Path, IReadOnlyList<string> PatientIds
 
 /// <summary>
 /// Draws every selected patient on a bounded pool of workers (one canvas each at a time) and hands results back
-/// as they finish; then, if asked, lays the selected patients' panels out as a rows x columns montage.
+/// in selection order as they finish; then, if asked, lays the selected patients' panels out as a rows x columns montage.
 /// </summary>
 public static class PatchGridJob
 {
@@ -39,7 +39,7 @@ public static class PatchGridJob
         return chosen.ToList();
     }
 
-    /// <summary>Renders patients in parallel and yields each result on the caller's thread as soon as it is done.</summary>
+    /// <summary>Renders patients in parallel and yields the results on the caller's thread, in selection order, each as soon as it and those before it are done.</summary>
     public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
         Runtime.EnsureImaging();
@@ -48,15 +48,18 @@ public static class PatchGridJob
         (double, double)? cohortRange = cohort.Count > 0 ? (cohort.Min(), cohort.Max()) : null;
         var panelIds = options.Montage ? patients.Take(options.Rows * options.Columns).Select(p => p.PatientId).ToHashSet() : new HashSet<string>();
 
-        using var queue = new BlockingCollection<PatientResult>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));
+        using var queue = new BlockingCollection<(int Index, PatientResult Result)>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Exception? failure = null;
         var producer = Task.Run(() =>
         {
             try
             {
-                Parallel.ForEach(patients, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ThrottleLimit), CancellationToken = linked.Token },
-                    patient => queue.Add(PatientRenderer.Render(patient, options, cohortRange, panelIds.Contains(patient.PatientId), linked.Token), linked.Token));
+                // Patients are handed out one at a time in selection order, so results come back nearly in order and
+                // the reordering below holds only a few of them.
+                var order = Partitioner.Create(Enumerable.Range(0, patients.Count), EnumerablePartitionerOptions.NoBuffering);
+                Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ThrottleLimit), CancellationToken = linked.Token },
+                    i => queue.Add((i, PatientRenderer.Render(patients[i], options, cohortRange, panelIds.Contains(patients[i].PatientId), linked.Token)), linked.Token));
             }
             catch (Exception ex)
             {
@@ -68,16 +71,29 @@ public static class PatchGridJob
             }
         });
 
+        // Results are handed back in selection order (reproducible output, e.g. for Export-Csv), each as soon as it
+        // and every patient before it are done.
+        var early = new Dictionary<int, PatientResult>();
+        int next = 0;
         try
         {
-            foreach (var result in queue.GetConsumingEnumerable(cancellation)) yield return result;
+            foreach (var (index, result) in queue.GetConsumingEnumerable(cancellation))
+            {
+                early[index] = result;
+                while (early.Remove(next, out var ready))
+                {
+                    next++;
+                    yield return ready;
+                }
+            }
         }
         finally
         {
             linked.Cancel();
             try { producer.Wait(); } catch (AggregateException) { }
             // Panels not yet handed over are released here.
-            while (queue.TryTake(out var left)) left.Panel?.Dispose();
+            foreach (var left in early.Values) left.Panel?.Dispose();
+            while (queue.TryTake(out var left)) left.Result.Panel?.Dispose();
         }
         if (failure is OperationCanceledException || cancellation.IsCancellationRequested) throw new OperationCanceledException(cancellation);
         if (failure is AggregateException { InnerExceptions: [var inner] }) throw inner;
