@@ -167,6 +167,27 @@ Describe 'New-CamHeatmap' {
         }
     }
 
+    It 'shows Score-CAM''s progress within a batch' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Image, $Out, $Models)
+                $env:HEATMAPTOOLS_OFFLINE = '1'
+                $env:HEATMAPTOOLS_MODEL_PATH = $Models
+                Import-Module $Module
+                New-CamHeatmap $Image -Model squeezenet1_1 -Method ScoreCAM -OutputPath "$Out/"
+            }).AddArgument($ModulePath).AddArgument((Join-Path $folder 'gradcam_both.png')).AddArgument((Join-Path $folder 'score')).AddArgument($Models)
+            $result = $ps.Invoke()
+            $ps.HadErrors | Should -BeFalse
+            $result.Count | Should -Be 1
+            $shares = @($ps.Streams.Progress | Where-Object StatusDescription -match 'Score-CAM on the next 1: (\d+)' | ForEach-Object { [int]($_.StatusDescription -replace '.*: (\d+).*', '$1') })
+        }
+        finally { $ps.Dispose() }
+        $shares.Count | Should -BeGreaterThan 10 -Because 'about 450 distinct masks go through in chunks of 16'
+        $shares[-1] | Should -Be 100
+        for ($i = 1; $i -lt $shares.Count; $i++) { $shares[$i] | Should -BeGreaterOrEqual $shares[$i - 1] }
+    }
+
     It 'reports a corrupt image and still maps the others' {
         $dir = Join-Path $folder 'mixed'
         New-Item -ItemType Directory $dir | Out-Null

@@ -21,6 +21,12 @@ public sealed record CamOptions
     public int ScoreChunkSize { get; init; } = 16;
 
     /// <summary>
+    /// Told, on the calling thread, what share (0..1) of a batch's masked forward passes Score-CAM has done: its
+    /// batches take seconds per image, so a caller can show progress within one.
+    /// </summary>
+    public Action<double>? ScoreProgress { get; init; }
+
+    /// <summary>
     /// An SVD fixes the principal direction only up to sign, so Eigen-CAM maps can come out inverted. By default the
     /// sign is chosen so the projection agrees with the mean activation (bright where the layer responds); this flips it.
     /// </summary>
@@ -63,7 +69,7 @@ public static class CamEngine
                 Tensor map = method switch
                 {
                     CamMethod.EigenCAM => Projection.FirstComponent(a, options.FlipEigenSign),
-                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ScoreChunkSize, cancellation),
+                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ScoreChunkSize, options.ScoreProgress, cancellation),
                     CamMethod.AblationCAM => AblationCam.Map(model, layerIndices[l], a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
                     CamMethod.CAM => ClassicCam.Map(model, layerIndices[l], a, targets),
                     _ => CamWeighting.Map(method, a, grads![l], options.FlipEigenSign),

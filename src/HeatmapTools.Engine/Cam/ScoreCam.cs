@@ -15,7 +15,8 @@ namespace HeatmapTools.Engine.Cam;
 /// </summary>
 internal static class ScoreCam
 {
-    public static Tensor Map(LayeredModel model, Tensor input, Tensor activations, long[] targets, int chunk, CancellationToken cancellation)
+    public static Tensor Map(LayeredModel model, Tensor input, Tensor activations, long[] targets, int chunk, Action<double>? progress,
+        CancellationToken cancellation)
     {
         using var noGrad = no_grad();
         long b = activations.shape[0], k = activations.shape[1];
@@ -39,6 +40,7 @@ internal static class ScoreCam
                 var logits = model.ClassLogit(masked, 0, targets[i]).data<float>().ToArray();
                 for (int j = 0; j < logits.Length; j++)
                     foreach (var channel in unique[start + j]) scores[channel] = logits[j];
+                progress?.Invoke((i + (double)(start + logits.Length) / representatives.Length) / b);
             }
             weights.Add(softmax(tensor(scores), 0).MoveToOuterDisposeScope());
         }

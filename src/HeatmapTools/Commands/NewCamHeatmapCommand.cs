@@ -114,6 +114,12 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
             MapFormat = Enum.Parse<MapFormat>(MapFormat.ToString()),
             OutputPath = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath),
             Force = Force,
+            // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
+            Cam = new CamOptions
+            {
+                ScoreProgress = share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
+                    $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}")),
+            },
         };
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items, options, Cancellation));
         foreach (var result in results)
