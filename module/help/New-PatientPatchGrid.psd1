@@ -43,6 +43,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Columns       = 'Montage columns. Default 3.'
         PanelSize     = 'Montage panel size in pixels. Default 320.'
         MontagePath   = 'Where to write the montage.'
+        NameTemplate  = 'Name of each patient image under -OutputPath, without extension: {patient} is the patient id and {kind} is tissue, labels, probability or confusion; sub-folders are allowed, e.g. ''{patient}/{kind}'' for a folder per patient. Both placeholders are required. Default patient_{patient}_{kind}.'
         PatientId     = 'Only these patients, in this order.'
         First         = 'Only the first N patients (by id), or N random ones with -Random.'
         Random        = 'Choose patients at random (with -First, or Rows x Columns for a montage).'

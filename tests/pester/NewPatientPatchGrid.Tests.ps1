@@ -102,6 +102,14 @@ Describe 'New-PatientPatchGrid' {
         $pattern.PatchCount | Should -Be @($files | Where-Object DirectoryName -eq $files[0].DirectoryName).Count
     }
 
+    It 'names patient files by -NameTemplate and refuses a template that would make them collide' {
+        $out = Join-Path $root 'named'
+        $r = New-PatientPatchGrid -Path $data -PatientId $first.Id -OutputPath $out -NameTemplate '{patient}/{kind}'
+        $r.Files | Should -Be @((Join-Path $out "$($first.Id)/tissue.png"), (Join-Path $out "$($first.Id)/labels.png"))
+        { New-PatientPatchGrid -Path $data -OutputPath $out -NameTemplate 'patient_{patient}' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NameTemplateInvalid,HeatmapTools.Commands.NewPatientPatchGridCommand'
+    }
+
     It 'honours -WhatIf and refuses to overwrite without -Force' {
         $out = Join-Path $root 'once'
         New-PatientPatchGrid -Path $data -First 1 -OutputPath $out -WhatIf | Should -BeNullOrEmpty

@@ -10,6 +10,11 @@ public sealed record PatchGridOptions
     public int PatchSize { get; init; } = 50;
     public GridOrigin Origin { get; init; } = GridOrigin.OneBased;
     public required string OutputDirectory { get; init; }
+    /// <summary>
+    /// Each patient file's name under <see cref="OutputDirectory"/>, without extension: <c>{patient}</c> and
+    /// <c>{kind}</c> (tissue, labels, probability, confusion) are filled in; may hold sub-folders.
+    /// </summary>
+    public string NameTemplate { get; init; } = PatientFileNames.DefaultTemplate;
     public bool Force { get; init; }
     /// <summary>Colours of the label overlay: the seed's red for class 1 and pink for class 0.</summary>
     public Rgb PositiveColor { get; init; } = new(255, 0, 0);

@@ -52,7 +52,7 @@ public static class PatientRenderer
             if (record.Path is not null) Paste(tissuePixels, record, rect, scale, options.PatchSize, problems, patient.PatientId);
         }
 
-        string stem = Path.Combine(options.OutputDirectory, "patient_" + Sanitise(patient.PatientId));
+        string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
         var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
         var probabilityRange = ColorScale(dataRange, options.Scale, cohortRange);
@@ -64,8 +64,8 @@ public static class PatientRenderer
         {
             if (options.WritePatients)
             {
-                if (hasImages) Write(tissue, stem + "_tissue." + options.ImageFormat, options, files, problems, patient.PatientId);
-                Write(labels, stem + "_labels." + options.ImageFormat, options, files, problems, patient.PatientId);
+                if (hasImages) Write(tissue, FileFor("tissue"), options, files, problems, patient.PatientId);
+                Write(labels, FileFor("labels"), options, files, problems, patient.PatientId);
             }
             if (wantPanel) panel = Panel(labels, patient, options);
         }
@@ -78,7 +78,7 @@ public static class PatientRenderer
             using var withBar = DrawCells(tissue, placed, options.Alpha, hasImages,
                 r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true, frame);
             DrawColorBar(withBar, tissue.Width, lut, range);
-            Write(withBar, stem + "_probability." + options.ImageFormat, options, files, problems, patient.PatientId);
+            Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
         }
 
         if (options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null))
@@ -98,7 +98,7 @@ public static class PatientRenderer
             if (options.WritePatients)
             {
                 DrawLegend(map, confusion);
-                Write(map, stem + "_confusion." + options.ImageFormat, options, files, problems, patient.PatientId);
+                Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
             }
         }
 

@@ -109,6 +109,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     public string? MontagePath { get; set; }
 
     [Parameter]
+    public string NameTemplate { get; set; } = PatientFileNames.DefaultTemplate;
+
+    [Parameter]
     public string[]? PatientId { get; set; }
 
     [Parameter]
@@ -190,6 +193,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         // Only the montage's patients are drawn when nothing else is written: the others would be decoded for nothing
         // (all 279 IDC patients for a 5x3 grid).
         if (MontageOnly) chosen = chosen.Take(Rows * Columns).ToList();
+        RunEngine(() => { PatientFileNames.Validate(NameTemplate); return 0; });
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
         if (approved.Count == 0) return;
@@ -199,6 +203,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             PatchSize = PatchSize,
             Origin = Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased,
             OutputDirectory = outputDirectory,
+            NameTemplate = NameTemplate,
             Force = Force,
             PositiveColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.PositiveColor : RunEngine(() => NamedColors.Parse(Colors[1])),
             NegativeColor = Colors is null ? new PatchGridOptions { OutputDirectory = "" }.NegativeColor : RunEngine(() => NamedColors.Parse(Colors[0])),

@@ -1,0 +1,34 @@
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>Where each patient image goes: a name template under the output folder, filled per patient and kind.</summary>
+public static class PatientFileNames
+{
+    public const string DefaultTemplate = "patient_{patient}_{kind}";
+
+    /// <summary>
+    /// Checks a template before any work starts: without <c>{kind}</c> a patient's images would overwrite each other,
+    /// and without <c>{patient}</c> every patient would overwrite the last.
+    /// </summary>
+    public static void Validate(string template)
+    {
+        var missing = new[] { "{patient}", "{kind}" }.Where(t => !template.Contains(t, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (missing.Count > 0)
+            throw new HeatmapToolsException("NameTemplateInvalid", "InvalidArgument",
+                $"Name template '{template}' lacks {string.Join(" and ", missing)}: every patient's tissue, labels and probability images need names of their own.", template);
+        if (Path.IsPathRooted(template) || template.Split('/', '\\').Contains(".."))
+            throw new HeatmapToolsException("NameTemplateInvalid", "InvalidArgument",
+                $"Name template '{template}' must stay inside the output folder (no rooted path, no '..').", template);
+    }
+
+    /// <summary>The full path of one image; the patient id is made safe for file names.</summary>
+    public static string For(PatchGridOptions options, string patientId, string kind)
+    {
+        string id = PatientRenderer.Sanitise(patientId);
+        // An id of "." or ".." would name a folder, not a patient, once the template puts it in a path of its own.
+        if (id is "." or "..") id = id.Replace('.', '_');
+        string name = options.NameTemplate
+            .Replace("{patient}", id, StringComparison.OrdinalIgnoreCase)
+            .Replace("{kind}", kind, StringComparison.OrdinalIgnoreCase);
+        return Path.Combine(options.OutputDirectory, name + "." + options.ImageFormat);
+    }
+}
