@@ -13,7 +13,7 @@ internal static class CamBench
 {
     public static void Run(string shared, bool quick)
     {
-        var photos = Directory.GetFiles(Path.Combine(shared, "images"), "*.png").Order().ToArray();
+        var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-cam").FullName;
         // A real batch is many different files, each giving its own overlay: the three photos are copied under distinct
         // names, and every timed pass writes into a folder of its own. (Replacing existing files instead costs about 3 ms
@@ -44,9 +44,7 @@ internal static class CamBench
 
         foreach (var (method, modelName, batch, images, repeats) in cases)
         {
-            var request = modelName == "squeezenet1_1"
-                ? new WeightsRequest(modelName, WeightsPath: Path.Combine(shared, "models", "squeezenet1_1.safetensors"))
-                : new WeightsRequest(modelName, Random: true, Seed: 1);
+            var request = modelName == "squeezenet1_1" ? BenchData.SqueezeNet(shared) : new WeightsRequest(modelName, Random: true, Seed: 1);
             var model = ModelStore.Get(request);
             var files = distinct.Take(images).ToList();
             var preprocess = PreprocessOptions.ImageNet();

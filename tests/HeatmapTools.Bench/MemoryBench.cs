@@ -4,14 +4,14 @@ using HeatmapTools.Engine.Models;
 
 namespace HeatmapTools.Bench;
 
-/// <summary>Streams many images through Grad-CAM in batches and prints the working set after 100 and after all of them.</summary>
+/// <summary>Streams many images through Grad-CAM in batches and prints the working set at five points on the way.</summary>
 internal static class MemoryBench
 {
     public static void Run(string shared, int total)
     {
-        var photos = Directory.GetFiles(Path.Combine(shared, "images"), "*.png").Order().ToArray();
+        var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-mem").FullName;
-        var model = ModelStore.Get(new WeightsRequest("squeezenet1_1", WeightsPath: Path.Combine(shared, "models", "squeezenet1_1.safetensors")));
+        var model = ModelStore.Get(BenchData.SqueezeNet(shared));
         var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/{name}_{class}_" , Force = true };
         Console.WriteLine();
         Console.WriteLine($"Memory over {total} images (GradCAM, squeezenet1_1, batch 8, overlays written, result maps dropped as a pipeline would)");
