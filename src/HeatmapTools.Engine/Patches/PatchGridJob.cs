@@ -4,8 +4,11 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Patches;
 
-/// <summary>Which patients to draw.</summary>
-public sealed record PatientSelection(IReadOnlyList<string>? PatientIds = null, int? First = null, int? Random = null, int? Seed = null);
+/// <summary>
+/// Which patients to draw. <c>Limit</c> caps the final list: a montage-only run draws only the patients its panels
+/// show, where drawing the others would decode their patches for nothing (all 279 IDC patients for a 5x3 grid).
+/// </summary>
+public sealed record PatientSelection(IReadOnlyList<string>? PatientIds = null, int? First = null, int? Random = null, int? Seed = null, int? Limit = null);
 
 public sealed record MontageResult(string Path, IReadOnlyList<string> PatientIds, int Rows, int Columns, int Width, int Height);
 
@@ -36,6 +39,7 @@ public static class PatchGridJob
             chosen = chosen.OrderBy(_ => rng.Next()).Take(count).OrderBy(p => p.PatientId, NaturalComparer.Instance);
         }
         if (selection.First is int first) chosen = chosen.Take(first);
+        if (selection.Limit is int limit) chosen = chosen.Take(limit);
         return chosen.ToList();
     }
 

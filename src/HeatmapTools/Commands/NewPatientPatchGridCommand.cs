@@ -188,11 +188,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         }
         // -Random picks -First patients, or enough to fill the montage, or shuffles them all.
         int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
-        var selection = new PatientSelection(PatientId, First, randomCount, Seed);
+        var selection = new PatientSelection(PatientId, First, randomCount, Seed, Limit: MontageOnly ? Rows * Columns : null);
         var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
-        // Only the montage's patients are drawn when nothing else is written: the others would be decoded for nothing
-        // (all 279 IDC patients for a 5x3 grid).
-        if (MontageOnly) chosen = chosen.Take(Rows * Columns).ToList();
         RunEngine(() => { PatientFileNames.Validate(NameTemplate); return 0; });
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
