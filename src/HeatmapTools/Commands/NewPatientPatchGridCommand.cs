@@ -136,6 +136,13 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
 
     private CultureInfo ParsedCulture => string.IsNullOrEmpty(Culture) ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(Culture);
 
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // A template that would make files collide fails before any input is read.
+        RunEngine(() => { PatientFileNames.Validate(NameTemplate); return 0; });
+    }
+
     protected override void ProcessRecord()
     {
         foreach (var path in ResolveAny(Path, literal: false).Concat(ResolveAny(LiteralPath, literal: true))) AddPath(path);
@@ -190,7 +197,6 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
         var selection = new PatientSelection(PatientId, First, randomCount, Seed, Limit: MontageOnly ? Rows * Columns : null);
         var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
-        RunEngine(() => { PatientFileNames.Validate(NameTemplate); return 0; });
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
         if (approved.Count == 0) return;
