@@ -26,7 +26,7 @@ Output files are named from -OutputPath: a folder, or a template with {name}, {c
         Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'
         Alpha       = 'Weight of the heatmap in the blend, 0 to 1. Default 0.4.'
         MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay, named after it with _map added (for example chelsea_cam_map.npy).'
-        NoOverlay   = 'Do not write the overlay (use with -MapFormat).'
+        NoOverlay   = 'Do not write the overlay. With -MapFormat only the raw map is written; without it nothing is written and the result objects carry the maps (property Map) for work in PowerShell.'
         Force       = 'Overwrite existing output files.'
         Model       = 'Architecture (see Get-ClassPrediction). Default vgg16.'
         WeightsPath = 'A weights file (see Get-ClassPrediction).'
@@ -43,6 +43,7 @@ Output files are named from -OutputPath: a folder, or a template with {name}, {c
         @{ Code = "Get-ChildItem *.jpg | Get-ClassPrediction -Model squeezenet1_1 | New-CamHeatmap -Method GradCAM, ScoreCAM -OutputPath ./cams/"; Remarks = 'Classifies with SqueezeNet 1.1, then writes a Grad-CAM and a Score-CAM overlay per image into ./cams.' }
         @{ Code = "New-CamHeatmap -Path both.png -Model resnet50 -ClassName tabby -OutputPath '{name}_{label}_{method}.jpg' -Colormap Viridis"; Remarks = 'Explains the class "tabby" rather than the top class, with the Viridis colormap, as a JPEG.' }
         @{ Code = "`$r = New-CamHeatmap -Path cat.png -Model squeezenet1_1 -NoOverlay -MapFormat Npy`n`$r.Map[112, 112]"; Remarks = 'Saves only the raw 224x224 map as a .npy file and reads a value from the float[,] Map property.' }
+        @{ Code = "`$maps = Get-ChildItem *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay`n`$maps | ForEach-Object { [pscustomobject]@{ Image = `$_.SourcePath; Centre = `$_.Map[112, 112] } }"; Remarks = 'Writes no files at all: each result carries its map for analysis in PowerShell.' }
         @{ Code = "New-CamHeatmap -Path cat.png -Model resnet18 -Weights Random -Seed 1"; Remarks = 'Model-randomisation sanity check: a faithful method''s map changes when the weights are random.' }
     )
     Links       = @('Get-ClassPrediction', 'Get-CamLayer')

@@ -254,6 +254,22 @@ public class PatchGridTests : IDisposable
     }
 
     [Fact]
+    public void Custom_patterns_read_class_probability_and_folder_or_leave_them_out()
+    {
+        var withAll = new PatchNameParser(@"^(?<patient>\w+)-(?<x>\d+)-(?<y>\d+)-c(?<class>\d)-p(?<probability>[\d.]+)\.png$");
+        var r = withAll.Parse("/data/slide7/1/s7-100-250-c1-p0.875.png")!;
+        Assert.Equal(("s7", 100, 250, 1, 0.875, 1), (r.PatientId, r.X, r.Y, r.Target!.Value, r.Probability!.Value, r.FolderTarget!.Value));
+
+        var bare = new PatchNameParser(@"^(?<patient>\w+)_(?<x>\d+)_(?<y>\d+)\.png$");
+        var b = bare.Parse("/data/tiles/s7_0_50.png")!;
+        Assert.Equal(("s7", 0, 50), (b.PatientId, b.X, b.Y));
+        Assert.Null(b.Target);
+        Assert.Null(b.Probability);
+        Assert.Null(b.FolderTarget);
+        Assert.Null(bare.Parse("/data/tiles/s7_0_x.png"));
+    }
+
+    [Fact]
     public void Random_selection_is_reproducible_with_a_seed()
     {
         var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);

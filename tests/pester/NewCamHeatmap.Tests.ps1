@@ -109,6 +109,18 @@ Describe 'New-CamHeatmap' {
         [float]($rows[112] -split ',')[112] | Should -Be $csv.Map[112, 112]
     }
 
+    It 'with -NoOverlay alone writes nothing and returns the maps, even under -WhatIf (it changes nothing)' {
+        $empty = Join-Path $folder 'maps-only'
+        New-Item -ItemType Directory $empty | Out-Null
+        Copy-Item (Join-Path $folder 'coffee.png') $empty
+        $r = New-CamHeatmap -LiteralPath (Join-Path $empty 'coffee.png') -Model squeezenet1_1 -NoOverlay -WhatIf
+        $r.OutputPath | Should -BeNullOrEmpty
+        $r.MapPath | Should -BeNullOrEmpty
+        $r.Map.GetLength(0) | Should -Be 224
+        $r.Map[0, 0] | Should -BeOfType [float]
+        @(Get-ChildItem $empty).Name | Should -Be @('coffee.png')
+    }
+
     It 'uses the colormap asked for' {
         $jet = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -OutputPath (Join-Path $folder 'jet.png')
         $viridis = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -Colormap Viridis -OutputPath (Join-Path $folder 'viridis.png')

@@ -63,9 +63,6 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (NoOverlay && MapFormat == RawMapFormat.None)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-NoOverlay without -MapFormat would write nothing; add -MapFormat Npy, Png16 or Csv."),
-                "NothingToWrite", ErrorCategory.InvalidArgument, null));
         RunEngine(() => Colormaps.Canonical(Colormap));
         _clock.Start();
     }
@@ -76,7 +73,8 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         var classes = ResolveClasses();
         foreach (var file in InputFiles())
         {
-            if (!ShouldProcess(file, $"Write {string.Join(", ", Method)} heatmap(s)")) continue;
+            // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
+            if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", Method)} heatmap(s)")) continue;
             foreach (var ready in _queue.Add(Key(request), request, new CamJobItem(file, classes, Top), BatchSize)) Flush(ready);
         }
     }
@@ -86,6 +84,8 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         if (_queue.Drain() is { } rest) Flush(rest);
         WriteProgress(new ProgressRecord(2, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
     }
+
+    private bool WritesFiles => !NoOverlay || MapFormat != RawMapFormat.None;
 
     private IReadOnlyList<int>? ResolveClasses()
     {
