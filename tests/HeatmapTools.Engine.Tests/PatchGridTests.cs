@@ -97,6 +97,11 @@ public class PatchGridTests : IDisposable
         Assert.Equal(new Vec3b(200, 200, 200), noData);
         Assert.NotEqual(noData, zero);
         Assert.NotEqual(Pixel(map, 110, 60), zero);
+        // The canvas is 150x100; its colour bar strip (70 wide, at least 120 high) is white around the bar, below the map too.
+        var white = new Vec3b(255, 255, 255);
+        Assert.Equal(white, Pixel(map, 152, 50));
+        Assert.Equal(white, Pixel(map, 50, 110));
+        Assert.Equal(white, Pixel(map, 215, 115));
     }
 
     [Theory]

@@ -27,6 +27,11 @@ public sealed record PatchGridOptions
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }
     public bool WritePatients { get; init; } = true;
+    /// <summary>
+    /// Draws every patient image but neither encodes nor writes it: the benchmark's measure of reconstruction and
+    /// overlays on their own, apart from what the file format costs.
+    /// </summary>
+    internal bool DrawOnly { get; init; }
     public bool Montage { get; init; }
     public int Rows { get; init; } = 5;
     public int Columns { get; init; } = 3;

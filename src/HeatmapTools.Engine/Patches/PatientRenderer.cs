@@ -157,11 +157,21 @@ public static class PatientRenderer
             result = noDataOutside ? new Mat(tissue.Rows, tissue.Cols, MatType.CV_8UC3, NoData) : tissue.Clone();
         else
         {
-            result = new Mat(f.Height, f.Width, MatType.CV_8UC3, White);
             origin = new Point(-f.X, -f.Y);
-            using var view = result[new Rect(origin.X, origin.Y, tissue.Width, tissue.Height)];
-            if (noDataOutside) view.SetTo(NoData);
-            else tissue.CopyTo(view);
+            var inner = new Rect(origin.X, origin.Y, tissue.Width, tissue.Height);
+            // Each pixel is set once: the map area grey (or the tissue), only the strips around it white. Filling the
+            // whole multi-megabyte frame white first and then the map area again cost a full extra pass.
+            result = noDataOutside ? new Mat(f.Height, f.Width, MatType.CV_8UC3, NoData) : new Mat(f.Height, f.Width, MatType.CV_8UC3);
+            if (!noDataOutside)
+            {
+                using var view = result[inner];
+                tissue.CopyTo(view);
+            }
+            foreach (var strip in Around(inner, f.Width, f.Height))
+            {
+                using var area = result[strip];
+                area.SetTo(White);
+            }
         }
         var source = Pixels.Of(tissue);
         var target = Pixels.Of(result).Offset(origin.X, origin.Y);
@@ -183,6 +193,19 @@ public static class PatientRenderer
             }
         }
         return result;
+    }
+
+    /// <summary>The parts of a width x height canvas outside <paramref name="inner"/>: bands above and below, sides between.</summary>
+    private static IEnumerable<Rect> Around(Rect inner, int width, int height)
+    {
+        var parts = new[]
+        {
+            new Rect(0, 0, width, inner.Y),
+            new Rect(0, inner.Bottom, width, height - inner.Bottom),
+            new Rect(0, inner.Y, inner.X, inner.Height),
+            new Rect(inner.Right, inner.Y, width - inner.Right, inner.Height),
+        };
+        return parts.Where(r => r.Width > 0 && r.Height > 0);
     }
 
     private static (double Min, double Max)? ColorScale((double Min, double Max)? data, ProbabilityScale scale, (double Min, double Max)? cohort) =>
@@ -251,6 +274,7 @@ public static class PatientRenderer
 
     private static void Write(Mat image, string path, PatchGridOptions options, List<string> files, List<PatchProblem> problems, string patientId)
     {
+        if (options.DrawOnly) return;
         try
         {
             AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream));
