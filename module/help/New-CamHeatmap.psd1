@@ -20,7 +20,7 @@ Output files are named from -OutputPath: a folder, or a template with {name}, {c
         Method      = 'One or more CAM methods; one overlay per method. Default GradCAM.'
         Layer       = 'Target layer name(s): torchvision names, or Keras names for VGG. Default: the last convolutional stage.'
         ClassIndex  = 'Class index(es) to explain. Bound from Get-ClassPrediction objects.'
-        ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain.'
+        ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain. Tab completion offers the labels (names starting with what you typed, then names containing it) and WordNet ids.'
         Top         = 'Explain each image''s top k predicted classes. Default 1.'
         OutputPath  = 'A folder, or a file name template with {name}, {class}, {label}, {method}, {layer}, {ext}.'
         Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'

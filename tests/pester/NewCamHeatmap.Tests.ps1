@@ -231,4 +231,21 @@ Describe 'Get-CamLayer and completion' {
         $line = 'Get-ClassPrediction -Model resn'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'resnet50'
     }
+
+    It 'completes class names from the ImageNet index, and from a -Labels file' {
+        $line = 'New-CamHeatmap -Model squeezenet1_1 -ClassName tab'
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names[0] | Should -Be 'tabby'
+        $line = 'New-CamHeatmap -ClassName _cat'
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Contain 'Egyptian_cat'
+        $names | Should -Contain 'tiger_cat'
+        $line = 'New-CamHeatmap -ClassName n0212315'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'n02123159'
+        $labels = Join-Path $TestDrive 'labels.txt'
+        "red fox`nsnow leopard`nleopard" | Set-Content $labels
+        $line = "New-CamHeatmap -NumClasses 3 -Labels '$labels' -ClassName leo"
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Be @('leopard', "'snow leopard'")
+    }
 }

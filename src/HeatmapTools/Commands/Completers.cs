@@ -35,6 +35,49 @@ public sealed class LayerNameCompleter : IArgumentCompleter
     }
 }
 
+/// <summary>
+/// Tab completion for -ClassName: the labels the command would use (a -Labels file given by full path, else the
+/// ImageNet index found like weights), names starting with the typed text first, then names containing it; WordNet
+/// ids complete too. Names with spaces come back quoted.
+/// </summary>
+public sealed class ClassNameCompleter : IArgumentCompleter
+{
+    private const int MaxResults = 100;
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        ClassLabels labels;
+        try
+        {
+            labels = LabelsFile(fakeBoundParameters["Labels"]) is { } file ? ClassLabels.FromFile(file)
+                : ClassLabels.ForModel(fakeBoundParameters["NumClasses"] is int n ? n : 1000);
+        }
+        catch (Engine.HeatmapToolsException)
+        {
+            return Array.Empty<CompletionResult>();
+        }
+        string word = wordToComplete.Trim('\'', '"').Replace(' ', '_');
+        var byName = labels.All.Select(l => l.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var starting = byName.Where(n => n.Replace(' ', '_').StartsWith(word, StringComparison.OrdinalIgnoreCase));
+        var containing = byName.Where(n => !n.Replace(' ', '_').StartsWith(word, StringComparison.OrdinalIgnoreCase) &&
+            n.Replace(' ', '_').Contains(word, StringComparison.OrdinalIgnoreCase));
+        var ids = labels.All.Where(l => l.WordNetId is not null && word.Length > 1 && l.WordNetId.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Select(l => (Text: l.WordNetId!, Tip: $"{l.WordNetId} ({l.Name}, class {l.Index})"));
+        return starting.Concat(containing).Select(n => (Text: n, Tip: n)).Concat(ids).Take(MaxResults)
+            .Select(c => new CompletionResult(Quote(c.Text), c.Text, CompletionResultType.ParameterValue, c.Tip));
+    }
+
+    private static string? LabelsFile(object? bound)
+    {
+        var value = bound is object[] { Length: 1 } one ? one[0] : bound;
+        return value is string path && Path.IsPathRooted(path) && File.Exists(path) ? path : null;
+    }
+
+    private static string Quote(string text) =>
+        text.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}@#&|<>".Contains(c)) ? $"'{text.Replace("'", "''")}'" : text;
+}
+
 /// <summary>Tab completion for -Colormap: OpenCV's colormaps.</summary>
 public sealed class ColormapCompleter : IArgumentCompleter
 {

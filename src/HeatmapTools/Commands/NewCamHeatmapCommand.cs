@@ -34,6 +34,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     public int[]? ClassIndex { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(ClassNameCompleter))]
     public string[]? ClassName { get; set; }
 
     [Parameter]
