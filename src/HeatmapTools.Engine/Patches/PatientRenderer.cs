@@ -175,23 +175,26 @@ public static class PatientRenderer
         }
         var source = Pixels.Of(tissue);
         var target = Pixels.Of(result).Offset(origin.X, origin.Y);
-        var colored = new List<(Rect Cell, Scalar Color)>(placed.Count);
+        var colored = new List<(Rect Cell, Scalar Color, BlendTable? Table)>(placed.Count);
+        var plain = new List<Rect>();
+        var tables = new Dictionary<Scalar, BlendTable>();
         foreach (var (record, cell) in placed)
         {
-            if (color(record) is Scalar c) colored.Add((cell, c));
-            else if (noDataOutside) CellPainter.CopySame(source, target, cell);
-        }
-        var tables = new Dictionary<Scalar, BlendTable>();
-        foreach (var (cell, c) in colored)
-        {
-            // No tissue to see through: the colour is the picture.
-            if (!hasImages) CellPainter.Fill(target, cell, c);
-            else
+            if (color(record) is Scalar c)
             {
-                if (!tables.TryGetValue(c, out var table)) tables[c] = table = new BlendTable(c, alpha);
-                CellPainter.Blend(source, target, cell, table);
+                // No tissue to see through (no table): the colour is the picture.
+                BlendTable? table = null;
+                if (hasImages && !tables.TryGetValue(c, out table)) tables[c] = table = new BlendTable(c, alpha);
+                colored.Add((cell, c, table));
             }
+            else if (noDataOutside) plain.Add(cell);
         }
+        CellPainter.ForEachRow(plain, cell => cell, (_, cell, y) => CellPainter.CopySameRow(source, target, cell, y));
+        CellPainter.ForEachRow(colored, item => item.Cell, (item, cell, y) =>
+        {
+            if (item.Table is { } table) CellPainter.BlendRow(source, target, cell, y, table);
+            else CellPainter.FillRow(target, cell, y, item.Color);
+        });
         return result;
     }
 
