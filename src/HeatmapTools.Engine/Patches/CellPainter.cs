@@ -12,14 +12,9 @@ namespace HeatmapTools.Engine.Patches;
 /// </summary>
 internal static unsafe class CellPainter
 {
-    /// <summary>Copies the top-left part of <paramref name="source"/> that fits into <paramref name="cell"/> of the canvas.</summary>
-    public static void Copy(Mat source, Pixels canvas, Rect cell)
-    {
-        var from = Pixels.Of(source);
-        int width = Math.Min(cell.Width, source.Width), height = Math.Min(cell.Height, source.Height);
-        for (int y = 0; y < height; y++)
-            new ReadOnlySpan<byte>(from.At(y, 0), width * 3).CopyTo(new Span<byte>(canvas.At(cell.Y + y, cell.X), width * 3));
-    }
+    /// <summary>Copies row <paramref name="sourceRow"/> of an image into canvas row <paramref name="y"/> across <paramref name="area"/>.</summary>
+    public static void CopyRow(Pixels source, int sourceRow, Pixels canvas, Rect area, int y) =>
+        new ReadOnlySpan<byte>(source.At(sourceRow, 0), area.Width * 3).CopyTo(new Span<byte>(canvas.At(y, area.X), area.Width * 3));
 
     /// <summary>Fills the cell with one colour.</summary>
     public static void Fill(Pixels canvas, Rect cell, Scalar color)

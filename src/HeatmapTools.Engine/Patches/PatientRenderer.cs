@@ -43,13 +43,37 @@ public static class PatientRenderer
         var tissuePixels = Pixels.Of(tissue);
         // Each patch's place on the canvas, clipped to it; patches wholly outside are left out.
         var placed = new List<(PatchRecord Record, Rect Cell)>(cells.Count);
-        foreach (var (record, x, y) in cells)
+        // Patches are decoded a band (one grid row) at a time and copied canvas row by canvas row, like the overlays.
+        var band = new List<(Pixels Patch, Rect Area)>();
+        var decoded = new List<Mat>();
+        void PasteBand()
         {
-            cancellation.ThrowIfCancellationRequested();
-            var rect = Clip(CellRect(x, y), width, height);
-            if (rect.Width <= 0 || rect.Height <= 0) continue;
-            placed.Add((record, rect));
-            if (record.Path is not null) Paste(tissuePixels, record, rect, scale, options.PatchSize, problems, patient.PatientId);
+            CellPainter.ForEachRow(band, b => b.Area, (b, area, y) => CellPainter.CopyRow(b.Patch, y - area.Y, tissuePixels, area, y));
+            foreach (var mat in decoded) mat.Dispose();
+            band.Clear();
+            decoded.Clear();
+        }
+        try
+        {
+            foreach (var (record, x, y) in cells)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var rect = Clip(CellRect(x, y), width, height);
+                if (rect.Width <= 0 || rect.Height <= 0) continue;
+                placed.Add((record, rect));
+                if (band.Count > 0 && band[^1].Area.Y != rect.Y) PasteBand();
+                if (record.Path is not null && Decode(record, scale, options.PatchSize, problems, patient.PatientId) is { } patch)
+                {
+                    decoded.Add(patch);
+                    // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
+                    band.Add((Pixels.Of(patch), new Rect(rect.X, rect.Y, Math.Min(rect.Width, patch.Width), Math.Min(rect.Height, patch.Height))));
+                }
+            }
+            PasteBand();
+        }
+        finally
+        {
+            foreach (var mat in decoded) mat.Dispose();
         }
 
         string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
@@ -106,7 +130,11 @@ public static class PatientRenderer
             fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel };
     }
 
-    private static void Paste(Pixels canvas, PatchRecord record, Rect cell, double scale, int patchSize, List<PatchProblem> problems, string patientId)
+    /// <summary>
+    /// Reads one patch, ready to paste: as decoded at full size, or resized to the canvas scale. Null (with the problem
+    /// recorded) when it cannot be read; the caller disposes the result.
+    /// </summary>
+    private static Mat? Decode(PatchRecord record, double scale, int patchSize, List<PatchProblem> problems, string patientId)
     {
         Mat patch;
         try
@@ -117,29 +145,25 @@ public static class PatientRenderer
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' could not be read: {ex.Message}", record.Source, true));
-            return;
+            return null;
         }
+        if (patch.Empty())
+        {
+            patch.Dispose();
+            problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' is empty or not a readable image; its place stays blank.", record.Source, true));
+            return null;
+        }
+        if (patch.Width != patchSize || patch.Height != patchSize)
+            problems.Add(new PatchProblem(ErrorIds.PatchSizeUnexpected, patientId,
+                $"Patch '{record.Path}' is {patch.Width}x{patch.Height}, not {patchSize}x{patchSize}; it is pasted as is, clipped to its grid cell.", record.Source, false));
+        if (scale == 1.0) return patch;
         using (patch)
         {
-            if (patch.Empty())
-            {
-                problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' is empty or not a readable image; its place stays blank.", record.Source, true));
-                return;
-            }
-            if (patch.Width != patchSize || patch.Height != patchSize)
-                problems.Add(new PatchProblem(ErrorIds.PatchSizeUnexpected, patientId,
-                    $"Patch '{record.Path}' is {patch.Width}x{patch.Height}, not {patchSize}x{patchSize}; it is pasted as is, clipped to its grid cell.", record.Source, false));
-            if (scale == 1.0)
-            {
-                // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
-                CellPainter.Copy(patch, canvas, cell);
-                return;
-            }
             int w = Math.Min(patch.Width, patchSize), h = Math.Min(patch.Height, patchSize);
             using var clipped = new Mat(patch, new Rect(0, 0, w, h));
-            using var resized = new Mat();
+            var resized = new Mat();
             Cv2.Resize(clipped, resized, new Size(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale))), 0, 0, InterpolationFlags.Area);
-            CellPainter.Copy(resized, canvas, cell);
+            return resized;
         }
     }
 
