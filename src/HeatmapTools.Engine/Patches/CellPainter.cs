@@ -6,9 +6,10 @@ using OpenCvSharp;
 namespace HeatmapTools.Engine.Patches;
 
 /// <summary>
-/// Pixel work on one grid cell of an 8-bit BGR canvas, done on the Mats' memory directly. A patient has about a
-/// thousand cells per image; going through OpenCvSharp per cell would create a native sub-matrix (and a finalizable
-/// wrapper) for each, which cost as much as decoding the patch itself.
+/// Pixel work on grid cells of an 8-bit BGR canvas, one row of a cell at a time (<see cref="ForEachRow"/> orders the
+/// rows), done on the Mats' memory directly. A patient has about a thousand cells per image; going through OpenCvSharp
+/// per cell would create a native sub-matrix (and a finalizable wrapper) for each, which cost as much as decoding the
+/// patch itself.
 /// </summary>
 internal static unsafe class CellPainter
 {
@@ -36,15 +37,9 @@ internal static unsafe class CellPainter
     }
 
     /// <summary>
-    /// Writes <c>(1 - alpha) * source + alpha * colour</c> into the same cell of <paramref name="target"/>, which must be
-    /// another canvas than <paramref name="source"/>.
+    /// Writes <c>(1 - alpha) * source + alpha * colour</c> into row <paramref name="y"/> of the cell in
+    /// <paramref name="target"/>, which must be another canvas than <paramref name="source"/>.
     /// </summary>
-    public static void Blend(Pixels source, Pixels target, Rect cell, BlendTable table)
-    {
-        for (int y = cell.Y; y < cell.Bottom; y++) BlendRow(source, target, cell, y, table);
-    }
-
-    /// <summary>Blends row <paramref name="y"/> of the cell (see <see cref="Blend"/>).</summary>
     public static void BlendRow(Pixels source, Pixels target, Rect cell, int y, BlendTable table)
     {
         if (Avx2.IsSupported) BlendAvx2(source.At(y, cell.X), target.At(y, cell.X), cell.Width * 3, table);
@@ -95,12 +90,6 @@ internal static unsafe class CellPainter
             Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).Store(to + i);
         }
         for (; i < rowBytes; i++) to[i] = (byte)((from[i] * table.Keep + terms[i]) >> 16);
-    }
-
-    /// <summary>Copies one cell between two canvases of the same size.</summary>
-    public static void CopySame(Pixels source, Pixels target, Rect cell)
-    {
-        for (int y = cell.Y; y < cell.Bottom; y++) CopySameRow(source, target, cell, y);
     }
 
     /// <summary>Copies row <paramref name="y"/> of one cell between two canvases of the same size.</summary>
