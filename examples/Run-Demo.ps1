@@ -3,6 +3,9 @@
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot
 $shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { Join-Path $root '../shared' }
+if (-not (Test-Path (Join-Path $shared 'images'))) {
+    throw "The demo needs the shared data (weights, photos) but found no 'images' folder in '$([IO.Path]::GetFullPath($shared))'. Put it at ../shared beside the repository or set HEATMAPTOOLS_SHARED to its folder."
+}
 if (-not $env:HEATMAPTOOLS_MODEL_PATH -and (Test-Path (Join-Path $shared 'models'))) { $env:HEATMAPTOOLS_MODEL_PATH = (Resolve-Path (Join-Path $shared 'models')).Path }
 Import-Module (Join-Path $root 'output/HeatmapTools') -Force
 
