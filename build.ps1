@@ -72,6 +72,9 @@ function Invoke-Build {
 
     Copy-Item (Join-Path $root 'HeatmapTools.psd1') $moduleDir
     Copy-Item (Join-Path $root 'module/HeatmapTools.Format.ps1xml') $moduleDir
+    # The conceptual help topic (Get-Help about_HeatmapTools) sits beside the cmdlet help in en-US.
+    New-Item -ItemType Directory -Path (Join-Path $moduleDir 'en-US') -Force | Out-Null
+    Copy-Item (Join-Path $root 'module/about_HeatmapTools.help.txt') (Join-Path $moduleDir 'en-US')
 
     if ($IsLinux) {
         # TorchSharp's native shim names a GLIBCXX version newer than some distributions ship, for one symbol

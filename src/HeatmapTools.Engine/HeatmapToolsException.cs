@@ -19,7 +19,7 @@ public class HeatmapToolsException : Exception
     public object? Target { get; }
 }
 
-/// <summary>Stable error identifiers.</summary>
+/// <summary>Stable error identifiers; about_HeatmapTools lists each with what it means (a Pester test keeps the two in step).</summary>
 public static class ErrorIds
 {
     public const string ImageUnreadable = "ImageUnreadable";
@@ -42,4 +42,13 @@ public static class ErrorIds
     public const string PatchClassConflict = "PatchClassConflict";
     public const string PatchUnreadable = "PatchUnreadable";
     public const string CsvRowInvalid = "CsvRowInvalid";
+    public const string PatientNotFound = "PatientNotFound";
+    public const string OutputWriteFailed = "OutputWriteFailed";
+    public const string UnknownColormap = "UnknownColormap";
+    public const string ColorUnknown = "ColorUnknown";
+    public const string ColumnMapInvalid = "ColumnMapInvalid";
+    public const string NamePatternInvalid = "NamePatternInvalid";
+    public const string NameTemplateInvalid = "NameTemplateInvalid";
+    public const string ImageFormatUnknown = "ImageFormatUnknown";
+    public const string NoInput = "NoInput";
 }

@@ -106,4 +106,17 @@ Import-Module '$ModulePath'
             @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2 -Because $name
         }
     }
+
+    It 'has an about_HeatmapTools topic that explains every ErrorId the engine defines' {
+        $topic = Get-Help about_HeatmapTools | Out-String
+        $topic | Should -Match 'HEATMAPTOOLS_MODEL_PATH'
+        $source = Get-Content -Raw (Join-Path $PSScriptRoot '../../src/HeatmapTools.Engine/HeatmapToolsException.cs')
+        $ids = [regex]::Matches($source, 'const string (\w+) = "(\w+)"') | ForEach-Object { $_.Groups[2].Value }
+        $ids.Count | Should -BeGreaterThan 20
+        foreach ($id in $ids) { $topic | Should -Match "(?m)^\s*$id \(" -Because "ErrorId $id needs an entry" }
+        # No ErrorId is raised from a bare string: every one goes through the ErrorIds class the topic is checked against.
+        $bare = Get-ChildItem (Join-Path $PSScriptRoot '../../src') -Recurse -Filter *.cs |
+            Select-String -Pattern 'HeatmapToolsException\("' | ForEach-Object { "$($_.Filename):$($_.LineNumber)" }
+        $bare | Should -BeNullOrEmpty
+    }
 }

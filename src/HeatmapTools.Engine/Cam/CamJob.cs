@@ -131,7 +131,7 @@ public static class CamJob
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException)
         {
             return new ItemResult<CamOutput>(image.Path, null,
-                new HeatmapToolsException("OutputWriteFailed", "WriteError", $"Could not write the heatmap for '{image.Path}': {ex.Message}", image.Path, ex));
+                new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError", $"Could not write the heatmap for '{image.Path}': {ex.Message}", image.Path, ex));
         }
     }
 }

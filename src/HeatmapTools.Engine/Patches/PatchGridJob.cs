@@ -25,7 +25,7 @@ public static class PatchGridJob
         {
             var missing = ids.Where(id => !patients.ContainsKey(id)).ToList();
             if (missing.Count > 0)
-                throw new HeatmapToolsException("PatientNotFound", "ObjectNotFound",
+                throw new HeatmapToolsException(ErrorIds.PatientNotFound, "ObjectNotFound",
                     $"No patches for patient(s) {string.Join(", ", missing)}. Patients present: {string.Join(", ", patients.Keys.Order().Take(20))}{(patients.Count > 20 ? ", ..." : "")}.", missing);
             chosen = ids.Select(id => patients[id]);
         }

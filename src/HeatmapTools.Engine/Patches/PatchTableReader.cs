@@ -22,7 +22,7 @@ public sealed record PatchColumns(string PatientId = "patient_id", string X = "x
                 "target" or "label" or "class" => c with { Target = column },
                 "probability" or "prob" or "score" => c with { Probability = column },
                 "path" or "file" => c with { Path = column },
-                _ => throw new HeatmapToolsException("ColumnMapInvalid", "InvalidArgument",
+                _ => throw new HeatmapToolsException(ErrorIds.ColumnMapInvalid, "InvalidArgument",
                     $"-ColumnMap key '{field}' is not one of patient_id, x, y, target, probability, path.", field),
             };
         }

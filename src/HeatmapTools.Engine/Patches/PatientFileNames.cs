@@ -13,10 +13,10 @@ public static class PatientFileNames
     {
         var missing = new[] { "{patient}", "{kind}" }.Where(t => !template.Contains(t, StringComparison.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)
-            throw new HeatmapToolsException("NameTemplateInvalid", "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
                 $"Name template '{template}' lacks {string.Join(" and ", missing)}: every patient's tissue, labels and probability images need names of their own.", template);
         if (Path.IsPathRooted(template) || template.Split('/', '\\').Contains(".."))
-            throw new HeatmapToolsException("NameTemplateInvalid", "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
                 $"Name template '{template}' must stay inside the output folder (no rooted path, no '..').", template);
     }
 

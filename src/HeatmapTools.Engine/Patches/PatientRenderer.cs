@@ -328,7 +328,7 @@ public static class PatientRenderer
                 output.Write(image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 92)));
                 break;
             default:
-                throw new HeatmapToolsException("ImageFormatUnknown", "InvalidArgument", $"Image format '{format}' is not png or jpg.", format);
+                throw new HeatmapToolsException(ErrorIds.ImageFormatUnknown, "InvalidArgument", $"Image format '{format}' is not png or jpg.", format);
         }
     }
 

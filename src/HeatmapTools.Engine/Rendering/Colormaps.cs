@@ -15,7 +15,7 @@ public static class Colormaps
     public static ColormapTypes Parse(string name)
     {
         if (Enum.TryParse<ColormapTypes>(name, ignoreCase: true, out var value)) return value;
-        throw new HeatmapToolsException("UnknownColormap", "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownColormap, "InvalidArgument",
             $"Unknown colormap '{name}'. Known: {string.Join(", ", Names)}.", name);
     }
 

@@ -70,7 +70,7 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         if (literalPath is not null && !_pathOnCommandLine) path = null;
         if (path is null && literalPath is null)
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give images with -Path, -LiteralPath or from the pipeline."),
-                "NoInput", ErrorCategory.InvalidArgument, null));
+                ErrorIds.NoInput, ErrorCategory.InvalidArgument, null));
         return ResolveFiles(literalPath, literal: true).Concat(ResolveFiles(path, literal: false));
     }
 
