@@ -67,6 +67,21 @@ public sealed class ClassLabels
         return Numbered(numClasses);
     }
 
+    /// <summary>
+    /// Labels for a partly typed name (case-insensitive, spaces or underscores alike): those starting with it first,
+    /// then those containing it, each name once, in class order; then, for two or more characters, the classes whose
+    /// WordNet id starts with it.
+    /// </summary>
+    public IEnumerable<(ClassLabel Label, bool ByWordNetId)> Matching(string text)
+    {
+        string wanted = text.Replace(' ', '_');
+        bool Starts(ClassLabel l) => l.Name.Replace(' ', '_').StartsWith(wanted, StringComparison.OrdinalIgnoreCase);
+        var names = _labels.DistinctBy(l => l.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        var byName = names.Where(Starts).Concat(names.Where(l => !Starts(l) && l.Name.Replace(' ', '_').Contains(wanted, StringComparison.OrdinalIgnoreCase)));
+        var byId = _labels.Where(l => wanted.Length > 1 && l.WordNetId is { } id && id.StartsWith(wanted, StringComparison.OrdinalIgnoreCase));
+        return byName.Select(l => (l, false)).Concat(byId.Select(l => (l, true)));
+    }
+
     /// <summary>Finds a class by label (case-insensitive, spaces or underscores) or WordNet id.</summary>
     public int Find(string nameOrWordNetId)
     {
@@ -77,7 +92,7 @@ public sealed class ClassLabels
                 string.Equals(label.Name.Replace(' ', '_'), wanted, StringComparison.OrdinalIgnoreCase))
                 return label.Index;
         }
-        var close = _labels.Where(l => l.Name.Contains(nameOrWordNetId, StringComparison.OrdinalIgnoreCase)).Take(5).Select(l => $"{l.Name} ({l.Index})");
+        var close = Matching(nameOrWordNetId).Take(5).Select(m => $"{m.Label.Name} ({m.Label.Index})");
         throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument",
             $"No class is named '{nameOrWordNetId}'." + (close.Any() ? $" Did you mean: {string.Join(", ", close)}?" : ""), nameOrWordNetId);
     }

@@ -57,15 +57,9 @@ public sealed class ClassNameCompleter : IArgumentCompleter
         {
             return Array.Empty<CompletionResult>();
         }
-        string word = wordToComplete.Trim('\'', '"').Replace(' ', '_');
-        var byName = labels.All.Select(l => l.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var starting = byName.Where(n => n.Replace(' ', '_').StartsWith(word, StringComparison.OrdinalIgnoreCase));
-        var containing = byName.Where(n => !n.Replace(' ', '_').StartsWith(word, StringComparison.OrdinalIgnoreCase) &&
-            n.Replace(' ', '_').Contains(word, StringComparison.OrdinalIgnoreCase));
-        var ids = labels.All.Where(l => l.WordNetId is not null && word.Length > 1 && l.WordNetId.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-            .Select(l => (Text: l.WordNetId!, Tip: $"{l.WordNetId} ({l.Name}, class {l.Index})"));
-        return starting.Concat(containing).Select(n => (Text: n, Tip: n)).Concat(ids).Take(MaxResults)
-            .Select(c => new CompletionResult(Quote(c.Text), c.Text, CompletionResultType.ParameterValue, c.Tip));
+        return labels.Matching(wordToComplete.Trim('\'', '"')).Take(MaxResults).Select(m => m.ByWordNetId
+            ? new CompletionResult(m.Label.WordNetId!, m.Label.WordNetId!, CompletionResultType.ParameterValue, $"{m.Label.WordNetId} ({m.Label.Name}, class {m.Label.Index})")
+            : new CompletionResult(Quote(m.Label.Name), m.Label.Name, CompletionResultType.ParameterValue, $"{m.Label.Name} (class {m.Label.Index})"));
     }
 
     private static string? LabelsFile(object? bound)
