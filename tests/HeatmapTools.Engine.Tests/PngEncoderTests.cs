@@ -81,6 +81,34 @@ public class PngEncoderTests
     }
 
     [Fact]
+    public void ChunkCrcIsTheStandardCrc32()
+    {
+        // The catalogued check value of CRC-32 (ISO 3309 / ITU-T V.42, as PNG and zlib use it) for "123456789".
+        Assert.Equal(0xCBF43926u, PngEncoder.Crc32.Append(PngEncoder.Crc32.Start, "123456789"u8) ^ PngEncoder.Crc32.Start);
+        // Every length and alignment the eight-byte steps can meet, against the bit-by-bit definition.
+        var random = new Random(11);
+        var data = new byte[300];
+        random.NextBytes(data);
+        for (int offset = 0; offset < 9; offset++)
+            for (int length = 0; length < 40; length++)
+            {
+                var part = data.AsSpan(offset, length + 200 * (length % 2));
+                Assert.Equal(BitByBit(part), PngEncoder.Crc32.Append(PngEncoder.Crc32.Start, part) ^ PngEncoder.Crc32.Start);
+            }
+    }
+
+    private static uint BitByBit(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFFu;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    [Fact]
     public void RowByRowPaintingLeavesTheSamePictureAsCellByCell()
     {
         // Overlapping cells, some starting on the same row, in an order that is not sorted: the later cell stays on top.
