@@ -42,8 +42,8 @@ public static class PngEncoder
         // header[10..12]: deflate, adaptive filtering method, no interlace (all zero)
         WriteChunk(output, "IHDR"u8, header);
 
-        var filtered = new byte[rowBytes + 1];
-        filtered[0] = SubFilter;
+        // A band of filtered rows goes to deflate in one call: a call per row cost about a tenth more on large images.
+        var filtered = new byte[(rowBytes + 1) * Math.Min(height, RowsPerBand)];
         // Level 1 with run-length matching: as fast as zlib-ng gets here, and smaller files than its default strategy.
         var compression = new ZLibCompressionOptions { CompressionLevel = 1, CompressionStrategy = ZLibCompressionStrategy.RunLengthEncoding };
         using (var chunks = new IdatStream(output))
@@ -59,9 +59,11 @@ public static class PngEncoder
                 int rows = pixels.Rows;
                 for (int y = 0; y < rows; y++)
                 {
-                    SubtractLeft(Row(pixels, y, rowBytes), filtered.AsSpan(1), channels);
-                    deflate.Write(filtered);
+                    var line = filtered.AsSpan(y * (rowBytes + 1), rowBytes + 1);
+                    line[0] = SubFilter;
+                    SubtractLeft(Row(pixels, y, rowBytes), line[1..], channels);
                 }
+                deflate.Write(filtered, 0, rows * (rowBytes + 1));
             }
         }
         WriteChunk(output, "IEND"u8, ReadOnlySpan<byte>.Empty);
