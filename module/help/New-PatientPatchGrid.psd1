@@ -12,7 +12,7 @@ Patients are drawn in parallel (-ThrottleLimit workers, one canvas each) but rep
 
 Data problems are reported and never stop the run: duplicate patches (the public download holds every patient twice; the first copy is kept), patches of the wrong size (pasted and clipped to their cell), coordinates off the grid, a folder class that disagrees with the file name, unreadable images (non-terminating error PatchUnreadable) and CSV rows with missing or non-numeric fields (non-terminating error CsvRowInvalid with the line number). Each patient's result object counts its problems by ErrorId.
 
-Each patient's result object has its patch and positive counts, the canvas size, the files written, its problems by ErrorId, the range of its probabilities (ProbabilityMin, ProbabilityMax), the range its colour bar spans (ScaleMin, ScaleMax, set by -Scale) and, with -Confusion, the TP/FP/FN/TN counts.
+Each patient's result object has its patch and positive counts, the canvas size, the files written, its problems by ErrorId (bad table rows that name the patient included), the range of its probabilities (ProbabilityMin, ProbabilityMax), the range its colour bar spans (ScaleMin, ScaleMax, set by -Scale) and, with -Confusion, the TP/FP/FN/TN counts.
 
 Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each worker holds one patient canvas at a time; -MaxSize caps a canvas's longest side. Files are written atomically and never overwritten without -Force.
 '@
@@ -26,7 +26,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         NamePattern   = 'A regular expression with named groups patient, x, y and optionally target (or class) and probability, for file names that do not follow the IDC layout.'
         ColumnMap     = 'Maps the fields to your column names, for example @{ patient_id = ''case''; probability = ''p_tumour'' }.'
         Delimiter     = 'CSV delimiter. Default: detected.'
-        Culture       = 'Culture for numbers in the CSV (for example de-DE for decimal commas). Default: invariant.'
+        Culture       = 'Culture for numbers in the CSV (for example de-DE for decimal commas). Default: invariant. A name the system does not know is refused (CultureUnknown) rather than guessed.'
         Origin        = 'OneBased (default, as IDC file names) or ZeroBased coordinates.'
         PatchSize     = 'Grid spacing and expected patch size in pixels. Default 50.'
         OutputPath    = 'Folder for the images. Default ./patient-grids.'

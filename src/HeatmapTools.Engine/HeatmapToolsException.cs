@@ -47,6 +47,7 @@ public static class ErrorIds
     public const string UnknownColormap = "UnknownColormap";
     public const string ColorUnknown = "ColorUnknown";
     public const string ColumnMapInvalid = "ColumnMapInvalid";
+    public const string CultureUnknown = "CultureUnknown";
     public const string NamePatternInvalid = "NamePatternInvalid";
     public const string NameTemplateInvalid = "NameTemplateInvalid";
     public const string ImageFormatUnknown = "ImageFormatUnknown";

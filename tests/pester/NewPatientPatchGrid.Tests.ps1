@@ -69,6 +69,8 @@ Describe 'New-PatientPatchGrid' {
         ($errs | Where-Object FullyQualifiedErrorId -like 'PatchUnreadable,*').TargetObject | Should -BeLike '*x5001*'
         $csvError = $errs | Where-Object FullyQualifiedErrorId -like 'CsvRowInvalid,*'
         $csvError.Exception.Message | Should -Match "bad\.csv line $((Get-Content $badCsv).Count)"
+        $r.Problems['CsvRowInvalid'] | Should -Be 1 -Because 'the bad row names this patient, so its object counts it'
+        $r.ProblemCount | Should -Be ($copies + 2)
         $warns | Where-Object { $_ -match '\[PatchDuplicate\]' } | Should -Not -BeNullOrEmpty
         $r.Files.Count | Should -Be 3 -Because 'tissue, labels and probability maps are still written'
     }
@@ -136,5 +138,23 @@ Describe 'New-PatientPatchGrid' {
         $m = New-PatientPatchGrid -CsvPath $mapped -ColumnMap @{ patient_id = 'case'; x = 'col'; y = 'row'; target = 'label' } -Delimiter ';' -OutputPath (Join-Path $root 'mapped-out')
         $m.PatchCount | Should -Be 2
         $m.PositiveCount | Should -Be 1
+    }
+
+    It 'reads decimal commas with -Culture, hints at it without, and refuses a culture it does not know' {
+        $german = Join-Path $root 'german.csv'
+        "patient_id;x;y;target;probability`nde1;1;1;0;0,25`nde1;51;1;1;0,75" | Set-Content $german
+        $r = New-PatientPatchGrid -CsvPath $german -Culture de-DE -OutputPath (Join-Path $root 'german-out')
+        $r.ProbabilityMin | Should -Be 0.25
+        $r.ProbabilityMax | Should -Be 0.75
+        $rows = Import-Csv $german -Delimiter ';' | New-PatientPatchGrid -Culture de-DE -OutputPath (Join-Path $root 'german-rows')
+        $rows.ProbabilityMax | Should -Be 0.75
+
+        New-PatientPatchGrid -CsvPath $german -OutputPath (Join-Path $root 'german-none') -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $errs.Count | Should -Be 2
+        $errs[0].Exception.Message | Should -Match "probability '0,25'.*-Culture"
+
+        { New-PatientPatchGrid -CsvPath $german -Culture deutsch -OutputPath (Join-Path $root 'german-bad') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CultureUnknown,*'
+        Test-Path (Join-Path $root 'german-bad') | Should -BeFalse
     }
 }

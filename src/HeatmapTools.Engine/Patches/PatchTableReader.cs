@@ -36,6 +36,25 @@ public sealed record PatchColumns(string PatientId = "patient_id", string X = "x
 /// </summary>
 public static class PatchTableReader
 {
+    /// <summary>
+    /// The culture numbers are read with: invariant when none is named. Only cultures the system defines are taken,
+    /// since .NET would otherwise make up one for any well-formed name ("deutsch", "xx-YY") and read numbers with
+    /// invariant rules without a word.
+    /// </summary>
+    public static CultureInfo CultureFor(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return CultureInfo.InvariantCulture;
+        try
+        {
+            return CultureInfo.GetCultureInfo(name.Trim(), predefinedOnly: true);
+        }
+        catch (CultureNotFoundException)
+        {
+            throw new HeatmapToolsException(ErrorIds.CultureUnknown, "InvalidArgument",
+                $"-Culture '{name}' is not a culture this system knows; give a name such as de-DE, fr-FR or en-US.", name);
+        }
+    }
+
     public static (List<PatchRecord> Records, List<PatchProblem> Problems) ReadCsv(string path, PatchColumns columns, string? delimiter, CultureInfo culture)
     {
         var records = new List<PatchRecord>();
@@ -79,6 +98,13 @@ public static class PatchTableReader
     /// <summary>Raw text of one row's fields.</summary>
     public sealed record RowValues(string Patient, string X, string Y, string? Target, string? Probability, string? Path);
 
+    private static readonly NumberFormatInfo DecimalComma = new() { NumberDecimalSeparator = ",", NumberGroupSeparator = "." };
+
+    /// <summary>"0,75" read with a decimal point: most likely a table written with decimal commas, so say how to read it.</summary>
+    private static string DecimalCommaHint(string text, CultureInfo culture) =>
+        culture.NumberFormat.NumberDecimalSeparator != "," && double.TryParse(text, NumberStyles.Float, DecimalComma, out _) && text.Contains(',')
+            ? " (decimal commas? give -Culture, e.g. -Culture de-DE)" : "";
+
     public static (PatchRecord? Record, PatchProblem? Problem) Parse(RowValues row, string source, CultureInfo culture, string? baseDirectory)
     {
         var wrong = new List<string>();
@@ -95,7 +121,7 @@ public static class PatchTableReader
         if (!string.IsNullOrWhiteSpace(row.Probability))
         {
             if (double.TryParse(row.Probability, NumberStyles.Float, culture, out double p) && p is >= 0 and <= 1) probability = p;
-            else wrong.Add($"probability '{row.Probability}' is not a number in [0,1]");
+            else wrong.Add($"probability '{row.Probability}' is not a number in [0,1]{DecimalCommaHint(row.Probability, culture)}");
         }
         if (wrong.Count > 0)
             return (null, new PatchProblem(ErrorIds.CsvRowInvalid, row.Patient, $"{source}: {string.Join("; ", wrong)}; the row is skipped.", source, IsError: true));

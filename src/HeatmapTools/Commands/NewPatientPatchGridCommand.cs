@@ -23,6 +23,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     private readonly List<string> _files = new();
     private readonly List<PatchRecord> _rows = new();
     private readonly List<PatchProblem> _inputProblems = new();
+    private readonly List<PatchProblem> _rowProblems = new();
+    private ILookup<string, PatchProblem> _inputProblemsByPatient = Array.Empty<PatchProblem>().ToLookup(p => p.PatientId);
     private int _rowNumber;
 
     [Parameter(ValueFromPipeline = true, ParameterSetName = "Input")]
@@ -134,13 +136,15 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private CultureInfo ParsedCulture => string.IsNullOrEmpty(Culture) ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo(Culture);
+    private CultureInfo? _culture;
+    private CultureInfo ParsedCulture => _culture ??= RunEngine(() => PatchTableReader.CultureFor(Culture));
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         // A template that would make files collide fails before any input is read.
         RunEngine(() => { PatientFileNames.Validate(NameTemplate); return 0; });
+        _ = ParsedCulture;
     }
 
     protected override void ProcessRecord()
@@ -186,6 +190,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         var (fileRecords, unparsed) = parser.ParseAll(_files);
         _inputProblems.AddRange(unparsed);
         ReportInputProblems();
+        _inputProblemsByPatient = _inputProblems.Concat(_rowProblems).ToLookup(p => p.PatientId.Trim(), StringComparer.Ordinal);
 
         var patients = PatientGrouping.Group(fileRecords, _rows, PatchSize, Origin == PatchOrigin.OneBased ? GridOrigin.OneBased : GridOrigin.ZeroBased);
         if (patients.Count == 0)
@@ -265,8 +270,10 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             WriteError(new ErrorRecord(new InvalidDataException(error.Message), error.ErrorId, ErrorCategory.InvalidData, error.Source));
         foreach (var group in result.Problems.Where(p => !p.IsError).GroupBy(p => p.ErrorId))
             WriteWarning($"[{group.Key}] patient {result.PatientId}: {group.Count()} problem(s). First: {group.First().Message}");
+        // Bad table rows were reported as they were read; the patient they name counts them too.
+        var problems = result.Problems.Concat(_inputProblemsByPatient[result.PatientId]).ToList();
         var counts = new Hashtable();
-        foreach (var group in result.Problems.GroupBy(p => p.ErrorId)) counts[group.Key] = group.Count();
+        foreach (var group in problems.GroupBy(p => p.ErrorId)) counts[group.Key] = group.Count();
         WriteObject(new PatientGrid
         {
             PatientId = result.PatientId,
@@ -277,7 +284,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             Height = result.Height,
             Files = result.Files.ToArray(),
             Problems = counts,
-            ProblemCount = result.Problems.Count,
+            ProblemCount = problems.Count,
             ProbabilityMin = result.Probabilities?.Min,
             ProbabilityMax = result.Probabilities?.Max,
             ScaleMin = result.ColorScale?.Min,
@@ -353,6 +360,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             Get(columns.Target), Get(columns.Probability), Get(columns.Path));
         var (record, problem) = PatchTableReader.Parse(values, $"input object {_rowNumber}", ParsedCulture, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         if (record is not null) _rows.Add(record);
-        if (problem is not null) WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, row));
+        if (problem is null) return;
+        // Written now, while the rows stream in; counted in the patient's object later.
+        WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, row));
+        _rowProblems.Add(problem);
     }
 }
