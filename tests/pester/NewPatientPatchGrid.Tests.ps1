@@ -42,6 +42,29 @@ Describe 'New-PatientPatchGrid' {
         $r.TrueNegative | Should -Be ($r.PatchCount - $r.PositiveCount)
     }
 
+    It 'skips a patient whose files all exist without reading its patches, and still counts it' {
+        $copy = Join-Path $root 'rerun-data'
+        Copy-Item (Join-Path $data $first.Id) (Join-Path $copy $first.Id) -Recurse
+        $out = Join-Path $root 'rerun'
+        $before = New-PatientPatchGrid -Path $copy -CsvPath $csv -PatientId $first.Id -Confusion -OutputPath $out
+        # Break a patch after the first run: a rerun that decoded the patches would report it.
+        $victim = Get-ChildItem $copy -Recurse -Filter *.png | Select-Object -First 1
+        [IO.File]::WriteAllBytes($victim.FullName, [byte[]](1, 2, 3))
+        $again = New-PatientPatchGrid -Path $copy -CsvPath $csv -PatientId $first.Id -Confusion -OutputPath $out -ErrorVariable e -ErrorAction SilentlyContinue
+        $e.FullyQualifiedErrorId | ForEach-Object { $_ -replace ',.*' } | Sort-Object -Unique | Should -Be 'OutputExists'
+        $e.Count | Should -Be 4
+        $again.Files.Count | Should -Be 0
+        $again.Problems['OutputExists'] | Should -Be 4
+        foreach ($p in 'PatchCount', 'PositiveCount', 'ProbabilityMax', 'TruePositive', 'FalsePositive', 'FalseNegative', 'TrueNegative', 'Width', 'Height') {
+            $again.$p | Should -Be $before.$p -Because "$p does not depend on drawing"
+        }
+        # With one file gone the patient is drawn again, the broken patch reported, and only the missing file written.
+        Remove-Item (Join-Path $out "patient_$($first.Id)_confusion.png")
+        $third = New-PatientPatchGrid -Path $copy -CsvPath $csv -PatientId $first.Id -Confusion -OutputPath $out -ErrorVariable e3 -ErrorAction SilentlyContinue
+        ($third.Files | Split-Path -Leaf) | Should -Be "patient_$($first.Id)_confusion.png"
+        ($e3 | Where-Object FullyQualifiedErrorId -like 'PatchUnreadable,*').Count | Should -Be 1
+    }
+
     It 'takes Import-Csv rows and draws at patch resolution without images' {
         $out = Join-Path $root 'rows'
         $r = Import-Csv $csv | New-PatientPatchGrid -OutputPath $out -First 1

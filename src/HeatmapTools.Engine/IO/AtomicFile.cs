@@ -11,7 +11,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         if (!overwrite && File.Exists(full))
             throw new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists",
-                $"Output '{full}' already exists. Use -Force to overwrite it.", full);
+                ExistsMessage(full), full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
@@ -23,13 +23,15 @@ public static class AtomicFile
         catch (IOException) when (!overwrite && File.Exists(full))
         {
             throw new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists",
-                $"Output '{full}' already exists. Use -Force to overwrite it.", full);
+                ExistsMessage(full), full);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    public static string ExistsMessage(string fullPath) => $"Output '{fullPath}' already exists. Use -Force to overwrite it.";
 
     public static void WriteBytes(string path, bool overwrite, byte[] bytes) => Write(path, overwrite, s => s.Write(bytes));
 }

@@ -39,6 +39,27 @@ public static class PatientRenderer
         Rect CellRect(int x, int y) => new((int)Math.Round(x * scale), (int)Math.Round(y * scale),
             Math.Max(1, (int)Math.Round(options.PatchSize * scale)), Math.Max(1, (int)Math.Round(options.PatchSize * scale)));
 
+        string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
+        var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
+        (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
+        var probabilityRange = ColorScale(dataRange, options.Scale, cohortRange);
+        bool drawConfusion = options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null);
+
+        // A rerun without -Force over finished output: say which files are there without decoding a thousand patches
+        // only to refuse to write them.
+        if (options.WritePatients && !options.Force && !wantPanel && !options.DrawOnly)
+        {
+            var planned = new[] { hasImages ? "tissue" : null, "labels", probabilityRange is null ? null : "probability", drawConfusion ? "confusion" : null }
+                .OfType<string>().Select(kind => Path.GetFullPath(FileFor(kind))).ToList();
+            if (planned.All(File.Exists))
+            {
+                problems.AddRange(planned.Select(path => new PatchProblem(ErrorIds.OutputExists, patient.PatientId,
+                    AtomicFile.ExistsMessage(path), path, true)));
+                return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
+                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, drawConfusion ? CountConfusion(patient.Patches, options.Threshold) : null);
+            }
+        }
+
         using var tissue = new Mat(height, width, MatType.CV_8UC3, White);
         var tissuePixels = Pixels.Of(tissue);
         // Each patch's place on the canvas, clipped to it; patches wholly outside are left out.
@@ -76,10 +97,6 @@ public static class PatientRenderer
             foreach (var mat in decoded) mat.Dispose();
         }
 
-        string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
-        var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
-        (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
-        var probabilityRange = ColorScale(dataRange, options.Scale, cohortRange);
         ConfusionCounts? confusion = null;
         Mat? panel = null;
 
@@ -105,16 +122,14 @@ public static class PatientRenderer
             Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
         }
 
-        if (options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null))
+        if (drawConfusion)
         {
             var counts = new int[4];
             // The legend is a strip above the map, in the same canvas.
             var frame = new Rect(0, -LegendHeight, Math.Max(tissue.Width, 330), tissue.Height + LegendHeight);
             using var map = DrawCells(tissue, placed, options.Alpha, hasImages, r =>
             {
-                if (r.Target is not int t || r.Probability is not double p) return null;
-                bool predicted = p >= options.Threshold;
-                int kind = (t == 1, predicted) switch { (true, true) => 0, (false, true) => 1, (true, false) => 2, _ => 3 };
+                if (ConfusionKind(r, options.Threshold) is not int kind) return null;
                 counts[kind]++;
                 return ConfusionColors[kind];
             }, noDataOutside: true, frame);
@@ -128,6 +143,21 @@ public static class PatientRenderer
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
             fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel };
+    }
+
+    /// <summary>0 TP, 1 FP, 2 FN, 3 TN (the index into the confusion colours); null without both a label and a probability.</summary>
+    private static int? ConfusionKind(PatchRecord r, double threshold)
+    {
+        if (r.Target is not int t || r.Probability is not double p) return null;
+        return (t == 1, p >= threshold) switch { (true, true) => 0, (false, true) => 1, (true, false) => 2, _ => 3 };
+    }
+
+    private static ConfusionCounts CountConfusion(IEnumerable<PatchRecord> patches, double threshold)
+    {
+        var counts = new int[4];
+        foreach (var p in patches)
+            if (ConfusionKind(p, threshold) is int kind) counts[kind]++;
+        return new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
     }
 
     /// <summary>
