@@ -9,6 +9,7 @@ param(
     [string] $Model = 'squeezenet1_1'
 )
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'Import-HeatmapTools.ps1')
 
 $prediction = Get-ClassPrediction -LiteralPath $ImagePath -Model $Model -Top 3
 "Predicted: $($prediction.Predictions -join ', ')"

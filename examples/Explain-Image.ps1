@@ -11,6 +11,7 @@ param(
     [string] $OutputPath = (Join-Path $PSScriptRoot 'output/cam')
 )
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'Import-HeatmapTools.ps1')
 New-Item -ItemType Directory -Force $OutputPath | Out-Null
 
 $ImagePath | Get-ClassPrediction -Model $Model |

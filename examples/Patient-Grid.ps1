@@ -12,6 +12,7 @@ param(
     [string] $OutputPath = (Join-Path $PSScriptRoot 'output/patients')
 )
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'Import-HeatmapTools.ps1')
 
 if (-not $DatasetPath) {
     $DatasetPath = Join-Path $PSScriptRoot 'output/synthetic-idc'

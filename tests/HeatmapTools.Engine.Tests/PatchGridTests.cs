@@ -104,6 +104,30 @@ public class PatchGridTests : IDisposable
         Assert.Equal(white, Pixel(map, 215, 115));
     }
 
+    [Fact]
+    public void The_confusion_map_colours_and_counts_each_patch_by_its_label_and_the_threshold()
+    {
+        var records = ParseAll(Path.Combine(_root, "data")).Where(r => r.PatientId == _layout[0].Id && r.Y == 1).OrderBy(r => r.X).Take(5).ToList();
+        // (label, probability): TP, FP, FN, TN, and a score exactly at the threshold, which counts as predicted positive.
+        (int Target, double Probability)[] cases = { (1, 0.9), (0, 0.6), (1, 0.3), (0, 0.1), (0, 0.5) };
+        var patient = new PatientPatches { PatientId = "confusion" };
+        for (int i = 0; i < cases.Length; i++) patient.Patches.Add(records[i] with { Target = cases[i].Target, Probability = cases[i].Probability });
+        var result = PatientRenderer.Render(patient, Options(confusion: true) with { Threshold = 0.5 }, null, false, CancellationToken.None);
+        Assert.Equal(new ConfusionCounts(1, 2, 1, 1), result.Confusion);
+
+        string map = result.Files.Single(f => f.EndsWith("_confusion.png"));
+        // BGR: TP red, FP orange, FN blue, TN green, blended 0.4 over the patch; the map sits under a 22-pixel legend.
+        var paints = new[] { (0, 0, 220), (0, 165, 255), (220, 80, 0), (0, 160, 0), (0, 165, 255) };
+        for (int i = 0; i < cases.Length; i++)
+        {
+            int column = (records[i].X - 1) / 50;
+            var tissue = SyntheticIdc.ColorOf(column, 0, SyntheticIdc.IsTumour(_layout[0], column, 0) ? 1 : 0);
+            var (b, g, r) = paints[i];
+            var expected = new Vec3b((byte)Math.Round(0.6 * tissue.Item0 + 0.4 * b), (byte)Math.Round(0.6 * tissue.Item1 + 0.4 * g), (byte)Math.Round(0.6 * tissue.Item2 + 0.4 * r));
+            Close(expected, Pixel(map, records[i].X - 1 + 49, 22 + 0));
+        }
+    }
+
     [Theory]
     [InlineData(ProbabilityScale.Fixed, 0.0, 1.0)]
     [InlineData(ProbabilityScale.Patient, 0.2, 0.7)]
@@ -180,8 +204,9 @@ public class PatchGridTests : IDisposable
         Assert.Contains(first.Patches, p => p.Probability is > 0.5);
         var result = PatientRenderer.Render(first, Options(confusion: true), null, false, CancellationToken.None);
         Assert.NotNull(result.Confusion);
-        Assert.Equal(result.PositiveCount, result.Confusion!.TruePositive);
-        Assert.Equal(0, result.Confusion.FalsePositive + result.Confusion.FalseNegative);
+        // The synthetic model errs near the tumour border; the expected counts come from the table itself.
+        int Count(int target, bool predicted) => first.Patches.Count(p => p.Target == target && p.Probability is double q && q >= 0.5 == predicted);
+        Assert.Equal(new ConfusionCounts(Count(1, true), Count(0, true), Count(1, false), Count(0, false)), result.Confusion);
         Assert.Contains(result.Files, f => f.EndsWith("_confusion.png"));
     }
 

@@ -65,7 +65,35 @@ public static class SyntheticIdc
         return written;
     }
 
-    /// <summary>A CSV of every patch with a probability that is high inside the tumour and low outside.</summary>
+    /// <summary>
+    /// What a decent but imperfect model would say of a cell: high deep inside the tumour, fading with distance outside
+    /// it, with a fixed pseudo-random wobble so cells along the border land on the wrong side of 0.5 now and then
+    /// (false positives just outside, false negatives on the tumour's edge), as real predictions do.
+    /// </summary>
+    public static double Probability(Patient patient, int column, int row)
+    {
+        var t = patient.Tumour;
+        // Chebyshev distance in cells: outside, to the tumour; inside, to its edge (0 on the edge row or column).
+        int dx = Math.Max(t.Left - column, column - (t.Right - 1)), dy = Math.Max(t.Top - row, row - (t.Bottom - 1));
+        double score = IsTumour(patient, column, row)
+            ? 0.62 + 0.08 * Math.Min(3, Math.Min(-dx, -dy))
+            : 0.05 + 0.36 * Math.Exp(-(Math.Max(dx, dy) - 1) / 1.5);
+        double wobble = (Hash(patient.Id, column, row) - 0.5) * 0.34;
+        return Math.Round(Math.Clamp(score + wobble, 0.001, 0.999), 3);
+    }
+
+    /// <summary>A fixed value in [0, 1) per cell, the same on every run and machine.</summary>
+    private static double Hash(string id, int column, int row)
+    {
+        ulong h = 1469598103934665603UL;
+        foreach (char c in id) h = (h ^ c) * 1099511628211UL;
+        h = (h ^ (uint)column) * 1099511628211UL;
+        h = (h ^ (uint)row) * 1099511628211UL;
+        h ^= h >> 29; h *= 0xBF58476D1CE4E5B9UL; h ^= h >> 32;
+        return (h >> 11) / (double)(1UL << 53);
+    }
+
+    /// <summary>A CSV of every patch with <see cref="Probability"/> as the model's score.</summary>
     public static void WriteCsv(string path, IReadOnlyList<Patient> patients, bool withPaths, string root)
     {
         var text = new StringBuilder(withPaths ? "patient_id,x,y,target,probability,path\n" : "patient_id,x,y,target,probability\n");
@@ -75,7 +103,7 @@ public static class SyntheticIdc
         {
             if (!IsPresent(patient, column, row)) continue;
             int target = IsTumour(patient, column, row) ? 1 : 0;
-            double probability = target == 1 ? 0.9 - 0.01 * (column % 5) : 0.1 + 0.01 * (row % 5);
+            double probability = Probability(patient, column, row);
             int x = column * PatchSize + 1, y = row * PatchSize + 1;
             text.Append(CultureInfo.InvariantCulture, $"{patient.Id},{x},{y},{target},{probability.ToString("0.###", CultureInfo.InvariantCulture)}");
             if (withPaths) text.Append(',').Append(Path.Combine(patient.Id, target.ToString(CultureInfo.InvariantCulture), FileName(patient.Id, x, y, target)));
