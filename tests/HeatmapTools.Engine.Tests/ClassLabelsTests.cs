@@ -5,6 +5,18 @@ namespace HeatmapTools.Engine.Tests;
 
 public class ClassLabelsTests
 {
+    [Theory]
+    [InlineData("tabby", "tabby", 0)]
+    [InlineData("tabby", "tabbby", 1)]
+    [InlineData("espresso", "espersso", 1)]
+    [InlineData("kitten", "sitting", 3)]
+    [InlineData("", "abc", 3)]
+    public void Edit_distance_counts_insertions_deletions_substitutions_and_swaps(string a, string b, int expected)
+    {
+        Assert.Equal(expected, ClassLabels.EditDistance(a, b));
+        Assert.Equal(expected, ClassLabels.EditDistance(b, a));
+    }
+
     private static readonly ClassLabels ImageNet = ClassLabels.FromFile(Path.Combine(SharedData.Models, ClassLabels.ImageNetIndexFile));
 
     [Fact]
@@ -33,6 +45,12 @@ public class ClassLabelsTests
         Assert.Equal(ErrorIds.UnknownClass, error.ErrorId);
         var bare = Assert.Throws<HeatmapToolsException>(() => ImageNet.Find("lamp"));
         Assert.Contains("table_lamp (846)", bare.Message);
+        // Nothing contains a misspelt name: names a typo or two away are offered instead, nearest first.
+        var typo = Assert.Throws<HeatmapToolsException>(() => ImageNet.Find("tabbby"));
+        Assert.Contains("Did you mean: tabby (281)", typo.Message);
+        var swapped = Assert.Throws<HeatmapToolsException>(() => ImageNet.Find("espersso"));
+        Assert.Contains("Did you mean: espresso (967)", swapped.Message);
+        Assert.DoesNotContain("Did you mean", Assert.Throws<HeatmapToolsException>(() => ImageNet.Find("qqqqqqqq")).Message);
         Assert.Equal(281, ImageNet.Find("Tabby"));
         Assert.Equal(281, ImageNet.Find("n02123045"));
     }

@@ -82,6 +82,31 @@ public sealed class ClassLabels
         return byName.Select(l => (l, false)).Concat(byId.Select(l => (l, true)));
     }
 
+    /// <summary>Names at most a few edits from <paramref name="wanted"/> (about one per three letters), nearest first.</summary>
+    private IEnumerable<ClassLabel> Misspelt(string wanted)
+    {
+        int allowed = Math.Max(1, wanted.Length / 3);
+        return _labels.DistinctBy(l => l.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(l => (Label: l, Distance: EditDistance(wanted.ToLowerInvariant(), l.Name.Replace(' ', '_').ToLowerInvariant())))
+            .Where(t => t.Distance <= allowed).OrderBy(t => t.Distance).ThenBy(t => t.Label.Index).Select(t => t.Label);
+    }
+
+    /// <summary>Insertions, deletions, substitutions and swaps of neighbours needed to turn one text into the other.</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        for (int j = 1; j <= b.Length; j++)
+        {
+            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+        }
+        return d[a.Length, b.Length];
+    }
+
     /// <summary>Finds a class by label (case-insensitive, spaces or underscores) or WordNet id.</summary>
     public int Find(string nameOrWordNetId)
     {
@@ -92,7 +117,9 @@ public sealed class ClassLabels
                 string.Equals(label.Name.Replace(' ', '_'), wanted, StringComparison.OrdinalIgnoreCase))
                 return label.Index;
         }
-        var close = Matching(nameOrWordNetId).Take(5).Select(m => $"{m.Label.Name} ({m.Label.Index})");
+        // Part of a name first ("lamp"), else names a typo or two away ("tabbby").
+        var partial = Matching(nameOrWordNetId).Select(m => m.Label).Take(5).ToList();
+        var close = (partial.Count > 0 ? partial : Misspelt(wanted).Take(5)).Select(l => $"{l.Name} ({l.Index})").ToList();
         throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument",
             $"No class is named '{nameOrWordNetId}'." + (close.Any() ? $" Did you mean: {string.Join(", ", close)}?" : ""), nameOrWordNetId);
     }
