@@ -10,12 +10,9 @@ namespace HeatmapTools.Engine.Patches;
 /// </summary>
 public static class PatientRenderer
 {
-
     // Where there is no data at all, the probability and confusion maps show this grey, unlike any score.
     private static readonly Scalar NoData = new(200, 200, 200);
     private static readonly Scalar White = new(255, 255, 255);
-    private static readonly Scalar[] ConfusionColors = { new(0, 0, 220), new(0, 165, 255), new(220, 80, 0), new(0, 160, 0) };
-    private static readonly string[] ConfusionNames = { "TP", "FP", "FN", "TN" };
 
     public static PatientResult Render(PatientPatches patient, PatchGridOptions options, (double Min, double Max)? cohortRange,
         bool wantPanel, CancellationToken cancellation)
@@ -42,7 +39,7 @@ public static class PatientRenderer
         string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
         var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
-        var probabilityRange = ColorScale(dataRange, options.Scale, cohortRange);
+        var probabilityRange = PatientAnnotations.ColorScale(dataRange, options.Scale, cohortRange);
         bool drawConfusion = options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null);
 
         // A rerun without -Force over finished output: say which files are there without decoding a thousand patches
@@ -56,7 +53,7 @@ public static class PatientRenderer
                 problems.AddRange(planned.Select(path => new PatchProblem(ErrorIds.OutputExists, patient.PatientId,
                     AtomicFile.ExistsMessage(path), path, true)));
                 return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
-                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, drawConfusion ? CountConfusion(patient.Patches, options.Threshold) : null);
+                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, drawConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null);
             }
         }
 
@@ -108,17 +105,17 @@ public static class PatientRenderer
                 if (hasImages) Write(tissue, FileFor("tissue"), options, files, problems, patient.PatientId);
                 Write(labels, FileFor("labels"), options, files, problems, patient.PatientId);
             }
-            if (wantPanel) panel = Panel(labels, patient, options);
+            if (wantPanel) panel = PatientAnnotations.Panel(labels, patient, options);
         }
 
         if (options.WritePatients && probabilityRange is { } range)
         {
-            var lut = ColormapLut(Colormaps.Parse(options.Colormap));
+            var lut = PatientAnnotations.ColormapLut(Colormaps.Parse(options.Colormap));
             // The colour bar sits right of the map, in the same canvas, so the map is not copied once more.
-            var frame = new Rect(0, 0, tissue.Width + ColorBarWidth, Math.Max(tissue.Height, 120));
+            var frame = new Rect(0, 0, tissue.Width + PatientAnnotations.ColorBarWidth, Math.Max(tissue.Height, 120));
             using var withBar = DrawCells(tissue, placed, options.Alpha, hasImages,
-                r => r.Probability is double p ? lut[ToByte(p, range)] : null, noDataOutside: true, frame);
-            DrawColorBar(withBar, tissue.Width, lut, range);
+                r => r.Probability is double p ? lut[PatientAnnotations.ToByte(p, range)] : null, noDataOutside: true, frame);
+            PatientAnnotations.DrawColorBar(withBar, tissue.Width, lut, range);
             Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
         }
 
@@ -126,38 +123,23 @@ public static class PatientRenderer
         {
             var counts = new int[4];
             // The legend is a strip above the map, in the same canvas.
-            var frame = new Rect(0, -LegendHeight, Math.Max(tissue.Width, 330), tissue.Height + LegendHeight);
+            var frame = new Rect(0, -PatientAnnotations.LegendHeight, Math.Max(tissue.Width, 330), tissue.Height + PatientAnnotations.LegendHeight);
             using var map = DrawCells(tissue, placed, options.Alpha, hasImages, r =>
             {
-                if (ConfusionKind(r, options.Threshold) is not int kind) return null;
+                if (PatientAnnotations.ConfusionKind(r, options.Threshold) is not int kind) return null;
                 counts[kind]++;
-                return ConfusionColors[kind];
+                return PatientAnnotations.ConfusionColors[kind];
             }, noDataOutside: true, frame);
             confusion = new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
             if (options.WritePatients)
             {
-                DrawLegend(map, confusion);
+                PatientAnnotations.DrawLegend(map, confusion);
                 Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
             }
         }
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
             fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel };
-    }
-
-    /// <summary>0 TP, 1 FP, 2 FN, 3 TN (the index into the confusion colours); null without both a label and a probability.</summary>
-    private static int? ConfusionKind(PatchRecord r, double threshold)
-    {
-        if (r.Target is not int t || r.Probability is not double p) return null;
-        return (t == 1, p >= threshold) switch { (true, true) => 0, (false, true) => 1, (true, false) => 2, _ => 3 };
-    }
-
-    private static ConfusionCounts CountConfusion(IEnumerable<PatchRecord> patches, double threshold)
-    {
-        var counts = new int[4];
-        foreach (var p in patches)
-            if (ConfusionKind(p, threshold) is int kind) counts[kind]++;
-        return new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
     }
 
     /// <summary>
@@ -263,70 +245,6 @@ public static class PatientRenderer
             new Rect(inner.Right, inner.Y, width - inner.Right, inner.Height),
         };
         return parts.Where(r => r.Width > 0 && r.Height > 0);
-    }
-
-    private static (double Min, double Max)? ColorScale((double Min, double Max)? data, ProbabilityScale scale, (double Min, double Max)? cohort) =>
-        data is null ? null : scale switch
-        {
-            ProbabilityScale.Patient => data,
-            ProbabilityScale.Cohort when cohort is not null => cohort,
-            _ => (0.0, 1.0),
-        };
-
-    private static byte ToByte(double value, (double Min, double Max) range)
-    {
-        double span = range.Max - range.Min;
-        double unit = span <= 0 ? 0.5 : (value - range.Min) / span;
-        return (byte)Math.Clamp((int)Math.Round(unit * 255), 0, 255);
-    }
-
-    private static Scalar[] ColormapLut(ColormapTypes colormap) =>
-        Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
-
-    private const int ColorBarWidth = 70, LegendHeight = 22;
-
-    /// <summary>A vertical colour bar in the strip right of the map, with its range written at both ends.</summary>
-    private static void DrawColorBar(Mat canvas, int mapWidth, Scalar[] lut, (double Min, double Max) range)
-    {
-        int top = 18, bottom = canvas.Height - 18, x0 = mapWidth + 8;
-        var pixels = Pixels.Of(canvas);
-        for (int y = top; y < bottom; y++)
-        {
-            int level = (int)Math.Round(255.0 * (bottom - 1 - y) / Math.Max(1, bottom - top - 1));
-            CellPainter.Fill(pixels, new Rect(x0, y, 17, 1), lut[level]);
-        }
-        Cv2.PutText(canvas, range.Max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, top - 4), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
-        Cv2.PutText(canvas, range.Min.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, bottom + 13), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
-    }
-
-    /// <summary>The TP/FP/FN/TN key with counts, in the strip above the map.</summary>
-    private static void DrawLegend(Mat canvas, ConfusionCounts counts)
-    {
-        int[] values = { counts.TruePositive, counts.FalsePositive, counts.FalseNegative, counts.TrueNegative };
-        for (int k = 0; k < 4; k++)
-        {
-            int x = 4 + k * 80;
-            Cv2.Rectangle(canvas, new Rect(x, 5, 12, 12), ConfusionColors[k], -1);
-            Cv2.PutText(canvas, $"{ConfusionNames[k]} {values[k]}", new Point(x + 15, 16), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
-        }
-    }
-
-    /// <summary>A fixed-size montage panel: the label map fitted and centred, titled with id, count and positive fraction.</summary>
-    private static Mat Panel(Mat labels, PatientPatches patient, PatchGridOptions options)
-    {
-        int size = options.PanelSize, title = 24;
-        var panel = new Mat(size + title, size, MatType.CV_8UC3, White);
-        double fit = Math.Min((double)size / labels.Width, (double)size / labels.Height);
-        var inner = new Size(Math.Max(1, (int)(labels.Width * fit)), Math.Max(1, (int)(labels.Height * fit)));
-        using var small = new Mat();
-        Cv2.Resize(labels, small, inner, 0, 0, fit < 1 ? InterpolationFlags.Area : InterpolationFlags.Nearest);
-        small.CopyTo(panel[new Rect((size - inner.Width) / 2, title + (size - inner.Height) / 2, inner.Width, inner.Height)]);
-        string text = $"patient {patient.PatientId}  n={patient.Patches.Count}  pos={patient.PositiveFraction:P1}";
-        // Shrink the title until it fits the panel, so narrow panels keep the whole caption.
-        double fontScale = 0.45;
-        while (fontScale > 0.2 && Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, fontScale, 1, out _).Width > size - 8) fontScale -= 0.025;
-        Cv2.PutText(panel, text, new Point(4, 17), HersheyFonts.HersheySimplex, fontScale, Scalar.All(0), 1, LineTypes.AntiAlias);
-        return panel;
     }
 
     private static void Write(Mat image, string path, PatchGridOptions options, List<string> files, List<PatchProblem> problems, string patientId)
