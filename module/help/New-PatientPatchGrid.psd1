@@ -33,7 +33,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Colors        = 'Two colours for class 0 and class 1: names (pink, red, green, ...) or #RRGGBB. Default pink, red.'
         Colormap      = 'OpenCV colormap for probabilities. Default Jet.'
         Alpha         = 'Opacity of label and probability colours over the tissue. Default 0.4.'
-        Scale         = 'Probability colour range: Fixed (0 to 1, default), Patient (each patient''s own range) or Cohort (the range over all selected patients).'
+        Scale         = 'Probability colour range: Fixed (0 to 1, default), Patient (each patient''s own range) or Cohort (the range over every patient read, drawn or not, so a patient keeps its colours whichever others are selected).'
         Confusion     = 'Also draw true/false positives/negatives where both labels and probabilities exist.'
         Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
         MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'

@@ -167,6 +167,16 @@ Describe 'New-PatientPatchGrid' {
         $m.PositiveCount | Should -Be 1
     }
 
+    It 'spans -Scale Cohort over every patient read, not only the one drawn' {
+        $table = Join-Path $root 'cohort.csv'
+        "patient_id,x,y,target,probability`nlow,1,1,0,0.2`nlow,51,1,0,0.3`nhigh,1,1,1,0.6`nhigh,51,1,1,0.95" | Set-Content $table
+        $low = New-PatientPatchGrid -CsvPath $table -PatientId low -Scale Cohort -OutputPath (Join-Path $root 'cohort-out')
+        $low.ProbabilityMin, $low.ProbabilityMax | Should -Be 0.2, 0.3
+        $low.ScaleMin, $low.ScaleMax | Should -Be 0.2, 0.95
+        $own = New-PatientPatchGrid -CsvPath $table -PatientId low -Scale Patient -OutputPath (Join-Path $root 'cohort-own')
+        $own.ScaleMin, $own.ScaleMax | Should -Be 0.2, 0.3
+    }
+
     It 'reads decimal commas with -Culture, hints at it without, and refuses a culture it does not know' {
         $german = Join-Path $root 'german.csv'
         "patient_id;x;y;target;probability`nde1;1;1;0;0,25`nde1;51;1;1;0,75" | Set-Content $german

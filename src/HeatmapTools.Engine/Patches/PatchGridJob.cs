@@ -43,13 +43,21 @@ public static class PatchGridJob
         return chosen.ToList();
     }
 
+    /// <summary>Lowest and highest probability over the patients' patches; null when none has one.</summary>
+    public static (double Min, double Max)? ProbabilityRange(IEnumerable<PatientPatches> patients)
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (var patch in patients.SelectMany(p => p.Patches))
+            if (patch.Probability is double value) (min, max) = (Math.Min(min, value), Math.Max(max, value));
+        return min <= max ? (min, max) : null;
+    }
+
     /// <summary>Renders patients in parallel and yields the results on the caller's thread, in selection order, each as soon as it and those before it are done.</summary>
     public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
         Runtime.EnsureImaging();
         if (options.WritePatients) Directory.CreateDirectory(options.OutputDirectory);
-        var cohort = patients.SelectMany(p => p.Patches).Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
-        (double, double)? cohortRange = cohort.Count > 0 ? (cohort.Min(), cohort.Max()) : null;
+        var cohortRange = options.CohortRange ?? ProbabilityRange(patients);
         var panelIds = options.Montage ? patients.Take(options.Rows * options.Columns).Select(p => p.PatientId).ToHashSet() : new HashSet<string>();
 
         using var queue = new BlockingCollection<(int Index, PatientResult Result)>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));

@@ -22,6 +22,11 @@ public sealed record PatchGridOptions
     public double Alpha { get; init; } = 0.4;
     public string Colormap { get; init; } = "Jet";
     public ProbabilityScale Scale { get; init; } = ProbabilityScale.Fixed;
+    /// <summary>
+    /// The probability range of every patient read, not only those drawn, for <see cref="ProbabilityScale.Cohort"/>: a
+    /// patient then gets the same colours whichever others are selected with it. Null: the drawn patients' range.
+    /// </summary>
+    public (double Min, double Max)? CohortRange { get; init; }
     public bool Confusion { get; init; }
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>

@@ -223,6 +223,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             Alpha = Alpha,
             Colormap = RunEngine(() => Colormaps.Canonical(Colormap)),
             Scale = Enum.Parse<ProbabilityScale>(Scale.ToString()),
+            CohortRange = Scale == ProbabilityScaleKind.Cohort ? PatchGridJob.ProbabilityRange(patients.Values) : null,
             Confusion = Confusion,
             Threshold = Threshold,
             MaxSize = MaxSize,
