@@ -247,5 +247,12 @@ Describe 'Get-CamLayer and completion' {
         $line = "New-CamHeatmap -NumClasses 3 -Labels '$labels' -ClassName leo"
         $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
         $names | Should -Be @('leopard', "'snow leopard'")
+        # A -Labels path relative to the current folder, as typed at a prompt.
+        Push-Location $TestDrive
+        try {
+            $line = "New-CamHeatmap -NumClasses 3 -Labels ./labels.txt -ClassName snow"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be "'snow leopard'"
+        }
+        finally { Pop-Location }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Management.Automation.Language;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Rendering;
@@ -36,7 +37,7 @@ public sealed class LayerNameCompleter : IArgumentCompleter
 }
 
 /// <summary>
-/// Tab completion for -ClassName: the labels the command would use (a -Labels file given by full path, else the
+/// Tab completion for -ClassName: the labels the command would use (a -Labels file, else the
 /// ImageNet index found like weights), names starting with the typed text first, then names containing it; WordNet
 /// ids complete too. Names with spaces come back quoted.
 /// </summary>
@@ -65,7 +66,26 @@ public sealed class ClassNameCompleter : IArgumentCompleter
     private static string? LabelsFile(object? bound)
     {
         var value = bound is object[] { Length: 1 } one ? one[0] : bound;
-        return value is string path && Path.IsPathRooted(path) && File.Exists(path) ? path : null;
+        if (value is not string path || path.Length == 0) return null;
+        // A completer gets no session state of its own; the runspace it completes in knows the current folder.
+        if (!Path.IsPathRooted(path) && CurrentFolder() is { } folder) path = Path.Combine(folder, path);
+        return File.Exists(path) ? path : null;
+    }
+
+    private static string? CurrentFolder()
+    {
+        try
+        {
+            // A nested pipeline on the runspace being completed in (a completer runs on its thread).
+            using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            var location = shell.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>();
+            return location.Count == 1 ? location[0].ProviderPath : null;
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or InvalidRunspaceStateException or CmdletInvocationException)
+        {
+            // No runspace on this thread: only a full path then.
+            return null;
+        }
     }
 
     private static string Quote(string text) =>
