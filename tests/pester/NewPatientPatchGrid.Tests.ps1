@@ -167,6 +167,19 @@ Describe 'New-PatientPatchGrid' {
         $m.PositiveCount | Should -Be 1
     }
 
+    It 'stops at a broken patch with -ErrorAction Stop, leaving the patients after it undrawn and no temporary files' {
+        $many = Join-Path $root 'many'
+        $manyLayout = (Invoke-TestData idc $many 12 20 5) | ConvertFrom-Json
+        $victim = Get-ChildItem (Join-Path $many $manyLayout.Patients[0].Id) -Recurse -Filter *.png | Select-Object -First 1
+        [IO.File]::WriteAllBytes($victim.FullName, [byte[]](0x89, 0x50, 0x4e, 0x47))
+        $out = Join-Path $root 'many-out'
+        { New-PatientPatchGrid -Path $many -OutputPath $out -ThrottleLimit 1 -ErrorAction Stop } | Should -Throw -ErrorId 'PatchUnreadable,*'
+        $written = @(Get-ChildItem $out -Filter '*_labels.png').Count
+        $written | Should -BeGreaterOrEqual 1 -Because 'the broken patient itself is drawn before its error is reported'
+        $written | Should -BeLessThan 12
+        Get-ChildItem $out -Force -Filter '*.tmp' | Should -BeNullOrEmpty
+    }
+
     It 'spans -Scale Cohort over every patient read, not only the one drawn' {
         $table = Join-Path $root 'cohort.csv'
         "patient_id,x,y,target,probability`nlow,1,1,0,0.2`nlow,51,1,0,0.3`nhigh,1,1,1,0.6`nhigh,51,1,1,0.95" | Set-Content $table
