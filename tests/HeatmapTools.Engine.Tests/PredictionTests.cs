@@ -99,4 +99,26 @@ public class PredictionTests
         // Fully transparent red shows as the white behind it.
         Assert.Equal(new OpenCvSharp.Vec3b(255, 255, 255), a.At<OpenCvSharp.Vec3b>(5, 5));
     }
+
+    [Fact]
+    public void A_jpeg_with_an_exif_orientation_is_read_upright()
+    {
+        // 40x20, blue on its left quarter, stored with EXIF orientation 6: a viewer turns it a quarter clockwise.
+        using var wide = new OpenCvSharp.Mat(20, 40, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(0, 0, 255));
+        using (var left = wide[new OpenCvSharp.Rect(0, 0, 10, 20)]) left.SetTo(new OpenCvSharp.Scalar(255, 0, 0));
+        byte[] jpeg = wide.ImEncode(".jpg");
+        // A minimal APP1 Exif segment: little-endian TIFF header, one IFD entry Orientation (0x0112), SHORT, 1, value 6.
+        byte[] tiff = { (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0 };
+        int length = 2 + 6 + tiff.Length;
+        byte[] app1 = new byte[] { 0xFF, 0xE1, (byte)(length >> 8), (byte)length }.Concat("Exif\0\0"u8.ToArray()).Concat(tiff).ToArray();
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hmt-exif").FullName, "phone.jpg");
+        File.WriteAllBytes(path, jpeg.Take(2).Concat(app1).Concat(jpeg.Skip(2)).ToArray());
+
+        using var image = ImageReader.ReadBgr(path);
+        Assert.Equal((20, 40), (image.Width, image.Height));
+        var top = image.At<OpenCvSharp.Vec3b>(3, 10);
+        var bottom = image.At<OpenCvSharp.Vec3b>(35, 10);
+        Assert.True(top.Item0 > 200 && top.Item2 < 60, $"the left (blue) quarter turns to the top: {top}");
+        Assert.True(bottom.Item2 > 200 && bottom.Item0 < 60, $"red below it: {bottom}");
+    }
 }

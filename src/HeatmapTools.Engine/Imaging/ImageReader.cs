@@ -20,8 +20,10 @@ public static class ImageReader
         if (bytes.Length == 0)
             throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData", $"Image '{path}' is empty (0 bytes).", path);
 
-        // Decoding from memory avoids OpenCV's narrow-string path handling (non-ASCII file names).
-        Mat raw = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+        // Decoding from memory avoids OpenCV's narrow-string path handling (non-ASCII file names). "Unchanged" keeps
+        // alpha and 16 bits but also ignores EXIF orientation, which camera and phone JPEGs rely on: those are decoded
+        // as colour, upright as a viewer shows them (JPEG has neither alpha nor more than 8 bits here anyway).
+        Mat raw = Cv2.ImDecode(bytes, IsJpeg(bytes) ? ImreadModes.Color : ImreadModes.Unchanged);
         if (raw.Empty())
         {
             raw.Dispose();
@@ -39,6 +41,8 @@ public static class ImageReader
             raw.Dispose();
         }
     }
+
+    private static bool IsJpeg(ReadOnlySpan<byte> bytes) => bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 
     /// <summary>Converts a decoded image of any depth and channel count to a new 8-bit BGR Mat.</summary>
     public static Mat ToBgr8(Mat source)
