@@ -133,6 +133,42 @@ public class EngineBehaviourTests
     }
 
     [Fact]
+    public void Originals_over_the_batch_budget_are_read_again_and_give_the_same_overlays()
+    {
+        var images = new[] { "chelsea.png", "coffee.png", "gradcam_both.png" }.Select(n => Path.Combine(SharedData.Images, n)).ToList();
+        var kept = InputBatch.Prepare(images, PreprocessOptions.ImageNet(), CancellationToken.None, keepImages: true);
+        var budgeted = InputBatch.Prepare(images, PreprocessOptions.ImageNet(), CancellationToken.None, keepImages: true, keepBudget: 0);
+        // Room for one of the three at most (0.15, 0.41 and 0.72 MB decoded; no two fit): the first decoded that fits is kept.
+        var partial = InputBatch.Prepare(images, PreprocessOptions.ImageNet(), CancellationToken.None, keepImages: true, keepBudget: 500_000);
+        try
+        {
+            Assert.All(kept, p => Assert.NotNull(p.Image));
+            Assert.All(budgeted, p => Assert.Null(p.Image));
+            Assert.All(budgeted, p => Assert.NotNull(p.Chw));
+            var held = partial.Where(p => p.Image is not null).Select(p => (long)p.Image!.Total() * p.Image.ElemSize()).ToList();
+            Assert.NotEmpty(held);
+            Assert.True(held.Sum() <= 500_000, $"kept {held.Sum()} bytes of originals with a budget of 500000");
+            Assert.Contains(partial, p => p.Image is null);
+        }
+        finally
+        {
+            foreach (var p in kept.Concat(budgeted).Concat(partial)) p.Image?.Dispose();
+        }
+
+        string Run(long budget)
+        {
+            var output = Directory.CreateTempSubdirectory("hmt-budget").FullName;
+            var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/", KeepBudget = budget };
+            var results = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), images.Select(i => new CamJobItem(i, null)).ToList(), options, CancellationToken.None);
+            Assert.All(results, r => Assert.Null(r.Error));
+            return output;
+        }
+        string all = Run(InputBatch.DefaultKeepBudget), none = Run(0);
+        foreach (var name in new[] { "chelsea_cam.png", "coffee_cam.png", "gradcam_both_cam.png" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(all, name)), File.ReadAllBytes(Path.Combine(none, name)));
+    }
+
+    [Fact]
     public void Center_crop_takes_the_middle_of_the_resized_image()
     {
         using var image = new OpenCvSharp.Mat(300, 600, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(0));

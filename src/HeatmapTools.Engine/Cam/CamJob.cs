@@ -21,6 +21,8 @@ public sealed record CamJobOptions
     public string? OutputPath { get; init; }
     public bool Force { get; init; }
     public CamOptions Cam { get; init; } = new();
+    /// <summary>Bytes of decoded originals a batch keeps for overlays (<see cref="InputBatch.DefaultKeepBudget"/>); tests lower it.</summary>
+    internal long KeepBudget { get; init; } = InputBatch.DefaultKeepBudget;
 }
 
 /// <summary>What was made for one (image, class, method).</summary>
@@ -42,7 +44,7 @@ public static class CamJob
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
         var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1);
 
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay);
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay, options.KeepBudget);
         try
         {
             var pairs = Targets(model, items, prepared, size);
@@ -113,7 +115,9 @@ public static class CamJob
             if (!options.NoOverlay)
             {
                 overlayPath = target;
-                using var overlay = OverlayRenderer.Render(image.Image!, map.Map, map.Width, map.Height, colormap, options.Alpha);
+                // An original over the batch's budget was not kept: read it again, for this overlay only.
+                using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path) : null;
+                using var overlay = OverlayRenderer.Render(image.Image ?? reread!, map.Map, map.Width, map.Height, colormap, options.Alpha);
                 IO.AtomicFile.Write(overlayPath, options.Force, stream => OverlayRenderer.Encode(overlay, overlayPath, stream));
             }
             if (options.MapFormat != MapFormat.None)

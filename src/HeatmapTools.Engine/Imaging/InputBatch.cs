@@ -10,33 +10,52 @@ public sealed class PreparedImage
     public int Width { get; init; }
     public int Height { get; init; }
     public HeatmapToolsException? Error { get; init; }
-    /// <summary>The decoded original, kept only when asked for (overlays need it); the caller disposes it.</summary>
+    /// <summary>
+    /// The decoded original, kept only when asked for (overlays need it) and while the batch's originals fit their
+    /// budget; null otherwise, and the overlay reads the file again. The caller disposes it.
+    /// </summary>
     public Mat? Image { get; init; }
 }
 
 /// <summary>Decodes and preprocesses a batch of files in parallel; a bad file becomes an error entry, not an exception.</summary>
 public static class InputBatch
 {
-    public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation, bool keepImages = false)
+    /// <summary>
+    /// Bytes of decoded originals a batch keeps for its overlays. Eight phone photos (12 MP, 36 MB each) fit; a batch
+    /// of 48-megapixel scans would not, and those beyond the budget are read again when their overlay is drawn, so
+    /// memory stays bounded by the budget rather than by the batch size times the largest image.
+    /// </summary>
+    public const long DefaultKeepBudget = 512L * 1024 * 1024;
+
+    public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation,
+        bool keepImages = false, long keepBudget = DefaultKeepBudget)
     {
         Runtime.EnsureImaging();
         var result = new PreparedImage[paths.Count];
+        long kept = 0;
+        bool Keep(Mat image)
+        {
+            if (!keepImages) return false;
+            long bytes = (long)image.Total() * image.ElemSize();
+            if (Interlocked.Add(ref kept, bytes) <= keepBudget) return true;
+            Interlocked.Add(ref kept, -bytes);
+            return false;
+        }
         Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
         {
             try
             {
                 Mat bgr = ImageReader.ReadBgr(paths[i]);
+                bool keep = false;
                 try
                 {
-                    result[i] = new PreparedImage
-                    {
-                        Path = paths[i], Chw = Preprocessor.ToChw(bgr, options), Width = bgr.Width, Height = bgr.Height,
-                        Image = keepImages ? bgr : null,
-                    };
+                    var chw = Preprocessor.ToChw(bgr, options);
+                    keep = Keep(bgr);
+                    result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width, Height = bgr.Height, Image = keep ? bgr : null };
                 }
                 finally
                 {
-                    if (!keepImages) bgr.Dispose();
+                    if (!keep) bgr.Dispose();
                 }
             }
             catch (HeatmapToolsException ex)
