@@ -44,7 +44,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         PanelSize     = 'Montage panel size in pixels. Default 320.'
         MontagePath   = 'Where to write the montage.'
         NameTemplate  = 'Name of each patient image under -OutputPath, without extension: {patient} is the patient id and {kind} is tissue, labels, probability or confusion; sub-folders are allowed, e.g. ''{patient}/{kind}'' for a folder per patient. Both placeholders are required. Default patient_{patient}_{kind}.'
-        PatientId     = 'Only these patients, in this order.'
+        PatientId     = 'Only these patients, in this order. Wildcards select every matching id (102*), in natural order; an id or pattern matching no patient is an error (PatientNotFound).'
         First         = 'Only the first N patients (by id), or N random ones with -Random.'
         Random        = 'Choose patients at random (with -First, or Rows x Columns for a montage).'
         Seed          = 'Seed for -Random, for a reproducible choice.'

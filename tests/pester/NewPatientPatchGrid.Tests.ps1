@@ -180,6 +180,17 @@ Describe 'New-PatientPatchGrid' {
         Get-ChildItem $out -Force -Filter '*.tmp' | Should -BeNullOrEmpty
     }
 
+    It 'selects patients by wildcard and names a pattern that matches none' {
+        $ids = $layout.Patients.Id
+        $pattern = $ids[2].Substring(0, 4) + '?'
+        $expected = @($ids | Where-Object { $_ -like $pattern }) + @($ids[0]) | Select-Object -Unique
+        $expected.Count | Should -BeLessThan ($ids.Count) -Because 'the pattern must leave some patients out to show anything'
+        $r = New-PatientPatchGrid -Path $data -PatientId $pattern, $ids[0] -OutputPath (Join-Path $root 'wild') -MontageOnly
+        $r.PatientIds | Should -Be $expected
+        { New-PatientPatchGrid -Path $data -PatientId 'zz*' -OutputPath (Join-Path $root 'wild-none') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PatientNotFound,*' -ExpectedMessage '*zz*'
+    }
+
     It 'spans -Scale Cohort over every patient read, not only the one drawn' {
         $table = Join-Path $root 'cohort.csv'
         "patient_id,x,y,target,probability`nlow,1,1,0,0.2`nlow,51,1,0,0.3`nhigh,1,1,1,0.6`nhigh,51,1,1,0.95" | Set-Content $table

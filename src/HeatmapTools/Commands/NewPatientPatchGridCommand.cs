@@ -114,6 +114,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     public string NameTemplate { get; set; } = PatientFileNames.DefaultTemplate;
 
     [Parameter]
+    [SupportsWildcards]
     public string[]? PatientId { get; set; }
 
     [Parameter]
@@ -205,7 +206,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
         }
         // -Random picks -First patients, or enough to fill the montage, or shuffles them all.
         int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
-        var selection = new PatientSelection(PatientId, First, randomCount, Seed, Limit: MontageOnly ? Rows * Columns : null);
+        var selection = new PatientSelection(ExpandPatientIds(patients.Keys), First, randomCount, Seed, Limit: MontageOnly ? Rows * Columns : null);
         var chosen = RunEngine(() => PatchGridJob.Select(patients, selection));
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
@@ -300,6 +301,23 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             FalseNegative = result.Confusion?.FalseNegative,
             TrueNegative = result.Confusion?.TrueNegative,
         });
+    }
+
+    /// <summary>
+    /// -PatientId with wildcards ("102*") becomes the matching ids in natural order; plain ids pass as given, so one
+    /// that is absent is still reported by name. A pattern matching nothing stays as typed and is reported the same way.
+    /// </summary>
+    private string[]? ExpandPatientIds(IEnumerable<string> present)
+    {
+        if (PatientId is null) return null;
+        var ids = present.Order(NaturalComparer.Instance).ToList();
+        return PatientId.SelectMany(id =>
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(id)) return new[] { id };
+            var pattern = WildcardPattern.Get(id, WildcardOptions.IgnoreCase);
+            var matches = ids.Where(pattern.IsMatch).ToArray();
+            return matches.Length > 0 ? matches : new[] { id };
+        }).Distinct(StringComparer.Ordinal).ToArray();
     }
 
     private PatchColumns? _columns;
