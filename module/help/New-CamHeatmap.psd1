@@ -10,7 +10,7 @@ The class explained is -ClassIndex, -ClassName (label or WordNet id), the top -T
 
 Gradients flow only from the class score down to the target layer: the network below the layer runs once without autograd, and no weight gradients are computed. Score-CAM and Ablation-CAM push their masked or ablated copies through the network in bounded chunks; Ablation-CAM reruns only the layers above the target layer.
 
-Output files are named from -OutputPath: a folder, or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. When one image gives several overlays (-Top, several -ClassIndex or -Method values) the default becomes <name>_cam_<method>_<class>.<ext>, and a fixed file name gets _<method>_<class> added before its extension. Files are written atomically and never overwrite anything (the source least of all) without -Force. -MapFormat also saves the raw 224x224 map (Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
+Output files are named from -OutputPath: a folder (one that exists, a path ending in /, or a name without extension or placeholder, which is created), or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. When one image gives several overlays (-Top, several -ClassIndex or -Method values) the default becomes <name>_cam_<method>_<class>.<ext>, a fixed file name gets _<method>_<class> added before its extension, and a template gets whichever of _<method> and _<class> it lacks. Files are written atomically and never overwrite anything (the source least of all) without -Force; and one run never writes a name twice: a second input that would get a name already written in the run is refused (OutputNameRepeated), -Force or not. -MapFormat also saves the raw 224x224 map (Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
 '@
     Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.ClassPrediction')
     Outputs     = @('HeatmapTools.CamHeatmap')
@@ -22,7 +22,7 @@ Output files are named from -OutputPath: a folder, or a template with {name}, {c
         ClassIndex  = 'Class index(es) to explain. Bound from Get-ClassPrediction objects.'
         ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain. Tab completion offers the labels (names starting with what you typed, then names containing it) and WordNet ids.'
         Top         = 'Explain each image''s top k predicted classes. Default 1.'
-        OutputPath  = 'A folder, or a file name template with {name}, {class}, {label}, {method}, {layer}, {ext}.'
+        OutputPath  = 'A folder (a path without extension counts as one), or a file name template with {name}, {class}, {label}, {method}, {layer}, {ext}.'
         Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'
         Alpha       = 'Weight of the heatmap in the blend, 0 to 1. Default 0.4.'
         MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay, named after it with _map added (for example chelsea_cam_map.npy).'

@@ -35,6 +35,7 @@ public static class ErrorIds
     public const string UnknownClass = "UnknownClass";
     public const string MethodNotApplicable = "MethodNotApplicable";
     public const string OutputExists = "OutputExists";
+    public const string OutputNameRepeated = "OutputNameRepeated";
     public const string PatchNameUnparsed = "PatchNameUnparsed";
     public const string PatchDuplicate = "PatchDuplicate";
     public const string PatchSizeUnexpected = "PatchSizeUnexpected";

@@ -63,6 +63,26 @@ Describe 'New-CamHeatmap' {
         ($named.OutputPath | Split-Path -Leaf) | Should -Be @('both_GradCAM_242.png', 'both_GradCAM_243.png')
     }
 
+    It 'takes an -OutputPath without extension as a folder, and never lets one run write a name twice' {
+        $images = 'chelsea.png', 'coffee.png' | ForEach-Object { Join-Path $folder $_ }
+        $into = New-CamHeatmap -LiteralPath $images -Model squeezenet1_1 -OutputPath (Join-Path $folder 'no-slash')
+        ($into.OutputPath | Split-Path -Leaf) | Should -Be @('chelsea_cam.png', 'coffee_cam.png')
+        ($into.OutputPath | Split-Path -Parent | Select-Object -Unique) | Should -Be (Join-Path $folder 'no-slash')
+
+        # A fixed file name for two images: the first is written, the second refused even with -Force.
+        $fixed = Join-Path $folder 'fixed.png'
+        $r = New-CamHeatmap -LiteralPath $images -Model squeezenet1_1 -OutputPath $fixed -Force -BatchSize 1 -ErrorVariable e -ErrorAction SilentlyContinue
+        $r.SourcePath | Should -Be $images[0]
+        $e.FullyQualifiedErrorId | Should -BeLike 'OutputNameRepeated,*'
+        $e.Exception.Message | Should -BeLike "*chelsea.png*coffee.png*"
+        # Still chelsea's overlay (451 wide; coffee is 600): its PNG header says so.
+        [Buffers.Binary.BinaryPrimitives]::ReadInt32BigEndian([byte[]][IO.File]::ReadAllBytes($fixed)[16..19]) | Should -Be 451
+
+        # A template naming the class but not the method gets the method added for two methods.
+        $two = New-CamHeatmap -LiteralPath $images[0] -Model squeezenet1_1 -Method GradCAM, XGradCAM -OutputPath (Join-Path $folder 'tpl/{name}_{class}.png')
+        ($two.OutputPath | Split-Path -Leaf) | Should -Be @('chelsea_285_GradCAM.png', 'chelsea_285_XGradCAM.png')
+    }
+
     It 'writes nothing with -WhatIf' {
         $out = Join-Path $folder 'whatif'
         New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -OutputPath "$out/" -WhatIf | Should -BeNullOrEmpty

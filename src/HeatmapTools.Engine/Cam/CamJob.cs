@@ -23,6 +23,8 @@ public sealed record CamJobOptions
     public CamOptions Cam { get; init; } = new();
     /// <summary>Bytes of decoded originals a batch keeps for overlays (<see cref="InputBatch.DefaultKeepBudget"/>); tests lower it.</summary>
     internal long KeepBudget { get; init; } = InputBatch.DefaultKeepBudget;
+    /// <summary>Names handed out so far in this run (shared by its batches); null checks nothing.</summary>
+    public OutputRegistry? Outputs { get; init; }
 }
 
 /// <summary>What was made for one (image, class, method).</summary>
@@ -112,6 +114,7 @@ public static class CamJob
         {
             string? overlayPath = null, mapPath = null;
             string target = naming.For(image.Path, map.ClassIndex, label, method.ToString(), layer);
+            if (!options.NoOverlay || options.MapFormat != MapFormat.None) options.Outputs?.Claim(target, image.Path);
             if (!options.NoOverlay)
             {
                 overlayPath = target;

@@ -7,15 +7,17 @@ namespace HeatmapTools.Engine.Cam;
 public sealed class OutputNaming
 {
     private readonly string? _outputPath;
-    private readonly bool _manyPerImage;
+    private readonly bool _manyClasses, _manyMethods;
+    private bool ManyPerImage => _manyClasses || _manyMethods;
 
     public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false)
     {
         _outputPath = outputPath;
-        _manyPerImage = manyClassesPerImage || manyMethods;
+        _manyClasses = manyClassesPerImage;
+        _manyMethods = manyMethods;
     }
 
-    public string DefaultTemplate => _manyPerImage ? "{name}_cam_{method}_{class}.{ext}" : "{name}_cam.{ext}";
+    public string DefaultTemplate => ManyPerImage ? "{name}_cam_{method}_{class}.{ext}" : "{name}_cam.{ext}";
 
     public string For(string sourcePath, int classIndex, string label, string method, string layer, string? extensionOverride = null)
     {
@@ -26,7 +28,7 @@ public sealed class OutputNaming
             folder = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
             template = DefaultTemplate;
         }
-        else if (Directory.Exists(_outputPath) || _outputPath.EndsWith(Path.DirectorySeparatorChar) || _outputPath.EndsWith('/'))
+        else if (IsFolder(_outputPath))
         {
             folder = _outputPath;
             template = DefaultTemplate;
@@ -35,9 +37,13 @@ public sealed class OutputNaming
         {
             folder = Path.GetDirectoryName(Path.GetFullPath(_outputPath))!;
             template = Path.GetFileName(_outputPath);
-            // One fixed name cannot hold several classes or methods: give each its own rather than collide.
-            if (_manyPerImage && !template.Contains("{class}") && !template.Contains("{label}"))
-                template = Path.GetFileNameWithoutExtension(template) + "_{method}_{class}" + Path.GetExtension(template);
+            // One name cannot hold several classes or methods: give each its own rather than collide. A fixed name
+            // gets both; a template gets whichever of method and class it lacks.
+            bool fixedName = !template.Contains('{');
+            bool namesClass = template.Contains("{class}") || template.Contains("{label}");
+            string missing = (_manyMethods || (fixedName && ManyPerImage)) && !template.Contains("{method}") ? "_{method}" : "";
+            if ((_manyClasses || (fixedName && ManyPerImage)) && !namesClass) missing += "_{class}";
+            if (missing.Length > 0) template = Path.GetFileNameWithoutExtension(template) + missing + Path.GetExtension(template);
         }
         string ext = extensionOverride ?? Path.GetExtension(sourcePath).TrimStart('.');
         if (string.IsNullOrEmpty(ext)) ext = "png";
@@ -54,6 +60,14 @@ public sealed class OutputNaming
                 $"The output name for '{sourcePath}' is the source image itself; choose an -OutputPath that differs.", sourcePath);
         return full;
     }
+
+    /// <summary>
+    /// A folder: one that exists, a path ending in a separator, or a name with neither an extension nor a placeholder
+    /// ("./cams"), which as a file name would give an image no viewer recognises, and every image the same one.
+    /// </summary>
+    private static bool IsFolder(string path) =>
+        Directory.Exists(path) || path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith('/') ||
+        (Path.GetExtension(path).Length == 0 && !path.Contains('{'));
 
     /// <summary>The raw map file beside the overlay: same name, with the map format's extension.</summary>
     public static string MapPathFor(string overlayPath, string mapExtension) =>

@@ -22,6 +22,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     private readonly BatchQueue<CamJobItem> _queue = new();
     private readonly Stopwatch _clock = new();
     private int _done;
+    private readonly OutputRegistry _outputs = new();
 
     [Parameter]
     public CamMethodName[] Method { get; set; } = { CamMethodName.GradCAM };
@@ -115,6 +116,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
             MapFormat = Enum.Parse<MapFormat>(MapFormat.ToString()),
             OutputPath = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath),
             Force = Force,
+            Outputs = _outputs,
             // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
             Cam = new CamOptions
             {
