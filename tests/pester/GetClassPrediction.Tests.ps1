@@ -14,6 +14,11 @@ Describe 'Get-ClassPrediction' {
         $results[2].WordNetId | Should -Be 'n02108089'
         $results[0].Predictions.Count | Should -Be 3
         $results[0].Predictions[0].Probability | Should -BeGreaterThan $results[0].Predictions[1].Probability
+        # Which file was loaded, though none was named: found on HEATMAPTOOLS_MODEL_PATH; the maps say the same.
+        $found = Get-ChildItem ($env:HEATMAPTOOLS_MODEL_PATH -split [IO.Path]::PathSeparator) -Filter 'squeezenet1_1.*' |
+            Where-Object Extension -in '.safetensors', '.pth' | Sort-Object { $_.Extension -ne '.safetensors' } | Select-Object -First 1
+        $results.WeightsPath | Select-Object -Unique | Should -Be $found.FullName
+        ($results[0] | New-CamHeatmap -NoOverlay).WeightsPath | Should -Be $found.FullName
     }
 
     It 'returns logits that match the reference within 1e-3' {

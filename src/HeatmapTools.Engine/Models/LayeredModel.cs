@@ -18,8 +18,10 @@ public sealed class LayeredModel : IDisposable
     private readonly Dictionary<string, string> _aliases;
     private readonly ClassHead? _head;
 
-    public LayeredModel(string name, nn.Module<Tensor, Tensor> network, int numClasses, ArchitectureInfo info, string weightsDescription)
+    public LayeredModel(string name, nn.Module<Tensor, Tensor> network, int numClasses, ArchitectureInfo info, string weightsDescription,
+        string? weightsFile = null)
     {
+        WeightsFile = weightsFile;
         Name = name;
         Network = network;
         NumClasses = numClasses;
@@ -39,6 +41,8 @@ public sealed class LayeredModel : IDisposable
     public int NumClasses { get; }
     public ArchitectureInfo Info { get; }
     public string WeightsDescription { get; }
+    /// <summary>The file the weights were loaded from, wherever it was found; null for a random model.</summary>
+    public string? WeightsFile { get; }
     public IReadOnlyList<Stage> Stages { get; }
     public IReadOnlyDictionary<string, string> Aliases => _aliases;
 

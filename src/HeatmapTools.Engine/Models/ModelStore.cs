@@ -51,6 +51,6 @@ public static class ModelStore
         foreach (var parameter in network.parameters()) parameter.requires_grad = false;
         ChannelsLast.ConvertWeights(network);
         string description = weightsFile ?? $"random (seed {request.Seed?.ToString() ?? "none"})";
-        return new LayeredModel(info.Name, network, request.NumClasses, info, description);
+        return new LayeredModel(info.Name, network, request.NumClasses, info, description, weightsFile is null ? null : Path.GetFullPath(weightsFile));
     }
 }

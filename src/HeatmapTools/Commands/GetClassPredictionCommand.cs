@@ -43,13 +43,13 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(ToOutput(result.Value!, batch.Request));
+            WriteObject(ToOutput(result.Value!, batch.Request, model.WeightsFile));
         }
         _done += batch.Items.Count;
         WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
     }
 
-    private static ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request)
+    private static ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, string? weightsFile)
     {
         var ranked = p.Top.Select(t => new RankedClass
         {
@@ -64,7 +64,9 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Label = ranked[0].Label,
             Probability = ranked[0].Probability,
             Predictions = ranked,
-            WeightsPath = request.WeightsPath,
+            // The file actually loaded (found on HEATMAPTOOLS_MODEL_PATH, in the cache, or given): what an audit needs,
+            // and what New-CamHeatmap binds from the pipeline so both use the same weights.
+            WeightsPath = weightsFile,
             Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
             Seed = request.Seed,
             NumClasses = request.NumClasses,
