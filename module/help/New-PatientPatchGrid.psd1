@@ -35,6 +35,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Alpha         = 'Opacity of label and probability colours over the tissue. Default 0.4.'
         Scale         = 'Probability colour range: Fixed (0 to 1, default), Patient (each patient''s own range) or Cohort (the range over every patient read, drawn or not, so a patient keeps its colours whichever others are selected).'
         Confusion     = 'Also draw true/false positives/negatives where both labels and probabilities exist.'
+        Kind          = 'Which images to write per patient: Tissue, Labels, Probability, Confusion (Confusion implies -Confusion). Default: all that apply. Patches are not read at all when a patient needs none of them.'
         Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
         MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'
         Montage       = 'Also write a montage of patients (montage.png, or -MontagePath).'
@@ -56,6 +57,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | New-PatientPatchGrid -Montage -MontageOnly -Random -Seed 42"; Remarks = 'The IDC notebooks'' 5x3 grid of random patients: each panel shows a patient''s patches coloured by class (pink 0, red 1), titled with its id, patch count and positive fraction.' }
         @{ Code = "New-PatientPatchGrid -Path ./IDC_regular_ps50_idx5 -CsvPath ./predictions.csv -PatientId 10253 -Confusion -OutputPath ./patient-10253"; Remarks = 'Rebuilds patient 10253''s tissue with its label overlay, the model''s probability heatmap from predictions.csv and a TP/FP/FN/TN map.' }
         @{ Code = "Import-Csv ./predictions.csv | Where-Object probability -gt 0.2 | New-PatientPatchGrid -Scale Patient -OutputPath ./maps"; Remarks = 'Draws label and probability maps from table rows alone (no images: one pixel per patch), each patient on its own colour range.' }
+        @{ Code = "New-PatientPatchGrid -Path ./IDC_regular_ps50_idx5 -CsvPath ./predictions.csv -PatientId 102* -Kind Probability -MaxSize 2000 -OutputPath ./heatmaps"; Remarks = 'Only the probability heatmaps, for every patient whose id starts with 102, each canvas at most 2000 pixels on its longer side.' }
     )
     Links       = @('New-CamHeatmap')
 }

@@ -46,6 +46,22 @@ Describe 'New-PatientPatchGrid' {
         $r.ProbabilityMax | Should -Be (($rows | ForEach-Object { [double]$_.probability } | Measure-Object -Maximum).Maximum)
     }
 
+    It 'writes only the images -Kind names, and still counts the confusion classes it does not draw' {
+        $all = New-PatientPatchGrid -Path $data -CsvPath $csv -PatientId $first.Id -Confusion -OutputPath (Join-Path $root 'kind-all')
+        $only = New-PatientPatchGrid -Path $data -CsvPath $csv -PatientId $first.Id -Kind Probability -Confusion -OutputPath (Join-Path $root 'kind-prob')
+        ($only.Files | Split-Path -Leaf) | Should -Be "patient_$($first.Id)_probability.png"
+        $only.TruePositive, $only.FalsePositive, $only.FalseNegative, $only.TrueNegative | Should -Be $all.TruePositive, $all.FalsePositive, $all.FalseNegative, $all.TrueNegative
+        # The same probability image as the full run writes, byte for byte.
+        (Get-FileHash $only.Files[0]).Hash | Should -Be (Get-FileHash ($all.Files | Where-Object { $_ -like '*_probability.png' })).Hash
+        $pair = New-PatientPatchGrid -Path $data -CsvPath $csv -PatientId $first.Id -Kind Labels, Confusion -OutputPath (Join-Path $root 'kind-pair')
+        ($pair.Files | Split-Path -Leaf) | Should -Be "patient_$($first.Id)_labels.png", "patient_$($first.Id)_confusion.png"
+        $pair.TruePositive | Should -Be $all.TruePositive
+        # Without the CSV there are no probabilities: nothing to draw, no file, and a warning that says why.
+        $none = New-PatientPatchGrid -Path $data -PatientId $first.Id -Kind Probability -Force -OutputPath (Join-Path $root 'kind-none') -WarningVariable w -WarningAction SilentlyContinue
+        $none.Files.Count | Should -Be 0
+        $w | Should -Match 'nothing was written'
+    }
+
     It 'skips a patient whose files all exist without reading its patches, and still counts it' {
         $copy = Join-Path $root 'rerun-data'
         Copy-Item (Join-Path $data $first.Id) (Join-Path $copy $first.Id) -Recurse

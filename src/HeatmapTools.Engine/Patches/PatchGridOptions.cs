@@ -5,6 +5,18 @@ namespace HeatmapTools.Engine.Patches;
 
 public enum ProbabilityScale { Fixed, Patient, Cohort }
 
+/// <summary>The images a patient can get; each is written only where its data exists (probabilities, labels).</summary>
+[Flags]
+public enum PatientImages
+{
+    None = 0,
+    Tissue = 1,
+    Labels = 2,
+    Probability = 4,
+    Confusion = 8,
+    All = Tissue | Labels | Probability | Confusion,
+}
+
 public sealed record PatchGridOptions
 {
     public int PatchSize { get; init; } = 50;
@@ -27,7 +39,10 @@ public sealed record PatchGridOptions
     /// patient then gets the same colours whichever others are selected with it. Null: the drawn patients' range.
     /// </summary>
     public (double Min, double Max)? CohortRange { get; init; }
+    /// <summary>Colour each patch TP/FP/FN/TN at <see cref="Threshold"/> and count them.</summary>
     public bool Confusion { get; init; }
+    /// <summary>Which of the drawn images are written: all that apply unless narrowed (the confusion map needs <see cref="Confusion"/> too).</summary>
+    public PatientImages Images { get; init; } = PatientImages.All;
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }

@@ -40,20 +40,24 @@ public static class PatientRenderer
         var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
         var probabilityRange = PatientAnnotations.ColorScale(dataRange, options.Scale, cohortRange);
-        bool drawConfusion = options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null);
+        bool hasConfusion = options.Confusion && patient.Patches.Any(p => p.Target is not null && p.Probability is not null);
+        bool Writes(PatientImages image) => options.WritePatients && options.Images.HasFlag(image);
+        bool writeTissue = hasImages && Writes(PatientImages.Tissue), writeLabels = Writes(PatientImages.Labels);
+        bool writeProbability = probabilityRange is not null && Writes(PatientImages.Probability);
+        bool writeConfusion = hasConfusion && Writes(PatientImages.Confusion);
 
-        // A rerun without -Force over finished output: say which files are there without decoding a thousand patches
-        // only to refuse to write them.
-        if (options.WritePatients && !options.Force && !wantPanel && !options.DrawOnly)
+        // Nothing to write for this patient (-Kind Probability without probabilities), or a rerun without -Force over
+        // finished output: say so without decoding a thousand patches only to draw nothing or refuse to write it.
+        if (!wantPanel && !options.DrawOnly)
         {
-            var planned = new[] { hasImages ? "tissue" : null, "labels", probabilityRange is null ? null : "probability", drawConfusion ? "confusion" : null }
+            var planned = new[] { writeTissue ? "tissue" : null, writeLabels ? "labels" : null, writeProbability ? "probability" : null, writeConfusion ? "confusion" : null }
                 .OfType<string>().Select(kind => Path.GetFullPath(FileFor(kind))).ToList();
-            if (planned.All(File.Exists))
+            if (planned.Count == 0 || (!options.Force && planned.All(File.Exists)))
             {
                 problems.AddRange(planned.Select(path => new PatchProblem(ErrorIds.OutputExists, patient.PatientId,
                     AtomicFile.ExistsMessage(path), path, true)));
                 return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
-                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, drawConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null);
+                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, hasConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null);
             }
         }
 
@@ -94,21 +98,20 @@ public static class PatientRenderer
             foreach (var mat in decoded) mat.Dispose();
         }
 
-        ConfusionCounts? confusion = null;
+        // Without a confusion map to draw, the counts come straight from the records.
+        ConfusionCounts? confusion = hasConfusion && !writeConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null;
         Mat? panel = null;
 
-        using (var labels = DrawCells(tissue, placed, options.Alpha, hasImages,
-            r => r.Target switch { 1 => options.PositiveColor.ToScalar(), 0 => options.NegativeColor.ToScalar(), _ => (Scalar?)null }))
+        if (writeTissue) Write(tissue, FileFor("tissue"), options, files, problems, patient.PatientId);
+        if (writeLabels || wantPanel)
         {
-            if (options.WritePatients)
-            {
-                if (hasImages) Write(tissue, FileFor("tissue"), options, files, problems, patient.PatientId);
-                Write(labels, FileFor("labels"), options, files, problems, patient.PatientId);
-            }
+            using var labels = DrawCells(tissue, placed, options.Alpha, hasImages,
+                r => r.Target switch { 1 => options.PositiveColor.ToScalar(), 0 => options.NegativeColor.ToScalar(), _ => (Scalar?)null });
+            if (writeLabels) Write(labels, FileFor("labels"), options, files, problems, patient.PatientId);
             if (wantPanel) panel = PatientAnnotations.Panel(labels, patient, options);
         }
 
-        if (options.WritePatients && probabilityRange is { } range)
+        if (writeProbability && probabilityRange is { } range)
         {
             var lut = PatientAnnotations.ColormapLut(Colormaps.Parse(options.Colormap));
             // The colour bar sits right of the map, in the same canvas, so the map is not copied once more.
@@ -119,7 +122,7 @@ public static class PatientRenderer
             Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
         }
 
-        if (drawConfusion)
+        if (writeConfusion)
         {
             var counts = new int[4];
             // The legend is a strip above the map, in the same canvas.
@@ -131,11 +134,8 @@ public static class PatientRenderer
                 return PatientAnnotations.ConfusionColors[kind];
             }, noDataOutside: true, frame);
             confusion = new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
-            if (options.WritePatients)
-            {
-                PatientAnnotations.DrawLegend(map, confusion);
-                Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
-            }
+            PatientAnnotations.DrawLegend(map, confusion);
+            Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
         }
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,

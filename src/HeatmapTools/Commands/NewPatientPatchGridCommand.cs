@@ -14,6 +14,8 @@ public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
 
 public enum PatchImageFormat { Png, Jpg }
 
+public enum PatientImageKind { Tissue, Labels, Probability, Confusion }
+
 /// <summary>Rebuilds each patient's tissue from its patches and paints labels, probabilities and errors over it.</summary>
 [Cmdlet(VerbsCommon.New, "PatientPatchGrid", SupportsShouldProcess = true, DefaultParameterSetName = "Input")]
 [OutputType(typeof(PatientGrid), typeof(PatientMontage))]
@@ -80,6 +82,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
 
     [Parameter]
     public SwitchParameter Confusion { get; set; }
+
+    [Parameter]
+    public PatientImageKind[]? Kind { get; set; }
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -225,7 +230,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             Colormap = RunEngine(() => Colormaps.Canonical(Colormap)),
             Scale = Enum.Parse<ProbabilityScale>(Scale.ToString()),
             CohortRange = Scale == ProbabilityScaleKind.Cohort ? PatchGridJob.ProbabilityRange(patients.Values) : null,
-            Confusion = Confusion,
+            Confusion = Confusion || (Kind?.Contains(PatientImageKind.Confusion) ?? false),
+            Images = Kind is null ? PatientImages.All : Kind.Aggregate(PatientImages.None, (all, k) => all | Enum.Parse<PatientImages>(k.ToString())),
             Threshold = Threshold,
             MaxSize = MaxSize,
             WritePatients = !MontageOnly,
@@ -250,6 +256,9 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
                     { PercentComplete = count * 100 / approved.Count });
                 Report(result);
             }
+            // -Kind Probability over data without probabilities draws nothing at all: say why rather than finish silently.
+            if (Kind is not null && !MontageOnly && done.Count > 0 && done.All(r => r.Files.Count == 0 && r.Problems.Count == 0))
+                WriteWarning($"No patient had the data for -Kind {string.Join(", ", Kind)}, so nothing was written: probabilities (and the confusion map) need a probability column from -CsvPath or Import-Csv rows; the tissue needs patch images.");
             if (options.Montage)
             {
                 var montage = RunEngine(() => PatchGridJob.WriteMontage(done, approved, options));
