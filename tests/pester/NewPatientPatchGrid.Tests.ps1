@@ -207,6 +207,37 @@ Describe 'New-PatientPatchGrid' {
             Should -Throw -ErrorId 'PatientNotFound,*' -ExpectedMessage '*zz*'
     }
 
+    It 'stops promptly when the pipeline is stopped (Ctrl+C), leaving only whole files' {
+        $big = Join-Path $root 'stop-data'
+        Invoke-TestData idc $big 60 300 9 | Out-Null
+        $out = Join-Path $root 'stop-out'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Data, $Out)
+                Import-Module $Module
+                New-PatientPatchGrid -Path $Data -OutputPath $Out -ThrottleLimit 1
+            }).AddArgument($ModulePath).AddArgument($big).AddArgument($out)
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path $out) -or -not (Get-ChildItem $out -Filter *_labels.png)) {
+                if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { break }
+                Start-Sleep -Milliseconds 20
+            }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+        $labels = @(Get-ChildItem $out -Filter *_labels.png)
+        $labels.Count | Should -BeGreaterThan 0
+        $labels.Count | Should -BeLessThan 60
+        @(Get-ChildItem $out -Force | Where-Object Name -like '.*.tmp').Count | Should -Be 0
+        foreach ($file in Get-ChildItem $out -Filter *.png) {
+            $bytes = [IO.File]::ReadAllBytes($file.FullName)
+            [Text.Encoding]::ASCII.GetString($bytes, $bytes.Length - 8, 4) | Should -Be 'IEND'
+        }
+    }
+
     It 'spans -Scale Cohort over every patient read, not only the one drawn' {
         $table = Join-Path $root 'cohort.csv'
         "patient_id,x,y,target,probability`nlow,1,1,0,0.2`nlow,51,1,0,0.3`nhigh,1,1,1,0.6`nhigh,51,1,1,0.95" | Set-Content $table
