@@ -43,7 +43,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Rows          = 'Montage rows. Default 5.'
         Columns       = 'Montage columns. Default 3.'
         PanelSize     = 'Montage panel size in pixels. Default 320.'
-        MontagePath   = 'Where to write the montage.'
+        MontagePath   = 'Where to write the montage: a .png or .jpg file, or a folder (one that exists, or a path without extension) to write montage.png in.'
         NameTemplate  = 'Name of each patient image under -OutputPath, without extension: {patient} is the patient id and {kind} is tissue, labels, probability or confusion; sub-folders are allowed, e.g. ''{patient}/{kind}'' for a folder per patient. Both placeholders are required. Default patient_{patient}_{kind}.'
         PatientId     = 'Only these patients, in this order. Wildcards select every matching id (102*), in natural order; an id or pattern matching no patient is an error (PatientNotFound).'
         First         = 'Only the first N patients (by id), or N random ones with -Random.'

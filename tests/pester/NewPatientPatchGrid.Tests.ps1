@@ -127,6 +127,11 @@ Describe 'New-PatientPatchGrid' {
         (Get-ChildItem $out).Name | Should -Be 'montage.png'
         $again = Get-ChildItem $data -Recurse -Filter *.png | New-PatientPatchGrid -OutputPath (Join-Path $root 'm2') -MontageOnly -Rows 2 -Columns 2 -Random -Seed 7 -PanelSize 100
         ($again | Where-Object { $_ -is [HeatmapTools.PatientMontage] }).PatientIds | Should -Be $montage.PatientIds
+        # -MontagePath: a .jpg file is written as JPEG; a path without extension is a folder for montage.png.
+        $jpg = New-PatientPatchGrid -Path $data -MontageOnly -Rows 1 -Columns 1 -MontagePath (Join-Path $root 'm3/grid.jpg') -OutputPath (Join-Path $root 'm3')
+        [IO.File]::ReadAllBytes($jpg.Path)[0..1] | Should -Be 0xFF, 0xD8
+        $folder = New-PatientPatchGrid -Path $data -MontageOnly -Rows 1 -Columns 1 -MontagePath (Join-Path $root 'm4/montages') -OutputPath (Join-Path $root 'm4')
+        $folder.Path | Should -Be (Join-Path $root 'm4/montages/montage.png')
     }
 
     It 'reads and reports only the montage''s patients with -MontageOnly' {

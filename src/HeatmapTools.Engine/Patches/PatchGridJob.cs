@@ -130,15 +130,26 @@ public static class PatchGridJob
                 var at = new Rect(gap + column * (panelWidth + gap), gap + row * (panelHeight + gap), panelWidth, panelHeight);
                 panels[i].Panel!.CopyTo(montage[at]);
             }
-            string path = options.MontagePath ?? Path.Combine(options.OutputDirectory, "montage.png");
-            string ext = Path.GetExtension(path).TrimStart('.');
-            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, ext.Length > 0 ? ext : "png", stream));
+            string path = MontageFile(options);
+            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, Path.GetExtension(path).TrimStart('.'), stream));
             return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
         }
         finally
         {
             ReleasePanels(results);
         }
+    }
+
+    /// <summary>
+    /// -MontagePath as a file (its extension picks PNG or JPEG), or as a folder to put montage.png in: one that exists,
+    /// ends in a separator, or has no extension (a file without one would be an image nothing opens by name).
+    /// </summary>
+    internal static string MontageFile(PatchGridOptions options)
+    {
+        const string DefaultName = "montage.png";
+        if (options.MontagePath is not { Length: > 0 } path) return Path.Combine(options.OutputDirectory, DefaultName);
+        bool folder = Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar) || Path.GetExtension(path).Length == 0;
+        return folder ? Path.Combine(path, DefaultName) : path;
     }
 
     /// <summary>Frees montage panels still held (after a failure or a stop); safe to call twice.</summary>
