@@ -8,7 +8,7 @@ Images come from the pipeline (Get-ChildItem output, strings) or from -Path (wil
 
 Weights are found in this order: -WeightsPath (safetensors, a PyTorch state_dict .pth, or TorchSharp's format); each folder in HEATMAPTOOLS_MODEL_PATH (<model>.safetensors, <model>.pth or torchvision's published file name); the user cache (~/.cache/HeatmapTools); finally torchvision's official checkpoint is downloaded into the cache with its SHA-256 checked, unless -Offline or HEATMAPTOOLS_OFFLINE=1. -Weights Random -Seed N builds a seeded random model. A model is loaded once per session.
 
-Results stream out as each batch finishes, in input order. An unreadable image is a non-terminating error (ErrorId ImageUnreadable) and the others are still classified. The output objects carry the path, model, weights (WeightsPath is the file actually loaded, wherever it was found) and top-1 class so they can be piped straight into New-CamHeatmap, which then loads the same file.
+Results stream out as each batch finishes, in input order. An unreadable image is a non-terminating error (ErrorId ImageUnreadable) and the others are still classified. The output objects carry the path, model, weights asked for (WeightsPath) and top-1 class so they can be piped straight into New-CamHeatmap; WeightsFile says which file was actually loaded, wherever it was found.
 '@
     Inputs      = @('System.String', 'System.IO.FileInfo')
     Outputs     = @('HeatmapTools.ClassPrediction')

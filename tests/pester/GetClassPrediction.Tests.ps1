@@ -17,8 +17,9 @@ Describe 'Get-ClassPrediction' {
         # Which file was loaded, though none was named: found on HEATMAPTOOLS_MODEL_PATH; the maps say the same.
         $found = Get-ChildItem ($env:HEATMAPTOOLS_MODEL_PATH -split [IO.Path]::PathSeparator) -Filter 'squeezenet1_1.*' |
             Where-Object Extension -in '.safetensors', '.pth' | Sort-Object { $_.Extension -ne '.safetensors' } | Select-Object -First 1
-        $results.WeightsPath | Select-Object -Unique | Should -Be $found.FullName
-        ($results[0] | New-CamHeatmap -NoOverlay).WeightsPath | Should -Be $found.FullName
+        $results.WeightsFile | Select-Object -Unique | Should -Be $found.FullName
+        $results | ForEach-Object { $_.WeightsPath | Should -BeNullOrEmpty -Because 'none was asked for, and New-CamHeatmap binds this one' }
+        ($results[0] | New-CamHeatmap -NoOverlay).WeightsFile | Should -Be $found.FullName
     }
 
     It 'returns logits that match the reference within 1e-3' {

@@ -64,9 +64,8 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Label = ranked[0].Label,
             Probability = ranked[0].Probability,
             Predictions = ranked,
-            // The file actually loaded (found on HEATMAPTOOLS_MODEL_PATH, in the cache, or given): what an audit needs,
-            // and what New-CamHeatmap binds from the pipeline so both use the same weights.
-            WeightsPath = weightsFile,
+            WeightsPath = request.WeightsPath,
+            WeightsFile = weightsFile,
             Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
             Seed = request.Seed,
             NumClasses = request.NumClasses,

@@ -141,7 +141,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
                 Method = r.Method.ToString(),
                 Layer = r.Layer,
                 Model = model.Name,
-                WeightsPath = model.WeightsFile,
+                WeightsFile = model.WeightsFile,
                 ClassIndex = r.ClassIndex,
                 Label = r.Label,
                 Score = r.Score,

@@ -257,7 +257,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
                 Report(result);
             }
             // -Kind Probability over data without probabilities draws nothing at all: say why rather than finish silently.
-            if (Kind is not null && !MontageOnly && done.Count > 0 && done.All(r => r.Files.Count == 0 && r.Problems.Count == 0))
+            if (Kind is not null && !MontageOnly && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
                 WriteWarning($"No patient had the data for -Kind {string.Join(", ", Kind)}, so nothing was written: probabilities (and the confusion map) need a probability column from -CsvPath or Import-Csv rows; the tissue needs patch images.");
             if (options.Montage)
             {

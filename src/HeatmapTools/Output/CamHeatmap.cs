@@ -9,8 +9,8 @@ public sealed class CamHeatmap
     public string Method { get; init; } = "";
     public string Layer { get; init; } = "";
     public string Model { get; init; } = "";
-    /// <summary>The weights file the model was loaded from; null for -Weights Random.</summary>
-    public string? WeightsPath { get; init; }
+    /// <summary>The weights file the model was loaded from, wherever it was found; null for -Weights Random.</summary>
+    public string? WeightsFile { get; init; }
     public int ClassIndex { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>

@@ -29,7 +29,13 @@ public sealed class ClassPrediction
     public string Label { get; init; } = "";
     public double Probability { get; init; }
     public RankedClass[] Predictions { get; init; } = Array.Empty<RankedClass>();
+    /// <summary>The -WeightsPath asked for (null when the weights were looked up); binds to New-CamHeatmap's parameter.</summary>
     public string? WeightsPath { get; init; }
+    /// <summary>
+    /// The file actually loaded, wherever it was found: for audits. Not named like a parameter, so piping into
+    /// New-CamHeatmap with another -Model does not force this model's file on it.
+    /// </summary>
+    public string? WeightsFile { get; init; }
     public Commands.WeightsSource Weights { get; init; }
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
