@@ -34,6 +34,9 @@ public static class ErrorIds
     public const string UnknownLayer = "UnknownLayer";
     public const string UnknownClass = "UnknownClass";
     public const string MethodNotApplicable = "MethodNotApplicable";
+    public const string MethodNotSupported = "MethodNotSupported";
+    public const string LayerNotAStage = "LayerNotAStage";
+    public const string LayerNotSpatial = "LayerNotSpatial";
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string PatchNameUnparsed = "PatchNameUnparsed";

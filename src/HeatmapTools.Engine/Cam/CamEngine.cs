@@ -45,34 +45,36 @@ public static class CamEngine
         options ??= new CamOptions();
         if (items.Count == 0) return Array.Empty<CamResult>();
         if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
-        var layerIndices = layers.Select(model.ResolveLayer).ToList();
+        var targetLayers = layers.Select(model.ResolveTarget).ToList();
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = NewDisposeScope();
         var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), inputSize);
         bool gradients = CamMethodInfo.UsesGradients(method);
-        var forward = CapturedForward.Run(model, input, layerIndices, gradients);
+        var forward = CapturedForward.Run(model, input, targetLayers, gradients);
 
         long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
         var scores = forward.Scores(targets);
 
         IList<Tensor>? grads = null;
         if (gradients)
-            grads = autograd.grad(new[] { scores.sum() }, forward.Activations.ToList(), retain_graph: false);
+            grads = autograd.grad(new[] { scores.sum() }, forward.GradientTargets.ToList(), retain_graph: false);
 
         var perLayer = new List<(float[] Maps, int H, int W)>();
         using (no_grad())
         {
-            for (int l = 0; l < layerIndices.Count; l++)
+            for (int l = 0; l < targetLayers.Count; l++)
             {
-                var a = forward.Activations[l].detach();
+                var target = targetLayers[l];
+                // Transformer tokens become maps here; gradients take the same (linear) reshape.
+                var a = model.ToMaps(target, forward.Activations[l].detach());
                 Tensor map = method switch
                 {
                     CamMethod.EigenCAM => Projection.FirstComponent(a, options.FlipEigenSign),
                     CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ScoreChunkSize, options.ScoreProgress, cancellation),
-                    CamMethod.AblationCAM => AblationCam.Map(model, layerIndices[l], a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
-                    CamMethod.CAM => ClassicCam.Map(model, layerIndices[l], a, targets),
-                    _ => CamWeighting.Map(method, a, grads![l], options.FlipEigenSign),
+                    CamMethod.AblationCAM => AblationCam.Map(model, AblationLayer(model, target, method), a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
+                    CamMethod.CAM => ClassicCam.Map(model, AblationLayer(model, target, method), a, targets),
+                    _ => CamWeighting.Map(method, a, model.ToMaps(target, grads![l]), options.FlipEigenSign),
                 };
                 map = map.to_type(ScalarType.Float32).contiguous();
                 perLayer.Add((map.data<float>().ToArray(), (int)map.shape[1], (int)map.shape[2]));
@@ -89,6 +91,20 @@ public static class CamEngine
             results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b]);
         });
         return results;
+    }
+
+    /// <summary>
+    /// Ablation-CAM and classic CAM rerun or read the layers above a stage output laid out as maps; a submodule inside a
+    /// stage, or transformer tokens, would need the network run again from inside a block.
+    /// </summary>
+    private static int AblationLayer(LayeredModel model, LayerTarget target, CamMethod method)
+    {
+        if (model.Info.Layout != ActivationLayout.ChannelsFirst)
+            throw new HeatmapToolsException(ErrorIds.MethodNotSupported, "InvalidOperation",
+                $"{method} changes channels of a convolutional stage's output and reruns the layers above it; {model.Name} keeps " +
+                $"transformer tokens ({model.Info.Layout}) between its blocks, which this does not support. Use a gradient method " +
+                "(GradCAM, GradCAMPlusPlus, LayerCAM, ...), EigenCAM or ScoreCAM.", method);
+        return model.ResolveLayer(target.Name);
     }
 
     private static long[] ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, int numClasses)

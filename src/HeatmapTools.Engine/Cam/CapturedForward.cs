@@ -5,11 +5,12 @@ using static TorchSharp.torch;
 namespace HeatmapTools.Engine.Cam;
 
 /// <summary>
-/// One forward pass that records the activations of the target layers. Everything below the lowest target layer
-/// runs without autograd; when gradients are wanted the lowest activation becomes a leaf, so the backward pass
-/// stops there and never touches weights or the layers below. Above the top target layer, when the model's head
-/// allows it, all classes' logits are computed without autograd and only each target class's score is
-/// differentiated, so the backward pass crosses one class's weights of the head instead of all of them.
+/// One forward pass that records the activations of the target layers. Everything below the lowest target's stage
+/// runs without autograd; when gradients are wanted that stage's input (or the lowest activation, when it is a
+/// stage output) becomes a leaf, so the backward pass stops there and never touches weights or the layers below.
+/// Targets inside a stage are recorded by a forward hook on their module while the stage runs. Above the top target
+/// layer, when the model's head allows it, all classes' logits are computed without autograd and only each target
+/// class's score is differentiated, so the backward pass crosses one class's weights of the head instead of all of them.
 /// </summary>
 internal sealed class CapturedForward
 {
@@ -24,7 +25,20 @@ internal sealed class CapturedForward
 
     /// <summary>All classes' logits (they may carry gradients: detach before reading).</summary>
     public required Tensor Logits { get; init; }
+
+    /// <summary>
+    /// Each target's output (tokens stay tokens: see LayeredModel.ToMaps), as it reads once the forward pass is done.
+    /// It is the copy handed to the layers above, so an in-place operation there (torchvision's ReLU(inplace=True),
+    /// DenseNet's final relu, a residual <c>+=</c>) shows in it, exactly as in the tensor a PyTorch forward hook keeps,
+    /// which is what pytorch-grad-cam reads.
+    /// </summary>
     public required IReadOnlyList<Tensor> Activations { get; init; }
+
+    /// <summary>
+    /// Each target's output as it was produced: gradients are taken with respect to these, as a PyTorch tensor hook
+    /// registered on the output sees them.
+    /// </summary>
+    public required IReadOnlyList<Tensor> GradientTargets { get; init; }
 
     /// <summary>Each sample's logit for its target class; with gradients, differentiable back to the activations.</summary>
     public Tensor Scores(long[] targets) => _headInput is not null
@@ -32,41 +46,71 @@ internal sealed class CapturedForward
         : Logits.gather(1, tensor(targets).reshape(-1, 1)).squeeze(1);
 
     /// <summary>Runs the network; tensors belong to the caller's dispose scope.</summary>
-    public static CapturedForward Run(LayeredModel model, Tensor input, IReadOnlyList<int> layers, bool withGradients)
+    public static CapturedForward Run(LayeredModel model, Tensor input, IReadOnlyList<LayerTarget> layers, bool withGradients)
     {
-        var ordered = layers.Distinct().Order().ToList();
-        int lowest = ordered[0];
+        int lowest = layers.Min(l => l.Stage);
+        int highest = layers.Max(l => l.Stage);
+        // A nested target needs its whole stage run with the hook in place; a stage output is ready after its stage.
+        bool lowestNested = layers.Any(l => l.Stage == lowest && !l.IsStage);
+        int start = lowestNested ? lowest : lowest + 1;
         Tensor x;
         using (no_grad())
         {
-            x = model.Run(input, 0, lowest);
+            x = start == 0 ? input : model.Run(input, 0, start - 1);
         }
-        var captured = new Dictionary<int, Tensor>();
+        var captured = new Dictionary<LayerTarget, Tensor>();
+        var handedOn = new Dictionary<LayerTarget, Tensor>();
         using var gradMode = withGradients ? enable_grad() : no_grad();
         x = x.detach();
         if (withGradients) x.requires_grad_(true);
-        captured[lowest] = x;
-        bool splitHead = withGradients && model.HeadIndex is int head && head > ordered[^1];
-        int last = splitHead ? model.HeadIndex!.Value - 1 : model.Stages.Count - 1;
-        // Layers above may be in-place activations: feed them a copy so the captured tensor keeps its values.
-        x = x.clone();
-        for (int i = lowest + 1; i <= last; i++)
+        if (!lowestNested)
         {
-            x = model.Run(x, i, i);
-            if (ordered.Contains(i))
+            var atLowest = layers.Where(l => l.Stage == lowest).ToList();
+            foreach (var t in atLowest) captured[t] = x;
+            // The layers above get a copy: in-place operations there change the copy (read as the activation), while
+            // gradients are taken with respect to the captured value.
+            x = x.clone();
+            foreach (var t in atLowest) handedOn[t] = x;
+        }
+        bool splitHead = withGradients && model.HeadIndex is int head && head > highest;
+        int last = splitHead ? model.HeadIndex!.Value - 1 : model.Stages.Count - 1;
+        for (int i = start; i <= last; i++)
+        {
+            var hooks = layers.Where(l => l.Stage == i && !l.IsStage).Select(t => t.Inner!.register_forward_hook((_, _, output) =>
             {
-                captured[i] = x;
+                captured[t] = output;
+                return handedOn[t] = output.clone();
+            })).ToList();
+            try
+            {
+                x = model.Run(x, i, i);
+            }
+            finally
+            {
+                foreach (var hook in hooks) hook.remove();
+            }
+            var stageTargets = layers.Where(l => l.Stage == i && l.IsStage).ToList();
+            if (stageTargets.Count > 0)
+            {
+                foreach (var t in stageTargets) captured.TryAdd(t, x);
                 x = x.clone();
+                foreach (var t in stageTargets) handedOn.TryAdd(t, x);
             }
         }
-        var activations = layers.Select(l => captured[l]).ToList();
-        if (!splitHead) return new CapturedForward(model, null) { Logits = x.dim() > 2 ? x.flatten(1) : x, Activations = activations };
+        var missing = layers.FirstOrDefault(l => !captured.ContainsKey(l));
+        if (missing is not null)
+            throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, "InvalidOperation",
+                $"'{missing.Name}' of {model.Name} was not run by the forward pass, so it has no activations to explain.", missing.Name);
+        var gradientTargets = layers.Select(l => captured[l]).ToList();
+        var activations = layers.Select(l => handedOn.TryGetValue(l, out var v) ? v : captured[l]).ToList();
+        if (!splitHead)
+            return new CapturedForward(model, null) { Logits = x.dim() > 2 ? x.flatten(1) : x, Activations = activations, GradientTargets = gradientTargets };
 
         Tensor logits;
         using (no_grad())
         {
             logits = model.LogitsFrom(x.detach(), last);
         }
-        return new CapturedForward(model, x) { Logits = logits, Activations = activations };
+        return new CapturedForward(model, x) { Logits = logits, Activations = activations, GradientTargets = gradientTargets };
     }
 }

@@ -15,9 +15,9 @@ internal static class ClassicCam
     public static Tensor Map(LayeredModel model, int layer, Tensor activations, long[] targets)
     {
         using var noGrad = no_grad();
-        var above = model.Stages.Skip(layer + 1).Select(s => s.Module).Where(m => m is not Dropout).ToList();
+        var above = model.Stages.Skip(layer + 1).Select(s => s.Module).Where(m => m is not (Dropout or Flatten)).ToList();
         var index = tensor(targets);
-        if (above.Count == 2 && above[0] is AdaptiveAvgPool2d && above[1] is Linear linear)
+        if (above.Count == 2 && above[0] is AdaptiveAvgPool2d or FunctionStage { Kind: "GlobalAveragePool" } && above[1] is Linear linear)
         {
             var w = linear.weight!.index_select(0, index); // B x K
             return (w.unsqueeze(-1).unsqueeze(-1) * activations).sum(1);

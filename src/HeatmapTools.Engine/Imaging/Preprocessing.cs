@@ -16,7 +16,7 @@ public sealed record PreprocessOptions(int Size, float[] Mean, float[] Std, Resi
 {
     public static readonly float[] ImageNetMean = { 0.485f, 0.456f, 0.406f };
     public static readonly float[] ImageNetStd = { 0.229f, 0.224f, 0.225f };
-    public static PreprocessOptions ImageNet(ResizeMode mode = ResizeMode.Stretch) => new(224, ImageNetMean, ImageNetStd, mode);
+    public static PreprocessOptions ImageNet(ResizeMode mode = ResizeMode.Stretch, int size = 224) => new(size, ImageNetMean, ImageNetStd, mode);
 }
 
 /// <summary>Turns a BGR image into a normalised CHW RGB float array, exactly as OpenCV-based reference code does.</summary>

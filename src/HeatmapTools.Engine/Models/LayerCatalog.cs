@@ -4,11 +4,16 @@ using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Models;
 
-public sealed record LayerDescription(string Model, int Index, string Name, string ModuleType, long[] OutputShape, IReadOnlyList<string> Aliases, bool IsDefault);
+/// <summary>One layer a map can be computed at; <see cref="IsStage"/> is false for submodules inside a stage.</summary>
+public sealed record LayerDescription(string Model, int Index, string Name, string ModuleType, long[] OutputShape, IReadOnlyList<string> Aliases, bool IsDefault)
+{
+    public bool IsStage { get; init; } = true;
+}
 
 /// <summary>
-/// Lists a model's target layers with the shape each one outputs for one 224x224 image. The architecture is built
-/// once with random weights (shapes do not depend on weights), described, and freed; descriptions are cached.
+/// Lists a model's target layers (its stages and every submodule inside them) with the shape each one outputs for one
+/// image at the model's input size. The architecture is built once with random weights (shapes do not depend on
+/// weights), run once with a hook on every submodule, and freed; descriptions are cached.
 /// </summary>
 public static class LayerCatalog
 {
@@ -23,20 +28,48 @@ public static class LayerCatalog
         using var network = info.Create(numClasses);
         network.eval();
         var model = new LayeredModel(info.Name, network, numClasses, info, "shape probe");
-        var aliasesByTarget = model.Aliases.GroupBy(kv => kv.Value, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(kv => kv.Key).Order().ToList(), StringComparer.OrdinalIgnoreCase);
+        var aliasesByTarget = model.Aliases.GroupBy(kv => model.CanonicalLayerName(kv.Value), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(kv => kv.Key).Where(k => !k.Equals(g.Key, StringComparison.OrdinalIgnoreCase)).Order().ToList(),
+                StringComparer.OrdinalIgnoreCase);
         string defaultLayer = model.CanonicalLayerName(info.DefaultLayer);
+        IReadOnlyList<string> AliasesOf(string name) => aliasesByTarget.TryGetValue(name, out var a) ? a : Array.Empty<string>();
 
         var result = new List<LayerDescription>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = zeros(1, 3, 224, 224);
+        var x = zeros(1, 3, info.InputSize, info.InputSize);
         for (int i = 0; i < model.Stages.Count; i++)
         {
-            x = model.Run(x, i, i);
             var stage = model.Stages[i];
-            result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module.GetType().Name, x.shape.ToArray(),
-                aliasesByTarget.TryGetValue(stage.Name, out var a) ? a : Array.Empty<string>(), stage.Name == defaultLayer));
+            var inner = new List<LayerDescription>();
+            var hooks = new List<Action>();
+            if (stage.Module is not FunctionStage)
+            {
+                foreach (var (path, module) in stage.Module.named_modules())
+                {
+                    if (path.Length == 0 || module is not nn.Module<Tensor, Tensor> typed) continue;
+                    string name = $"{stage.Name}.{path}";
+                    var remover = typed.register_forward_hook((_, _, output) =>
+                    {
+                        // A module called more than once (a shared ReLU) is described by its last call, the one a target records.
+                        inner.RemoveAll(d => d.Name == name);
+                        inner.Add(new LayerDescription(info.Name, i, name, typed.GetType().Name, output.shape.ToArray(), AliasesOf(name), name == defaultLayer) { IsStage = false });
+                        return null;
+                    });
+                    hooks.Add(remover.remove);
+                }
+            }
+            try
+            {
+                x = model.Run(x, i, i);
+            }
+            finally
+            {
+                foreach (var remove in hooks) remove();
+            }
+            result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module is FunctionStage f ? f.Kind : stage.Module.GetType().Name,
+                x.shape.ToArray(), AliasesOf(stage.Name), stage.Name == defaultLayer));
+            result.AddRange(inner);
         }
         return result;
     }

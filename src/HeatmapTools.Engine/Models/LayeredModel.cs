@@ -8,18 +8,29 @@ namespace HeatmapTools.Engine.Models;
 public sealed record Stage(string Name, nn.Module<Tensor, Tensor> Module);
 
 /// <summary>
-/// A classifier seen as a flat chain of stages (Sequential containers opened up: <c>features.0</c> ...
-/// <c>layer4.2</c> ... <c>fc</c>). Running the chain from any stage lets a CAM method compute the part below its
-/// target layer once, without gradients, and then run (and differentiate) only the part above it.
+/// A target layer: a stage's output, or a submodule inside a stage (<c>features.7.1.norm1</c>), whose output is
+/// captured with a forward hook while its stage runs.
+/// </summary>
+public sealed record LayerTarget(int Stage, string Name, nn.Module<Tensor, Tensor>? Inner)
+{
+    public bool IsStage => Inner is null;
+}
+
+/// <summary>
+/// A classifier seen as a chain of stages (Sequential containers opened up: <c>features.0</c> ... <c>layer4.2</c> ...
+/// <c>fc</c>; inline steps such as pooling named as their families define them). Running the chain from any stage
+/// lets a CAM method compute the part below its target layer once, without gradients, and then run (and
+/// differentiate) only the part above it. Any submodule can be a target: its stage runs with a hook on it.
 /// </summary>
 public sealed class LayeredModel : IDisposable
 {
     private readonly Dictionary<string, int> _index = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, LayerTarget> _nested = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _aliases;
     private readonly ClassHead? _head;
 
     public LayeredModel(string name, nn.Module<Tensor, Tensor> network, int numClasses, ArchitectureInfo info, string weightsDescription,
-        string? weightsFile = null)
+        string? weightsFile = null, bool officialWeights = false)
     {
         WeightsFile = weightsFile;
         Name = name;
@@ -27,11 +38,21 @@ public sealed class LayeredModel : IDisposable
         NumClasses = numClasses;
         Info = info;
         WeightsDescription = weightsDescription;
-        Stages = Flatten(network).ToList();
+        var stages = (info.Stages?.Invoke(network) ?? Flatten(network)).ToList();
+        if (officialWeights && info.OfficialInputTransform is { } transform)
+            stages.Insert(0, new Stage("transform_input", new FunctionStage("TransformInput", transform)));
+        Stages = stages;
         for (int i = 0; i < Stages.Count; i++) _index[Stages[i].Name] = i;
+        for (int i = 0; i < Stages.Count; i++)
+        {
+            if (Stages[i].Module is FunctionStage) continue;
+            foreach (var (path, module) in Stages[i].Module.named_modules())
+                if (path.Length > 0 && module is nn.Module<Tensor, Tensor> typed)
+                    _nested.TryAdd($"{Stages[i].Name}.{path}", new LayerTarget(i, $"{Stages[i].Name}.{path}", typed));
+        }
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
-        // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
         _head = ClassHead.Find(Stages);
+        // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
         foreach (var group in Stages.Where(s => s.Name.Contains('.')).GroupBy(s => s.Name[..s.Name.LastIndexOf('.')]))
             _aliases.TryAdd(group.Key, group.Last().Name);
     }
@@ -46,17 +67,61 @@ public sealed class LayeredModel : IDisposable
     public IReadOnlyList<Stage> Stages { get; }
     public IReadOnlyDictionary<string, string> Aliases => _aliases;
 
-    /// <summary>Resolves a torchvision or Keras layer name to its stage index.</summary>
-    public int ResolveLayer(string layer)
+    /// <summary>Every name a target can be given: stages, submodules inside them, and aliases.</summary>
+    public IEnumerable<string> LayerNames => Stages.Select(s => s.Name).Concat(_nested.Keys).Concat(_aliases.Keys);
+
+    /// <summary>Resolves a torchvision module path (nested or not) or a Keras name to a target.</summary>
+    public LayerTarget ResolveTarget(string layer)
     {
-        if (_index.TryGetValue(layer, out int i)) return i;
-        if (_aliases.TryGetValue(layer, out var target) && _index.TryGetValue(target, out i)) return i;
-        var known = string.Join(", ", Stages.Select(s => s.Name).Concat(_aliases.Keys).Distinct().Take(80));
+        if (_index.TryGetValue(layer, out int i)) return new LayerTarget(i, Stages[i].Name, null);
+        if (_nested.TryGetValue(layer, out var nested)) return nested;
+        if (_aliases.TryGetValue(layer, out var target))
+        {
+            if (_index.TryGetValue(target, out i)) return new LayerTarget(i, Stages[i].Name, null);
+            if (_nested.TryGetValue(target, out nested)) return nested;
+        }
+        var suggestions = ModelCatalog.Closest(layer, LayerNames, 5);
+        string hint = suggestions.Count > 0 ? $" Did you mean {string.Join(", ", suggestions.Select(s => $"'{s}'"))}?" : "";
         throw new HeatmapToolsException(ErrorIds.UnknownLayer, "InvalidArgument",
-            $"Model '{Name}' has no layer '{layer}'. Layers: {known}. Run Get-CamLayer -Model {Name} to see them with their shapes.", layer);
+            $"Model '{Name}' has no layer '{layer}'.{hint} Run Get-CamLayer -Model {Name} to see its layers with their shapes " +
+            "(any submodule path torchvision prints, such as features.7.1.norm1, can be a target).", layer);
     }
 
-    public string CanonicalLayerName(string layer) => Stages[ResolveLayer(layer)].Name;
+    /// <summary>Stage index of a layer that must be a whole stage (methods that rerun the network from it).</summary>
+    public int ResolveLayer(string layer)
+    {
+        var target = ResolveTarget(layer);
+        if (target.IsStage) return target.Stage;
+        throw new HeatmapToolsException(ErrorIds.LayerNotAStage, "InvalidArgument",
+            $"'{target.Name}' of {Name} sits inside the stage '{Stages[target.Stage].Name}'; this needs a stage output. " +
+            $"Use '{Stages[target.Stage].Name}' (Get-CamLayer -Model {Name} lists the stages).", layer);
+    }
+
+    public string CanonicalLayerName(string layer) => ResolveTarget(layer).Name;
+
+    /// <summary>
+    /// An activation of <paramref name="target"/> as B x K x h x w: ViT tokens lose the class token and fold into their
+    /// grid, Swin's channels-last maps turn channels-first (pytorch-grad-cam's reshape transforms).
+    /// </summary>
+    public Tensor ToMaps(LayerTarget target, Tensor x)
+    {
+        switch (Info.Layout)
+        {
+            case ActivationLayout.ClassTokenSequence when x.dim() == 3:
+                long tokens = x.shape[1] - 1, side = (long)Math.Round(Math.Sqrt(tokens));
+                if (side * side != tokens)
+                    throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, "InvalidArgument",
+                        $"'{target.Name}' of {Name} outputs {x.shape[1]} tokens, not a class token and a square patch grid.", target.Name);
+                return x[.., 1..].reshape(x.shape[0], side, side, x.shape[2]).permute(0, 3, 1, 2);
+            case ActivationLayout.ChannelsLast when x.dim() == 4 && !(target.Inner is Conv2d):
+                return x.permute(0, 3, 1, 2);
+        }
+        if (x.dim() != 4)
+            throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, "InvalidArgument",
+                $"'{target.Name}' of {Name} outputs a {x.dim()}-dimensional tensor [{string.Join("x", x.shape.Skip(1))}], not maps; " +
+                $"choose a layer with spatial output such as {Info.DefaultLayer}.", target.Name);
+        return x;
+    }
 
     /// <summary>Runs stages [from, to] inclusive on x. The caller owns the result; intermediates die with the caller's scope.</summary>
     public Tensor Run(Tensor x, int from, int to)

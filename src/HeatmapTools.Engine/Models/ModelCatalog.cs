@@ -1,7 +1,19 @@
+using System.Reflection;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Models;
+
+/// <summary>How a layer's output is laid out, so a CAM method can see it as B x K x h x w.</summary>
+public enum ActivationLayout
+{
+    /// <summary>Convolutional maps, B x K x h x w.</summary>
+    ChannelsFirst,
+    /// <summary>ViT tokens, B x (1 + h*w) x K: the class token first, then the patch grid row by row.</summary>
+    ClassTokenSequence,
+    /// <summary>Swin blocks, B x h x w x K.</summary>
+    ChannelsLast,
+}
 
 /// <summary>What the module knows about one architecture: how to build it and where its official weights live.</summary>
 public sealed record ArchitectureInfo(
@@ -13,62 +25,85 @@ public sealed record ArchitectureInfo(
 {
     /// <summary>torchvision publishes each checkpoint with the first hex digits of its SHA-256 in the file name.</summary>
     public string? OfficialHashPrefix => OfficialFileName is null ? null : Path.GetFileNameWithoutExtension(OfficialFileName).Split('-').Last();
+
+    /// <summary>The family the architecture belongs to (densenet, vit, ...), for listings.</summary>
+    public string Family { get; init; } = "";
+
+    /// <summary>Side of the square network input; the resize stretches images to it.</summary>
+    public int InputSize { get; init; } = 224;
+
+    /// <summary>
+    /// The forward pass as a chain of stages, when it is not simply the network's children with Sequential
+    /// containers opened (torchvision writes pooling, flattening and token handling inline in forward).
+    /// </summary>
+    public Func<nn.Module, IReadOnlyList<Stage>>? Stages { get; init; }
+
+    /// <summary>How activations inside the network are laid out (transformers keep tokens, not maps).</summary>
+    public ActivationLayout Layout { get; init; } = ActivationLayout.ChannelsFirst;
+
+    /// <summary>State-dict key prefixes a checkpoint may hold that the module does not build (auxiliary training heads).</summary>
+    public IReadOnlyList<string> IgnoredKeyPrefixes { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// A first step torchvision applies only with its own published weights (GoogLeNet and Inception v3 were trained
+    /// on inputs scaled to [-1, 1]: transform_input); null when there is none.
+    /// </summary>
+    public Func<Tensor, Tensor>? OfficialInputTransform { get; init; }
 }
 
-/// <summary>The architectures the module can build, by torchvision name.</summary>
+/// <summary>A source of architectures: each model family is one class implementing it, found by reflection.</summary>
+public interface IModelFamily
+{
+    IEnumerable<ArchitectureInfo> Architectures();
+}
+
+/// <summary>The architectures the module can build, by torchvision name, collected from every <see cref="IModelFamily"/>.</summary>
 public static class ModelCatalog
 {
     public const string DefaultModel = "vgg16";
     public const string DownloadBaseEnvironmentVariable = "HEATMAPTOOLS_DOWNLOAD_BASE";
     public const string OfficialDownloadBase = "https://download.pytorch.org/models/";
 
-    private static readonly IReadOnlyDictionary<string, string> NoAliases = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, string> NoAliases = new Dictionary<string, string>();
 
-    // Keras's VGG16 layer names, mapped so that a Keras conv layer means "after its ReLU", as in Keras.
-    private static readonly IReadOnlyDictionary<string, string> Vgg16Aliases = KerasVggAliases(new[] { 2, 2, 3, 3, 3 });
-    private static readonly IReadOnlyDictionary<string, string> Vgg19Aliases = KerasVggAliases(new[] { 2, 2, 4, 4, 4 });
+    private static readonly Lazy<Dictionary<string, ArchitectureInfo>> Known = new(() =>
+        typeof(IModelFamily).Assembly.GetTypes()
+            .Where(t => t.IsClass && !t.IsAbstract && typeof(IModelFamily).IsAssignableFrom(t))
+            .SelectMany(t => ((IModelFamily)Activator.CreateInstance(t, nonPublic: true)!).Architectures())
+            .ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase));
 
-    private static readonly Dictionary<string, ArchitectureInfo> Known = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["vgg11"] = new("vgg11", n => torchvision.models.vgg11(n), "features.19", "vgg11-8a719046.pth", NoAliases),
-        ["vgg13"] = new("vgg13", n => torchvision.models.vgg13(n), "features.23", "vgg13-19584684.pth", NoAliases),
-        ["vgg16"] = new("vgg16", n => torchvision.models.vgg16(n), "features.29", "vgg16-397923af.pth", Vgg16Aliases),
-        ["vgg19"] = new("vgg19", n => torchvision.models.vgg19(n), "features.35", "vgg19-dcbb9e9d.pth", Vgg19Aliases),
-        ["resnet18"] = new("resnet18", n => torchvision.models.resnet18(n), "layer4", "resnet18-f37072fd.pth", NoAliases),
-        ["resnet34"] = new("resnet34", n => torchvision.models.resnet34(n), "layer4", "resnet34-b627a593.pth", NoAliases),
-        ["resnet50"] = new("resnet50", n => torchvision.models.resnet50(n), "layer4", "resnet50-0676ba61.pth", NoAliases),
-        ["resnet101"] = new("resnet101", n => torchvision.models.resnet101(n), "layer4", "resnet101-63fe2227.pth", NoAliases),
-        ["resnet152"] = new("resnet152", n => torchvision.models.resnet152(n), "layer4", "resnet152-394f9c45.pth", NoAliases),
-        ["squeezenet1_1"] = new("squeezenet1_1", n => new SqueezeNet11(n), "features.12", "squeezenet1_1-b8a52dc0.pth", NoAliases),
-    };
+    public static IReadOnlyCollection<string> Names => Known.Value.Keys.Order(StringComparer.Ordinal).ToList();
 
-    public static IReadOnlyCollection<string> Names => Known.Keys.Order().ToList();
+    public static IEnumerable<ArchitectureInfo> All => Known.Value.Values.OrderBy(a => a.Name, StringComparer.Ordinal);
+
+    public static bool TryGet(string name, out ArchitectureInfo info) => Known.Value.TryGetValue(name, out info!);
 
     public static ArchitectureInfo Get(string name)
     {
-        if (Known.TryGetValue(name, out var info)) return info;
+        if (Known.Value.TryGetValue(name, out var info)) return info;
+        var closest = Closest(name, Names, 3);
+        string hint = closest.Count > 0 ? $" Did you mean {string.Join(" or ", closest.Select(c => $"'{c}'"))}?" : "";
         throw new HeatmapToolsException(ErrorIds.UnknownModel, "InvalidArgument",
-            $"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.", name);
+            $"Unknown model '{name}'.{hint} Known models: {string.Join(", ", Names)}.", name);
     }
 
-    private static IReadOnlyDictionary<string, string> KerasVggAliases(int[] convsPerBlock)
+    /// <summary>The names nearest to <paramref name="wanted"/>: those containing it first, then by edit distance.</summary>
+    internal static IReadOnlyList<string> Closest(string wanted, IEnumerable<string> names, int count)
     {
-        var aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        int index = 0;
-        for (int block = 0; block < convsPerBlock.Length; block++)
-        {
-            for (int conv = 1; conv <= convsPerBlock[block]; conv++)
-            {
-                aliases[$"block{block + 1}_conv{conv}"] = $"features.{index + 1}";
-                index += 2;
-            }
-            aliases[$"block{block + 1}_pool"] = $"features.{index}";
-            index++;
-        }
-        aliases["flatten"] = "avgpool";
-        aliases["fc1"] = "classifier.1";
-        aliases["fc2"] = "classifier.4";
-        aliases["predictions"] = "classifier.6";
-        return aliases;
+        string w = wanted.ToLowerInvariant();
+        return names.Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(n => (Name: n, Score: n.Contains(w, StringComparison.OrdinalIgnoreCase) ? 0 : ClassLabels.EditDistance(w, n.ToLowerInvariant())))
+            .Where(t => t.Score <= Math.Max(2, w.Length / 2))
+            .OrderBy(t => t.Score).ThenBy(t => t.Name.Length).Take(count).Select(t => t.Name).ToList();
+    }
+
+    /// <summary>The inverse of torchvision's ImageNet normalisation followed by scaling to [-1, 1] (transform_input).</summary>
+    internal static Tensor TransformInput(Tensor x)
+    {
+        var mean = new[] { 0.485, 0.456, 0.406 };
+        var std = new[] { 0.229, 0.224, 0.225 };
+        var channels = Enumerable.Range(0, 3)
+            .Select(c => x.narrow(1, c, 1) * (std[c] / 0.5) + (mean[c] - 0.5) / 0.5).ToArray();
+        return cat(channels, 1);
     }
 }

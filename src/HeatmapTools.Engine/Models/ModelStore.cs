@@ -34,6 +34,14 @@ public static class ModelStore
 
     public static int Count => Cache.Count;
 
+    /// <summary>A model outside the cache, for callers that build many architectures once each and dispose them (tests, the bench).</summary>
+    internal static LayeredModel CreateUncached(WeightsRequest request)
+    {
+        var info = ModelCatalog.Get(request.Model);
+        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, null, CancellationToken.None);
+        return Build(info, request, weightsFile);
+    }
+
     public static void Clear()
     {
         foreach (var entry in Cache.Values.Where(l => l.IsValueCreated)) entry.Value.Dispose();
@@ -45,12 +53,15 @@ public static class ModelStore
         Runtime.EnsureInitialised();
         if (request.Random && request.Seed is int seed) torch.manual_seed(seed);
         var network = info.Create(request.NumClasses);
-        if (weightsFile is not null) StateDictLoader.Load(network, weightsFile);
+        if (weightsFile is not null) StateDictLoader.Load(network, weightsFile, info.IgnoredKeyPrefixes);
         network.eval();
         // Maps need gradients of a score with respect to activations only, never with respect to weights.
         foreach (var parameter in network.parameters()) parameter.requires_grad = false;
         ChannelsLast.ConvertWeights(network);
         string description = weightsFile ?? $"random (seed {request.Seed?.ToString() ?? "none"})";
-        return new LayeredModel(info.Name, network, request.NumClasses, info, description, weightsFile is null ? null : Path.GetFullPath(weightsFile));
+        // torchvision's own GoogLeNet and Inception v3 checkpoints expect transform_input; files saved from a model built
+        // without weights (as fine-tuned models usually are) do not.
+        bool official = weightsFile is not null && string.Equals(Path.GetFileName(weightsFile), info.OfficialFileName, StringComparison.Ordinal);
+        return new LayeredModel(info.Name, network, request.NumClasses, info, description, weightsFile is null ? null : Path.GetFullPath(weightsFile), official);
     }
 }

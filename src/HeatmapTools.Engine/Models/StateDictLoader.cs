@@ -11,7 +11,7 @@ namespace HeatmapTools.Engine.Models;
 /// </summary>
 public static class StateDictLoader
 {
-    public static void Load(nn.Module network, string path)
+    public static void Load(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes = null)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is ".dat" or ".bin" && !LooksLikeZipOrSafetensors(path))
@@ -33,7 +33,7 @@ public static class StateDictLoader
 
         try
         {
-            Copy(network, Normalise(saved), path);
+            Copy(network, Normalise(saved, ignoredPrefixes ?? Array.Empty<string>()), path, ignoredPrefixes ?? Array.Empty<string>());
         }
         finally
         {
@@ -70,7 +70,7 @@ public static class StateDictLoader
     }
 
     // Checkpoints saved from nn.DataParallel prefix every key with "module."; the counter BatchNorm keeps is not a weight.
-    private static Dictionary<string, Tensor> Normalise(Dictionary<string, Tensor> saved)
+    private static Dictionary<string, Tensor> Normalise(Dictionary<string, Tensor> saved, IReadOnlyList<string> ignoredPrefixes)
     {
         bool allPrefixed = saved.Count > 0 && saved.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal));
         var result = new Dictionary<string, Tensor>();
@@ -78,14 +78,17 @@ public static class StateDictLoader
         {
             string name = allPrefixed ? key["module.".Length..] : key;
             if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
+            // Auxiliary training heads (GoogLeNet's aux1/aux2, Inception's AuxLogits) are saved but never used for inference.
+            if (ignoredPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))) continue;
             result[name] = value;
         }
         return result;
     }
 
-    private static void Copy(nn.Module network, Dictionary<string, Tensor> saved, string path)
+    private static void Copy(nn.Module network, Dictionary<string, Tensor> saved, string path, IReadOnlyList<string> ignoredPrefixes)
     {
         var target = network.state_dict().Where(kv => !kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+            .Where(kv => !ignoredPrefixes.Any(p => kv.Key.StartsWith(p, StringComparison.Ordinal)))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         var missing = target.Keys.Where(k => !saved.ContainsKey(k)).ToList();
         var unexpected = saved.Keys.Where(k => !target.ContainsKey(k)).ToList();

@@ -1,0 +1,93 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HeatmapTools.Engine.Models.Families;
+
+/// <summary>
+/// MobileNetV2 (Sandler et al. 2018) from TorchVision for .NET, and MobileNetV3 (Howard et al. 2019, "Searching for
+/// MobileNetV3") written here: TorchVision for .NET builds V3 only with a 1000-class head.
+/// </summary>
+internal sealed class MobileNetFamily : IModelFamily
+{
+    private sealed record Bneck(int In, int Kernel, int Expanded, int Out, bool Se, bool HardSwish, int Stride);
+
+    public IEnumerable<ArchitectureInfo> Architectures()
+    {
+        // torchvision's MobileNetV2 pools with a functional call in forward; Keras's MobileNetV2 ends in out_relu.
+        yield return new("mobilenet_v2", n => torchvision.models.mobilenet_v2(n), "features.18", "mobilenet_v2-b0353104.pth",
+            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["out_relu"] = "features.18" })
+        {
+            Family = "mobilenet",
+            Stages = m => new StageChain(m).Open("features").Step("avgpool", FunctionStage.GlobalAveragePool()).Open("classifier").Build(),
+        };
+        var large = new Bneck[]
+        {
+            new(16, 3, 16, 16, false, false, 1), new(16, 3, 64, 24, false, false, 2), new(24, 3, 72, 24, false, false, 1),
+            new(24, 5, 72, 40, true, false, 2), new(40, 5, 120, 40, true, false, 1), new(40, 5, 120, 40, true, false, 1),
+            new(40, 3, 240, 80, false, true, 2), new(80, 3, 200, 80, false, true, 1), new(80, 3, 184, 80, false, true, 1),
+            new(80, 3, 184, 80, false, true, 1), new(80, 3, 480, 112, true, true, 1), new(112, 3, 672, 112, true, true, 1),
+            new(112, 5, 672, 160, true, true, 2), new(160, 5, 960, 160, true, true, 1), new(160, 5, 960, 160, true, true, 1),
+        };
+        var small = new Bneck[]
+        {
+            new(16, 3, 16, 16, true, false, 2), new(16, 3, 72, 24, false, false, 2), new(24, 3, 88, 24, false, false, 1),
+            new(24, 5, 96, 40, true, true, 2), new(40, 5, 240, 40, true, true, 1), new(40, 5, 240, 40, true, true, 1),
+            new(40, 5, 120, 48, true, true, 1), new(48, 5, 144, 48, true, true, 1), new(48, 5, 288, 96, true, true, 2),
+            new(96, 5, 576, 96, true, true, 1), new(96, 5, 576, 96, true, true, 1),
+        };
+        yield return V3("mobilenet_v3_large", large, 1280, "mobilenet_v3_large-8738ca79.pth");
+        yield return V3("mobilenet_v3_small", small, 1024, "mobilenet_v3_small-047dcff4.pth");
+    }
+
+    private static ArchitectureInfo V3(string name, Bneck[] setting, int lastChannel, string file) =>
+        new(name, n => new MobileNetV3(setting, lastChannel, n), $"features.{setting.Length + 1}", file, ModelCatalog.NoAliases)
+        {
+            Family = "mobilenet",
+            Stages = m => new StageChain(m).Open("features").Open("avgpool").Open("classifier").Build(),
+        };
+
+    private sealed class MobileNetV3 : Module<Tensor, Tensor>
+    {
+        private readonly Module<Tensor, Tensor> features;
+        private readonly Module<Tensor, Tensor> avgpool;
+        private readonly Module<Tensor, Tensor> classifier;
+
+        public MobileNetV3(Bneck[] setting, int lastChannel, int numClasses) : base("MobileNetV3")
+        {
+            var norm = Blocks.BatchNorm(0.001);
+            var layers = new List<Module<Tensor, Tensor>> { Blocks.ConvNormAct(3, setting[0].In, 3, stride: 2, norm: norm, activation: () => Hardswish()) };
+            layers.AddRange(setting.Select(c => (Module<Tensor, Tensor>)new InvertedResidual(c, norm)));
+            int lastIn = setting[^1].Out, lastOut = 6 * lastIn;
+            layers.Add(Blocks.ConvNormAct(lastIn, lastOut, 1, norm: norm, activation: () => Hardswish()));
+            features = Sequential(layers);
+            avgpool = AdaptiveAvgPool2d(1);
+            classifier = Sequential(Linear(lastOut, lastChannel), Hardswish(), Dropout(0.2), Linear(lastChannel, numClasses));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => classifier.call(avgpool.call(features.call(input)).flatten(1));
+    }
+
+    private sealed class InvertedResidual : Module<Tensor, Tensor>
+    {
+        private readonly Module<Tensor, Tensor> block;
+        private readonly bool _residual;
+
+        public InvertedResidual(Bneck c, Func<long, Module<Tensor, Tensor>> norm) : base("InvertedResidual")
+        {
+            _residual = c.Stride == 1 && c.In == c.Out;
+            Func<Module<Tensor, Tensor>> activation = c.HardSwish ? () => Hardswish() : () => ReLU();
+            var layers = new List<Module<Tensor, Tensor>>();
+            if (c.Expanded != c.In) layers.Add(Blocks.ConvNormAct(c.In, c.Expanded, 1, norm: norm, activation: activation));
+            layers.Add(Blocks.ConvNormAct(c.Expanded, c.Expanded, c.Kernel, stride: c.Stride, groups: c.Expanded, norm: norm, activation: activation));
+            if (c.Se) layers.Add(new SqueezeExcitation(c.Expanded, Blocks.MakeDivisible(c.Expanded / 4, 8), scaleActivation: () => Hardsigmoid()));
+            layers.Add(Blocks.ConvNormAct(c.Expanded, c.Out, 1, norm: norm));
+            block = Sequential(layers);
+            RegisterComponents();
+        }
+
+        // In place, as torchvision's `result += input`: a hook inside the block sees the sum, as in PyTorch.
+        public override Tensor forward(Tensor input) => _residual ? block.call(input).add_(input) : block.call(input);
+    }
+}
