@@ -92,7 +92,26 @@ function Invoke-Build {
     Write-Host "Built $moduleDir"
 }
 
+# The engine tests compare 13 model families with pytorch-grad-cam on seeded torchvision weights that are not stored
+# anywhere: the shared data's script rebuilds them bit for bit with Debian's python3-torch and python3-torchvision.
+function Initialize-ZooWeights {
+    $shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { Join-Path $root '../shared' }
+    $zoo = Join-Path $outputRoot 'zoo-weights'
+    $wanted = Get-ChildItem (Join-Path $shared 'reference/zoo') -Directory -ErrorAction SilentlyContinue |
+        Where-Object { -not (Test-Path (Join-Path $zoo "$($_.Name)_seed1.pth")) }
+    if (-not $wanted) { return }
+    $python = '/usr/bin/python3'
+    $hasTorch = (Test-Path $python) -and $(& $python -c 'import torch, torchvision' 2>$null; $LASTEXITCODE -eq 0)
+    if (-not $hasTorch) {
+        Write-Warning "The model-zoo parity tests need Debian's python3-torch and python3-torchvision to rebuild their weights (sudo apt-get install -y python3-torch python3-torchvision); they will fail without them."
+        return
+    }
+    $arguments = @((Join-Path $shared 'tools/make_zoo_weights.py'), $zoo) + @($wanted.Name)
+    Invoke-Native $python $arguments
+}
+
 function Invoke-Test {
+    Initialize-ZooWeights
     $results = Join-Path $outputRoot 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null
@@ -143,8 +162,8 @@ switch ($Task) {
         $bench = Join-Path $root 'tests/HeatmapTools.Bench/HeatmapTools.Bench.csproj'
         Invoke-Native dotnet @('build', $bench, '-c', 'Release', '-nologo', '-v', 'q')
         # Each part in its own process, so the memory figures are not inflated by the models the CAM part loaded.
-        foreach ($part in 'cam', 'memory', 'patches') {
-            Invoke-Native dotnet @('run', '--no-build', '--project', $bench, '-c', 'Release', '--', $part, '--shared', $shared)
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('patches')) {
+            Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }
 }

@@ -2,9 +2,9 @@
     Name        = 'Get-ClassPrediction'
     Synopsis    = 'Classifies images with a pretrained CNN and ranks the most likely classes.'
     Description = @'
-Get-ClassPrediction runs an image classifier (VGG16 by default, as in the Keras recipe; also VGG11/13/19, ResNet-18 to 152 and SqueezeNet 1.1) on each image and returns the top classes with their ImageNet WordNet id, label and softmax probability, like Keras's decode_predictions.
+Get-ClassPrediction runs an image classifier (VGG16 by default, as in the Keras recipe; any of torchvision's classifier families: VGG with and without batch norm, ResNet, ResNeXt, Wide ResNet, AlexNet, SqueezeNet 1.1, GoogLeNet, Inception v3, MobileNet v2/v3, DenseNet, EfficientNet B0-B7 and V2, ConvNeXt, RegNet X/Y, ShuffleNet v2, MNASNet, ViT and Swin) on each image and returns the top classes with their ImageNet WordNet id, label and softmax probability, like Keras's decode_predictions.
 
-Images come from the pipeline (Get-ChildItem output, strings) or from -Path (wildcards) and -LiteralPath. Any format OpenCV reads works; grayscale and transparent images are converted to RGB (transparency over white). Images are resized straight to 224x224 (bilinear), or with -Resize CenterCrop the way torchvision evaluates (shorter side 256, centre crop 224), then normalised with ImageNet's mean and standard deviation.
+Images come from the pipeline (Get-ChildItem output, strings) or from -Path (wildcards) and -LiteralPath. Any format OpenCV reads works; grayscale and transparent images are converted to RGB (transparency over white). Images are resized straight to the model's input size (224x224; 299x299 for inception_v3; bilinear), or with -Resize CenterCrop the way torchvision evaluates (shorter side 256/224 of it, centre crop), then normalised with ImageNet's mean and standard deviation.
 
 Weights are found in this order: -WeightsPath (safetensors, a PyTorch state_dict .pth, or TorchSharp's format); each folder in HEATMAPTOOLS_MODEL_PATH (<model>.safetensors, <model>.pth or torchvision's published file name); the user cache (~/.cache/HeatmapTools); finally torchvision's official checkpoint is downloaded into the cache with its SHA-256 checked, unless -Offline or HEATMAPTOOLS_OFFLINE=1. -Weights Random -Seed N builds a seeded random model. A model is loaded once per session.
 
@@ -15,14 +15,14 @@ Results stream out as each batch finishes, in input order. An unreadable image i
     Parameters  = @{
         Path        = 'Image files to classify. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath = 'Image files, taken exactly as written (no wildcards). Get-ChildItem output binds here through its PSPath property.'
-        Model       = 'Architecture: vgg16 (default), vgg11, vgg13, vgg19, resnet18, resnet34, resnet50, resnet101, resnet152 or squeezenet1_1. Tab completion lists them.'
+        Model       = 'Architecture, by torchvision name: vgg16 (default), densenet121, efficientnet_b0, convnext_tiny, vit_b_16, swin_t and the rest of torchvision''s classifiers (README lists them). A state dict saved from torchvision''s model of that name loads unchanged. Tab completion lists them; a misspelt name suggests the closest.'
         WeightsPath = 'A weights file: .safetensors, a PyTorch state_dict .pth, or a TorchSharp .dat. Keys and shapes are checked and any difference is listed.'
         Weights     = 'Pretrained (default) looks for real weights as described above; Random builds a randomly initialised model (see -Seed).'
         Seed        = 'Seed for -Weights Random, so the same seed gives the same model.'
         NumClasses  = 'Size of the classification head, for your own fine-tuned model (for example 2 for an IDC patch classifier). Default 1000.'
         Labels      = 'Class names: a path to a JSON class index (Keras format), a JSON list, a text file with one label per line, or the names themselves. Default: ImageNet names from imagenet_class_index.json found like weights.'
         Offline     = 'Never download; fail with the list of places searched instead.'
-        Resize      = 'Stretch (default: resize to 224x224) or CenterCrop (resize shorter side to 256, crop the centre 224x224).'
+        Resize      = 'Stretch (default: resize to the model''s input size) or CenterCrop (resize the shorter side to 256/224 of it, crop the centre).'
         BatchSize   = 'Images per forward pass. Default 8.'
         Top         = 'How many classes to return per image. Default 3.'
     }

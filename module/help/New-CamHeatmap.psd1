@@ -4,7 +4,7 @@
     Description = @'
 New-CamHeatmap computes a class activation map for each image and class, colours it, blends it over the original image at its original size (heat * Alpha + image, clipped, as in the Keras Grad-CAM recipe) and writes the overlay. Methods follow pytorch-grad-cam and match its maps: GradCAM (default), GradCAMPlusPlus, XGradCAM, HiResCAM, LayerCAM, GradCAMElementWise, EigenCAM, EigenGradCAM, ScoreCAM, AblationCAM, and CAM (classic CAM for global-average-pooling heads such as ResNet and SqueezeNet).
 
-The map is computed at -Layer (torchvision names such as features.29 or layer4; for VGG also Keras names such as block5_conv3, where a conv layer means its output after ReLU). Several layers average their maps. The default is the model's last convolutional stage; Get-CamLayer lists the layers and tab completion offers them.
+The map is computed at -Layer: any submodule by its torchvision path, nested ones included (features.29, layer4, features.denseblock4.denselayer16.conv2, encoder.layers.encoder_layer_11.ln_1, features.7.1.norm1), as pytorch-grad-cam's target_layers; Keras names where Keras has the same architecture mean the layer after its activation (block5_conv3 for VGG16, conv5_block3_out for ResNet-50, relu for DenseNet-121, top_activation for EfficientNet-B0, out_relu for MobileNetV2, mixed10 for Inception v3). Several layers average their maps. The default is where pytorch-grad-cam's documentation points: the last convolutional block, for ViT the last block's ln_1 (its 14x14 patch tokens folded into a grid, the class token dropped) and for Swin the last block's norm1 (turned channels-first). Get-CamLayer lists the layers and tab completion offers them. AblationCAM and CAM need a stage of a convolutional network (Get-CamLayer's IsStage) and refuse transformers (MethodNotSupported); the gradient methods, EigenCAM and ScoreCAM work everywhere.
 
 The class explained is -ClassIndex, -ClassName (label or WordNet id), the top -Top classes, or by default the top-1 class. Objects from Get-ClassPrediction bind from the pipeline with their image, model, weights and class.
 
@@ -18,7 +18,7 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
         Path        = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath = 'Image files taken exactly as written. Get-ChildItem and Get-ClassPrediction output bind here.'
         Method      = 'One or more CAM methods; one overlay per method. Default GradCAM.'
-        Layer       = 'Target layer name(s): torchvision names, or Keras names for VGG. Default: the last convolutional stage.'
+        Layer       = 'Target layer name(s): torchvision module paths (nested ones too) or Keras names. Default: the model''s default layer (Get-CamLayer shows it).'
         ClassIndex  = 'Class index(es) to explain. Bound from Get-ClassPrediction objects.'
         ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain. Tab completion offers the labels (names starting with what you typed, then names containing it) and WordNet ids.'
         Top         = 'Explain each image''s top k predicted classes. Default 1.'
@@ -44,6 +44,8 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
         @{ Code = "New-CamHeatmap -Path both.png -Model resnet50 -ClassName tabby -OutputPath '{name}_{label}_{method}.jpg' -Colormap Viridis"; Remarks = 'Explains the class "tabby" rather than the top class, with the Viridis colormap, as a JPEG.' }
         @{ Code = "`$r = New-CamHeatmap -Path cat.png -Model squeezenet1_1 -NoOverlay -MapFormat Npy`n`$r.Map[112, 112]"; Remarks = 'Saves only the raw 224x224 map as a .npy file and reads a value from the float[,] Map property.' }
         @{ Code = "`$maps = Get-ChildItem *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay`n`$maps | ForEach-Object { [pscustomobject]@{ Image = `$_.SourcePath; Centre = `$_.Map[112, 112] } }"; Remarks = 'Writes no files at all: each result carries its map for analysis in PowerShell.' }
+        @{ Code = "New-CamHeatmap -Path xray.png -Model densenet121 -NumClasses 14 -WeightsPath chexnet.pth -Method GradCAM, LayerCAM"; Remarks = 'Your own fine-tuned DenseNet-121: the state dict saved with torch.save(model.state_dict(), ...) loads unchanged.' }
+        @{ Code = "New-CamHeatmap -Path cat.png -Model vit_b_16 -Layer encoder.layers.encoder_layer_10.ln_1"; Remarks = 'A vision transformer, at a nested layer of the eleventh block.' }
         @{ Code = "New-CamHeatmap -Path cat.png -Model resnet18 -Weights Random -Seed 1"; Remarks = 'Model-randomisation sanity check: a faithful method''s map changes when the weights are random.' }
     )
     Links       = @('Get-ClassPrediction', 'Get-CamLayer')

@@ -39,6 +39,9 @@ internal static class CamBench
             (CamMethod.GradCAM, "resnet50", 1, 8, 3), (CamMethod.GradCAM, "resnet50", 8, 16, 3),
             (CamMethod.GradCAM, "vgg16", 1, 4, 3), (CamMethod.GradCAM, "vgg16", 8, 8, 3),
             (CamMethod.ScoreCAM, "squeezenet1_1", 1, 2, 3),
+            // Other families at batch 8 (issue 11): the maps-only rate against each model's own forward-only rate.
+            (CamMethod.GradCAM, "densenet121", 8, 16, 3), (CamMethod.GradCAM, "efficientnet_b0", 8, 16, 3),
+            (CamMethod.GradCAM, "convnext_tiny", 8, 16, 3), (CamMethod.GradCAM, "vit_b_16", 8, 16, 3),
         };
         if (quick) cases = cases.Select(c => c with { Images = Math.Max(c.Batch, c.Images / 2), Repeats = Math.Min(c.Repeats, 3) }).ToList();
 
@@ -47,7 +50,8 @@ internal static class CamBench
             var request = modelName == "squeezenet1_1" ? BenchData.SqueezeNet(shared) : new WeightsRequest(modelName, Random: true, Seed: 1);
             var model = ModelStore.Get(request);
             var files = distinct.Take(images).ToList();
-            var preprocess = PreprocessOptions.ImageNet();
+            int size = model.Info.InputSize;
+            var preprocess = PreprocessOptions.ImageNet(size: size);
 
             double endToEnd = Measure.MedianRate(images, repeats, () =>
             {
@@ -62,12 +66,12 @@ internal static class CamBench
             var inputs = InputBatch.Prepare(files, preprocess, CancellationToken.None).Select(p => p.Chw!).ToList();
             double forward = Measure.MedianRate(images, repeats, () =>
             {
-                foreach (var chunk in inputs.Chunk(batch)) Predictor.Logits(model, chunk, 224);
+                foreach (var chunk in inputs.Chunk(batch)) Predictor.Logits(model, chunk, size);
             });
             double mapsOnly = Measure.MedianRate(images, repeats, () =>
             {
                 foreach (var chunk in inputs.Chunk(batch))
-                    CamEngine.Compute(model, chunk.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), 224, null, CancellationToken.None);
+                    CamEngine.Compute(model, chunk.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), size, null, CancellationToken.None);
             });
             string format = method == CamMethod.ScoreCAM ? "F3" : "F2";
             Console.WriteLine($"{method,-9} {modelName,-14} {batch,5} {endToEnd.ToString(format),11} {mapsOnly.ToString(format),10} {forward,13:F2} {endToEnd / forward,8:P0} {mapsOnly / forward,9:P0}" +

@@ -7,14 +7,17 @@ namespace HeatmapTools.Bench;
 /// <summary>Streams many images through Grad-CAM in batches and prints the working set at five points on the way.</summary>
 internal static class MemoryBench
 {
-    public static void Run(string shared, int total)
+    public static void Run(string shared, int total, string modelName = "squeezenet1_1")
     {
         var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-mem").FullName;
-        var model = ModelStore.Get(BenchData.SqueezeNet(shared));
-        var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/{name}_{class}_" , Force = true };
+        var model = ModelStore.Get(modelName == "squeezenet1_1" ? BenchData.SqueezeNet(shared) : new WeightsRequest(modelName, Random: true, Seed: 1));
+        var options = new CamJobOptions
+        {
+            Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize), OutputPath = output + "/{name}_{class}_", Force = true,
+        };
         Console.WriteLine();
-        Console.WriteLine($"Memory over {total} images (GradCAM, squeezenet1_1, batch 8, overlays written, result maps dropped as a pipeline would)");
+        Console.WriteLine($"Memory over {total} images (GradCAM, {modelName}, batch 8, overlays written, result maps dropped as a pipeline would)");
         int done = 0;
         // Working set at several points, so a plateau can be told from a slow climb.
         var checkpoints = new[] { 100, total / 4, total / 2, 3 * total / 4, total }.Distinct().Order().ToArray();

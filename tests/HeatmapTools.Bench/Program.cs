@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|patches|all] [--shared <dir>] [--quick] [--images <n> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|patches|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -14,6 +14,8 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OS
 if (mode is "cam" or "all") CamBench.Run(shared, quick);
 int imagesIndex = Array.IndexOf(args, "--images");
 int memoryImages = imagesIndex >= 0 ? int.Parse(args[imagesIndex + 1], CultureInfo.InvariantCulture) : quick ? 400 : 2000;
-if (mode is "memory" or "all") MemoryBench.Run(shared, memoryImages);
+int modelIndex = Array.IndexOf(args, "--model");
+string memoryModel = modelIndex >= 0 ? args[modelIndex + 1] : "squeezenet1_1";
+if (mode is "memory" or "all") MemoryBench.Run(shared, memoryImages, memoryModel);
 if (mode is "patches" or "all") PatchBench.Run(quick);
 return 0;

@@ -135,3 +135,72 @@ public class ModelZooTests
         Assert.True(diff <= 1e-4, $"{model} {method} at {zoo.Layer}: max |diff| = {diff}");
     }
 }
+
+/// <summary>
+/// pytorch-grad-cam's maps at nested layers, other photos, other targets and other methods than the shared zoo
+/// references (tests/reference/make_zoo_extra_references.py made them with the same seeded weights).
+/// </summary>
+public class ModelZooExtraTests
+{
+    private static string Folder => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "zoo_extra");
+
+    public static IEnumerable<object[]> Cases()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        return doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => new object[] { c.GetProperty("case").GetString()! }).ToList();
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Map_matches_pytorch_grad_cam(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        var c = doc.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("case").GetString() == name);
+        string model = c.GetProperty("model").GetString()!, layer = c.GetProperty("layer").GetString()!;
+        int size = c.GetProperty("size").GetInt32(), target = c.GetProperty("target").GetInt32();
+        var method = Enum.Parse<CamMethod>(c.GetProperty("method").GetString()!);
+        var zoo = ModelZooTests.Zoo(model);
+        Assert.True(File.Exists(zoo.Weights), $"{zoo.Weights} is missing (see ModelZooTests).");
+        using var network = ModelStore.CreateUncached(new WeightsRequest(model, WeightsPath: zoo.Weights));
+        using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, c.GetProperty("image").GetString()!));
+        var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: size));
+        var ours = CamEngine.Compute(network, new[] { new CamItem(input, target) }, method, new[] { layer }, size, null, CancellationToken.None).Single();
+        var reference = Npy.ReadFloat32(Path.Combine(Folder, name + ".npy")).Data;
+        double diff = ours.Map.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(diff <= 1e-4, $"{name}: max |diff| = {diff}");
+    }
+}
+
+/// <summary>GoogLeNet's and Inception v3's transform_input belongs to torchvision's own checkpoints only.</summary>
+public class OfficialInputTransformTests
+{
+    [Fact]
+    public void Torchvisions_googlenet_file_gets_transform_input_and_other_files_do_not()
+    {
+        var zoo = ModelZooTests.Zoo("googlenet");
+        var folder = Directory.CreateTempSubdirectory("hmt-official").FullName;
+        try
+        {
+            // The same weights under torchvision's published name, as a download or HEATMAPTOOLS_MODEL_PATH would find them.
+            string official = Path.Combine(folder, ModelCatalog.Get("googlenet").OfficialFileName!);
+            File.Copy(zoo.Weights, official);
+            using var asOfficial = ModelStore.CreateUncached(new WeightsRequest("googlenet", WeightsPath: official));
+            using var asOwn = ModelStore.CreateUncached(new WeightsRequest("googlenet", WeightsPath: zoo.Weights));
+            using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, "chelsea.png"));
+            var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet());
+            var withTransform = Npy.ReadFloat32(Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "zoo_extra",
+                "googlenet_transform_input.chelsea.logits.npy")).Data;
+            var withoutTransform = Npy.ReadFloat32(Path.Combine(zoo.Folder, "chelsea.logits.npy")).Data;
+            var official_ = Predictor.Logits(asOfficial, new[] { input }, 224)[0];
+            var own = Predictor.Logits(asOwn, new[] { input }, 224)[0];
+            Assert.True(official_.Zip(withTransform, (a, b) => Math.Abs(a - b)).Max() <= 1e-3);
+            Assert.True(own.Zip(withoutTransform, (a, b) => Math.Abs(a - b)).Max() <= 1e-3);
+            Assert.True(withTransform.Zip(withoutTransform, (a, b) => Math.Abs(a - b)).Max() > 1e-2, "the transform must change the logits for this test to mean anything");
+            Assert.Equal("transform_input", asOfficial.Stages[0].Name);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

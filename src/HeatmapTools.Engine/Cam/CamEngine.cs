@@ -52,7 +52,19 @@ public static class CamEngine
         var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), inputSize);
         bool gradients = CamMethodInfo.UsesGradients(method);
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
+        try
+        {
+            return Finish(model, items, method, targetLayers, inputSize, options, forward, input, gradients, cancellation);
+        }
+        finally
+        {
+            foreach (var t in forward.Owned) t.Dispose();
+        }
+    }
 
+    private static IReadOnlyList<CamResult> Finish(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<LayerTarget> targetLayers,
+        int inputSize, CamOptions options, CapturedForward forward, Tensor input, bool gradients, CancellationToken cancellation)
+    {
         long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
         var scores = forward.Scores(targets);
 

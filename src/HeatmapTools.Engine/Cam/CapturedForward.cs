@@ -40,6 +40,9 @@ internal sealed class CapturedForward
     /// </summary>
     public required IReadOnlyList<Tensor> GradientTargets { get; init; }
 
+    /// <summary>Tensors recorded by hooks, outside every dispose scope: the caller disposes them when done.</summary>
+    public required IReadOnlyList<Tensor> Owned { get; init; }
+
     /// <summary>Each sample's logit for its target class; with gradients, differentiable back to the activations.</summary>
     public Tensor Scores(long[] targets) => _headInput is not null
         ? _model.ClassScores(_headInput, targets)
@@ -72,14 +75,24 @@ internal sealed class CapturedForward
             x = x.clone();
             foreach (var t in atLowest) handedOn[t] = x;
         }
+        var owned = new List<Tensor>();
         bool splitHead = withGradients && model.HeadIndex is int head && head > highest;
         int last = splitHead ? model.HeadIndex!.Value - 1 : model.Stages.Count - 1;
         for (int i = start; i <= last; i++)
         {
             var hooks = layers.Where(l => l.Stage == i && !l.IsStage).Select(t => t.Inner!.register_forward_hook((_, _, output) =>
             {
-                captured[t] = output;
-                return handedOn[t] = output.clone();
+                // TorchSharp's Sequential disposes each intermediate result once the next module has run, and modules may
+                // run in dispose scopes of their own: what is kept here are handles of our own, outside any scope
+                // (Owned, disposed by the caller). The copy handed on is differentiated through from our handle.
+                var mine = output.alias().DetachFromDisposeScope();
+                var handed = mine.clone();
+                var seen = handed.alias().DetachFromDisposeScope();
+                owned.Add(mine);
+                owned.Add(seen);
+                captured[t] = mine;
+                handedOn[t] = seen;
+                return handed;
             })).ToList();
             try
             {
@@ -104,13 +117,13 @@ internal sealed class CapturedForward
         var gradientTargets = layers.Select(l => captured[l]).ToList();
         var activations = layers.Select(l => handedOn.TryGetValue(l, out var v) ? v : captured[l]).ToList();
         if (!splitHead)
-            return new CapturedForward(model, null) { Logits = x.dim() > 2 ? x.flatten(1) : x, Activations = activations, GradientTargets = gradientTargets };
+            return new CapturedForward(model, null) { Logits = x.dim() > 2 ? x.flatten(1) : x, Activations = activations, GradientTargets = gradientTargets, Owned = owned };
 
         Tensor logits;
         using (no_grad())
         {
             logits = model.LogitsFrom(x.detach(), last);
         }
-        return new CapturedForward(model, x) { Logits = logits, Activations = activations, GradientTargets = gradientTargets };
+        return new CapturedForward(model, x) { Logits = logits, Activations = activations, GradientTargets = gradientTargets, Owned = owned };
     }
 }

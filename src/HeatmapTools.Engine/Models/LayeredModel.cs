@@ -81,7 +81,9 @@ public sealed class LayeredModel : IDisposable
             if (_nested.TryGetValue(target, out nested)) return nested;
         }
         var suggestions = ModelCatalog.Closest(layer, LayerNames, 5);
-        string hint = suggestions.Count > 0 ? $" Did you mean {string.Join(", ", suggestions.Select(s => $"'{s}'"))}?" : "";
+        // Close names when there are some; otherwise the stages, which is what a first look needs.
+        string hint = suggestions.Count > 0 ? $" Did you mean {string.Join(", ", suggestions.Select(s => $"'{s}'"))}?"
+            : $" Its stages: {string.Join(", ", Stages.Select(s => s.Name).Take(60))}{(Stages.Count > 60 ? ", ..." : "")}.";
         throw new HeatmapToolsException(ErrorIds.UnknownLayer, "InvalidArgument",
             $"Model '{Name}' has no layer '{layer}'.{hint} Run Get-CamLayer -Model {Name} to see its layers with their shapes " +
             "(any submodule path torchvision prints, such as features.7.1.norm1, can be a target).", layer);

@@ -91,7 +91,8 @@ public static class StateDictLoader
             .Where(kv => !ignoredPrefixes.Any(p => kv.Key.StartsWith(p, StringComparison.Ordinal)))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         var missing = target.Keys.Where(k => !saved.ContainsKey(k)).ToList();
-        var unexpected = saved.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        // A pickled state dict arrives as an unordered table: sorted, the same file always gives the same message.
+        var unexpected = saved.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var wrongShape = target.Keys.Where(saved.ContainsKey)
             .Where(k => !target[k].shape.SequenceEqual(saved[k].shape))
             .Select(k => $"{k}: file [{string.Join(",", saved[k].shape)}], model [{string.Join(",", target[k].shape)}]")

@@ -20,6 +20,10 @@ public sealed class GetCamLayerCommand : HeatmapCommandBase
     [SupportsWildcards]
     public string? Name { get; set; }
 
+    /// <summary>Every submodule inside the stages too (nested names such as features.7.1.norm1); -Name searches them anyway.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
     protected override void ProcessRecord()
     {
         var layers = RunEngine(() => LayerCatalog.Describe(Model, NumClasses));
@@ -27,6 +31,8 @@ public sealed class GetCamLayerCommand : HeatmapCommandBase
         foreach (var layer in layers)
         {
             if (pattern is not null && !pattern.IsMatch(layer.Name) && !layer.Aliases.Any(pattern.IsMatch)) continue;
+            // Without -Recurse or -Name, nested layers show only where they matter: a default layer or one with an alias.
+            if (!layer.IsStage && pattern is null && !Recurse && !layer.IsDefault && layer.Aliases.Count == 0) continue;
             WriteObject(new CamLayer
             {
                 Model = layer.Model,
@@ -36,6 +42,7 @@ public sealed class GetCamLayerCommand : HeatmapCommandBase
                 OutputShape = string.Join("x", layer.OutputShape.Skip(1)),
                 Aliases = layer.Aliases.ToArray(),
                 IsDefault = layer.IsDefault,
+                IsStage = layer.IsStage,
             });
         }
     }

@@ -35,7 +35,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     {
         var model = LoadModel(batch.Request);
         var labels = LoadLabels(model.NumClasses);
-        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, Preprocess, Top, Cancellation));
+        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation));
         foreach (var result in results)
         {
             if (result.Error is not null)

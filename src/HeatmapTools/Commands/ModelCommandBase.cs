@@ -79,9 +79,9 @@ public abstract class ModelCommandBase : HeatmapCommandBase
 
     protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
 
-    /// <summary>ImageNet preprocessing at the model's own input size (299 for inception_v3); an unknown model fails later, at loading.</summary>
-    protected PreprocessOptions Preprocess => PreprocessOptions.ImageNet(Resize == ResizeKind.CenterCrop ? ResizeMode.CenterCrop : ResizeMode.Stretch,
-        ModelCatalog.TryGet(Model, out var info) ? info.InputSize : 224);
+    /// <summary>ImageNet preprocessing at the batch's model's own input size (299 for inception_v3).</summary>
+    protected PreprocessOptions PreprocessFor(LayeredModel model) =>
+        PreprocessOptions.ImageNet(Resize == ResizeKind.CenterCrop ? ResizeMode.CenterCrop : ResizeMode.Stretch, model.Info.InputSize);
 
     protected LayeredModel LoadModel(WeightsRequest request)
     {

@@ -109,7 +109,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         {
             Methods = Method.Select(m => Enum.Parse<CamMethod>(m.ToString())).ToList(),
             Layers = Layer ?? Array.Empty<string>(),
-            Preprocess = Preprocess,
+            Preprocess = PreprocessFor(model),
             Colormap = Colormap,
             Alpha = Alpha,
             NoOverlay = NoOverlay,

@@ -36,4 +36,6 @@ public sealed class CamLayer
     public string OutputShape { get; init; } = "";
     public string[] Aliases { get; init; } = Array.Empty<string>();
     public bool IsDefault { get; init; }
+    /// <summary>False for a submodule inside a stage: gradient methods, Eigen-CAM and Score-CAM work there; Ablation-CAM and CAM need a stage.</summary>
+    public bool IsStage { get; init; }
 }

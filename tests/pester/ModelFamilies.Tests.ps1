@@ -1,0 +1,75 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    # Seeded torchvision weights that build.ps1 -Task Test rebuilds with Debian's PyTorch (see ../shared/tools/make_zoo_weights.py).
+    $script:Zoo = if ($env:HEATMAPTOOLS_ZOO_WEIGHTS) { $env:HEATMAPTOOLS_ZOO_WEIGHTS } else { Join-Path $PSScriptRoot '../../output/zoo-weights' }
+    $script:Chelsea = Join-Path $Images 'chelsea.png'
+}
+
+Describe 'Model families from the cmdlets' {
+    It 'loads a torchvision state dict of a new family unchanged and classifies as torchvision does' {
+        $manifest = Get-Content (Join-Path $Shared 'reference/zoo/densenet121/manifest.json') -Raw | ConvertFrom-Json
+        $p = Get-ClassPrediction -LiteralPath $Chelsea -Model densenet121 -WeightsPath (Join-Path $Zoo 'densenet121_seed1.pth')
+        $p.ClassIndex | Should -Be $manifest.cases[0].target
+        $p.WeightsFile | Should -BeLike '*densenet121_seed1.pth'
+    }
+
+    It 'uses the model''s own input size (inception_v3: 299) for predictions and maps' {
+        $manifest = Get-Content (Join-Path $Shared 'reference/zoo/inception_v3/manifest.json') -Raw | ConvertFrom-Json
+        $r = New-CamHeatmap -LiteralPath $Chelsea -Model inception_v3 -WeightsPath (Join-Path $Zoo 'inception_v3_seed1.pth') -NoOverlay
+        $r.ClassIndex | Should -Be $manifest.cases[0].target
+        $r.Map.GetLength(0) | Should -Be 299
+        $r.Layer | Should -Be 'Mixed_7c'
+    }
+
+    It 'maps a vision transformer at a nested layer and a Keras alias on DenseNet' {
+        $vit = New-CamHeatmap -LiteralPath $Chelsea -Model vit_b_16 -Weights Random -Seed 2 -Layer encoder.layers.encoder_layer_10.ln_1 -NoOverlay
+        $vit.Layer | Should -Be 'encoder.layers.encoder_layer_10.ln_1'
+        $vit.Map.GetLength(1) | Should -Be 224
+        $dense = New-CamHeatmap -LiteralPath $Chelsea -Model densenet121 -Weights Random -Seed 2 -Layer relu -Method CAM -NoOverlay
+        $dense.Layer | Should -Be 'relu'
+    }
+
+    It 'suggests the closest model and layer names' {
+        $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model densnet121 -Weights Random } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnknownModel,*'
+        $err.Exception.Message | Should -Match "Did you mean 'densenet121'"
+        $err = { New-CamHeatmap -LiteralPath $Chelsea -Model vit_b_16 -Weights Random -Seed 1 -Layer encoder.layers.encoder_layer_11.ln1 -NoOverlay } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnknownLayer,*'
+        $err.Exception.Message | Should -Match 'encoder\.layers\.encoder_layer_11\.ln_1'
+    }
+
+    It 'refuses methods an architecture or layer cannot run, with their own ErrorIds' {
+        $err = { New-CamHeatmap -LiteralPath $Chelsea -Model swin_t -Weights Random -Seed 1 -Method AblationCAM -NoOverlay } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotSupported,*'
+        $err = { New-CamHeatmap -LiteralPath $Chelsea -Model densenet121 -Weights Random -Seed 1 -Method AblationCAM -Layer features.denseblock4.denselayer16.conv2 -NoOverlay } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'LayerNotAStage,*'
+        $err = { New-CamHeatmap -LiteralPath $Chelsea -Model vit_b_16 -Weights Random -Seed 1 -Layer class_token -NoOverlay } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'LayerNotSpatial,*'
+    }
+
+    It 'names the first keys that differ when the weights belong to another family' {
+        $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model resnet50 -WeightsPath (Join-Path $Zoo 'densenet121_seed1.pth') } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'WeightsMismatch,*'
+        $err.Exception.Message | Should -Match 'missing keys .*conv1\.weight'
+        $err.Exception.Message | Should -Match 'unexpected keys .*features\.conv0\.weight'
+    }
+
+    It 'lists nested layers: the default one always, all with -Recurse, any with -Name' {
+        $layers = Get-CamLayer -Model vit_b_16
+        $default = $layers | Where-Object IsDefault
+        $default.Name | Should -Be 'encoder.layers.encoder_layer_11.ln_1'
+        $default.OutputShape | Should -Be '197x768'
+        $default.IsStage | Should -BeFalse
+        (Get-CamLayer -Model vit_b_16 -Recurse).Count | Should -BeGreaterThan (2 * $layers.Count)
+        (Get-CamLayer -Model swin_t -Name features.7.1.norm1).OutputShape | Should -Be '7x7x768'
+        (Get-CamLayer -Model densenet121 -Name relu).Aliases | Should -BeNullOrEmpty
+        (Get-CamLayer -Model mobilenet_v2 -Name out_relu).Name | Should -Be 'features.18'
+    }
+
+    It 'completes nested layer names and the new models' {
+        $line = 'New-CamHeatmap -Model vit_b_16 -Layer encoder.layers.encoder_layer_11.l'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'encoder.layers.encoder_layer_11.ln_1'
+        $line = 'Get-ClassPrediction -Model efficientnet_v2'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'efficientnet_v2_s'
+    }
+}
