@@ -39,10 +39,17 @@ public static class ErrorIds
     public const string LayerNotSpatial = "LayerNotSpatial";
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
+    public const string OutputIsInput = "OutputIsInput";
+    public const string OutputTemplateInvalid = "OutputTemplateInvalid";
+    public const string PatchTargetInvalid = "PatchTargetInvalid";
+    public const string CacheUnusable = "CacheUnusable";
     public const string PatchNameUnparsed = "PatchNameUnparsed";
     public const string PatchDuplicate = "PatchDuplicate";
     public const string PatchSizeUnexpected = "PatchSizeUnexpected";
     public const string PatchOffGrid = "PatchOffGrid";
+    public const string PatchCoordinateOutOfRange = "PatchCoordinateOutOfRange";
+    public const string CanvasTooLarge = "CanvasTooLarge";
+    public const string PatientFailed = "PatientFailed";
     public const string PatchClassConflict = "PatchClassConflict";
     public const string PatchUnreadable = "PatchUnreadable";
     public const string CsvRowInvalid = "CsvRowInvalid";
@@ -53,6 +60,7 @@ public static class ErrorIds
     public const string ColumnMapInvalid = "ColumnMapInvalid";
     public const string CultureUnknown = "CultureUnknown";
     public const string NamePatternInvalid = "NamePatternInvalid";
+    public const string NamePatternTimeout = "NamePatternTimeout";
     public const string NameTemplateInvalid = "NameTemplateInvalid";
     public const string ImageFormatUnknown = "ImageFormatUnknown";
     public const string NoInput = "NoInput";

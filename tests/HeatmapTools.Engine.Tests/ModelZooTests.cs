@@ -175,32 +175,80 @@ public class ModelZooExtraTests
 public class OfficialInputTransformTests
 {
     [Fact]
-    public void Torchvisions_googlenet_file_gets_transform_input_and_other_files_do_not()
+    public void Torchvisions_inception_file_gets_transform_input_and_other_files_do_not()
     {
-        var zoo = ModelZooTests.Zoo("googlenet");
+        var zoo = ModelZooTests.Zoo("inception_v3");
         var folder = Directory.CreateTempSubdirectory("hmt-official").FullName;
         try
         {
             // The same weights under torchvision's published name, as a download or HEATMAPTOOLS_MODEL_PATH would find them.
-            string official = Path.Combine(folder, ModelCatalog.Get("googlenet").OfficialFileName!);
+            string official = Path.Combine(folder, ModelCatalog.Get("inception_v3").OfficialFileName!);
             File.Copy(zoo.Weights, official);
-            using var asOfficial = ModelStore.CreateUncached(new WeightsRequest("googlenet", WeightsPath: official));
-            using var asOwn = ModelStore.CreateUncached(new WeightsRequest("googlenet", WeightsPath: zoo.Weights));
+            using var asOfficial = ModelStore.CreateUncached(new WeightsRequest("inception_v3", WeightsPath: official));
+            using var asOwn = ModelStore.CreateUncached(new WeightsRequest("inception_v3", WeightsPath: zoo.Weights));
             using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, "chelsea.png"));
-            var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet());
+            var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: 299));
             var withTransform = Npy.ReadFloat32(Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "zoo_extra",
-                "googlenet_transform_input.chelsea.logits.npy")).Data;
+                "inception_v3_transform_input.chelsea.logits.npy")).Data;
             var withoutTransform = Npy.ReadFloat32(Path.Combine(zoo.Folder, "chelsea.logits.npy")).Data;
-            var official_ = Predictor.Logits(asOfficial, new[] { input }, 224)[0];
-            var own = Predictor.Logits(asOwn, new[] { input }, 224)[0];
-            Assert.True(official_.Zip(withTransform, (a, b) => Math.Abs(a - b)).Max() <= 1e-3);
-            Assert.True(own.Zip(withoutTransform, (a, b) => Math.Abs(a - b)).Max() <= 1e-3);
-            Assert.True(withTransform.Zip(withoutTransform, (a, b) => Math.Abs(a - b)).Max() > 1e-2, "the transform must change the logits for this test to mean anything");
+            // Relative to the logits' size: the seeded Inception's logits are about 1e11 (see ModelZooTests).
+            double Diff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max() / Math.Max(1, b.Max(Math.Abs));
+            Assert.True(Diff(withTransform, withoutTransform) > 0.05, "the transform must change the logits for this test to mean anything");
+            Assert.True(Diff(Predictor.Logits(asOfficial, new[] { input }, 299)[0], withTransform) <= 1e-3);
+            Assert.True(Diff(Predictor.Logits(asOwn, new[] { input }, 299)[0], withoutTransform) <= 1e-3);
             Assert.Equal("transform_input", asOfficial.Stages[0].Name);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+}
+
+/// <summary>Transformers: every gradient method and Eigen-CAM give maps; the methods that rerun a stage refuse with their own ErrorId.</summary>
+public class TransformerMethodTests
+{
+    public static IEnumerable<object[]> Cases() =>
+        new[] { "vit_b_16", "swin_t" }.SelectMany(m => new[]
+        {
+            CamMethod.GradCAM, CamMethod.GradCAMPlusPlus, CamMethod.XGradCAM, CamMethod.HiResCAM, CamMethod.LayerCAM,
+            CamMethod.GradCAMElementWise, CamMethod.EigenCAM, CamMethod.EigenGradCAM,
+        }.Select(method => new object[] { m, method }));
+
+    private static readonly Dictionary<string, LayeredModel> Models = new();
+
+    private static LayeredModel Model(string name)
+    {
+        lock (Models)
+        {
+            if (!Models.TryGetValue(name, out var m)) Models[name] = m = ModelStore.CreateUncached(new WeightsRequest(name, Random: true, Seed: 3));
+            return m;
+        }
+    }
+
+    private static float[] Chelsea()
+    {
+        using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, "chelsea.png"));
+        return Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Method_gives_a_map(string model, CamMethod method)
+    {
+        var result = CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, null, CancellationToken.None).Single();
+        Assert.All(result.Map, v => Assert.True(float.IsFinite(v) && v >= 0 && v <= 1));
+        Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{model} {method}: map spans {result.Map.Min()}..{result.Map.Max()}");
+    }
+
+    [Theory]
+    [InlineData("vit_b_16", CamMethod.AblationCAM)]
+    [InlineData("swin_t", CamMethod.AblationCAM)]
+    [InlineData("vit_b_16", CamMethod.CAM)]
+    public void Methods_that_rerun_a_stage_refuse_transformers(string model, CamMethod method)
+    {
+        var error = Assert.Throws<HeatmapToolsException>(() =>
+            CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, null, CancellationToken.None));
+        Assert.Equal(ErrorIds.MethodNotSupported, error.ErrorId);
     }
 }

@@ -319,3 +319,78 @@ public class PatchGridTests : IDisposable
         }
     }
 }
+
+/// <summary>Coordinates near 2^31 and canvases too large to allocate: the patient alone is affected, and says why.</summary>
+public class PatchGridLimitsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("hmt-limits").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static PatchRecord Row(string patient, int x, int y, int line) =>
+        new(patient, x, y, 1, 0.5, null, $"predictions.csv line {line}");
+
+    [Fact]
+    public void A_row_at_2_to_the_31_is_refused_and_its_patient_drawn_at_the_right_size()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => Row("p1", 1 + 50 * (i % 8), 1 + 50 * (i / 8), i + 2)).ToList();
+        rows.Add(Row("p1", int.MaxValue, int.MaxValue, 42));
+        var patients = PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased);
+        Assert.Single(patients["p1"].Problems, p => p.ErrorId == ErrorIds.PatchCoordinateOutOfRange && p.Message.Contains("line 42"));
+        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = _root }, CancellationToken.None).Single();
+        Assert.Equal(40, result.PatchCount);
+        Assert.Equal(8 * 50, result.Width);
+        Assert.Equal(5 * 50, result.Height);
+        Assert.NotEmpty(result.Files);
+    }
+
+    [Fact]
+    public void A_canvas_over_the_budget_fails_its_patient_only()
+    {
+        var rows = new List<PatchRecord>
+        {
+            Row("huge", 1, 1, 2), Row("huge", 30001, 30001, 3),
+            Row("small", 1, 1, 4), Row("small", 51, 1, 5),
+        };
+        var patients = PatchGridJob.Select(PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased), new PatientSelection());
+        // Patch images make a canvas one pixel per image pixel: 30,050 squared is 903 megapixels, over a 100-megapixel budget.
+        var withImages = patients.Select(p => { var copy = new PatientPatches { PatientId = p.PatientId }; copy.Patches.AddRange(p.Patches.Select(r => r with { Path = "/nonexistent.png" })); return copy; }).ToList();
+        var results = PatchGridJob.Render(withImages, new PatchGridOptions { OutputDirectory = _root, CanvasPixelBudget = 100_000_000 }, CancellationToken.None).ToList();
+        var huge = results.Single(r => r.PatientId == "huge");
+        Assert.Contains(huge.Problems, p => p.ErrorId == ErrorIds.CanvasTooLarge && p.Message.Contains("-MaxSize"));
+        Assert.Empty(huge.Files);
+        Assert.NotEmpty(results.Single(r => r.PatientId == "small").Files);
+        // With -MaxSize the same patient fits and is drawn.
+        var scaled = PatchGridJob.Render(withImages.Where(p => p.PatientId == "huge").ToList(),
+            new PatchGridOptions { OutputDirectory = Path.Combine(_root, "scaled"), CanvasPixelBudget = 100_000_000, MaxSize = 4000 }, CancellationToken.None).Single();
+        Assert.DoesNotContain(scaled.Problems, p => p.ErrorId == ErrorIds.CanvasTooLarge);
+        Assert.NotEmpty(scaled.Files);
+    }
+}
+
+/// <summary>One patient going wrong never stops the others.</summary>
+public class PatientIsolationTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("hmt-isolation").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_patient_whose_files_cannot_be_written_fails_alone_and_every_other_patient_is_drawn()
+    {
+        string hugeId = new string('7', 5 * 1024 * 1024);
+        var rows = new[] { "100", hugeId, "300" }
+            .SelectMany(id => Enumerable.Range(0, 4).Select(i => new PatchRecord(id, 1 + 50 * i, 1, i % 2, 0.3, null, $"{id[..3]} line {i}"))).ToList();
+        var patients = PatchGridJob.Select(PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased), new PatientSelection());
+        var results = PatchGridJob.Render(patients, new PatchGridOptions { OutputDirectory = _root, ThrottleLimit = 2 }, CancellationToken.None).ToList();
+        Assert.Equal(3, results.Count);
+        var bad = results.Single(r => r.PatientId == hugeId);
+        Assert.Contains(bad.Problems, p => p.IsError && p.ErrorId is ErrorIds.OutputWriteFailed or ErrorIds.PatientFailed);
+        Assert.Empty(bad.Files);
+        foreach (var good in results.Where(r => r.PatientId != hugeId))
+        {
+            Assert.NotEmpty(good.Files);
+            Assert.All(good.Files, f => Assert.True(File.Exists(f)));
+        }
+    }
+}

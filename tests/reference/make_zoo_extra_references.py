@@ -80,17 +80,18 @@ for case, name, layer, image, method, target in CASES:
     np.save(os.path.join(out, case + '.npy'), grayscale)
     manifest.append({'case': case, 'model': name, 'layer': layer, 'image': image, 'method': method, 'target': target, 'size': size,
                      'float64_spread': spread64, 'channels_last_spread': spread_cl})
-# torchvision's own GoogLeNet checkpoint is loaded with transform_input=True (its weights expect inputs in [-1, 1]):
-# the logits of the seeded weights with that transform, for the test that HeatmapTools applies it to the official file only.
-model = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True, transform_input=True)
-model.load_state_dict(torch.load(os.path.join(weights, 'googlenet_seed1.pth')))
+# torchvision's own Inception v3 checkpoint is loaded with transform_input=True (its weights expect inputs in [-1, 1]):
+# the logits of the seeded weights with that transform, for the test that HeatmapTools applies it to the official file
+# only. (Inception rather than GoogLeNet: the seeded GoogLeNet's logits hardly depend on its input.)
+model = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=True, transform_input=True)
+model.load_state_dict(torch.load(os.path.join(weights, 'inception_v3_seed1.pth')))
 model.eval()
 rgb = cv2.cvtColor(cv2.imread(os.path.join(shared, 'images', 'chelsea.png')), cv2.COLOR_BGR2RGB)
-x = cv2.resize(rgb, (224, 224), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+x = cv2.resize(rgb, (299, 299), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
 x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
 with torch.no_grad():
     logits = model(torch.from_numpy(x.transpose(2, 0, 1).copy()).unsqueeze(0))[0].numpy().astype(np.float32)
-np.save(os.path.join(out, 'googlenet_transform_input.chelsea.logits.npy'), logits)
+np.save(os.path.join(out, 'inception_v3_transform_input.chelsea.logits.npy'), logits)
 
 json.dump({'library': 'pytorch-grad-cam 1.5.5 (commit 084273b) on torch 1.13 / torchvision 0.14', 'weights': 'make_zoo_weights.py (torch.manual_seed(1))',
            'cases': manifest}, open(os.path.join(out, 'manifest.json'), 'w'), indent=1)

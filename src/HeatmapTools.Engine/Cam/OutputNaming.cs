@@ -10,8 +10,19 @@ public sealed class OutputNaming
     private readonly bool _manyClasses, _manyMethods;
     private bool ManyPerImage => _manyClasses || _manyMethods;
 
+    private static readonly string[] Tokens = { "{name}", "{class}", "{label}", "{method}", "{layer}", "{ext}" };
+
     public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false)
     {
+        if (outputPath is not null)
+        {
+            // An unknown placeholder would be written literally into every file name: refuse it before any work.
+            var unknown = System.Text.RegularExpressions.Regex.Matches(Path.GetFileName(outputPath), @"\{[^{}]*\}").Select(m => m.Value)
+                .Where(t => !Tokens.Contains(t)).Distinct().ToList();
+            if (unknown.Count > 0)
+                throw new HeatmapToolsException(ErrorIds.OutputTemplateInvalid, "InvalidArgument",
+                    $"-OutputPath '{outputPath}' has {string.Join(", ", unknown)}, which it cannot fill; it knows {string.Join(", ", Tokens)}.", outputPath);
+        }
         _outputPath = outputPath;
         _manyClasses = manyClassesPerImage;
         _manyMethods = manyMethods;

@@ -9,6 +9,7 @@ public static class ImageReader
     public static Mat ReadBgr(string path)
     {
         byte[] bytes;
+        IO.RegularFile.Ensure(path, ErrorIds.ImageUnreadable, "Image");
         try
         {
             bytes = File.ReadAllBytes(path);

@@ -27,6 +27,7 @@ public sealed class ClassLabels
     {
         if (!File.Exists(path))
             throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "ObjectNotFound", $"Labels file '{path}' does not exist.", path);
+        IO.RegularFile.Ensure(path, ErrorIds.LabelsInvalid, "Labels file");
         string text = File.ReadAllText(path);
         if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return FromStrings(text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList());

@@ -13,6 +13,7 @@ public static class StateDictLoader
 {
     public static void Load(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes = null)
     {
+        IO.RegularFile.Ensure(path, ErrorIds.WeightsUnreadable, "Weights file");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is ".dat" or ".bin" && !LooksLikeZipOrSafetensors(path))
         {

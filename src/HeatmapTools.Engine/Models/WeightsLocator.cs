@@ -70,6 +70,9 @@ public static class WeightsLocator
         bool offline = request.Offline || OfflineByEnvironment;
         if (!offline && info.OfficialFileName is not null && request.NumClasses == 1000)
         {
+            if (File.Exists(CacheDirectory))
+                throw new HeatmapToolsException(ErrorIds.CacheUnusable, "InvalidArgument",
+                    $"The download cache '{CacheDirectory}' is a file, not a folder; point {CacheVariable} at a folder (or unset it).", CacheDirectory);
             var url = DownloadBase() + info.OfficialFileName;
             var destination = Path.Combine(CacheDirectory, info.OfficialFileName);
             CheckpointDownloader.Download(new Uri(url), destination, info.OfficialHashPrefix, progress, cancellation);

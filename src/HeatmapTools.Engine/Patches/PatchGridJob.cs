@@ -71,7 +71,7 @@ public static class PatchGridJob
                 // the reordering below holds only a few of them.
                 var order = Partitioner.Create(Enumerable.Range(0, patients.Count), EnumerablePartitionerOptions.NoBuffering);
                 Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ThrottleLimit), CancellationToken = linked.Token },
-                    i => queue.Add((i, PatientRenderer.Render(patients[i], options, cohortRange, panelIds.Contains(patients[i].PatientId), linked.Token)), linked.Token));
+                    i => queue.Add((i, RenderIsolated(patients[i], options, cohortRange, panelIds.Contains(patients[i].PatientId), linked.Token)), linked.Token));
             }
             catch (Exception ex)
             {
@@ -112,6 +112,31 @@ public static class PatchGridJob
         if (failure is not null) throw failure;
     }
 
+    /// <summary>
+    /// One patient, whatever goes wrong with it: a failure (a decoder limit, memory, a path the file system refuses)
+    /// becomes a problem on that patient's result and the other patients are drawn. Only cancellation stops the run.
+    /// </summary>
+    private static PatientResult RenderIsolated(PatientPatches patient, PatchGridOptions options, (double Min, double Max)? cohortRange,
+        bool wantPanel, CancellationToken cancellation)
+    {
+        try
+        {
+            return PatientRenderer.Render(patient, options, cohortRange, wantPanel, cancellation);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var problem = ex is HeatmapToolsException known
+                ? new PatchProblem(known.ErrorId, patient.PatientId, known.Message, patient.PatientId, true)
+                : new PatchProblem(ErrorIds.PatientFailed, patient.PatientId,
+                    $"Patient {Shorten(patient.PatientId)} could not be drawn ({ex.GetType().Name}): {ex.Message}", patient.PatientId, true);
+            return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction, 0, 0,
+                Array.Empty<string>(), patient.Problems.Append(problem).ToList(), null, null, null);
+        }
+    }
+
+    /// <summary>A patient id as messages show it: a 5 MB id would drown the message.</summary>
+    internal static string Shorten(string id) => id.Length <= 80 ? id : id[..77] + $"... ({id.Length:N0} characters)";
+
     /// <summary>Lays panels out row by row in the selection's order and writes the montage atomically; disposes the panels.</summary>
     public static MontageResult WriteMontage(IReadOnlyList<PatientResult> results, IReadOnlyList<PatientPatches> selectionOrder, PatchGridOptions options)
     {
@@ -131,7 +156,7 @@ public static class PatchGridJob
                 panels[i].Panel!.CopyTo(montage[at]);
             }
             string path = MontageFile(options);
-            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, Path.GetExtension(path).TrimStart('.'), stream));
+            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, Path.GetExtension(path).TrimStart('.'), stream), options.Inputs);
             return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
         }
         finally

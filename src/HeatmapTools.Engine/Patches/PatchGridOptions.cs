@@ -46,6 +46,20 @@ public sealed record PatchGridOptions
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }
+
+    /// <summary>Full paths of the run's inputs (patches, CSV files): no output is ever written over one.</summary>
+    public IReadOnlySet<string> Inputs { get; init; } = new HashSet<string>();
+
+    public const string CanvasBudgetVariable = "HEATMAPTOOLS_CANVAS_MEGAPIXELS";
+
+    /// <summary>
+    /// The most pixels one patient's canvas may have (each image of it holds three bytes a pixel, and a worker keeps
+    /// up to three at once): 250 megapixels by default, HEATMAPTOOLS_CANVAS_MEGAPIXELS to change it.
+    /// </summary>
+    public long CanvasPixelBudget { get; init; } = DefaultCanvasPixelBudget();
+
+    private static long DefaultCanvasPixelBudget() =>
+        long.TryParse(Environment.GetEnvironmentVariable(CanvasBudgetVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 250_000_000;
     public bool WritePatients { get; init; } = true;
     /// <summary>
     /// Draws every patient image but neither encodes nor writes it: the benchmark's measure of reconstruction and

@@ -16,11 +16,16 @@ public sealed class PatchNameParser
     // Group numbers looked up once: finding a group by name on every match cost more than the match itself.
     private readonly int _patient, _x, _y, _target, _class, _probability;
 
+    /// <summary>How long a user's -NamePattern may take on one name: a catastrophic pattern fails fast instead of running for minutes.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+
     public PatchNameParser(string? pattern = null)
     {
         try
         {
-            _regex = new Regex(pattern ?? IdcPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Compiled);
+            // The built-in pattern is linear; only a user's pattern needs the timeout.
+            _regex = new Regex(pattern ?? IdcPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Compiled,
+                pattern is null ? Regex.InfiniteMatchTimeout : MatchTimeout);
         }
         catch (ArgumentException ex)
         {
@@ -38,7 +43,17 @@ public sealed class PatchNameParser
     /// <summary>Parses a path; null when the name does not match.</summary>
     public PatchRecord? Parse(string path)
     {
-        var match = _regex.Match(System.IO.Path.GetFileName(path));
+        Match match;
+        try
+        {
+            match = _regex.Match(System.IO.Path.GetFileName(path));
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            throw new HeatmapToolsException(ErrorIds.NamePatternTimeout, "LimitsExceeded",
+                $"-NamePattern took over {MatchTimeout.TotalSeconds:0} s on '{System.IO.Path.GetFileName(path)}' (catastrophic backtracking, as in (a+)+): " +
+                "write it without nested repetition, e.g. ^(?<patient>[^_]+)_x(?<x>\\d+)_y(?<y>\\d+)", _regex.ToString(), ex);
+        }
         if (!match.Success) return null;
         if (!int.TryParse(match.Groups[_x].ValueSpan, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ||
             !int.TryParse(match.Groups[_y].ValueSpan, NumberStyles.Integer, CultureInfo.InvariantCulture, out int y))
@@ -57,7 +72,14 @@ public sealed class PatchNameParser
         // A dataset is a few hundred thousand names: parse them on all cores, then collect in input order.
         var list = paths as IList<string> ?? paths.ToList();
         var parsed = new PatchRecord?[list.Count];
-        Parallel.For(0, list.Count, i => parsed[i] = Parse(list[i]));
+        try
+        {
+            Parallel.For(0, list.Count, i => parsed[i] = Parse(list[i]));
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.FirstOrDefault(e => e is HeatmapToolsException) is HeatmapToolsException first)
+        {
+            throw first;
+        }
         var records = new List<PatchRecord>(list.Count);
         var problems = new List<PatchProblem>();
         int unparsed = 0;

@@ -68,6 +68,7 @@ public static class PatchTableReader
             BadDataFound = null,
             TrimOptions = TrimOptions.Trim,
         };
+        IO.RegularFile.Ensure(path, ErrorIds.CsvRowInvalid, "CSV");
         using var reader = new StreamReader(path);
         using var csv = new CsvReader(reader, config);
         if (!csv.Read() || !csv.ReadHeader())

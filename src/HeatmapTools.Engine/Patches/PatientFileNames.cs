@@ -11,6 +11,11 @@ public static class PatientFileNames
     /// </summary>
     public static void Validate(string template)
     {
+        var unknown = System.Text.RegularExpressions.Regex.Matches(template, @"\{[^{}]*\}").Select(m => m.Value)
+            .Where(t => !t.Equals("{patient}", StringComparison.OrdinalIgnoreCase) && !t.Equals("{kind}", StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
+        if (unknown.Count > 0)
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
+                $"Name template '{template}' has {string.Join(", ", unknown)}, which it cannot fill; it knows {{patient}} and {{kind}}.", template);
         var missing = new[] { "{patient}", "{kind}" }.Where(t => !template.Contains(t, StringComparison.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)
             throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",

@@ -20,6 +20,27 @@ public sealed class PatientPatches
 /// </summary>
 public static class PatientGrouping
 {
+    /// <summary>
+    /// The largest x or y accepted: ten million pixels is beyond any slide scanned today, and keeps every size computed
+    /// from coordinates far from int overflow (a row at 2^31 once made a patient -2 billion pixels wide).
+    /// </summary>
+    public const int MaxCoordinate = 10_000_000;
+
+    private static bool OutOfRange(PatchRecord record, PatientPatches patient)
+    {
+        if (record.Target is not (null or 0 or 1))
+        {
+            patient.Problems.Add(new PatchProblem(ErrorIds.PatchTargetInvalid, record.PatientId,
+                $"Patch '{record.Source}' has class {record.Target}; a patch is class 0 (negative) or 1 (positive). It is left out.", record.Source, false));
+            return true;
+        }
+        if (record.X <= MaxCoordinate && record.Y <= MaxCoordinate && record.X >= -MaxCoordinate && record.Y >= -MaxCoordinate) return false;
+        patient.Problems.Add(new PatchProblem(ErrorIds.PatchCoordinateOutOfRange, record.PatientId,
+            $"Patch '{record.Source}' at x={record.X} y={record.Y} is beyond the largest coordinate accepted ({MaxCoordinate:N0}); it is left out.",
+            record.Source, false));
+        return true;
+    }
+
     public static Dictionary<string, PatientPatches> Group(IEnumerable<PatchRecord> files, IEnumerable<PatchRecord> rows,
         int patchSize, GridOrigin origin)
     {
@@ -31,6 +52,7 @@ public static class PatientGrouping
         foreach (var record in files)
         {
             var patient = For(record.PatientId);
+            if (OutOfRange(record, patient)) continue;
             if (byKey.TryGetValue((record.PatientId, record.X, record.Y), out int existing))
             {
                 patient.Problems.Add(new PatchProblem(ErrorIds.PatchDuplicate, record.PatientId,
@@ -50,6 +72,7 @@ public static class PatientGrouping
         foreach (var row in rows)
         {
             var patient = For(row.PatientId);
+            if (OutOfRange(row, patient)) continue;
             var key = (row.PatientId, row.X, row.Y);
             if (!fromRows.Add(key))
             {

@@ -37,6 +37,16 @@ public static class PatientRenderer
             Math.Max(1, (int)Math.Round(options.PatchSize * scale)), Math.Max(1, (int)Math.Round(options.PatchSize * scale)));
 
         string FileFor(string kind) => PatientFileNames.For(options, patient.PatientId, kind);
+        // A canvas over the pixel budget is refused for this patient alone, before anything is allocated.
+        if ((long)width * height > options.CanvasPixelBudget && !options.DrawOnly)
+        {
+            problems.Add(new PatchProblem(ErrorIds.CanvasTooLarge, patient.PatientId,
+                $"Patient {patient.PatientId} would need a {width:N0} x {height:N0} canvas ({(long)width * height / 1e6:N0} megapixels, over the " +
+                $"{options.CanvasPixelBudget / 1e6:N0}-megapixel budget); it is not drawn. Give -MaxSize (e.g. -MaxSize 8000) to draw it smaller, " +
+                $"or raise the budget with {PatchGridOptions.CanvasBudgetVariable}.", patient.PatientId, true));
+            return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
+                fullWidth, fullHeight, files, problems, null, null, null);
+        }
         var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
         var probabilityRange = PatientAnnotations.ColorScale(dataRange, options.Scale, cohortRange);
@@ -151,11 +161,17 @@ public static class PatientRenderer
         Mat patch;
         try
         {
+            if (IO.RegularFile.Kind(record.Path!) is { } kind)
+            {
+                problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' is {kind}, not a regular file; it is not read.", record.Source, true));
+                return null;
+            }
             var bytes = File.ReadAllBytes(record.Path!);
             patch = bytes.Length == 0 ? new Mat() : Cv2.ImDecode(bytes, ImreadModes.Color);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException or OutOfMemoryException)
         {
+            // OpenCV refuses images over its pixel limit (decompression bombs) with an exception: this patch only.
             problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId, $"Patch '{record.Path}' could not be read: {ex.Message}", record.Source, true));
             return null;
         }
@@ -252,7 +268,7 @@ public static class PatientRenderer
         if (options.DrawOnly) return;
         try
         {
-            AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream));
+            AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream), options.Inputs);
             files.Add(Path.GetFullPath(path));
         }
         catch (HeatmapToolsException ex)

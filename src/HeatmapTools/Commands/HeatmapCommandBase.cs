@@ -88,6 +88,32 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
     {
         try
         {
+            return RunEngineCore(work);
+        }
+        finally
+        {
+            ReportSweptTemporaries();
+        }
+    }
+
+    /// <summary>Temporary files of killed runs that the engine swept while writing, reported on the pipeline thread.</summary>
+    protected void ReportSweptTemporaries()
+    {
+        try
+        {
+            while (Engine.IO.AtomicFile.Swept.TryDequeue(out var stale))
+                WriteWarning($"Removed '{stale}', a temporary file left by a run that was killed while writing.");
+        }
+        catch (PipelineStoppedException)
+        {
+            // Stopping: the warnings would go nowhere.
+        }
+    }
+
+    private T RunEngineCore<T>(Func<T> work)
+    {
+        try
+        {
             return work();
         }
         catch (OperationCanceledException)

@@ -95,7 +95,7 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         if (_labels.TryGetValue(numClasses, out var cached)) return cached;
         return _labels[numClasses] = RunEngine(() =>
         {
-            if (Labels is { Length: 1 } single && File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])))
+            if (Labels is { Length: 1 } single && (File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])) || LooksLikeFile(single[0])))
                 return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]));
             if (Labels is { Length: > 0 } names)
             {
@@ -107,6 +107,13 @@ public abstract class ModelCommandBase : HeatmapCommandBase
             return ClassLabels.ForModel(numClasses);
         });
     }
+
+    /// <summary>
+    /// One -Labels value naming a folder or a .json/.txt file is a file that is missing, not a one-class label list
+    /// (FromFile then says it does not exist).
+    /// </summary>
+    private static bool LooksLikeFile(string value) =>
+        value.Contains('/') || value.Contains('\\') || value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || value.EndsWith(".txt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Shows a checkpoint download as a progress bar.</summary>
     private sealed class DownloadProgressReporter(PSCmdlet cmdlet) : IProgress<DownloadProgress>

@@ -24,6 +24,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
     private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp" };
     private readonly List<string> _files = new();
     private readonly List<PatchRecord> _rows = new();
+    private readonly List<string> _csvFiles = new();
     private readonly List<PatchProblem> _inputProblems = new();
     private readonly List<PatchProblem> _rowProblems = new();
     private ILookup<string, PatchProblem> _inputProblemsByPatient = Array.Empty<PatchProblem>().ToLookup(p => p.PatientId);
@@ -192,6 +193,7 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
                 WriteError(new ErrorRecord(new FileNotFoundException($"CSV '{full}' does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, full));
                 continue;
             }
+            _csvFiles.Add(System.IO.Path.GetFullPath(full));
             var (records, problems) = RunEngine(() => PatchTableReader.ReadCsv(full, columns, Delimiter, ParsedCulture));
             _rows.AddRange(records);
             _inputProblems.AddRange(problems);
@@ -242,6 +244,8 @@ public sealed class NewPatientPatchGridCommand : HeatmapCommandBase
             MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
             ThrottleLimit = ThrottleLimit,
             ImageFormat = ImageFormat == PatchImageFormat.Jpg ? "jpg" : "png",
+            Inputs = _files.Select(System.IO.Path.GetFullPath).Concat(_csvFiles).Concat(_rows.Where(r => r.Path is not null).Select(r => System.IO.Path.GetFullPath(r.Path!)))
+                .ToHashSet(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal),
         };
 
         var done = new List<PatientResult>();
