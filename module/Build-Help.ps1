@@ -9,6 +9,12 @@ param([Parameter(Mandatory)][string] $ModuleDirectory, [Parameter(Mandatory)][st
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ModuleDirectory 'HeatmapTools.psd1')
 
+# The CAM methods are the engine's registry, not a list kept here: {CamMethods} in the help text becomes what -Method's
+# completion offers.
+$line = 'New-CamHeatmap -Method '
+$camMethods = ((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) -join ', '
+if (-not $camMethods) { throw 'New-CamHeatmap -Method completion offered no methods.' }
+
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
 $target = Join-Path $ModuleDirectory 'en-US/HeatmapTools.dll-Help.xml'
@@ -53,6 +59,8 @@ $w.WriteStartElement('helpItems', 'http://msh')
 $w.WriteAttributeString('schema', 'maml')
 foreach ($file in Get-ChildItem $HelpSource -Filter *.psd1 | Sort-Object Name) {
     $help = Import-PowerShellDataFile $file.FullName
+    foreach ($key in @($help.Parameters.Keys)) { $help.Parameters[$key] = $help.Parameters[$key].Replace('{CamMethods}', $camMethods) }
+    $help.Description = $help.Description.Replace('{CamMethods}', $camMethods)
     $command = Get-Command $help.Name -Module HeatmapTools
     $params = $command.Parameters.Values | Where-Object Name -NotIn $common
     foreach ($p in $params) { if (-not $help.Parameters.ContainsKey($p.Name)) { throw "$($help.Name): parameter -$($p.Name) has no help text in $($file.Name)." } }

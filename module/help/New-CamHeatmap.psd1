@@ -2,7 +2,7 @@
     Name        = 'New-CamHeatmap'
     Synopsis    = 'Shows where a CNN looks: computes class activation maps and writes them as heatmap overlays on the original images.'
     Description = @'
-New-CamHeatmap computes a class activation map for each image and class, colours it, blends it over the original image at its original size (heat * Alpha + image, clipped, as in the Keras Grad-CAM recipe) and writes the overlay. Methods follow pytorch-grad-cam and match its maps: GradCAM (default), GradCAMPlusPlus, XGradCAM, HiResCAM, LayerCAM, GradCAMElementWise, EigenCAM, EigenGradCAM, ScoreCAM, AblationCAM, and CAM (classic CAM for global-average-pooling heads such as ResNet and SqueezeNet).
+New-CamHeatmap computes a class activation map for each image and class, colours it, blends it over the original image at its original size (heat * Alpha + image, clipped, as in the Keras Grad-CAM recipe) and writes the overlay. Methods follow pytorch-grad-cam and match its maps: {CamMethods} (CAM is classic CAM, for global-average-pooling heads such as ResNet and SqueezeNet; GradCAM is the default).
 
 The map is computed at -Layer: any submodule by its torchvision path, nested ones included (features.29, layer4, features.denseblock4.denselayer16.conv2, encoder.layers.encoder_layer_11.ln_1, features.7.1.norm1), as pytorch-grad-cam's target_layers; Keras names where Keras has the same architecture mean the layer after its activation (block5_conv3 for VGG16, conv5_block3_out for ResNet-50, relu for DenseNet-121, top_activation for EfficientNet-B0, out_relu for MobileNetV2, mixed10 for Inception v3). Several layers average their maps. The default is where pytorch-grad-cam's documentation points: the last convolutional block, for ViT the last block's ln_1 (its 14x14 patch tokens folded into a grid, the class token dropped) and for Swin the last block's norm1 (turned channels-first). Get-CamLayer lists the layers and tab completion offers them. AblationCAM and CAM need a stage of a convolutional network (Get-CamLayer's IsStage) and refuse transformers (MethodNotSupported); the gradient methods, EigenCAM and ScoreCAM work everywhere.
 
@@ -17,7 +17,7 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
     Parameters  = @{
         Path        = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath = 'Image files taken exactly as written. Get-ChildItem and Get-ClassPrediction output bind here.'
-        Method      = 'One or more CAM methods; one overlay per method. Default GradCAM.'
+        Method      = 'One or more CAM methods, by pytorch-grad-cam''s class names ({CamMethods}); one overlay per method. Default GradCAM. Tab completion offers them.'
         Layer       = 'Target layer name(s): torchvision module paths (nested ones too) or Keras names. Default: the model''s default layer (Get-CamLayer shows it).'
         ClassIndex  = 'Class index(es) to explain. Bound from Get-ClassPrediction objects.'
         ClassName   = 'Class label(s) (for example tabby or Egyptian_cat) or WordNet id(s) to explain. Tab completion offers the labels (names starting with what you typed, then names containing it) and WordNet ids.'

@@ -35,13 +35,13 @@ internal static class CamBench
 
         var cases = new List<(CamMethod Method, string Model, int Batch, int Images, int Repeats)>
         {
-            (CamMethod.GradCAM, "squeezenet1_1", 1, 24, 5), (CamMethod.GradCAM, "squeezenet1_1", 8, 48, 5),
-            (CamMethod.GradCAM, "resnet50", 1, 8, 3), (CamMethod.GradCAM, "resnet50", 8, 16, 3),
-            (CamMethod.GradCAM, "vgg16", 1, 4, 3), (CamMethod.GradCAM, "vgg16", 8, 8, 3),
-            (CamMethod.ScoreCAM, "squeezenet1_1", 1, 2, 3),
+            (CamMethods.Get("GradCAM"), "squeezenet1_1", 1, 24, 5), (CamMethods.Get("GradCAM"), "squeezenet1_1", 8, 48, 5),
+            (CamMethods.Get("GradCAM"), "resnet50", 1, 8, 3), (CamMethods.Get("GradCAM"), "resnet50", 8, 16, 3),
+            (CamMethods.Get("GradCAM"), "vgg16", 1, 4, 3), (CamMethods.Get("GradCAM"), "vgg16", 8, 8, 3),
+            (CamMethods.Get("ScoreCAM"), "squeezenet1_1", 1, 2, 3),
             // Other families at batch 8 (issue 11): the maps-only rate against each model's own forward-only rate.
-            (CamMethod.GradCAM, "densenet121", 8, 16, 3), (CamMethod.GradCAM, "efficientnet_b0", 8, 16, 3),
-            (CamMethod.GradCAM, "convnext_tiny", 8, 16, 3), (CamMethod.GradCAM, "vit_b_16", 8, 16, 3),
+            (CamMethods.Get("GradCAM"), "densenet121", 8, 16, 3), (CamMethods.Get("GradCAM"), "efficientnet_b0", 8, 16, 3),
+            (CamMethods.Get("GradCAM"), "convnext_tiny", 8, 16, 3), (CamMethods.Get("GradCAM"), "vit_b_16", 8, 16, 3),
         };
         if (quick) cases = cases.Select(c => c with { Images = Math.Max(c.Batch, c.Images / 2), Repeats = Math.Min(c.Repeats, 3) }).ToList();
 
@@ -73,9 +73,9 @@ internal static class CamBench
                 foreach (var chunk in inputs.Chunk(batch))
                     CamEngine.Compute(model, chunk.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), size, null, CancellationToken.None);
             });
-            string format = method == CamMethod.ScoreCAM ? "F3" : "F2";
+            string format = method.Name == "ScoreCAM" ? "F3" : "F2";
             Console.WriteLine($"{method,-9} {modelName,-14} {batch,5} {endToEnd.ToString(format),11} {mapsOnly.ToString(format),10} {forward,13:F2} {endToEnd / forward,8:P0} {mapsOnly / forward,9:P0}" +
-                (method == CamMethod.ScoreCAM ? $"   ({1 / endToEnd:F2} s per image)" : ""));
+                (method.Name == "ScoreCAM" ? $"   ({1 / endToEnd:F2} s per image)" : ""));
             if (modelName != "squeezenet1_1") ModelStore.Clear();
         }
         Directory.Delete(output, recursive: true);

@@ -14,7 +14,7 @@ internal static class MemoryBench
         var model = ModelStore.Get(modelName == "squeezenet1_1" ? BenchData.SqueezeNet(shared) : new WeightsRequest(modelName, Random: true, Seed: 1));
         var options = new CamJobOptions
         {
-            Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize), OutputPath = output + "/{name}_{class}_", Force = true,
+            Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize), OutputPath = output + "/{name}_{class}_", Force = true,
         };
         Console.WriteLine();
         Console.WriteLine($"Memory over {total} images (GradCAM, {modelName}, batch 8, overlays written, result maps dropped as a pipeline would)");

@@ -33,9 +33,9 @@ public class EngineBehaviourTests
     {
         var model = SharedData.SqueezeNetModel;
         var items = new[] { new CamItem(Input(), 285) };
-        var a = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.12" }, 224, null, CancellationToken.None)[0].Map;
-        var b = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.11" }, 224, null, CancellationToken.None)[0].Map;
-        var both = CamEngine.Compute(model, items, CamMethod.GradCAM, new[] { "features.11", "features.12" }, 224, null, CancellationToken.None)[0].Map;
+        var a = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None)[0].Map;
+        var b = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.11" }, 224, null, CancellationToken.None)[0].Map;
+        var both = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.11", "features.12" }, 224, null, CancellationToken.None)[0].Map;
         var mean = a.Zip(b, (x, y) => (x + y) / 2).ToArray();
         CamPostProcessor.MinMax(mean);
         // Each single-layer result was re-scaled once more after resizing, so the mean of two of them differs from the
@@ -53,8 +53,8 @@ public class EngineBehaviourTests
         // so Grad-CAM's weights are the classifier's own: the two methods must give the same map (Selvaraju et al.).
         var resnet = ModelStore.Get(new WeightsRequest("resnet18", Random: true, Seed: 3));
         var items = new[] { new CamItem(Input("coffee"), 967) };
-        var cam = CamEngine.Compute(resnet, items, CamMethod.CAM, new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
-        var grad = CamEngine.Compute(resnet, items, CamMethod.GradCAM, new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
+        var cam = CamEngine.Compute(resnet, items, CamMethods.Get("CAM"), new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
+        var grad = CamEngine.Compute(resnet, items, CamMethods.Get("GradCAM"), new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
         Assert.True(cam.Zip(grad, (x, y) => Math.Abs(x - y)).Max() < 1e-4);
         Assert.True(cam.Max() > 0.99f && cam.Min() < 0.01f);
     }
@@ -87,11 +87,12 @@ public class EngineBehaviourTests
     }
 
     [Theory]
-    [InlineData("resnet18", "layer4", CamMethod.GradCAM)]
-    [InlineData("resnet18", "layer3", CamMethod.GradCAMPlusPlus)]
-    [InlineData("vgg11", "features.20", CamMethod.LayerCAM)]
-    public void A_batch_with_a_different_class_per_image_gives_each_image_its_single_run_map(string modelName, string layer, CamMethod method)
+    [InlineData("resnet18", "layer4", "GradCAM")]
+    [InlineData("resnet18", "layer3", "GradCAMPlusPlus")]
+    [InlineData("vgg11", "features.20", "LayerCAM")]
+    public void A_batch_with_a_different_class_per_image_gives_each_image_its_single_run_map(string modelName, string layer, string methodName)
     {
+        var method = CamMethods.Get(methodName);
         // Only each image's own class row of the head is differentiated; mixing rows up would swap the maps.
         var model = ModelStore.Get(new WeightsRequest(modelName, Random: true, Seed: 8));
         var items = new[] { new CamItem(Input("chelsea"), 281), new CamItem(Input("coffee"), 967), new CamItem(Input("chelsea"), 3) };
@@ -112,7 +113,7 @@ public class EngineBehaviourTests
     public void Gradients_never_reach_the_weights()
     {
         var model = SharedData.SqueezeNetModel;
-        CamEngine.Compute(model, new[] { new CamItem(Input(), 285) }, CamMethod.GradCAM, new[] { "features.12" }, 224, null, CancellationToken.None);
+        CamEngine.Compute(model, new[] { new CamItem(Input(), 285) }, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None);
         Assert.All(model.Network.parameters(), p =>
         {
             Assert.False(p.requires_grad);
@@ -126,7 +127,7 @@ public class EngineBehaviourTests
         var output = Directory.CreateTempSubdirectory("hmt-cancel").FullName;
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/" };
+        var options = new CamJobOptions { Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/" };
         Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000),
             new[] { new CamJobItem(Path.Combine(SharedData.Images, "coffee.png"), null) }, options, cancelled.Token));
         Assert.Empty(Directory.GetFiles(output));
@@ -158,7 +159,7 @@ public class EngineBehaviourTests
         string Run(long budget)
         {
             var output = Directory.CreateTempSubdirectory("hmt-budget").FullName;
-            var options = new CamJobOptions { Methods = new[] { CamMethod.GradCAM }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/", KeepBudget = budget };
+            var options = new CamJobOptions { Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/", KeepBudget = budget };
             var results = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), images.Select(i => new CamJobItem(i, null)).ToList(), options, CancellationToken.None);
             Assert.All(results, r => Assert.Null(r.Error));
             return output;

@@ -58,7 +58,7 @@ public class ModelZooTests
         int size = model.Info.InputSize;
         using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, "chelsea.png"));
         var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: size));
-        var result = CamEngine.Compute(model, new[] { new CamItem(input, null) }, CamMethod.GradCAM, Array.Empty<string>(), size, null, CancellationToken.None).Single();
+        var result = CamEngine.Compute(model, new[] { new CamItem(input, null) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), size, null, CancellationToken.None).Single();
         Assert.Equal(size * size, result.Map.Length);
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v)));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{name}: map spans {result.Map.Min()}..{result.Map.Max()}");
@@ -127,7 +127,7 @@ public class ModelZooTests
     public void Map_matches_pytorch_grad_cam(string model, string methodName)
     {
         var zoo = Zoo(model);
-        var method = Enum.Parse<CamMethod>(methodName);
+        var method = CamMethods.Get(methodName);
         var reference = Npy.ReadFloat32(zoo.Maps[methodName]);
         Assert.Equal(new[] { zoo.Size, zoo.Size }, reference.Shape);
         var ours = CamEngine.Compute(Load(zoo), new[] { new CamItem(Chelsea(zoo.Size), zoo.Target) }, method, new[] { zoo.Layer }, zoo.Size, null, CancellationToken.None).Single();
@@ -158,7 +158,7 @@ public class ModelZooExtraTests
         var c = doc.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("case").GetString() == name);
         string model = c.GetProperty("model").GetString()!, layer = c.GetProperty("layer").GetString()!;
         int size = c.GetProperty("size").GetInt32(), target = c.GetProperty("target").GetInt32();
-        var method = Enum.Parse<CamMethod>(c.GetProperty("method").GetString()!);
+        var method = CamMethods.Get(c.GetProperty("method").GetString()!);
         var zoo = ModelZooTests.Zoo(model);
         Assert.True(File.Exists(zoo.Weights), $"{zoo.Weights} is missing (see ModelZooTests).");
         using var network = ModelStore.CreateUncached(new WeightsRequest(model, WeightsPath: zoo.Weights));
@@ -208,12 +208,10 @@ public class OfficialInputTransformTests
 /// <summary>Transformers: every gradient method and Eigen-CAM give maps; the methods that rerun a stage refuse with their own ErrorId.</summary>
 public class TransformerMethodTests
 {
+    // Every gradient method in the registry, and Eigen-CAM: a method added later is tested here without editing this list.
     public static IEnumerable<object[]> Cases() =>
-        new[] { "vit_b_16", "swin_t" }.SelectMany(m => new[]
-        {
-            CamMethod.GradCAM, CamMethod.GradCAMPlusPlus, CamMethod.XGradCAM, CamMethod.HiResCAM, CamMethod.LayerCAM,
-            CamMethod.GradCAMElementWise, CamMethod.EigenCAM, CamMethod.EigenGradCAM,
-        }.Select(method => new object[] { m, method }));
+        new[] { "vit_b_16", "swin_t" }.SelectMany(m => CamMethods.Every.Where(x => x.UsesGradients || x.Name == "EigenCAM")
+            .Select(method => new object[] { m, method.Name }));
 
     private static readonly Dictionary<string, LayeredModel> Models = new();
 
@@ -221,7 +219,9 @@ public class TransformerMethodTests
     {
         lock (Models)
         {
-            if (!Models.TryGetValue(name, out var m)) Models[name] = m = ModelStore.CreateUncached(new WeightsRequest(name, Random: true, Seed: 3));
+            // The zoo's seeded weights: on some random draws Grad-CAM++'s weights are all negative at ln_1 and its map is
+            // legitimately empty, which says nothing about the code.
+            if (!Models.TryGetValue(name, out var m)) Models[name] = m = ModelStore.CreateUncached(new WeightsRequest(name, WeightsPath: ModelZooTests.Zoo(name).Weights));
             return m;
         }
     }
@@ -234,19 +234,21 @@ public class TransformerMethodTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Method_gives_a_map(string model, CamMethod method)
+    public void Method_gives_a_map(string model, string methodName)
     {
+        var method = CamMethods.Get(methodName);
         var result = CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, null, CancellationToken.None).Single();
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v) && v >= 0 && v <= 1));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{model} {method}: map spans {result.Map.Min()}..{result.Map.Max()}");
     }
 
     [Theory]
-    [InlineData("vit_b_16", CamMethod.AblationCAM)]
-    [InlineData("swin_t", CamMethod.AblationCAM)]
-    [InlineData("vit_b_16", CamMethod.CAM)]
-    public void Methods_that_rerun_a_stage_refuse_transformers(string model, CamMethod method)
+    [InlineData("vit_b_16", "AblationCAM")]
+    [InlineData("swin_t", "AblationCAM")]
+    [InlineData("vit_b_16", "CAM")]
+    public void Methods_that_rerun_a_stage_refuse_transformers(string model, string methodName)
     {
+        var method = CamMethods.Get(methodName);
         var error = Assert.Throws<HeatmapToolsException>(() =>
             CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, null, CancellationToken.None));
         Assert.Equal(ErrorIds.MethodNotSupported, error.ErrorId);

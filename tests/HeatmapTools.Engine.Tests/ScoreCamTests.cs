@@ -1,4 +1,5 @@
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Methods;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

@@ -50,7 +50,7 @@ public static class CamEngine
 
         using var scope = NewDisposeScope();
         var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), inputSize);
-        bool gradients = CamMethodInfo.UsesGradients(method);
+        bool gradients = method.UsesGradients;
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
         try
         {
@@ -79,15 +79,18 @@ public static class CamEngine
             {
                 var target = targetLayers[l];
                 // Transformer tokens become maps here; gradients take the same (linear) reshape.
-                var a = model.ToMaps(target, forward.Activations[l].detach());
-                Tensor map = method switch
+                var map = method.Map(new CamContext
                 {
-                    CamMethod.EigenCAM => Projection.FirstComponent(a, options.FlipEigenSign),
-                    CamMethod.ScoreCAM => ScoreCam.Map(model, input, a, targets, options.ScoreChunkSize, options.ScoreProgress, cancellation),
-                    CamMethod.AblationCAM => AblationCam.Map(model, AblationLayer(model, target, method), a, forward.Logits.detach(), targets, options.ChunkSize, cancellation),
-                    CamMethod.CAM => ClassicCam.Map(model, AblationLayer(model, target, method), a, targets),
-                    _ => CamWeighting.Map(method, a, model.ToMaps(target, grads![l]), options.FlipEigenSign),
-                };
+                    Model = model,
+                    Input = input,
+                    Layer = target,
+                    Activations = model.ToMaps(target, forward.Activations[l].detach()),
+                    Gradients = grads is null ? null : model.ToMaps(target, grads[l]),
+                    Logits = forward.Logits.detach(),
+                    Targets = targets,
+                    Options = options,
+                    Cancellation = cancellation,
+                });
                 map = map.to_type(ScalarType.Float32).contiguous();
                 perLayer.Add((map.data<float>().ToArray(), (int)map.shape[1], (int)map.shape[2]));
             }
@@ -103,20 +106,6 @@ public static class CamEngine
             results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b]);
         });
         return results;
-    }
-
-    /// <summary>
-    /// Ablation-CAM and classic CAM rerun or read the layers above a stage output laid out as maps; a submodule inside a
-    /// stage, or transformer tokens, would need the network run again from inside a block.
-    /// </summary>
-    private static int AblationLayer(LayeredModel model, LayerTarget target, CamMethod method)
-    {
-        if (model.Info.Layout != ActivationLayout.ChannelsFirst)
-            throw new HeatmapToolsException(ErrorIds.MethodNotSupported, "InvalidOperation",
-                $"{method} changes channels of a convolutional stage's output and reruns the layers above it; {model.Name} keeps " +
-                $"transformer tokens ({model.Info.Layout}) between its blocks, which this does not support. Use a gradient method " +
-                "(GradCAM, GradCAMPlusPlus, LayerCAM, ...), EigenCAM or ScoreCAM.", method);
-        return model.ResolveLayer(target.Name);
     }
 
     private static long[] ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, int numClasses)

@@ -113,7 +113,7 @@ public static class CamJob
         try
         {
             string? overlayPath = null, mapPath = null;
-            string target = naming.For(image.Path, map.ClassIndex, label, method.ToString(), layer);
+            string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer);
             if (!options.NoOverlay || options.MapFormat != MapFormat.None) options.Outputs?.Claim(target, image.Path);
             if (!options.NoOverlay)
             {

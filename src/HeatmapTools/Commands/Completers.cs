@@ -15,6 +15,14 @@ public sealed class ModelNameCompleter : IArgumentCompleter
         Completions.Matching(ModelCatalog.Names, wordToComplete);
 }
 
+/// <summary>Tab completion for -Method: every CAM method the engine has.</summary>
+public sealed class CamMethodCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.Matching(Engine.Cam.CamMethods.Names, wordToComplete);
+}
+
 /// <summary>Tab completion for -Layer: the chosen model's layers (torchvision and, for VGG, Keras names).</summary>
 public sealed class LayerNameCompleter : IArgumentCompleter
 {

@@ -6,12 +6,6 @@ using HeatmapTools.Engine.Rendering;
 
 namespace HeatmapTools.Commands;
 
-/// <summary>The CAM methods, as -Method takes them (names follow pytorch-grad-cam).</summary>
-public enum CamMethodName
-{
-    GradCAM, GradCAMPlusPlus, XGradCAM, HiResCAM, LayerCAM, GradCAMElementWise, EigenCAM, EigenGradCAM, ScoreCAM, AblationCAM, CAM,
-}
-
 public enum RawMapFormat { None, Npy, Png16, Csv }
 
 /// <summary>Computes class activation maps and writes them as heatmap overlays on the original images.</summary>
@@ -24,8 +18,12 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     private int _done;
     private readonly OutputRegistry _outputs = new();
 
+    /// <summary>Method names as pytorch-grad-cam's classes are named; the engine's registry of methods is the list (completion offers it).</summary>
     [Parameter]
-    public CamMethodName[] Method { get; set; } = { CamMethodName.GradCAM };
+    [ArgumentCompleter(typeof(CamMethodCompleter))]
+    public string[] Method { get; set; } = { "GradCAM" };
+
+    private IReadOnlyList<CamMethod> _methods = Array.Empty<CamMethod>();
 
     [Parameter]
     [ArgumentCompleter(typeof(LayerNameCompleter))]
@@ -66,6 +64,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     {
         base.BeginProcessing();
         RunEngine(() => Colormaps.Canonical(Colormap));
+        _methods = RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList());
         _clock.Start();
     }
 
@@ -76,7 +75,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         foreach (var file in InputFiles())
         {
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
-            if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", Method)} heatmap(s)")) continue;
+            if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", _methods)} heatmap(s)")) continue;
             foreach (var ready in _queue.Add(Key(request), request, new CamJobItem(file, classes, Top), BatchSize)) Flush(ready);
         }
     }
@@ -107,7 +106,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
         var labels = LoadLabels(model.NumClasses);
         var options = new CamJobOptions
         {
-            Methods = Method.Select(m => Enum.Parse<CamMethod>(m.ToString())).ToList(),
+            Methods = _methods,
             Layers = Layer ?? Array.Empty<string>(),
             Preprocess = PreprocessFor(model),
             Colormap = Colormap,
@@ -138,7 +137,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
                 SourcePath = r.SourcePath,
                 OutputPath = r.OutputPath,
                 MapPath = r.MapPath,
-                Method = r.Method.ToString(),
+                Method = r.Method.Name,
                 Layer = r.Layer,
                 Model = model.Name,
                 WeightsFile = model.WeightsFile,

@@ -2,7 +2,7 @@ using HeatmapTools.Engine.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace HeatmapTools.Engine.Cam;
+namespace HeatmapTools.Engine.Cam.Methods;
 
 /// <summary>
 /// Ablation-CAM (Desai and Ramaswamy 2020): weight_k = (y - y_k) / y, where y_k is the target logit with channel k
@@ -10,11 +10,17 @@ namespace HeatmapTools.Engine.Cam;
 /// activations; the layers below ran once. A channel that already holds the ablation value everywhere cannot change
 /// the output, so its y_k is y without a forward pass.
 /// </summary>
-internal static class AblationCam
+public sealed class AblationCam : CamMethod
 {
     private const float AblationOffset = 1e7f;
 
-    public static Tensor Map(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, int chunk, CancellationToken cancellation)
+    public override string Name => "AblationCAM";
+    public override string Paper => "Desai and Ramaswamy 2020, Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization";
+
+    public override Tensor Map(CamContext c) =>
+        Compute(c.Model, RequireStage(c), c.Activations, c.Logits, c.Targets, c.Options.ChunkSize, c.Cancellation);
+
+    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, int chunk, CancellationToken cancellation)
     {
         using var noGrad = no_grad();
         long b = activations.shape[0], k = activations.shape[1];

@@ -2,7 +2,7 @@ using HeatmapTools.Engine.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace HeatmapTools.Engine.Cam;
+namespace HeatmapTools.Engine.Cam.Methods;
 
 /// <summary>
 /// Score-CAM (Wang et al. 2020): each activation channel, upsampled and min-max scaled, masks the input; the
@@ -13,9 +13,15 @@ namespace HeatmapTools.Engine.Cam;
 /// scale and an offset, which upsampling (linear, constant-preserving) and min-max scaling both cancel, so comparing at
 /// layer resolution finds the equal masks without building them.
 /// </summary>
-internal static class ScoreCam
+public sealed class ScoreCam : CamMethod
 {
-    public static Tensor Map(LayeredModel model, Tensor input, Tensor activations, long[] targets, int chunk, Action<double>? progress,
+    public override string Name => "ScoreCAM";
+    public override string Paper => "Wang et al. 2020, Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks";
+
+    public override Tensor Map(CamContext c) =>
+        Compute(c.Model, c.Input, c.Activations, c.Targets, c.Options.ScoreChunkSize, c.Options.ScoreProgress, c.Cancellation);
+
+    private static Tensor Compute(LayeredModel model, Tensor input, Tensor activations, long[] targets, int chunk, Action<double>? progress,
         CancellationToken cancellation)
     {
         using var noGrad = no_grad();

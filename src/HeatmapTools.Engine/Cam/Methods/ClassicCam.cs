@@ -3,16 +3,21 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace HeatmapTools.Engine.Cam;
+namespace HeatmapTools.Engine.Cam.Methods;
 
 /// <summary>
 /// Classic CAM (Zhou et al. 2016) needs a head that only pools and then classifies: either global average pooling
 /// followed by a linear layer (ResNet: map = sum_k w_ck A_k) or a 1x1 convolution and ReLU followed by pooling
 /// (SqueezeNet: map = the classifier's own output channel c before the pooling).
 /// </summary>
-internal static class ClassicCam
+public sealed class ClassicCam : CamMethod
 {
-    public static Tensor Map(LayeredModel model, int layer, Tensor activations, long[] targets)
+    public override string Name => "CAM";
+    public override string Paper => "Zhou et al. 2016, Learning Deep Features for Discriminative Localization";
+
+    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Targets);
+
+    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, long[] targets)
     {
         using var noGrad = no_grad();
         var above = model.Stages.Skip(layer + 1).Select(s => s.Module).Where(m => m is not (Dropout or Flatten)).ToList();
