@@ -164,6 +164,52 @@ public class HostileInputTests : IDisposable
         var error = Assert.Throws<HeatmapToolsException>(() => AtomicFile.WriteBytes(Path.Combine(notAFolder, "out.png"), false, new byte[] { 1 }));
         Assert.Equal(ErrorIds.OutputWriteFailed, error.ErrorId);
     }
+
+    /// <summary>A PNG that declares <paramref name="width"/> x <paramref name="height"/> pixels and holds almost nothing (the header is all the check reads).</summary>
+    private static byte[] DeclaredPng(int width, int height)
+    {
+        var bytes = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' };
+        bytes.AddRange(BitConverter.GetBytes(width).Reverse());
+        bytes.AddRange(BitConverter.GetBytes(height).Reverse());
+        bytes.AddRange(new byte[] { 8, 2, 0, 0, 0, 0, 0, 0, 0 });
+        return bytes.ToArray();
+    }
+
+    [Fact]
+    public void Declared_sizes_are_read_from_png_and_jpeg_headers_as_opencv_decodes_them()
+    {
+        using var image = new OpenCvSharp.Mat(37, 53, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(90));
+        Assert.Equal((53, 37), ImageHeader.Size(image.ImEncode(".png")));
+        Assert.Equal((53, 37), ImageHeader.Size(image.ImEncode(".jpg")));
+        Assert.Equal((30000, 30000), ImageHeader.Size(DeclaredPng(30000, 30000)));
+        Assert.Null(ImageHeader.Size(new byte[] { 1, 2, 3 }));
+    }
+
+    [Fact]
+    public void An_image_declaring_more_pixels_than_the_limit_is_refused_before_decoding()
+    {
+        string bomb = Path.Combine(_folder, "bomb.png");
+        File.WriteAllBytes(bomb, DeclaredPng(30000, 30000));
+        var error = Assert.Throws<HeatmapToolsException>(() => ImageReader.ReadBgr(bomb));
+        Assert.Equal(ErrorIds.ImageUnreadable, error.ErrorId);
+        Assert.Contains("900 megapixels", error.Message);
+    }
+
+    [Fact]
+    public void A_bomb_patch_is_left_blank_and_its_patient_drawn()
+    {
+        string patches = Path.Combine(_folder, "p");
+        Directory.CreateDirectory(patches);
+        using var tissue = new OpenCvSharp.Mat(50, 50, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(120));
+        string good = Path.Combine(patches, "7_idx5_x1_y1_class0.png"), bad = Path.Combine(patches, "7_idx5_x51_y1_class1.png");
+        tissue.SaveImage(good);
+        File.WriteAllBytes(bad, DeclaredPng(30000, 30000));
+        var parser = new PatchNameParser();
+        var patients = PatientGrouping.Group(new[] { parser.Parse(good)!, parser.Parse(bad)! }, Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = Path.Combine(_folder, "out") }, CancellationToken.None).Single();
+        Assert.Contains(result.Problems, p => p.ErrorId == ErrorIds.PatchUnreadable && p.Message.Contains("30,000"));
+        Assert.NotEmpty(result.Files);
+    }
 }
 
 /// <summary>Environment variables are process-wide: this runs with the other tests that change them, one at a time.</summary>

@@ -5,6 +5,15 @@ namespace HeatmapTools.Engine.Imaging;
 /// <summary>Decodes any image OpenCV reads into 8-bit, 3-channel BGR, whatever its depth, channels or alpha.</summary>
 public static class ImageReader
 {
+    public const string MaxPixelsVariable = "HEATMAPTOOLS_IMAGE_MEGAPIXELS";
+
+    /// <summary>
+    /// The most pixels one image may declare before it is decoded: 300 megapixels (about 1 GB decoded), far above any
+    /// camera's photos; HEATMAPTOOLS_IMAGE_MEGAPIXELS changes it.
+    /// </summary>
+    public static long MaxPixels =>
+        long.TryParse(Environment.GetEnvironmentVariable(MaxPixelsVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 300_000_000;
+
     /// <summary>Reads a file; the caller owns (and must dispose) the returned Mat.</summary>
     public static Mat ReadBgr(string path)
     {
@@ -24,6 +33,10 @@ public static class ImageReader
         // Decoding from memory avoids OpenCV's narrow-string path handling (non-ASCII file names). "Unchanged" keeps
         // alpha and 16 bits but also ignores EXIF orientation, which camera and phone JPEGs rely on: those are decoded
         // as colour, upright as a viewer shows them (JPEG has neither alpha nor more than 8 bits here anyway).
+        if (ImageHeader.Size(bytes) is (int width, int height) && (long)width * height > MaxPixels)
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "LimitsExceeded",
+                $"Image '{path}' declares {width:N0} x {height:N0} pixels ({(long)width * height / 1e6:N0} megapixels), over the {MaxPixels / 1e6:N0}-megapixel " +
+                $"limit for one image (a decompression bomb, or a scan to tile first); set {MaxPixelsVariable} to raise it.", path);
         Mat raw = Cv2.ImDecode(bytes, IsJpeg(bytes) ? ImreadModes.Color : ImreadModes.Unchanged);
         if (raw.Empty())
         {

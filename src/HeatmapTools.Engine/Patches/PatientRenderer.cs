@@ -167,6 +167,13 @@ public static class PatientRenderer
                 return null;
             }
             var bytes = File.ReadAllBytes(record.Path!);
+            // A patch that declares far more pixels than a cell holds is a decompression bomb, not tissue: not decoded.
+            if (Imaging.ImageHeader.Size(bytes) is (int w, int h) && (long)w * h > Math.Max(16L * patchSize * patchSize, 4_000_000))
+            {
+                problems.Add(new PatchProblem(ErrorIds.PatchUnreadable, patientId,
+                    $"Patch '{record.Path}' declares {w:N0} x {h:N0} pixels, far more than a {patchSize}-pixel patch; it is not decoded.", record.Source, true));
+                return null;
+            }
             patch = bytes.Length == 0 ? new Mat() : Cv2.ImDecode(bytes, ImreadModes.Color);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException or OutOfMemoryException)
