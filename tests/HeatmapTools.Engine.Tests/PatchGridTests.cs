@@ -394,3 +394,46 @@ public class PatientIsolationTests : IDisposable
         }
     }
 }
+
+/// <summary>The run the cmdlet drives: inputs in any order, then patients, selection and drawing.</summary>
+public class PatchGridRunTests
+{
+    [Fact]
+    public void Patient_id_wildcards_expand_in_natural_order_and_plain_or_unmatched_ids_stay_as_typed()
+    {
+        var present = new[] { "1025", "1020", "10210", "1021", "1035" };
+        Assert.Equal(new[] { "1020", "1021", "1025", "10210" }, PatchGridRun.ExpandPatientIds(new[] { "102*" }, present));
+        Assert.Equal(new[] { "1025", "1035" }, PatchGridRun.ExpandPatientIds(new[] { "10?5" }, present));
+        Assert.Equal(new[] { "1020", "1021" }, PatchGridRun.ExpandPatientIds(new[] { "102[0-1]" }, present));
+        Assert.Equal(new[] { "999", "77*" }, PatchGridRun.ExpandPatientIds(new[] { "999", "77*" }, present));
+        Assert.Null(PatchGridRun.ExpandPatientIds(null, present));
+    }
+
+    [Fact]
+    public void Files_tables_and_rows_become_patients_with_every_input_protected()
+    {
+        var folder = Directory.CreateTempSubdirectory("hmt-run").FullName;
+        try
+        {
+            var layout = SyntheticIdc.Layout(2, 10, seed: 4);
+            SyntheticIdc.Write(Path.Combine(folder, "data"), layout, 2);
+            string csv = Path.Combine(folder, "extra.csv");
+            File.WriteAllText(csv, "patient_id,x,y,target,probability\n555,1,1,1,0.9\n555,51,1,0,0.2\n");
+            var run = new PatchGridRun();
+            run.AddPath(Path.Combine(folder, "data"));
+            run.AddFile(csv);
+            Assert.Null(run.AddRow(new PatchTableReader.RowValues("556", "1", "1", "0", "0.1", null), CultureInfo.InvariantCulture, folder));
+            Assert.NotNull(run.AddRow(new PatchTableReader.RowValues("557", "x", "1", "0", "0.1", null), CultureInfo.InvariantCulture, folder));
+            var prepared = run.Prepare(new PatchInputSettings(new PatchColumns(), null, CultureInfo.InvariantCulture, null, 50, GridOrigin.OneBased));
+            Assert.Equal(layout.Select(p => p.Id).Concat(new[] { "555", "556" }).Order(), prepared.Patients.Keys.Order());
+            Assert.Equal(2, prepared.Patients["555"].Patches.Count);
+            Assert.Contains(Path.GetFullPath(csv), prepared.Inputs);
+            Assert.All(Directory.EnumerateFiles(Path.Combine(folder, "data"), "*.png", SearchOption.AllDirectories), f => Assert.Contains(f, prepared.Inputs));
+            Assert.Single(prepared.ProblemsByPatient["557"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

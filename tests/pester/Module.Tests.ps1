@@ -35,6 +35,11 @@ Describe 'Loading the module' {
         $foreign | Should -BeNullOrEmpty -Because 'a cmdlet that names an OpenCvSharp or TorchSharp type would bind it in PowerShell''s context, where another module''s copy may sit'
     }
 
+    It 'mirrors the engine''s enums member for member in its parameter enums' {
+        [HeatmapTools.Commands.EnumMirror]::Pairs.Count | Should -BeGreaterThan 3
+        [HeatmapTools.Commands.EnumMirror]::Mismatches() | Should -BeNullOrEmpty
+    }
+
     It 'works when another module has already loaded its own OpenCvSharp, TorchSharp and CsvHelper' {
         $deps = Join-Path (Get-ChildItem $ModulePath -Directory | Select-Object -First 1).FullName 'bin/deps'
         $out = Join-Path ([IO.Path]::GetTempPath()) ("hmt-alc-" + [guid]::NewGuid().ToString('N').Substring(0, 8))

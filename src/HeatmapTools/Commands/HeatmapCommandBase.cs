@@ -29,9 +29,13 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Resolves wildcard or literal PowerShell paths to file system paths; a path that matches nothing is an error for that path.</summary>
-    protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal)
+    /// <summary>
+    /// Resolves wildcard or literal PowerShell paths to file system paths (files, and folders when <paramref name="folders"/>);
+    /// a path that matches nothing is an error for that path. The one path resolver of every cmdlet.
+    /// </summary>
+    protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal, bool folders = false)
     {
+        bool Exists(string p) => File.Exists(p) || (folders && Directory.Exists(p));
         foreach (var path in paths ?? Array.Empty<string>())
         {
             // Globbing costs far more than a file check, so a path without wildcards is taken literally; an absolute
@@ -39,8 +43,8 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
             if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
             {
                 string resolved = System.IO.Path.IsPathFullyQualified(path) ? path : GetUnresolvedProviderPathFromPSPath(path);
-                if (File.Exists(resolved)) yield return resolved;
-                else WriteError(NotFound(resolved));
+                if (Exists(resolved)) yield return resolved;
+                else WriteError(NotFound(resolved, folders));
                 continue;
             }
             List<string> matches;
@@ -51,10 +55,10 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
             }
             catch (ItemNotFoundException)
             {
-                WriteError(NotFound(path));
+                WriteError(NotFound(path, folders));
                 continue;
             }
-            foreach (var match in matches.Where(File.Exists)) yield return match;
+            foreach (var match in matches.Where(Exists)) yield return match;
         }
     }
 
@@ -74,8 +78,8 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         return ResolveFiles(literalPath, literal: true).Concat(ResolveFiles(path, literal: false));
     }
 
-    private static ErrorRecord NotFound(string path) =>
-        new(new FileNotFoundException($"Cannot find image '{path}' because it does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path);
+    private static ErrorRecord NotFound(string path, bool folders) =>
+        new(new FileNotFoundException($"Cannot find {(folders ? "" : "image ")}'{path}' because it does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path);
 
     protected static ErrorRecord ToErrorRecord(HeatmapToolsException ex)
     {
@@ -94,6 +98,13 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         {
             ReportSweptTemporaries();
         }
+    }
+
+    /// <summary>Enumerates engine work lazily, each step under <see cref="RunEngine{T}"/>: a failure mid-way gets its ErrorId too.</summary>
+    protected IEnumerable<T> RunEngineEach<T>(Func<IEnumerable<T>> start)
+    {
+        using var items = RunEngine(() => start().GetEnumerator());
+        while (RunEngine(() => items.MoveNext())) yield return items.Current;
     }
 
     /// <summary>Temporary files of killed runs that the engine swept while writing, reported on the pipeline thread.</summary>

@@ -112,7 +112,7 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
             Colormap = Colormap,
             Alpha = Alpha,
             NoOverlay = NoOverlay,
-            MapFormat = Enum.Parse<MapFormat>(MapFormat.ToString()),
+            MapFormat = EnumMirror.To<MapFormat>(MapFormat),
             OutputPath = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath),
             Force = Force,
             Outputs = _outputs,

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace HeatmapTools.Engine.Patches;
+
+/// <summary>How inputs become records: the table columns, the CSV dialect and the patch file naming.</summary>
+public sealed record PatchInputSettings(PatchColumns Columns, string? Delimiter, CultureInfo Culture, string? NamePattern, int PatchSize, GridOrigin Origin);
+
+/// <summary>Patients gathered from every input, with the problems found on the way (reported once, counted per patient).</summary>
+public sealed class PreparedPatients
+{
+    public required Dictionary<string, PatientPatches> Patients { get; init; }
+    /// <summary>Problems found while reading inputs (CSV rows, file names) that were not reported as they were found.</summary>
+    public required IReadOnlyList<PatchProblem> InputProblems { get; init; }
+    /// <summary>Every input problem, reported or not, by the patient it names: each patient's result counts them.</summary>
+    public required ILookup<string, PatchProblem> ProblemsByPatient { get; init; }
+    /// <summary>Full paths of every input: no output may be written over one.</summary>
+    public required IReadOnlySet<string> Inputs { get; init; }
+}
+
+/// <summary>What a drawing run hands back, in order: each patient's result, then the montage if one was asked for.</summary>
+public abstract record PatchGridEvent;
+public sealed record PatientDrawn(PatientResult Result) : PatchGridEvent;
+public sealed record MontageWritten(MontageResult Montage) : PatchGridEvent;
+/// <summary>Every patient was read, but none had the data for the images asked for: nothing at all was written.</summary>
+public sealed record NothingDrawable : PatchGridEvent;
+
+/// <summary>
+/// One New-PatientPatchGrid run: collects inputs as they arrive (patch files, folders, CSV files, table rows), turns
+/// them into patients, selects, draws and lays out the montage, and owns every native image it makes. The cmdlet only
+/// binds parameters, asks ShouldProcess and turns events into records.
+/// </summary>
+public sealed class PatchGridRun
+{
+    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp" };
+    private readonly List<string> _files = new();
+    private readonly List<string> _csvFiles = new();
+    private readonly List<PatchRecord> _rows = new();
+    private readonly List<PatchProblem> _rowProblems = new();
+    private int _rowNumber;
+
+    /// <summary>A file (a patch image, or a CSV table by its extension) or a folder searched for images.</summary>
+    public void AddPath(string path)
+    {
+        if (Directory.Exists(path))
+            _files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+        else if (File.Exists(path))
+            AddFile(path);
+    }
+
+    /// <summary>A path already known to be a file (Get-ChildItem output): no second look at the disk.</summary>
+    public void AddFile(string path)
+    {
+        if (Path.GetExtension(path.AsSpan()).Equals(".csv", StringComparison.OrdinalIgnoreCase)) _csvFiles.Add(path);
+        else _files.Add(path);
+    }
+
+    public void AddCsv(string path) => _csvFiles.Add(path);
+
+    /// <summary>A table row (Import-Csv output); returns its problem, to report at once, or null.</summary>
+    public PatchProblem? AddRow(PatchTableReader.RowValues values, CultureInfo culture, string baseDirectory)
+    {
+        _rowNumber++;
+        var (record, problem) = PatchTableReader.Parse(values, $"input object {_rowNumber}", culture, baseDirectory);
+        if (record is not null) _rows.Add(record);
+        if (problem is not null) _rowProblems.Add(problem);
+        return problem;
+    }
+
+    /// <summary>Reads the tables, parses the file names and groups everything by patient.</summary>
+    public PreparedPatients Prepare(PatchInputSettings settings)
+    {
+        var problems = new List<PatchProblem>();
+        var rows = new List<PatchRecord>(_rows);
+        foreach (var csv in _csvFiles)
+        {
+            if (!File.Exists(csv))
+            {
+                problems.Add(new PatchProblem(ErrorIds.FileNotFound, "", $"CSV '{csv}' does not exist.", csv, true));
+                continue;
+            }
+            var (records, csvProblems) = PatchTableReader.ReadCsv(csv, settings.Columns, settings.Delimiter, settings.Culture);
+            rows.AddRange(records);
+            problems.AddRange(csvProblems);
+        }
+        var (fileRecords, unparsed) = new PatchNameParser(settings.NamePattern).ParseAll(_files);
+        problems.AddRange(unparsed);
+        var comparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        return new PreparedPatients
+        {
+            Patients = PatientGrouping.Group(fileRecords, rows, settings.PatchSize, settings.Origin),
+            InputProblems = problems,
+            ProblemsByPatient = problems.Concat(_rowProblems).ToLookup(p => p.PatientId.Trim(), StringComparer.Ordinal),
+            Inputs = _files.Select(Path.GetFullPath).Concat(_csvFiles.Select(Path.GetFullPath))
+                .Concat(rows.Where(r => r.Path is not null).Select(r => Path.GetFullPath(r.Path!))).ToHashSet(comparer),
+        };
+    }
+
+    /// <summary>
+    /// Patient ids with wildcards ("102*", "10?5", "10[0-2]*") become the matching ids in natural order; plain ids pass
+    /// as given, so an absent one is still reported by name; a pattern matching nothing stays as typed, likewise.
+    /// </summary>
+    public static string[]? ExpandPatientIds(IReadOnlyList<string>? wanted, IEnumerable<string> present)
+    {
+        if (wanted is null) return null;
+        var ids = present.Order(NaturalComparer.Instance).ToList();
+        return wanted.SelectMany(id =>
+        {
+            if (id.IndexOfAny(new[] { '*', '?', '[' }) < 0) return new[] { id };
+            var pattern = new Regex("^" + Regex.Escape(id).Replace(@"\*", ".*").Replace(@"\?", ".").Replace(@"\[", "[") + "$",
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            var matches = ids.Where(i => pattern.IsMatch(i)).ToArray();
+            return matches.Length > 0 ? matches : new[] { id };
+        }).Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>
+    /// Draws the approved patients, yielding each result in selection order, then the montage; panels and other native
+    /// images are released however the enumeration ends (finished, failed, or stopped).
+    /// </summary>
+    public static IEnumerable<PatchGridEvent> Draw(IReadOnlyList<PatientPatches> approved, PatchGridOptions options, bool reportNothingDrawable,
+        CancellationToken cancellation)
+    {
+        var done = new List<PatientResult>();
+        try
+        {
+            foreach (var result in PatchGridJob.Render(approved, options, cancellation))
+            {
+                done.Add(result);
+                yield return new PatientDrawn(result);
+            }
+            if (reportNothingDrawable && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
+                yield return new NothingDrawable();
+            if (options.Montage) yield return new MontageWritten(PatchGridJob.WriteMontage(done, approved, options));
+        }
+        finally
+        {
+            PatchGridJob.ReleasePanels(done);
+        }
+    }
+}

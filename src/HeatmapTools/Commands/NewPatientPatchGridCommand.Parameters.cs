@@ -1,0 +1,132 @@
+using System.Collections;
+using System.Management.Automation;
+using HeatmapTools.Engine.Patches;
+
+namespace HeatmapTools.Commands;
+
+// PowerShell reflects over a cmdlet's parameter types before the module's load context is in place, so parameters
+// cannot have engine types: these mirror the engine's enums name for name (EnumMirror maps them and checks they match).
+public enum PatchOrigin { OneBased, ZeroBased }
+
+public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
+
+public enum PatientImageKind { Tissue, Labels, Probability, Confusion }
+
+public enum PatchImageFormat { Png, Jpg }
+
+/// <summary>New-PatientPatchGrid's parameters (binding only; Get-Help documents each).</summary>
+public sealed partial class NewPatientPatchGridCommand
+{
+    [Parameter(ValueFromPipeline = true, ParameterSetName = "Input")]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter(Position = 0, ParameterSetName = "Input")]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    [Parameter(ParameterSetName = "Input")]
+    [Alias("LP")]
+    public string[]? LiteralPath { get; set; }
+
+    [Parameter]
+    public string[]? CsvPath { get; set; }
+
+    [Parameter]
+    public string? NamePattern { get; set; }
+
+    [Parameter]
+    public Hashtable? ColumnMap { get; set; }
+
+    [Parameter]
+    public string? Delimiter { get; set; }
+
+    [Parameter]
+    public string Culture { get; set; } = "";
+
+    [Parameter]
+    public PatchOrigin Origin { get; set; } = PatchOrigin.OneBased;
+
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int PatchSize { get; set; } = 50;
+
+    [Parameter]
+    public string OutputPath { get; set; } = "patient-grids";
+
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public string[]? Colors { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ColormapCompleter))]
+    public string Colormap { get; set; } = "Jet";
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Alpha { get; set; } = 0.4;
+
+    [Parameter]
+    public ProbabilityScaleKind Scale { get; set; } = ProbabilityScaleKind.Fixed;
+
+    [Parameter]
+    public SwitchParameter Confusion { get; set; }
+
+    [Parameter]
+    public PatientImageKind[]? Kind { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Threshold { get; set; } = 0.5;
+
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int MaxSize { get; set; }
+
+    [Parameter]
+    public SwitchParameter Montage { get; set; }
+
+    [Parameter]
+    public SwitchParameter MontageOnly { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int Rows { get; set; } = 5;
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int Columns { get; set; } = 3;
+
+    [Parameter]
+    [ValidateRange(64, 4096)]
+    public int PanelSize { get; set; } = 320;
+
+    [Parameter]
+    public string? MontagePath { get; set; }
+
+    [Parameter]
+    public string NameTemplate { get; set; } = PatientFileNames.DefaultTemplate;
+
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? PatientId { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    public SwitchParameter Random { get; set; }
+
+    [Parameter]
+    public int? Seed { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    [Parameter]
+    public PatchImageFormat ImageFormat { get; set; } = PatchImageFormat.Png;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+}
