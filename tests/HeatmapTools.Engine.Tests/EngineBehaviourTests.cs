@@ -196,4 +196,35 @@ public class EngineBehaviourTests
         var ex = Assert.Throws<HeatmapToolsException>(() => SharedData.SqueezeNetModel.ResolveLayer("block5_conv3"));
         Assert.Equal(ErrorIds.UnknownLayer, ex.ErrorId);
     }
+
+    [Fact]
+    public void Cancelling_from_inside_the_first_write_stops_the_batch_and_leaves_only_whole_files()
+    {
+        var output = Directory.CreateTempSubdirectory("hmt-cancel").FullName;
+        try
+        {
+            var photos = Enumerable.Range(0, 8).Select(i => Path.Combine(SharedData.Images, i % 2 == 0 ? "chelsea.png" : "coffee.png")).ToList();
+            using var stop = new CancellationTokenSource();
+            int writes = 0;
+            var options = new CamJobOptions
+            {
+                Methods = new[] { CamMethods.Default }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/{name}_{class}.png",
+                Writing = _ => { if (Interlocked.Increment(ref writes) == 1) stop.Cancel(); },
+            };
+            var items = photos.Select((p, i) => new CamJobItem(p, new[] { i })).ToList();
+            Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), items, options, stop.Token));
+            var files = Directory.GetFiles(output, "*", new EnumerationOptions { AttributesToSkip = 0 });
+            Assert.DoesNotContain(files, f => f.EndsWith(".tmp"));
+            Assert.True(files.Length < items.Count, $"{files.Length} of {items.Count} written: the cancellation did not stop the batch");
+            foreach (var file in files)
+            {
+                using var image = OpenCvSharp.Cv2.ImRead(file);
+                Assert.False(image.Empty(), $"{file} is not a whole PNG");
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
 }

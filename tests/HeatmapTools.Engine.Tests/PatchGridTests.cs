@@ -300,13 +300,51 @@ public class PatchGridTests : IDisposable
     }
 
     [Fact]
-    public void Random_selection_is_reproducible_with_a_seed()
+    public void Random_selection_is_reproducible_with_a_seed_differs_between_seeds_and_is_not_the_first_ids()
+    {
+        // Twenty patients with one row each: enough that a selection without the shuffle, or one ignoring the seed, shows.
+        var rows = Enumerable.Range(1, 20).Select(i => new PatchRecord($"{i}", 1, 1, 0, null, null, $"line {i}")).ToList();
+        var patients = PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased);
+        List<string> Pick(int seed) => PatchGridJob.Select(patients, new PatientSelection(Random: 4, Seed: seed)).Select(p => p.PatientId).ToList();
+        Assert.Equal(Pick(9), Pick(9));
+        Assert.Equal(4, Pick(9).Count);
+        var bySeed = Enumerable.Range(1, 8).Select(Pick).ToList();
+        Assert.True(bySeed.Select(p => string.Join(",", p)).Distinct().Count() > 1, "every seed picked the same patients");
+        var first = new[] { "1", "2", "3", "4" };
+        Assert.Contains(bySeed, p => !p.SequenceEqual(first));
+        // Picked patients come back in natural order, whichever the shuffle chose.
+        Assert.All(bySeed, p => Assert.Equal(p.OrderBy(id => int.Parse(id)), p));
+    }
+
+    [Fact]
+    public void The_portable_blend_draws_the_same_images_as_the_vector_one()
     {
         var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
-        var a = PatchGridJob.Select(patients, new PatientSelection(Random: 2, Seed: 9)).Select(p => p.PatientId);
-        var b = PatchGridJob.Select(patients, new PatientSelection(Random: 2, Seed: 9)).Select(p => p.PatientId);
-        Assert.Equal(a, b);
-        Assert.Equal(2, a.Count());
+        var chosen = PatchGridJob.Select(patients, new PatientSelection(First: 1));
+        string Draw(string folder) => PatchGridJob.Render(chosen, new PatchGridOptions { OutputDirectory = Path.Combine(_root, folder) }, CancellationToken.None)
+            .Single().Files.Single(f => f.EndsWith("_labels.png"));
+        bool vector = CellPainter.UseAvx2;
+        try
+        {
+            string fast = Draw("vector");
+            CellPainter.UseAvx2 = false;
+            string portable = Draw("portable");
+            using var a = Cv2.ImRead(fast);
+            using var b = Cv2.ImRead(portable);
+            using var diff = new Mat();
+            Cv2.Absdiff(a, b, diff);
+            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+            Assert.True(max <= 1, $"portable and vector blends differ by {max} levels");
+            // The labels really are blended (not just copied tissue), so the comparison covers the blend.
+            using var tissue = Cv2.ImRead(fast.Replace("_labels.png", "_tissue.png"));
+            Cv2.Absdiff(a, tissue, diff);
+            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double blended);
+            Assert.True(blended > 20);
+        }
+        finally
+        {
+            CellPainter.UseAvx2 = vector;
+        }
     }
 
     private static void CopyTree(string from, string to)

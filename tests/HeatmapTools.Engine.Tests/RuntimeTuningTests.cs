@@ -50,29 +50,32 @@ public class RuntimeTuningTests
     public void Kept_memory_is_released_only_after_the_last_user_has_been_gone_for_the_delay()
     {
         int runs = 0;
-        var idle = new IdleAction(() => Interlocked.Increment(ref runs), TimeSpan.FromSeconds(1));
+        // A fake clock: the timer fires when the test moves time on, synchronously, whatever the thread pool is doing.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var idle = new IdleAction(() => Interlocked.Increment(ref runs), TimeSpan.FromSeconds(1), clock);
 
         // Two overlapping users: the first leaving starts nothing.
         idle.Enter();
         idle.Enter();
         idle.Exit();
-        Thread.Sleep(300);
-        Assert.Equal(0, Volatile.Read(ref runs));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, runs);
 
         // A user arriving before the delay runs out (the next call in a loop) stops the clock.
         idle.Exit();
+        clock.Advance(TimeSpan.FromMilliseconds(900));
         idle.Enter();
-        Thread.Sleep(300);
-        Assert.Equal(0, Volatile.Read(ref runs));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, runs);
 
+        // The last user leaves: nothing until the full delay has passed, then exactly one release.
         idle.Exit();
-        // The timer fires on the thread pool, which the parallel tests around this one can keep busy for seconds on
-        // two cores (one CI run waited over 10 s): the wait is generous and ends as soon as the release runs.
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref runs) > 0, TimeSpan.FromSeconds(90)), "no release after the last user left");
-        Thread.Sleep(300);
-        Assert.Equal(1, Volatile.Read(ref runs));
-        // The module holds its IdleAction in a static field; here only this local does, and a collected Timer never fires.
-        GC.KeepAlive(idle);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(0, runs);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, runs);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, runs);
     }
 
     private static unsafe void Touch(int size)

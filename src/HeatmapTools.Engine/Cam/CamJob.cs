@@ -23,6 +23,8 @@ public sealed record CamJobOptions
     public CamOptions Cam { get; init; } = new();
     /// <summary>Bytes of decoded originals a batch keeps for overlays (<see cref="InputBatch.DefaultKeepBudget"/>); tests lower it.</summary>
     internal long KeepBudget { get; init; } = InputBatch.DefaultKeepBudget;
+    /// <summary>Told each overlay path from inside its write (the temporary file is open); tests cancel from here.</summary>
+    internal Action<string>? Writing { get; init; }
     /// <summary>Names handed out so far in this run (shared by its batches); null checks nothing.</summary>
     public OutputRegistry? Outputs { get; init; }
 }
@@ -121,7 +123,11 @@ public static class CamJob
                 // An original over the batch's budget was not kept: read it again, for this overlay only.
                 using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path) : null;
                 using var overlay = OverlayRenderer.Render(image.Image ?? reread!, map.Map, map.Width, map.Height, colormap, options.Alpha);
-                IO.AtomicFile.Write(overlayPath, options.Force, stream => OverlayRenderer.Encode(overlay, overlayPath, stream));
+                IO.AtomicFile.Write(overlayPath, options.Force, stream =>
+                {
+                    options.Writing?.Invoke(overlayPath);
+                    OverlayRenderer.Encode(overlay, overlayPath, stream);
+                });
             }
             if (options.MapFormat != MapFormat.None)
             {

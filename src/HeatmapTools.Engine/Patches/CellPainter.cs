@@ -36,13 +36,16 @@ internal static unsafe class CellPainter
         }
     }
 
+    /// <summary>Off where the CPU lacks AVX2; tests turn it off to run the portable path on every machine.</summary>
+    internal static bool UseAvx2 = Avx2.IsSupported;
+
     /// <summary>
     /// Writes <c>(1 - alpha) * source + alpha * colour</c> into row <paramref name="y"/> of the cell in
     /// <paramref name="target"/>, which must be another canvas than <paramref name="source"/>.
     /// </summary>
     public static void BlendRow(Pixels source, Pixels target, Rect cell, int y, BlendTable table)
     {
-        if (Avx2.IsSupported) BlendAvx2(source.At(y, cell.X), target.At(y, cell.X), cell.Width * 3, table);
+        if (UseAvx2) BlendAvx2(source.At(y, cell.X), target.At(y, cell.X), cell.Width * 3, table);
         else BlendPortable(source.At(y, cell.X), target.At(y, cell.X), cell.Width * 3, table);
     }
 
