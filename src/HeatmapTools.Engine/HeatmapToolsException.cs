@@ -41,6 +41,7 @@ public static class ErrorIds
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string OutputIsInput = "OutputIsInput";
+    public const string InputIsOverlay = "InputIsOverlay";
     public const string OutputTemplateInvalid = "OutputTemplateInvalid";
     public const string PatchTargetInvalid = "PatchTargetInvalid";
     public const string CacheUnusable = "CacheUnusable";

@@ -52,3 +52,84 @@ public class CamMethodRegistryTests
         }
     }
 }
+
+/// <summary>Reruns over finished output cost nothing: the existing files are reported before any map is computed.</summary>
+public class RerunTests
+{
+    private sealed class CountingCam : CamMethod
+    {
+        public int Calls;
+        public override string Name => "CountingCAM";
+        public override string Paper => "a test fixture (2026) that counts its maps";
+        public override Tensor Map(CamContext context)
+        {
+            Interlocked.Add(ref Calls, (int)context.Activations.shape[0]);
+            return context.Activations.mean(new long[] { 1 });
+        }
+    }
+
+    [Fact]
+    public void Images_whose_overlays_exist_are_refused_before_their_maps_and_the_others_are_drawn()
+    {
+        var folder = Directory.CreateTempSubdirectory("hmt-rerun").FullName;
+        try
+        {
+            string chelsea = Path.Combine(SharedData.Images, "chelsea.png"), coffee = Path.Combine(SharedData.Images, "coffee.png");
+            var method = new CountingCam();
+            var options = new CamJobOptions { Methods = new CamMethod[] { method }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = folder + "/" };
+            var first = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options, CancellationToken.None);
+            Assert.Null(first.Single().Error);
+            Assert.Equal(1, method.Calls);
+
+            var second = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000),
+                new[] { new CamJobItem(chelsea, null), new CamJobItem(coffee, null) }, options, CancellationToken.None);
+            Assert.Equal(2, method.Calls); // only coffee was mapped
+            Assert.Equal(ErrorIds.OutputExists, second[0].Error?.ErrorId);
+            Assert.Equal(chelsea, second[0].Path);
+            Assert.Null(second[1].Error);
+            Assert.Equal(coffee, second[1].Path);
+
+            // With -Force, everything is computed again.
+            CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options with { Force = true }, CancellationToken.None);
+            Assert.Equal(3, method.Calls);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
+
+public class OwnOverlayTests
+{
+    [Fact]
+    public void A_second_run_over_a_folder_does_not_explain_its_own_overlays()
+    {
+        var folder = Directory.CreateTempSubdirectory("hmt-own").FullName;
+        try
+        {
+            string photo = Path.Combine(folder, "chelsea.png");
+            File.Copy(Path.Combine(SharedData.Images, "chelsea.png"), photo);
+            var options = new CamJobOptions { Methods = new[] { CamMethods.Default }, Preprocess = PreprocessOptions.ImageNet() };
+            var labels = ClassLabels.Numbered(1000);
+            var first = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null) }, options, CancellationToken.None).Single();
+            Assert.Null(first.Error);
+            string overlay = first.Value!.OutputPath!;
+            Assert.Equal(photo, OutputNaming.OverlaySourceOf(overlay));
+            Assert.Null(OutputNaming.OverlaySourceOf(photo));
+
+            // What Get-ChildItem *.png gives the second time: the photo and its overlay.
+            var second = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null), new CamJobItem(overlay, null) }, options, CancellationToken.None);
+            Assert.Equal(ErrorIds.OutputExists, second[0].Error?.ErrorId);
+            Assert.Equal(ErrorIds.InputIsOverlay, second[1].Error?.ErrorId);
+            Assert.False(File.Exists(Path.Combine(folder, "chelsea_cam_cam.png")));
+            // Asked for explicitly, with an output folder, the overlay is explained like any image.
+            var forced = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) }, options with { OutputPath = Path.Combine(folder, "out") + "/" }, CancellationToken.None).Single();
+            Assert.Null(forced.Error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -39,7 +39,7 @@ public class ModelZooTests
         Assert.True(File.Exists(listPath), $"No torchvision key list for {name}: run tests/reference/make_torchvision_keys.py.");
         var expected = File.ReadAllLines(listPath).Where(l => l.Length > 0).ToList();
         Runtime.EnsureInitialised();
-        using var network = info.Create(1000);
+        using var network = ModelStore.CreateNetwork(info, 1000);
         var ours = network.state_dict()
             .Where(kv => !kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
             .Where(kv => !info.IgnoredKeyPrefixes.Any(p => kv.Key.StartsWith(p, StringComparison.Ordinal)))

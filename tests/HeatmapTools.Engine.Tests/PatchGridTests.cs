@@ -316,37 +316,6 @@ public class PatchGridTests : IDisposable
         Assert.All(bySeed, p => Assert.Equal(p.OrderBy(id => int.Parse(id)), p));
     }
 
-    [Fact]
-    public void The_portable_blend_draws_the_same_images_as_the_vector_one()
-    {
-        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
-        var chosen = PatchGridJob.Select(patients, new PatientSelection(First: 1));
-        string Draw(string folder) => PatchGridJob.Render(chosen, new PatchGridOptions { OutputDirectory = Path.Combine(_root, folder) }, CancellationToken.None)
-            .Single().Files.Single(f => f.EndsWith("_labels.png"));
-        bool vector = CellPainter.UseAvx2;
-        try
-        {
-            string fast = Draw("vector");
-            CellPainter.UseAvx2 = false;
-            string portable = Draw("portable");
-            using var a = Cv2.ImRead(fast);
-            using var b = Cv2.ImRead(portable);
-            using var diff = new Mat();
-            Cv2.Absdiff(a, b, diff);
-            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
-            Assert.True(max <= 1, $"portable and vector blends differ by {max} levels");
-            // The labels really are blended (not just copied tissue), so the comparison covers the blend.
-            using var tissue = Cv2.ImRead(fast.Replace("_labels.png", "_tissue.png"));
-            Cv2.Absdiff(a, tissue, diff);
-            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double blended);
-            Assert.True(blended > 20);
-        }
-        finally
-        {
-            CellPainter.UseAvx2 = vector;
-        }
-    }
-
     private static void CopyTree(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
@@ -472,6 +441,60 @@ public class PatchGridRunTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// Tests that flip a process-wide switch (the blend's vector path, the PNG encoder) run alone, so no other test draws
+/// or encodes while a switch is in its unusual position.
+/// </summary>
+[CollectionDefinition("Process-wide switches", DisableParallelization = true)]
+public class ProcessWideSwitches;
+
+[Collection("Process-wide switches")]
+public class PortableBlendTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("hmt-portable").FullName;
+
+    public PortableBlendTests() => SyntheticIdc.Write(Path.Combine(_root, "data"), SyntheticIdc.Layout(1, 20, seed: 3), 2);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private List<PatchRecord> ParseAll(string folder)
+    {
+        var parser = new PatchNameParser();
+        return Directory.EnumerateFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => parser.Parse(f)!).ToList();
+    }
+
+    [Fact]
+    public void The_portable_blend_draws_the_same_images_as_the_vector_one()
+    {
+        var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
+        var chosen = PatchGridJob.Select(patients, new PatientSelection(First: 1));
+        string Draw(string folder) => PatchGridJob.Render(chosen, new PatchGridOptions { OutputDirectory = Path.Combine(_root, folder) }, CancellationToken.None)
+            .Single().Files.Single(f => f.EndsWith("_labels.png"));
+        bool vector = CellPainter.UseAvx2;
+        try
+        {
+            string fast = Draw("vector");
+            CellPainter.UseAvx2 = false;
+            string portable = Draw("portable");
+            using var a = Cv2.ImRead(fast);
+            using var b = Cv2.ImRead(portable);
+            using var diff = new Mat();
+            Cv2.Absdiff(a, b, diff);
+            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+            Assert.True(max <= 1, $"portable and vector blends differ by {max} levels");
+            // The labels really are blended (not just copied tissue), so the comparison covers the blend.
+            using var tissue = Cv2.ImRead(fast.Replace("_labels.png", "_tissue.png"));
+            Cv2.Absdiff(a, tissue, diff);
+            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double blended);
+            Assert.True(blended > 20);
+        }
+        finally
+        {
+            CellPainter.UseAvx2 = vector;
         }
     }
 }

@@ -48,6 +48,35 @@ public static class CamJob
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
         var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1);
 
+        // A rerun over finished output: items whose every output already exists are reported before any decoding or map,
+        // and, with default names, inputs that are this module's own overlays of an image beside them are not explained.
+        var finished = options.Force ? new Dictionary<int, List<string>>() : FinishedItems(items, labels, naming, layerName, options);
+        var overlays = options.OutputPath is null
+            ? Enumerable.Range(0, items.Count).Select(i => (i, Source: OutputNaming.OverlaySourceOf(items[i].Path))).Where(t => t.Source is not null && !finished.ContainsKey(t.i))
+                .ToDictionary(t => t.i, t => t.Source!)
+            : new Dictionary<int, string>();
+        foreach (var (i, source) in overlays) finished[i] = new List<string>();
+        var pending = Enumerable.Range(0, items.Count).Where(i => !finished.ContainsKey(i)).ToList();
+        if (finished.Count > 0)
+        {
+            var rest = pending.Count == 0 ? Array.Empty<ItemResult<CamOutput>>() : Run(model, labels, pending.Select(i => items[i]).ToList(), options, cancellation);
+            var byPath = rest.GroupBy(r => r.Path).ToDictionary(g => g.Key, g => new Queue<ItemResult<CamOutput>>(g));
+            var ordered = new List<ItemResult<CamOutput>>();
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (overlays.TryGetValue(i, out var source))
+                    ordered.Add(new ItemResult<CamOutput>(items[i].Path, null, new HeatmapToolsException(ErrorIds.InputIsOverlay, "InvalidData",
+                        $"'{items[i].Path}' is named like the overlay New-CamHeatmap writes for '{source}' beside it; it is not explained. " +
+                        "Pass it with -OutputPath set (any folder) to explain it anyway.", items[i].Path)));
+                else if (finished.TryGetValue(i, out var existing))
+                    ordered.AddRange(existing.Select(path => new ItemResult<CamOutput>(items[i].Path, null,
+                        new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists", IO.AtomicFile.ExistsMessage(path), path))));
+                else if (byPath.TryGetValue(items[i].Path, out var queue))
+                    while (queue.Count > 0) ordered.Add(queue.Dequeue());
+            }
+            return ordered;
+        }
+
         var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay, options.KeepBudget);
         try
         {
@@ -82,6 +111,46 @@ public static class CamJob
         {
             foreach (var p in prepared) p.Image?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Items whose outputs can all be named before the network runs (explicit classes, or names that do not depend on the
+    /// class) and all exist already, with those names. Without -Force they would only be refused after their maps.
+    /// </summary>
+    private static Dictionary<int, List<string>> FinishedItems(IReadOnlyList<CamJobItem> items, ClassLabels labels, OutputNaming naming,
+        string layerName, CamJobOptions options)
+    {
+        var finished = new Dictionary<int, List<string>>();
+        if (options.NoOverlay && options.MapFormat == MapFormat.None) return finished;
+        for (int i = 0; i < items.Count; i++)
+        {
+            try
+            {
+                var item = items[i];
+                IEnumerable<int> classes;
+                if (item.Classes is { } known) classes = known;
+                else if (item.Top == 1 && options.Methods.All(m =>
+                    naming.For(item.Path, 0, labels[0].Name, m.Name, layerName) == naming.For(item.Path, 1, labels[Math.Min(1, labels.Count - 1)].Name, m.Name, layerName)))
+                    classes = new[] { 0 };
+                else continue;
+                var names = new List<string>();
+                foreach (var method in options.Methods)
+                    foreach (int c in classes)
+                    {
+                        if (c < 0 || c >= labels.Count) goto next;
+                        string target = naming.For(item.Path, c, labels[c].Name, method.Name, layerName);
+                        if (!options.NoOverlay) names.Add(target);
+                        if (options.MapFormat != MapFormat.None) names.Add(OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat)));
+                    }
+                if (names.Count > 0 && names.All(File.Exists)) finished[i] = names;
+            }
+            catch (HeatmapToolsException)
+            {
+                // A name that cannot be made (the source itself, a bad template) is reported by the normal path.
+            }
+            next:;
+        }
+        return finished;
     }
 
     private static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)

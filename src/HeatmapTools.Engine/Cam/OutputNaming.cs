@@ -61,9 +61,9 @@ public sealed class OutputNaming
         string name = template
             .Replace("{name}", Path.GetFileNameWithoutExtension(sourcePath))
             .Replace("{class}", classIndex.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Replace("{label}", Sanitise(label))
+            .Replace("{label}", IO.FileNames.Sanitise(label))
             .Replace("{method}", method)
-            .Replace("{layer}", Sanitise(layer))
+            .Replace("{layer}", IO.FileNames.Sanitise(layer))
             .Replace("{ext}", ext);
         string full = Path.GetFullPath(Path.Combine(folder, name));
         if (string.Equals(full, Path.GetFullPath(sourcePath), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
@@ -80,13 +80,32 @@ public sealed class OutputNaming
         Directory.Exists(path) || path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith('/') ||
         (Path.GetExtension(path).Length == 0 && !path.Contains('{'));
 
+    private static readonly System.Text.RegularExpressions.Regex DefaultOutputName =
+        new(@"^(?<stem>.+)_cam(_[A-Za-z+]+_\d+)?(_map)?\.[A-Za-z0-9]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The image an input looks like an overlay (or raw map) of, under the default names (<c>cat_cam.png</c>,
+    /// <c>cat_cam_GradCAM_281.png</c>, <c>cat_cam_map.npy</c>) with that image beside it; null otherwise. A second
+    /// <c>Get-ChildItem *.png | New-CamHeatmap</c> in a folder would otherwise explain its own overlays.
+    /// </summary>
+    public static string? OverlaySourceOf(string path)
+    {
+        var match = DefaultOutputName.Match(Path.GetFileName(path));
+        if (!match.Success) return null;
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string stem = match.Groups["stem"].Value;
+        try
+        {
+            return Directory.EnumerateFiles(folder, stem + ".*").FirstOrDefault(f =>
+                Path.GetFileNameWithoutExtension(f) == stem && !string.Equals(Path.GetFullPath(f), Path.GetFullPath(path), StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The raw map file beside the overlay: same name, with the map format's extension.</summary>
     public static string MapPathFor(string overlayPath, string mapExtension) =>
         Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_map" + mapExtension);
-
-    private static string Sanitise(string value)
-    {
-        var invalid = Path.GetInvalidFileNameChars();
-        return new string(value.Select(c => invalid.Contains(c) || c == ' ' ? '_' : c).ToArray());
-    }
 }

@@ -25,7 +25,7 @@ public static class LayerCatalog
     private static IReadOnlyList<LayerDescription> Build(ArchitectureInfo info, int numClasses)
     {
         Runtime.EnsureInitialised();
-        using var network = info.Create(numClasses);
+        using var network = ModelStore.CreateNetwork(info, numClasses);
         network.eval();
         var model = new LayeredModel(info.Name, network, numClasses, info, "shape probe");
         var aliasesByTarget = model.Aliases.GroupBy(kv => model.CanonicalLayerName(kv.Value), StringComparer.OrdinalIgnoreCase)

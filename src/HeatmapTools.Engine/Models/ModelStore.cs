@@ -34,6 +34,22 @@ public static class ModelStore
 
     public static int Count => Cache.Count;
 
+    private static readonly object InitialisationGate = new();
+
+    /// <summary>
+    /// Builds an architecture with freshly initialised weights. libtorch has one global random generator: two networks
+    /// initialised at once (two runspaces, parallel tests) would interleave its draws, and a seeded model would not be
+    /// the same twice. Every construction takes this lock, seeded or not.
+    /// </summary>
+    internal static nn.Module<Tensor, Tensor> CreateNetwork(ArchitectureInfo info, int numClasses, int? seed = null)
+    {
+        lock (InitialisationGate)
+        {
+            if (seed is int s) torch.manual_seed(s);
+            return info.Create(numClasses);
+        }
+    }
+
     /// <summary>A model outside the cache, for callers that build many architectures once each and dispose them (tests, the bench).</summary>
     internal static LayeredModel CreateUncached(WeightsRequest request)
     {
@@ -51,8 +67,7 @@ public static class ModelStore
     private static LayeredModel Build(ArchitectureInfo info, WeightsRequest request, string? weightsFile)
     {
         Runtime.EnsureInitialised();
-        if (request.Random && request.Seed is int seed) torch.manual_seed(seed);
-        var network = info.Create(request.NumClasses);
+        var network = CreateNetwork(info, request.NumClasses, request.Random ? request.Seed : null);
         if (weightsFile is not null) StateDictLoader.Load(network, weightsFile, info.IgnoredKeyPrefixes);
         network.eval();
         // Maps need gradients of a score with respect to activations only, never with respect to weights.

@@ -28,7 +28,7 @@ public static class PatientFileNames
     /// <summary>The full path of one image; the patient id is made safe for file names.</summary>
     public static string For(PatchGridOptions options, string patientId, string kind)
     {
-        string id = PatientRenderer.Sanitise(patientId);
+        string id = IO.FileNames.Sanitise(patientId);
         // An id of "." or ".." would name a folder, not a patient, once the template puts it in a path of its own.
         if (id is "." or "..") id = id.Replace('.', '_');
         string name = options.NameTemplate

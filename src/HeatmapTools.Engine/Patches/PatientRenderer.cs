@@ -284,24 +284,8 @@ public static class PatientRenderer
         }
     }
 
-    /// <summary>
-    /// Encoding is a large part of a patient's cost (three multi-megapixel images against a thousand 50x50 decodes),
-    /// so PNG goes through the fast deflate encoder; JPEG is there for smaller files.
-    /// </summary>
-    internal static void Encode(Mat image, string format, Stream output)
-    {
-        switch (format.ToLowerInvariant())
-        {
-            case "png":
-                PngEncoder.Encode(image, output);
-                break;
-            case "jpg" or "jpeg":
-                output.Write(image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 92)));
-                break;
-            default:
-                throw new HeatmapToolsException(ErrorIds.ImageFormatUnknown, "InvalidArgument", $"Image format '{format}' is not png or jpg.", format);
-        }
-    }
+    /// <summary>Patient images as PNG or JPEG (quality 92: smaller files for multi-megapixel canvases).</summary>
+    internal static void Encode(Mat image, string format, Stream output) => ImageEncoder.Encode(image, format, output, jpegQuality: 92);
 
     internal static Rect Clip(Rect r, int width, int height)
     {
@@ -310,5 +294,4 @@ public static class PatientRenderer
         return new Rect(x, y, right - x, bottom - y);
     }
 
-    internal static string Sanitise(string id) => new(id.Select(c => Path.GetInvalidFileNameChars().Contains(c) || c == ' ' ? '_' : c).ToArray());
 }

@@ -30,7 +30,7 @@ public static class MapWriter
                 using (var sixteen = new Mat())
                 {
                     m.ConvertTo(sixteen, MatType.CV_16U, 65535.0);
-                    AtomicFile.WriteBytes(path, overwrite, sixteen.ImEncode(".png"));
+                    AtomicFile.Write(path, overwrite, stream => ImageEncoder.Encode(sixteen, ".png", stream));
                 }
                 break;
             case MapFormat.Csv:

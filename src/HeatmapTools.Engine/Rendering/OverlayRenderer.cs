@@ -20,12 +20,5 @@ public static class OverlayRenderer
     }
 
     /// <summary>Encodes in the format the file extension names (png, jpg, bmp, tif, webp).</summary>
-    public static void Encode(Mat image, string path, Stream output)
-    {
-        string ext = Path.GetExtension(path);
-        if (string.IsNullOrEmpty(ext)) ext = ".png";
-        // Overlays are written by the thousand, so PNG goes through the fast deflate encoder rather than libpng.
-        if (ext.Equals(".png", StringComparison.OrdinalIgnoreCase) && PngEncoder.CanEncode(image)) PngEncoder.Encode(image, output);
-        else output.Write(image.ImEncode(ext));
-    }
+    public static void Encode(Mat image, string path, Stream output) => ImageEncoder.Encode(image, Path.GetExtension(path), output);
 }
