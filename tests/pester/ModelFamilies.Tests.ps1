@@ -73,3 +73,34 @@ Describe 'Model families from the cmdlets' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'efficientnet_v2_s'
     }
 }
+
+Describe 'Pipelines as users write them' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'binds Import-Csv rows with a Path or a FullName column' {
+        $csv = Join-Path $folder 'images.csv'
+        Get-ChildItem $folder -Filter *.png | Select-Object @{ n = 'Path'; e = { $_.FullName } }, Name | Export-Csv $csv
+        $maps = Import-Csv $csv | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
+        $maps.Count | Should -Be 3
+        $predictions = Get-ChildItem $folder -Filter *.png | Select-Object FullName | Get-ClassPrediction -Model squeezenet1_1
+        $predictions.Count | Should -Be 3
+    }
+
+    It 'resolves a relative HEATMAPTOOLS_MODEL_PATH against the PowerShell location' {
+        $before = $env:HEATMAPTOOLS_MODEL_PATH
+        try {
+            Push-Location (Split-Path $Models)
+            $env:HEATMAPTOOLS_MODEL_PATH = Split-Path $Models -Leaf
+            # The process's own directory is elsewhere: only the PowerShell location makes the relative folder findable.
+            [Environment]::CurrentDirectory = [IO.Path]::GetTempPath()
+            $p = Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1
+            $p.WeightsFile | Should -Be (Join-Path $Models 'squeezenet1_1.safetensors')
+            $p.Label | Should -Not -BeLike 'class_*' -Because 'the ImageNet labels are found the same way'
+        }
+        finally {
+            Pop-Location
+            $env:HEATMAPTOOLS_MODEL_PATH = $before
+        }
+    }
+}

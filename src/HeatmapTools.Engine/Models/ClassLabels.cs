@@ -55,11 +55,11 @@ public sealed class ClassLabels
     }
 
     /// <summary>ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache); numbered names if none.</summary>
-    public static ClassLabels ForModel(int numClasses)
+    public static ClassLabels ForModel(int numClasses, string? baseDirectory = null)
     {
         if (numClasses == 1000)
         {
-            foreach (var folder in WeightsLocator.SearchFolders())
+            foreach (var folder in WeightsLocator.SearchFolders(baseDirectory))
             {
                 var candidate = Path.Combine(folder, ImageNetIndexFile);
                 if (File.Exists(candidate)) return FromFile(candidate);

@@ -7,7 +7,8 @@ public sealed record WeightsRequest(
     bool Random = false,
     int? Seed = null,
     bool Offline = false,
-    int NumClasses = 1000);
+    int NumClasses = 1000,
+    string? BaseDirectory = null);
 
 /// <summary>
 /// Finds weights: an explicit file, then each folder of HEATMAPTOOLS_MODEL_PATH, then the user cache, then (when
@@ -33,12 +34,16 @@ public static class WeightsLocator
         }
     }
 
-    public static IEnumerable<string> SearchFolders()
+    /// <summary>
+    /// HEATMAPTOOLS_MODEL_PATH's folders, then the cache. A relative folder is taken relative to
+    /// <paramref name="baseDirectory"/> (the cmdlets pass PowerShell's current location, which is not the process's).
+    /// </summary>
+    public static IEnumerable<string> SearchFolders(string? baseDirectory = null)
     {
         var list = Environment.GetEnvironmentVariable(ModelPathVariable);
         if (!string.IsNullOrWhiteSpace(list))
             foreach (var folder in list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                yield return folder;
+                yield return baseDirectory is null ? folder : Path.GetFullPath(folder, baseDirectory);
         yield return CacheDirectory;
     }
 
@@ -57,7 +62,7 @@ public static class WeightsLocator
         }
 
         var tried = new List<string>();
-        foreach (var folder in SearchFolders())
+        foreach (var folder in SearchFolders(request.BaseDirectory))
         {
             foreach (var candidate in CandidateNames(info))
             {

@@ -16,12 +16,13 @@ public abstract class ModelCommandBase : HeatmapCommandBase
 
     // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
     // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
-    [Parameter(Position = 0, ValueFromPipeline = true)]
+    // Import-Csv rows and Select-Object output with a Path column bind here by name; a FullName column binds -LiteralPath.
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     public string[]? Path { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
+    [Alias("PSPath", "LP", "FullName")]
     public string[]? LiteralPath { get; set; }
 
     protected IEnumerable<string> InputFiles() => InputFiles(Path, LiteralPath);
@@ -74,7 +75,8 @@ public abstract class ModelCommandBase : HeatmapCommandBase
             Random: random,
             Seed: random ? Seed ?? _unseededRandom : Seed,
             Offline: Offline.IsPresent,
-            NumClasses: NumClasses);
+            NumClasses: NumClasses,
+            BaseDirectory: SessionState.Path.CurrentFileSystemLocation.ProviderPath);
     }
 
     protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
@@ -104,7 +106,7 @@ public abstract class ModelCommandBase : HeatmapCommandBase
                         $"-Labels has {names.Length} names but the model has {numClasses} classes (use -NumClasses {names.Length} for a custom head).", names);
                 return ClassLabels.FromStrings(names);
             }
-            return ClassLabels.ForModel(numClasses);
+            return ClassLabels.ForModel(numClasses, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         });
     }
 
