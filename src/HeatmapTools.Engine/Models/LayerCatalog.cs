@@ -54,7 +54,7 @@ public static class LayerCatalog
                         // A module called more than once (a shared ReLU) is described by its last call, the one a target records.
                         inner.RemoveAll(d => d.Name == name);
                         inner.Add(new LayerDescription(info.Name, i, name, typed.GetType().Name, output.shape.ToArray(), AliasesOf(name), name == defaultLayer) { IsStage = false });
-                        return null;
+                        return output;
                     });
                     hooks.Add(remover.remove);
                 }

@@ -55,7 +55,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 break;
             default:
                 var columns = ColumnNames();
-                string? Get(string name) => InputObject.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
+                string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
                 var values = new PatchTableReader.RowValues(Get(columns.PatientId) ?? "", Get(columns.X) ?? "", Get(columns.Y) ?? "",
                     Get(columns.Target), Get(columns.Probability), Get(columns.Path));
                 // Written now, while rows stream in; the patient's object counts it later.
