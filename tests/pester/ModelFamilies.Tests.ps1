@@ -104,3 +104,13 @@ Describe 'Pipelines as users write them' {
         }
     }
 }
+
+Describe 'Labels through the pipeline' {
+    It 'names classes in New-CamHeatmap as Get-ClassPrediction did with -Labels' {
+        $chelsea = Join-Path $Images 'chelsea.png'
+        $maps = Get-ClassPrediction -LiteralPath $chelsea -Model resnet18 -Weights Random -Seed 4 -NumClasses 2 -Labels benign, malignant |
+            New-CamHeatmap -NoOverlay
+        $maps.Label | Should -BeIn @('benign', 'malignant')
+        $maps.Model | Should -Be 'resnet18'
+    }
+}

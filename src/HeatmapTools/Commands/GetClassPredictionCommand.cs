@@ -49,7 +49,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
         WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
     }
 
-    private static ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, string? weightsFile)
+    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, string? weightsFile)
     {
         var ranked = p.Top.Select(t => new RankedClass
         {
@@ -69,6 +69,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
             Seed = request.Seed,
             NumClasses = request.NumClasses,
+            Labels = LabelsAsGiven,
             Width = p.Width,
             Height = p.Height,
             Logits = p.Logits,

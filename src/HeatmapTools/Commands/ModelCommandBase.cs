@@ -44,8 +44,13 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [ValidateRange(1, 100000)]
     public int NumClasses { get; set; } = 1000;
 
-    [Parameter]
+    // Bound from a ClassPrediction too, so the names Get-ClassPrediction used follow the images into New-CamHeatmap.
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public string[]? Labels { get; set; }
+
+    /// <summary>-Labels as a later command can use it: a file given relative to here becomes its full path.</summary>
+    protected string[]? LabelsAsGiven => Labels is { Length: 1 } single && File.Exists(GetUnresolvedProviderPathFromPSPath(single[0]))
+        ? new[] { GetUnresolvedProviderPathFromPSPath(single[0]) } : Labels;
 
     [Parameter]
     public SwitchParameter Offline { get; set; }

@@ -39,6 +39,8 @@ public sealed class ClassPrediction
     public Commands.WeightsSource Weights { get; init; }
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
+    /// <summary>The -Labels given (a file as a full path, or the names), so New-CamHeatmap downstream names classes alike.</summary>
+    public string[]? Labels { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     public float[] Logits { get; init; } = Array.Empty<float>();
