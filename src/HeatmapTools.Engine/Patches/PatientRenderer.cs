@@ -234,26 +234,35 @@ public static class PatientRenderer
         }
         var source = Pixels.Of(tissue);
         var target = Pixels.Of(result).Offset(origin.X, origin.Y);
-        var colored = new List<(Rect Cell, Scalar Color, BlendTable? Table)>(placed.Count);
+        var colored = new List<(Rect Cell, Scalar Color)>(placed.Count);
         var plain = new List<Rect>();
-        var tables = new Dictionary<Scalar, BlendTable>();
         foreach (var (record, cell) in placed)
         {
-            if (color(record) is Scalar c)
-            {
-                // No tissue to see through (no table): the colour is the picture.
-                BlendTable? table = null;
-                if (hasImages && !tables.TryGetValue(c, out table)) tables[c] = table = new BlendTable(c, alpha);
-                colored.Add((cell, c, table));
-            }
+            if (color(record) is Scalar c) colored.Add((cell, c));
             else if (noDataOutside) plain.Add(cell);
         }
         CellPainter.ForEachRow(plain, cell => cell, (_, cell, y) => CellPainter.CopySameRow(source, target, cell, y));
-        CellPainter.ForEachRow(colored, item => item.Cell, (item, cell, y) =>
+        if (!hasImages)
         {
-            if (item.Table is { } table) CellPainter.BlendRow(source, target, cell, y, table);
-            else CellPainter.FillRow(target, cell, y, item.Color);
-        });
+            // No tissue to see through: the colour is the picture.
+            CellPainter.ForEachRow(colored, item => item.Cell, (item, cell, y) => CellPainter.FillRow(target, cell, y, item.Color));
+            return result;
+        }
+        if (colored.Count == 0) return result;
+        // Every cell's colour on a copy of the tissue (later cells on top), one AddWeighted of the whole canvas, kept
+        // inside the cells. A hand-written AVX2 blend was removed: side by side in the `patches` bench it did not make
+        // the whole run the 1.5x faster that would justify it.
+        using var layer = tissue.Clone();
+        using var mask = new Mat(tissue.Rows, tissue.Cols, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var (cell, c) in colored)
+        {
+            Cv2.Rectangle(layer, cell, c, -1);
+            Cv2.Rectangle(mask, cell, Scalar.All(255), -1);
+        }
+        using var blended = new Mat();
+        Cv2.AddWeighted(tissue, 1 - alpha, layer, alpha, 0, blended);
+        using var mapArea = result[new Rect(origin.X, origin.Y, tissue.Width, tissue.Height)];
+        blended.CopyTo(mapArea, mask);
         return result;
     }
 
