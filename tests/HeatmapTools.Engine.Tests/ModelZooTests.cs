@@ -62,7 +62,6 @@ public class ModelZooTests
         Assert.Equal(size * size, result.Map.Length);
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v)));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{name}: map spans {result.Map.Min()}..{result.Map.Max()}");
-        Assert.Contains(model.Stages, s => s.Name == model.Stages[model.ResolveTarget(model.Info.DefaultLayer).Stage].Name);
     }
 
     public sealed record ZooCase(string Model, string Layer, int Size, int Target, string Folder, IReadOnlyDictionary<string, string> Maps, string Weights);
