@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using System.Text.Json;
 using HeatmapTools.Engine.Cam;
 using HeatmapTools.Engine.Imaging;

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using System.Runtime.InteropServices;
 using HeatmapTools.Engine.Rendering;
 using OpenCvSharp;

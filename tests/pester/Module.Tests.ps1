@@ -27,6 +27,10 @@ Describe 'Loading the module' {
         try { $child = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-HeatmapToolsInfo).NativeHeap" } finally { Remove-Item Env:HEATMAPTOOLS_NATIVE_HEAP }
         $LASTEXITCODE | Should -Be 0
         $child | Should -Be 'Default'
+
+        # Never silently: a fresh session hears of the tuning once, with -Verbose.
+        $said = Invoke-FreshPwsh "Import-Module '$ModulePath'; Get-HeatmapToolsInfo -Verbose 4>&1 | Where-Object { `$_ -is [Management.Automation.VerboseRecord] -and `$_.Message -match 'allocator' } | ForEach-Object Message"
+        $said | Should -Match 'HEATMAPTOOLS_NATIVE_HEAP=default'
     }
 
     It 'keeps its cmdlets to engine types, so only the engine is loaded on their behalf' {

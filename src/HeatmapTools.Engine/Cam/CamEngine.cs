@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Imaging;

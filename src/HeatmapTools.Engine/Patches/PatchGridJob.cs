@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using System.Collections.Concurrent;
 using HeatmapTools.Engine.IO;
 using OpenCvSharp;

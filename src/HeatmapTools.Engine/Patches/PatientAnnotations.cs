@@ -52,11 +52,10 @@ internal static class PatientAnnotations
     internal static void DrawColorBar(Mat canvas, int mapWidth, Scalar[] lut, (double Min, double Max) range)
     {
         int top = 18, bottom = canvas.Height - 18, x0 = mapWidth + 8;
-        var pixels = Pixels.Of(canvas);
         for (int y = top; y < bottom; y++)
         {
             int level = (int)Math.Round(255.0 * (bottom - 1 - y) / Math.Max(1, bottom - top - 1));
-            CellPainter.Fill(pixels, new Rect(x0, y, 17, 1), lut[level]);
+            Cv2.Rectangle(canvas, new Rect(x0, y, 17, 1), lut[level], -1);
         }
         Cv2.PutText(canvas, range.Max.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, top - 4), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);
         Cv2.PutText(canvas, range.Min.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new Point(x0, bottom + 13), HersheyFonts.HersheySimplex, 0.4, Scalar.All(0), 1, LineTypes.AntiAlias);

@@ -72,40 +72,23 @@ public static class PatientRenderer
         }
 
         using var tissue = new Mat(height, width, MatType.CV_8UC3, White);
-        var tissuePixels = Pixels.Of(tissue);
         // Each patch's place on the canvas, clipped to it; patches wholly outside are left out.
         var placed = new List<(PatchRecord Record, Rect Cell)>(cells.Count);
-        // Patches are decoded a band (one grid row) at a time and copied canvas row by canvas row, like the overlays.
-        var band = new List<(Pixels Patch, Rect Area)>();
-        var decoded = new List<Mat>();
-        void PasteBand()
+        foreach (var (record, x, y) in cells)
         {
-            CellPainter.ForEachRow(band, b => b.Area, (b, area, y) => CellPainter.CopyRow(b.Patch, y - area.Y, tissuePixels, area, y));
-            foreach (var mat in decoded) mat.Dispose();
-            band.Clear();
-            decoded.Clear();
-        }
-        try
-        {
-            foreach (var (record, x, y) in cells)
+            cancellation.ThrowIfCancellationRequested();
+            var rect = Clip(CellRect(x, y), width, height);
+            if (rect.Width <= 0 || rect.Height <= 0) continue;
+            placed.Add((record, rect));
+            if (record.Path is not null && Decode(record, scale, options.PatchSize, problems, patient.PatientId) is { } patch)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var rect = Clip(CellRect(x, y), width, height);
-                if (rect.Width <= 0 || rect.Height <= 0) continue;
-                placed.Add((record, rect));
-                if (band.Count > 0 && band[^1].Area.Y != rect.Y) PasteBand();
-                if (record.Path is not null && Decode(record, scale, options.PatchSize, problems, patient.PatientId) is { } patch)
-                {
-                    decoded.Add(patch);
-                    // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
-                    band.Add((Pixels.Of(patch), new Rect(rect.X, rect.Y, Math.Min(rect.Width, patch.Width), Math.Min(rect.Height, patch.Height))));
-                }
+                // A patch larger than its cell is clipped to the cell; a smaller one fills only its own pixels.
+                var area = new Rect(rect.X, rect.Y, Math.Min(rect.Width, patch.Width), Math.Min(rect.Height, patch.Height));
+                using (patch)
+                using (var from = new Mat(patch, new Rect(0, 0, area.Width, area.Height)))
+                using (var to = new Mat(tissue, area))
+                    from.CopyTo(to);
             }
-            PasteBand();
-        }
-        finally
-        {
-            foreach (var mat in decoded) mat.Dispose();
         }
 
         // Without a confusion map to draw, the counts come straight from the records.
@@ -232,20 +215,21 @@ public static class PatientRenderer
                 area.SetTo(White);
             }
         }
-        var source = Pixels.Of(tissue);
-        var target = Pixels.Of(result).Offset(origin.X, origin.Y);
         var colored = new List<(Rect Cell, Scalar Color)>(placed.Count);
-        var plain = new List<Rect>();
         foreach (var (record, cell) in placed)
         {
             if (color(record) is Scalar c) colored.Add((cell, c));
-            else if (noDataOutside) plain.Add(cell);
+            else if (noDataOutside)
+            {
+                using var from = new Mat(tissue, cell);
+                using var to = new Mat(result, new Rect(cell.X + origin.X, cell.Y + origin.Y, cell.Width, cell.Height));
+                from.CopyTo(to);
+            }
         }
-        CellPainter.ForEachRow(plain, cell => cell, (_, cell, y) => CellPainter.CopySameRow(source, target, cell, y));
         if (!hasImages)
         {
             // No tissue to see through: the colour is the picture.
-            CellPainter.ForEachRow(colored, item => item.Cell, (item, cell, y) => CellPainter.FillRow(target, cell, y, item.Color));
+            foreach (var (cell, c) in colored) Cv2.Rectangle(result, new Rect(cell.X + origin.X, cell.Y + origin.Y, cell.Width, cell.Height), c, -1);
             return result;
         }
         if (colored.Count == 0) return result;

@@ -9,12 +9,12 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
 {
     protected override void EndProcessing()
     {
-        var engine = typeof(Engine.Runtime).Assembly;
+        var engine = typeof(Engine.Native.Runtime).Assembly;
         var result = new PSObject();
         // The settings a model run applies, applied now so they can be shown.
-        RunEngine(() => { Engine.Runtime.EnsureInitialised(); return 0; });
-        result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Runtime.Probe)));
-        var settings = Engine.Runtime.Describe();
+        RunEngine(() => { Engine.Native.Runtime.EnsureInitialised(); return 0; });
+        result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Native.Runtime.Probe)));
+        var settings = Engine.Native.Runtime.Describe();
         result.Properties.Add(new PSNoteProperty("NativeHeap", settings.NativeHeap));
         result.Properties.Add(new PSNoteProperty("TorchThreads", settings.TorchThreads));
         result.Properties.Add(new PSNoteProperty("OpenCvThreads", settings.OpenCvThreads));

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using System.Management.Automation;
 using HeatmapTools.Engine;
 
@@ -97,6 +98,23 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         finally
         {
             ReportSweptTemporaries();
+            ReportNativeHeap();
+        }
+    }
+
+    private static int _heapReported;
+
+    /// <summary>The allocator tuning is process-wide, so the session hears of it (once, with -Verbose) rather than having it applied silently.</summary>
+    private void ReportNativeHeap()
+    {
+        if (!NativeHeap.Tuned || Interlocked.Exchange(ref _heapReported, 1) == 1) return;
+        try
+        {
+            WriteVerbose("HeatmapTools tuned glibc's allocator for this process: large freed blocks are kept for reuse between batches and " +
+                "handed back after two idle seconds. Set HEATMAPTOOLS_NATIVE_HEAP=default before importing to leave it alone (about_HeatmapTools).");
+        }
+        catch (PipelineStoppedException)
+        {
         }
     }
 

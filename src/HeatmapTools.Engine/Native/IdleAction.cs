@@ -1,4 +1,4 @@
-namespace HeatmapTools.Engine;
+namespace HeatmapTools.Engine.Native;
 
 /// <summary>
 /// Runs an action once nobody has been busy for a given delay: each <see cref="Enter"/> is matched by an

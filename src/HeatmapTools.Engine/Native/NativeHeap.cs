@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HeatmapTools.Engine;
+namespace HeatmapTools.Engine.Native;
 
 /// <summary>
 /// Keeps glibc's allocator from handing libtorch's large tensor buffers back to the kernel between batches.
@@ -8,14 +8,15 @@ namespace HeatmapTools.Engine;
 /// <remarks>
 /// libtorch allocates every intermediate tensor with plain <c>posix_memalign</c>. With glibc's defaults a buffer of
 /// a few megabytes or more is a fresh <c>mmap</c>, or sits at the top of the heap and is trimmed when freed, so the
-/// next batch page-faults (and the kernel zeroes) the same memory again: on this project's 2-core benchmark machine
-/// a SqueezeNet forward pass at batch 16 ran about 1.5x faster without that. PyTorch's own tuning guide answers this
+/// next batch page-faults (and the kernel zeroes) the same memory again; <c>./build.ps1 -Task Bench</c>'s "Native heap"
+/// lines measure the gain side by side in child processes (SqueezeNet batch 16, forward-only and Grad-CAM). PyTorch's own tuning guide answers this
 /// with jemalloc or tcmalloc through <c>LD_PRELOAD</c>, which a PowerShell module cannot do; glibc's <c>mallopt</c>
 /// gives the same reuse in process: no <c>mmap</c> for large blocks, a high trim threshold and a large top pad,
 /// so freed buffers are reused. Once no cmdlet has used the engine for two seconds, <c>malloc_trim</c> gives the memory
 /// back, so an idle PowerShell session does not keep a run's peak, while a script calling a cmdlet once per file in a
 /// loop keeps its blocks from one call to the next. Set <c>HEATMAPTOOLS_NATIVE_HEAP=default</c> to leave
-/// the allocator alone. Elsewhere than Linux with glibc this does nothing.
+/// the allocator alone; the cmdlets say it once per session with -Verbose, and Get-HeatmapToolsInfo shows it.
+/// Elsewhere than Linux with glibc this does nothing.
 /// </remarks>
 public static class NativeHeap
 {

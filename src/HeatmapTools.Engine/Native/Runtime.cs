@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace HeatmapTools.Engine;
+namespace HeatmapTools.Engine.Native;
 
 public sealed record NativeSettings(string NativeHeap, int TorchThreads, int OpenCvThreads);
 
