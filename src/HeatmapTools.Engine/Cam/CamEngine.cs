@@ -15,9 +15,8 @@ public sealed record CamOptions
     public int ChunkSize { get; init; } = 64;
 
     /// <summary>
-    /// How many masked inputs (Score-CAM) go through the whole network at once. With large freed blocks reused
-    /// (<see cref="NativeHeap"/>), 16 measured about 10 % faster than 8 on SqueezeNet and as fast as 32 or 64, at half
-    /// the memory of 32.
+    /// How many masked inputs (Score-CAM) go through the whole network at once: larger chunks pass fewer, wider batches
+    /// (large freed blocks are reused, <see cref="NativeHeap"/>), while memory grows with the chunk.
     /// </summary>
     public int ScoreChunkSize { get; init; } = 16;
 
