@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pytorch-grad-cam 1.5.5 references for the trust issue: faithfulness metrics, smoothing and Guided Grad-CAM.
 
-Needs Debian's python3-torch, python3-torchvision, python3-opencv, python3-scipy (and what pytorch_grad_cam imports),
+Needs Debian's python3-torch, python3-torchvision, python3-opencv, python3-scipy, python3-skimage (and what pytorch_grad_cam imports),
 a checkout of pytorch-grad-cam at commit 084273b (1.5.5) and of qubvel/ttach on PYTHONPATH, and the shared data:
     PYTHONPATH=/path/to/pytorch-grad-cam:/path/to/ttach /usr/bin/python3 tests/reference/make_trust_references.py \
         ../shared tests/HeatmapTools.Engine.Tests/TestData/trust
@@ -75,3 +75,19 @@ for case, image, target in CASES:
     metrics[case] = entry
     print(case, target, json.dumps(entry['Softmax'])[:300])
 json.dump(metrics, open(os.path.join(out, 'metrics.json'), 'w'), indent=1)
+
+# Similarity measures of the sanity check, on pairs of the maps above: SciPy's Spearman correlation (of the values and
+# of their absolute values) and scikit-image's default SSIM with data_range 1.
+from scipy.stats import spearmanr
+from skimage.metrics import structural_similarity
+pairs = [('chelsea.GradCAM', 'chelsea.aug_smooth'), ('chelsea.GradCAM', 'coffee.GradCAM'), ('coffee.eigen_smooth', 'both_t281.GradCAM'),
+         ('chelsea.guided_gradcam', 'coffee.guided_gradcam')]
+similarity = []
+for a, b in pairs:
+    x = np.load(os.path.join(out, a + '.npy')); y = np.load(os.path.join(out, b + '.npy'))
+    if x.ndim == 3: x, y = x.sum(axis=2), y.sum(axis=2)  # signed maps: the guided products summed over colour
+    similarity.append({'a': a, 'b': b, 'spearman': float(spearmanr(x.ravel(), y.ravel())[0]),
+                       'spearman_abs': float(spearmanr(np.abs(x).ravel(), np.abs(y).ravel())[0]),
+                       'ssim': float(structural_similarity(x.astype(np.float64), y.astype(np.float64), data_range=1))})
+json.dump(similarity, open(os.path.join(out, 'similarity.json'), 'w'), indent=1)
+print(similarity)

@@ -59,6 +59,31 @@ public static class ModelStore
         return Build(info, request, weightsFile);
     }
 
+    /// <summary>
+    /// A private copy of a model's network, and a second network of the same architecture freshly initialised from
+    /// <paramref name="seed"/>, both outside the cache: the sanity check randomises the copy stage by stage from the
+    /// second while the session's model stays as it was.
+    /// </summary>
+    internal static (LayeredModel Copy, LayeredModel Random) CopyWithRandomSource(LayeredModel model, int seed)
+    {
+        bool official = model.Stages.Count > 0 && model.Stages[0].Name == "transform_input";
+        LayeredModel Make(int? s, string description)
+        {
+            var network = CreateNetwork(model.Info, model.NumClasses, s);
+            network.eval();
+            foreach (var parameter in network.parameters()) parameter.requires_grad = false;
+            ChannelsLast.ConvertWeights(network);
+            return new LayeredModel(model.Name, network, model.NumClasses, model.Info, description, null, official);
+        }
+        var copy = Make(seed, $"copy of {model.WeightsDescription}");
+        using (no_grad())
+        {
+            var source = model.Network.state_dict();
+            foreach (var (name, value) in copy.Network.state_dict()) value.copy_(source[name]);
+        }
+        return (copy, Make(seed, $"random (seed {seed})"));
+    }
+
     public static void Clear()
     {
         foreach (var entry in Cache.Values.Where(l => l.IsValueCreated)) entry.Value.Dispose();
