@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HeatmapTools.Format.ps1xml')
     FunctionsToExport      = @()
-    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Get-HeatmapToolsInfo')
+    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Get-HeatmapToolsInfo', 'Measure-CamFaithfulness', 'Test-CamSanity')
     VariablesToExport      = @()
     AliasesToExport        = @()
     PrivateData            = @{

@@ -8,6 +8,8 @@ The map is computed at -Layer: any submodule by its torchvision path, nested one
 
 The class explained is -ClassIndex, -ClassName (label or WordNet id), the top -Top classes, or by default the top-1 class. Objects from Get-ClassPrediction bind from the pipeline with their image, model, weights and class.
 
+-AugSmooth averages the maps of six copies of each image (mirrored or not, times 0.9, 1 and 1.1, each map mirrored back: pytorch-grad-cam's aug_smooth) and -EigenSmooth keeps the first principal component of the weighted activations instead of their sum (its eigen_smooth), which removes noise the channels do not share. -Method GuidedGradCAM multiplies the Grad-CAM map by guided backpropagation's input gradients (ReLU modules pass back only positive gradients at positive inputs) and writes that pixel-level picture (standardised around grey, as pytorch-grad-cam's example) instead of a colour blend; with -MapFormat the guided gradients are saved too, as <name>_guided.npy (float32, 3 x H x W).
+
 Gradients flow only from the class score down to the target layer: the network below the layer runs once without autograd, and no weight gradients are computed. Score-CAM and Ablation-CAM push their masked or ablated copies through the network in bounded chunks; Ablation-CAM reruns only the layers above the target layer.
 
 Output files are named from -OutputPath: a folder (one that exists, a path ending in /, or a name without extension or placeholder, which is created), or a template with {name}, {class}, {label}, {method}, {layer} and {ext}; by default <name>_cam.<ext> beside the source. When one image gives several overlays (-Top, several -ClassIndex or -Method values) the default becomes <name>_cam_<method>_<class>.<ext>, a fixed file name gets _<method>_<class> added before its extension, and a template gets whichever of _<method> and _<class> it lacks. Files are written atomically and never overwrite anything (the source least of all) without -Force; and one run never writes a name twice: a second input that would get a name already written in the run is refused (OutputNameRepeated), -Force or not. -MapFormat also saves the raw map at the model's input size (224x224, 299x299 for inception_v3; Npy, Png16 or Csv). Each result carries the map as a float[,] in [0,1].
@@ -26,6 +28,8 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
         Colormap    = 'Any OpenCV colormap: Jet (default), Viridis, Turbo, Inferno, Magma, Hot, ...'
         Alpha       = 'Weight of the heatmap in the blend, 0 to 1. Default 0.4.'
         MapFormat   = 'Also save the raw map: Npy (float32), Png16 (16-bit grayscale) or Csv. Saved beside the overlay, named after it with _map added (for example chelsea_cam_map.npy).'
+        AugSmooth   = 'Average the maps of six augmented copies (horizontal flip times 0.9, 1, 1.1), as pytorch-grad-cam''s aug_smooth.'
+        EigenSmooth = 'Use the first principal component of the weighted activations instead of their sum, as pytorch-grad-cam''s eigen_smooth.'
         NoOverlay   = 'Do not write the overlay. With -MapFormat only the raw map is written; without it nothing is written and the result objects carry the maps (property Map) for work in PowerShell.'
         Force       = 'Overwrite existing output files.'
         Model       = 'Architecture (see Get-ClassPrediction). Default vgg16.'
@@ -46,7 +50,8 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
         @{ Code = "`$maps = Get-ChildItem *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay`n`$maps | ForEach-Object { [pscustomobject]@{ Image = `$_.SourcePath; Centre = `$_.Map[112, 112] } }"; Remarks = 'Writes no files at all: each result carries its map for analysis in PowerShell.' }
         @{ Code = "New-CamHeatmap -Path xray.png -Model densenet121 -NumClasses 14 -WeightsPath chexnet.pth -Method GradCAM, LayerCAM"; Remarks = 'Your own fine-tuned DenseNet-121: the state dict saved with torch.save(model.state_dict(), ...) loads unchanged.' }
         @{ Code = "New-CamHeatmap -Path cat.png -Model vit_b_16 -Layer encoder.layers.encoder_layer_10.ln_1"; Remarks = 'A vision transformer, at a nested layer of the eleventh block.' }
+        @{ Code = "New-CamHeatmap -Path cat.png -Model squeezenet1_1 -Method GuidedGradCAM -AugSmooth"; Remarks = 'A smoothed Guided Grad-CAM picture: the fine-grained pixels behind the class.' }
         @{ Code = "New-CamHeatmap -Path cat.png -Model resnet18 -Weights Random -Seed 1"; Remarks = 'Model-randomisation sanity check: a faithful method''s map changes when the weights are random.' }
     )
-    Links       = @('Get-ClassPrediction', 'Get-CamLayer')
+    Links       = @('Get-ClassPrediction', 'Get-CamLayer', 'Measure-CamFaithfulness', 'Test-CamSanity')
 }

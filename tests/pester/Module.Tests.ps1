@@ -108,10 +108,10 @@ Import-Module '$ModulePath'
     }
 
     It 'has help with examples for every cmdlet' {
-        foreach ($name in 'Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid') {
+        foreach ($name in (Get-Command -Module HeatmapTools -CommandType Cmdlet).Name) {
             $help = Get-Help $name -Full
             $help.Synopsis | Should -Not -BeNullOrEmpty -Because $name
-            $help.Synopsis | Should -Not -Match '^\s*New-|^\s*Get-' -Because "$name has a written synopsis, not the generated syntax"
+            $help.Synopsis | Should -Not -Match '^\s*(New|Get|Measure|Test)-' -Because "$name has a written synopsis, not the generated syntax"
             @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2 -Because $name
         }
     }

@@ -31,10 +31,25 @@ public sealed record CamOptions
     /// sign is chosen so the projection agrees with the mean activation (bright where the layer responds); this flips it.
     /// </summary>
     public bool FlipEigenSign { get; init; }
+
+    /// <summary>pytorch-grad-cam's eigen_smooth: the map is the first principal component of the weighted activations
+    /// rather than their sum. Methods whose map is not a weighting of channels (EigenCAM, EigenGradCAM, classic CAM on a
+    /// convolutional head) are unchanged by it.</summary>
+    public bool EigenSmooth { get; init; }
+
+    /// <summary>
+    /// pytorch-grad-cam's aug_smooth: the mean of the maps of six copies of each image (mirrored or not, times 0.9, 1
+    /// and 1.1 in the normalised input space, as its default ttach transforms), each map mirrored back. All six explain
+    /// the class chosen for the image as it is.
+    /// </summary>
+    public bool AugSmooth { get; init; }
 }
 
-/// <summary>A map at the network's input resolution, in [0,1], row-major.</summary>
-public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score);
+/// <summary>
+/// A map at the network's input resolution, in [0,1], row-major; for Guided Grad-CAM also the guided backpropagation
+/// gradients of the input (3 x Height x Width, channels as the network input: RGB).
+/// </summary>
+public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score, float[]? Guided = null);
 
 /// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
 public static class CamEngine
@@ -44,6 +59,7 @@ public static class CamEngine
     {
         options ??= new CamOptions();
         if (items.Count == 0) return Array.Empty<CamResult>();
+        if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, inputSize, options, cancellation);
         if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
         var targetLayers = layers.Select(model.ResolveTarget).ToList();
         cancellation.ThrowIfCancellationRequested();
@@ -97,13 +113,15 @@ public static class CamEngine
         }
 
         var scoreValues = scores.detach().data<float>().ToArray();
+        float[]? guided = method.UsesGuidedBackprop ? GuidedBackprop.InputGradients(model, input, targets).contiguous().data<float>().ToArray() : null;
         var results = new CamResult[items.Count];
         // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize);
-            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b]);
+            int plane = 3 * inputSize * inputSize;
+            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray());
         });
         return results;
     }

@@ -141,6 +141,7 @@ public static class CamJob
                         string target = naming.For(item.Path, c, labels[c].Name, method.Name, layerName);
                         if (!options.NoOverlay) names.Add(target);
                         if (options.MapFormat != MapFormat.None) names.Add(OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat)));
+                        if (options.MapFormat != MapFormat.None && method.UsesGuidedBackprop) names.Add(OutputNaming.GuidedPathFor(target));
                     }
                 if (names.Count > 0 && names.All(File.Exists)) finished[i] = names;
             }
@@ -153,7 +154,7 @@ public static class CamJob
         return finished;
     }
 
-    private static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)
+    internal static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)
     {
         var needRanking = Enumerable.Range(0, items.Count).Where(i => prepared[i].Error is null && items[i].Classes is null && items[i].Top > 1).ToList();
         var ranked = new Dictionary<int, int[]>();
@@ -191,7 +192,11 @@ public static class CamJob
                 overlayPath = target;
                 // An original over the batch's budget was not kept: read it again, for this overlay only.
                 using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path) : null;
-                using var overlay = OverlayRenderer.Render(image.Image ?? reread!, map.Map, map.Width, map.Height, colormap, options.Alpha);
+                var original = image.Image ?? reread!;
+                // Guided Grad-CAM's picture is the pixel-level product itself, not a colour blend.
+                using var overlay = map.Guided is { } guided
+                    ? GuidedRenderer.Render(map.Map, guided, map.Width, map.Height, original.Size())
+                    : OverlayRenderer.Render(original, map.Map, map.Width, map.Height, colormap, options.Alpha);
                 IO.AtomicFile.Write(overlayPath, options.Force, stream =>
                 {
                     options.Writing?.Invoke(overlayPath);
@@ -202,6 +207,8 @@ public static class CamJob
             {
                 mapPath = OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat));
                 MapWriter.Write(mapPath, options.MapFormat, map.Map, map.Width, map.Height, options.Force);
+                if (map.Guided is { } guided)
+                    IO.AtomicFile.Write(OutputNaming.GuidedPathFor(target), options.Force, s => IO.Npy.WriteFloat32(s, new[] { 3, map.Height, map.Width }, guided));
             }
             return new ItemResult<CamOutput>(image.Path,
                 new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height), null);

@@ -38,6 +38,9 @@ public abstract class CamMethod
     /// <summary>True when the map needs d score / d activations (one backward pass).</summary>
     public virtual bool UsesGradients => false;
 
+    /// <summary>True when the result also carries guided backpropagation's input gradients (Guided Grad-CAM).</summary>
+    public virtual bool UsesGuidedBackprop => false;
+
     /// <summary>B x h x w maps, any scale: the post-processing (ReLU, min-max, resize) is shared by every method.</summary>
     public abstract Tensor Map(CamContext context);
 
@@ -58,6 +61,13 @@ public abstract class CamMethod
         return model.ResolveLayer(context.Layer.Name);
     }
 
+    /// <summary>
+    /// The map from per-channel contributions (B x K x h x w): their sum, or with <see cref="CamOptions.EigenSmooth"/> their
+    /// first principal component (pytorch-grad-cam's eigen_smooth), which drops what the channels do not share.
+    /// </summary>
+    protected static Tensor Combine(Tensor contributions, CamOptions options) =>
+        options.EigenSmooth ? Projection.FirstComponent(contributions, options.FlipEigenSign) : contributions.sum(1);
+
     public static implicit operator string(CamMethod method) => method.Name;
 }
 
@@ -73,7 +83,7 @@ public abstract class GradientCamMethod : CamMethod
     /// <summary>Activations A and gradients G, both B x K x h x w, to a B x h x w map.</summary>
     protected abstract Tensor Weigh(Tensor a, Tensor g, CamOptions options);
 
-    protected static Tensor WeightedSum(Tensor a, Tensor weights) => (weights.unsqueeze(-1).unsqueeze(-1) * a).sum(1);
+    protected static Tensor WeightedSum(Tensor a, Tensor weights, CamOptions options) => Combine(weights.unsqueeze(-1).unsqueeze(-1) * a, options);
 }
 
 /// <summary>Every CAM method in this assembly, by name.</summary>

@@ -106,6 +106,10 @@ public sealed class OutputNaming
     }
 
     /// <summary>The raw map file beside the overlay: same name, with the map format's extension.</summary>
+    /// <summary>Where Guided Grad-CAM's guided gradients go beside a raw map: float32 .npy, 3 x H x W.</summary>
+    public static string GuidedPathFor(string overlayPath) =>
+        Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_guided.npy");
+
     public static string MapPathFor(string overlayPath, string mapExtension) =>
         Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_map" + mapExtension);
 }

@@ -18,6 +18,7 @@ public static class EnumMirror
         (typeof(ProbabilityScaleKind), typeof(Engine.Patches.ProbabilityScale)),
         (typeof(PatientImageKind), typeof(Engine.Patches.PatientImages)),
         (typeof(RawMapFormat), typeof(Engine.Rendering.MapFormat)),
+        (typeof(FaithfulnessScore), typeof(Engine.Trust.ScoreKind)),
     };
 
     public static TEngine To<TEngine>(Enum value) where TEngine : struct, Enum

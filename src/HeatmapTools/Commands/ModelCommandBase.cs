@@ -22,7 +22,7 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     public string[]? Path { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP", "FullName")]
+    [Alias("PSPath", "LP", "FullName", "SourcePath")]
     public string[]? LiteralPath { get; set; }
 
     protected IEnumerable<string> InputFiles() => InputFiles(Path, LiteralPath);

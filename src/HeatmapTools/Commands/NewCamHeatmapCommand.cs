@@ -11,34 +11,12 @@ public enum RawMapFormat { None, Npy, Png16, Csv }
 /// <summary>Computes class activation maps and writes them as heatmap overlays on the original images.</summary>
 [Cmdlet(VerbsCommon.New, "CamHeatmap", SupportsShouldProcess = true)]
 [OutputType(typeof(CamHeatmap))]
-public sealed class NewCamHeatmapCommand : ModelCommandBase
+public sealed class NewCamHeatmapCommand : CamCommandBase
 {
-    private readonly BatchQueue<CamJobItem> _queue = new();
+    private readonly BatchQueue<(CamJobItem Item, CamSelection Selection)> _queue = new();
     private readonly Stopwatch _clock = new();
     private int _done;
     private readonly OutputRegistry _outputs = new();
-
-    /// <summary>Method names as pytorch-grad-cam's classes are named; the engine's registry of methods is the list (completion offers it).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(CamMethodCompleter))]
-    public string[] Method { get; set; } = { "GradCAM" };
-
-    private IReadOnlyList<CamMethod> _methods = Array.Empty<CamMethod>();
-
-    [Parameter]
-    [ArgumentCompleter(typeof(LayerNameCompleter))]
-    public string[]? Layer { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int[]? ClassIndex { get; set; }
-
-    [Parameter]
-    [ArgumentCompleter(typeof(ClassNameCompleter))]
-    public string[]? ClassName { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 1000)]
-    public int Top { get; set; } = 1;
 
     [Parameter]
     public string? OutputPath { get; set; }
@@ -64,7 +42,6 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     {
         base.BeginProcessing();
         RunEngine(() => Colormaps.Canonical(Colormap));
-        _methods = RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList());
         _clock.Start();
     }
 
@@ -72,11 +49,12 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
     {
         var request = CurrentWeightsRequest();
         var classes = ResolveClasses();
+        var selection = CurrentSelection();
         foreach (var file in InputFiles())
         {
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
-            if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", _methods)} heatmap(s)")) continue;
-            foreach (var ready in _queue.Add(Key(request), request, new CamJobItem(file, classes, Top), BatchSize)) Flush(ready);
+            if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", selection.Methods)} heatmap(s)")) continue;
+            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (new CamJobItem(file, classes, Top), selection), BatchSize)) Flush(ready);
         }
     }
 
@@ -88,26 +66,15 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
 
     private bool WritesFiles => !NoOverlay || MapFormat != RawMapFormat.None;
 
-    private IReadOnlyList<int>? ResolveClasses()
-    {
-        var classes = new List<int>();
-        if (ClassIndex is { Length: > 0 }) classes.AddRange(ClassIndex);
-        if (ClassName is { Length: > 0 })
-        {
-            var labels = LoadLabels(NumClasses);
-            classes.AddRange(ClassName.Select(n => RunEngine(() => labels.Find(n))));
-        }
-        return classes.Count > 0 ? classes.Distinct().ToList() : null;
-    }
-
-    private void Flush(BatchQueue<CamJobItem>.Batch batch)
+    private void Flush(BatchQueue<(CamJobItem Item, CamSelection Selection)>.Batch batch)
     {
         var model = LoadModel(batch.Request);
+        var selection = batch.Items[0].Selection;
         var labels = LoadLabels(model.NumClasses);
         var options = new CamJobOptions
         {
-            Methods = _methods,
-            Layers = Layer ?? Array.Empty<string>(),
+            Methods = selection.Methods,
+            Layers = selection.Layers,
             Preprocess = PreprocessFor(model),
             Colormap = Colormap,
             Alpha = Alpha,
@@ -117,13 +84,10 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
             Force = Force,
             Outputs = _outputs,
             // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
-            Cam = new CamOptions
-            {
-                ScoreProgress = share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
-                    $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}")),
-            },
+            Cam = CamOptionsFor(selection, share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
+                $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}"))),
         };
-        var results = RunEngine(() => CamJob.Run(model, labels, batch.Items, options, Cancellation));
+        var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Cancellation));
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -141,10 +105,17 @@ public sealed class NewCamHeatmapCommand : ModelCommandBase
                 Layer = r.Layer,
                 Model = model.Name,
                 WeightsFile = model.WeightsFile,
+                WeightsPath = batch.Request.WeightsPath,
+                Weights = batch.Request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
+                Seed = batch.Request.Seed,
+                NumClasses = model.NumClasses,
+                Labels = LabelsAsGiven,
                 ClassIndex = r.ClassIndex,
                 Label = r.Label,
                 Score = r.Score,
                 Map = CamHeatmap.ToGrid(r.Map, r.MapWidth, r.MapHeight),
+                AugSmooth = selection.AugSmooth,
+                EigenSmooth = selection.EigenSmooth,
             });
         }
         _done += batch.Items.Count;

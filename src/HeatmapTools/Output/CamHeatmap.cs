@@ -11,10 +11,20 @@ public sealed class CamHeatmap
     public string Model { get; init; } = "";
     /// <summary>The weights file the model was loaded from, wherever it was found; null for -Weights Random.</summary>
     public string? WeightsFile { get; init; }
+    /// <summary>What the map was made with, named as the parameters, so the next command (Measure-CamFaithfulness,
+    /// Test-CamSanity) binds the same model by property name.</summary>
+    public string? WeightsPath { get; init; }
+    public Commands.WeightsSource Weights { get; init; }
+    public int? Seed { get; init; }
+    public int NumClasses { get; init; }
+    public string[]? Labels { get; init; }
     public int ClassIndex { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
+    /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
+    public bool AugSmooth { get; init; }
+    public bool EigenSmooth { get; init; }
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1].</summary>
     public float[,] Map { get; init; } = new float[0, 0];
 

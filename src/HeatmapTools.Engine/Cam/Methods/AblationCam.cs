@@ -18,10 +18,11 @@ public sealed class AblationCam : CamMethod
     public override string Paper => "Desai and Ramaswamy 2020, Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization";
 
     public override Tensor Map(CamContext c) =>
-        Compute(c.Model, RequireStage(c), c.Activations, c.Logits, c.Targets, c.Options.ChunkSize, c.Cancellation);
+        Compute(c.Model, RequireStage(c), c.Activations, c.Logits, c.Targets, c.Options, c.Cancellation);
 
-    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, int chunk, CancellationToken cancellation)
+    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, CamOptions options, CancellationToken cancellation)
     {
+        int chunk = options.ChunkSize;
         using var noGrad = no_grad();
         long b = activations.shape[0], k = activations.shape[1];
         var weights = new List<Tensor>();
@@ -51,6 +52,6 @@ public sealed class AblationCam : CamMethod
             weights.Add(((original - y) / original).MoveToOuterDisposeScope());
         }
         var w = stack(weights).reshape(b, k, 1, 1);
-        return (w * activations).sum(1);
+        return Combine(w * activations, options);
     }
 }

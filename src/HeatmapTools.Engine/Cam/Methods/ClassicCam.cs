@@ -15,9 +15,9 @@ public sealed class ClassicCam : CamMethod
     public override string Name => "CAM";
     public override string Paper => "Zhou et al. 2016, Learning Deep Features for Discriminative Localization";
 
-    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Targets);
+    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Targets, c.Options);
 
-    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, long[] targets)
+    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, long[] targets, CamOptions options)
     {
         using var noGrad = no_grad();
         var above = model.Stages.Skip(layer + 1).Select(s => s.Module).Where(m => m is not (Dropout or Flatten)).ToList();
@@ -25,7 +25,7 @@ public sealed class ClassicCam : CamMethod
         if (above.Count == 2 && above[0] is AdaptiveAvgPool2d or FunctionStage { Kind: "GlobalAveragePool" } && above[1] is Linear linear)
         {
             var w = linear.weight!.index_select(0, index); // B x K
-            return (w.unsqueeze(-1).unsqueeze(-1) * activations).sum(1);
+            return Combine(w.unsqueeze(-1).unsqueeze(-1) * activations, options);
         }
         if (above.Count == 3 && above[0] is Conv2d conv && conv.weight!.shape[2] == 1 && conv.weight.shape[3] == 1
             && above[1] is ReLU && above[2] is AdaptiveAvgPool2d)

@@ -8,5 +8,5 @@ public sealed class GradCamElementWise : GradientCamMethod
 {
     public override string Name => "GradCAMElementWise";
     public override string Paper => "pytorch-grad-cam's element-wise variant of Selvaraju et al. 2017 (Grad-CAM), as in its GradCAMElementWise class";
-    protected override Tensor Weigh(Tensor a, Tensor g, CamOptions options) => nn.functional.relu(g * a).sum(1);
+    protected override Tensor Weigh(Tensor a, Tensor g, CamOptions options) => Combine(nn.functional.relu(g * a), options);
 }

@@ -17,6 +17,6 @@ public sealed class GradCamPlusPlus : GradientCamMethod
         var sumA = a.sum(Spatial, keepdim: true);
         var aij = g2 / (2 * g2 + sumA * g3 + 1e-6);
         aij = where(g.ne(0), aij, zeros_like(aij));
-        return WeightedSum(a, (nn.functional.relu(g) * aij).sum(Spatial));
+        return WeightedSum(a, (nn.functional.relu(g) * aij).sum(Spatial), options);
     }
 }

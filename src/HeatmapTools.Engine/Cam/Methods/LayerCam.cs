@@ -8,5 +8,5 @@ public sealed class LayerCam : GradientCamMethod
 {
     public override string Name => "LayerCAM";
     public override string Paper => "Jiang et al. 2021, LayerCAM: Exploring Hierarchical Class Activation Maps for Localization";
-    protected override Tensor Weigh(Tensor a, Tensor g, CamOptions options) => (nn.functional.relu(g) * a).sum(1);
+    protected override Tensor Weigh(Tensor a, Tensor g, CamOptions options) => Combine(nn.functional.relu(g) * a, options);
 }

@@ -19,11 +19,13 @@ public sealed class ScoreCam : CamMethod
     public override string Paper => "Wang et al. 2020, Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks";
 
     public override Tensor Map(CamContext c) =>
-        Compute(c.Model, c.Input, c.Activations, c.Targets, c.Options.ScoreChunkSize, c.Options.ScoreProgress, c.Cancellation);
+        Compute(c.Model, c.Input, c.Activations, c.Targets, c.Options, c.Cancellation);
 
-    private static Tensor Compute(LayeredModel model, Tensor input, Tensor activations, long[] targets, int chunk, Action<double>? progress,
+    private static Tensor Compute(LayeredModel model, Tensor input, Tensor activations, long[] targets, CamOptions options,
         CancellationToken cancellation)
     {
+        int chunk = options.ScoreChunkSize;
+        var progress = options.ScoreProgress;
         using var noGrad = no_grad();
         long b = activations.shape[0], k = activations.shape[1];
         // Upsampling is the same linear map for every channel: build its two axis matrices once.
@@ -54,7 +56,7 @@ public sealed class ScoreCam : CamMethod
             weights.Add(softmax(tensor(scores), 0).MoveToOuterDisposeScope());
         }
         var w = stack(weights).reshape(b, k, 1, 1);
-        return (w * activations).sum(1);
+        return Combine(w * activations, options);
     }
 
     /// <summary>

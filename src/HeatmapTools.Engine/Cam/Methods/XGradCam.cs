@@ -8,5 +8,5 @@ public sealed class XGradCam : GradientCamMethod
     public override string Name => "XGradCAM";
     public override string Paper => "Fu et al. 2020, Axiom-based Grad-CAM: Towards Accurate Visualization and Explanation of CNNs";
     protected override Tensor Weigh(Tensor a, Tensor g, CamOptions options) =>
-        WeightedSum(a, (g * a / (a.sum(Spatial, keepdim: true) + 1e-7)).sum(Spatial));
+        WeightedSum(a, (g * a / (a.sum(Spatial, keepdim: true) + 1e-7)).sum(Spatial), options);
 }

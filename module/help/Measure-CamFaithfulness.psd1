@@ -1,0 +1,51 @@
+@{
+    Name        = 'Measure-CamFaithfulness'
+    Synopsis    = 'Measures how faithful class activation maps are to the model: the confidence metrics of pytorch-grad-cam, ROAD, and deletion and insertion curves.'
+    Description = @'
+Measure-CamFaithfulness computes each image's map as New-CamHeatmap does (same -Method, -Layer, class and smoothing parameters; New-CamHeatmap results piped in bind all of them by property name, with their model and weights) and asks the model how much the map's pixels matter. It returns one object per image, class and method.
+
+Confidence metrics (pytorch-grad-cam's): CamMultImageConfidenceChange is the class score of the image multiplied by its map minus the original score; DropInConfidence is its negative part and IncreaseInConfidence is 1 when it is positive.
+
+ROAD (Rong et al. 2022, "A Consistent and Efficient Evaluation Strategy for Attribution Methods"), as pytorch-grad-cam computes it: at each -Percentile p, most relevant first imputes the pixels whose map value is at or above the map's p-th percentile and keeps the rest; least relevant first does the same with 1 - map. Imputed pixels are the weighted mean of their eight neighbours (ROAD's noisy linear imputer, solved exactly up to 1e-5 relative residual) plus -Noise (pytorch-grad-cam's default 0.01, seeded with -NoiseSeed). The result is the score change at each percentile, their averages and RoadCombined = (least - most relevant first average) / 2: larger is more faithful.
+
+Deletion and insertion (Petsiuk et al. 2018, RISE): the pixels are taken most salient first, 1/-CurveSteps of them per step. Deletion sets them to 0 in the normalised input (the dataset's mean colour); insertion starts from a blurred copy (Gaussian, 11 x 11 pixels, sigma 5) and puts the original pixels back. DeletionArea and InsertionArea are the areas under the curves (trapezoid rule over the share of pixels changed): a faithful map has a small deletion and a large insertion area. The curve points are in Deletion and Insertion.
+
+The score is the class's softmax probability (-Score Softmax, the default, pytorch-grad-cam's ClassifierOutputSoftmaxTarget) or its raw logit (-Score Logit, ClassifierOutputTarget). Each map costs 2 + 2 x percentiles + 2 x (CurveSteps + 1) forward passes, in batches; the Bench task reports the time per image. -PlotPath writes one figure per map (the curves and the ROAD points, with axes and legends). The properties are plain numbers, so Measure-Object, Group-Object and Export-Csv work on them directly.
+'@
+    Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.CamHeatmap', 'HeatmapTools.ClassPrediction')
+    Outputs     = @('HeatmapTools.CamFaithfulness')
+    Parameters  = @{
+        Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
+        LiteralPath  = 'Image files taken exactly as written. Get-ChildItem, Get-ClassPrediction and New-CamHeatmap output bind here.'
+        Method       = 'CAM method(s) to judge ({CamMethods}). Default GradCAM. Bound from New-CamHeatmap results.'
+        Layer        = 'Target layer(s), as for New-CamHeatmap. Bound from New-CamHeatmap results.'
+        ClassIndex   = 'Class index(es) to explain. Bound from Get-ClassPrediction and New-CamHeatmap results.'
+        ClassName    = 'Class label(s) or WordNet id(s) to explain.'
+        Top          = 'Judge the maps of each image''s top k classes. Default 1.'
+        AugSmooth    = 'Judge maps smoothed by test-time augmentation (see New-CamHeatmap).'
+        EigenSmooth  = 'Judge maps smoothed to the first principal component (see New-CamHeatmap).'
+        Score        = 'Softmax (default): the class probability; Logit: the raw class score.'
+        Percentile   = 'ROAD''s percentiles, 0 to 100. Default 10, 20, ..., 90 (pytorch-grad-cam''s averages).'
+        Noise        = 'Standard deviation of the noise added to imputed pixels, in normalised input units. Default 0.01; 0 gives pytorch-grad-cam''s numbers exactly.'
+        NoiseSeed    = 'Seed of the imputation noise, so a measurement repeats exactly. Default 0.'
+        CurveSteps   = 'Steps of the deletion and insertion curves. Default 50; 0 skips the curves.'
+        NoRoad       = 'Skip ROAD (the most expensive part: one linear system per percentile and order).'
+        PlotPath     = 'A folder for one PNG figure per map, named <image>_<method>_<class>_faithfulness.png (created when missing).'
+        Force        = 'Overwrite existing figures.'
+        Model        = 'Architecture (see Get-ClassPrediction). Bound from piped results.'
+        WeightsPath  = 'A weights file (see Get-ClassPrediction). Bound from piped results.'
+        Weights      = 'Pretrained (default) or Random.'
+        Seed         = 'Seed for -Weights Random.'
+        NumClasses   = 'Head size for a custom model. Default 1000.'
+        Labels       = 'Class names (see Get-ClassPrediction).'
+        Offline      = 'Never download weights.'
+        Resize       = 'Stretch (default) or CenterCrop.'
+        BatchSize    = 'Images per batch. Default 8.'
+    }
+    Examples    = @(
+        @{ Code = "Measure-CamFaithfulness -Path cat.png -Model squeezenet1_1 -Method GradCAM, ScoreCAM | Format-Table Method, RoadCombined, DeletionArea, InsertionArea"; Remarks = 'Compares two methods on one photo: a higher RoadCombined and InsertionArea and a lower DeletionArea mean a more faithful map.' }
+        @{ Code = "Get-ChildItem *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay | Measure-CamFaithfulness -PlotPath ./figures | Measure-Object RoadCombined -Average -StandardDeviation"; Remarks = 'Judges the maps New-CamHeatmap made (same model, layer, method and class), writes a figure per map and averages ROAD over the folder.' }
+        @{ Code = "Measure-CamFaithfulness -Path cat.png -Model squeezenet1_1 -Score Logit -Noise 0 -CurveSteps 0"; Remarks = 'pytorch-grad-cam''s own setting: logit scores, no imputation noise; only the confidence metrics and ROAD.' }
+    )
+    Links       = @('New-CamHeatmap', 'Test-CamSanity')
+}

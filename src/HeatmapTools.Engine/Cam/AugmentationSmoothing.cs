@@ -1,0 +1,50 @@
+using HeatmapTools.Engine.Models;
+
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>
+/// Test-time augmentation smoothing (pytorch-grad-cam's aug_smooth with its default ttach transforms: horizontal flip
+/// times multiplying the normalised input by 0.9, 1 and 1.1): the six maps, each mirrored back, averaged.
+/// </summary>
+internal static class AugmentationSmoothing
+{
+    private static readonly (bool Mirror, float Factor)[] Transforms =
+        { (false, 1f), (false, 0.9f), (false, 1.1f), (true, 1f), (true, 0.9f), (true, 1.1f) };
+
+    public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
+        IReadOnlyList<string> layers, int inputSize, CamOptions options, CancellationToken cancellation)
+    {
+        var plain = options with { AugSmooth = false };
+        var first = CamEngine.Compute(model, items, method, layers, inputSize, plain, cancellation);
+        // Every copy explains the class chosen for the image as it is, so the six maps answer one question.
+        var fixedItems = items.Select((item, i) => item with { TargetClass = first[i].ClassIndex }).ToList();
+        var sums = first.Select(r => r.Map.ToArray()).ToArray();
+        foreach (var (mirror, factor) in Transforms.Skip(1))
+        {
+            var augmented = fixedItems.Select(item => item with { Chw = Transform(item.Chw, inputSize, mirror, factor) }).ToList();
+            var maps = CamEngine.Compute(model, augmented, method, layers, inputSize, plain, cancellation);
+            for (int i = 0; i < maps.Count; i++)
+            {
+                var map = mirror ? Mirror(maps[i].Map, maps[i].Width, maps[i].Height) : maps[i].Map;
+                for (int p = 0; p < map.Length; p++) sums[i][p] += map[p];
+            }
+        }
+        return first.Select((r, i) => r with { Map = sums[i].Select(v => v / Transforms.Length).ToArray() }).ToList();
+    }
+
+    private static float[] Transform(float[] chw, int size, bool mirror, float factor)
+    {
+        var result = mirror ? Mirror(chw, size, chw.Length / size) : (float[])chw.Clone();
+        if (factor != 1f) for (int i = 0; i < result.Length; i++) result[i] *= factor;
+        return result;
+    }
+
+    /// <summary>Each row of <paramref name="rows"/> rows of <paramref name="width"/> values reversed (every channel of a CHW image).</summary>
+    private static float[] Mirror(float[] values, int width, int rows)
+    {
+        var result = new float[values.Length];
+        for (int r = 0; r < rows; r++)
+            for (int x = 0; x < width; x++) result[r * width + x] = values[r * width + width - 1 - x];
+        return result;
+    }
+}

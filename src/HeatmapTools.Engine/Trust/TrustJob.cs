@@ -1,0 +1,122 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Engine.Trust;
+
+/// <summary>What the trust cmdlets share with New-CamHeatmap: which maps to judge.</summary>
+public sealed record TrustJobOptions
+{
+    public required IReadOnlyList<CamMethod> Methods { get; init; }
+    public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+    public required PreprocessOptions Preprocess { get; init; }
+    public CamOptions Cam { get; init; } = new();
+
+    /// <summary>A folder for one figure per map (created when missing); null draws none.</summary>
+    public string? PlotFolder { get; init; }
+
+    /// <summary>Replace existing figures.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Where the figure of one map goes: &lt;image&gt;_&lt;method&gt;_&lt;class&gt;_&lt;kind&gt;.png in the plot folder.</summary>
+    internal string? PlotPathFor(string source, CamMethod method, int classIndex, string kind) => PlotFolder is null ? null :
+        Path.Combine(PlotFolder, IO.FileNames.Sanitise($"{Path.GetFileNameWithoutExtension(source)}_{method.Name}_{classIndex}_{kind}") + ".png");
+}
+
+public sealed record FaithfulnessOutput(string SourcePath, CamMethod Method, string Layer, FaithfulnessResult Metrics, string? PlotPath);
+
+public sealed record SanityOutput(string SourcePath, string Layer, SanityResult Result, string? PlotPath);
+
+/// <summary>
+/// A batch of images through the trust measures: decode once, compute each method's maps, then measure them. A bad
+/// image (or a map that cannot be measured) fails its own item; the others go on.
+/// </summary>
+public static class TrustJob
+{
+    public static IReadOnlyList<ItemResult<FaithfulnessOutput>> Faithfulness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
+        FaithfulnessOptions metrics, IProgress<double>? progress, CancellationToken cancellation) =>
+        Run(model, items, options, progress, cancellation, (method, layer, pairs, prepared, maps, report) =>
+            maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
+            {
+                string source = prepared[pairs[k].Image].Path;
+                var result = Trust.Faithfulness.Measure(model, prepared[pairs[k].Image].Chw!, options.Preprocess.Size, map.Map, map.ClassIndex, metrics,
+                    new Share(report, k, maps.Count), cancellation);
+                string? plot = options.PlotPathFor(source, method, map.ClassIndex, "faithfulness");
+                if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
+                return new FaithfulnessOutput(source, method, layer, result, plot);
+            })).ToList());
+
+    public static IReadOnlyList<ItemResult<SanityOutput>> Sanity(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
+        SanityOptions sanity, IProgress<double>? progress, CancellationToken cancellation) =>
+        Run(model, items, options, progress, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        {
+            // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
+            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].ClassIndex)).ToList();
+            var results = SanityCheck.Run(model, camItems, method, options.Layers, options.Preprocess.Size, sanity with { Cam = options.Cam },
+                new Share(report, 0, 1), cancellation);
+            return results.Select((r, k) => Guard(prepared[pairs[k].Image].Path, () =>
+            {
+                string source = prepared[pairs[k].Image].Path;
+                string? plot = options.PlotPathFor(source, method, r.ClassIndex, "sanity");
+                if (plot is not null) Plotting.SanityFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", r);
+                return new SanityOutput(source, layer, r, plot);
+            })).ToList();
+        });
+
+    private delegate List<ItemResult<T>> Measure<T>(CamMethod method, string layer, List<(int Image, int? Class)> pairs, PreparedImage[] prepared,
+        IReadOnlyList<CamResult> maps, IProgress<double> report) where T : class;
+
+    private static IReadOnlyList<ItemResult<T>> Run<T>(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
+        IProgress<double>? progress, CancellationToken cancellation, Measure<T> measure) where T : class
+    {
+        string layer = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
+        if (options.PlotFolder is not null) Directory.CreateDirectory(options.PlotFolder);
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation);
+        var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
+        var pairs = CamJob.Targets(model, items, prepared, options.Preprocess.Size);
+        if (pairs.Count == 0) return results;
+        for (int m = 0; m < options.Methods.Count; m++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var method = options.Methods[m];
+            var maps = CamEngine.Compute(model, pairs.Select(p => new CamItem(prepared[p.Image].Chw!, p.Class)).ToList(), method, options.Layers,
+                options.Preprocess.Size, options.Cam, cancellation);
+            int done = m;
+            var report = new Progress(share => progress?.Report((done + share) / options.Methods.Count));
+            results.AddRange(measure(method, layer, pairs, prepared, maps, report));
+        }
+        // Input order: every result of an image together, as New-CamHeatmap returns them.
+        var order = items.Select((item, i) => (item.Path, i)).GroupBy(t => t.Path).ToDictionary(g => g.Key, g => g.First().i);
+        return results.OrderBy(r => order.GetValueOrDefault(r.Path, int.MaxValue)).ToList();
+    }
+
+    private static ItemResult<T> Guard<T>(string path, Func<T> work) where T : class
+    {
+        try
+        {
+            return new ItemResult<T>(path, work(), null);
+        }
+        catch (HeatmapToolsException ex)
+        {
+            return new ItemResult<T>(path, null, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new ItemResult<T>(path, null, new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError",
+                $"Could not write the figure for '{path}': {ex.Message}", path, ex));
+        }
+    }
+
+    /// <summary>Synchronous progress (reported on the calling thread, where the cmdlet may write it).</summary>
+    private sealed class Progress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+
+    /// <summary>Item k of n: its own progress as a share of the whole.</summary>
+    private sealed class Share(IProgress<double> whole, int k, int n) : IProgress<double>
+    {
+        public void Report(double value) => whole.Report((k + value) / n);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Cam;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>The maps one pipeline record asks for: methods, layers and smoothing; records asking alike share a batch.</summary>
+internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, IReadOnlyList<string> Layers, bool AugSmooth, bool EigenSmooth)
+{
+    public string Key => $"{string.Join(",", Methods)}|{string.Join(",", Layers)}|{AugSmooth}|{EigenSmooth}";
+}
+
+/// <summary>
+/// What New-CamHeatmap, Measure-CamFaithfulness and Test-CamSanity share: which maps (methods, layers, classes,
+/// smoothing). Bound by property name too, so a New-CamHeatmap result piped on is judged as it was made.
+/// </summary>
+public abstract class CamCommandBase : ModelCommandBase
+{
+    /// <summary>Method names as pytorch-grad-cam's classes are named; the engine's registry of methods is the list (completion offers it).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(CamMethodCompleter))]
+    public string[] Method { get; set; } = { "GradCAM" };
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LayerNameCompleter))]
+    public string[]? Layer { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int[]? ClassIndex { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ClassNameCompleter))]
+    public string[]? ClassName { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Top { get; set; } = 1;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter AugSmooth { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter EigenSmooth { get; set; }
+
+    /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
+    private protected CamSelection CurrentSelection() => new(
+        RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList()),
+        // A piped result names its layers joined by commas.
+        Layer?.SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() ?? (IReadOnlyList<string>)Array.Empty<string>(),
+        AugSmooth, EigenSmooth);
+
+    /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
+    protected IReadOnlyList<int>? ResolveClasses()
+    {
+        var classes = new List<int>();
+        if (ClassIndex is { Length: > 0 }) classes.AddRange(ClassIndex);
+        if (ClassName is { Length: > 0 })
+        {
+            var labels = LoadLabels(NumClasses);
+            classes.AddRange(ClassName.Select(n => RunEngine(() => labels.Find(n))));
+        }
+        return classes.Count > 0 ? classes.Distinct().ToList() : null;
+    }
+
+    private protected static CamOptions CamOptionsFor(CamSelection selection, Action<double>? scoreProgress = null) =>
+        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, ScoreProgress = scoreProgress };
+}

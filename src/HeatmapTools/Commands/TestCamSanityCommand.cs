@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+using HeatmapTools.Engine.Trust;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>Adebayo et al.'s cascading model-parameter randomisation check, for any method and model.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "CamSanity", SupportsShouldProcess = true)]
+[OutputType(typeof(CamSanity))]
+public sealed class TestCamSanityCommand : TrustCommandBase
+{
+    [Parameter]
+    public int CascadeSeed { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int? MaxSteps { get; set; }
+
+    [Parameter]
+    [ValidateRange(-1.0, 1.0)]
+    public double Threshold { get; set; } = 0.5;
+
+    private protected override string Activity => "Test-CamSanity";
+
+    private protected override IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
+        IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress) =>
+        TrustJob.Sanity(model, items, options, new SanityOptions { Seed = CascadeSeed, MaxSteps = MaxSteps, Threshold = Threshold }, progress, Cancellation)
+            .Select(r => (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels)));
+
+    private static object ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels)
+    {
+        var r = output.Result;
+        return new CamSanity
+        {
+            SourcePath = output.SourcePath,
+            Model = model.Name,
+            Method = r.Method,
+            Layer = output.Layer,
+            ClassIndex = r.ClassIndex,
+            Label = labels[r.ClassIndex].Name,
+            Passed = r.Passed,
+            Threshold = r.Threshold,
+            FinalSpearman = r.Steps.Count > 0 ? r.Steps[^1].Spearman : 1,
+            MinimumSpearman = r.Steps.Count > 0 ? r.Steps.Min(s => s.Spearman) : 1,
+            FinalSsim = r.Steps.Count > 0 ? r.Steps[^1].Ssim : 1,
+            Steps = r.Steps.Select(s => new CamSanityStep { Step = s.Step, Layer = s.Layer, Spearman = s.Spearman, SpearmanAbsolute = s.SpearmanAbsolute, Ssim = s.Ssim }).ToArray(),
+            PlotPath = output.PlotPath,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+using HeatmapTools.Engine.Trust;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>
+/// Measure-CamFaithfulness and Test-CamSanity: images (or New-CamHeatmap results) in batches of one model and one map
+/// selection, judged by the engine's TrustJob, one result object per map.
+/// </summary>
+public abstract class TrustCommandBase : CamCommandBase
+{
+    private readonly BatchQueue<(CamJobItem Item, CamSelection Selection)> _queue = new();
+
+    /// <summary>A folder for one figure per map.</summary>
+    [Parameter]
+    public string? PlotPath { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private protected abstract string Activity { get; }
+
+    // Not generic over the engine's result types: PowerShell reflects over cmdlet base types before the module's load
+    // context can supply the engine.
+    /// <summary>One entry per map: the error, or the record to write.</summary>
+    private protected abstract IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
+        IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress);
+
+    protected override void ProcessRecord()
+    {
+        var request = CurrentWeightsRequest();
+        var classes = ResolveClasses();
+        var selection = CurrentSelection();
+        foreach (var file in InputFiles())
+            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (new CamJobItem(file, classes, Top), selection), BatchSize)) Flush(ready);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_queue.Drain() is { } rest) Flush(rest);
+        WriteProgress(new ProgressRecord(3, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private void Flush(BatchQueue<(CamJobItem Item, CamSelection Selection)>.Batch batch)
+    {
+        var model = LoadModel(batch.Request);
+        var labels = LoadLabels(model.NumClasses);
+        var selection = batch.Items[0].Selection;
+        string? plots = PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath);
+        if (plots is not null && !ShouldProcess(plots, $"Write {Activity} figures")) plots = null;
+        var options = new TrustJobOptions
+        {
+            Methods = selection.Methods,
+            Layers = selection.Layers,
+            Preprocess = PreprocessFor(model),
+            Cam = CamOptionsFor(selection),
+            PlotFolder = plots,
+            Force = Force,
+        };
+        // The engine reports on this thread, so progress can be written as it comes.
+        var progress = new Reporter(share => WriteProgress(new ProgressRecord(3, Activity, $"{batch.Items.Count} image(s) with {model.Name}")
+            { PercentComplete = (int)Math.Clamp(share * 100, 0, 100) }));
+        foreach (var (error, record) in RunEngine(() => Judge(model, labels, batch.Items.Select(i => i.Item).ToList(), options, progress).ToList()))
+        {
+            if (error is not null) WriteError(ToErrorRecord(error));
+            else WriteObject(record);
+        }
+    }
+
+    private sealed class Reporter(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

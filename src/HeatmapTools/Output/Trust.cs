@@ -1,0 +1,77 @@
+namespace HeatmapTools;
+
+/// <summary>One point of a deletion or insertion curve.</summary>
+public sealed class CurvePoint
+{
+    public double Fraction { get; init; }
+    public double Score { get; init; }
+    public override string ToString() => $"({Fraction:0.###}, {Score:0.####})";
+}
+
+/// <summary>ROAD at one percentile, both orders.</summary>
+public sealed class RoadPoint
+{
+    public double Percentile { get; init; }
+    public double MostRelevantFirst { get; init; }
+    public double LeastRelevantFirst { get; init; }
+    public override string ToString() => $"p{Percentile:0.#}: MoRF {MostRelevantFirst:0.####}, LeRF {LeastRelevantFirst:0.####}";
+}
+
+/// <summary>
+/// Measure-CamFaithfulness's result for one (image, class, method): flat numbers for Measure-Object and Export-Csv,
+/// the ROAD points and curves for plots. Score changes are perturbed minus original, as pytorch-grad-cam reports them.
+/// </summary>
+public sealed class CamFaithfulness
+{
+    public string SourcePath { get; init; } = "";
+    public string Model { get; init; } = "";
+    public string Method { get; init; } = "";
+    public string Layer { get; init; } = "";
+    public int ClassIndex { get; init; }
+    public string Label { get; init; } = "";
+    /// <summary>Softmax (probability) or Logit.</summary>
+    public string Score { get; init; } = "";
+    public double OriginalScore { get; init; }
+    public double CamMultImageConfidenceChange { get; init; }
+    public double DropInConfidence { get; init; }
+    public double IncreaseInConfidence { get; init; }
+    public double? RoadMostRelevantFirstAverage { get; init; }
+    public double? RoadLeastRelevantFirstAverage { get; init; }
+    public double? RoadCombined { get; init; }
+    public double? DeletionArea { get; init; }
+    public double? InsertionArea { get; init; }
+    public RoadPoint[] Road { get; init; } = Array.Empty<RoadPoint>();
+    public CurvePoint[] Deletion { get; init; } = Array.Empty<CurvePoint>();
+    public CurvePoint[] Insertion { get; init; } = Array.Empty<CurvePoint>();
+    public string? PlotPath { get; init; }
+}
+
+/// <summary>One step of Test-CamSanity's cascade: similarity of the map to the original after randomising down to Layer.</summary>
+public sealed class CamSanityStep
+{
+    public int Step { get; init; }
+    public string Layer { get; init; } = "";
+    public double Spearman { get; init; }
+    public double SpearmanAbsolute { get; init; }
+    public double Ssim { get; init; }
+    public override string ToString() => $"{Step} {Layer}: {Spearman:0.###}";
+}
+
+/// <summary>Test-CamSanity's result for one (image, class, method): the verdict and every step's similarity.</summary>
+public sealed class CamSanity
+{
+    public string SourcePath { get; init; } = "";
+    public string Model { get; init; } = "";
+    public string Method { get; init; } = "";
+    public string Layer { get; init; } = "";
+    public int ClassIndex { get; init; }
+    public string Label { get; init; } = "";
+    public bool Passed { get; init; }
+    public double Threshold { get; init; }
+    /// <summary>Rank correlation with the original map once every step of the cascade is done.</summary>
+    public double FinalSpearman { get; init; }
+    public double MinimumSpearman { get; init; }
+    public double FinalSsim { get; init; }
+    public CamSanityStep[] Steps { get; init; } = Array.Empty<CamSanityStep>();
+    public string? PlotPath { get; init; }
+}

@@ -1,0 +1,102 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:TrustData = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/trust'
+    $script:Metrics = Get-Content -Raw (Join-Path $TrustData 'metrics.json') | ConvertFrom-Json
+    function Get-MaxDifference([float[,]] $Map, [float[]] $Reference) {
+        $max = 0.0
+        for ($y = 0; $y -lt 224; $y++) { for ($x = 0; $x -lt 224; $x++) { $max = [Math]::Max($max, [Math]::Abs($Map[$y, $x] - $Reference[$y * 224 + $x])) } }
+        $max
+    }
+}
+
+Describe 'Measure-CamFaithfulness' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'gives pytorch-grad-cam''s confidence and ROAD numbers with its settings (logit, no noise)' {
+        $r = Measure-CamFaithfulness -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -Score Logit -Noise 0 -CurveSteps 0
+        $reference = $Metrics.chelsea.Logit
+        $r.ClassIndex | Should -Be $Metrics.chelsea.target
+        $r.CamMultImageConfidenceChange | Should -BeLessOrEqual ($reference.CamMultImageConfidenceChange + 1e-4)
+        $r.CamMultImageConfidenceChange | Should -BeGreaterOrEqual ($reference.CamMultImageConfidenceChange - 1e-4)
+        [Math]::Abs($r.RoadCombined - $reference.ROADCombined) | Should -BeLessOrEqual 1e-3
+        @($r.Road).Count | Should -Be 9
+        [Math]::Abs($r.Road[0].MostRelevantFirst - $reference.ROADMostRelevantFirst.'10') | Should -BeLessOrEqual 1e-3
+        $r.DeletionArea | Should -BeNullOrEmpty
+    }
+
+    It 'judges New-CamHeatmap results as they were made, writes a figure per map, and keeps going past a bad image' {
+        Set-Content (Join-Path $folder 'broken.png') 'not an image'
+        $maps = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png'), (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -Method LayerCAM -ClassIndex 281 -NoOverlay
+        $plots = Join-Path $folder 'plots'
+        $r = @($maps) + @([pscustomobject]@{ PSPath = (Join-Path $folder 'broken.png'); Model = 'squeezenet1_1'; Method = 'LayerCAM'; ClassIndex = 281 }) |
+            Measure-CamFaithfulness -CurveSteps 4 -Percentile 50 -PlotPath $plots -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($r).Count | Should -Be 2
+        $r.Method | Should -Be @('LayerCAM', 'LayerCAM')
+        $r.ClassIndex | Should -Be @(281, 281)
+        @($r[0].Deletion).Count | Should -Be 5
+        $r[0].Deletion[0].Fraction | Should -Be 0
+        $r[0].Deletion[-1].Fraction | Should -Be 1
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Match '^ImageUnreadable'
+        foreach ($plot in $r.PlotPath) { Test-Path -LiteralPath $plot | Should -BeTrue }
+        ($r.PlotPath | Split-Path -Leaf) | Should -Contain 'gradcam_both_LayerCAM_281_faithfulness.png'
+        # Numbers for Measure-Object, and a second run refuses to overwrite the figures without -Force.
+        ($r | Measure-Object InsertionArea -Average).Average | Should -BeGreaterThan 0
+        $null = Measure-CamFaithfulness -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -Method LayerCAM -ClassIndex 281 -CurveSteps 4 -Percentile 50 -PlotPath $plots -ErrorVariable again -ErrorAction SilentlyContinue
+        $again[0].FullyQualifiedErrorId | Should -Match '^OutputExists'
+        $again = $null
+        $null = Measure-CamFaithfulness -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -Method LayerCAM -ClassIndex 281 -CurveSteps 4 -Percentile 50 -PlotPath $plots -Force -ErrorVariable again
+        $again.Count | Should -Be 0
+    }
+}
+
+Describe 'Test-CamSanity' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'passes Grad-CAM on the trained SqueezeNet, steps through every layer with weights and draws the cascade' {
+        $r = Test-CamSanity -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -PlotPath (Join-Path $folder 'sanity')
+        $r.Passed | Should -BeTrue
+        $r.Steps.Layer | Should -Be @('classifier.1', 'features.12', 'features.11', 'features.10', 'features.9', 'features.7', 'features.6', 'features.4', 'features.3', 'features.0')
+        $r.FinalSpearman | Should -BeLessThan 0.5
+        Test-Path -LiteralPath $r.PlotPath | Should -BeTrue
+        # The session's model was not touched: the prediction afterwards is the reference's.
+        (Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1).ClassIndex | Should -Be 285
+    }
+
+    It 'stops after -MaxSteps and fails a threshold nothing can pass' {
+        $r = Test-CamSanity -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -MaxSteps 2 -Threshold -1
+        @($r.Steps).Count | Should -Be 2
+        $r.Passed | Should -BeFalse
+    }
+}
+
+Describe 'Smoothing and Guided Grad-CAM in New-CamHeatmap' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'gives pytorch-grad-cam''s aug_smooth map' {
+        $r = New-CamHeatmap -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -AugSmooth -NoOverlay
+        $r.AugSmooth | Should -BeTrue
+        Get-MaxDifference $r.Map (Read-Npy (Join-Path $TrustData 'chelsea.aug_smooth.npy')) | Should -BeLessOrEqual 1e-4
+    }
+
+    It 'gives pytorch-grad-cam''s eigen_smooth map up to the SVD sign' {
+        $reference = Read-Npy (Join-Path $TrustData 'coffee.eigen_smooth.npy')
+        $r = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -EigenSmooth -NoOverlay
+        Get-MaxDifference $r.Map $reference | Should -BeLessOrEqual 1e-4
+    }
+
+    It 'writes the Guided Grad-CAM picture and, with -MapFormat, the guided gradients' {
+        $r = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -Method GuidedGradCAM -MapFormat Npy -OutputPath (Join-Path $folder 'guided/')
+        Test-Path -LiteralPath $r.OutputPath | Should -BeTrue
+        $guided = Join-Path $folder 'guided/coffee_cam_guided.npy'
+        $values = Read-Npy $guided
+        $values.Count | Should -Be (3 * 224 * 224)
+        # Channel-first here, H x W x 3 in pytorch-grad-cam's file.
+        $reference = Read-Npy (Join-Path $TrustData 'coffee.guided.npy')
+        [Math]::Abs($values[0 * 224 * 224 + 100 * 224 + 120] - $reference[(100 * 224 + 120) * 3 + 0]) | Should -BeLessOrEqual 1e-4
+        [Math]::Abs($values[2 * 224 * 224 + 60 * 224 + 30] - $reference[(60 * 224 + 30) * 3 + 2]) | Should -BeLessOrEqual 1e-4
+    }
+}
