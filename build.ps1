@@ -7,7 +7,7 @@ Builds, tests, demonstrates and benchmarks the HeatmapTools module.
 Build: publish the module for this machine's runtime into output/HeatmapTools/<version>.
 Test:  Build, then run the xunit engine tests and the Pester cmdlet tests; prints "N passed, N failed".
 Demo:  Build, then run examples/Classify-Image.ps1 and the other examples on the shared photos.
-Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults.
+Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image.
 Clean: remove output/ and every bin/ and obj/ folder.
 #>
 [CmdletBinding()]
@@ -162,7 +162,7 @@ switch ($Task) {
         $bench = Join-Path $root 'tests/HeatmapTools.Bench/HeatmapTools.Bench.csproj'
         Invoke-Native dotnet @('build', $bench, '-c', 'Release', '-nologo', '-v', 'q')
         # Each part in its own process, so the memory figures are not inflated by the models the CAM part loaded.
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('patches'), @('heap')) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('patches'), @('heap'), @('trust')) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }

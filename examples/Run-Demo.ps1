@@ -17,3 +17,6 @@ Write-Host "`n== Grad-CAM overlays (examples/Explain-Image.ps1) ==" -ForegroundC
 
 Write-Host "`n== Patient patch grids (examples/Patient-Grid.ps1) ==" -ForegroundColor Cyan
 & (Join-Path $PSScriptRoot 'Patient-Grid.ps1')
+
+Write-Host "`n== Which CAM method to trust (examples/Rank-CamMethods.ps1) ==" -ForegroundColor Cyan
+& (Join-Path $PSScriptRoot 'Rank-CamMethods.ps1') -ImagePath (Get-ChildItem (Join-Path $shared 'images') -Filter *.png).FullName -Method GradCAM, LayerCAM, EigenCAM
