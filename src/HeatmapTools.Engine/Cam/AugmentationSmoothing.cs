@@ -16,12 +16,12 @@ internal static class AugmentationSmoothing
     {
         var plain = options with { AugSmooth = false };
         var first = CamEngine.Compute(model, items, method, layers, inputSize, plain, cancellation);
-        // Every copy explains the class chosen for the image as it is, so the six maps answer one question.
-        var fixedItems = items.Select((item, i) => item with { TargetClass = first[i].ClassIndex }).ToList();
+        // As pytorch-grad-cam: a class asked for is explained in every copy; without one, each copy explains its own top
+        // class (the same as the image's unless an augmentation changes the prediction). The result names the image's.
         var sums = first.Select(r => r.Map.ToArray()).ToArray();
         foreach (var (mirror, factor) in Transforms.Skip(1))
         {
-            var augmented = fixedItems.Select(item => item with { Chw = Transform(item.Chw, inputSize, mirror, factor) }).ToList();
+            var augmented = items.Select(item => item with { Chw = Transform(item.Chw, inputSize, mirror, factor) }).ToList();
             var maps = CamEngine.Compute(model, augmented, method, layers, inputSize, plain, cancellation);
             for (int i = 0; i < maps.Count; i++)
             {

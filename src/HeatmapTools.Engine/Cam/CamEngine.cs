@@ -39,8 +39,8 @@ public sealed record CamOptions
 
     /// <summary>
     /// pytorch-grad-cam's aug_smooth: the mean of the maps of six copies of each image (mirrored or not, times 0.9, 1
-    /// and 1.1 in the normalised input space, as its default ttach transforms), each map mirrored back. All six explain
-    /// the class chosen for the image as it is.
+    /// and 1.1 in the normalised input space, as its default ttach transforms), each map mirrored back. Without a class
+    /// asked for, each copy explains its own top class, as pytorch-grad-cam does.
     /// </summary>
     public bool AugSmooth { get; init; }
 }
