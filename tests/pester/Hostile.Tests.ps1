@@ -65,6 +65,60 @@ Describe 'Temporaries of a killed run' {
     }
 }
 
+Describe 'A run killed with SIGKILL' -Skip:(-not $IsLinux) {
+    It 'leaves its temporaries, which the next run into the folder sweeps and reports' {
+        $folder = Join-Path ([IO.Path]::GetTempPath()) ("hmt-kill-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $patches = New-Item -ItemType Directory (Join-Path $folder 'patches/1/0')
+        $out = Join-Path $folder 'out'
+        try {
+            # Two patches 10,000 pixels apart: a 100-megapixel canvas whose encoding keeps a temporary file open for a while.
+            Copy-Item (Join-Path $Images 'chelsea.png') (Join-Path $patches '1_idx5_x0_y0_class0.png')
+            $run = "Import-Module '$ModulePath'; New-PatientPatchGrid -Path '$folder/patches' -PatchSize 400 -OutputPath '$out' -Kind Tissue, Labels"
+            Copy-Item (Join-Path $Images 'chelsea.png') (Join-Path $patches '1_idx5_x9600_y9600_class0.png')
+            $command = @([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension($command[0]) -eq 'dotnet') { $command += [Environment]::GetCommandLineArgs()[0] }
+            $start = [Diagnostics.ProcessStartInfo]::new($command[0])
+            foreach ($a in @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $run)) { $start.ArgumentList.Add($a) }
+            $start.RedirectStandardOutput = $true
+            $child = [Diagnostics.Process]::Start($start)
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            $temporary = $null
+            while (-not $temporary -and -not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+                $temporary = Get-ChildItem -LiteralPath $out -Force -Filter '.*.hmt-*.tmp' -ErrorAction SilentlyContinue | Select-Object -First 1
+                if (-not $temporary) { Start-Sleep -Milliseconds 5 }
+            }
+            $child.Kill()
+            $child.WaitForExit()
+            $temporary | Should -Not -BeNullOrEmpty -Because 'the run was caught while writing'
+            Test-Path -LiteralPath $temporary.FullName | Should -BeTrue -Because 'SIGKILL leaves no chance to clean up'
+
+            $r = New-PatientPatchGrid -Path "$folder/patches" -PatchSize 400 -OutputPath $out -Kind Tissue, Labels -Force -WarningVariable warnings -WarningAction SilentlyContinue
+            Test-Path -LiteralPath $temporary.FullName | Should -BeFalse
+            ($warnings -join "`n") | Should -Match 'temporary file left by a run that was killed'
+            @(Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp').Count | Should -Be 0
+            $r.Files.Count | Should -Be 2
+        }
+        finally { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'New-PatientPatchGrid -MaxSize' {
+    It 'reports the size it drew at beside the full size' {
+        $folder = Join-Path ([IO.Path]::GetTempPath()) ("hmt-max-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $patches = New-Item -ItemType Directory (Join-Path $folder 'patches')
+        try {
+            Copy-Item (Join-Path $Images 'gradcam_both.png') (Join-Path $patches '7_idx5_x1_y1_class0.png')
+            Copy-Item (Join-Path $Images 'gradcam_both.png') (Join-Path $patches '7_idx5_x225_y1_class1.png')
+            $r = New-PatientPatchGrid -Path $patches -PatchSize 224 -OutputPath (Join-Path $folder 'out') -Kind Tissue -MaxSize 100
+            $r.Width | Should -Be 448
+            $r.Height | Should -Be 224
+            $r.ImageWidth | Should -Be 100
+            $r.ImageHeight | Should -Be 50
+        }
+        finally { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
 Describe 'Outputs never over inputs' {
     It 'refuses a -MontagePath that is the input CSV, even with -Force, and leaves the CSV as it was' {
         $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-input-" + [guid]::NewGuid().ToString('N').Substring(0, 8))

@@ -86,6 +86,10 @@ public sealed record PatientResult(
     (double Min, double Max)? ColorScale, ConfusionCounts? Confusion)
 {
     internal Mat? Panel { get; init; }
+
+    /// <summary>The size the patient's map is drawn at (after -MaxSize or patch resolution); 0 when nothing was drawn.</summary>
+    public int ImageWidth { get; init; }
+    public int ImageHeight { get; init; }
 }
 
 public sealed record ConfusionCounts(int TruePositive, int FalsePositive, int FalseNegative, int TrueNegative);

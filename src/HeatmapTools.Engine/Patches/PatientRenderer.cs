@@ -67,7 +67,8 @@ public static class PatientRenderer
                 problems.AddRange(planned.Select(path => new PatchProblem(ErrorIds.OutputExists, patient.PatientId,
                     AtomicFile.ExistsMessage(path), path, true)));
                 return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
-                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, hasConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null);
+                    fullWidth, fullHeight, files, problems, dataRange, probabilityRange, hasConfusion ? PatientAnnotations.CountConfusion(patient.Patches, options.Threshold) : null)
+                    { ImageWidth = width, ImageHeight = height };
             }
         }
 
@@ -132,7 +133,7 @@ public static class PatientRenderer
         }
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
-            fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel };
+            fullWidth, fullHeight, files, problems, dataRange, probabilityRange, confusion) { Panel = panel, ImageWidth = width, ImageHeight = height };
     }
 
     /// <summary>

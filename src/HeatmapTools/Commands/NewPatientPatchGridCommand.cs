@@ -129,28 +129,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             WriteWarning($"[{group.Key}] patient {result.PatientId}: {group.Count()} problem(s). First: {group.First().Message}");
         // Bad table rows were reported as they were read; the patient they name counts them too.
         var problems = result.Problems.Concat(_problemsByPatient[result.PatientId]).ToList();
-        var counts = new Hashtable();
-        foreach (var group in problems.GroupBy(p => p.ErrorId)) counts[group.Key] = group.Count();
-        WriteObject(new PatientGrid
-        {
-            PatientId = result.PatientId,
-            PatchCount = result.PatchCount,
-            PositiveCount = result.PositiveCount,
-            PositiveFraction = result.PositiveFraction,
-            Width = result.Width,
-            Height = result.Height,
-            Files = result.Files.ToArray(),
-            Problems = counts,
-            ProblemCount = problems.Count,
-            ProbabilityMin = result.Probabilities?.Min,
-            ProbabilityMax = result.Probabilities?.Max,
-            ScaleMin = result.ColorScale?.Min,
-            ScaleMax = result.ColorScale?.Max,
-            TruePositive = result.Confusion?.TruePositive,
-            FalsePositive = result.Confusion?.FalsePositive,
-            FalseNegative = result.Confusion?.FalseNegative,
-            TrueNegative = result.Confusion?.TrueNegative,
-        });
+        WriteObject(PatientGrid.From(result, problems));
     }
 
     private void ReportProblem(PatchProblem p)

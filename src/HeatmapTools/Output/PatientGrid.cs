@@ -12,6 +12,9 @@ public sealed class PatientGrid
     /// <summary>Size of the rebuilt tissue in pixels at full resolution.</summary>
     public int Width { get; init; }
     public int Height { get; init; }
+    /// <summary>Size of the map in the files written: smaller than Width x Height with -MaxSize, one pixel per patch without images.</summary>
+    public int ImageWidth { get; init; }
+    public int ImageHeight { get; init; }
     public string[] Files { get; init; } = Array.Empty<string>();
     /// <summary>Problems found for this patient, counted by ErrorId.</summary>
     public Hashtable Problems { get; init; } = new();
@@ -26,6 +29,34 @@ public sealed class PatientGrid
     public int? FalsePositive { get; init; }
     public int? FalseNegative { get; init; }
     public int? TrueNegative { get; init; }
+
+    internal static PatientGrid From(Engine.Patches.PatientResult result, IReadOnlyList<Engine.Patches.PatchProblem> problems)
+    {
+        var counts = new Hashtable();
+        foreach (var group in problems.GroupBy(p => p.ErrorId)) counts[group.Key] = group.Count();
+        return new PatientGrid
+        {
+            PatientId = result.PatientId,
+            PatchCount = result.PatchCount,
+            PositiveCount = result.PositiveCount,
+            PositiveFraction = result.PositiveFraction,
+            Width = result.Width,
+            Height = result.Height,
+            ImageWidth = result.ImageWidth,
+            ImageHeight = result.ImageHeight,
+            Files = result.Files.ToArray(),
+            Problems = counts,
+            ProblemCount = problems.Count,
+            ProbabilityMin = result.Probabilities?.Min,
+            ProbabilityMax = result.Probabilities?.Max,
+            ScaleMin = result.ColorScale?.Min,
+            ScaleMax = result.ColorScale?.Max,
+            TruePositive = result.Confusion?.TruePositive,
+            FalsePositive = result.Confusion?.FalsePositive,
+            FalseNegative = result.Confusion?.FalseNegative,
+            TrueNegative = result.Confusion?.TrueNegative,
+        };
+    }
 }
 
 /// <summary>New-PatientPatchGrid's montage of several patients.</summary>
