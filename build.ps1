@@ -162,7 +162,7 @@ switch ($Task) {
         $bench = Join-Path $root 'tests/HeatmapTools.Bench/HeatmapTools.Bench.csproj'
         Invoke-Native dotnet @('build', $bench, '-c', 'Release', '-nologo', '-v', 'q')
         # Each part in its own process, so the memory figures are not inflated by the models the CAM part loaded.
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('patches'), @('heap'), @('trust')) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('patches'), @('heap'), @('trust'), @('budget')) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }

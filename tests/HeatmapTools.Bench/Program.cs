@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|patches|heap|trust|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|patches|heap|trust|budget|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -21,4 +21,6 @@ if (mode is "patches" or "all") PatchBench.Run(quick);
 if (mode is "heap" or "all") HeapBench.Run(shared);
 if (mode is "trust" or "all") TrustBench.Run(shared, quick);
 if (mode == "heap-child") HeapBench.RunChild(shared);
+if (mode is "budget" or "all") BudgetBench.Run();
+if (mode == "budget-child") BudgetBench.RunChild();
 return 0;

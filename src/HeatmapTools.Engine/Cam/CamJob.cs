@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
@@ -191,7 +192,9 @@ public static class CamJob
             {
                 overlayPath = target;
                 // An original over the batch's budget was not kept: read it again, for this overlay only.
-                using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path) : null;
+                MemoryBudget.Lease? reserved = null;
+                using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path, MemoryBudget.Shared, 0, CancellationToken.None, out reserved, out _) : null;
+                using var held = reserved;
                 var original = image.Image ?? reread!;
                 // Guided Grad-CAM's picture is the pixel-level product itself, not a colour blend.
                 using var overlay = map.Guided is { } guided

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Native;
 using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Imaging;
@@ -14,9 +15,29 @@ public static class ImageReader
     public static long MaxPixels =>
         long.TryParse(Environment.GetEnvironmentVariable(MaxPixelsVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 300_000_000;
 
-    /// <summary>Reads a file; the caller owns (and must dispose) the returned Mat.</summary>
+    /// <summary>Reads a file; the caller owns (and must dispose) the returned Mat. Its decoding is reserved in the shared memory budget.</summary>
     public static Mat ReadBgr(string path)
     {
+        var image = ReadBgr(path, MemoryBudget.Shared, 0, CancellationToken.None, out var lease, out _);
+        lease.Dispose();
+        return image;
+    }
+
+    /// <summary>
+    /// Images over this many pixels are decoded reduced (JPEG's own 1/2, 1/4 or 1/8 scaling) when only a small
+    /// version is needed (a network input): a 100-megapixel photo then never exists at full size in memory.
+    /// </summary>
+    public const long ReduceAbovePixels = 40_000_000;
+
+    /// <summary>
+    /// Reads a file with its decoded size reserved in <paramref name="budget"/> (held by <paramref name="lease"/> until the
+    /// caller is done with the image). With <paramref name="smallestSide"/> &gt; 0, a JPEG over <see cref="ReduceAbovePixels"/>
+    /// is decoded at 1/2, 1/4 or 1/8 of its size, as long as its shorter side stays at least twice that.
+    /// </summary>
+    public static Mat ReadBgr(string path, MemoryBudget budget, int smallestSide, CancellationToken cancellation, out MemoryBudget.Lease lease,
+        out int reduction)
+    {
+        reduction = 1;
         byte[] bytes;
         IO.RegularFile.Ensure(path, ErrorIds.ImageUnreadable, "Image");
         try
@@ -37,10 +58,24 @@ public static class ImageReader
             throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "LimitsExceeded",
                 $"Image '{path}' declares {width:N0} x {height:N0} pixels ({(long)width * height / 1e6:N0} megapixels), over the {MaxPixels / 1e6:N0}-megapixel " +
                 $"limit for one image (a decompression bomb, or a scan to tile first); set {MaxPixelsVariable} to raise it.", path);
-        Mat raw = Cv2.ImDecode(bytes, IsJpeg(bytes) ? ImreadModes.Color : ImreadModes.Unchanged);
+        int reduce = 1;
+        long declared = 3L * 4096 * 4096;
+        if (ImageHeader.Size(bytes) is (int w, int h))
+        {
+            if (smallestSide > 0 && IsJpeg(bytes))
+                while (reduce < 8 && (long)w * h / (reduce * reduce) > ReduceAbovePixels && Math.Min(w, h) / (reduce * 2) >= 2 * smallestSide) reduce *= 2;
+            // The decoded image, and as much again for a conversion (alpha, 16 bits) or a resize of it.
+            declared = 2L * 4 * ((long)w / reduce + 1) * ((long)h / reduce + 1);
+        }
+        lease = budget.Acquire(declared, cancellation);
+        reduction = reduce;
+        var mode = !IsJpeg(bytes) ? ImreadModes.Unchanged
+            : reduce switch { 2 => ImreadModes.ReducedColor2, 4 => ImreadModes.ReducedColor4, 8 => ImreadModes.ReducedColor8, _ => ImreadModes.Color };
+        Mat raw = Cv2.ImDecode(bytes, mode);
         if (raw.Empty())
         {
             raw.Dispose();
+            lease.Dispose();
             throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
                 $"Image '{path}' could not be decoded: it is corrupt or not an image format OpenCV reads.", path);
         }
@@ -49,6 +84,11 @@ public static class ImageReader
         try
         {
             return ToBgr8(raw);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
         }
         finally
         {

@@ -46,13 +46,17 @@ public static class InputBatch
         {
             try
             {
-                Mat bgr = ImageReader.ReadBgr(paths[i]);
+                // The network needs only a small version: a huge JPEG is decoded reduced, and kept for no overlay (the
+                // overlay reads it again at full size, alone within the budget).
+                Mat bgr = ImageReader.ReadBgr(paths[i], MemoryBudget.Shared, options.Size, cancellation, out var lease, out int reduction);
+                using var reserved = lease;
+                bool reduced = reduction > 1;
                 bool keep = false;
                 try
                 {
                     var chw = Preprocessor.ToChw(bgr, options);
-                    keep = Keep(bgr);
-                    result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width, Height = bgr.Height, Image = keep ? bgr : null };
+                    keep = !reduced && Keep(bgr);
+                    result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width * reduction, Height = bgr.Height * reduction, Image = keep ? bgr : null };
                 }
                 finally
                 {

@@ -72,6 +72,9 @@ public sealed record PatchGridOptions
     public int PanelSize { get; init; } = 320;
     public string? MontagePath { get; init; }
     public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The native memory budget every worker's canvases are reserved in (shared with CAM batches by default).</summary>
+    public Native.MemoryBudget Budget { get; init; } = Native.MemoryBudget.Shared;
     /// <summary>File type of the patient images: "png" (lossless, default) or "jpg" (smaller files; about as fast to write as the PNG encoder).</summary>
     public string ImageFormat { get; init; } = "png";
 }

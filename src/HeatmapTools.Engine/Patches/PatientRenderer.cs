@@ -72,6 +72,9 @@ public static class PatientRenderer
             }
         }
 
+        // The tissue, one written image at a time, and the blend's copy and mask: about four canvases at once, reserved in
+        // the budget all workers share, so several huge patients are drawn one after another rather than together.
+        using var reserved = options.Budget.Acquire(4L * 3 * width * height, cancellation);
         using var tissue = new Mat(height, width, MatType.CV_8UC3, White);
         // Each patch's place on the canvas, clipped to it; patches wholly outside are left out.
         var placed = new List<(PatchRecord Record, Rect Cell)>(cells.Count);
