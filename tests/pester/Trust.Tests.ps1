@@ -100,3 +100,27 @@ Describe 'Smoothing and Guided Grad-CAM in New-CamHeatmap' {
         [Math]::Abs($values[2 * 224 * 224 + 60 * 224 + 30] - $reference[(60 * 224 + 30) * 3 + 2]) | Should -BeLessOrEqual 1e-4
     }
 }
+
+Describe 'Stopping the trust cmdlets (Ctrl+C)' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It '<Name> stops within about a second, mid-measurement' -ForEach @(
+        @{ Name = 'Measure-CamFaithfulness'; Script = { param($Module, $Image) Import-Module $Module; Measure-CamFaithfulness -LiteralPath $Image -Model squeezenet1_1 -Method GradCAM, LayerCAM, ScoreCAM -CurveSteps 200 } }
+        @{ Name = 'Test-CamSanity'; Script = { param($Module, $Image) Import-Module $Module; Test-CamSanity -LiteralPath $Image -Model squeezenet1_1 -Method ScoreCAM } }
+    ) {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('$env:HEATMAPTOOLS_OFFLINE = "1"; $env:HEATMAPTOOLS_MODEL_PATH = "' + $Models + '"').AddStatement().AddScript($Script).AddArgument($ModulePath).AddArgument((Join-Path $folder 'chelsea.png'))
+            $async = $ps.BeginInvoke()
+            # Well into the work: ROAD and ScoreCAM's cascade take far longer than this.
+            Start-Sleep -Seconds 4
+            $async.IsCompleted | Should -BeFalse
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+    }
+}
