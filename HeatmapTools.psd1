@@ -6,7 +6,8 @@
     CompanyName            = 'HeatmapTools'
     Copyright              = '(c) HeatmapTools contributors. MIT License.'
     Description            = 'Class activation maps (CAM, Grad-CAM and family) for image classifiers, and patient patch-grid heatmaps for histopathology, as PowerShell cmdlets.'
-    PowerShellVersion      = '7.4'
+    # The cmdlets are built for .NET 10, which PowerShell runs from 7.6 on.
+    PowerShellVersion      = '7.6'
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HeatmapTools.Format.ps1xml')
     FunctionsToExport      = @()
@@ -17,6 +18,7 @@
         PSData = @{
             Tags       = @('CAM', 'GradCAM', 'Heatmap', 'TorchSharp', 'OpenCV', 'Histopathology')
             LicenseUri = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = '0.1.0: Get-ClassPrediction, New-CamHeatmap (11 pytorch-grad-cam methods, Guided Grad-CAM, aug/eigen smoothing; 74 torchvision architectures), Get-CamLayer, New-PatientPatchGrid, Measure-CamFaithfulness, Test-CamSanity, Get-HeatmapToolsInfo. Linux x64 (glibc) only.'
         }
     }
 }

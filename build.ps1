@@ -8,12 +8,20 @@ Build: publish the module for this machine's runtime into output/HeatmapTools/<v
 Test:  Build, then run the xunit engine tests and the Pester cmdlet tests; prints "N passed, N failed".
 Demo:  Build, then run examples/Classify-Image.ps1 and the other examples on the shared photos.
 Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image.
+Package: Build, then publish the module as a PSResourceGet package (.nupkg, versioned from the manifest) into
+         output/packages/, installable with Install-PSResource from that folder registered as a repository.
 Clean: remove output/ and every bin/ and obj/ folder.
+
+.PARAMETER Runtime
+The .NET runtime identifier to build for (default: this machine's, e.g. linux-x64). A runtime whose native packages
+(libtorch, OpenCV) the package source does not serve stops the build and names the missing package.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string] $Task = 'Build',
+
+    [string] $Runtime = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier,
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -27,7 +35,7 @@ $manifest = Import-PowerShellDataFile (Join-Path $root 'HeatmapTools.psd1')
 $version = $manifest.ModuleVersion
 $outputRoot = Join-Path $root 'output'
 $moduleDir = Join-Path $outputRoot "HeatmapTools/$version"
-$rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+$rid = $Runtime
 # libtorch ships Python bindings and test backends the module never loads; they are a third of its size.
 $unneededNatives = @('libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libaoti_custom_ops.so',
     'libbackend_with_compiler.so', 'libnnapi_backend.so')
@@ -49,7 +57,21 @@ function Assert-OpenCvDependencies {
     throw "OpenCV's native library needs $($missing -join ', '), which this system lacks. Install it with: sudo apt-get install -y $($names -join ' ')"
 }
 
+# Restores for the runtime first, so a runtime whose native packages are not served here stops with their names.
+function Assert-RuntimePackages {
+    if ($rid -eq [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) { return }
+    # (The next build for this machine restores for its own runtime again.)
+    $log = & dotnet restore (Join-Path $root 'src/HeatmapTools/HeatmapTools.csproj') -r $rid "-p:RuntimeIdentifier=$rid" -nologo 2>&1 | ForEach-Object { "$_" } | Join-String -Separator "`n"
+    if ($LASTEXITCODE -eq 0) { return }
+    $missing = [regex]::Matches($log, "NU110[12]: Unable to find package '?([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)") | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique
+    if ($missing) {
+        throw "Cannot build for $rid here: the package source does not serve $($missing -join ', ') (NuGet $(([regex]::Match($log, 'NU110[12]')).Value)). Build on a machine whose package source has them."
+    }
+    throw "Restoring for $rid failed:`n$log"
+}
+
 function Invoke-Build {
+    Assert-RuntimePackages
     $publishDir = Join-Path $outputRoot "publish"
     if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/HeatmapTools/HeatmapTools.csproj'), '-c', $Configuration,
@@ -76,14 +98,15 @@ function Invoke-Build {
     New-Item -ItemType Directory -Path (Join-Path $moduleDir 'en-US') -Force | Out-Null
     Copy-Item (Join-Path $root 'module/about_HeatmapTools.help.txt') (Join-Path $moduleDir 'en-US')
 
-    if ($IsLinux) {
-        # TorchSharp's native shim names a GLIBCXX version newer than some distributions ship, for one symbol
-        # that needs no relocation. Mark that need weak, and only when this system's libstdc++ lacks it.
+    if ($rid -like 'linux-*') {
+        # TorchSharp's native shim names a GLIBCXX version newer than some distributions ship (Debian 12), for one
+        # symbol that needs no relocation. The need is marked weak whatever this machine has: the module (and a package
+        # built from it) must load on those systems too, and a weak need is harmless where the symbol exists.
         $patcher = Join-Path $outputRoot 'elfpatch'
         Invoke-Native dotnet @('build', (Join-Path $root 'src/HeatmapTools.ElfPatch/HeatmapTools.ElfPatch.csproj'), '-c', $Configuration,
             '-o', $patcher, '-nologo', '-v', 'q')
-        Invoke-Native dotnet @((Join-Path $patcher 'HeatmapTools.ElfPatch.dll'), (Join-Path $native 'libLibTorchSharp.so'), 'GLIBCXX_3.4.32')
-        Assert-OpenCvDependencies (Join-Path $native 'libOpenCvSharpExtern.so')
+        Invoke-Native dotnet @((Join-Path $patcher 'HeatmapTools.ElfPatch.dll'), (Join-Path $native 'libLibTorchSharp.so'), 'GLIBCXX_3.4.32', '--always')
+        if ($IsLinux) { Assert-OpenCvDependencies (Join-Path $native 'libOpenCvSharpExtern.so') }
     }
     Remove-Item $publishDir -Recurse -Force
     # Help is generated from module/help/*.psd1 plus the cmdlets' metadata, in a child process that imports the module.
@@ -150,6 +173,20 @@ switch ($Task) {
     }
     'Build' { Invoke-Build }
     'Test' { Invoke-Build; Invoke-Test }
+    'Package' {
+        Invoke-Build
+        # PSResourceGet (in pwsh 7.4+) writes the .nupkg into a folder repository: a temporary registration of
+        # output/packages, removed again, so the user's own repositories are untouched.
+        $packages = Join-Path $outputRoot 'packages'
+        New-Item -ItemType Directory -Force $packages | Out-Null
+        Get-ChildItem $packages -Filter "HeatmapTools.$version.nupkg" | Remove-Item -Force
+        $repository = "HeatmapTools-build-$PID"
+        Register-PSResourceRepository -Name $repository -Uri $packages -Trusted
+        try { Publish-PSResource -Path $moduleDir -Repository $repository }
+        finally { Unregister-PSResourceRepository -Name $repository }
+        $package = Get-ChildItem $packages -Filter "HeatmapTools.$version.nupkg"
+        Write-Host ("Packaged {0} ({1:N0} MB) for {2}" -f $package.FullName, ($package.Length / 1MB), $rid)
+    }
     'Demo' {
         Invoke-Build
         Invoke-Native dotnet @('build', (Join-Path $root 'tests/HeatmapTools.TestData/HeatmapTools.TestData.csproj'), '-c', $Configuration,

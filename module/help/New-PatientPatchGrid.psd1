@@ -19,6 +19,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
     Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'System.Management.Automation.PSObject')
     Outputs     = @('HeatmapTools.PatientGrid', 'HeatmapTools.PatientMontage')
     Parameters  = @{
+        Shard = 'This node''s share of the selected patients, k/N, by patient id (the union over all shards is the unsharded selection). Not with a montage (ShardConflict): draw the montage afterwards in one run without -Shard.'
         InputObject   = 'Patch files or folders (Get-ChildItem output or paths), or table rows (Import-Csv output) with patient_id, x, y and optionally target, probability, path.'
         Path          = 'Patch files or dataset folders (searched recursively). Wildcards are expanded.'
         LiteralPath   = 'Patch files or dataset folders, taken exactly as written.'

@@ -66,4 +66,6 @@ public static class ErrorIds
     public const string NameTemplateInvalid = "NameTemplateInvalid";
     public const string ImageFormatUnknown = "ImageFormatUnknown";
     public const string NoInput = "NoInput";
+    public const string ShardInvalid = "ShardInvalid";
+    public const string ShardConflict = "ShardConflict";
 }

@@ -70,15 +70,30 @@ Import-Module '$ModulePath'
         $files | Should -Contain 'libLibTorchSharp.so'
     }
 
-    It 'marks the GLIBCXX_3.4.32 need weak exactly when the system libstdc++ lacks it' -Skip:(-not $IsLinux) {
+    It 'marks the GLIBCXX_3.4.32 need weak whatever the build machine''s libstdc++ has, so the module loads on older systems' -Skip:(-not $IsLinux) {
         $shim = Get-ChildItem $ModulePath -Recurse -Filter libLibTorchSharp.so | Select-Object -First 1
         $tool = Join-Path $PSScriptRoot '../../output/elfpatch/HeatmapTools.ElfPatch.dll'
         $status = & dotnet $tool $shim.FullName GLIBCXX_3.4.32 --status
         $LASTEXITCODE | Should -Be 0
         $status | Should -Match 'system-has-version=(True|False) needs=1 weak=(True|False)'
-        $systemHas = $status -match 'system-has-version=True'
-        $weak = $status -match 'weak=True'
-        $weak | Should -Be (-not $systemHas)
+        $status | Should -Match 'weak=True'
+    }
+
+    It 'probes native library file names for Linux, Windows and macOS' {
+        $loader = [HeatmapTools.Loading.ModuleLoadContext]
+        $loader::NativeFileNames('OpenCvSharpExtern', 'linux') | Should -Be @('OpenCvSharpExtern', 'OpenCvSharpExtern.so', 'libOpenCvSharpExtern.so')
+        $loader::NativeFileNames('OpenCvSharpExtern', 'windows') | Should -Be @('OpenCvSharpExtern', 'OpenCvSharpExtern.dll')
+        $loader::NativeFileNames('LibTorchSharp', 'osx') | Should -Be @('LibTorchSharp', 'LibTorchSharp.dylib', 'libLibTorchSharp.dylib')
+        $loader::NativeFileNames('libtorch_cpu.so', 'linux') | Should -Be @('libtorch_cpu.so')
+        $loader::NativeFileNames('torch_cpu.dll', 'windows') | Should -Be @('torch_cpu.dll')
+    }
+
+    It 'stops a build for a runtime whose native packages are not served here, naming them' {
+        $out = & dotnet pwsh -NoProfile -File (Join-Path $PSScriptRoot '../../build.ps1') -Task Build -Runtime win-x64 2>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        # The error as one line: no colours, no wrapping gutter.
+        $flat = ($out -replace '\x1b\[[0-9;]*m', '' -replace '(?m)^\s*\|', ' ' -replace '\s+', ' ')
+        $flat | Should -Match 'Cannot build for win-x64 here: the package source does not serve OpenCvSharp4\.runtime\.win'
     }
 
     It 'can be removed and imported again in the same session' {

@@ -9,7 +9,9 @@ namespace HeatmapTools.Engine.Patches;
 /// Which patients to draw. <c>Limit</c> caps the final list: a montage-only run draws only the patients its panels
 /// show, where drawing the others would decode their patches for nothing (all 279 IDC patients for a 5x3 grid).
 /// </summary>
-public sealed record PatientSelection(IReadOnlyList<string>? PatientIds = null, int? First = null, int? Random = null, int? Seed = null, int? Limit = null);
+/// <param name="Shard">This node's share of the selected patients (-Shard k/N): the union over all shards is the unsharded selection.</param>
+public sealed record PatientSelection(IReadOnlyList<string>? PatientIds = null, int? First = null, int? Random = null, int? Seed = null, int? Limit = null,
+    Scaling.Shard? Shard = null);
 
 public sealed record MontageResult(string Path, IReadOnlyList<string> PatientIds, int Rows, int Columns, int Width, int Height);
 
@@ -41,6 +43,7 @@ public static class PatchGridJob
         }
         if (selection.First is int first) chosen = chosen.Take(first);
         if (selection.Limit is int limit) chosen = chosen.Take(limit);
+        if (selection.Shard is { } shard) chosen = chosen.Where(p => shard.Contains(p.PatientId));
         return chosen.ToList();
     }
 

@@ -63,6 +63,18 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>-Shard k/N parsed (null without it); a montage needs every patient it shows, so it refuses sharding.</summary>
+    protected Engine.Scaling.Shard? ShardOf(string? text, bool montage = false)
+    {
+        if (text is null) return null;
+        var shard = RunEngine(() => Engine.Scaling.Shard.Parse(text));
+        if (montage)
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                "-Shard splits patients between nodes; a montage shows patients from every shard. Draw the patients with -Shard on each node, " +
+                "then the montage in one run without -Shard (finished patients are not drawn again)."), ErrorIds.ShardConflict, ErrorCategory.InvalidArgument, text));
+        return shard;
+    }
+
     private bool _pathOnCommandLine;
 
     protected override void BeginProcessing() => _pathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Path");

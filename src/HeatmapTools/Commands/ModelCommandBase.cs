@@ -25,7 +25,17 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [Alias("PSPath", "LP", "FullName", "SourcePath")]
     public string[]? LiteralPath { get; set; }
 
-    protected IEnumerable<string> InputFiles() => InputFiles(Path, LiteralPath);
+    /// <summary>This node's share of the images, k/N: an image belongs to one shard by its path relative to the current folder.</summary>
+    [Parameter]
+    public string? Shard { get; set; }
+
+    protected IEnumerable<string> InputFiles()
+    {
+        var files = InputFiles(Path, LiteralPath);
+        if (ShardOf(Shard) is not { } shard) return files;
+        string here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        return files.Where(f => shard.Contains(Engine.Scaling.Shard.ImageKey(f, here)));
+    }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ModelNameCompleter))]

@@ -103,6 +103,10 @@ public sealed partial class NewPatientPatchGridCommand
     [Parameter]
     public string? MontagePath { get; set; }
 
+    /// <summary>This node's share of the selected patients, k/N (by patient id); patient files only, no montage.</summary>
+    [Parameter]
+    public string? Shard { get; set; }
+
     [Parameter]
     public string NameTemplate { get; set; } = PatientFileNames.DefaultTemplate;
 

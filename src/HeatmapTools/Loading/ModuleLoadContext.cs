@@ -9,7 +9,7 @@ namespace HeatmapTools.Loading;
 /// apart from PowerShell's own context, so other modules' copies never clash with ours, and resolves their
 /// native libraries from this module's own runtimes folder, where PowerShell's default probing never looks.
 /// </summary>
-internal sealed class ModuleLoadContext : AssemblyLoadContext
+public sealed class ModuleLoadContext : AssemblyLoadContext
 {
     private readonly string _assemblyDirectory;
     private readonly string _nativeDirectory;
@@ -32,7 +32,8 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
-        foreach (var candidate in NativeCandidates(unmanagedDllName))
+        string platform = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+        foreach (var candidate in NativeFileNames(unmanagedDllName, platform))
         {
             string full = Path.Combine(_nativeDirectory, candidate);
             if (File.Exists(full)) return LoadUnmanagedDllFromPath(full);
@@ -40,19 +41,24 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
         return IntPtr.Zero;
     }
 
-    private static IEnumerable<string> NativeCandidates(string name)
+    /// <summary>
+    /// The file names a native library asked for by <paramref name="name"/> (as a DllImport names it) may have on
+    /// <paramref name="platform"/> (linux, windows or osx), in the order they are tried. Public for the loader's tests.
+    /// </summary>
+    public static IReadOnlyList<string> NativeFileNames(string name, string platform)
     {
-        yield return name;
-        if (OperatingSystem.IsWindows())
+        var names = new List<string> { name };
+        if (platform == "windows")
         {
-            yield return name + ".dll";
+            if (!name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) names.Add(name + ".dll");
         }
         else
         {
-            string ext = OperatingSystem.IsMacOS() ? ".dylib" : ".so";
-            yield return name + ext;
-            yield return "lib" + name + ext;
+            string ext = platform == "osx" ? ".dylib" : ".so";
+            if (!name.EndsWith(ext, StringComparison.Ordinal)) names.Add(name + ext);
+            if (!name.StartsWith("lib", StringComparison.Ordinal)) names.Add("lib" + name + (name.EndsWith(ext, StringComparison.Ordinal) ? "" : ext));
         }
+        return names;
     }
 
     private static string PortableRid()
