@@ -1,7 +1,5 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $tool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
-    function Invoke-TestData { $out = & dotnet $tool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
     # Runs a command in a background job of this process, so a hang fails the test instead of stopping the run.
     function Invoke-Within([scriptblock] $Script, [int] $Seconds = 60) {
         $ps = [powershell]::Create()

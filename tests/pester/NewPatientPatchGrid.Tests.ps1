@@ -1,7 +1,5 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $tool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
-    function Invoke-TestData { $out = & dotnet $tool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
 }
 
 Describe 'New-PatientPatchGrid' {

@@ -33,3 +33,7 @@ function Invoke-FreshPwsh([string] $Script) {
     $arguments = @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
     & $command[0] @arguments
 }
+
+# The synthetic-dataset tool (IDC-shaped patches, CSVs, pixel reads) that build.ps1 -Task Test builds into output/testdata.
+$script:TestDataTool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
+function Invoke-TestData { $out = & dotnet $TestDataTool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
