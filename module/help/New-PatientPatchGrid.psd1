@@ -16,9 +16,10 @@ Each patient's result object has its patch and positive counts, the canvas size,
 
 Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each worker holds one patient canvas at a time; -MaxSize caps a canvas's longest side. Files are written atomically and never overwritten without -Force.
 '@
-    Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'System.Management.Automation.PSObject')
+    Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'HeatmapTools.ClassPrediction', 'System.Management.Automation.PSObject')
     Outputs     = @('HeatmapTools.PatientGrid', 'HeatmapTools.PatientMontage')
     Parameters  = @{
+        PositiveClass = 'For Get-ClassPrediction results piped in: the class whose probability the heatmap shows, by index or label. A two-class head defaults to class 1; any other head needs it (PositiveClassRequired).'
         Shard = 'This node''s share of the selected patients, k/N, by patient id (the union over all shards is the unsharded selection). Not with a montage (ShardConflict): draw the montage afterwards in one run without -Shard.'
         InputObject   = 'Patch files or folders (Get-ChildItem output or paths), or table rows (Import-Csv output) with patient_id, x, y and optionally target, probability, path.'
         Path          = 'Patch files or dataset folders (searched recursively). Wildcards are expanded.'
@@ -55,6 +56,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Force         = 'Overwrite existing images.'
     }
     Examples    = @(
+        @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | Get-ClassPrediction -Model resnet18 -NumClasses 2 -WeightsPath idc.pth | New-PatientPatchGrid -Confusion -OutputPath ./grids"; Remarks = 'A patch classifier feeds the patient heatmaps: patient, position and true class come from each file name, the probability is the classifier''s P(class 1); probability and confusion maps per patient.' }
         @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | New-PatientPatchGrid -Montage -MontageOnly -Random -Seed 42"; Remarks = 'The IDC notebooks'' 5x3 grid of random patients: each panel shows a patient''s patches coloured by class (pink 0, red 1), titled with its id, patch count and positive fraction.' }
         @{ Code = "New-PatientPatchGrid -Path ./IDC_regular_ps50_idx5 -CsvPath ./predictions.csv -PatientId 10253 -Confusion -OutputPath ./patient-10253"; Remarks = 'Rebuilds patient 10253''s tissue with its label overlay, the model''s probability heatmap from predictions.csv and a TP/FP/FN/TN map.' }
         @{ Code = "Import-Csv ./predictions.csv | Where-Object probability -gt 0.2 | New-PatientPatchGrid -Scale Patient -OutputPath ./maps"; Remarks = 'Draws label and probability maps from table rows alone (no images: one pixel per patch), each patient on its own colour range.' }

@@ -68,4 +68,5 @@ public static class ErrorIds
     public const string NoInput = "NoInput";
     public const string ShardInvalid = "ShardInvalid";
     public const string ShardConflict = "ShardConflict";
+    public const string PositiveClassRequired = "PositiveClassRequired";
 }

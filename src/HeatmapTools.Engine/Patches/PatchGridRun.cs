@@ -37,7 +37,34 @@ public sealed class PatchGridRun
     private readonly List<string> _csvFiles = new();
     private readonly List<PatchRecord> _rows = new();
     private readonly List<PatchProblem> _rowProblems = new();
+    private readonly Dictionary<string, double> _predicted = new(StringComparer.Ordinal);
     private int _rowNumber;
+
+    /// <summary>
+    /// A classified patch file (a Get-ClassPrediction result): patient, position and true class come from its name as
+    /// for any patch file, the probability from the classifier.
+    /// </summary>
+    public void AddPrediction(string path, double positiveProbability)
+    {
+        _predicted[Path.GetFullPath(path)] = positiveProbability;
+        AddFile(path);
+    }
+
+    /// <summary>
+    /// P(<paramref name="positive"/>) from a classifier's raw logits (softmax). <paramref name="positive"/> null means the
+    /// obvious choice for a two-class head, class 1; other heads must say which class is positive.
+    /// </summary>
+    public static double PositiveProbability(IReadOnlyList<float> logits, int? positive, string item)
+    {
+        int c = positive ?? (logits.Count == 2 ? 1 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+            $"'{item}' was classified into {logits.Count} classes: say which is positive with -PositiveClass (an index or a label); " +
+            "only a two-class head defaults to class 1.", item));
+        if (c < 0 || c >= logits.Count)
+            throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+                $"-PositiveClass {c} is outside the {logits.Count} classes of '{item}'.", item);
+        double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
+        return Math.Exp(logits[c] - max) / sum;
+    }
 
     /// <summary>A file (a patch image, or a CSV table by its extension) or a folder searched for images.</summary>
     public void AddPath(string path)
@@ -85,6 +112,8 @@ public sealed class PatchGridRun
             problems.AddRange(csvProblems);
         }
         var (fileRecords, unparsed) = new PatchNameParser(settings.NamePattern).ParseAll(_files);
+        if (_predicted.Count > 0)
+            fileRecords = fileRecords.Select(r => r.Path is not null && _predicted.TryGetValue(Path.GetFullPath(r.Path), out var p) ? r with { Probability = p } : r).ToList();
         problems.AddRange(unparsed);
         var comparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
         return new PreparedPatients

@@ -49,6 +49,10 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             case DirectoryInfo folder:
                 _run.AddPath(folder.FullName);
                 break;
+            case ClassPrediction prediction:
+                // A classified patch: the heatmap shows the classifier's probability of the positive class.
+                _run.AddPrediction(prediction.Path, RunEngine(() => PatchGridRun.PositiveProbability(prediction.Logits, PositiveIndex(prediction), prediction.Path)));
+                break;
             case string text:
                 // Only wildcard patterns are expanded: globbing costs far more than taking a file name as it is.
                 foreach (var path in ResolveFiles(new[] { text }, literal: false, folders: true)) _run.AddPath(path);

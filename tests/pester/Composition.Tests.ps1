@@ -1,0 +1,42 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+}
+
+Describe 'A patch classifier feeds the patient heatmaps' {
+    BeforeAll {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-compose-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $data = Join-Path $root 'IDC_regular_ps50_idx5'
+        $layout = (Invoke-TestData idc $data 3 10 3) | ConvertFrom-Json
+    }
+    AfterAll { Remove-Item $root -Recurse -Force }
+
+    It 'draws every patient from Get-ClassPrediction results of a two-class head, with P(class 1) as the probability' {
+        $predictions = Get-ChildItem $data -Recurse -Filter *.png | Get-ClassPrediction -Model resnet18 -NumClasses 2 -Weights Random -Seed 3 -Resize Stretch
+        $grids = $predictions | New-PatientPatchGrid -Confusion -OutputPath (Join-Path $root 'grids')
+        $files = @(Get-ChildItem $data -Recurse -Filter *.png)
+        ($grids | Measure-Object PatchCount -Sum).Sum | Should -Be $files.Count
+        foreach ($grid in $grids) {
+            $mine = $predictions | Where-Object { (Split-Path $_.Path -Leaf) -like "$($grid.PatientId)_*" }
+            # The classifier's own P(class 1): softmax of its two logits, computed here from the objects.
+            $p1 = $mine | ForEach-Object { 1 / (1 + [Math]::Exp($_.Logits[0] - $_.Logits[1])) }
+            $grid.ProbabilityMin | Should -BeGreaterOrEqual (($p1 | Measure-Object -Minimum).Minimum - 1e-6)
+            $grid.ProbabilityMin | Should -BeLessOrEqual (($p1 | Measure-Object -Minimum).Minimum + 1e-6)
+            $grid.ProbabilityMax | Should -BeGreaterOrEqual (($p1 | Measure-Object -Maximum).Maximum - 1e-6)
+            $grid.ProbabilityMax | Should -BeLessOrEqual (($p1 | Measure-Object -Maximum).Maximum + 1e-6)
+            ($grid.TruePositive + $grid.FalsePositive + $grid.FalseNegative + $grid.TrueNegative) | Should -Be $grid.PatchCount
+            @($grid.Files | Where-Object { $_ -like '*_probability.png' }).Count | Should -Be 1
+            @($grid.Files | Where-Object { $_ -like '*_confusion.png' }).Count | Should -Be 1
+        }
+    }
+
+    It 'asks which class is positive for a head of more than two classes, and takes it by index or label' {
+        $one = Get-ChildItem $data -Recurse -Filter *.png | Select-Object -First 4 | Get-ClassPrediction -Model resnet18 -NumClasses 3 -Weights Random -Seed 3 -Labels benign, idc, other
+        { $one | New-PatientPatchGrid -OutputPath (Join-Path $root 'three') -ErrorAction Stop } | Should -Throw -ErrorId 'PositiveClassRequired*'
+        $byLabel = $one | New-PatientPatchGrid -OutputPath (Join-Path $root 'label') -PositiveClass idc -Kind Probability
+        $byIndex = $one | New-PatientPatchGrid -OutputPath (Join-Path $root 'index') -PositiveClass 1 -Kind Probability
+        $byLabel[0].ProbabilityMax | Should -Be $byIndex[0].ProbabilityMax
+        $expected = $one | Where-Object { (Split-Path $_.Path -Leaf) -like "$($byIndex[0].PatientId)_*" } | ForEach-Object {
+            $l = $_.Logits; [Math]::Exp($l[1]) / ([Math]::Exp($l[0]) + [Math]::Exp($l[1]) + [Math]::Exp($l[2])) } | Measure-Object -Maximum
+        [Math]::Abs($byIndex[0].ProbabilityMax - $expected.Maximum) | Should -BeLessThan 1e-6
+    }
+}
