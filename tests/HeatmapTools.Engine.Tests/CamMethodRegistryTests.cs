@@ -119,13 +119,22 @@ public class OwnOverlayTests
             Assert.Null(OutputNaming.OverlaySourceOf(photo));
 
             // What Get-ChildItem *.png gives the second time: the photo and its overlay.
-            var second = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null), new CamJobItem(overlay, null) }, options, CancellationToken.None);
-            Assert.Equal(ErrorIds.OutputExists, second[0].Error?.ErrorId);
-            Assert.Equal(ErrorIds.InputIsOverlay, second[1].Error?.ErrorId);
+            // The overlay carries the module's note: it is left out (and said so), not explained and not an error.
+            var skipped = new List<string>();
+            var second = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null), new CamJobItem(overlay, null) },
+                options with { OwnOutputSkipped = (path, note) => skipped.Add(path) }, CancellationToken.None);
+            Assert.Equal(ErrorIds.OutputExists, Assert.Single(second).Error?.ErrorId);
+            Assert.Equal(new[] { overlay }, skipped);
             Assert.False(File.Exists(Path.Combine(folder, "chelsea_cam_cam.png")));
-            // Asked for explicitly, with an output folder, the overlay is explained like any image.
-            var forced = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) }, options with { OutputPath = Path.Combine(folder, "out") + "/" }, CancellationToken.None).Single();
+            // Even with an output folder it is left out; asked for explicitly it is explained like any image.
+            Assert.Empty(CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) }, options with { OutputPath = Path.Combine(folder, "out") + "/" }, CancellationToken.None));
+            var forced = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) },
+                options with { OutputPath = Path.Combine(folder, "out") + "/", IncludeOwnOutputs = true }, CancellationToken.None).Single();
             Assert.Null(forced.Error);
+            // An overlay of an older version (named like one, without the note) is still refused by its name.
+            string unmarked = Path.Combine(folder, "chelsea_cam.png");
+            using (var pixels = OpenCvSharp.Cv2.ImRead(overlay)) OpenCvSharp.Cv2.ImWrite(unmarked, pixels);
+            Assert.Equal(ErrorIds.InputIsOverlay, CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(unmarked, null) }, options, CancellationToken.None).Single().Error?.ErrorId);
         }
         finally
         {

@@ -40,3 +40,22 @@ Describe 'A patch classifier feeds the patient heatmaps' {
         [Math]::Abs($byIndex[0].ProbabilityMax - $expected.Maximum) | Should -BeLessThan 1e-6
     }
 }
+
+Describe 'Reruns over a folder of photos and the module''s own output' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'leaves out marked images whatever their names, says so with -Verbose, and takes them with -IncludeOwnOutput' {
+        $first = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1
+        # The overlay renamed like a photo, and a figure and a patient image: all carry the module's note.
+        Copy-Item $first.OutputPath (Join-Path $folder 'holiday.png')
+        $second = Get-ChildItem $folder -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath (Join-Path $folder 'again/') -Verbose 4>&1
+        $said = @($second | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $done = @($second | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] })
+        ($done.SourcePath | Split-Path -Leaf | Sort-Object) | Should -Be @('chelsea.png', 'coffee.png', 'gradcam_both.png')
+        ($said -join "`n") | Should -Match "Skipped '.*holiday\.png': HeatmapTools wrote it \(New-CamHeatmap; source=coffee\.png; method=GradCAM"
+        ($said -join "`n") | Should -Match "Skipped '.*coffee_cam\.png'"
+        $taken = New-CamHeatmap -LiteralPath (Join-Path $folder 'holiday.png') -Model squeezenet1_1 -OutputPath (Join-Path $folder 'own/') -IncludeOwnOutput
+        $taken.SourcePath | Should -BeLike '*holiday.png'
+    }
+}

@@ -28,6 +28,12 @@ public sealed record CamJobOptions
     internal Action<string>? Writing { get; init; }
     /// <summary>Names handed out so far in this run (shared by its batches); null checks nothing.</summary>
     public OutputRegistry? Outputs { get; init; }
+
+    /// <summary>Explain images this module wrote (they carry its note, see OutputMarker) instead of leaving them out.</summary>
+    public bool IncludeOwnOutputs { get; init; }
+
+    /// <summary>Told, on the calling thread, of each input left out because this module wrote it (path, its note).</summary>
+    public Action<string, string>? OwnOutputSkipped { get; init; }
 }
 
 /// <summary>What was made for one (image, class, method).</summary>
@@ -52,10 +58,21 @@ public static class CamJob
         // A rerun over finished output: items whose every output already exists are reported before any decoding or map,
         // and, with default names, inputs that are this module's own overlays of an image beside them are not explained.
         var finished = options.Force ? new Dictionary<int, List<string>>() : FinishedItems(items, labels, naming, layerName, options);
-        var overlays = options.OutputPath is null
+        var overlays = options.OutputPath is null && !options.IncludeOwnOutputs
             ? Enumerable.Range(0, items.Count).Select(i => (i, Source: OutputNaming.OverlaySourceOf(items[i].Path))).Where(t => t.Source is not null && !finished.ContainsKey(t.i))
                 .ToDictionary(t => t.i, t => t.Source!)
             : new Dictionary<int, string>();
+        // Whatever their names, images that carry this module's note are its own output: left out without a word of
+        // error (a rerun over a folder of photos and their overlays explains the photos only).
+        if (!options.IncludeOwnOutputs)
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (finished.ContainsKey(i) && !overlays.ContainsKey(i)) continue;
+                if (Rendering.OutputMarker.Read(items[i].Path) is not { } note) continue;
+                overlays.Remove(i);
+                finished[i] = new List<string>();
+                options.OwnOutputSkipped?.Invoke(items[i].Path, note);
+            }
         foreach (var (i, source) in overlays) finished[i] = new List<string>();
         var pending = Enumerable.Range(0, items.Count).Where(i => !finished.ContainsKey(i)).ToList();
         if (finished.Count > 0)
@@ -203,7 +220,8 @@ public static class CamJob
                 IO.AtomicFile.Write(overlayPath, options.Force, stream =>
                 {
                     options.Writing?.Invoke(overlayPath);
-                    OverlayRenderer.Encode(overlay, overlayPath, stream);
+                    OverlayRenderer.Encode(overlay, overlayPath, stream,
+                        $"New-CamHeatmap; source={Path.GetFileName(image.Path)}; method={method.Name}; layer={layer}; class={map.ClassIndex}");
                 });
             }
             if (options.MapFormat != MapFormat.None)

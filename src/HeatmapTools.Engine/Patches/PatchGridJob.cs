@@ -160,7 +160,7 @@ public static class PatchGridJob
                 panels[i].Panel!.CopyTo(montage[at]);
             }
             string path = MontageFile(options);
-            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, Path.GetExtension(path).TrimStart('.'), stream), options.Inputs);
+            AtomicFile.Write(path, options.Force, stream => PatientRenderer.Encode(montage, Path.GetExtension(path).TrimStart('.'), stream, "New-PatientPatchGrid; montage"), options.Inputs);
             return new MontageResult(Path.GetFullPath(path), panels.Select(p => p.PatientId).ToList(), rows, options.Columns, width, height);
         }
         finally

@@ -272,7 +272,7 @@ public static class PatientRenderer
         if (options.DrawOnly) return;
         try
         {
-            AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream), options.Inputs);
+            AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream, $"New-PatientPatchGrid; patient={patientId}"), options.Inputs);
             files.Add(Path.GetFullPath(path));
         }
         catch (HeatmapToolsException ex)
@@ -282,7 +282,7 @@ public static class PatientRenderer
     }
 
     /// <summary>Patient images as PNG or JPEG (quality 92: smaller files for multi-megapixel canvases).</summary>
-    internal static void Encode(Mat image, string format, Stream output) => ImageEncoder.Encode(image, format, output, jpegQuality: 92);
+    internal static void Encode(Mat image, string format, Stream output, string note) => ImageEncoder.Encode(image, format, output, jpegQuality: 92, note: note);
 
     internal static Rect Clip(Rect r, int width, int height)
     {

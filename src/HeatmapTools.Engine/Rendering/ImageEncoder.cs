@@ -10,8 +10,11 @@ namespace HeatmapTools.Engine.Rendering;
 /// </summary>
 public static class ImageEncoder
 {
-    /// <summary>Encodes in the format <paramref name="extension"/> names (png, jpg, bmp, tif, webp; with or without the dot).</summary>
-    public static void Encode(Mat image, string extension, Stream output, int jpegQuality = 95)
+    /// <summary>
+    /// Encodes in the format <paramref name="extension"/> names (png, jpg, bmp, tif, webp; with or without the dot), with
+    /// <paramref name="note"/> (see <see cref="OutputMarker"/>) inside PNG and JPEG files when given.
+    /// </summary>
+    public static void Encode(Mat image, string extension, Stream output, int jpegQuality = 95, string? note = null)
     {
         string ext = "." + extension.TrimStart('.').ToLowerInvariant();
         byte[] bytes = ext switch
@@ -20,6 +23,6 @@ public static class ImageEncoder
             ".jpg" or ".jpeg" => image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, jpegQuality)),
             _ => image.ImEncode(ext),
         };
-        output.Write(bytes);
+        output.Write(note is null ? bytes : OutputMarker.Add(bytes, note));
     }
 }

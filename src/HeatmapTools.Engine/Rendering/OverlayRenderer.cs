@@ -20,5 +20,5 @@ public static class OverlayRenderer
     }
 
     /// <summary>Encodes in the format the file extension names (png, jpg, bmp, tif, webp).</summary>
-    public static void Encode(Mat image, string path, Stream output) => ImageEncoder.Encode(image, Path.GetExtension(path), output);
+    public static void Encode(Mat image, string path, Stream output, string? note = null) => ImageEncoder.Encode(image, Path.GetExtension(path), output, note: note);
 }

@@ -38,6 +38,9 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    [Parameter]
+    public SwitchParameter IncludeOwnOutput { get; set; }
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -83,6 +86,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             OutputPath = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath),
             Force = Force,
             Outputs = _outputs,
+            IncludeOwnOutputs = IncludeOwnOutput,
+            OwnOutputSkipped = (path, note) => WriteVerbose($"Skipped '{path}': HeatmapTools wrote it ({note}). -IncludeOwnOutput explains it anyway."),
             // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
             Cam = CamOptionsFor(selection, share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
                 $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}"))),
