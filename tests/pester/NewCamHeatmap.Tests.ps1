@@ -267,6 +267,9 @@ Describe 'Get-CamLayer and completion' {
         $line = "New-CamHeatmap -NumClasses 3 -Labels '$labels' -ClassName leo"
         $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
         $names | Should -Be @('leopard', "'snow leopard'")
+        # Labels typed inline complete too.
+        $line = "New-CamHeatmap -NumClasses 2 -Labels benign, 'invasive ductal' -ClassName inv"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be "'invasive ductal'"
         # A -Labels path relative to the current folder, as typed at a prompt.
         Push-Location $TestDrive
         try {

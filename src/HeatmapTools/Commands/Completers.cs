@@ -60,6 +60,7 @@ public sealed class ClassNameCompleter : IArgumentCompleter
         try
         {
             labels = LabelsFile(fakeBoundParameters["Labels"]) is { } file ? ClassLabels.FromFile(file)
+                : InlineLabels(fakeBoundParameters["Labels"]) is { } names ? ClassLabels.FromStrings(names)
                 : ClassLabels.ForModel(fakeBoundParameters["NumClasses"] is int n ? n : 1000);
         }
         catch (Engine.HeatmapToolsException)
@@ -70,6 +71,13 @@ public sealed class ClassNameCompleter : IArgumentCompleter
             ? new CompletionResult(m.Label.WordNetId!, m.Label.WordNetId!, CompletionResultType.ParameterValue, $"{m.Label.WordNetId} ({m.Label.Name}, class {m.Label.Index})")
             : new CompletionResult(Quote(m.Label.Name), m.Label.Name, CompletionResultType.ParameterValue, $"{m.Label.Name} (class {m.Label.Index})"));
     }
+
+    /// <summary>-Labels typed inline (-Labels benign, idc): the names themselves, in class order.</summary>
+    private static string[]? InlineLabels(object? bound) => bound switch
+    {
+        System.Collections.IEnumerable many and not string when many.Cast<object?>().Count() > 1 => many.Cast<object?>().Select(v => v?.ToString() ?? "").ToArray(),
+        _ => null,
+    };
 
     private static string? LabelsFile(object? bound)
     {
