@@ -59,3 +59,22 @@ Describe 'Reruns over a folder of photos and the module''s own output' {
         $taken.SourcePath | Should -BeLike '*holiday.png'
     }
 }
+
+Describe 'What people see' {
+    It 'exports readable values: no map, logits or hashtable in Export-Csv, problems and ranking as text' {
+        $cam = New-CamHeatmap -Path (Join-Path $Images 'coffee.png') -Model squeezenet1_1 -NoOverlay -Verbose 4>&1
+        $said = @($cam | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
+        $said | Should -Match 'squeezenet1_1: weights .*squeezenet1_1\.safetensors'
+        $said | Should -Match 'Batch of 1 image\(s\): GradCAM at features\.12, [0-9.]+ s'
+        $result = $cam | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        $csv = $result | ConvertTo-Csv | Out-String
+        $csv | Should -Not -Match 'System\.Single'
+        $csv.Length | Should -BeLessThan 2000
+        $result.Map[112, 112] | Should -BeGreaterThan 0
+        $prediction = Get-ClassPrediction -Path (Join-Path $Images 'coffee.png') -Model squeezenet1_1
+        $row = $prediction | ConvertTo-Csv | ConvertFrom-Csv
+        $row.Ranking | Should -Match "^\('n07920052', 'espresso', 0\.89"
+        ($prediction | ConvertTo-Csv | Out-String) | Should -Not -Match 'System\.|HeatmapTools\.RankedClass'
+        $prediction.Logits.Count | Should -Be 1000
+    }
+}

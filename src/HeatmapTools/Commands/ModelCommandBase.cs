@@ -100,10 +100,15 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     protected PreprocessOptions PreprocessFor(LayeredModel model) =>
         PreprocessOptions.ImageNet(Resize == ResizeKind.CenterCrop ? ResizeMode.CenterCrop : ResizeMode.Stretch, model.Info.InputSize);
 
+    private readonly HashSet<LayeredModel> _announced = new();
+
     protected LayeredModel LoadModel(WeightsRequest request)
     {
         var progress = new DownloadProgressReporter(this);
-        return RunEngine(() => ModelStore.Get(request, progress, Cancellation));
+        var model = RunEngine(() => ModelStore.Get(request, progress, Cancellation));
+        if (_announced.Add(model))
+            WriteVerbose($"{model.Name}: weights {model.WeightsDescription}; {model.NumClasses} classes; input {model.Info.InputSize}x{model.Info.InputSize}; default layer {model.Info.DefaultLayer}.");
+        return model;
     }
 
     /// <summary>The labels for a head size, read once per command rather than once per batch or record.</summary>

@@ -92,7 +92,10 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             Cam = CamOptionsFor(selection, share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
                 $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}"))),
         };
+        var started = _clock.Elapsed;
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Cancellation));
+        WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {(selection.Layers.Count == 0 ? model.Info.DefaultLayer : string.Join(", ", selection.Layers))}, " +
+            $"{(_clock.Elapsed - started).TotalSeconds:F2} s.");
         foreach (var result in results)
         {
             if (result.Error is not null)

@@ -25,7 +25,9 @@ public sealed class CamHeatmap
     /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
     public bool AugSmooth { get; init; }
     public bool EigenSmooth { get; init; }
-    /// <summary>The map at the network's input resolution, [row, column], values in [0,1].</summary>
+    /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,
+    /// ConvertTo-Json and default formatting (50,176 numbers); $result.Map still reads it.</summary>
+    [System.Management.Automation.Hidden]
     public float[,] Map { get; init; } = new float[0, 0];
 
     public static float[,] ToGrid(float[] map, int width, int height)

@@ -28,7 +28,11 @@ public sealed class ClassPrediction
     public string? WordNetId { get; init; }
     public string Label { get; init; } = "";
     public double Probability { get; init; }
+    /// <summary>The ranked classes; hidden from Export-Csv (Ranking carries them as text), shown by the default table.</summary>
+    [System.Management.Automation.Hidden]
     public RankedClass[] Predictions { get; init; } = Array.Empty<RankedClass>();
+    /// <summary>The ranking as one line, for Export-Csv: ('n02123045', 'tabby', 0.7096), ...</summary>
+    public string Ranking => string.Join(", ", Predictions.Select(p => p.ToString()));
     /// <summary>The -WeightsPath asked for (null when the weights were looked up); binds to New-CamHeatmap's parameter.</summary>
     public string? WeightsPath { get; init; }
     /// <summary>
@@ -43,5 +47,7 @@ public sealed class ClassPrediction
     public string[]? Labels { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
+    /// <summary>Every class's raw score; hidden from Export-Csv and ConvertTo-Json (a thousand numbers), readable as $p.Logits.</summary>
+    [System.Management.Automation.Hidden]
     public float[] Logits { get; init; } = Array.Empty<float>();
 }

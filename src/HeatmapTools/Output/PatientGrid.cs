@@ -17,7 +17,10 @@ public sealed class PatientGrid
     public int ImageHeight { get; init; }
     public string[] Files { get; init; } = Array.Empty<string>();
     /// <summary>Problems found for this patient, counted by ErrorId.</summary>
+    [System.Management.Automation.Hidden]
     public Hashtable Problems { get; init; } = new();
+    /// <summary>The problems as one line, for Export-Csv: "DuplicatePatch=2; PatchUnreadable=1".</summary>
+    public string ProblemSummary => string.Join("; ", Problems.Keys.Cast<object>().Select(k => k.ToString()!).Order(StringComparer.Ordinal).Select(k => $"{k}={Problems[k]}"));
     public int ProblemCount { get; init; }
     /// <summary>Lowest and highest probability among this patient's patches.</summary>
     public double? ProbabilityMin { get; init; }

@@ -40,8 +40,11 @@ public sealed class CamFaithfulness
     public double? RoadCombined { get; init; }
     public double? DeletionArea { get; init; }
     public double? InsertionArea { get; init; }
+    [System.Management.Automation.Hidden]
     public RoadPoint[] Road { get; init; } = Array.Empty<RoadPoint>();
+    [System.Management.Automation.Hidden]
     public CurvePoint[] Deletion { get; init; } = Array.Empty<CurvePoint>();
+    [System.Management.Automation.Hidden]
     public CurvePoint[] Insertion { get; init; } = Array.Empty<CurvePoint>();
     public string? PlotPath { get; init; }
 }
@@ -72,6 +75,7 @@ public sealed class CamSanity
     public double FinalSpearman { get; init; }
     public double MinimumSpearman { get; init; }
     public double FinalSsim { get; init; }
+    [System.Management.Automation.Hidden]
     public CamSanityStep[] Steps { get; init; } = Array.Empty<CamSanityStep>();
     public string? PlotPath { get; init; }
 }
