@@ -60,6 +60,25 @@ public class OutputMarkerTests
     }
 
     [Fact]
+    public void A_FIFO_named_like_an_image_is_not_opened()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string fifo = Path.Combine(Path.GetTempPath(), $"hmt-fifo-{Guid.NewGuid():N}.png");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        try
+        {
+            // Opening it would wait for a writer for ever.
+            var read = Task.Run(() => OutputMarker.Read(fifo));
+            Assert.True(read.Wait(TimeSpan.FromSeconds(5)), "reading the note of a FIFO blocked");
+            Assert.Null(read.Result);
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
+    [Fact]
     public void Photos_and_other_text_chunks_are_not_taken_for_the_modules_output()
     {
         string path = Path.Combine(SharedData.Images, "chelsea.png");

@@ -46,6 +46,8 @@ public static class OutputMarker
     /// <summary>The note of a file this module wrote, or null: only the start of the file is read.</summary>
     public static string? Read(string path)
     {
+        // A FIFO or device named like an image would block this read for ever: only regular files are opened.
+        if (IO.RegularFile.Kind(path) is not null) return null;
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
