@@ -16,7 +16,7 @@ Each patient's result object has its patch and positive counts, the canvas size,
 
 Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each worker holds one patient canvas at a time; -MaxSize caps a canvas's longest side. Files are written atomically and never overwritten without -Force.
 '@
-    Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'HeatmapTools.ClassPrediction', 'System.Management.Automation.PSObject')
+    Inputs      = @('System.IO.FileInfo', 'System.IO.DirectoryInfo', 'System.String', 'HeatmapTools.ClassPrediction', 'HeatmapTools.CamHeatmap', 'System.Management.Automation.PSObject')
     Outputs     = @('HeatmapTools.PatientGrid', 'HeatmapTools.PatientMontage')
     Parameters  = @{
         PositiveClass = 'For Get-ClassPrediction results piped in: the class whose probability the heatmap shows, by index or label. A two-class head defaults to class 1; any other head needs it (PositiveClassRequired).'
@@ -37,7 +37,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Alpha         = 'Opacity of label and probability colours over the tissue. Default 0.4.'
         Scale         = 'Probability colour range: Fixed (0 to 1, default), Patient (each patient''s own range) or Cohort (the range over every patient read, drawn or not, so a patient keeps its colours whichever others are selected).'
         Confusion     = 'Also draw true/false positives/negatives where both labels and probabilities exist.'
-        Kind          = 'Which images to write per patient: Tissue, Labels, Probability, Confusion (Confusion implies -Confusion). Default: all that apply. Patches are not read at all when a patient needs none of them.'
+        Kind          = 'Which images to write per patient: Tissue, Labels, Probability, Confusion (Confusion implies -Confusion), Cam (New-CamHeatmap results of the patches piped in: each patch''s map coloured and blended over its tissue at its place, <patient>_cam.png). Default: all that apply. Patches are not read at all when a patient needs none of them.'
         Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
         MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'
         Montage       = 'Also write a montage of patients (montage.png, or -MontagePath).'
@@ -56,6 +56,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Force         = 'Overwrite existing images.'
     }
     Examples    = @(
+        @{ Code = "`$patches = Get-ChildItem ./IDC_regular_ps50_idx5/10253 -Recurse -Filter *.png`n@(`$patches) + @(`$patches | New-CamHeatmap -Model resnet18 -NumClasses 2 -WeightsPath idc.pth -NoOverlay) | New-PatientPatchGrid -Kind Tissue, Cam"; Remarks = 'Where the classifier looks across a whole patient: each patch''s Grad-CAM map painted at its place, beside the tissue.' }
         @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | Get-ClassPrediction -Model resnet18 -NumClasses 2 -WeightsPath idc.pth | New-PatientPatchGrid -Confusion -OutputPath ./grids"; Remarks = 'A patch classifier feeds the patient heatmaps: patient, position and true class come from each file name, the probability is the classifier''s P(class 1); probability and confusion maps per patient.' }
         @{ Code = "Get-ChildItem ./IDC_regular_ps50_idx5 -Recurse -Filter *.png | New-PatientPatchGrid -Montage -MontageOnly -Random -Seed 42"; Remarks = 'The IDC notebooks'' 5x3 grid of random patients: each panel shows a patient''s patches coloured by class (pink 0, red 1), titled with its id, patch count and positive fraction.' }
         @{ Code = "New-PatientPatchGrid -Path ./IDC_regular_ps50_idx5 -CsvPath ./predictions.csv -PatientId 10253 -Confusion -OutputPath ./patient-10253"; Remarks = 'Rebuilds patient 10253''s tissue with its label overlay, the model''s probability heatmap from predictions.csv and a TP/FP/FN/TN map.' }

@@ -78,3 +78,28 @@ Describe 'What people see' {
         $prediction.Logits.Count | Should -Be 1000
     }
 }
+
+Describe 'A patient-wide CAM mosaic' {
+    BeforeAll {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-mosaic-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $data = Join-Path $root 'idc'
+        $layout = (Invoke-TestData idc $data 1 6 3) | ConvertFrom-Json
+    }
+    AfterAll { Remove-Item $root -Recurse -Force }
+
+    It 'paints each patch''s map at its place and leaves patches without one as tissue' {
+        $files = @(Get-ChildItem $data -Recurse -Filter *.png)
+        # Maps for the patches of the first column only (x = 1).
+        $maps = @($files | Where-Object Name -match '_x1_y\d+_' | New-CamHeatmap -Model squeezenet1_1 -NoOverlay)
+        $maps.Count | Should -BeGreaterThan 0
+        $grid = @($files) + $maps | New-PatientPatchGrid -Kind Tissue, Cam -OutputPath (Join-Path $root 'out')
+        $grid.PatchCount | Should -Be $files.Count
+        $grid.ProblemCount | Should -Be 0
+        $tissue = $grid.Files | Where-Object { $_ -like '*_tissue.png' }
+        $cam = $grid.Files | Where-Object { $_ -like '*_cam.png' }
+        $cam | Should -Not -BeNullOrEmpty
+        # The centre of the patch at x=1, y=1 is coloured by its map; the one at x=51 (no map) is tissue as it was.
+        Invoke-TestData pixel $cam 25 25 | Should -Not -Be (Invoke-TestData pixel $tissue 25 25)
+        Invoke-TestData pixel $cam 75 25 | Should -Be (Invoke-TestData pixel $tissue 75 25)
+    }
+}

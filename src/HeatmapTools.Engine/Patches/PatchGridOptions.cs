@@ -14,7 +14,9 @@ public enum PatientImages
     Labels = 2,
     Probability = 4,
     Confusion = 8,
-    All = Tissue | Labels | Probability | Confusion,
+    /// <summary>Each patch's class activation map at its place (New-CamHeatmap results piped in).</summary>
+    Cam = 16,
+    All = Tissue | Labels | Probability | Confusion | Cam,
 }
 
 public sealed record PatchGridOptions

@@ -38,6 +38,22 @@ public sealed class PatchGridRun
     private readonly List<PatchRecord> _rows = new();
     private readonly List<PatchProblem> _rowProblems = new();
     private readonly Dictionary<string, double> _predicted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (float[] Map, int Size)> _cams = new(StringComparer.Ordinal);
+    private HashSet<string>? _fileSet;
+
+    /// <summary>
+    /// A patch's class activation map (a New-CamHeatmap result of a patch file), kept at the patch size: a thousand
+    /// patches of a patient hold a few megabytes, not a thousand network-sized maps.
+    /// </summary>
+    public void AddCamMap(string path, float[] map, int width, int height, int patchSize)
+    {
+        using var full = OpenCvSharp.Mat.FromPixelData(height, width, OpenCvSharp.MatType.CV_32FC1, map);
+        using var small = new OpenCvSharp.Mat();
+        OpenCvSharp.Cv2.Resize(full, small, new OpenCvSharp.Size(patchSize, patchSize), 0, 0, OpenCvSharp.InterpolationFlags.Area);
+        small.GetArray(out float[] values);
+        _cams[Path.GetFullPath(path)] = (values, patchSize);
+        AddOnce(path);
+    }
     private int _rowNumber;
 
     /// <summary>
@@ -47,7 +63,7 @@ public sealed class PatchGridRun
     public void AddPrediction(string path, double positiveProbability)
     {
         _predicted[Path.GetFullPath(path)] = positiveProbability;
-        AddFile(path);
+        AddOnce(path);
     }
 
     /// <summary>
@@ -79,11 +95,21 @@ public sealed class PatchGridRun
     /// <summary>A path already known to be a file (Get-ChildItem output): no second look at the disk.</summary>
     public void AddFile(string path)
     {
+        _fileSet?.Add(Path.GetFullPath(path));
         if (Path.GetExtension(path.AsSpan()).Equals(".csv", StringComparison.OrdinalIgnoreCase)) _csvFiles.Add(path);
         else _files.Add(path);
     }
 
     public void AddCsv(string path) => _csvFiles.Add(path);
+
+    /// <summary>A patch piped in both as a file and as a result about it (prediction, map) is one patch, not a duplicate.</summary>
+    private void AddOnce(string path)
+    {
+        // Looked up in a set built on first use: a pipeline of 280,000 classified patches must not compare each with all.
+        _fileSet ??= _files.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        if (!_fileSet.Add(Path.GetFullPath(path))) return;
+        AddFile(path);
+    }
 
     /// <summary>A table row (Import-Csv output); returns its problem, to report at once, or null.</summary>
     public PatchProblem? AddRow(PatchTableReader.RowValues values, CultureInfo culture, string baseDirectory)
@@ -114,6 +140,8 @@ public sealed class PatchGridRun
         var (fileRecords, unparsed) = new PatchNameParser(settings.NamePattern).ParseAll(_files);
         if (_predicted.Count > 0)
             fileRecords = fileRecords.Select(r => r.Path is not null && _predicted.TryGetValue(Path.GetFullPath(r.Path), out var p) ? r with { Probability = p } : r).ToList();
+        if (_cams.Count > 0)
+            fileRecords = fileRecords.Select(r => r.Path is not null && _cams.TryGetValue(Path.GetFullPath(r.Path), out var c) ? r with { CamMap = c.Map, CamSize = c.Size } : r).ToList();
         problems.AddRange(unparsed);
         var comparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
         return new PreparedPatients

@@ -9,6 +9,10 @@ public sealed record PatchRecord(string PatientId, int X, int Y, int? Target, do
 {
     /// <summary>The class the folder name claims (IDC: <c>&lt;patient&gt;/&lt;class&gt;/file.png</c>), if the folder is a digit.</summary>
     public int? FolderTarget { get; init; }
+
+    /// <summary>This patch's class activation map, CamSize x CamSize in [0,1] (the patch size), when one was piped in.</summary>
+    public float[]? CamMap { get; init; }
+    public int CamSize { get; init; }
 }
 
 /// <summary>A data problem: never fatal, always counted and named.</summary>

@@ -55,12 +55,13 @@ public static class PatientRenderer
         bool writeTissue = hasImages && Writes(PatientImages.Tissue), writeLabels = Writes(PatientImages.Labels);
         bool writeProbability = probabilityRange is not null && Writes(PatientImages.Probability);
         bool writeConfusion = hasConfusion && Writes(PatientImages.Confusion);
+        bool writeCam = hasImages && patient.Patches.Any(p => p.CamMap is not null) && Writes(PatientImages.Cam);
 
         // Nothing to write for this patient (-Kind Probability without probabilities), or a rerun without -Force over
         // finished output: say so without decoding a thousand patches only to draw nothing or refuse to write it.
         if (!wantPanel && !options.DrawOnly)
         {
-            var planned = new[] { writeTissue ? "tissue" : null, writeLabels ? "labels" : null, writeProbability ? "probability" : null, writeConfusion ? "confusion" : null }
+            var planned = new[] { writeTissue ? "tissue" : null, writeLabels ? "labels" : null, writeProbability ? "probability" : null, writeConfusion ? "confusion" : null, writeCam ? "cam" : null }
                 .OfType<string>().Select(kind => Path.GetFullPath(FileFor(kind))).ToList();
             if (planned.Count == 0 || (!options.Force && planned.All(File.Exists)))
             {
@@ -117,6 +118,12 @@ public static class PatientRenderer
                 r => r.Probability is double p ? lut[PatientAnnotations.ToByte(p, range)] : null, noDataOutside: true, frame);
             PatientAnnotations.DrawColorBar(withBar, tissue.Width, lut, range);
             Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
+        }
+
+        if (writeCam)
+        {
+            using var mosaic = DrawCams(tissue, placed, options.Alpha, Colormaps.Parse(options.Colormap));
+            Write(mosaic, FileFor("cam"), options, files, problems, patient.PatientId);
         }
 
         if (writeConfusion)
@@ -187,6 +194,32 @@ public static class PatientRenderer
             Cv2.Resize(clipped, resized, new Size(Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale))), 0, 0, InterpolationFlags.Area);
             return resized;
         }
+    }
+
+    /// <summary>
+    /// Where the classifier looks across the patient: each patch's map, coloured and blended over its own tissue at its
+    /// place (as New-CamHeatmap's overlays are), cells without a map left as tissue.
+    /// </summary>
+    private static Mat DrawCams(Mat tissue, List<(PatchRecord Record, Rect Cell)> placed, double alpha, ColormapTypes colormap)
+    {
+        using var layer = tissue.Clone();
+        using var mask = new Mat(tissue.Rows, tissue.Cols, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var (record, cell) in placed)
+        {
+            if (record.CamMap is not { } map) continue;
+            using var small = Mat.FromPixelData(record.CamSize, record.CamSize, MatType.CV_32FC1, map);
+            using var resized = new Mat();
+            Cv2.Resize(small, resized, new Size(cell.Width, cell.Height), 0, 0, InterpolationFlags.Linear);
+            using var heat = Colormaps.Apply(resized, colormap);
+            using var view = new Mat(layer, cell);
+            heat.CopyTo(view);
+            Cv2.Rectangle(mask, cell, Scalar.All(255), -1);
+        }
+        using var blended = new Mat();
+        Cv2.AddWeighted(tissue, 1 - alpha, layer, alpha, 0, blended);
+        var result = tissue.Clone();
+        blended.CopyTo(result, mask);
+        return result;
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ public enum PatchOrigin { OneBased, ZeroBased }
 
 public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
 
-public enum PatientImageKind { Tissue, Labels, Probability, Confusion }
+public enum PatientImageKind { Tissue, Labels, Probability, Confusion, Cam }
 
 public enum PatchImageFormat { Png, Jpg }
 

@@ -49,6 +49,10 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             case DirectoryInfo folder:
                 _run.AddPath(folder.FullName);
                 break;
+            case CamHeatmap heat:
+                // A patch's map: painted at the patch's place in the patient's "cam" image.
+                _run.AddCamMap(heat.SourcePath, CamHeatmap.Flatten(heat.Map), heat.Map.GetLength(1), heat.Map.GetLength(0), PatchSize);
+                break;
             case ClassPrediction prediction:
                 // A classified patch: the heatmap shows the classifier's probability of the positive class.
                 _run.AddPrediction(prediction.Path, RunEngine(() => PatchGridRun.PositiveProbability(prediction.Logits, PositiveIndex(prediction), prediction.Path)));

@@ -30,6 +30,13 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden]
     public float[,] Map { get; init; } = new float[0, 0];
 
+    public static float[] Flatten(float[,] grid)
+    {
+        var map = new float[grid.Length];
+        Buffer.BlockCopy(grid, 0, map, 0, map.Length * sizeof(float));
+        return map;
+    }
+
     public static float[,] ToGrid(float[] map, int width, int height)
     {
         var grid = new float[height, width];
