@@ -212,7 +212,10 @@ Describe 'New-CamHeatmap' {
             $result = $ps.Invoke()
             $ps.HadErrors | Should -BeFalse
             $result.Count | Should -Be 1
-            $shares = @($ps.Streams.Progress | Where-Object StatusDescription -match 'Score-CAM on the next 1: (\d+)' | ForEach-Object { [int]($_.StatusDescription -replace '.*: (\d+).*', '$1') })
+            $records = @($ps.Streams.Progress | Where-Object StatusDescription -match 'Score-CAM on the next 1: (\d+)')
+            $shares = @($records | ForEach-Object { [int]($_.StatusDescription -replace '.*: (\d+).*', '$1') })
+            # The bar itself moves too, not only the text.
+            $records[-1].PercentComplete | Should -Be 100
         }
         finally { $ps.Dispose() }
         $shares.Count | Should -BeGreaterThan 10 -Because 'about 450 distinct masks go through in chunks of 16'

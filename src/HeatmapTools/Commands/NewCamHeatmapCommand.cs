@@ -90,7 +90,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             OwnOutputSkipped = (path, note) => WriteVerbose($"Skipped '{path}': HeatmapTools wrote it ({note}). -IncludeOwnOutput explains it anyway."),
             // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
             Cam = CamOptionsFor(selection, share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
-                $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}"))),
+                $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}") { PercentComplete = (int)Math.Clamp(share * 100, 0, 100) })),
         };
         var started = _clock.Elapsed;
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Cancellation));
