@@ -86,8 +86,9 @@ public sealed class PatchGridRun
     public void AddPath(string path)
     {
         if (Directory.Exists(path))
-            _files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal))
+                AddFile(file);
         else if (File.Exists(path))
             AddFile(path);
     }

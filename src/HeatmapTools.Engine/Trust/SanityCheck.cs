@@ -42,9 +42,11 @@ public static class SanityCheck
     }
 
     public static IReadOnlyList<SanityResult> Run(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<string> layers,
-        int inputSize, SanityOptions options, IProgress<double>? progress, CancellationToken cancellation)
+        int inputSize, SanityOptions options, IProgress<double>? progress, CancellationToken cancellation,
+        IReadOnlyList<CamResult>? originalMaps = null)
     {
-        var original = CamEngine.Compute(model, items, method, layers, inputSize, options.Cam, cancellation);
+        // A caller that already has the trained model's maps of these items (TrustJob) hands them over: not computed twice.
+        var original = originalMaps ?? CamEngine.Compute(model, items, method, layers, inputSize, options.Cam, cancellation);
         // The same classes at every step: the question is whether the explanation of this class depends on the weights.
         var fixedItems = items.Select((item, i) => item with { TargetClass = original[i].ClassIndex }).ToList();
         var cascade = Cascade(model, options.MaxSteps);

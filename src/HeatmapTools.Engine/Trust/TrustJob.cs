@@ -54,7 +54,7 @@ public static class TrustJob
             // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
             var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].ClassIndex)).ToList();
             var results = SanityCheck.Run(model, camItems, method, options.Layers, options.Preprocess.Size, sanity with { Cam = options.Cam },
-                new Share(report, 0, 1), cancellation);
+                new Share(report, 0, 1), cancellation, maps);
             return results.Select((r, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;

@@ -17,11 +17,8 @@ public sealed class RoadPoint
     public override string ToString() => $"p{Percentile:0.#}: MoRF {MostRelevantFirst:0.####}, LeRF {LeastRelevantFirst:0.####}";
 }
 
-/// <summary>
-/// Measure-CamFaithfulness's result for one (image, class, method): flat numbers for Measure-Object and Export-Csv,
-/// the ROAD points and curves for plots. Score changes are perturbed minus original, as pytorch-grad-cam reports them.
-/// </summary>
-public sealed class CamFaithfulness
+/// <summary>What Measure-CamFaithfulness and Test-CamSanity say of one (image, class, method): which map was judged.</summary>
+public abstract class CamJudgement
 {
     public string SourcePath { get; init; } = "";
     public string Model { get; init; } = "";
@@ -29,6 +26,16 @@ public sealed class CamFaithfulness
     public string Layer { get; init; } = "";
     public int ClassIndex { get; init; }
     public string Label { get; init; } = "";
+    /// <summary>The figure written with -PlotPath, if any.</summary>
+    public string? PlotPath { get; init; }
+}
+
+/// <summary>
+/// Measure-CamFaithfulness's result for one (image, class, method): flat numbers for Measure-Object and Export-Csv,
+/// the ROAD points and curves for plots. Score changes are perturbed minus original, as pytorch-grad-cam reports them.
+/// </summary>
+public sealed class CamFaithfulness : CamJudgement
+{
     /// <summary>Softmax (probability) or Logit.</summary>
     public string Score { get; init; } = "";
     public double OriginalScore { get; init; }
@@ -46,7 +53,6 @@ public sealed class CamFaithfulness
     public CurvePoint[] Deletion { get; init; } = Array.Empty<CurvePoint>();
     [System.Management.Automation.Hidden]
     public CurvePoint[] Insertion { get; init; } = Array.Empty<CurvePoint>();
-    public string? PlotPath { get; init; }
 }
 
 /// <summary>One step of Test-CamSanity's cascade: similarity of the map to the original after randomising down to Layer.</summary>
@@ -61,14 +67,8 @@ public sealed class CamSanityStep
 }
 
 /// <summary>Test-CamSanity's result for one (image, class, method): the verdict and every step's similarity.</summary>
-public sealed class CamSanity
+public sealed class CamSanity : CamJudgement
 {
-    public string SourcePath { get; init; } = "";
-    public string Model { get; init; } = "";
-    public string Method { get; init; } = "";
-    public string Layer { get; init; } = "";
-    public int ClassIndex { get; init; }
-    public string Label { get; init; } = "";
     public bool Passed { get; init; }
     public double Threshold { get; init; }
     /// <summary>Rank correlation with the original map once every step of the cascade is done.</summary>
@@ -77,5 +77,4 @@ public sealed class CamSanity
     public double FinalSsim { get; init; }
     [System.Management.Automation.Hidden]
     public CamSanityStep[] Steps { get; init; } = Array.Empty<CamSanityStep>();
-    public string? PlotPath { get; init; }
 }
