@@ -159,6 +159,12 @@ function Invoke-Test {
         (Join-Path $outputRoot 'HeatmapTools'), '-ResultPath', $pesterResult)
     $pester = Get-Content $pesterResult -Raw | ConvertFrom-Json
 
+    # CI keeps only the tail of the log: name each failed engine test there, with its message's first line.
+    foreach ($result in @($doc.TestRun.Results.UnitTestResult | Where-Object outcome -in 'Failed', 'Error', 'Timeout')) {
+        $message = "$($result.Output.ErrorInfo.Message)".Trim() -split "`n" | Select-Object -First 1
+        Write-Host "xunit $($result.outcome): $($result.testName): $message"
+    }
+
     $passed = $xPassed + $pester.Passed
     $failed = $xFailed + $pester.Failed
     Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"

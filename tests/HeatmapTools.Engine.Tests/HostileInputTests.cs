@@ -26,7 +26,7 @@ public class HostileInputTests : IDisposable
     // Opening a FIFO for reading blocks until a writer comes: the test must end even if the code under test hangs.
     private static T Within<T>(Func<T> work)
     {
-        var task = Task.Run(work);
+        var task = OwnThread.Run(work);
         Assert.True(task.Wait(TimeSpan.FromSeconds(20)), "still waiting after 20 s: the FIFO was opened");
         return task.Result;
     }

@@ -21,18 +21,18 @@ public class MemoryBudgetTests : IDisposable
         using (budget.Acquire(250, CancellationToken.None))
         {
             // Larger than the whole budget, yet granted: nothing else held. A second one now waits.
-            var second = Task.Run(() => budget.Acquire(10, CancellationToken.None));
+            var second = OwnThread.Run(() => budget.Acquire(10, CancellationToken.None));
             Assert.False(second.Wait(300));
             Assert.Equal(250, budget.Used);
             held = second;
         }
-        Assert.True(held.Wait(2000));
+        Assert.True(held.Wait(TimeSpan.FromSeconds(30)), "still waiting after the holder left");
         held.Result.Dispose();
         var a = budget.Acquire(60, CancellationToken.None);
-        var waiting = Task.Run(() => budget.Acquire(60, CancellationToken.None));
+        var waiting = OwnThread.Run(() => budget.Acquire(60, CancellationToken.None));
         Assert.False(waiting.Wait(300));
         a.Dispose();
-        Assert.True(waiting.Wait(2000));
+        Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)), "still waiting after the holder left");
         waiting.Result.Dispose();
         Assert.Equal(250, budget.Peak);
     }
@@ -43,7 +43,7 @@ public class MemoryBudgetTests : IDisposable
         var budget = new MemoryBudget(10);
         using var held = budget.Acquire(10, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
-        var waiting = Task.Run(() => budget.Acquire(5, cancel.Token));
+        var waiting = OwnThread.Run(() => budget.Acquire(5, cancel.Token));
         Assert.False(waiting.Wait(300), "the budget was full, yet the reservation went through");
         cancel.Cancel();
         // Not a timing test: without the token the wait would last as long as the holder (for ever here).

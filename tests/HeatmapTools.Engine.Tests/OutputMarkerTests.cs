@@ -68,8 +68,8 @@ public class OutputMarkerTests
         try
         {
             // Opening it would wait for a writer for ever.
-            var read = Task.Run(() => OutputMarker.Read(fifo));
-            Assert.True(read.Wait(TimeSpan.FromSeconds(5)), "reading the note of a FIFO blocked");
+            var read = OwnThread.Run(() => OutputMarker.Read(fifo));
+            Assert.True(read.Wait(TimeSpan.FromSeconds(30)), "reading the note of a FIFO blocked");
             Assert.Null(read.Result);
         }
         finally

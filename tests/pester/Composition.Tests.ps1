@@ -39,6 +39,43 @@ Describe 'A patch classifier feeds the patient heatmaps' {
             $l = $_.Logits; [Math]::Exp($l[1]) / ([Math]::Exp($l[0]) + [Math]::Exp($l[1]) + [Math]::Exp($l[2])) } | Measure-Object -Maximum
         [Math]::Abs($byIndex[0].ProbabilityMax - $expected.Maximum) | Should -BeLessThan 1e-6
     }
+    It 'reads its predictions back from Export-Csv and Import-Csv to the very same images' {
+        $predictions = Get-ChildItem $data -Recurse -Filter *.png | Get-ClassPrediction -Model resnet18 -NumClasses 2 -Weights Random -Seed 5 -Resize Stretch -Labels benign, idc
+        # Stretched to each patient's own range, so any digit lost on the way would show in the colours.
+        $piped = $predictions | New-PatientPatchGrid -Confusion -Scale Patient -OutputPath (Join-Path $root 'piped')
+        $csv = Join-Path $root 'predictions.csv'
+        $predictions | Export-Csv -Path $csv
+        # The top-1 Probability column is there too: the per-class column is the one read.
+        (Import-Csv $csv | Select-Object -First 1).PSObject.Properties.Name | Should -Contain 'Probability'
+        $fromCsv = New-PatientPatchGrid -CsvPath $csv -Confusion -Scale Patient -OutputPath (Join-Path $root 'fromcsv')
+        $fromRows = Import-Csv $csv | New-PatientPatchGrid -Confusion -Scale Patient -OutputPath (Join-Path $root 'fromrows')
+        $fromCsv.Count | Should -Be $piped.Count
+        $byLabel = New-PatientPatchGrid -CsvPath $csv -PositiveClass idc -Kind Probability -Scale Patient -OutputPath (Join-Path $root 'bylabel')
+        foreach ($grid in $piped) {
+            $again = $fromCsv | Where-Object PatientId -eq $grid.PatientId
+            $again.ProbabilityMin | Should -Be $grid.ProbabilityMin
+            $again.ProbabilityMax | Should -Be $grid.ProbabilityMax
+            @($grid.Files).Count | Should -BeGreaterOrEqual 3
+            foreach ($file in $grid.Files) {
+                $name = Split-Path $file -Leaf
+                $want = (Get-FileHash $file).Hash
+                (Get-FileHash (Join-Path $root "fromcsv/$name")).Hash | Should -Be $want -Because "$name from -CsvPath"
+                (Get-FileHash (Join-Path $root "fromrows/$name")).Hash | Should -Be $want -Because "$name from Import-Csv rows"
+            }
+            $probability = $grid.Files | Where-Object { $_ -like '*_probability.png' }
+            (Get-FileHash (Join-Path $root "bylabel/$(Split-Path $probability -Leaf)")).Hash | Should -Be (Get-FileHash $probability).Hash
+        }
+        { New-PatientPatchGrid -CsvPath $csv -PositiveClass tumour -OutputPath (Join-Path $root 'nope') -ErrorAction Stop } | Should -Throw -ErrorId 'PositiveClassRequired*'
+    }
+
+    It 'names a prediction row whose probabilities are unreadable and draws the rest' {
+        $rows = @(Import-Csv (Join-Path $root 'predictions.csv'))
+        $rows[0].ClassProbabilities = '{"benign": 0.3, "idc": "lots"}'
+        $grids = $rows | New-PatientPatchGrid -Kind Probability -OutputPath (Join-Path $root 'onebad') -ErrorVariable bad -ErrorAction SilentlyContinue
+        @($bad).Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'CsvRowInvalid*'
+        ($grids | Measure-Object PatchCount -Sum).Sum | Should -Be ($rows.Count - 1)
+    }
 }
 
 Describe 'Reruns over a folder of photos and the module''s own output' {
@@ -76,6 +113,16 @@ Describe 'What people see' {
         $row.Ranking | Should -Match "^\('n07920052', 'espresso', 0\.89"
         ($prediction | ConvertTo-Csv | Out-String) | Should -Not -Match 'System\.|HeatmapTools\.RankedClass'
         $prediction.Logits.Count | Should -Be 1000
+        # ConvertTo-Json (and ConvertTo-Json of a list of them, one level down) leaves the bulky members out; scripts still read them.
+        $json = $result | ConvertTo-Json
+        $json.Length | Should -BeLessThan 3000
+        $json | ConvertFrom-Json | ForEach-Object { $_.PSObject.Properties.Name } | Should -Not -Contain 'Map'
+        (@{ Results = @($result) } | ConvertTo-Json -Depth 3).Length | Should -BeLessThan 3000
+        $pjson = $prediction | ConvertTo-Json
+        $pjson | Should -Not -Match '"Logits"'
+        ($pjson | ConvertFrom-Json).Label | Should -Be 'espresso'
+        # An ImageNet head is too big to write every class's probability into a CSV cell; the ranking names its top ones.
+        $prediction.ClassProbabilities | Should -BeNullOrEmpty
     }
 }
 

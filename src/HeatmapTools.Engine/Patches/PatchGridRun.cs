@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace HeatmapTools.Engine.Patches;
 
 /// <summary>How inputs become records: the table columns, the CSV dialect and the patch file naming.</summary>
-public sealed record PatchInputSettings(PatchColumns Columns, string? Delimiter, CultureInfo Culture, string? NamePattern, int PatchSize, GridOrigin Origin);
+public sealed record PatchInputSettings(PatchColumns Columns, string? Delimiter, CultureInfo Culture, string? NamePattern, int PatchSize, GridOrigin Origin,
+    string? PositiveClass = null);
 
 /// <summary>Patients gathered from every input, with the problems found on the way (reported once, counted per patient).</summary>
 public sealed class PreparedPatients
@@ -67,19 +68,28 @@ public sealed class PatchGridRun
     }
 
     /// <summary>
-    /// P(<paramref name="positive"/>) from a classifier's raw logits (softmax). <paramref name="positive"/> null means the
-    /// obvious choice for a two-class head, class 1; other heads must say which class is positive.
+    /// A row of a table of predictions (Import-Csv of Get-ClassPrediction's Export-Csv, or a result from another
+    /// process): the same as the prediction itself. A row whose probabilities cannot be read is its own problem; a
+    /// positive class the head lacks stops the run, as it would for the live objects.
     /// </summary>
-    public static double PositiveProbability(IReadOnlyList<float> logits, int? positive, string item)
+    public PatchProblem? AddPredictionRow(PredictionRow row, string? positiveClass)
     {
-        int c = positive ?? (logits.Count == 2 ? 1 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
-            $"'{item}' was classified into {logits.Count} classes: say which is positive with -PositiveClass (an index or a label); " +
-            "only a two-class head defaults to class 1.", item));
-        if (c < 0 || c >= logits.Count)
-            throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
-                $"-PositiveClass {c} is outside the {logits.Count} classes of '{item}'.", item);
-        double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
-        return Math.Exp(logits[c] - max) / sum;
+        var problem = TryAddPrediction(row, positiveClass);
+        if (problem is not null) _rowProblems.Add(problem);
+        return problem;
+    }
+
+    private PatchProblem? TryAddPrediction(PredictionRow row, string? positiveClass)
+    {
+        try
+        {
+            AddPrediction(row.Path, Prediction.ClassProbabilities.Parse(row.Probabilities, row.Source).Positive(positiveClass, row.Source));
+            return null;
+        }
+        catch (HeatmapToolsException ex) when (ex.ErrorId == ErrorIds.CsvRowInvalid)
+        {
+            return new PatchProblem(ex.ErrorId, "", ex.Message + " The row is skipped.", row.Source, IsError: true);
+        }
     }
 
     /// <summary>A file (a patch image, or a CSV table by its extension) or a folder searched for images.</summary>
@@ -134,9 +144,11 @@ public sealed class PatchGridRun
                 problems.Add(new PatchProblem(ErrorIds.FileNotFound, "", $"CSV '{csv}' does not exist.", csv, true));
                 continue;
             }
-            var (records, csvProblems) = PatchTableReader.ReadCsv(csv, settings.Columns, settings.Delimiter, settings.Culture);
-            rows.AddRange(records);
-            problems.AddRange(csvProblems);
+            var table = PatchTableReader.Read(csv, settings.Columns, settings.Delimiter, settings.Culture);
+            rows.AddRange(table.Records);
+            problems.AddRange(table.Problems);
+            foreach (var prediction in table.Predictions)
+                if (TryAddPrediction(prediction, settings.PositiveClass) is { } problem) problems.Add(problem);
         }
         var (fileRecords, unparsed) = new PatchNameParser(settings.NamePattern).ParseAll(_files);
         if (_predicted.Count > 0)

@@ -57,8 +57,21 @@ public static class PatchTableReader
 
     public static (List<PatchRecord> Records, List<PatchProblem> Problems) ReadCsv(string path, PatchColumns columns, string? delimiter, CultureInfo culture)
     {
+        var table = Read(path, columns, delimiter, culture);
+        if (table.Predictions.Count > 0)
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData", $"CSV '{path}' is a table of predictions, not of patches.", path);
+        return (table.Records, table.Problems);
+    }
+
+    /// <summary>
+    /// Reads a patch table, or a table of predictions (Get-ClassPrediction's Export-Csv: a path and every class's
+    /// probability per row, no patient column), whose rows are classified patch files.
+    /// </summary>
+    public static PatchTable Read(string path, PatchColumns columns, string? delimiter, CultureInfo culture)
+    {
         var records = new List<PatchRecord>();
         var problems = new List<PatchProblem>();
+        var predictions = new List<PredictionRow>();
         var config = new CsvConfiguration(culture)
         {
             HasHeaderRecord = true,
@@ -77,11 +90,26 @@ public static class PatchTableReader
         int Column(string name) => Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
         int patient = Column(columns.PatientId), x = Column(columns.X), y = Column(columns.Y);
         int target = Column(columns.Target), probability = Column(columns.Probability), file = Column(columns.Path);
+        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        // Its top-1 "Probability" column is not P(positive): the per-class column is read instead.
+        if (patient < 0 && file >= 0 && Column(PredictionTable.ProbabilitiesColumn) is int classes and >= 0)
+        {
+            while (csv.Read())
+            {
+                string source = $"{System.IO.Path.GetFileName(path)} line {csv.Parser.RawRow}";
+                string Field(int i) => i < csv.Parser.Count ? csv.GetField(i) ?? "" : "";
+                string patch = Field(file);
+                if (string.IsNullOrWhiteSpace(patch))
+                    problems.Add(new PatchProblem(ErrorIds.CsvRowInvalid, "", $"{source}: the path is empty; the row is skipped.", source, IsError: true));
+                else
+                    predictions.Add(new PredictionRow(System.IO.Path.GetFullPath(patch, baseDir), Field(classes), source));
+            }
+            return new PatchTable(records, problems, predictions);
+        }
         var missing = new[] { (patient, columns.PatientId), (x, columns.X), (y, columns.Y) }.Where(c => c.Item1 < 0).Select(c => c.Item2).ToList();
         if (missing.Count > 0)
             throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData",
                 $"CSV '{path}' lacks the column(s) {string.Join(", ", missing)}; its columns are {string.Join(", ", header)}. Use -ColumnMap to name yours.", path);
-        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
 
         while (csv.Read())
         {
@@ -93,8 +121,11 @@ public static class PatchTableReader
             if (record is not null) records.Add(record);
             if (problem is not null) problems.Add(problem);
         }
-        return (records, problems);
+        return new PatchTable(records, problems, predictions);
     }
+
+    /// <summary>A CSV read: patch rows, or prediction rows, and the problems of rows that were neither.</summary>
+    public sealed record PatchTable(List<PatchRecord> Records, List<PatchProblem> Problems, List<PredictionRow> Predictions);
 
     /// <summary>Raw text of one row's fields.</summary>
     public sealed record RowValues(string Patient, string X, string Y, string? Target, string? Probability, string? Path);

@@ -7,7 +7,8 @@ namespace HeatmapTools.Engine.Prediction;
 
 public sealed record RankedClass(int Rank, int ClassIndex, string? WordNetId, string Label, double Probability, double Logit);
 
-public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<RankedClass> Top, float[] Logits, int Width, int Height);
+public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<RankedClass> Top, float[] Logits, ClassProbabilities Probabilities,
+    int Width, int Height);
 
 /// <summary>Per-item outcome of a batch: a value, or the error that belongs to this item alone.</summary>
 public sealed record ItemResult<T>(string Path, T? Value, HeatmapToolsException? Error) where T : class;
@@ -32,7 +33,9 @@ public static class Predictor
                 continue;
             }
             float[] row = logits[next++];
-            results.Add(new ItemResult<ImagePrediction>(item.Path, new ImagePrediction(item.Path, model.Name, Rank(row, labels, top), row, item.Width, item.Height), null));
+            var probabilities = ClassProbabilities.FromLogits(row, Enumerable.Range(0, row.Length).Select(i => labels[i].Name).ToArray());
+            results.Add(new ItemResult<ImagePrediction>(item.Path,
+                new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height), null));
         }
         return results;
     }
@@ -57,15 +60,11 @@ public static class Predictor
         return tensor(buffer, new long[] { chw.Count, 3, size, size });
     }
 
-    public static IReadOnlyList<RankedClass> Rank(float[] logits, ClassLabels labels, int top)
-    {
-        double max = logits.Max();
-        double sum = logits.Sum(l => Math.Exp(l - max));
-        return logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))
+    public static IReadOnlyList<RankedClass> Rank(float[] logits, IReadOnlyList<double> probabilities, ClassLabels labels, int top) =>
+        logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))
             .Select((p, rank) =>
             {
                 var label = labels[p.i];
-                return new RankedClass(rank + 1, p.i, label.WordNetId, label.Name, Math.Exp(p.l - max) / sum, p.l);
+                return new RankedClass(rank + 1, p.i, label.WordNetId, label.Name, probabilities[p.i], p.l);
             }).ToList();
-    }
 }

@@ -73,6 +73,8 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Width = p.Width,
             Height = p.Height,
             Logits = p.Logits,
+            ClassProbabilities = p.Probabilities.ToText(),
+            ClassNames = p.Probabilities.Labels.ToArray(),
         };
     }
 }

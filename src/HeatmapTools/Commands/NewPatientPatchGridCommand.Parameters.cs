@@ -20,20 +20,9 @@ public sealed partial class NewPatientPatchGridCommand
     [Parameter(ValueFromPipeline = true, ParameterSetName = "Input")]
     public PSObject? InputObject { get; set; }
 
-    /// <summary>For piped Get-ClassPrediction results: the positive class, by index or label (a two-class head: 1).</summary>
+    /// <summary>For Get-ClassPrediction results (piped, or their CSV): the positive class, by index or label (a two-class head: 1).</summary>
     [Parameter]
     public string? PositiveClass { get; set; }
-
-    private int? PositiveIndex(ClassPrediction prediction)
-    {
-        if (PositiveClass is null) return null;
-        if (int.TryParse(PositiveClass, out int index)) return index;
-        var match = prediction.Predictions.FirstOrDefault(p => string.Equals(p.Label, PositiveClass, StringComparison.OrdinalIgnoreCase));
-        if (match is not null) return match.ClassIndex;
-        int at = Array.FindIndex(prediction.Labels ?? Array.Empty<string>(), l => string.Equals(l, PositiveClass, StringComparison.OrdinalIgnoreCase));
-        return at >= 0 ? at : RunEngine<int?>(() => throw new Engine.HeatmapToolsException(Engine.ErrorIds.PositiveClassRequired, "InvalidArgument",
-            $"-PositiveClass '{PositiveClass}' is neither a class index nor a label of '{prediction.Path}'.", PositiveClass));
-    }
 
     [Parameter(Position = 0, ParameterSetName = "Input")]
     [SupportsWildcards]

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Management.Automation;
 using HeatmapTools.Engine;
 using HeatmapTools.Engine.Patches;
+using HeatmapTools.Engine.Prediction;
 using HeatmapTools.Engine.Rendering;
 
 namespace HeatmapTools.Commands;
@@ -55,7 +56,9 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 break;
             case ClassPrediction prediction:
                 // A classified patch: the heatmap shows the classifier's probability of the positive class.
-                _run.AddPrediction(prediction.Path, RunEngine(() => PatchGridRun.PositiveProbability(prediction.Logits, PositiveIndex(prediction), prediction.Path)));
+                var classes = prediction.ClassNames.Length == prediction.Logits.Length ? prediction.ClassNames
+                    : Enumerable.Range(0, prediction.Logits.Length).Select(i => $"class_{i}").ToArray();
+                _run.AddPrediction(prediction.Path, RunEngine(() => ClassProbabilities.FromLogits(prediction.Logits, classes).Positive(PositiveClass, prediction.Path)));
                 break;
             case string text:
                 // Only wildcard patterns are expanded: globbing costs far more than taking a file name as it is.
@@ -64,10 +67,19 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             default:
                 var columns = ColumnNames();
                 string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
+                string location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                // A prediction's row (its Import-Csv, or a result from another process): a classified patch file.
+                if (Get(columns.PatientId) is null && Get(PredictionTable.ProbabilitiesColumn) is { } probabilities && Get(columns.Path) is { } patch)
+                {
+                    var row = new PredictionRow(System.IO.Path.GetFullPath(patch, location), probabilities, patch);
+                    if (RunEngine(() => _run.AddPredictionRow(row, PositiveClass)) is { } bad)
+                        WriteError(new ErrorRecord(new InvalidDataException(bad.Message), bad.ErrorId, ErrorCategory.InvalidData, InputObject));
+                    break;
+                }
                 var values = new PatchTableReader.RowValues(Get(columns.PatientId) ?? "", Get(columns.X) ?? "", Get(columns.Y) ?? "",
                     Get(columns.Target), Get(columns.Probability), Get(columns.Path));
                 // Written now, while rows stream in; the patient's object counts it later.
-                if (_run.AddRow(values, ParsedCulture, SessionState.Path.CurrentFileSystemLocation.ProviderPath) is { } problem)
+                if (_run.AddRow(values, ParsedCulture, location) is { } problem)
                     WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, InputObject));
                 break;
         }
@@ -76,7 +88,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
     protected override void EndProcessing()
     {
         foreach (var csv in CsvPath ?? Array.Empty<string>()) _run.AddCsv(GetUnresolvedProviderPathFromPSPath(csv));
-        var prepared = RunEngine(() => _run.Prepare(new PatchInputSettings(ColumnNames(), Delimiter, ParsedCulture, NamePattern, PatchSize, EnumMirror.To<GridOrigin>(Origin))));
+        var prepared = RunEngine(() => _run.Prepare(new PatchInputSettings(ColumnNames(), Delimiter, ParsedCulture, NamePattern, PatchSize, EnumMirror.To<GridOrigin>(Origin), PositiveClass)));
         foreach (var p in prepared.InputProblems) ReportProblem(p);
         _problemsByPatient = prepared.ProblemsByPatient;
         if (prepared.Patients.Count == 0)

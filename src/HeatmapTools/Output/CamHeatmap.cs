@@ -27,7 +27,7 @@ public sealed class CamHeatmap
     public bool EigenSmooth { get; init; }
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,
     /// ConvertTo-Json and default formatting (50,176 numbers); $result.Map still reads it.</summary>
-    [System.Management.Automation.Hidden]
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public float[,] Map { get; init; } = new float[0, 0];
 
     public static float[] Flatten(float[,] grid)

@@ -47,7 +47,14 @@ public sealed class ClassPrediction
     public string[]? Labels { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
+    /// <summary>
+    /// Every class's probability as JSON text, {label: p} in class order with every digit kept, for heads of at most 32
+    /// classes (null for bigger ones): Export-Csv keeps it, and New-PatientPatchGrid reads P(positive) back from the CSV exactly.
+    /// </summary>
+    public string? ClassProbabilities { get; init; }
     /// <summary>Every class's raw score; hidden from Export-Csv and ConvertTo-Json (a thousand numbers), readable as $p.Logits.</summary>
-    [System.Management.Automation.Hidden]
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public float[] Logits { get; init; } = Array.Empty<float>();
+    /// <summary>Every class's name in class order, for -PositiveClass by label downstream (the ranking holds only the top ones).</summary>
+    internal string[] ClassNames { get; init; } = Array.Empty<string>();
 }

@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace HeatmapTools.Engine.Prediction;
+
+/// <summary>
+/// Every class's softmax probability, as a prediction carries it and as its CSV row writes it: one JSON object
+/// {label: probability} in class order, numbers written round-trippable, so a table read back gives the very doubles
+/// the pipeline used (New-PatientPatchGrid draws the same bytes from either).
+/// </summary>
+public sealed class ClassProbabilities
+{
+    /// <summary>
+    /// Heads up to this many classes carry the text: a patch classifier's handful fits a CSV cell, an ImageNet head's
+    /// thousand would make every row 20 KB (Ranking names its top classes instead).
+    /// </summary>
+    public const int MaxClassesWritten = 32;
+
+    public IReadOnlyList<string> Labels { get; }
+    public IReadOnlyList<double> Values { get; }
+
+    public ClassProbabilities(IReadOnlyList<string> labels, IReadOnlyList<double> values)
+    {
+        if (labels.Count != values.Count) throw new ArgumentException("One label per class.");
+        Labels = labels;
+        Values = values;
+    }
+
+    /// <summary>Softmax in double, shifted by the largest logit: the one computation every probability here comes from.</summary>
+    public static double[] Softmax(IReadOnlyList<float> logits)
+    {
+        double max = logits.Max();
+        var p = new double[logits.Count];
+        double sum = 0;
+        for (int i = 0; i < p.Length; i++) sum += p[i] = Math.Exp(logits[i] - max);
+        for (int i = 0; i < p.Length; i++) p[i] /= sum;
+        return p;
+    }
+
+    public static ClassProbabilities FromLogits(IReadOnlyList<float> logits, IReadOnlyList<string> labels) => new(labels, Softmax(logits));
+
+    /// <summary>The JSON text for a CSV cell, or null for heads too big to write (see <see cref="MaxClassesWritten"/>).</summary>
+    public string? ToText()
+    {
+        if (Values.Count > MaxClassesWritten) return null;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            for (int i = 0; i < Values.Count; i++) json.WriteNumber(Labels[i], Values[i]);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Reads <see cref="ToText"/>'s form back; <paramref name="item"/> names the row in the error.</summary>
+    public static ClassProbabilities Parse(string text, string item)
+    {
+        try
+        {
+            // Duplicate labels are allowed (ImageNet has two "crane"s): the order, not the name, says the class.
+            using var doc = JsonDocument.Parse(text);
+            var labels = new List<string>();
+            var values = new List<double>();
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                double p = property.Value.GetDouble();
+                if (p is < 0 or > 1 || double.IsNaN(p)) throw new FormatException($"'{property.Name}' has {p}, not a probability");
+                labels.Add(property.Name);
+                values.Add(p);
+            }
+            if (values.Count == 0) throw new FormatException("it names no class");
+            return new ClassProbabilities(labels, values);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData",
+                $"{item}: ClassProbabilities is not an object of class probabilities ({ex.Message}).", item);
+        }
+    }
+
+    /// <summary>
+    /// The index of the positive class: <paramref name="positive"/> as an index or a label; null means class 1 of a
+    /// two-class head, the obvious choice; any other head must say.
+    /// </summary>
+    public int PositiveIndex(string? positive, string item)
+    {
+        if (positive is null)
+            return Values.Count == 2 ? 1 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+                $"'{item}' was classified into {Values.Count} classes: say which is positive with -PositiveClass (an index or a label); " +
+                "only a two-class head defaults to class 1.", item);
+        if (int.TryParse(positive, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            return index >= 0 && index < Values.Count ? index : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+                $"-PositiveClass {index} is outside the {Values.Count} classes of '{item}'.", item);
+        for (int i = 0; i < Labels.Count; i++)
+            if (string.Equals(Labels[i], positive, StringComparison.OrdinalIgnoreCase)) return i;
+        throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+            $"-PositiveClass '{positive}' is neither a class index nor a label of '{item}' ({string.Join(", ", Labels.Take(8))}{(Labels.Count > 8 ? ", ..." : "")}).", positive);
+    }
+
+    public double Positive(string? positive, string item) => Values[PositiveIndex(positive, item)];
+}
