@@ -17,6 +17,7 @@ Output files are named from -OutputPath: a folder (one that exists, a path endin
     Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.ClassPrediction')
     Outputs     = @('HeatmapTools.CamHeatmap')
     Parameters  = @{
+        PreparedInput = 'Not typed by hand: bound by name from Get-ClassPrediction results, whose prepared image (the network input as a tensor and the decoded original) is then used instead of reading the file again, while the shared budget still holds it (HEATMAPTOOLS_HELD_MB, about_HeatmapTools) and the file is unchanged.'
         IncludeOwnOutput = 'Explain images this module wrote too. Every PNG and JPEG it writes carries a note (a PNG text chunk or a JPEG comment naming HeatmapTools, the command, the source and the method); by default such inputs are left out, with a -Verbose message, so a rerun over a folder of photos and their overlays explains only the photos, whatever the files are named.'
         Shard = 'This node''s share of the images, k/N (for example 2/3): an image belongs to one shard by its path relative to the current folder, the same on every machine; finished overlays are skipped, so a node that died is simply run again.'
         Path        = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'

@@ -150,3 +150,82 @@ Describe 'A patient-wide CAM mosaic' {
         Invoke-TestData pixel $cam 75 25 | Should -Be (Invoke-TestData pixel $tissue 75 25)
     }
 }
+
+Describe 'Results that carry their tensors' {
+    BeforeAll {
+        $photos = Get-ChildItem $Images -Filter *.png
+        function Get-MaxDifference($a, $b) {
+            $a.GetLength(0) | Should -Be $b.GetLength(0)
+            $worst = 0.0
+            for ($y = 0; $y -lt $a.GetLength(0); $y++) { for ($x = 0; $x -lt $a.GetLength(1); $x++) { $worst = [Math]::Max($worst, [Math]::Abs($a[$y, $x] - $b[$y, $x])) } }
+            $worst
+        }
+        $scratch = New-TestFolder
+    }
+    AfterAll { Remove-Item $scratch -Recurse -Force }
+
+    It 'decodes each image once through Get-ClassPrediction | New-CamHeatmap, overlays included, with the maps of the unpiped run' {
+        $alone = $photos | New-CamHeatmap -Model squeezenet1_1 -OutputPath (Join-Path $scratch 'alone/')
+        $before = (Get-HeatmapToolsInfo).ImagesDecoded
+        $piped = $photos | Get-ClassPrediction -Model squeezenet1_1 | New-CamHeatmap -OutputPath (Join-Path $scratch 'piped/')
+        ((Get-HeatmapToolsInfo).ImagesDecoded - $before) | Should -Be $photos.Count
+        $piped.Count | Should -Be $alone.Count
+        for ($i = 0; $i -lt $alone.Count; $i++) {
+            $piped[$i].ClassIndex | Should -Be $alone[$i].ClassIndex
+            Get-MaxDifference $piped[$i].Map $alone[$i].Map | Should -Be 0
+            (Get-FileHash $piped[$i].OutputPath).Hash | Should -Be (Get-FileHash $alone[$i].OutputPath).Hash
+        }
+    }
+
+    It 'reads a rewritten file again rather than trusting what a prediction held' {
+        $copy = Join-Path $scratch 'changing.png'
+        Copy-Item (Join-Path $Images 'coffee.png') $copy
+        $prediction = Get-ClassPrediction -LiteralPath $copy -Model squeezenet1_1
+        Copy-Item (Join-Path $Images 'chelsea.png') $copy -Force
+        (Get-Item $copy).LastWriteTimeUtc = [datetime]::UtcNow.AddMinutes(1)
+        $before = (Get-HeatmapToolsInfo).ImagesDecoded
+        $map = $prediction | New-CamHeatmap -NoOverlay
+        ((Get-HeatmapToolsInfo).ImagesDecoded - $before) | Should -Be 1
+        $fresh = New-CamHeatmap -LiteralPath $copy -Model squeezenet1_1 -ClassIndex $prediction.ClassIndex -NoOverlay
+        Get-MaxDifference $map.Map $fresh.Map | Should -Be 0
+    }
+
+    It 'keeps a collection within the budget: the oldest let go and computed again, the same, from the file' {
+        # A process of its own: the budget is read once per process.
+        $script = {
+            param($ModulePath, $Models, $Images)
+            $env:HEATMAPTOOLS_MODEL_PATH = $Models; $env:HEATMAPTOOLS_OFFLINE = '1'; $env:HEATMAPTOOLS_HELD_MB = '1'
+            Import-Module $ModulePath
+            $all = foreach ($round in 1..3) { Get-ChildItem $Images -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay }
+            $info = Get-HeatmapToolsInfo
+            [pscustomobject]@{
+                Held = @($all | ForEach-Object MapHeld); HeldMB = $info.HeldMB; Released = $info.HeldReleased
+                First = $all[0].Map[100, 100]; FirstAgain = $all[0].Map[100, 100]; Last = $all[-1].Map[100, 100]
+                Source = $all[0].SourcePath; Class = $all[0].ClassIndex; LastSource = $all[-1].SourcePath; LastClass = $all[-1].ClassIndex
+            }
+        }
+        $out = Start-Job -ScriptBlock $script -ArgumentList (Resolve-Path $ModulePath).Path, $Models, $Images | Receive-Job -Wait -AutoRemoveJob
+        $out.HeldMB | Should -BeLessOrEqual 1
+        $out.Released | Should -BeGreaterThan 0
+        $out.Held[0] | Should -BeFalse
+        $out.Held[-1] | Should -BeTrue
+        # Computed here, where nothing was released: the same numbers.
+        (New-CamHeatmap -LiteralPath $out.Source -Model squeezenet1_1 -ClassIndex $out.Class -NoOverlay).Map[100, 100] | Should -Be $out.First
+        $out.FirstAgain | Should -Be $out.First
+        # The held one was computed in a batch of three, this one alone: equal up to the batch's summation order.
+        $last = (New-CamHeatmap -LiteralPath $out.LastSource -Model squeezenet1_1 -ClassIndex $out.LastClass -NoOverlay).Map[100, 100]
+        [Math]::Abs($last - $out.Last) | Should -BeLessThan 1e-5
+    }
+
+    It 'takes predictions made in another process: no tensors, the file is read again, the same maps and grids' {
+        $job = Start-Job -ScriptBlock { param($ModulePath, $Models, $Images)
+            $env:HEATMAPTOOLS_MODEL_PATH = $Models; $env:HEATMAPTOOLS_OFFLINE = '1'
+            Import-Module $ModulePath
+            Get-ChildItem $Images -Filter *.png | Get-ClassPrediction -Model squeezenet1_1 } -ArgumentList (Resolve-Path $ModulePath).Path, $Models, $Images
+        $remote = @($job | Receive-Job -Wait -AutoRemoveJob)
+        $remote.Count | Should -Be $photos.Count
+        $maps = $remote | New-CamHeatmap -NoOverlay
+        $local = $photos | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
+        for ($i = 0; $i -lt $local.Count; $i++) { Get-MaxDifference $maps[$i].Map $local[$i].Map | Should -Be 0 }
+    }
+}

@@ -7,8 +7,11 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Cam;
 
-/// <summary>An image to explain: explicit classes, or the top <see cref="Top"/> predicted ones.</summary>
-public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int Top = 1);
+/// <summary>
+/// An image to explain: explicit classes, or the top <see cref="Top"/> predicted ones; <see cref="Held"/> is a piped
+/// prediction's prepared image, used instead of decoding the file again while it is held and fits.
+/// </summary>
+public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int Top = 1, Held.HeldInput? Held = null);
 
 public sealed record CamJobOptions
 {
@@ -95,7 +98,8 @@ public static class CamJob
             return ordered;
         }
 
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay, options.KeepBudget);
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay, options.KeepBudget,
+            items.Select(i => i.Held).ToList());
         try
         {
             var pairs = Targets(model, items, prepared, size);
@@ -129,6 +133,23 @@ public static class CamJob
         {
             foreach (var p in prepared) p.Image?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One (image, class) map made again as it was first made (a result whose held map the budget released): nothing
+    /// written, and no own-output check, since the image was accepted the first time.
+    /// </summary>
+    public static float[] Recompute(WeightsRequest request, ClassLabels labels, string path, int classIndex, CamMethod method, CamJobOptions options)
+    {
+        var model = ModelStore.Get(request);
+        var quiet = options with
+        {
+            Methods = new[] { method },
+            NoOverlay = true, MapFormat = MapFormat.None, OutputPath = null, Outputs = null, Force = true, IncludeOwnOutputs = true,
+            OwnOutputSkipped = null, Cam = options.Cam with { ScoreProgress = null },
+        };
+        var result = Run(model, labels, new[] { new CamJobItem(path, new[] { classIndex }) }, quiet, CancellationToken.None).Single();
+        return result.Error is { } error ? throw error : result.Value!.Map;
     }
 
     /// <summary>

@@ -15,6 +15,11 @@ public static class ImageReader
     public static long MaxPixels =>
         long.TryParse(Environment.GetEnvironmentVariable(MaxPixelsVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 300_000_000;
 
+    private static long _decoded;
+
+    /// <summary>Images decoded by this process so far (Get-HeatmapToolsInfo shows it): how a pipeline is seen to decode once.</summary>
+    public static long Decoded => Interlocked.Read(ref _decoded);
+
     /// <summary>Reads a file; the caller owns (and must dispose) the returned Mat. Its decoding is reserved in the shared memory budget.</summary>
     public static Mat ReadBgr(string path)
     {
@@ -72,6 +77,7 @@ public static class ImageReader
         var mode = !IsJpeg(bytes) ? ImreadModes.Unchanged
             : reduce switch { 2 => ImreadModes.ReducedColor2, 4 => ImreadModes.ReducedColor4, 8 => ImreadModes.ReducedColor8, _ => ImreadModes.Color };
         Mat raw = Cv2.ImDecode(bytes, mode);
+        Interlocked.Increment(ref _decoded);
         if (raw.Empty())
         {
             raw.Dispose();

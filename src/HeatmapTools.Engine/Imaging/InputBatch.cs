@@ -29,7 +29,7 @@ public static class InputBatch
     public const long DefaultKeepBudget = 512L * 1024 * 1024;
 
     public static PreparedImage[] Prepare(IReadOnlyList<string> paths, PreprocessOptions options, CancellationToken cancellation,
-        bool keepImages = false, long keepBudget = DefaultKeepBudget)
+        bool keepImages = false, long keepBudget = DefaultKeepBudget, IReadOnlyList<Held.HeldInput?>? held = null)
     {
         Runtime.EnsureImaging();
         var result = new PreparedImage[paths.Count];
@@ -44,6 +44,13 @@ public static class InputBatch
         }
         Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
         {
+            // A previous command's prepared input (a piped prediction): no second decoding while it is held.
+            if (held?[i] is { } input && input.Fits(paths[i], options) && input.Chw.TryRead() is { } kept)
+            {
+                var original = keepImages ? input.Original?.TryClone() : null;
+                result[i] = new PreparedImage { Path = paths[i], Chw = kept, Width = input.Width, Height = input.Height, Image = original };
+                return;
+            }
             try
             {
                 // The network needs only a small version: a huge JPEG is decoded reduced, and kept for no overlay (the

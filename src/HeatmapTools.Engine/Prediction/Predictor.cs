@@ -8,7 +8,11 @@ namespace HeatmapTools.Engine.Prediction;
 public sealed record RankedClass(int Rank, int ClassIndex, string? WordNetId, string Label, double Probability, double Logit);
 
 public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<RankedClass> Top, float[] Logits, ClassProbabilities Probabilities,
-    int Width, int Height);
+    int Width, int Height)
+{
+    /// <summary>The prepared image, held for the next command (New-CamHeatmap) when the caller asked for it.</summary>
+    public Held.HeldInput? Input { get; init; }
+}
 
 /// <summary>Per-item outcome of a batch: a value, or the error that belongs to this item alone.</summary>
 public sealed record ItemResult<T>(string Path, T? Value, HeatmapToolsException? Error) where T : class;
@@ -17,9 +21,24 @@ public sealed record ItemResult<T>(string Path, T? Value, HeatmapToolsException?
 public static class Predictor
 {
     public static IReadOnlyList<ItemResult<ImagePrediction>> PredictBatch(
-        LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths, PreprocessOptions preprocess, int top, CancellationToken cancellation)
+        LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths, PreprocessOptions preprocess, int top, CancellationToken cancellation,
+        Held.HeldMemory? hold = null)
     {
-        var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
+        // Held inputs keep the decoded originals too, so an overlay downstream needs no second decoding.
+        var prepared = InputBatch.Prepare(paths, preprocess, cancellation, keepImages: hold is not null);
+        try
+        {
+            return Predict(model, labels, paths, prepared, preprocess, top, hold);
+        }
+        finally
+        {
+            foreach (var p in prepared) p.Image?.Dispose();
+        }
+    }
+
+    private static List<ItemResult<ImagePrediction>> Predict(LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths,
+        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold)
+    {
         var good = prepared.Where(p => p.Error is null).ToList();
         var logits = good.Count == 0 ? Array.Empty<float[]>() : Logits(model, good.Select(p => p.Chw!).ToList(), preprocess.Size);
 
@@ -34,8 +53,10 @@ public static class Predictor
             }
             float[] row = logits[next++];
             var probabilities = ClassProbabilities.FromLogits(row, Enumerable.Range(0, row.Length).Select(i => labels[i].Name).ToArray());
+            var input = hold is null ? null : new Held.HeldInput(item.Path, preprocess, item.Width, item.Height,
+                hold.Hold(tensor(item.Chw!, new long[] { 3, preprocess.Size, preprocess.Size })), item.Image is null ? null : hold.Hold(item.Image.Clone()));
             results.Add(new ItemResult<ImagePrediction>(item.Path,
-                new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height), null));
+                new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
         }
         return results;
     }

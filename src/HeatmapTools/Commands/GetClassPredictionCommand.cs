@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using HeatmapTools.Engine.Held;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
 
@@ -35,7 +36,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     {
         var model = LoadModel(batch.Request);
         var labels = LoadLabels(model.NumClasses);
-        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation));
+        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared));
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -75,6 +76,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Logits = p.Logits,
             ClassProbabilities = p.Probabilities.ToText(),
             ClassNames = p.Probabilities.Labels.ToArray(),
+            PreparedInput = p.Input,
         };
     }
 }

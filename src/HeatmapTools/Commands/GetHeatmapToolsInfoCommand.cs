@@ -24,6 +24,13 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         result.Properties.Add(new PSNoteProperty("ModelPath", Environment.GetEnvironmentVariable(Engine.Models.WeightsLocator.ModelPathVariable)));
         result.Properties.Add(new PSNoteProperty("CacheDirectory", Engine.Models.WeightsLocator.CacheDirectory));
         result.Properties.Add(new PSNoteProperty("CachedModels", Engine.Models.ModelStore.Count));
+        // What results of this session hold (prepared inputs, maps) within the shared budget, and how often images were decoded.
+        var held = Engine.Held.HeldMemory.Shared;
+        result.Properties.Add(new PSNoteProperty("HeldMB", Math.Round(held.Used / 1048576.0, 1)));
+        result.Properties.Add(new PSNoteProperty("HeldBudgetMB", held.Capacity >> 20));
+        result.Properties.Add(new PSNoteProperty("HeldItems", held.Count));
+        result.Properties.Add(new PSNoteProperty("HeldReleased", held.Released));
+        result.Properties.Add(new PSNoteProperty("ImagesDecoded", Engine.Imaging.ImageReader.Decoded));
         WriteObject(result);
     }
 }

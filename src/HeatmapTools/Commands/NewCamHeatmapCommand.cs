@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Held;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Rendering;
 
@@ -41,6 +42,10 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     [Parameter]
     public SwitchParameter IncludeOwnOutput { get; set; }
 
+    /// <summary>A piped prediction's prepared image (ClassPrediction.PreparedInput): used instead of decoding the file again.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public object? PreparedInput { get; set; }
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -57,7 +62,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         {
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
             if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", selection.Methods)} heatmap(s)")) continue;
-            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (new CamJobItem(file, classes, Top), selection), BatchSize)) Flush(ready);
+            var item = new CamJobItem(file, classes, Top, (PreparedInput as PSObject)?.BaseObject as HeldInput ?? PreparedInput as HeldInput);
+            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
         }
     }
 
@@ -121,7 +127,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 ClassIndex = r.ClassIndex,
                 Label = r.Label,
                 Score = r.Score,
-                Map = CamHeatmap.ToGrid(r.Map, r.MapWidth, r.MapHeight),
+                Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
+                    () => CamJob.Recompute(batch.Request, labels, r.SourcePath, r.ClassIndex, r.Method, options)),
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
             });

@@ -25,10 +25,25 @@ public sealed class CamHeatmap
     /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
     public bool AugSmooth { get; init; }
     public bool EigenSmooth { get; init; }
+    private readonly float[,]? _map;
+
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,
-    /// ConvertTo-Json and default formatting (50,176 numbers); $result.Map still reads it.</summary>
+    /// ConvertTo-Json and default formatting (50,176 numbers); $result.Map still reads it. A result of this session
+    /// reads it from its held tensor, or, once the shared budget has released that, computes it again from the image.</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
-    public float[,] Map { get; init; } = new float[0, 0];
+    public float[,] Map
+    {
+        get => _map ?? (Held is Engine.Held.HeldMap held ? ToGrid(held.Read(), held.Width, held.Height) : new float[0, 0]);
+        init => _map = value;
+    }
+
+    /// <summary>The map as a tensor in the shared budget (an engine HeldMap; typed object so PowerShell's reflection
+    /// over this type never needs the engine before the module has loaded it).</summary>
+    internal object? Held { get; init; }
+
+    /// <summary>Whether the map is still held as a tensor (false once the budget let it go, or in another process).</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
+    public bool MapHeld => Held is Engine.Held.HeldMap held && held.IsHeld;
 
     public static float[] Flatten(float[,] grid)
     {

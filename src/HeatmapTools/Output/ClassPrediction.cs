@@ -55,6 +55,12 @@ public sealed class ClassPrediction
     /// <summary>Every class's raw score; hidden from Export-Csv and ConvertTo-Json (a thousand numbers), readable as $p.Logits.</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public float[] Logits { get; init; } = Array.Empty<float>();
+    /// <summary>
+    /// The prepared image (network input and decoded original) held in the shared budget for New-CamHeatmap, which binds
+    /// it by name instead of decoding again; typed object so PowerShell's reflection never needs the engine early.
+    /// </summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
+    public object? PreparedInput { get; init; }
     /// <summary>Every class's name in class order, for -PositiveClass by label downstream (the ranking holds only the top ones).</summary>
     internal string[] ClassNames { get; init; } = Array.Empty<string>();
 }

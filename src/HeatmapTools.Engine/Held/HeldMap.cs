@@ -1,0 +1,30 @@
+namespace HeatmapTools.Engine.Held;
+
+/// <summary>
+/// A result's map as a held tensor, with the way to make it again from the source image once the budget has let it go
+/// (the same model, method, layer and class: the same map).
+/// </summary>
+public sealed class HeldMap
+{
+    private readonly HeldTensor _tensor;
+    private readonly Func<float[]> _recompute;
+
+    public HeldMap(HeldTensor tensor, int width, int height, Func<float[]> recompute)
+    {
+        _tensor = tensor;
+        Width = width;
+        Height = height;
+        _recompute = recompute;
+    }
+
+    /// <summary>Holds a freshly computed map (row-major, <paramref name="width"/> x <paramref name="height"/>) in <paramref name="memory"/>.</summary>
+    public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute) =>
+        new(memory.Hold(TorchSharp.torch.tensor(map, new long[] { height, width })), width, height, recompute);
+
+    public int Width { get; }
+    public int Height { get; }
+    public bool IsHeld => _tensor.IsHeld;
+
+    /// <summary>The map, row-major, from the tensor while it is held, computed again from the file after.</summary>
+    public float[] Read() => _tensor.TryRead() ?? _recompute();
+}
