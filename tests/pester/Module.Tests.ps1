@@ -35,8 +35,10 @@ Describe 'Loading the module' {
 
     It 'keeps its cmdlets to engine types, so only the engine is loaded on their behalf' {
         $assembly = (Get-Module HeatmapTools).ImplementingAssembly
-        $foreign = $assembly.GetReferencedAssemblies().Name | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|HeatmapTools\.Engine)$' }
+        # Newtonsoft.Json is PowerShell's own (its [JsonIgnore] is what ConvertTo-Json honours): named, never shipped.
+        $foreign = $assembly.GetReferencedAssemblies().Name | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|HeatmapTools\.Engine|Newtonsoft\.Json)$' }
         $foreign | Should -BeNullOrEmpty -Because 'a cmdlet that names an OpenCvSharp or TorchSharp type would bind it in PowerShell''s context, where another module''s copy may sit'
+        Get-ChildItem (Split-Path $assembly.Location) -Recurse -Filter 'Newtonsoft.Json.dll' | Should -BeNullOrEmpty
     }
 
     It 'mirrors the engine''s enums member for member in its parameter enums' {

@@ -1,0 +1,110 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Held;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Bench;
+
+/// <summary>
+/// Get-ClassPrediction | New-CamHeatmap through the engine calls the cmdlets make: the prediction's held input used
+/// downstream, beside the two commands run separately (each decoding every file); then the working set while results
+/// are collected as `$r = ... | New-CamHeatmap` would, within the held budget.
+/// </summary>
+internal static class PipelineBench
+{
+    public static void Run(string shared, bool quick, int collect)
+    {
+        var photos = BenchData.Photos(shared);
+        var output = Directory.CreateTempSubdirectory("hmt-bench-pipe").FullName;
+        var inputs = Path.Combine(output, "in");
+        Directory.CreateDirectory(inputs);
+        var files = Enumerable.Range(0, 48).Select(i =>
+        {
+            string copy = Path.Combine(inputs, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
+            File.Copy(photos[i % photos.Length], copy);
+            return copy;
+        }).ToArray();
+        var model = ModelStore.Get(BenchData.SqueezeNet(shared));
+        var labels = ClassLabels.Numbered(1000);
+        var preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize);
+        var memory = new HeldMemory(512L << 20);
+        int pass = 0;
+        CamJobOptions Options(bool overlay) => new()
+        {
+            Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = preprocess, NoOverlay = !overlay,
+            OutputPath = Path.Combine(output, $"p{pass++}") + "/{name}.png",
+        };
+
+        void Chain(bool piped, bool overlay)
+        {
+            var options = Options(overlay);
+            foreach (var batch in files.Chunk(8))
+            {
+                var predictions = Predictor.PredictBatch(model, labels, batch, preprocess, 3, CancellationToken.None, piped ? memory : null);
+                var items = predictions.Select(p => new CamJobItem(p.Path, new[] { p.Value!.Top[0].ClassIndex }, 1, p.Value.Input)).ToList();
+                var maps = CamJob.Run(model, labels, items, options, CancellationToken.None);
+                if (maps.FirstOrDefault(m => m.Error is not null) is { } bad) throw bad.Error!;
+                foreach (var p in predictions) { p.Value!.Input?.Chw.Release(); p.Value.Input?.Original?.Release(); }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Get-ClassPrediction | New-CamHeatmap, images/s (GradCAM, squeezenet1_1, batch 8, {files.Length} photos, median of {(quick ? 3 : 5)})");
+        Console.WriteLine($"{"maps",-16} {"separately",11} {"piped",8} {"piped/sep",10} {"decodes/image sep",18} {"piped",6}");
+        foreach (bool overlay in new[] { true, false })
+        {
+            int repeats = quick ? 3 : 5;
+            // Interleaved rounds, so drift in the machine's speed falls on both alike.
+            var separate = new List<double>();
+            var piped = new List<double>();
+            long decodesSeparate = 0, decodesPiped = 0;
+            Chain(false, overlay);
+            Chain(true, overlay);
+            for (int r = 0; r < repeats; r++)
+            {
+                long before = ImageReader.Decoded;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                Chain(false, overlay);
+                separate.Add(files.Length / clock.Elapsed.TotalSeconds);
+                decodesSeparate = ImageReader.Decoded - before;
+                before = ImageReader.Decoded;
+                clock.Restart();
+                Chain(true, overlay);
+                piped.Add(files.Length / clock.Elapsed.TotalSeconds);
+                decodesPiped = ImageReader.Decoded - before;
+            }
+            double s = separate.Order().ElementAt(repeats / 2), p = piped.Order().ElementAt(repeats / 2);
+            Console.WriteLine($"{(overlay ? "overlays written" : "maps only"),-16} {s,11:F1} {p,8:F1} {p / s,10:F2} {(double)decodesSeparate / files.Length,18:F1} {(double)decodesPiped / files.Length,6:F1}");
+        }
+
+        // $r = <collect> images | Get-ClassPrediction | New-CamHeatmap -NoOverlay, every object kept in a variable.
+        Console.WriteLine();
+        Console.WriteLine($"Collected results over {collect} images (Get-ClassPrediction | New-CamHeatmap -NoOverlay kept in a list; held budget 512 MB)");
+        var kept = new List<(ImagePrediction Prediction, HeldMap Map)>();
+        var checkpoints = new[] { 100, collect / 4, collect / 2, 3 * collect / 4, collect }.Distinct().Order().ToArray();
+        int next = 0;
+        var options = Options(false);
+        for (int done = 0; done < collect;)
+        {
+            var batch = Enumerable.Range(done, Math.Min(8, collect - done)).Select(i => files[i % files.Length]).ToArray();
+            var predictions = Predictor.PredictBatch(model, labels, batch, preprocess, 3, CancellationToken.None, memory);
+            var items = predictions.Select(p => new CamJobItem(p.Path, new[] { p.Value!.Top[0].ClassIndex }, 1, p.Value.Input)).ToList();
+            var maps = CamJob.Run(model, labels, items, options, CancellationToken.None);
+            for (int i = 0; i < maps.Count; i++)
+            {
+                var m = maps[i].Value!;
+                kept.Add((predictions[i].Value!, HeldMap.Of(m.Map, m.MapWidth, m.MapHeight, memory, () => throw new InvalidOperationException("not read here"))));
+            }
+            done += batch.Length;
+            while (next < checkpoints.Length && done >= checkpoints[next])
+            {
+                Console.WriteLine($"after {checkpoints[next],5} results: working set {Measure.WorkingSetMb(),7:F0} MB, held {memory.Used / 1048576.0,5:F0} MB " +
+                    $"in {memory.Count,5} tensors, {memory.Released,6} released; newest map held: {kept[^1].Map.IsHeld}");
+                next++;
+            }
+        }
+        GC.KeepAlive(kept);
+        Directory.Delete(output, recursive: true);
+    }
+}
