@@ -82,6 +82,7 @@ internal static class PipelineBench
         Console.WriteLine();
         Console.WriteLine($"Collected results over {collect} images (Get-ClassPrediction | New-CamHeatmap -NoOverlay kept in a list; held budget 512 MB)");
         var kept = new List<(ImagePrediction Prediction, HeldMap Map)>();
+        memory = new HeldMemory((long.TryParse(Environment.GetEnvironmentVariable("BENCH_HELD_MB"), out var mb) ? mb : 512) << 20);
         var checkpoints = new[] { 100, collect / 4, collect / 2, 3 * collect / 4, collect }.Distinct().Order().ToArray();
         int next = 0;
         var options = Options(false);
@@ -99,7 +100,7 @@ internal static class PipelineBench
             done += batch.Length;
             while (next < checkpoints.Length && done >= checkpoints[next])
             {
-                Console.WriteLine($"after {checkpoints[next],5} results: working set {Measure.WorkingSetMb(),7:F0} MB, held {memory.Used / 1048576.0,5:F0} MB " +
+                Console.WriteLine($"after {checkpoints[next],5} results: working set {Measure.WorkingSetMb(),7:F0} MB (managed {GC.GetTotalMemory(false) / 1048576.0,5:F0} MB), held {memory.Used / 1048576.0,5:F0} MB " +
                     $"in {memory.Count,5} tensors, {memory.Released,6} released; newest map held: {kept[^1].Map.IsHeld}");
                 next++;
             }

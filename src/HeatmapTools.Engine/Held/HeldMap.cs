@@ -19,7 +19,7 @@ public sealed class HeldMap
 
     /// <summary>Holds a freshly computed map (row-major, <paramref name="width"/> x <paramref name="height"/>) in <paramref name="memory"/>.</summary>
     public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute) =>
-        new(memory.Hold(TorchSharp.torch.tensor(map, new long[] { height, width })), width, height, recompute);
+        new(memory.Hold(map, height, width), width, height, recompute);
 
     public int Width { get; }
     public int Height { get; }

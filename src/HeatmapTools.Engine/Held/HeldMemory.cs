@@ -31,6 +31,17 @@ public sealed class HeldMemory
     /// <summary>Takes ownership of <paramref name="value"/>: held within the budget, oldest items released to make room.</summary>
     public HeldTensor Hold(torch.Tensor value) => Add(new HeldTensor(this, value.DetachFromDisposeScope()));
 
+    /// <summary>
+    /// Holds a copy of <paramref name="values"/> as a tensor in native memory. A tensor made over the managed array
+    /// would pin it: thousands of pinned arrays on the large-object heap keep its free space from being reused.
+    /// </summary>
+    public HeldTensor Hold(float[] values, params long[] shape)
+    {
+        var tensor = torch.empty(shape, torch.ScalarType.Float32);
+        tensor.data<float>().CopyFrom(values);
+        return Hold(tensor);
+    }
+
     /// <summary>Takes ownership of a decoded image, as <see cref="Hold(torch.Tensor)"/>.</summary>
     public HeldImage Hold(Mat value) => Add(new HeldImage(this, value));
 

@@ -54,7 +54,7 @@ public static class Predictor
             float[] row = logits[next++];
             var probabilities = ClassProbabilities.FromLogits(row, Enumerable.Range(0, row.Length).Select(i => labels[i].Name).ToArray());
             var input = hold is null ? null : new Held.HeldInput(item.Path, preprocess, item.Width, item.Height,
-                hold.Hold(tensor(item.Chw!, new long[] { 3, preprocess.Size, preprocess.Size })), item.Image is null ? null : hold.Hold(item.Image.Clone()));
+                hold.Hold(item.Chw!, 3, preprocess.Size, preprocess.Size), item.Image is null ? null : hold.Hold(item.Image.Clone()));
             results.Add(new ItemResult<ImagePrediction>(item.Path,
                 new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
         }
