@@ -3,8 +3,9 @@ using System.Text.Json;
 using HeatmapTools.TestData;
 using OpenCvSharp;
 
-// idc <root> [patients] [patchesPerPatient] [seed]   writes a dataset and prints its layout as JSON
-// csv <root> <csvPath> [patients] [patches] [seed] [paths]  writes the matching probability CSV
+// idc <root> [patients] [patchesPerPatient] [seed] [firstId]   writes a dataset and prints its layout as JSON
+// csv <root> <csvPath> [patients] [patches] [seed] [paths|ids] [firstId]  writes the matching probability CSV
+// jpeg <image> <out.jpg>                            writes the image as a JPEG
 // pixel <image> <x> <y>                             prints "B,G,R" of one pixel (0-based)
 // size <image>                                      prints "WIDTHxHEIGHT"
 // decode <root> [threads]                           decodes every PNG under root, prints count and seconds
@@ -15,7 +16,7 @@ switch (Arg(0, ""))
 {
     case "idc":
     {
-        var layout = SyntheticIdc.Layout(IntArg(2, 4), IntArg(3, 24), IntArg(4, 1));
+        var layout = SyntheticIdc.Layout(IntArg(2, 4), IntArg(3, 24), IntArg(4, 1), IntArg(5, 10000));
         int written = SyntheticIdc.Write(args[1], layout, Environment.ProcessorCount);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -26,8 +27,14 @@ switch (Arg(0, ""))
     }
     case "csv":
     {
-        var layout = SyntheticIdc.Layout(IntArg(3, 4), IntArg(4, 24), IntArg(5, 1));
+        var layout = SyntheticIdc.Layout(IntArg(3, 4), IntArg(4, 24), IntArg(5, 1), IntArg(7, 10000));
         SyntheticIdc.WriteCsv(args[2], layout, Arg(6, "") == "paths", args[1]);
+        return 0;
+    }
+    case "jpeg":
+    {
+        using var image = Cv2.ImRead(args[1], ImreadModes.Color);
+        Cv2.ImWrite(args[2], image);
         return 0;
     }
     case "pixel":
@@ -55,6 +62,6 @@ switch (Arg(0, ""))
         return 0;
     }
     default:
-        Console.Error.WriteLine("usage: idc|csv|pixel|size|decode ...");
+        Console.Error.WriteLine("usage: idc|csv|jpeg|pixel|size|decode ...");
         return 2;
 }

@@ -16,7 +16,7 @@ public static class SyntheticIdc
 
     public sealed record Patient(string Id, int Columns, int Rows, Rect Tumour, int Skipped);
 
-    public static IReadOnlyList<Patient> Layout(int patients, int patchesPerPatient, int seed)
+    public static IReadOnlyList<Patient> Layout(int patients, int patchesPerPatient, int seed, int firstId = 10000)
     {
         var rng = new Random(seed);
         var list = new List<Patient>();
@@ -25,7 +25,7 @@ public static class SyntheticIdc
             int columns = Math.Max(2, (int)Math.Round(Math.Sqrt(patchesPerPatient * 1.3)));
             int rows = Math.Max(2, (patchesPerPatient + columns - 1) / columns);
             var tumour = new Rect(rng.Next(0, columns / 2), rng.Next(0, rows / 2), Math.Max(1, columns / 3), Math.Max(1, rows / 3));
-            list.Add(new Patient((10000 + p * 7).ToString(CultureInfo.InvariantCulture), columns, rows, tumour, columns * rows - patchesPerPatient));
+            list.Add(new Patient((firstId + p * 7).ToString(CultureInfo.InvariantCulture), columns, rows, tumour, columns * rows - patchesPerPatient));
         }
         return list;
     }
