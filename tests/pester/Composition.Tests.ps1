@@ -149,6 +149,30 @@ Describe 'A patient-wide CAM mosaic' {
         Invoke-TestData pixel $cam 25 25 | Should -Not -Be (Invoke-TestData pixel $tissue 25 25)
         Invoke-TestData pixel $cam 75 25 | Should -Be (Invoke-TestData pixel $tissue 75 25)
     }
+
+    It 'paints maps made in another process, which arrive without them, by making them again from the patches' {
+        $files = @(Get-ChildItem $data -Recurse -Filter *.png)
+        $remote = Start-Job -ScriptBlock { param($ModulePath, $Models, $Folder)
+            $env:HEATMAPTOOLS_MODEL_PATH = $Models; $env:HEATMAPTOOLS_OFFLINE = '1'
+            Import-Module $ModulePath
+            Get-ChildItem $Folder -Recurse -Filter *.png | Where-Object Name -match '_x1_y\d+_' | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
+        } -ArgumentList (Resolve-Path $ModulePath).Path, $Models, $data | Receive-Job -Wait -AutoRemoveJob
+        # As they arrive (the map flattened into a list), and stripped of the map (made again from the patch).
+        @($remote[0].Map).Count | Should -Be (224 * 224)
+        $stripped = $remote | Select-Object * -ExcludeProperty Map
+        $grid = @($files) + @($remote) | New-PatientPatchGrid -Kind Tissue, Cam -OutputPath (Join-Path $root 'remote')
+        $again = @($files) + @($stripped) | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root 'remade')
+        $again.ProblemCount | Should -Be 0
+        $remade = $again.Files | Where-Object { $_ -like '*_cam.png' }
+        Invoke-TestData pixel $remade 25 25 | Should -Not -Be (Invoke-TestData pixel ($grid.Files | Where-Object { $_ -like '*_tissue.png' }) 25 25)
+        $grid.PatchCount | Should -Be $files.Count
+        $grid.ProblemCount | Should -Be 0
+        $local = Join-Path $root 'out' | Get-ChildItem -Filter *_cam.png
+        $cam = $grid.Files | Where-Object { $_ -like '*_cam.png' }
+        Invoke-TestData pixel $cam 25 25 | Should -Be (Invoke-TestData pixel $local.FullName 25 25)
+        Invoke-TestData pixel $cam 25 75 | Should -Be (Invoke-TestData pixel $local.FullName 25 75)
+        Invoke-TestData pixel $cam 75 25 | Should -Be (Invoke-TestData pixel ($grid.Files | Where-Object { $_ -like '*_tissue.png' }) 75 25)
+    }
 }
 
 Describe 'Results that carry their tensors' {

@@ -24,6 +24,16 @@ public sealed partial class NewPatientPatchGridCommand
     [Parameter]
     public string? PositiveClass { get; set; }
 
+    /// <summary>The Map property of a deserialised CamHeatmap: a list of numbers, or null when it came without one.</summary>
+    private static float[]? CarriedMap(PSObject item)
+    {
+        var value = item.Properties["Map"]?.Value;
+        if ((value as PSObject)?.BaseObject is { } inner) value = inner;
+        return value is IEnumerable list and not string
+            ? list.Cast<object>().Select(v => Convert.ToSingle((v as PSObject)?.BaseObject ?? v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
+            : null;
+    }
+
     [Parameter(Position = 0, ParameterSetName = "Input")]
     [SupportsWildcards]
     public string[]? Path { get; set; }

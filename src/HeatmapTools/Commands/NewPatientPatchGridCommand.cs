@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using HeatmapTools.Engine;
+using HeatmapTools.Engine.Cam;
 using HeatmapTools.Engine.Patches;
 using HeatmapTools.Engine.Prediction;
 using HeatmapTools.Engine.Rendering;
@@ -68,6 +69,13 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 var columns = ColumnNames();
                 string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
                 string location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                // A map result from another process: its map arrives flattened, or not at all and is made again from the patch.
+                if (Get(columns.PatientId) is null && CamRecipe.From(Get) is { } recipe)
+                {
+                    var (map, width, height) = RunEngine(() => recipe.Compute(CarriedMap(InputObject!), Cancellation));
+                    _run.AddCamMap(recipe.SourcePath, map, width, height, PatchSize);
+                    break;
+                }
                 // A prediction's row (its Import-Csv, or a result from another process): a classified patch file.
                 if (Get(columns.PatientId) is null && Get(PredictionTable.ProbabilitiesColumn) is { } probabilities && Get(columns.Path) is { } patch)
                 {

@@ -1,0 +1,48 @@
+using System.Globalization;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+
+namespace HeatmapTools.Engine.Cam;
+
+/// <summary>
+/// What a map was made with, named as a New-CamHeatmap result names it: enough to make the map again where the result
+/// carries none (one that crossed a process, Start-Job or remoting, arrives as properties only).
+/// </summary>
+public sealed record CamRecipe(string SourcePath, string Model, string? WeightsPath, bool Random, int? Seed, int NumClasses,
+    string Method, string Layer, int ClassIndex, bool AugSmooth, bool EigenSmooth)
+{
+    /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
+    public static CamRecipe? From(Func<string, string?> property)
+    {
+        if (property("SourcePath") is not { } source || property("Method") is not { } method || property("Model") is not { } model
+            || property("Layer") is not { } layer || !int.TryParse(property("ClassIndex"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int classIndex))
+            return null;
+        int? seed = int.TryParse(property("Seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
+        int classes = int.TryParse(property("NumClasses"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 1000;
+        bool Flag(string name) => bool.TryParse(property(name), out bool value) && value;
+        return new CamRecipe(source, model, string.IsNullOrEmpty(property("WeightsPath")) ? null : property("WeightsPath"),
+            string.Equals(property("Weights"), "Random", StringComparison.OrdinalIgnoreCase), seed, classes, method, layer, classIndex,
+            Flag("AugSmooth"), Flag("EigenSmooth"));
+    }
+
+    /// <summary>
+    /// The map the result carried (a deserialised float[,] arrives flattened; maps are square, at the model's input
+    /// size), or, when it carried none, the map made again: nothing written, resized as New-CamHeatmap does by default.
+    /// </summary>
+    public (float[] Map, int Width, int Height) Compute(float[]? carried, CancellationToken cancellation)
+    {
+        int side = carried is null ? 0 : (int)Math.Round(Math.Sqrt(carried.Length));
+        if (side > 0 && side * side == carried!.Length) return (carried, side, side);
+        var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
+        var options = new CamJobOptions
+        {
+            Methods = new[] { CamMethods.Get(Method) },
+            Layers = Layer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Preprocess = PreprocessOptions.ImageNet(ResizeMode.Stretch, model.Info.InputSize),
+            NoOverlay = true, Force = true, IncludeOwnOutputs = true,
+            Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
+        };
+        var result = CamJob.Run(model, ClassLabels.Numbered(model.NumClasses), new[] { new CamJobItem(SourcePath, new[] { ClassIndex }) }, options, cancellation).Single();
+        return result.Error is { } error ? throw error : (result.Value!.Map, result.Value.MapWidth, result.Value.MapHeight);
+    }
+}
