@@ -205,7 +205,7 @@ switch ($Task) {
         $bench = Join-Path $root 'tests/HeatmapTools.Bench/HeatmapTools.Bench.csproj'
         Invoke-Native dotnet @('build', $bench, '-c', 'Release', '-nologo', '-v', 'q')
         # Each part in its own process, so the memory figures are not inflated by the models the CAM part loaded.
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('patches'), @('heap'), @('trust'), @('budget')) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget')) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }

@@ -33,6 +33,7 @@ The score is the class's softmax probability (-Score Softmax, the default, pytor
         NoRoad       = 'Skip ROAD (the most expensive part: one linear system per percentile and order).'
         PlotPath     = 'A folder for one PNG figure per map, named <image>_<method>_<class>_faithfulness.png (created when missing).'
         Force        = 'Overwrite existing figures.'
+        MapTensor    = 'Not typed by hand: bound by name from New-CamHeatmap results, whose map (held as a tensor) is used instead of computing it again when it is the very map asked for (same model, weights, input size, method, layer, class and smoothing) and still held.'
         Model        = 'Architecture (see Get-ClassPrediction). Bound from piped results.'
         WeightsPath  = 'A weights file (see Get-ClassPrediction). Bound from piped results.'
         Weights      = 'Pretrained (default) or Random.'

@@ -26,6 +26,7 @@ The work is done on a private copy of the model: the model the session holds for
         Threshold    = 'The check passes when the final rank correlation is below this. Default 0.5.'
         PlotPath     = 'A folder for one PNG figure per map, named <image>_<method>_<class>_sanity.png (created when missing).'
         Force        = 'Overwrite existing figures.'
+        MapTensor    = 'Not typed by hand: bound by name from New-CamHeatmap results, whose map (held as a tensor) is used instead of computing it again when it is the very map asked for (same model, weights, input size, method, layer, class and smoothing) and still held.'
         Model        = 'Architecture (see Get-ClassPrediction).'
         WeightsPath  = 'A weights file (see Get-ClassPrediction).'
         Weights      = 'Pretrained (default) or Random.'

@@ -13,7 +13,7 @@ namespace HeatmapTools.Bench;
 /// </summary>
 internal static class PipelineBench
 {
-    public static void Run(string shared, bool quick, int collect)
+    public static void Run(string shared, bool quick)
     {
         var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-pipe").FullName;
@@ -24,6 +24,17 @@ internal static class PipelineBench
             string copy = Path.Combine(inputs, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
             File.Copy(photos[i % photos.Length], copy);
             return copy;
+        }).ToArray();
+        // Phone-sized photos as well (12 MP JPEGs, the shared photos enlarged), where decoding is what a pipeline pays for.
+        var phoneFolder = Path.Combine(output, "phone");
+        Directory.CreateDirectory(phoneFolder);
+        var phones = Enumerable.Range(0, 16).Select(i =>
+        {
+            string phone = Path.Combine(phoneFolder, $"{i:D2}_{Path.GetFileNameWithoutExtension(photos[i % photos.Length])}.jpg");
+            using var small = OpenCvSharp.Cv2.ImRead(photos[i % photos.Length]);
+            using var large = small.Resize(new OpenCvSharp.Size(4032, 3024), 0, 0, OpenCvSharp.InterpolationFlags.Cubic);
+            OpenCvSharp.Cv2.ImWrite(phone, large, new OpenCvSharp.ImageEncodingParam(OpenCvSharp.ImwriteFlags.JpegQuality, 90));
+            return phone;
         }).ToArray();
         var model = ModelStore.Get(BenchData.SqueezeNet(shared));
         var labels = ClassLabels.Numbered(1000);
@@ -36,7 +47,7 @@ internal static class PipelineBench
             OutputPath = Path.Combine(output, $"p{pass++}") + "/{name}.png",
         };
 
-        void Chain(bool piped, bool overlay)
+        void Chain(string[] files, bool piped, bool overlay)
         {
             var options = Options(overlay);
             foreach (var batch in files.Chunk(8))
@@ -50,8 +61,9 @@ internal static class PipelineBench
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Get-ClassPrediction | New-CamHeatmap, images/s (GradCAM, squeezenet1_1, batch 8, {files.Length} photos, median of {(quick ? 3 : 5)})");
-        Console.WriteLine($"{"maps",-16} {"separately",11} {"piped",8} {"piped/sep",10} {"decodes/image sep",18} {"piped",6}");
+        Console.WriteLine($"Get-ClassPrediction | New-CamHeatmap, images/s (GradCAM, squeezenet1_1, batch 8, median of {(quick ? 3 : 5)})");
+        Console.WriteLine($"{"images",-22} {"maps",-16} {"separately",11} {"piped",8} {"piped/sep",10} {"decodes/image sep",18} {"piped",6}");
+        foreach (var (set, name) in new[] { (files, $"{files.Length} shared PNGs"), (phones, $"{phones.Length} 12 MP JPEGs") })
         foreach (bool overlay in new[] { true, false })
         {
             int repeats = quick ? 3 : 5;
@@ -59,33 +71,49 @@ internal static class PipelineBench
             var separate = new List<double>();
             var piped = new List<double>();
             long decodesSeparate = 0, decodesPiped = 0;
-            Chain(false, overlay);
-            Chain(true, overlay);
+            Chain(set, false, overlay);
+            Chain(set, true, overlay);
             for (int r = 0; r < repeats; r++)
             {
                 long before = ImageReader.Decoded;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                Chain(false, overlay);
-                separate.Add(files.Length / clock.Elapsed.TotalSeconds);
+                Chain(set, false, overlay);
+                separate.Add(set.Length / clock.Elapsed.TotalSeconds);
                 decodesSeparate = ImageReader.Decoded - before;
                 before = ImageReader.Decoded;
                 clock.Restart();
-                Chain(true, overlay);
-                piped.Add(files.Length / clock.Elapsed.TotalSeconds);
+                Chain(set, true, overlay);
+                piped.Add(set.Length / clock.Elapsed.TotalSeconds);
                 decodesPiped = ImageReader.Decoded - before;
             }
             double s = separate.Order().ElementAt(repeats / 2), p = piped.Order().ElementAt(repeats / 2);
-            Console.WriteLine($"{(overlay ? "overlays written" : "maps only"),-16} {s,11:F1} {p,8:F1} {p / s,10:F2} {(double)decodesSeparate / files.Length,18:F1} {(double)decodesPiped / files.Length,6:F1}");
+            Console.WriteLine($"{name,-22} {(overlay ? "overlays written" : "maps only"),-16} {s,11:F1} {p,8:F1} {p / s,10:F2} {(double)decodesSeparate / set.Length,18:F1} {(double)decodesPiped / set.Length,6:F1}");
         }
 
-        // $r = <collect> images | Get-ClassPrediction | New-CamHeatmap -NoOverlay, every object kept in a variable.
+        Directory.Delete(output, recursive: true);
+    }
+
+    /// <summary>$r = &lt;collect&gt; images | Get-ClassPrediction | New-CamHeatmap -NoOverlay: every object kept in a variable.</summary>
+    public static void Collect(string shared, int collect)
+    {
+        var photos = BenchData.Photos(shared);
+        var output = Directory.CreateTempSubdirectory("hmt-bench-collect").FullName;
+        var files = Enumerable.Range(0, 48).Select(i =>
+        {
+            string copy = Path.Combine(output, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
+            File.Copy(photos[i % photos.Length], copy);
+            return copy;
+        }).ToArray();
+        var model = ModelStore.Get(BenchData.SqueezeNet(shared));
+        var labels = ClassLabels.Numbered(1000);
+        var preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize);
         Console.WriteLine();
         Console.WriteLine($"Collected results over {collect} images (Get-ClassPrediction | New-CamHeatmap -NoOverlay kept in a list; held budget 512 MB)");
         var kept = new List<(ImagePrediction Prediction, HeldMap Map)>();
-        memory = new HeldMemory((long.TryParse(Environment.GetEnvironmentVariable("BENCH_HELD_MB"), out var mb) ? mb : 512) << 20);
+        var memory = new HeldMemory(512L << 20);
         var checkpoints = new[] { 100, collect / 4, collect / 2, 3 * collect / 4, collect }.Distinct().Order().ToArray();
         int next = 0;
-        var options = Options(false);
+        var options = new CamJobOptions { Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = preprocess, NoOverlay = true };
         for (int done = 0; done < collect;)
         {
             var batch = Enumerable.Range(done, Math.Min(8, collect - done)).Select(i => files[i % files.Length]).ToArray();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|patches|heap|trust|budget|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -17,7 +17,8 @@ int memoryImages = imagesIndex >= 0 ? int.Parse(args[imagesIndex + 1], CultureIn
 int modelIndex = Array.IndexOf(args, "--model");
 string memoryModel = modelIndex >= 0 ? args[modelIndex + 1] : "squeezenet1_1";
 if (mode is "memory" or "all") MemoryBench.Run(shared, memoryImages, memoryModel);
-if (mode is "pipeline" or "all") PipelineBench.Run(shared, quick, imagesIndex >= 0 ? memoryImages : quick ? 400 : 2000);
+if (mode is "pipeline" or "all") PipelineBench.Run(shared, quick);
+if (mode is "collect" or "all") PipelineBench.Collect(shared, memoryImages);
 if (mode is "patches" or "all") PatchBench.Run(quick);
 if (mode is "heap" or "all") HeapBench.Run(shared);
 if (mode is "trust" or "all") TrustBench.Run(shared, quick);

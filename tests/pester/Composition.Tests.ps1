@@ -252,4 +252,16 @@ Describe 'Results that carry their tensors' {
         $local = $photos | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
         for ($i = 0; $i -lt $local.Count; $i++) { Get-MaxDifference $maps[$i].Map $local[$i].Map | Should -Be 0 }
     }
+
+    It 'hands New-CamHeatmap''s held maps to Measure-CamFaithfulness, only when they are the very maps asked for' {
+        $maps = $photos | Select-Object -First 2 | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
+        $said = @($maps | Measure-CamFaithfulness -CurveSteps 0 -Verbose 4>&1)
+        ($said | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'GradCAM: 2 of 2 map(s) taken from the piped results, 0 computed.'
+        $taken = $said | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        $computed = $photos | Select-Object -First 2 | Measure-CamFaithfulness -Model squeezenet1_1 -CurveSteps 0
+        for ($i = 0; $i -lt 2; $i++) { $taken[$i].RoadCombined | Should -Be $computed[$i].RoadCombined }
+        # Another method asked for: the piped map is not it, so it is computed.
+        $other = @($maps | Measure-CamFaithfulness -Method EigenCAM -CurveSteps 0 -Verbose 4>&1)
+        ($other | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'EigenCAM: 0 of 2 map(s) taken from the piped results, 2 computed.'
+    }
 }

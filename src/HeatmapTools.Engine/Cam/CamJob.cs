@@ -11,7 +11,11 @@ namespace HeatmapTools.Engine.Cam;
 /// An image to explain: explicit classes, or the top <see cref="Top"/> predicted ones; <see cref="Held"/> is a piped
 /// prediction's prepared image, used instead of decoding the file again while it is held and fits.
 /// </summary>
-public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int Top = 1, Held.HeldInput? Held = null);
+public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int Top = 1, Held.HeldInput? Held = null)
+{
+    /// <summary>A piped result's map (New-CamHeatmap into the trust cmdlets), used instead of computing it when its key matches.</summary>
+    public Held.HeldMap? Map { get; init; }
+}
 
 public sealed record CamJobOptions
 {

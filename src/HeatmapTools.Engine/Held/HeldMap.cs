@@ -9,17 +9,28 @@ public sealed class HeldMap
     private readonly HeldTensor _tensor;
     private readonly Func<float[]> _recompute;
 
-    public HeldMap(HeldTensor tensor, int width, int height, Func<float[]> recompute)
+    public HeldMap(HeldTensor tensor, int width, int height, Func<float[]> recompute, string key = "", float score = 0)
     {
         _tensor = tensor;
+        Key = key;
+        Score = score;
         Width = width;
         Height = height;
         _recompute = recompute;
     }
 
     /// <summary>Holds a freshly computed map (row-major, <paramref name="width"/> x <paramref name="height"/>) in <paramref name="memory"/>.</summary>
-    public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute) =>
-        new(memory.Hold(map, height, width), width, height, recompute);
+    public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute, string key = "", float score = 0) =>
+        new(memory.Hold(map, height, width), width, height, recompute, key, score);
+
+    /// <summary>Which map this is (<see cref="Cam.MapKey"/>): a command uses it in place of its own only when the keys agree.</summary>
+    public string Key { get; }
+
+    /// <summary>The class's raw score the map was made for.</summary>
+    public float Score { get; }
+
+    /// <summary>The held values, or null once released (no recomputation: the caller computes what it needs itself).</summary>
+    public float[]? TryRead() => _tensor.TryRead();
 
     public int Width { get; }
     public int Height { get; }

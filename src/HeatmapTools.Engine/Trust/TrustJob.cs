@@ -1,4 +1,5 @@
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Methods;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
@@ -18,6 +19,9 @@ public sealed record TrustJobOptions
 
     /// <summary>Replace existing figures.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Told, per method, how many maps came from piped results and how many there were (on the calling thread).</summary>
+    public Action<CamMethod, int, int>? MapsTaken { get; init; }
 
     /// <summary>Where the figure of one map goes: &lt;image&gt;_&lt;method&gt;_&lt;class&gt;_&lt;kind&gt;.png in the plot folder.</summary>
     internal string? PlotPathFor(string source, CamMethod method, int classIndex, string kind) => PlotFolder is null ? null :
@@ -72,7 +76,7 @@ public static class TrustJob
     {
         string layer = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
         if (options.PlotFolder is not null) Directory.CreateDirectory(options.PlotFolder);
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation);
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
         var pairs = CamJob.Targets(model, items, prepared, options.Preprocess.Size);
         if (pairs.Count == 0) return results;
@@ -80,8 +84,7 @@ public static class TrustJob
         {
             cancellation.ThrowIfCancellationRequested();
             var method = options.Methods[m];
-            var maps = CamEngine.Compute(model, pairs.Select(p => new CamItem(prepared[p.Image].Chw!, p.Class)).ToList(), method, options.Layers,
-                options.Preprocess.Size, options.Cam, cancellation);
+            var maps = MapsFor(model, items, prepared, pairs, method, layer, options, cancellation);
             int done = m;
             var report = new Progress(share => progress?.Report((done + share) / options.Methods.Count));
             results.AddRange(measure(method, layer, pairs, prepared, maps, report));
@@ -89,6 +92,31 @@ public static class TrustJob
         // Input order: every result of an image together, as New-CamHeatmap returns them.
         var order = items.Select((item, i) => (item.Path, i)).GroupBy(t => t.Path).ToDictionary(g => g.Key, g => g.First().i);
         return results.OrderBy(r => order.GetValueOrDefault(r.Path, int.MaxValue)).ToList();
+    }
+
+    /// <summary>
+    /// The maps of every pair: a piped result's held map where its key says it is the very map asked for (a Score-CAM
+    /// map costs seconds), the others computed together.
+    /// </summary>
+    private static IReadOnlyList<CamResult> MapsFor(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared,
+        List<(int Image, int? Class)> pairs, CamMethod method, string layer, TrustJobOptions options, CancellationToken cancellation)
+    {
+        var maps = new CamResult?[pairs.Count];
+        // Guided Grad-CAM's result also needs its guided gradients, which no result holds.
+        if (method is not GuidedGradCam)
+            for (int k = 0; k < pairs.Count; k++)
+                if (items[pairs[k].Image].Map is { } held && pairs[k].Class is int c
+                    && held.Key == MapKey.Of(model, options.Preprocess, method, layer, c, options.Cam) && held.TryRead() is { } map)
+                    maps[k] = new CamResult(map, held.Width, held.Height, c, held.Score);
+        var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();
+        options.MapsTaken?.Invoke(method, pairs.Count - missing.Count, pairs.Count);
+        if (missing.Count > 0)
+        {
+            var computed = CamEngine.Compute(model, missing.Select(k => new CamItem(prepared[pairs[k].Image].Chw!, pairs[k].Class)).ToList(), method,
+                options.Layers, options.Preprocess.Size, options.Cam, cancellation);
+            for (int j = 0; j < missing.Count; j++) maps[missing[j]] = computed[j];
+        }
+        return maps.Select(m => m!).ToList();
     }
 
     private static ItemResult<T> Guard<T>(string path, Func<T> work) where T : class

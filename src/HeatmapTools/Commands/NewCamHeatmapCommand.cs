@@ -128,7 +128,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 Label = r.Label,
                 Score = r.Score,
                 Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
-                    () => CamJob.Recompute(batch.Request, labels, r.SourcePath, r.ClassIndex, r.Method, options)),
+                    () => CamJob.Recompute(batch.Request, labels, r.SourcePath, r.ClassIndex, r.Method, options),
+                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score),
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
             });

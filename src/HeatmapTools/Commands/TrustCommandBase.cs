@@ -21,6 +21,10 @@ public abstract class TrustCommandBase : CamCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>A piped New-CamHeatmap result's held map (CamHeatmap.MapTensor), used when it is the very map asked for.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public object? MapTensor { get; set; }
+
     private protected abstract string Activity { get; }
 
     // Not generic over the engine's result types: PowerShell reflects over cmdlet base types before the module's load
@@ -35,7 +39,10 @@ public abstract class TrustCommandBase : CamCommandBase
         var classes = ResolveClasses();
         var selection = CurrentSelection();
         foreach (var file in InputFiles())
-            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (new CamJobItem(file, classes, Top), selection), BatchSize)) Flush(ready);
+        {
+            var item = new CamJobItem(file, classes, Top) { Map = (MapTensor as PSObject)?.BaseObject as Engine.Held.HeldMap ?? MapTensor as Engine.Held.HeldMap };
+            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
+        }
     }
 
     protected override void EndProcessing()
@@ -59,6 +66,7 @@ public abstract class TrustCommandBase : CamCommandBase
             Cam = CamOptionsFor(selection),
             PlotFolder = plots,
             Force = Force,
+            MapsTaken = (method, taken, all) => WriteVerbose($"{method.Name}: {taken} of {all} map(s) taken from the piped results, {all - taken} computed."),
         };
         // The engine reports on this thread, so progress can be written as it comes.
         var progress = new Reporter(share => WriteProgress(new ProgressRecord(3, Activity, $"{batch.Items.Count} image(s) with {model.Name}")

@@ -41,6 +41,11 @@ public sealed class CamHeatmap
     /// over this type never needs the engine before the module has loaded it).</summary>
     internal object? Held { get; init; }
 
+    /// <summary>The held map for the next command (Measure-CamFaithfulness, Test-CamSanity bind it by name and use it
+    /// when it is the very map they would compute); typed object for the same reason as <see cref="Held"/>.</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
+    public object? MapTensor => Held;
+
     /// <summary>Whether the map is still held as a tensor (false once the budget let it go, or in another process).</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public bool MapHeld => Held is Engine.Held.HeldMap held && held.IsHeld;
