@@ -69,4 +69,5 @@ public static class ErrorIds
     public const string ShardInvalid = "ShardInvalid";
     public const string ShardConflict = "ShardConflict";
     public const string PositiveClassRequired = "PositiveClassRequired";
+    public const string MapSourceChanged = "MapSourceChanged";
 }

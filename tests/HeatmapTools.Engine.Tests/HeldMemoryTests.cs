@@ -66,4 +66,32 @@ public class HeldMemoryTests
         Assert.InRange(memory.Used, 0, memory.Capacity);
         Assert.Equal(memory.Used, items.Where(i => i.Item.IsHeld).Sum(i => i.Item.Bytes));
     }
+
+    [Fact]
+    public void A_released_map_is_made_again_only_from_the_unchanged_image()
+    {
+        string image = Path.Combine(Path.GetTempPath(), $"hmt-held-{Guid.NewGuid():N}.png");
+        File.WriteAllBytes(image, new byte[] { 1, 2, 3 });
+        try
+        {
+            var memory = new HeldMemory(1000);
+            int recomputed = 0;
+            var map = HeldMap.Of(new float[] { 0.5f, 0.25f }, 2, 1, memory, () => { recomputed++; return new float[] { 0.5f, 0.25f }; }).From(image);
+            Assert.Equal(0.25f, map.Read()[1]);
+            Assert.Equal(0, recomputed);
+            memory.Hold(Floats(250, 0));
+            Assert.False(map.IsHeld);
+            Assert.Equal(0.25f, map.Read()[1]);
+            Assert.Equal(1, recomputed);
+            File.WriteAllBytes(image, new byte[] { 1, 2, 3, 4 });
+            Assert.Equal(ErrorIds.MapSourceChanged, Assert.Throws<HeatmapToolsException>(() => map.Read()).ErrorId);
+            File.Delete(image);
+            Assert.Equal(ErrorIds.MapSourceChanged, Assert.Throws<HeatmapToolsException>(() => map.Read()).ErrorId);
+            Assert.Equal(1, recomputed);
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
 }

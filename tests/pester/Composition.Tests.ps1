@@ -220,10 +220,17 @@ Describe 'Results that carry their tensors' {
             param($ModulePath, $Models, $Images)
             $env:HEATMAPTOOLS_MODEL_PATH = $Models; $env:HEATMAPTOOLS_OFFLINE = '1'; $env:HEATMAPTOOLS_HELD_MB = '1'
             Import-Module $ModulePath
+            $changing = Join-Path ([IO.Path]::GetTempPath()) ("hmt-changing-" + [guid]::NewGuid().ToString('N') + '.png')
+            Copy-Item (Join-Path $Images 'coffee.png') $changing
+            $first = New-CamHeatmap -LiteralPath $changing -Model squeezenet1_1 -NoOverlay
             $all = foreach ($round in 1..3) { Get-ChildItem $Images -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay }
             $info = Get-HeatmapToolsInfo
+            # Let go, and its image replaced since: the map cannot be made again as it was.
+            Copy-Item (Join-Path $Images 'chelsea.png') $changing -Force
+            $changed = try { $null = $first.GetMap(); 'no error' } catch { $_.Exception.InnerException.ErrorId }
+            Remove-Item $changing
             [pscustomobject]@{
-                Held = @($all | ForEach-Object MapHeld); HeldMB = $info.HeldMB; Released = $info.HeldReleased
+                Held = @($all | ForEach-Object MapHeld); HeldMB = $info.HeldMB; Released = $info.HeldReleased; Changed = $changed
                 First = $all[0].Map[100, 100]; FirstAgain = $all[0].Map[100, 100]; Last = $all[-1].Map[100, 100]
                 Source = $all[0].SourcePath; Class = $all[0].ClassIndex; LastSource = $all[-1].SourcePath; LastClass = $all[-1].ClassIndex
             }
@@ -232,6 +239,7 @@ Describe 'Results that carry their tensors' {
         $out.HeldMB | Should -BeLessOrEqual 1
         $out.Released | Should -BeGreaterThan 0
         $out.Held[0] | Should -BeFalse
+        $out.Changed | Should -Be 'MapSourceChanged'
         $out.Held[-1] | Should -BeTrue
         # Computed here, where nothing was released: the same numbers.
         (New-CamHeatmap -LiteralPath $out.Source -Model squeezenet1_1 -ClassIndex $out.Class -NoOverlay).Map[100, 100] | Should -Be $out.First

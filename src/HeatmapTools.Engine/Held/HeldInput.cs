@@ -9,8 +9,7 @@ namespace HeatmapTools.Engine.Held;
 /// </summary>
 public sealed class HeldInput
 {
-    private readonly DateTime _written;
-    private readonly long _length;
+    private readonly IO.FileStamp? _stamp;
 
     public HeldInput(string path, PreprocessOptions options, int width, int height, HeldTensor chw, HeldImage? original)
     {
@@ -20,8 +19,7 @@ public sealed class HeldInput
         Height = height;
         Chw = chw;
         Original = original;
-        var file = new FileInfo(path);
-        (_written, _length) = (file.LastWriteTimeUtc, file.Exists ? file.Length : -1);
+        _stamp = IO.FileStamp.Of(path);
     }
 
     public string Path { get; }
@@ -39,7 +37,6 @@ public sealed class HeldInput
         if (options.Size != Options.Size || options.Mode != Options.Mode || !options.Mean.SequenceEqual(Options.Mean) || !options.Std.SequenceEqual(Options.Std))
             return false;
         // A file rewritten since it was read is read again.
-        var file = new FileInfo(path);
-        return file.Exists && file.Length == _length && file.LastWriteTimeUtc == _written;
+        return _stamp is not null && IO.FileStamp.Of(path) == _stamp;
     }
 }

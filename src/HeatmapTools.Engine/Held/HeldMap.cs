@@ -36,6 +36,26 @@ public sealed class HeldMap
     public int Height { get; }
     public bool IsHeld => _tensor.IsHeld;
 
-    /// <summary>The map, row-major, from the tensor while it is held, computed again from the file after.</summary>
-    public float[] Read() => _tensor.TryRead() ?? _recompute();
+    /// <summary>
+    /// The map, row-major, from the tensor while it is held, computed again from the file after, as long as the file
+    /// is as it was when the map was made (otherwise it would be another image's map under this result's name).
+    /// </summary>
+    public float[] Read()
+    {
+        if (_tensor.TryRead() is { } held) return held;
+        if (_source is { } source && IO.FileStamp.Of(source.Path) != source.Stamp)
+            throw new HeatmapToolsException(ErrorIds.MapSourceChanged, "InvalidData",
+                $"The map of '{source.Path}' was let go to stay within the held budget, and the image has changed since it was made; " +
+                "run New-CamHeatmap on it again.", source.Path);
+        return _recompute();
+    }
+
+    private (string Path, IO.FileStamp? Stamp)? _source;
+
+    /// <summary>The image the map was made from: a recomputation first checks it is unchanged.</summary>
+    public HeldMap From(string path)
+    {
+        _source = (path, IO.FileStamp.Of(path));
+        return this;
+    }
 }

@@ -19,6 +19,9 @@ public sealed class PreparedPatients
     public required IReadOnlySet<string> Inputs { get; init; }
 }
 
+/// <summary>A piped object seen through its properties (by name, any case), with the map it may carry and the folder relative paths start from.</summary>
+public sealed record ObjectRecord(Func<string, string?> Property, Func<float[]?> CarriedMap, string BaseDirectory);
+
 /// <summary>What a drawing run hands back, in order: each patient's result, then the montage if one was asked for.</summary>
 public abstract record PatchGridEvent;
 public sealed record PatientDrawn(PatientResult Result) : PatchGridEvent;
@@ -120,6 +123,37 @@ public sealed class PatchGridRun
         _fileSet ??= _files.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
         if (!_fileSet.Add(Path.GetFullPath(path))) return;
         AddFile(path);
+    }
+
+    /// <summary>
+    /// A piped object that is neither a file nor a result of this session, seen through its properties: a map result
+    /// from another process (its map arrived flattened, or is made again from the patch), a prediction's row (its CSV
+    /// through Import-Csv, or a prediction from another process), or a patch table row. Returns its problem, to report
+    /// at once, or null.
+    /// </summary>
+    public PatchProblem? AddObject(ObjectRecord item, PatchColumns columns, CultureInfo culture, string? positiveClass, int patchSize,
+        CancellationToken cancellation)
+    {
+        if (item.Property(columns.PatientId) is null && Cam.CamRecipe.From(item.Property) is { } recipe)
+        {
+            try
+            {
+                var (map, width, height) = recipe.Compute(item.CarriedMap(), cancellation);
+                AddCamMap(Path.GetFullPath(recipe.SourcePath, item.BaseDirectory), map, width, height, patchSize);
+                return null;
+            }
+            catch (HeatmapToolsException ex)
+            {
+                // This patch's map cannot be had (its image unreadable, its model missing): the patch is drawn without it.
+                return new PatchProblem(ex.ErrorId, "", ex.Message, recipe.SourcePath, IsError: true);
+            }
+        }
+        if (item.Property(columns.PatientId) is null && item.Property(PredictionTable.ProbabilitiesColumn) is { } probabilities
+            && item.Property(columns.Path) is { } patch)
+            return AddPredictionRow(new PredictionRow(Path.GetFullPath(patch, item.BaseDirectory), probabilities, patch), positiveClass);
+        var values = new PatchTableReader.RowValues(item.Property(columns.PatientId) ?? "", item.Property(columns.X) ?? "", item.Property(columns.Y) ?? "",
+            item.Property(columns.Target), item.Property(columns.Probability), item.Property(columns.Path));
+        return AddRow(values, culture, item.BaseDirectory);
     }
 
     /// <summary>A table row (Import-Csv output); returns its problem, to report at once, or null.</summary>

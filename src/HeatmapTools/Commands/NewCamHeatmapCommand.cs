@@ -129,7 +129,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 Score = r.Score,
                 Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
                     () => CamJob.Recompute(batch.Request, labels, r.SourcePath, r.ClassIndex, r.Method, options),
-                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score),
+                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score).From(r.SourcePath),
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
             });

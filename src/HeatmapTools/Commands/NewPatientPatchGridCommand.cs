@@ -2,7 +2,6 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using HeatmapTools.Engine;
-using HeatmapTools.Engine.Cam;
 using HeatmapTools.Engine.Patches;
 using HeatmapTools.Engine.Prediction;
 using HeatmapTools.Engine.Rendering;
@@ -52,8 +51,9 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 _run.AddPath(folder.FullName);
                 break;
             case CamHeatmap heat:
-                // A patch's map: painted at the patch's place in the patient's "cam" image.
-                _run.AddCamMap(heat.SourcePath, CamHeatmap.Flatten(heat.Map), heat.Map.GetLength(1), heat.Map.GetLength(0), PatchSize);
+                // A patch's map: painted at the patch's place in the patient's "cam" image (one that cannot be had fails alone).
+                if (heat.TryGetMap(out var grid, out var unavailable)) _run.AddCamMap(heat.SourcePath, CamHeatmap.Flatten(grid), grid.GetLength(1), grid.GetLength(0), PatchSize);
+                else WriteError(ToErrorRecord(unavailable!));
                 break;
             case ClassPrediction prediction:
                 // A classified patch: the heatmap shows the classifier's probability of the positive class.
@@ -66,28 +66,11 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 foreach (var path in ResolveFiles(new[] { text }, literal: false, folders: true)) _run.AddPath(path);
                 break;
             default:
-                var columns = ColumnNames();
+                // A table row (Import-Csv), a prediction's row, or a map result from another process: the engine tells them apart.
                 string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
-                string location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-                // A map result from another process: its map arrives flattened, or not at all and is made again from the patch.
-                if (Get(columns.PatientId) is null && CamRecipe.From(Get) is { } recipe)
-                {
-                    var (map, width, height) = RunEngine(() => recipe.Compute(CarriedMap(InputObject!), Cancellation));
-                    _run.AddCamMap(recipe.SourcePath, map, width, height, PatchSize);
-                    break;
-                }
-                // A prediction's row (its Import-Csv, or a result from another process): a classified patch file.
-                if (Get(columns.PatientId) is null && Get(PredictionTable.ProbabilitiesColumn) is { } probabilities && Get(columns.Path) is { } patch)
-                {
-                    var row = new PredictionRow(System.IO.Path.GetFullPath(patch, location), probabilities, patch);
-                    if (RunEngine(() => _run.AddPredictionRow(row, PositiveClass)) is { } bad)
-                        WriteError(new ErrorRecord(new InvalidDataException(bad.Message), bad.ErrorId, ErrorCategory.InvalidData, InputObject));
-                    break;
-                }
-                var values = new PatchTableReader.RowValues(Get(columns.PatientId) ?? "", Get(columns.X) ?? "", Get(columns.Y) ?? "",
-                    Get(columns.Target), Get(columns.Probability), Get(columns.Path));
+                var record = new ObjectRecord(Get, () => CarriedMap(InputObject!), SessionState.Path.CurrentFileSystemLocation.ProviderPath);
                 // Written now, while rows stream in; the patient's object counts it later.
-                if (_run.AddRow(values, ParsedCulture, location) is { } problem)
+                if (RunEngine(() => _run.AddObject(record, ColumnNames(), ParsedCulture, PositiveClass, PatchSize, Cancellation)) is { } problem)
                     WriteError(new ErrorRecord(new InvalidDataException(problem.Message), problem.ErrorId, ErrorCategory.InvalidData, InputObject));
                 break;
         }

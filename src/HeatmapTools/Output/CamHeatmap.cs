@@ -33,9 +33,15 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public float[,] Map
     {
-        get => _map ?? (Held is Engine.Held.HeldMap held ? ToGrid(held.Read(), held.Width, held.Height) : new float[0, 0]);
+        get => GetMap();
         init => _map = value;
     }
+
+    /// <summary>
+    /// The map, as <see cref="Map"/>; but where PowerShell turns a property's failure into $null, this says why the map
+    /// cannot be had (MapSourceChanged: let go by the budget, and the image changed since).
+    /// </summary>
+    public float[,] GetMap() => _map ?? (Held is Engine.Held.HeldMap held ? ToGrid(held.Read(), held.Width, held.Height) : new float[0, 0]);
 
     /// <summary>The map as a tensor in the shared budget (an engine HeldMap; typed object so PowerShell's reflection
     /// over this type never needs the engine before the module has loaded it).</summary>
@@ -45,6 +51,21 @@ public sealed class CamHeatmap
     /// when it is the very map they would compute); typed object for the same reason as <see cref="Held"/>.</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public object? MapTensor => Held;
+
+    /// <summary>The map, or the reason it cannot be had (MapSourceChanged), for commands that go on past one bad result.</summary>
+    internal bool TryGetMap(out float[,] map, out Engine.HeatmapToolsException? problem)
+    {
+        try
+        {
+            (map, problem) = (GetMap(), null);
+            return true;
+        }
+        catch (Engine.HeatmapToolsException ex)
+        {
+            (map, problem) = (new float[0, 0], ex);
+            return false;
+        }
+    }
 
     /// <summary>Whether the map is still held as a tensor (false once the budget let it go, or in another process).</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
