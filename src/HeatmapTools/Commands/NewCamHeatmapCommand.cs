@@ -102,6 +102,9 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Cancellation));
         WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {(selection.Layers.Count == 0 ? model.Info.DefaultLayer : string.Join(", ", selection.Layers))}, " +
             $"{(_clock.Elapsed - started).TotalSeconds:F2} s.");
+        // What a result needs to make its map again, and no more: not this run's name registry, nor this cmdlet.
+        var request = batch.Request;
+        var again = options with { Outputs = null, OwnOutputSkipped = null, Cam = options.Cam with { ScoreProgress = null } };
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -128,7 +131,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 Label = r.Label,
                 Score = r.Score,
                 Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
-                    () => CamJob.Recompute(batch.Request, labels, r.SourcePath, r.ClassIndex, r.Method, options),
+                    () => CamJob.Recompute(request, labels, r.SourcePath, r.ClassIndex, r.Method, again),
                     MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score).From(r.SourcePath),
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
