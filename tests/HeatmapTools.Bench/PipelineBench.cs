@@ -90,6 +90,38 @@ internal static class PipelineBench
             Console.WriteLine($"{name,-22} {(overlay ? "overlays written" : "maps only"),-16} {s,11:F1} {p,8:F1} {p / s,10:F2} {(double)decodesSeparate / set.Length,18:F1} {(double)decodesPiped / set.Length,6:F1}");
         }
 
+
+        // Get-ClassPrediction alone pays for holding its inputs (copies into the budget) even when nothing downstream uses them.
+        Console.WriteLine();
+        Console.WriteLine($"Get-ClassPrediction alone, images/s (squeezenet1_1, batch 8, median of {(quick ? 3 : 5)}): inputs held for a next command or not");
+        Console.WriteLine($"{"images",-22} {"not held",9} {"held",8} {"held/not",9}");
+        foreach (var (set, name) in new[] { (files, $"{files.Length} shared PNGs"), (phones, $"{phones.Length} 12 MP JPEGs") })
+        {
+            void Classify(bool hold)
+            {
+                foreach (var batch in set.Chunk(8))
+                    foreach (var p in Predictor.PredictBatch(model, labels, batch, preprocess, 3, CancellationToken.None, hold ? memory : null))
+                    {
+                        p.Value!.Input?.Chw.Release();
+                        p.Value.Input?.Original?.Release();
+                    }
+            }
+            var plain = new List<double>();
+            var held = new List<double>();
+            Classify(false);
+            Classify(true);
+            for (int r = 0; r < (quick ? 3 : 5); r++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                Classify(false);
+                plain.Add(set.Length / clock.Elapsed.TotalSeconds);
+                clock.Restart();
+                Classify(true);
+                held.Add(set.Length / clock.Elapsed.TotalSeconds);
+            }
+            double a = plain.Order().ElementAt(plain.Count / 2), b = held.Order().ElementAt(held.Count / 2);
+            Console.WriteLine($"{name,-22} {a,9:F1} {b,8:F1} {b / a,9:F2}");
+        }
         Directory.Delete(output, recursive: true);
     }
 

@@ -221,14 +221,15 @@ Describe 'Results that carry their tensors' {
             $env:HEATMAPTOOLS_MODEL_PATH = $Models; $env:HEATMAPTOOLS_OFFLINE = '1'; $env:HEATMAPTOOLS_HELD_MB = '1'
             Import-Module $ModulePath
             $changing = Join-Path ([IO.Path]::GetTempPath()) ("hmt-changing-" + [guid]::NewGuid().ToString('N') + '.png')
-            Copy-Item (Join-Path $Images 'coffee.png') $changing
+            # Written, not copied: the shared photos are read-only, and a copy would be too.
+            [IO.File]::WriteAllBytes($changing, [IO.File]::ReadAllBytes((Join-Path $Images 'coffee.png')))
             $first = New-CamHeatmap -LiteralPath $changing -Model squeezenet1_1 -NoOverlay
             $all = foreach ($round in 1..3) { Get-ChildItem $Images -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -NoOverlay }
             $info = Get-HeatmapToolsInfo
             # Let go, and its image replaced since: the map cannot be made again as it was.
-            Copy-Item (Join-Path $Images 'chelsea.png') $changing -Force
+            [IO.File]::WriteAllBytes($changing, [IO.File]::ReadAllBytes((Join-Path $Images 'chelsea.png')))
             $changed = try { $null = $first.GetMap(); 'no error' } catch { $_.Exception.InnerException.ErrorId }
-            Remove-Item $changing
+            Remove-Item $changing -Force
             [pscustomobject]@{
                 Held = @($all | ForEach-Object MapHeld); HeldMB = $info.HeldMB; Released = $info.HeldReleased; Changed = $changed
                 First = $all[0].Map[100, 100]; FirstAgain = $all[0].Map[100, 100]; Last = $all[-1].Map[100, 100]
