@@ -26,18 +26,21 @@ public static class Predictor
     {
         // Held inputs keep the decoded originals too, so an overlay downstream needs no second decoding.
         var prepared = InputBatch.Prepare(paths, preprocess, cancellation, keepImages: hold is not null);
+        // Originals handed to the budget are its to release; the rest are disposed here.
+        var handed = new HashSet<OpenCvSharp.Mat>();
         try
         {
-            return Predict(model, labels, paths, prepared, preprocess, top, hold);
+            return Predict(model, labels, paths, prepared, preprocess, top, hold, handed);
         }
         finally
         {
-            foreach (var p in prepared) p.Image?.Dispose();
+            foreach (var p in prepared)
+                if (p.Image is { } image && !handed.Contains(image)) image.Dispose();
         }
     }
 
     private static List<ItemResult<ImagePrediction>> Predict(LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths,
-        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold)
+        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold, HashSet<OpenCvSharp.Mat> handed)
     {
         var good = prepared.Where(p => p.Error is null).ToList();
         var logits = good.Count == 0 ? Array.Empty<float[]>() : Logits(model, good.Select(p => p.Chw!).ToList(), preprocess.Size);
@@ -53,8 +56,18 @@ public static class Predictor
             }
             float[] row = logits[next++];
             var probabilities = ClassProbabilities.FromLogits(row, Enumerable.Range(0, row.Length).Select(i => labels[i].Name).ToArray());
-            var input = hold is null ? null : new Held.HeldInput(item.Path, preprocess, item.Width, item.Height,
-                hold.Hold(item.Chw!, 3, preprocess.Size, preprocess.Size), item.Image is null ? null : hold.Hold(item.Image.Clone()));
+            Held.HeldInput? input = null;
+            if (hold is not null)
+            {
+                // The decoded original itself goes to the budget: no copy.
+                Held.HeldImage? original = null;
+                if (item.Image is { } image)
+                {
+                    handed.Add(image);
+                    original = hold.Hold(image);
+                }
+                input = new Held.HeldInput(item.Path, preprocess, item.Width, item.Height, hold.Hold(item.Chw!, 3, preprocess.Size, preprocess.Size), original);
+            }
             results.Add(new ItemResult<ImagePrediction>(item.Path,
                 new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
         }
