@@ -18,14 +18,7 @@ internal static class CamBench
         // A real batch is many different files, each giving its own overlay: the three photos are copied under distinct
         // names, and every timed pass writes into a folder of its own. (Replacing existing files instead costs about 3 ms
         // more per file on ext4, which flushes a file renamed over another; that is the file system, not the engine.)
-        var inputFolder = Path.Combine(output, "in");
-        Directory.CreateDirectory(inputFolder);
-        var distinct = Enumerable.Range(0, 48).Select(i =>
-        {
-            string copy = Path.Combine(inputFolder, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
-            File.Copy(photos[i % photos.Length], copy);
-            return copy;
-        }).ToArray();
+        var distinct = BenchData.DistinctCopies(shared, Path.Combine(output, "in"), 48);
         int pass = 0;
         var labels = ClassLabels.Numbered(1000);
         Console.WriteLine();

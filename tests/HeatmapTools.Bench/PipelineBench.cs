@@ -17,14 +17,7 @@ internal static class PipelineBench
     {
         var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-pipe").FullName;
-        var inputs = Path.Combine(output, "in");
-        Directory.CreateDirectory(inputs);
-        var files = Enumerable.Range(0, 48).Select(i =>
-        {
-            string copy = Path.Combine(inputs, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
-            File.Copy(photos[i % photos.Length], copy);
-            return copy;
-        }).ToArray();
+        var files = BenchData.DistinctCopies(shared, Path.Combine(output, "in"), 48);
         // Phone-sized photos as well (12 MP JPEGs, the shared photos enlarged), where decoding is what a pipeline pays for.
         var phoneFolder = Path.Combine(output, "phone");
         Directory.CreateDirectory(phoneFolder);
@@ -128,14 +121,8 @@ internal static class PipelineBench
     /// <summary>$r = &lt;collect&gt; images | Get-ClassPrediction | New-CamHeatmap -NoOverlay: every object kept in a variable.</summary>
     public static void Collect(string shared, int collect)
     {
-        var photos = BenchData.Photos(shared);
         var output = Directory.CreateTempSubdirectory("hmt-bench-collect").FullName;
-        var files = Enumerable.Range(0, 48).Select(i =>
-        {
-            string copy = Path.Combine(output, $"{i:D2}_{Path.GetFileName(photos[i % photos.Length])}");
-            File.Copy(photos[i % photos.Length], copy);
-            return copy;
-        }).ToArray();
+        var files = BenchData.DistinctCopies(shared, Path.Combine(output, "in"), 48);
         var model = ModelStore.Get(BenchData.SqueezeNet(shared));
         var labels = ClassLabels.Numbered(1000);
         var preprocess = PreprocessOptions.ImageNet(size: model.Info.InputSize);

@@ -76,7 +76,7 @@ public class HeldMemoryTests
         {
             var memory = new HeldMemory(1000);
             int recomputed = 0;
-            var map = HeldMap.Of(new float[] { 0.5f, 0.25f }, 2, 1, memory, () => { recomputed++; return new float[] { 0.5f, 0.25f }; }).From(image);
+            var map = HeldMap.Of(new float[] { 0.5f, 0.25f }, 2, 1, memory, () => { recomputed++; return new float[] { 0.5f, 0.25f }; }, source: image);
             Assert.Equal(0.25f, map.Read()[1]);
             Assert.Equal(0, recomputed);
             memory.Hold(Floats(250, 0));

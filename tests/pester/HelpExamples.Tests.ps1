@@ -58,12 +58,15 @@ Describe 'Help examples' {
         $modelPath = $env:HEATMAPTOOLS_MODEL_PATH
         Push-Location $work
         try {
-            $run = { $ErrorActionPreference = 'Stop'; $null = . ([scriptblock]::Create($Code)) }
+            $run = { $ErrorActionPreference = 'Stop'; . ([scriptblock]::Create($Code)) }
             if ($needsDownload["$Command $Index"] -is [string]) {
                 $run | Should -Throw -ErrorId 'WeightsNotFound*' -Because $needsDownload["$Command $Index"]
             }
             else {
-                $run | Should -Not -Throw
+                # Every error stops it (-ErrorAction Stop), and it must have done something: objects out, or files written.
+                $output = @(& $run)
+                $written = @(Get-ChildItem $work -Recurse -File | Where-Object { -not $_.LinkType -and $_.FullName -notlike "$fixtures*" })
+                ($output.Count + $written.Count) | Should -BeGreaterThan 0 -Because 'an example that runs shows or writes something'
             }
         }
         finally {

@@ -143,17 +143,21 @@ public static class CamJob
     /// One (image, class) map made again as it was first made (a result whose held map the budget released): nothing
     /// written, and no own-output check, since the image was accepted the first time.
     /// </summary>
-    public static float[] Recompute(WeightsRequest request, ClassLabels labels, string path, int classIndex, CamMethod method, CamJobOptions options)
+    public static float[] Recompute(WeightsRequest request, ClassLabels labels, string path, int classIndex, CamMethod method, CamJobOptions options) =>
+        MapOf(ModelStore.Get(request), labels, path, classIndex, method, options, CancellationToken.None).Map;
+
+    /// <summary>One (image, class) map as <paramref name="options"/> would make it, computed alone and written nowhere.</summary>
+    public static CamOutput MapOf(LayeredModel model, ClassLabels labels, string path, int classIndex, CamMethod method, CamJobOptions options,
+        CancellationToken cancellation)
     {
-        var model = ModelStore.Get(request);
         var quiet = options with
         {
             Methods = new[] { method },
             NoOverlay = true, MapFormat = MapFormat.None, OutputPath = null, Outputs = null, Force = true, IncludeOwnOutputs = true,
             OwnOutputSkipped = null, Cam = options.Cam with { ScoreProgress = null },
         };
-        var result = Run(model, labels, new[] { new CamJobItem(path, new[] { classIndex }) }, quiet, CancellationToken.None).Single();
-        return result.Error is { } error ? throw error : result.Value!.Map;
+        var result = Run(model, labels, new[] { new CamJobItem(path, new[] { classIndex }) }, quiet, cancellation).Single();
+        return result.Error is { } error ? throw error : result.Value!;
     }
 
     /// <summary>

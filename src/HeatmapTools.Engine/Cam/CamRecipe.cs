@@ -34,15 +34,15 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
         int side = carried is null ? 0 : (int)Math.Round(Math.Sqrt(carried.Length));
         if (side > 0 && side * side == carried!.Length) return (carried, side, side);
         var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
+        var method = CamMethods.Get(Method);
         var options = new CamJobOptions
         {
-            Methods = new[] { CamMethods.Get(Method) },
+            Methods = new[] { method },
             Layers = Layer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Preprocess = PreprocessOptions.ImageNet(ResizeMode.Stretch, model.Info.InputSize),
-            NoOverlay = true, Force = true, IncludeOwnOutputs = true,
             Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
         };
-        var result = CamJob.Run(model, ClassLabels.Numbered(model.NumClasses), new[] { new CamJobItem(SourcePath, new[] { ClassIndex }) }, options, cancellation).Single();
-        return result.Error is { } error ? throw error : (result.Value!.Map, result.Value.MapWidth, result.Value.MapHeight);
+        var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, ClassIndex, method, options, cancellation);
+        return (map.Map, map.MapWidth, map.MapHeight);
     }
 }

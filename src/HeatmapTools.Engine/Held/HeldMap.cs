@@ -8,10 +8,13 @@ public sealed class HeldMap
 {
     private readonly HeldTensor _tensor;
     private readonly Func<float[]> _recompute;
+    private readonly (string Path, IO.FileStamp? Stamp)? _source;
 
-    public HeldMap(HeldTensor tensor, int width, int height, Func<float[]> recompute, string key = "", float score = 0)
+    /// <param name="source">The image the map was made from: a recomputation first checks it is unchanged (null: no check).</param>
+    public HeldMap(HeldTensor tensor, int width, int height, Func<float[]> recompute, string key = "", float score = 0, string? source = null)
     {
         _tensor = tensor;
+        _source = source is null ? null : (source, IO.FileStamp.Of(source));
         Key = key;
         Score = score;
         Width = width;
@@ -20,8 +23,9 @@ public sealed class HeldMap
     }
 
     /// <summary>Holds a freshly computed map (row-major, <paramref name="width"/> x <paramref name="height"/>) in <paramref name="memory"/>.</summary>
-    public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute, string key = "", float score = 0) =>
-        new(memory.Hold(map, height, width), width, height, recompute, key, score);
+    public static HeldMap Of(float[] map, int width, int height, HeldMemory memory, Func<float[]> recompute, string key = "", float score = 0,
+        string? source = null) =>
+        new(memory.Hold(map, height, width), width, height, recompute, key, score, source);
 
     /// <summary>Which map this is (<see cref="Cam.MapKey"/>): a command uses it in place of its own only when the keys agree.</summary>
     public string Key { get; }
@@ -50,12 +54,4 @@ public sealed class HeldMap
         return _recompute();
     }
 
-    private (string Path, IO.FileStamp? Stamp)? _source;
-
-    /// <summary>The image the map was made from: a recomputation first checks it is unchanged.</summary>
-    public HeldMap From(string path)
-    {
-        _source = (path, IO.FileStamp.Of(path));
-        return this;
-    }
 }

@@ -46,6 +46,8 @@ public static class Predictor
         var logits = good.Count == 0 ? Array.Empty<float[]>() : Logits(model, good.Select(p => p.Chw!).ToList(), preprocess.Size);
 
         var results = new List<ItemResult<ImagePrediction>>(paths.Count);
+        // One array of names for the batch: every prediction refers to it rather than copying a thousand names.
+        string[] names = good.Count == 0 ? Array.Empty<string>() : Enumerable.Range(0, logits[0].Length).Select(i => labels[i].Name).ToArray();
         int next = 0;
         foreach (var item in prepared)
         {
@@ -55,7 +57,7 @@ public static class Predictor
                 continue;
             }
             float[] row = logits[next++];
-            var probabilities = ClassProbabilities.FromLogits(row, Enumerable.Range(0, row.Length).Select(i => labels[i].Name).ToArray());
+            var probabilities = ClassProbabilities.FromLogits(row, names);
             Held.HeldInput? input = null;
             if (hold is not null)
             {

@@ -1,5 +1,4 @@
 using HeatmapTools.Engine.Cam;
-using HeatmapTools.Engine.Cam.Methods;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
@@ -102,12 +101,10 @@ public static class TrustJob
         List<(int Image, int? Class)> pairs, CamMethod method, string layer, TrustJobOptions options, CancellationToken cancellation)
     {
         var maps = new CamResult?[pairs.Count];
-        // Guided Grad-CAM's result also needs its guided gradients, which no result holds.
-        if (method is not GuidedGradCam)
-            for (int k = 0; k < pairs.Count; k++)
-                if (items[pairs[k].Image].Map is { } held && pairs[k].Class is int c
-                    && held.Key == MapKey.Of(model, options.Preprocess, method, layer, c, options.Cam) && held.TryRead() is { } map)
-                    maps[k] = new CamResult(map, held.Width, held.Height, c, held.Score);
+        for (int k = 0; k < pairs.Count; k++)
+            if (items[pairs[k].Image].Map is { } held && pairs[k].Class is int c
+                && held.Key == MapKey.Of(model, options.Preprocess, method, layer, c, options.Cam) && held.TryRead() is { } map)
+                maps[k] = new CamResult(map, held.Width, held.Height, c, held.Score);
         var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();
         options.MapsTaken?.Invoke(method, pairs.Count - missing.Count, pairs.Count);
         if (missing.Count > 0)

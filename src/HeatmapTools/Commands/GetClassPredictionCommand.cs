@@ -75,7 +75,8 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Height = p.Height,
             Logits = p.Logits,
             ClassProbabilities = p.Probabilities.ToText(),
-            ClassNames = p.Probabilities.Labels.ToArray(),
+            // The batch's one array of names, shared (not copied) by its predictions.
+            ClassNames = p.Probabilities.Labels as string[] ?? p.Probabilities.Labels.ToArray(),
             PreparedInput = p.Input,
         };
     }

@@ -132,7 +132,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 Score = r.Score,
                 Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
                     () => CamJob.Recompute(request, labels, r.SourcePath, r.ClassIndex, r.Method, again),
-                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score).From(r.SourcePath),
+                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score, r.SourcePath),
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
             });
