@@ -24,6 +24,8 @@ param(
     # Optional: a folder of IDC-style patches, drawn into per-patient grids under $OutputPath/patients.
     [string] $PatchPath,
     [int] $ThrottleLimit = 32,
+    # Images per network pass on each node (New-CamHeatmap -BatchSize).
+    [ValidateRange(1, 256)] [int] $BatchSize = 8,
     # Extra ssh options for every connection (for example @{ StrictHostKeyChecking = 'no' } on a test network).
     [hashtable] $Options
 )
@@ -55,17 +57,17 @@ try {
     for ($i = 0; $i -lt $count; $i++) { Invoke-Command -Session $sessions[$i] -ScriptBlock { param($k, $n) $global:HeatmapToolsShard = "$k/$n" } -ArgumentList ($i + 1), $count }
     $failures = $null
     $results = Invoke-Command -Session $sessions -ThrottleLimit $ThrottleLimit -ErrorVariable failures -ErrorAction SilentlyContinue -ScriptBlock {
-        param($Path, $OutputPath, $Model, $WeightsPath, $PatchPath)
+        param($Path, $OutputPath, $Model, $WeightsPath, $PatchPath, $BatchSize)
         Set-Location $Path
         $weights = if ($WeightsPath) { @{ WeightsPath = $WeightsPath } } else { @{} }
         Get-ChildItem -File -Recurse -Include *.png, *.jpg, *.jpeg |
-            New-CamHeatmap -Model $Model @weights -OutputPath "$OutputPath/" -Shard $global:HeatmapToolsShard |
+            New-CamHeatmap -Model $Model @weights -OutputPath "$OutputPath/" -BatchSize $BatchSize -Shard $global:HeatmapToolsShard |
             Select-Object SourcePath, OutputPath, ClassIndex, Label, Score
         if ($PatchPath) {
             New-PatientPatchGrid -Path $PatchPath -OutputPath (Join-Path $OutputPath 'patients') -Shard $global:HeatmapToolsShard |
                 Select-Object PatientId, PatchCount, Files, ProblemCount
         }
-    } -ArgumentList $Path, $OutputPath, $Model, $WeightsPath, $PatchPath
+    } -ArgumentList $Path, $OutputPath, $Model, $WeightsPath, $PatchPath, $BatchSize
 
     # 3. What each node did (results come back deserialised, with the runspace they came from).
     $summary = foreach ($s in $sessions) {
