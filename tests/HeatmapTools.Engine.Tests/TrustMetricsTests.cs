@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.IO;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Trust;
 using OpenCvSharp;
@@ -25,13 +26,22 @@ public class TrustMetricsTests
         return (Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet()), entry.GetProperty("target").GetInt32(), image);
     }
 
+    // The imputation is solved to a relative residual of 1e-7 in float64 (NoisyLinearImputer.Tolerance), so it equals SciPy's
+    // direct solve to float32 rounding; what is left is the float32 forward pass of an imputed image, whose logits (near 20)
+    // differ between CPUs' kernels by about 1e-5. Measured here: every point within 1e-5.
+    private const double RoadBound = 2e-4;
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Confidence_and_ROAD_metrics_match_pytorch_grad_cam(string name, string score)
     {
         var (input, target, _) = Case(name);
         var model = SharedData.SqueezeNetModel;
-        var map = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None).Single().Map;
+        // pytorch-grad-cam's own map, not ours: ROAD's masks keep the pixels on one side of a percentile of the map, so
+        // a map differing in the 7th digit (ours does, by CPU: CamParityTests bounds it at 1e-4) can move a tie across
+        // the threshold and the score with it (a 1e-6 perturbation moved pytorch-grad-cam's own LeRF-60 on both_t281
+        // from -0.19108 to -0.19443). With the same map the masks are the same, and what is left is continuous.
+        var map = Npy.ReadFloat32(Path.Combine(TrustData, $"{name}.GradCAM.npy")).Data;
         var options = new FaithfulnessOptions { Score = Enum.Parse<ScoreKind>(score), Noise = 0, CurveSteps = 0 };
         var ours = Faithfulness.Measure(model, input, 224, map, target, options, null, CancellationToken.None);
 
@@ -45,12 +55,12 @@ public class TrustMetricsTests
         {
             Assert.Equal(9, points.Count);
             foreach (var point in points)
-                Assert.True(Math.Abs(reference.GetProperty(key).GetProperty(point.Percentile.ToString("0")).GetSingle() - point.Change) < 1e-3,
+                Assert.True(Math.Abs(reference.GetProperty(key).GetProperty(point.Percentile.ToString("0")).GetSingle() - point.Change) < RoadBound,
                     $"{key} at {point.Percentile}: pytorch-grad-cam {reference.GetProperty(key).GetProperty(point.Percentile.ToString("0")).GetSingle()}, ours {point.Change}");
         }
-        Assert.Equal(Ref("ROADMostRelevantFirstAverage"), ours.RoadMostRelevantFirstAverage!.Value, 1e-3);
-        Assert.Equal(Ref("ROADLeastRelevantFirstAverage"), ours.RoadLeastRelevantFirstAverage!.Value, 1e-3);
-        Assert.Equal(Ref("ROADCombined"), ours.RoadCombined!.Value, 1e-3);
+        Assert.Equal(Ref("ROADMostRelevantFirstAverage"), ours.RoadMostRelevantFirstAverage!.Value, RoadBound);
+        Assert.Equal(Ref("ROADLeastRelevantFirstAverage"), ours.RoadLeastRelevantFirstAverage!.Value, RoadBound);
+        Assert.Equal(Ref("ROADCombined"), ours.RoadCombined!.Value, RoadBound);
     }
 
     // A model whose class-0 logit is a known weighted sum of the pixels (class 1 is 0): every curve has a closed form.
