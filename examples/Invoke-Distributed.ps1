@@ -61,7 +61,7 @@ try {
         Set-Location $Path
         $weights = if ($WeightsPath) { @{ WeightsPath = $WeightsPath } } else { @{} }
         Get-ChildItem -File -Recurse -Include *.png, *.jpg, *.jpeg |
-            New-CamHeatmap -Model $Model @weights -OutputPath "$OutputPath/" -BatchSize $BatchSize -Shard $global:HeatmapToolsShard |
+            New-CamHeatmap -Model $Model @weights -OutputPath "$OutputPath/" -BatchSize $BatchSize -Shard $global:HeatmapToolsShard -ShardRoot $Path |
             Select-Object SourcePath, OutputPath, ClassIndex, Label, Score
         if ($PatchPath) {
             New-PatientPatchGrid -Path $PatchPath -OutputPath (Join-Path $OutputPath 'patients') -Shard $global:HeatmapToolsShard |

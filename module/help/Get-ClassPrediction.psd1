@@ -13,7 +13,8 @@ Results stream out as each batch finishes, in input order. An unreadable image i
     Inputs      = @('System.String', 'System.IO.FileInfo')
     Outputs     = @('HeatmapTools.ClassPrediction')
     Parameters  = @{
-        Shard = 'This node''s share of the images, k/N (for example 2/3): an image belongs to one shard by its path relative to the current folder, the same on every machine, so N nodes split a shared folder without coordinating.'
+        Shard = 'This node''s share of the images, k/N (for example 2/3): an image belongs to one shard by its full path (or, with -ShardRoot, its path below that folder), never by the folder the command runs in, the same on every machine, so N nodes split a shared folder without coordinating.'
+        ShardRoot = 'The shared folder as this node mounts it: with -Shard, images are keyed by their path below it, so nodes that mount the share at different places split it the same way. An image outside it is a ShardRootOutside error.'
         Path        = 'Image files to classify. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath = 'Image files, taken exactly as written (no wildcards). Get-ChildItem output binds here through its PSPath property.'
         Model       = 'Architecture, by torchvision name: vgg16 (default), densenet121, efficientnet_b0, convnext_tiny, vit_b_16, swin_t and the rest of torchvision''s classifiers (README lists them). A state dict saved from torchvision''s model of that name loads unchanged. Tab completion lists them; a misspelt name suggests the closest.'

@@ -16,6 +16,7 @@ The score is the class's softmax probability (-Score Softmax, the default, pytor
     Outputs     = @('HeatmapTools.CamFaithfulness')
     Parameters  = @{
         Shard = 'This node''s share of the images, k/N, as for New-CamHeatmap.'
+        ShardRoot = 'The shared folder as this node mounts it, as for New-CamHeatmap.'
         Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath  = 'Image files taken exactly as written. Get-ChildItem, Get-ClassPrediction and New-CamHeatmap output bind here.'
         Method       = 'CAM method(s) to judge ({CamMethods}). Default GradCAM. Bound from New-CamHeatmap results.'

@@ -12,6 +12,7 @@ The work is done on a private copy of the model: the model the session holds for
     Outputs     = @('HeatmapTools.CamSanity')
     Parameters  = @{
         Shard = 'This node''s share of the images, k/N, as for New-CamHeatmap.'
+        ShardRoot = 'The shared folder as this node mounts it, as for New-CamHeatmap.'
         Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath  = 'Image files taken exactly as written. Get-ChildItem, Get-ClassPrediction and New-CamHeatmap output bind here.'
         Method       = 'CAM method(s) to check ({CamMethods}). Default GradCAM.'

@@ -40,6 +40,7 @@ public static class ErrorIds
     public const string LayerNotSpatial = "LayerNotSpatial";
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
+    public const string ShardRootOutside = "ShardRootOutside";
     public const string OutputIsInput = "OutputIsInput";
     public const string InputIsOverlay = "InputIsOverlay";
     public const string OutputTemplateInvalid = "OutputTemplateInvalid";

@@ -35,13 +35,14 @@ public class ShardTests
     }
 
     [Fact]
-    public void Images_are_keyed_by_their_path_below_the_current_folder()
+    public void Images_are_keyed_by_their_full_path_or_their_path_below_the_shard_root()
     {
         string root = Path.Combine(Path.GetTempPath(), "share");
+        Assert.Equal(Path.Combine(root, "a", "b.png").Replace('\\', '/'), Shard.ImageKey(Path.Combine(root, "a", "b.png"), null));
         Assert.Equal("a/b.png", Shard.ImageKey(Path.Combine(root, "a", "b.png"), root));
-        // The same file seen from another mount point gets the same key relative to its own folder.
+        // The same file seen from another mount point gets the same key below its own root.
         Assert.Equal(Shard.ImageKey(Path.Combine(root, "a", "b.png"), root), Shard.ImageKey("/mnt/other/a/b.png", "/mnt/other"));
-        Assert.Equal("/elsewhere/c.png", Shard.ImageKey("/elsewhere/c.png", root));
+        Assert.Null(Shard.ImageKey("/elsewhere/c.png", root));
     }
 
     [Theory]

@@ -21,6 +21,7 @@ BeforeAll {
     Copy-Item (Join-Path $Images 'chelsea.png') (Join-Path $fixtures 'cat.png')
     Copy-Item (Join-Path $Images 'gradcam_both.png') (Join-Path $fixtures 'both.png')
     Copy-Item (Join-Path $Images 'coffee.png') (Join-Path $fixtures 'xray.png')
+    foreach ($sub in 'a', 'b') { $null = New-Item -ItemType Directory (Join-Path $fixtures "photos/$sub"); Copy-Item (Join-Path $Images 'chelsea.png') (Join-Path $fixtures "photos/$sub/cat.png") }
     Invoke-TestData jpeg (Join-Path $Images 'chelsea.png') (Join-Path $fixtures 'cat.jpg') | Out-Null
     $idc = Join-Path $fixtures 'IDC_regular_ps50_idx5'
     Invoke-TestData idc $idc 3 12 1 10253 | Out-Null

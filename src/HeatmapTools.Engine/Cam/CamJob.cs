@@ -27,6 +27,8 @@ public sealed record CamJobOptions
     public bool NoOverlay { get; init; }
     public MapFormat MapFormat { get; init; } = MapFormat.None;
     public string? OutputPath { get; init; }
+    /// <summary>The folder all of the run's inputs lie below (OutputNaming.CommonRoot), for names that keep their tree.</summary>
+    public string? OutputRoot { get; init; }
     public bool Force { get; init; }
     public CamOptions Cam { get; init; } = new();
     /// <summary>Bytes of decoded originals a batch keeps for overlays (<see cref="InputBatch.DefaultKeepBudget"/>); tests lower it.</summary>
@@ -60,7 +62,7 @@ public static class CamJob
         string layerName = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
         int size = options.Preprocess.Size;
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
-        var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1);
+        var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot);
 
         // A rerun over finished output: items whose every output already exists are reported before any decoding or map,
         // and, with default names, inputs that are this module's own overlays of an image beside them are not explained.

@@ -1,8 +1,10 @@
 namespace HeatmapTools.Engine.Cam;
 
 /// <summary>
-/// Turns -OutputPath (nothing, a folder, or a template with {name}, {class}, {label}, {method}, {layer}, {ext})
-/// into a file name per (image, class, method), and refuses to name the source image itself.
+/// Turns -OutputPath (nothing, a folder, or a template with {name}, {dir}, {relpath}, {class}, {label}, {method},
+/// {layer}, {ext}, filled in folder parts too) into a file name per (image, class, method), and refuses to name the
+/// source image itself. Inputs from several folders keep their tree below an output folder: <see cref="Root"/> is
+/// their common folder, and {dir} is an input's folder relative to it ("" at the root), {relpath} that and its name.
 /// </summary>
 public sealed class OutputNaming
 {
@@ -10,14 +12,17 @@ public sealed class OutputNaming
     private readonly bool _manyClasses, _manyMethods;
     private bool ManyPerImage => _manyClasses || _manyMethods;
 
-    private static readonly string[] Tokens = { "{name}", "{class}", "{label}", "{method}", "{layer}", "{ext}" };
+    private static readonly string[] Tokens = { "{name}", "{dir}", "{relpath}", "{class}", "{label}", "{method}", "{layer}", "{ext}" };
 
-    public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false)
+    /// <summary>The folder every input of the run lies below (null: each input's own folder, which keeps outputs flat).</summary>
+    public string? Root { get; }
+
+    public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false, string? root = null)
     {
         if (outputPath is not null)
         {
-            // An unknown placeholder would be written literally into every file name: refuse it before any work.
-            var unknown = System.Text.RegularExpressions.Regex.Matches(Path.GetFileName(outputPath), @"\{[^{}]*\}").Select(m => m.Value)
+            // An unknown placeholder would be written literally into every file or folder name: refuse it before any work.
+            var unknown = System.Text.RegularExpressions.Regex.Matches(outputPath, @"\{[^{}]*\}").Select(m => m.Value)
                 .Where(t => !Tokens.Contains(t)).Distinct().ToList();
             if (unknown.Count > 0)
                 throw new HeatmapToolsException(ErrorIds.OutputTemplateInvalid, "InvalidArgument",
@@ -26,6 +31,35 @@ public sealed class OutputNaming
         _outputPath = outputPath;
         _manyClasses = manyClassesPerImage;
         _manyMethods = manyMethods;
+        Root = root;
+    }
+
+    /// <summary>The deepest folder holding every path (null for none); inputs from one folder give that folder.</summary>
+    public static string? CommonRoot(IEnumerable<string> paths)
+    {
+        string[]? common = null;
+        foreach (var path in paths)
+        {
+            var parts = Path.GetDirectoryName(Path.GetFullPath(path))!.Split(Path.DirectorySeparatorChar);
+            if (common is null) { common = parts; continue; }
+            int n = 0;
+            while (n < common.Length && n < parts.Length && string.Equals(common[n], parts[n], PathComparison)) n++;
+            if (n < common.Length) common = common[..n];
+        }
+        if (common is null) return null;
+        string joined = string.Join(Path.DirectorySeparatorChar, common);
+        return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
+    }
+
+    private static StringComparison PathComparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>The source's folder relative to <see cref="Root"/>, with '/' ("" at the root, or without a root).</summary>
+    public string RelativeFolder(string sourcePath)
+    {
+        if (Root is null) return "";
+        string relative = Path.GetRelativePath(Root, Path.GetDirectoryName(Path.GetFullPath(sourcePath))!);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return "";
+        return relative.Replace('\\', '/');
     }
 
     public string DefaultTemplate => ManyPerImage ? "{name}_cam_{method}_{class}.{ext}" : "{name}_cam.{ext}";
@@ -33,44 +67,51 @@ public sealed class OutputNaming
     public string For(string sourcePath, int classIndex, string label, string method, string layer, string? extensionOverride = null)
     {
         string template;
-        string folder;
         if (string.IsNullOrEmpty(_outputPath))
         {
-            folder = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
-            template = DefaultTemplate;
+            template = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sourcePath))!, DefaultTemplate);
         }
         else if (IsFolder(_outputPath))
         {
-            folder = _outputPath;
-            template = DefaultTemplate;
+            // Several input folders into one output folder: each input keeps its place in the tree, so equal names in
+            // different folders stay apart.
+            template = Path.Combine(_outputPath, "{dir}", DefaultTemplate);
         }
         else
         {
-            folder = Path.GetDirectoryName(Path.GetFullPath(_outputPath))!;
-            template = Path.GetFileName(_outputPath);
+            string fileName = Path.GetFileName(_outputPath);
             // One name cannot hold several classes or methods: give each its own rather than collide. A fixed name
             // gets both; a template gets whichever of method and class it lacks.
-            bool fixedName = !template.Contains('{');
-            bool namesClass = template.Contains("{class}") || template.Contains("{label}");
-            string missing = (_manyMethods || (fixedName && ManyPerImage)) && !template.Contains("{method}") ? "_{method}" : "";
+            bool fixedName = !_outputPath.Contains('{');
+            bool namesClass = _outputPath.Contains("{class}") || _outputPath.Contains("{label}");
+            string missing = (_manyMethods || (fixedName && ManyPerImage)) && !_outputPath.Contains("{method}") ? "_{method}" : "";
             if ((_manyClasses || (fixedName && ManyPerImage)) && !namesClass) missing += "_{class}";
-            if (missing.Length > 0) template = Path.GetFileNameWithoutExtension(template) + missing + Path.GetExtension(template);
+            if (missing.Length > 0) fileName = Path.GetFileNameWithoutExtension(fileName) + missing + Path.GetExtension(fileName);
+            template = Path.Combine(Path.GetDirectoryName(_outputPath) ?? "", fileName);
         }
         string ext = extensionOverride ?? Path.GetExtension(sourcePath).TrimStart('.');
         if (string.IsNullOrEmpty(ext)) ext = "png";
+        string stem = Path.GetFileNameWithoutExtension(sourcePath);
+        string dir = RelativeFolder(sourcePath);
         string name = template
-            .Replace("{name}", Path.GetFileNameWithoutExtension(sourcePath))
+            .Replace("{relpath}", dir.Length == 0 ? stem : dir + "/" + stem)
+            .Replace("{dir}", dir)
+            .Replace("{name}", stem)
             .Replace("{class}", classIndex.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Replace("{label}", IO.FileNames.Sanitise(label))
             .Replace("{method}", method)
             .Replace("{layer}", IO.FileNames.Sanitise(layer))
             .Replace("{ext}", ext);
-        string full = Path.GetFullPath(Path.Combine(folder, name));
-        if (string.Equals(full, Path.GetFullPath(sourcePath), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+        string full = Path.GetFullPath(name);
+        if (string.Equals(full, Path.GetFullPath(sourcePath), PathComparison))
             throw new HeatmapToolsException(ErrorIds.OutputExists, "InvalidArgument",
                 $"The output name for '{sourcePath}' is the source image itself; choose an -OutputPath that differs.", sourcePath);
         return full;
     }
+
+    /// <summary>True when names depend on the run's common root: an output folder or a template with {dir} or {relpath}.</summary>
+    public static bool NeedsRoot(string? outputPath) =>
+        !string.IsNullOrEmpty(outputPath) && (IsFolder(outputPath) || outputPath.Contains("{dir}") || outputPath.Contains("{relpath}"));
 
     /// <summary>
     /// A folder: one that exists, a path ending in a separator, or a name with neither an extension nor a placeholder

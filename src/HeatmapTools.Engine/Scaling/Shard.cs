@@ -6,8 +6,8 @@ namespace HeatmapTools.Engine.Scaling;
 /// <summary>
 /// One node's share of a job split N ways without coordination (-Shard k/N): an item belongs to shard
 /// XxHash64(key) mod N + 1, so every item lands in exactly one shard, the same on every machine and every run.
-/// Images are keyed by their path relative to the folder the command runs in (full path outside it), so nodes that
-/// mount a shared folder at different places agree; patients by their id.
+/// Images are keyed by their full path, or with -ShardRoot by their path below it, so nodes that mount a shared folder
+/// at different places agree; patients by their id.
 /// </summary>
 public sealed record Shard(int Index, int Count)
 {
@@ -27,16 +27,18 @@ public sealed record Shard(int Index, int Count)
 
     public bool Contains(string key) => Of(key, Count) == Index;
 
-    /// <summary>An image's key: its path relative to <paramref name="baseDirectory"/> with '/' separators when below it, else its full path.</summary>
-    public static string ImageKey(string path, string? baseDirectory)
+    /// <summary>
+    /// An image's key: its path relative to <paramref name="root"/> with '/' separators, or without a root its full path
+    /// with '/'. Never the current folder: the same paths must split the same way wherever the command runs. Null when
+    /// the image is not below the root (the caller reports it; it belongs to no shard).
+    /// </summary>
+    public static string? ImageKey(string path, string? root)
     {
         string full = Path.GetFullPath(path);
-        if (baseDirectory is not null)
-        {
-            string relative = Path.GetRelativePath(Path.GetFullPath(baseDirectory), full);
-            if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)) return relative.Replace('\\', '/');
-        }
-        return full.Replace('\\', '/');
+        if (root is null) return full.Replace('\\', '/');
+        string relative = Path.GetRelativePath(Path.GetFullPath(root), full);
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return null;
+        return relative.Replace('\\', '/');
     }
 
     public override string ToString() => $"{Index}/{Count}";

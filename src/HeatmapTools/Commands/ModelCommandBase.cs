@@ -25,16 +25,26 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [Alias("PSPath", "LP", "FullName", "SourcePath")]
     public string[]? LiteralPath { get; set; }
 
-    /// <summary>This node's share of the images, k/N: an image belongs to one shard by its path relative to the current folder.</summary>
+    /// <summary>This node's share of the images, k/N: an image belongs to one shard by its full path (or its path below -ShardRoot).</summary>
     [Parameter]
     public string? Shard { get; set; }
+
+    /// <summary>The shared folder as this node mounts it: images are keyed by their path below it, so nodes that mount it at different places agree.</summary>
+    [Parameter]
+    public string? ShardRoot { get; set; }
 
     protected IEnumerable<string> InputFiles()
     {
         var files = InputFiles(Path, LiteralPath);
         if (ShardOf(Shard) is not { } shard) return files;
-        string here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        return files.Where(f => shard.Contains(Engine.Scaling.Shard.ImageKey(f, here)));
+        string? root = ShardRoot is null ? null : GetUnresolvedProviderPathFromPSPath(ShardRoot);
+        return files.Where(f =>
+        {
+            if (Engine.Scaling.Shard.ImageKey(f, root) is { } key) return shard.Contains(key);
+            WriteError(new ErrorRecord(new PSArgumentException($"'{f}' is not below -ShardRoot '{root}', so it belongs to no shard; it is left out."),
+                ErrorIds.ShardRootOutside, ErrorCategory.InvalidArgument, f));
+            return false;
+        });
     }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -18,6 +18,9 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     private readonly Stopwatch _clock = new();
     private int _done;
     private readonly OutputRegistry _outputs = new();
+    // Names that keep the inputs' tree need the folder all of them lie below: such runs start once the input has ended.
+    private List<(string Key, WeightsRequest Request, (CamJobItem, CamSelection) Item)>? _deferred;
+    private string? _root;
 
     [Parameter]
     public string? OutputPath { get; set; }
@@ -63,15 +66,22 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
             if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", selection.Methods)} heatmap(s)")) continue;
             var item = new CamJobItem(file, classes, Top, (PreparedInput as PSObject)?.BaseObject as HeldInput ?? PreparedInput as HeldInput);
-            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
+            if (WritesFiles && OutputNaming.NeedsRoot(ResolvedOutputPath)) (_deferred ??= new()).Add((Key(request) + selection.Key, request, (item, selection)));
+            else foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
         }
     }
 
     protected override void EndProcessing()
     {
+        _root = OutputNaming.CommonRoot(_deferred?.Select(d => d.Item.Item1.Path) ?? Enumerable.Empty<string>());
+        if (_deferred?.Select(d => System.IO.Path.GetDirectoryName(d.Item.Item1.Path)).Distinct().Count() > 1)
+            WriteVerbose($"The inputs come from several folders below '{_root}': their outputs keep that tree below '{OutputPath}'.");
+        foreach (var (key, request, item) in _deferred ?? new()) foreach (var ready in _queue.Add(key, request, item, BatchSize)) Flush(ready);
         if (_queue.Drain() is { } rest) Flush(rest);
         WriteProgress(new ProgressRecord(2, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
     }
+
+    private string? ResolvedOutputPath => OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
 
     private bool WritesFiles => !NoOverlay || MapFormat != RawMapFormat.None;
 
@@ -89,7 +99,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             Alpha = Alpha,
             NoOverlay = NoOverlay,
             MapFormat = EnumMirror.To<MapFormat>(MapFormat),
-            OutputPath = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath),
+            OutputPath = ResolvedOutputPath,
+            OutputRoot = _root,
             Force = Force,
             Outputs = _outputs,
             IncludeOwnOutputs = IncludeOwnOutput,
