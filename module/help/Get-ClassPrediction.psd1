@@ -13,6 +13,7 @@ Results stream out as each batch finishes, in input order. An unreadable image i
     Inputs      = @('System.String', 'System.IO.FileInfo')
     Outputs     = @('HeatmapTools.ClassPrediction')
     Parameters  = @{
+        ReadCount = 'Not typed by hand: bound by name from the lines Get-Content writes, which carry the list file''s PSPath; with it the line''s text is the image path, so Get-Content list.txt | Get-ClassPrediction reads the images the list names.'
         Shard = 'This node''s share of the images, k/N (for example 2/3): an image belongs to one shard by its full path (or, with -ShardRoot, its path below that folder), never by the folder the command runs in, the same on every machine, so N nodes split a shared folder without coordinating.'
         ShardRoot = 'The shared folder as this node mounts it: with -Shard, images are keyed by their path below it, so nodes that mount the share at different places split it the same way. An image outside it is a ShardRootOutside error.'
         Path        = 'Image files to classify. Wildcards are expanded. Strings from the pipeline bind here.'

@@ -15,6 +15,7 @@ The score is the class's softmax probability (-Score Softmax, the default, pytor
     Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.CamHeatmap', 'HeatmapTools.ClassPrediction')
     Outputs     = @('HeatmapTools.CamFaithfulness')
     Parameters  = @{
+        ReadCount = 'Not typed by hand: bound by name from the lines Get-Content writes, which carry the list file''s PSPath; with it the line''s text is the image path, so Get-Content list.txt | Measure-CamFaithfulness reads the images the list names.'
         Shard = 'This node''s share of the images, k/N, as for New-CamHeatmap.'
         ShardRoot = 'The shared folder as this node mounts it, as for New-CamHeatmap.'
         Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'

@@ -11,6 +11,7 @@ The work is done on a private copy of the model: the model the session holds for
     Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.CamHeatmap', 'HeatmapTools.ClassPrediction')
     Outputs     = @('HeatmapTools.CamSanity')
     Parameters  = @{
+        ReadCount = 'Not typed by hand: bound by name from the lines Get-Content writes, which carry the list file''s PSPath; with it the line''s text is the image path, so Get-Content list.txt | Test-CamSanity reads the images the list names.'
         Shard = 'This node''s share of the images, k/N, as for New-CamHeatmap.'
         ShardRoot = 'The shared folder as this node mounts it, as for New-CamHeatmap.'
         Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'

@@ -7,11 +7,23 @@ namespace HeatmapTools.Engine;
 public class HeatmapToolsException : Exception
 {
     public HeatmapToolsException(string errorId, string category, string message, object? target = null, Exception? inner = null)
-        : base(message, inner)
+        : base(WithoutNativeBacktrace(message), inner)
     {
         ErrorId = errorId;
         Category = category;
         Target = target;
+    }
+
+    /// <summary>
+    /// libtorch's messages end in a C++ backtrace ("Exception raised from ... frame #0: ..."), dozens of lines no user
+    /// can act on: the message keeps what comes before it.
+    /// </summary>
+    internal static string WithoutNativeBacktrace(string message)
+    {
+        int cut = message.IndexOf("Exception raised from ", StringComparison.Ordinal);
+        int frames = message.IndexOf("frame #0:", StringComparison.Ordinal);
+        if (frames >= 0 && (cut < 0 || frames < cut)) cut = frames;
+        return cut < 0 ? message : message[..cut].TrimEnd(' ', '\n', '\r', ':', '(');
     }
 
     public string ErrorId { get; }
@@ -41,6 +53,8 @@ public static class ErrorIds
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string ShardRootOutside = "ShardRootOutside";
+    public const string WeightsInvalid = "WeightsInvalid";
+    public const string ScoreNotFinite = "ScoreNotFinite";
     public const string OutputIsInput = "OutputIsInput";
     public const string InputIsOverlay = "InputIsOverlay";
     public const string OutputTemplateInvalid = "OutputTemplateInvalid";

@@ -52,3 +52,98 @@ Describe 'A folder tree into one output folder' {
         @(Get-ChildItem "$root/same").Count | Should -Be 1
     }
 }
+
+Describe 'Weights that cannot be right' {
+    BeforeAll {
+        $weights = Join-Path $root 'weights'
+        New-Item -ItemType Directory $weights -Force | Out-Null
+        # As a user's training would leave them: a diverged tensor, an integer tensor of the right size, and finite
+        # weights whose scores overflow.
+        $python = @'
+import sys, torch, torchvision
+out, shared = sys.argv[1], sys.argv[2]
+sd = torch.load(shared + '/squeezenet1_1.pth')
+nan = dict(sd); nan['features.3.squeeze.weight'] = sd['features.3.squeeze.weight'].clone(); nan['features.3.squeeze.weight'][0, 0, 0, 0] = float('nan')
+torch.save(nan, out + '/nan.pth')
+inf = dict(sd); inf['classifier.1.bias'] = sd['classifier.1.bias'].clone(); inf['classifier.1.bias'][3] = float('inf')
+torch.save(inf, out + '/inf.pth')
+ints = dict(sd); ints['classifier.1.bias'] = sd['classifier.1.bias'].view(torch.int32)
+torch.save(ints, out + '/int32.pth')
+torch.manual_seed(0)
+m = torchvision.models.resnet18(num_classes=2)
+m.fc.weight.data.fill_(3e38)
+torch.save(m.state_dict(), out + '/overflow.pth')
+'@
+        & /usr/bin/python3 -c $python $weights $Models
+        if ($LASTEXITCODE -ne 0) { throw 'PyTorch could not write the test weights.' }
+        $photos = (Get-ChildItem $Images -Filter *.png).FullName
+    }
+
+    It 'refuses NaN and infinite weights at load, naming the tensor' -ForEach @(
+        @{ File = 'nan.pth'; Tensor = 'features.3.squeeze.weight'; What = '1 NaN' }
+        @{ File = 'inf.pth'; Tensor = 'classifier.1.bias'; What = '1 infinite' }
+    ) {
+        $e = { Get-ClassPrediction $photos[0] -Model squeezenet1_1 -WeightsPath (Join-Path $weights $File) -ErrorAction Stop } | Should -Throw -ErrorId 'WeightsInvalid*' -PassThru
+        $e.Exception.Message | Should -BeLike "*'$Tensor'*$What*"
+    }
+
+    It 'refuses an integer tensor of the right byte size' {
+        $e = { New-CamHeatmap $photos[0] -Model squeezenet1_1 -WeightsPath (Join-Path $weights 'int32.pth') -NoOverlay -ErrorAction Stop } | Should -Throw -ErrorId 'WeightsInvalid*' -PassThru
+        $e.Exception.Message | Should -BeLike "*'classifier.1.bias' is Int32*"
+    }
+
+    It 'makes a non-finite score each image''s own error, never the batch''s' {
+        $results = @(Get-ClassPrediction $photos -Model resnet18 -NumClasses 2 -WeightsPath (Join-Path $weights 'overflow.pth') -ErrorVariable e -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 0
+        $e.Count | Should -Be $photos.Count
+        $e | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'ScoreNotFinite*' }
+        ($e.TargetObject | Sort-Object) | Should -Be ($photos | Sort-Object)
+        $maps = @(New-CamHeatmap $photos -Model resnet18 -NumClasses 2 -WeightsPath (Join-Path $weights 'overflow.pth') -OutputPath (Join-Path $root 'overflow/') -ErrorVariable e2 -ErrorAction SilentlyContinue)
+        $maps.Count | Should -Be 0
+        $e2.Count | Should -Be $photos.Count
+        $e2 | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'ScoreNotFinite*' }
+        Test-Path (Join-Path $root 'overflow') | Should -BeFalse -Because 'no overlay of a NaN map is written'
+    }
+}
+
+Describe 'Labels read by key' {
+    BeforeAll {
+        $index = Get-Content (Join-Path $Models 'imagenet_class_index.json') -Raw
+        $coffee = Join-Path $Images 'coffee.png'
+    }
+
+    It 'refuses a class index with <Case>' -ForEach @(
+        @{ Case = 'a duplicate key'; Edit = { param($t) $t -replace '"900": \[', '"899": [' }; Says = "*'899' appears twice*" }
+        @{ Case = 'a missing key'; Edit = { param($t) $t -replace '"900": \["[^"]*", "[^"]*"\], ', '' }; Says = "*'900' missing*" }
+        @{ Case = 'a key out of range'; Edit = { param($t) $t -replace '"0": \[', '"1000": [' }; Says = "*'0' missing*" }
+        @{ Case = 'one class too many'; Edit = { param($t) $t -replace '\}\s*$', ', "1000": ["n0", "extra"]}' }; Says = '*names 1001 classes*has 1000*' }
+    ) {
+        $file = Join-Path $root "labels-$($Case -replace ' ', '-').json"
+        $edited = & $Edit $index
+        $edited | Should -Not -Be $index
+        Set-Content $file $edited
+        $e = { Get-ClassPrediction $coffee -Model squeezenet1_1 -Labels $file -ErrorAction Stop } | Should -Throw -ErrorId 'LabelsInvalid*' -PassThru
+        $e.Exception.Message | Should -BeLike $Says
+    }
+
+    It 'refuses an empty line inside a one-label-per-line file, and takes trailing ones' {
+        $names = (Get-Content (Join-Path $Models 'imagenet_class_index.json') -Raw | ConvertFrom-Json -AsHashtable).GetEnumerator() |
+            Sort-Object { [int]$_.Key } | ForEach-Object { $_.Value[1] }
+        Set-Content (Join-Path $root 'labels.txt') (($names + '', '') -join "`n")
+        (Get-ClassPrediction $coffee -Model squeezenet1_1 -Labels (Join-Path $root 'labels.txt')).Label | Should -Be 'espresso'
+        Set-Content (Join-Path $root 'gap.txt') ((@($names[0..499]) + '' + @($names[500..998])) -join "`n")
+        { Get-ClassPrediction $coffee -Model squeezenet1_1 -Labels (Join-Path $root 'gap.txt') -ErrorAction Stop } | Should -Throw -ErrorId 'LabelsInvalid*'
+    }
+}
+
+Describe 'A list of paths' {
+    It 'binds the lines of Get-Content as the paths they name, not the list file' {
+        $list = Join-Path $root 'list.txt'
+        $photos = (Get-ChildItem $Images -Filter *.png).FullName
+        Set-Content $list $photos
+        $results = @(Get-Content $list | Get-ClassPrediction -Model squeezenet1_1)
+        $results.Path | Should -Be $photos
+        $maps = @(Get-Content $list | New-CamHeatmap -Model squeezenet1_1 -NoOverlay)
+        $maps.SourcePath | Should -Be $photos
+    }
+}

@@ -233,6 +233,10 @@ public static class CamJob
         string label = labels[map.ClassIndex].Name;
         try
         {
+            // A NaN score or map cannot be drawn honestly: this item's error, the batch goes on.
+            if (!float.IsFinite(map.Score) || Array.Exists(map.Map, v => !float.IsFinite(v)))
+                throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, "InvalidResult",
+                    $"The model's score for class {map.ClassIndex} ({label}) of '{image.Path}' is {map.Score}{(float.IsFinite(map.Score) ? " but its map has non-finite values" : "")}: no {method.Name} map can be drawn. The weights or the input overflow.", image.Path);
             string? overlayPath = null, mapPath = null;
             string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer);
             if (!options.NoOverlay || options.MapFormat != MapFormat.None) options.Outputs?.Claim(target, image.Path);

@@ -30,28 +30,54 @@ public sealed class ClassLabels
         IO.RegularFile.Ensure(path, ErrorIds.LabelsInvalid, "Labels file");
         string text = File.ReadAllText(path);
         if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            return FromStrings(text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList());
+        {
+            // Line i is class i: an empty line inside the list would shift every label below it, so it is refused.
+            var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Reverse().SkipWhile(l => l.Trim().Length == 0).Reverse().ToList();
+            int empty = lines.FindIndex(l => l.Trim().Length == 0);
+            if (empty >= 0)
+                throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+                    $"Labels file '{path}' has an empty line {empty + 1}: line i names class i - 1, so every label after it would shift. Name that class or remove the line.", path);
+            return FromStrings(lines);
+        }
         try
         {
             using var doc = JsonDocument.Parse(text);
             if (doc.RootElement.ValueKind == JsonValueKind.Array)
                 return FromStrings(doc.RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToList());
-            var labels = new List<ClassLabel>();
+            // Read by key, never by position: a repeated or missing key would shift every label above it.
+            var labels = new Dictionary<int, ClassLabel>();
             foreach (var property in doc.RootElement.EnumerateObject())
             {
-                if (!int.TryParse(property.Name, out int index))
-                    throw new FormatException($"key '{property.Name}' is not a class index");
-                labels.Add(property.Value.ValueKind == JsonValueKind.Array
+                if (!int.TryParse(property.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                    throw new FormatException($"key '{property.Name}' is not a class index (0, 1, 2, ...)");
+                if (labels.ContainsKey(index))
+                    throw new FormatException($"key '{property.Name}' appears twice (\"{labels[index].Name}\" and the next); every class must have one label");
+                labels[index] = property.Value.ValueKind == JsonValueKind.Array
                     ? new ClassLabel(index, property.Value[0].GetString(), property.Value[1].GetString() ?? "")
-                    : new ClassLabel(index, null, property.Value.GetString() ?? ""));
+                    : new ClassLabel(index, null, property.Value.GetString() ?? "");
             }
-            return new ClassLabels(labels);
+            var missing = Enumerable.Range(0, labels.Count == 0 ? 0 : labels.Keys.Max() + 1).Where(i => !labels.ContainsKey(i)).ToList();
+            if (missing.Count > 0)
+                throw new FormatException($"key{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Take(5).Select(i => $"'{i}'"))}{(missing.Count > 5 ? $" and {missing.Count - 5} more" : "")} " +
+                    $"missing below the largest, {labels.Keys.Max()}; every class from 0 up must have its label");
+            return new ClassLabels(labels.Values);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
             throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
                 $"Labels file '{path}' is not a class index ({{\"0\": [\"n01440764\", \"tench\"]}}), a JSON list of names, or one label per line: {ex.Message}", path, ex);
         }
+    }
+
+    /// <summary>The labels a file gives, refused unless it names exactly the model's classes (0 to numClasses - 1).</summary>
+    public static ClassLabels FromFile(string path, int numClasses)
+    {
+        var labels = FromFile(path);
+        if (labels.Count != numClasses)
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+                $"Labels file '{path}' names {labels.Count} classes (0 to {labels.Count - 1}) but the model has {numClasses}; " +
+                (labels.Count > numClasses ? $"classes {numClasses} and above are out of its range." : $"classes {labels.Count} to {numClasses - 1} would have no label."), path);
+        return labels;
     }
 
     /// <summary>ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache); numbered names if none.</summary>
@@ -62,7 +88,7 @@ public sealed class ClassLabels
             foreach (var folder in WeightsLocator.SearchFolders(baseDirectory))
             {
                 var candidate = Path.Combine(folder, ImageNetIndexFile);
-                if (File.Exists(candidate)) return FromFile(candidate);
+                if (File.Exists(candidate)) return FromFile(candidate, numClasses);
             }
         }
         return Numbered(numClasses);

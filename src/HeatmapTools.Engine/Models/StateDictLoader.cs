@@ -60,6 +60,7 @@ public static class StateDictLoader
             throw new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData",
                 $"Weights file '{path}' (TorchSharp format) does not fit this model: {ex.Message}", path, ex);
         }
+        foreach (var (key, value) in network.state_dict()) Check(key, value, value.dtype, path);
     }
 
     private static Dictionary<string, Tensor> FromPickle(Hashtable table)
@@ -108,12 +109,36 @@ public static class StateDictLoader
                 $"Weights file '{path}' does not fit this model: {string.Join("; ", parts)}. " +
                 "Check -Model and -NumClasses match the network the file was saved from.", path);
         }
+        foreach (var (key, value) in target) Check(key, saved[key], value.dtype, path);
         using (no_grad())
         {
             foreach (var (key, value) in target)
                 value.copy_(saved[key].to(value.dtype));
         }
     }
+
+    /// <summary>
+    /// A weight must be a float and finite: an integer tensor of the right size would be converted to nonsense values,
+    /// and one NaN makes every score NaN. Refused at load, naming the tensor.
+    /// </summary>
+    private static void Check(string key, Tensor saved, ScalarType wanted, string path)
+    {
+        if (IsFloat(wanted) && !IsFloat(saved.dtype))
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidData",
+                $"Weights file '{path}': tensor '{key}' is {saved.dtype}, not a floating-point type; the model's weights are {wanted}. The file was not saved from this kind of model.", path);
+        if (!IsFloat(saved.dtype)) return;
+        using var finite = saved.isfinite();
+        long bad = saved.numel() - finite.sum().item<long>();
+        if (bad > 0)
+        {
+            using var nan = saved.isnan();
+            long nans = nan.sum().item<long>();
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidData",
+                $"Weights file '{path}': tensor '{key}' has {bad} non-finite value(s) of {saved.numel()} ({nans} NaN, {bad - nans} infinite); every score it feeds would be NaN. Training diverged or the file is damaged.", path);
+        }
+    }
+
+    private static bool IsFloat(ScalarType type) => type is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
 
     private static string Preview(List<string> items) =>
         string.Join(", ", items.Take(12)) + (items.Count > 12 ? $", ... ({items.Count - 12} more)" : "");

@@ -57,6 +57,13 @@ public static class Predictor
                 continue;
             }
             float[] row = logits[next++];
+            // A non-finite score cannot rank classes nor be written as a probability: that image's error, not the batch's.
+            if (NonFinite(row) is { } bad)
+            {
+                results.Add(new ItemResult<ImagePrediction>(item.Path, null, new HeatmapToolsException(ErrorIds.ScoreNotFinite, "InvalidResult",
+                    $"The model's score for '{item.Path}' is {bad.Value} at class {bad.Index} ({labels[bad.Index].Name}): it cannot be ranked. The weights or the input overflow.", item.Path)));
+                continue;
+            }
             var probabilities = ClassProbabilities.FromLogits(row, names);
             Held.HeldInput? input = null;
             if (hold is not null)
@@ -74,6 +81,13 @@ public static class Predictor
                 new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
         }
         return results;
+    }
+
+    /// <summary>The first NaN or infinite score, if any.</summary>
+    internal static (int Index, float Value)? NonFinite(float[] scores)
+    {
+        for (int i = 0; i < scores.Length; i++) if (!float.IsFinite(scores[i])) return (i, scores[i]);
+        return null;
     }
 
     /// <summary>Forward pass only, without autograd bookkeeping.</summary>

@@ -33,9 +33,16 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [Parameter]
     public string? ShardRoot { get; set; }
 
+    /// <summary>
+    /// Set for a line of Get-Content (it carries ReadCount): its PSPath names the list file, its text the image, so the
+    /// text is what counts (Get-Content list.txt | Get-ClassPrediction).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public long? ReadCount { get; set; }
+
     protected IEnumerable<string> InputFiles()
     {
-        var files = InputFiles(Path, LiteralPath);
+        var files = ReadCount is not null && Path is not null ? InputFiles(Path, null) : InputFiles(Path, LiteralPath);
         if (ShardOf(Shard) is not { } shard) return files;
         string? root = ShardRoot is null ? null : GetUnresolvedProviderPathFromPSPath(ShardRoot);
         return files.Where(f =>
@@ -128,7 +135,7 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         return _labels[numClasses] = RunEngine(() =>
         {
             if (Labels is { Length: 1 } single && (File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])) || LooksLikeFile(single[0])))
-                return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]));
+                return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]), numClasses);
             if (Labels is { Length: > 0 } names)
             {
                 if (names.Length != numClasses)
