@@ -147,3 +147,70 @@ Describe 'A list of paths' {
         $maps.SourcePath | Should -Be $photos
     }
 }
+
+Describe 'Patients whose names collide once made safe' {
+    It 'keeps "<First>" and "<Second>" apart, even with -Force' -ForEach @(
+        @{ First = 'a/b'; Second = 'a_b' }
+        @{ First = 'ward 3'; Second = 'ward_3' }
+    ) {
+        $table = Join-Path $root "collide-$([guid]::NewGuid().ToString('N').Substring(0, 6)).csv"
+        "patient_id,x,y,target,probability`n$First,1,1,1,0.9`n$First,51,1,1,0.8`n$Second,1,1,0,0.1`n$Second,51,1,0,0.2" | Set-Content $table
+        $out = Join-Path $root "collide-out-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        foreach ($force in $false, $true) {
+            $results = @(New-PatientPatchGrid -CsvPath $table -Kind Labels -OutputPath $out -Force:$force -ErrorVariable e -ErrorAction SilentlyContinue)
+            if ($force) { $e | Should -BeNullOrEmpty }
+        }
+        $results.Count | Should -Be 2
+        $files = $results | ForEach-Object { $_.Files } | Where-Object { $_ -like '*labels*' }
+        @($files | Sort-Object -Unique).Count | Should -Be 2
+        @(Get-ChildItem $out -Filter *labels*).Count | Should -Be 2
+        # The unchanged id keeps its plain name; the one that had to change gets a stable suffix.
+        $files | Where-Object { (Split-Path $_ -Leaf) -eq "patient_$($Second)_labels.png" } | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Nightly reruns' {
+    BeforeAll {
+        $night = Join-Path $root 'night'
+        New-Item -ItemType Directory $night | Out-Null
+        Copy-Item (Join-Path $Images '*.png') $night
+        $out = Join-Path $root 'night-out'
+        $first = @(Get-ChildItem $night -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath $out -MapFormat Npy)
+    }
+
+    It 'passes over finished outputs quietly with -SkipExisting, counting and listing them' {
+        $first.Count | Should -Be 3
+        $again = @(Get-ChildItem $night -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath $out -MapFormat Npy -SkipExisting -ErrorVariable e -Verbose -InformationVariable info 4>&1)
+        $e | Should -BeNullOrEmpty
+        $skipped = @($again | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Skipped *' })
+        $skipped.Count | Should -Be 6 -Because 'three overlays and three maps are finished'
+        @($again | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 0
+        "$($info[-1])" | Should -BeLike '*6 finished output(s) skipped*'
+        # Without the switch a rerun is still an error per finished output: nothing is replaced silently.
+        $null = Get-ChildItem $night -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath $out -MapFormat Npy -ErrorVariable e2 -ErrorAction SilentlyContinue
+        @($e2 | Where-Object FullyQualifiedErrorId -like 'OutputExists*').Count | Should -BeGreaterThan 0
+    }
+
+    It 'writes the missing member of an output set beside the finished one' {
+        $lost = $first[1].MapPath
+        $overlay = $first[1].OutputPath
+        $stamp = (Get-Item $overlay).LastWriteTimeUtc
+        Remove-Item $lost
+        $null = Get-ChildItem $night -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath $out -MapFormat Npy -SkipExisting -ErrorVariable e
+        $e | Should -BeNullOrEmpty
+        Test-Path $lost | Should -BeTrue
+        (Get-Item $overlay).LastWriteTimeUtc | Should -Be $stamp -Because 'the finished overlay is left alone'
+    }
+
+    It 'makes again with -Update what is older than its source, and only that' {
+        $changed = $first[0].SourcePath
+        $stamps = @{}
+        foreach ($r in $first) { $stamps[$r.OutputPath] = (Get-Item $r.OutputPath).LastWriteTimeUtc }
+        (Get-Item $changed).LastWriteTimeUtc = (Get-Date).ToUniversalTime().AddMinutes(5)
+        $redone = @(Get-ChildItem $night -Filter *.png | New-CamHeatmap -Model squeezenet1_1 -OutputPath $out -MapFormat Npy -Update -ErrorVariable e)
+        $e | Should -BeNullOrEmpty
+        $redone.SourcePath | Should -Be @($changed)
+        (Get-Item $first[0].OutputPath).LastWriteTimeUtc | Should -BeGreaterThan $stamps[$first[0].OutputPath]
+        (Get-Item $first[2].OutputPath).LastWriteTimeUtc | Should -Be $stamps[$first[2].OutputPath]
+    }
+}

@@ -30,6 +30,12 @@ public sealed record CamJobOptions
     /// <summary>The folder all of the run's inputs lie below (OutputNaming.CommonRoot), for names that keep their tree.</summary>
     public string? OutputRoot { get; init; }
     public bool Force { get; init; }
+    /// <summary>Finished outputs are passed over quietly (told to <see cref="Skipped"/>) instead of being OutputExists errors, and a missing member of an output set is written beside the ones that exist.</summary>
+    public bool SkipExisting { get; init; }
+    /// <summary>Outputs older than their source are made again (the rest as with SkipExisting).</summary>
+    public bool Update { get; init; }
+    /// <summary>Told of each finished output passed over (source, output), from any thread of the batch.</summary>
+    public Action<string, string>? Skipped { get; init; }
     public CamOptions Cam { get; init; } = new();
     /// <summary>Bytes of decoded originals a batch keeps for overlays (<see cref="InputBatch.DefaultKeepBudget"/>); tests lower it.</summary>
     internal long KeepBudget { get; init; } = InputBatch.DefaultKeepBudget;
@@ -95,7 +101,9 @@ public static class CamJob
                     ordered.Add(new ItemResult<CamOutput>(items[i].Path, null, new HeatmapToolsException(ErrorIds.InputIsOverlay, "InvalidData",
                         $"'{items[i].Path}' is named like the overlay New-CamHeatmap writes for '{source}' beside it; it is not explained. " +
                         "Pass it with -OutputPath set (any folder) to explain it anyway.", items[i].Path)));
-                else if (finished.TryGetValue(i, out var existing))
+                else if (finished.TryGetValue(i, out var existing) && (options.SkipExisting || options.Update))
+                    foreach (var path in existing) options.Skipped?.Invoke(items[i].Path, path);
+                else if (finished.TryGetValue(i, out existing))
                     ordered.AddRange(existing.Select(path => new ItemResult<CamOutput>(items[i].Path, null,
                         new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists", IO.AtomicFile.ExistsMessage(path), path))));
                 else if (byPath.TryGetValue(items[i].Path, out var queue))
@@ -192,7 +200,7 @@ public static class CamJob
                         if (options.MapFormat != MapFormat.None) names.Add(OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat)));
                         if (options.MapFormat != MapFormat.None && method.UsesGuidedBackprop) names.Add(OutputNaming.GuidedPathFor(target));
                     }
-                if (names.Count > 0 && names.All(File.Exists)) finished[i] = names;
+                if (names.Count > 0 && names.All(n => File.Exists(n) && !Stale(n, item.Path, options))) finished[i] = names;
             }
             catch (HeatmapToolsException)
             {
@@ -202,6 +210,17 @@ public static class CamJob
         }
         return finished;
     }
+
+    /// <summary>With -Update: an output written before its source last changed.</summary>
+    private static bool Stale(string output, string source, CamJobOptions options) =>
+        options.Update && File.Exists(source) && File.GetLastWriteTimeUtc(output) < File.GetLastWriteTimeUtc(source);
+
+    /// <summary>Whether to write one output: always without it; with -Force or a stale one with -Update over it; else an error, or passed over with -SkipExisting.</summary>
+    private static bool Overwrite(string output, string source, CamJobOptions options) =>
+        options.Force || Stale(output, source, options);
+
+    private static bool PassOver(string output, string source, CamJobOptions options) =>
+        (options.SkipExisting || options.Update) && !Overwrite(output, source, options) && File.Exists(output);
 
     internal static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)
     {
@@ -240,7 +259,13 @@ public static class CamJob
             string? overlayPath = null, mapPath = null;
             string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer);
             if (!options.NoOverlay || options.MapFormat != MapFormat.None) options.Outputs?.Claim(target, image.Path);
-            if (!options.NoOverlay)
+            if (!options.NoOverlay && PassOver(target, image.Path, options))
+            {
+                // The overlay of this set is finished; its missing map (below) is still written.
+                overlayPath = target;
+                options.Skipped?.Invoke(image.Path, target);
+            }
+            else if (!options.NoOverlay)
             {
                 overlayPath = target;
                 // An original over the batch's budget was not kept: read it again, for this overlay only.
@@ -252,7 +277,7 @@ public static class CamJob
                 using var overlay = map.Guided is { } guided
                     ? GuidedRenderer.Render(map.Map, guided, map.Width, map.Height, original.Size())
                     : OverlayRenderer.Render(original, map.Map, map.Width, map.Height, colormap, options.Alpha);
-                IO.AtomicFile.Write(overlayPath, options.Force, stream =>
+                IO.AtomicFile.Write(overlayPath, Overwrite(overlayPath, image.Path, options), stream =>
                 {
                     options.Writing?.Invoke(overlayPath);
                     OverlayRenderer.Encode(overlay, overlayPath, stream,
@@ -262,9 +287,12 @@ public static class CamJob
             if (options.MapFormat != MapFormat.None)
             {
                 mapPath = OutputNaming.MapPathFor(target, MapWriter.Extension(options.MapFormat));
-                MapWriter.Write(mapPath, options.MapFormat, map.Map, map.Width, map.Height, options.Force);
-                if (map.Guided is { } guided)
-                    IO.AtomicFile.Write(OutputNaming.GuidedPathFor(target), options.Force, s => IO.Npy.WriteFloat32(s, new[] { 3, map.Height, map.Width }, guided));
+                if (PassOver(mapPath, image.Path, options)) options.Skipped?.Invoke(image.Path, mapPath);
+                else MapWriter.Write(mapPath, options.MapFormat, map.Map, map.Width, map.Height, Overwrite(mapPath, image.Path, options));
+                string guidedPath = OutputNaming.GuidedPathFor(target);
+                if (map.Guided is { } guided && PassOver(guidedPath, image.Path, options)) options.Skipped?.Invoke(image.Path, guidedPath);
+                else if (map.Guided is { } g)
+                    IO.AtomicFile.Write(guidedPath, Overwrite(guidedPath, image.Path, options), s => IO.Npy.WriteFloat32(s, new[] { 3, map.Height, map.Width }, g));
             }
             return new ItemResult<CamOutput>(image.Path,
                 new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height), null);

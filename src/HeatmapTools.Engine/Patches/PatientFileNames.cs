@@ -25,12 +25,25 @@ public static class PatientFileNames
                 $"Name template '{template}' must stay inside the output folder (no rooted path, no '..').", template);
     }
 
-    /// <summary>The full path of one image; the patient id is made safe for file names.</summary>
-    public static string For(PatchGridOptions options, string patientId, string kind)
+    /// <summary>
+    /// The patient id as a file name part. An id that had to change (a '/', ':' or other character no file name may hold)
+    /// gets a short suffix from a hash of the id itself, so "a/b" and "a_b" never share a file: the suffix is the same
+    /// in every run and on every machine.
+    /// </summary>
+    public static string SafeId(string patientId)
     {
         string id = IO.FileNames.Sanitise(patientId);
         // An id of "." or ".." would name a folder, not a patient, once the template puts it in a path of its own.
         if (id is "." or "..") id = id.Replace('.', '_');
+        if (id == patientId) return id;
+        ulong hash = System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(patientId));
+        return $"{id}~{hash & 0xFFFFFF:x6}";
+    }
+
+    /// <summary>The full path of one image; the patient id is made safe for file names.</summary>
+    public static string For(PatchGridOptions options, string patientId, string kind)
+    {
+        string id = SafeId(patientId);
         string name = options.NameTemplate
             .Replace("{patient}", id, StringComparison.OrdinalIgnoreCase)
             .Replace("{kind}", kind, StringComparison.OrdinalIgnoreCase);

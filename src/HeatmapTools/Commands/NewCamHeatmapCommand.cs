@@ -45,6 +45,15 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     [Parameter]
     public SwitchParameter IncludeOwnOutput { get; set; }
 
+    [Parameter]
+    public SwitchParameter SkipExisting { get; set; }
+
+    [Parameter]
+    public SwitchParameter Update { get; set; }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Source, string Output)> _skipped = new();
+    private int _skippedCount;
+
     /// <summary>A piped prediction's prepared image (ClassPrediction.PreparedInput): used instead of decoding the file again.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
     public object? PreparedInput { get; set; }
@@ -79,6 +88,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         foreach (var (key, request, item) in _deferred ?? new()) foreach (var ready in _queue.Add(key, request, item, BatchSize)) Flush(ready);
         if (_queue.Drain() is { } rest) Flush(rest);
         WriteProgress(new ProgressRecord(2, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
+        if (SkipExisting || Update)
+            WriteInformation($"New-CamHeatmap: {_done} image(s) taken, {_skippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
     }
 
     private string? ResolvedOutputPath => OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
@@ -102,6 +113,9 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             OutputPath = ResolvedOutputPath,
             OutputRoot = _root,
             Force = Force,
+            SkipExisting = SkipExisting,
+            Update = Update,
+            Skipped = (source, output) => _skipped.Enqueue((source, output)),
             Outputs = _outputs,
             IncludeOwnOutputs = IncludeOwnOutput,
             OwnOutputSkipped = (path, note) => WriteVerbose($"Skipped '{path}': HeatmapTools wrote it ({note}). -IncludeOwnOutput explains it anyway."),
@@ -114,8 +128,10 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {(selection.Layers.Count == 0 ? model.Info.DefaultLayer : string.Join(", ", selection.Layers))}, " +
             $"{(_clock.Elapsed - started).TotalSeconds:F2} s.");
         // What a result needs to make its map again, and no more: not this run's name registry, nor this cmdlet.
+        for (; _skipped.TryDequeue(out var passed); _skippedCount++)
+            WriteVerbose($"Skipped '{passed.Output}' (of '{passed.Source}'): finished{(Update ? " and newer than its source" : "")}.");
         var request = batch.Request;
-        var again = options with { Outputs = null, OwnOutputSkipped = null, Cam = options.Cam with { ScoreProgress = null } };
+        var again = options with { Outputs = null, OwnOutputSkipped = null, Skipped = null, Cam = options.Cam with { ScoreProgress = null } };
         foreach (var result in results)
         {
             if (result.Error is not null)
