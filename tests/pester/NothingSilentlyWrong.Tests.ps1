@@ -214,3 +214,40 @@ Describe 'Nightly reruns' {
         (Get-Item $first[2].OutputPath).LastWriteTimeUtc | Should -Be $stamps[$first[2].OutputPath]
     }
 }
+
+Describe 'Errors that must not end the run' {
+    BeforeAll {
+        $idc = Join-Path $root 'idc8'
+        $null = Invoke-TestData idc $idc 3 8 2
+    }
+
+    It 'reports an existing montage as an error of its own and keeps the patients'' results' {
+        $out = Join-Path $root 'montage-out'
+        $first = @(New-PatientPatchGrid -Path $idc -OutputPath $out -Kind Labels -Montage)
+        ($first | Where-Object { $_.PSObject.Properties['PatientIds'] }).Count | Should -Be 1
+        $again = @(New-PatientPatchGrid -Path $idc -OutputPath (Join-Path $root 'montage-out2') -Kind Labels -Montage -MontagePath (Join-Path $out 'montage.png') -ErrorVariable e -ErrorAction SilentlyContinue)
+        @($again | Where-Object { $_.PSObject.Properties['PatientId'] }).Count | Should -Be 3 -Because 'the patients were drawn; only the montage exists'
+        @($e | Where-Object FullyQualifiedErrorId -like 'OutputExists*').Count | Should -Be 1
+        # -MontageOnly reruns: an error, not a stop; -ErrorAction Stop still stops.
+        $null = New-PatientPatchGrid -Path $idc -OutputPath $out -MontageOnly -ErrorVariable e2 -ErrorAction SilentlyContinue
+        @($e2 | Where-Object FullyQualifiedErrorId -like 'OutputExists*').Count | Should -Be 1
+        { New-PatientPatchGrid -Path $idc -OutputPath $out -MontageOnly -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+    }
+
+    It 'says OutputWriteFailed, not a raw IOException, when the output folder cannot be made' {
+        $blocker = Join-Path $root 'a-file'
+        Set-Content $blocker 'not a folder'
+        { New-PatientPatchGrid -Path $idc -OutputPath (Join-Path $blocker 'grids') -Kind Labels -ErrorAction Stop } | Should -Throw -ErrorId 'OutputWriteFailed*'
+        { Measure-CamFaithfulness (Join-Path $Images 'coffee.png') -Model squeezenet1_1 -NoRoad -CurveSteps 2 -PlotPath (Join-Path $blocker 'plots') -ErrorAction Stop } | Should -Throw -ErrorId 'OutputWriteFailed*'
+    }
+
+    It 'keeps native decoders'' complaints off stderr: a PNG cut short is our error, naming it' {
+        $cut = Join-Path $root 'cut.png'
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $Images 'coffee.png'))
+        [IO.File]::WriteAllBytes($cut, $bytes[0..($bytes.Length / 2)])
+        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; `$env:HEATMAPTOOLS_MODEL_PATH = '$Models'; Get-ClassPrediction '$cut' -Model squeezenet1_1 -ErrorAction SilentlyContinue -ErrorVariable e; `$e[0].FullyQualifiedErrorId; `$e[0].Exception.Message" 2>&1
+        ($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty -Because 'nothing reaches stderr'
+        "$out" | Should -Not -BeLike '*libpng*'
+        "$out" | Should -BeLike '*ImageUnreadable*cut short*'
+    }
+}

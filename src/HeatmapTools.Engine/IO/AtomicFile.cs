@@ -56,6 +56,19 @@ public static partial class AtomicFile
         }
     }
 
+    /// <summary>Creates an output folder; one the file system refuses (a file in its way, no permission) is OutputWriteFailed.</summary>
+    public static void CreateFolder(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError", $"Could not create the output folder '{folder}': {ex.Message}", folder, ex);
+        }
+    }
+
     public static string ExistsMessage(string fullPath) => $"Output '{fullPath}' already exists. Use -Force to overwrite it.";
 
     public static void WriteBytes(string path, bool overwrite, byte[] bytes) => Write(path, overwrite, s => s.Write(bytes));

@@ -8,6 +8,25 @@ namespace HeatmapTools.Engine.Imaging;
 /// </summary>
 public static class ImageHeader
 {
+    /// <summary>
+    /// True for a PNG whose chunks end before IEND (a copy cut short): libpng would say so on the process's stderr,
+    /// past every preference, so the reader refuses it first, naming the file. Walks chunk headers only.
+    /// </summary>
+    public static bool IsTruncatedPng(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 8 || !bytes[..8].SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A })) return false;
+        long offset = 8;
+        while (offset + 8 <= bytes.Length)
+        {
+            long length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice((int)offset, 4));
+            bool end = bytes.Slice((int)offset + 4, 4).SequenceEqual("IEND"u8);
+            offset += 12 + length;
+            if (offset > bytes.Length) return true;
+            if (end) return false;
+        }
+        return true;
+    }
+
     /// <summary>The declared width and height, or null when the format is not PNG or JPEG or the header is cut short.</summary>
     public static (int Width, int Height)? Size(ReadOnlySpan<byte> bytes)
     {

@@ -63,6 +63,9 @@ public static class ImageReader
             throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "LimitsExceeded",
                 $"Image '{path}' declares {width:N0} x {height:N0} pixels ({(long)width * height / 1e6:N0} megapixels), over the {MaxPixels / 1e6:N0}-megapixel " +
                 $"limit for one image (a decompression bomb, or a scan to tile first); set {MaxPixelsVariable} to raise it.", path);
+        if (ImageHeader.IsTruncatedPng(bytes))
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
+                $"Image '{path}' is a PNG cut short: its data ends before the closing IEND chunk (an interrupted copy or download).", path);
         int reduce = 1;
         long declared = 3L * 4096 * 4096;
         if (ImageHeader.Size(bytes) is (int w, int h))

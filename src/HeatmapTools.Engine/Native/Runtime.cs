@@ -28,6 +28,10 @@ public static class Runtime
         if (Interlocked.Exchange(ref _imaging, 1) == 1) return;
         NativeHeap.Tune();
         OpenCvSharp.Cv2.SetNumThreads(1);
+        // OpenCV prints its warnings ("[ WARN:0@0.1] ... imread_(...): can't open/read file") straight to the process's
+        // stderr, past every PowerShell preference, and OpenCvSharp offers no callback to route them. Every failure they
+        // describe is already an error record of ours naming the file (ImageUnreadable), so OpenCV itself stays quiet.
+        OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.SILENT);
     }
 
     /// <summary>The process-wide settings in force, in plain values for Get-HeatmapToolsInfo.</summary>

@@ -60,7 +60,7 @@ public static class PatchGridJob
     public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
         Runtime.EnsureImaging();
-        if (options.WritePatients) Directory.CreateDirectory(options.OutputDirectory);
+        if (options.WritePatients) AtomicFile.CreateFolder(options.OutputDirectory);
         var cohortRange = options.CohortRange ?? ProbabilityRange(patients);
         var panelIds = options.Montage ? patients.Take(options.Rows * options.Columns).Select(p => p.PatientId).ToHashSet() : new HashSet<string>();
 
@@ -131,6 +131,9 @@ public static class PatchGridJob
         {
             var problem = ex is HeatmapToolsException known
                 ? new PatchProblem(known.ErrorId, patient.PatientId, known.Message, patient.PatientId, true)
+                : ex is IOException or UnauthorizedAccessException
+                ? new PatchProblem(ErrorIds.OutputWriteFailed, patient.PatientId,
+                    $"Patient {Shorten(patient.PatientId)}'s images could not be written: {ex.Message}", patient.PatientId, true)
                 : new PatchProblem(ErrorIds.PatientFailed, patient.PatientId,
                     $"Patient {Shorten(patient.PatientId)} could not be drawn ({ex.GetType().Name}): {ex.Message}", patient.PatientId, true);
             return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction, 0, 0,

@@ -26,6 +26,8 @@ public sealed record ObjectRecord(Func<string, string?> Property, Func<float[]?>
 public abstract record PatchGridEvent;
 public sealed record PatientDrawn(PatientResult Result) : PatchGridEvent;
 public sealed record MontageWritten(MontageResult Montage) : PatchGridEvent;
+/// <summary>The montage could not be written (it exists without -Force, its folder refuses it): the run's other results stand.</summary>
+public sealed record MontageFailed(HeatmapToolsException Error) : PatchGridEvent;
 /// <summary>Every patient was read, but none had the data for the images asked for: nothing at all was written.</summary>
 public sealed record NothingDrawable : PatchGridEvent;
 
@@ -219,6 +221,24 @@ public sealed class PatchGridRun
         }).Distinct(StringComparer.Ordinal).ToArray();
     }
 
+    /// <summary>The montage, or why it could not be written: that is an error of its own, and the patients' results stand.</summary>
+    private static PatchGridEvent MontageOf(List<PatientResult> done, IReadOnlyList<PatientPatches> approved, PatchGridOptions options)
+    {
+        try
+        {
+            return new MontageWritten(PatchGridJob.WriteMontage(done, approved, options));
+        }
+        catch (HeatmapToolsException ex)
+        {
+            return new MontageFailed(ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new MontageFailed(new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError",
+                $"Could not write the montage '{PatchGridJob.MontageFile(options)}': {ex.Message}", PatchGridJob.MontageFile(options), ex));
+        }
+    }
+
     /// <summary>
     /// Draws the approved patients, yielding each result in selection order, then the montage; panels and other native
     /// images are released however the enumeration ends (finished, failed, or stopped).
@@ -236,7 +256,7 @@ public sealed class PatchGridRun
             }
             if (reportNothingDrawable && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
                 yield return new NothingDrawable();
-            if (options.Montage) yield return new MontageWritten(PatchGridJob.WriteMontage(done, approved, options));
+            if (options.Montage) yield return MontageOf(done, approved, options);
         }
         finally
         {

@@ -74,7 +74,7 @@ public static class TrustJob
         IProgress<double>? progress, CancellationToken cancellation, Measure<T> measure) where T : class
     {
         string layer = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
-        if (options.PlotFolder is not null) Directory.CreateDirectory(options.PlotFolder);
+        if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
         var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
         var pairs = CamJob.Targets(model, items, prepared, options.Preprocess.Size);

@@ -125,6 +125,9 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 case NothingDrawable:
                     WriteWarning($"No patient had the data for -Kind {string.Join(", ", Kind!)}, so nothing was written: probabilities (and the confusion map) need a probability column from -CsvPath or Import-Csv rows; the tissue needs patch images.");
                     break;
+                case MontageFailed { Error: var error }:
+                    WriteError(ToErrorRecord(error));
+                    break;
                 case MontageWritten { Montage: var m }:
                     WriteObject(new PatientMontage { Path = m.Path, PatientIds = m.PatientIds.ToArray(), Rows = m.Rows, Columns = m.Columns, Width = m.Width, Height = m.Height });
                     break;
