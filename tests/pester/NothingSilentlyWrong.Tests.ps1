@@ -251,3 +251,33 @@ Describe 'Errors that must not end the run' {
         "$out" | Should -BeLike '*ImageUnreadable*cut short*'
     }
 }
+
+Describe 'Patch folders' {
+    BeforeAll {
+        $patches = Join-Path $root 'patches9'
+        $layout = (Invoke-TestData idc $patches 1 6 3) | ConvertFrom-Json
+        $files = @(Get-ChildItem $patches -Recurse -Filter *.png)
+    }
+
+    It 'walks a folder with a symlink loop once' {
+        $looped = Join-Path $root 'looped'
+        Copy-Item $patches $looped -Recurse
+        $inner = (Get-ChildItem $looped -Directory -Recurse | Select-Object -First 1).FullName
+        New-Item -ItemType SymbolicLink -Path (Join-Path $inner 'back-to-top') -Target $looped | Out-Null
+        $grid = New-PatientPatchGrid -Path $looped -Kind Labels -OutputPath (Join-Path $root 'looped-out') -WarningVariable w -WarningAction SilentlyContinue
+        $grid.PatchCount | Should -Be $files.Count
+        $grid.ProblemCount | Should -Be 0
+        $w | Should -BeNullOrEmpty
+    }
+
+    It 'takes map results and their patches in either order' {
+        $maps = @($files | Where-Object Name -match '_x1_y\d+_' | New-CamHeatmap -Model squeezenet1_1 -NoOverlay)
+        foreach ($order in 'maps first', 'patches first') {
+            $items = if ($order -eq 'maps first') { @($maps) + @($files) } else { @($files) + @($maps) }
+            $grid = $items | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root "order-$($order -replace ' ', '-')") -WarningVariable w -WarningAction SilentlyContinue
+            $grid.PatchCount | Should -Be $files.Count -Because $order
+            $grid.ProblemCount | Should -Be 0 -Because $order
+            $w | Should -BeNullOrEmpty -Because $order
+        }
+    }
+}

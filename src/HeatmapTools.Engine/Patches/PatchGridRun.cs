@@ -45,7 +45,7 @@ public sealed class PatchGridRun
     private readonly List<PatchProblem> _rowProblems = new();
     private readonly Dictionary<string, double> _predicted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (float[] Map, int Size)> _cams = new(StringComparer.Ordinal);
-    private HashSet<string>? _fileSet;
+    private readonly HashSet<string> _fileSet = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A patch's class activation map (a New-CamHeatmap result of a patch file), kept at the patch size: a thousand
@@ -58,7 +58,7 @@ public sealed class PatchGridRun
         OpenCvSharp.Cv2.Resize(full, small, new OpenCvSharp.Size(patchSize, patchSize), 0, 0, OpenCvSharp.InterpolationFlags.Area);
         small.GetArray(out float[] values);
         _cams[Path.GetFullPath(path)] = (values, patchSize);
-        AddOnce(path);
+        AddFile(path);
     }
     private int _rowNumber;
 
@@ -69,7 +69,7 @@ public sealed class PatchGridRun
     public void AddPrediction(string path, double positiveProbability)
     {
         _predicted[Path.GetFullPath(path)] = positiveProbability;
-        AddOnce(path);
+        AddFile(path);
     }
 
     /// <summary>
@@ -101,17 +101,44 @@ public sealed class PatchGridRun
     public void AddPath(string path)
     {
         if (Directory.Exists(path))
-            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal))
-                AddFile(file);
+        {
+            var found = new List<string>();
+            Walk(path, Canonical(path), new HashSet<string>(StringComparer.Ordinal), found);
+            foreach (var file in found.Order(StringComparer.Ordinal)) AddFile(file);
+        }
         else if (File.Exists(path))
             AddFile(path);
     }
 
-    /// <summary>A path already known to be a file (Get-ChildItem output): no second look at the disk.</summary>
+    /// <summary>
+    /// The images below a folder, each folder walked once by where it really is: a link back to a folder above (a loop)
+    /// or to one already walked adds nothing, where following it would add the same patches again dozens of levels deep.
+    /// </summary>
+    private static void Walk(string folder, string canonical, HashSet<string> walked, List<string> found)
+    {
+        if (!walked.Add(canonical)) return;
+        try
+        {
+            found.AddRange(Directory.EnumerateFiles(folder).Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())));
+            foreach (var sub in Directory.EnumerateDirectories(folder))
+                Walk(sub, new DirectoryInfo(sub).LinkTarget is null ? Path.Combine(canonical, Path.GetFileName(sub)) : Canonical(sub), walked, found);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or DirectoryNotFoundException)
+        {
+            // A folder that cannot be listed holds no patches we can read; its siblings are still walked.
+        }
+    }
+
+    private static string Canonical(string folder)
+    {
+        var info = new DirectoryInfo(Path.GetFullPath(folder));
+        return (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) ?? info).FullName.TrimEnd(Path.DirectorySeparatorChar);
+    }
+
+    /// <summary>A path already known to be a file (Get-ChildItem output): no second look at the disk. A file given twice (as a file and before that as a result about it) is one patch.</summary>
     public void AddFile(string path)
     {
-        _fileSet?.Add(Path.GetFullPath(path));
+        if (!_fileSet.Add(Path.GetFullPath(path))) return;
         if (Path.GetExtension(path.AsSpan()).Equals(".csv", StringComparison.OrdinalIgnoreCase)) _csvFiles.Add(path);
         else _files.Add(path);
     }
@@ -119,13 +146,7 @@ public sealed class PatchGridRun
     public void AddCsv(string path) => _csvFiles.Add(path);
 
     /// <summary>A patch piped in both as a file and as a result about it (prediction, map) is one patch, not a duplicate.</summary>
-    private void AddOnce(string path)
-    {
-        // Looked up in a set built on first use: a pipeline of 280,000 classified patches must not compare each with all.
-        _fileSet ??= _files.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
-        if (!_fileSet.Add(Path.GetFullPath(path))) return;
-        AddFile(path);
-    }
+
 
     /// <summary>
     /// A piped object that is neither a file nor a result of this session, seen through its properties: a map result
