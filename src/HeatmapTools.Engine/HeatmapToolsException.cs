@@ -54,6 +54,9 @@ public static class ErrorIds
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string ShardRootOutside = "ShardRootOutside";
     public const string WeightsInvalid = "WeightsInvalid";
+    public const string CsvColumnMissing = "CsvColumnMissing";
+    public const string CsvColumnAmbiguous = "CsvColumnAmbiguous";
+    public const string CsvCultureMismatch = "CsvCultureMismatch";
     public const string ScoreNotFinite = "ScoreNotFinite";
     public const string OutputIsInput = "OutputIsInput";
     public const string InputIsOverlay = "InputIsOverlay";

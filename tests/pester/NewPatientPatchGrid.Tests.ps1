@@ -261,8 +261,9 @@ Describe 'New-PatientPatchGrid' {
         $rows.ProbabilityMax | Should -Be 0.75
 
         New-PatientPatchGrid -CsvPath $german -OutputPath (Join-Path $root 'german-none') -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-        $errs.Count | Should -Be 2
-        $errs[0].Exception.Message | Should -Match "probability '0,25'.*-Culture"
+        $errs.Count | Should -Be 1 -Because 'a table written with decimal commas is one error, not one per row'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'CsvCultureMismatch*'
+        $errs[0].Exception.Message | Should -Match "2 row\(s\) have probabilities written with decimal commas.*invariant culture.*-Culture"
 
         { New-PatientPatchGrid -CsvPath $german -Culture deutsch -OutputPath (Join-Path $root 'german-bad') -ErrorAction Stop } |
             Should -Throw -ErrorId 'CultureUnknown,*'

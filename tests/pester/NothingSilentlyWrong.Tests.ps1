@@ -281,3 +281,43 @@ Describe 'Patch folders' {
         }
     }
 }
+
+Describe 'Patch tables' {
+    It 'gives a decimal-comma table one error naming the culture and -Culture, whatever patients are selected' {
+        $table = Join-Path $root 'comma.csv'
+        $rows = foreach ($p in 1..40) { foreach ($i in 0..29) { "p$p;$(1 + 50 * $i);1;$($i % 2);0,$($i + 10)" } }
+        (@('patient_id;x;y;target;probability') + $rows) | Set-Content $table
+        $null = New-PatientPatchGrid -CsvPath $table -PatientId p1 -Kind Probability -OutputPath (Join-Path $root 'comma-out') -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $e.Count | Should -Be 1
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'CsvCultureMismatch*'
+        $e[0].Exception.Message | Should -BeLike '*1200 row(s)*decimal commas*invariant culture*-Culture*'
+    }
+
+    It 'names a missing column with its own ErrorId' {
+        $table = Join-Path $root 'nox.csv'
+        "patient_id,y,target`na,1,0" | Set-Content $table
+        { New-PatientPatchGrid -CsvPath $table -OutputPath (Join-Path $root 'nox-out') -ErrorAction Stop } | Should -Throw -ErrorId 'CsvColumnMissing*'
+    }
+
+    It 'warns when two columns could be one field, naming both' {
+        $table = Join-Path $root 'twice.csv'
+        "patient_id,x,y,target,label`na,1,1,0,1`na,51,1,1,0" | Set-Content $table
+        $r = New-PatientPatchGrid -CsvPath $table -ColumnMap @{ target = 'label' } -Kind Labels -OutputPath (Join-Path $root 'twice-out') -WarningVariable w -WarningAction SilentlyContinue
+        $r.PatchCount | Should -Be 2
+        "$w" | Should -BeLike "*'target' and 'label'*"
+        $table2 = Join-Path $root 'twice2.csv'
+        "patient_id,x,y,Target,target`na,1,1,0,1" | Set-Content $table2
+        $null = New-PatientPatchGrid -CsvPath $table2 -Kind Labels -OutputPath (Join-Path $root 'twice2-out') -WarningVariable w2 -WarningAction SilentlyContinue
+        "$w2" | Should -BeLike "*'Target' and 'target'*"
+    }
+
+    It 'reads a target pandas wrote as 1.0, and refuses 1.5' {
+        $table = Join-Path $root 'pandas.csv'
+        "patient_id,x,y,target,probability`na,1,1,1.0,0.9`na,51,1,0.0,0.2`na,101,1,1.5,0.5" | Set-Content $table
+        $r = New-PatientPatchGrid -CsvPath $table -Kind Labels -OutputPath (Join-Path $root 'pandas-out') -ErrorVariable e -ErrorAction SilentlyContinue
+        $r.PatchCount | Should -Be 2
+        $r.PositiveCount | Should -Be 1
+        $e.Count | Should -Be 1
+        $e[0].Exception.Message | Should -BeLike "*target '1.5' is not a whole number*"
+    }
+}

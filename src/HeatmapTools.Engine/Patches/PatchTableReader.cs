@@ -88,6 +88,7 @@ public static class PatchTableReader
             throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData", $"CSV '{path}' has no header row.", path);
         var header = csv.HeaderRecord!;
         int Column(string name) => Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
+        problems.AddRange(Ambiguities(path, header, columns));
         int patient = Column(columns.PatientId), x = Column(columns.X), y = Column(columns.Y);
         int target = Column(columns.Target), probability = Column(columns.Probability), file = Column(columns.Path);
         string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
@@ -108,9 +109,10 @@ public static class PatchTableReader
         }
         var missing = new[] { (patient, columns.PatientId), (x, columns.X), (y, columns.Y) }.Where(c => c.Item1 < 0).Select(c => c.Item2).ToList();
         if (missing.Count > 0)
-            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.CsvColumnMissing, "InvalidData",
                 $"CSV '{path}' lacks the column(s) {string.Join(", ", missing)}; its columns are {string.Join(", ", header)}. Use -ColumnMap to name yours.", path);
 
+        var decimalCommas = new List<PatchProblem>();
         while (csv.Read())
         {
             int line = csv.Parser.RawRow;
@@ -119,9 +121,37 @@ public static class PatchTableReader
                 probability >= 0 ? Field(probability) : null, file >= 0 ? Field(file) : null);
             var (record, problem) = Parse(row, $"{System.IO.Path.GetFileName(path)} line {line}", culture, baseDir);
             if (record is not null) records.Add(record);
-            if (problem is not null) problems.Add(problem);
+            if (problem is not null && row.Probability is { } text && DecimalCommaHint(text, culture).Length > 0) decimalCommas.Add(problem);
+            else if (problem is not null) problems.Add(problem);
         }
+        // A table written with decimal commas fails on every row alike: one error that says why, not one per row.
+        if (decimalCommas.Count > 0)
+            problems.Add(new PatchProblem(ErrorIds.CsvCultureMismatch, "",
+                $"CSV '{path}': {decimalCommas.Count} row(s) have probabilities written with decimal commas (first: {decimalCommas[0].Source}), which the " +
+                $"{(culture.Equals(CultureInfo.InvariantCulture) ? "invariant culture" : $"culture {culture.Name}")} does not read; give -Culture with the culture that wrote the table " +
+                "(for example -Culture de-DE). Those rows are skipped.", path, IsError: true));
         return new PatchTable(records, problems, predictions);
+    }
+
+    /// <summary>
+    /// Warnings for a header whose columns could mean one field twice: two columns of one name (in any case), or a
+    /// column of a field's own name left unread because -ColumnMap names another for it.
+    /// </summary>
+    private static IEnumerable<PatchProblem> Ambiguities(string path, string[] header, PatchColumns columns)
+    {
+        var defaults = new PatchColumns();
+        foreach (var (field, used, own) in new[] { ("patient_id", columns.PatientId, defaults.PatientId), ("x", columns.X, defaults.X), ("y", columns.Y, defaults.Y),
+            ("target", columns.Target, defaults.Target), ("probability", columns.Probability, defaults.Probability), ("path", columns.Path, defaults.Path) })
+        {
+            var same = header.Where(h => string.Equals(h, used, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (same.Count > 1)
+                yield return new PatchProblem(ErrorIds.CsvColumnAmbiguous, "",
+                    $"CSV '{path}' has {same.Count} columns named {string.Join(" and ", same.Select(c => $"'{c}'"))} for {field}; the first is read.", path, IsError: false);
+            if (!string.Equals(used, own, StringComparison.OrdinalIgnoreCase) && header.Contains(own, StringComparer.OrdinalIgnoreCase) &&
+                header.Contains(used, StringComparer.OrdinalIgnoreCase))
+                yield return new PatchProblem(ErrorIds.CsvColumnAmbiguous, "",
+                    $"CSV '{path}' has both '{own}' and '{used}' for {field}: -ColumnMap names '{used}', so '{own}' is not read.", path, IsError: false);
+        }
     }
 
     /// <summary>A CSV read: patch rows, or prediction rows, and the problems of rows that were neither.</summary>
@@ -146,7 +176,9 @@ public static class PatchTableReader
         int? target = null;
         if (!string.IsNullOrWhiteSpace(row.Target))
         {
+            // pandas writes an integer column that held a missing value as floats: "1.0" is class 1, "1.5" no class.
             if (int.TryParse(row.Target, NumberStyles.Integer, culture, out int t)) target = t;
+            else if (double.TryParse(row.Target, NumberStyles.Float, culture, out double d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue) target = (int)d;
             else wrong.Add($"target '{row.Target}' is not a whole number");
         }
         double? probability = null;
