@@ -3,21 +3,40 @@ using System.Text.Json;
 using HeatmapTools.TestData;
 using OpenCvSharp;
 
-// idc <root> [patients] [patchesPerPatient] [seed] [firstId]   writes a dataset and prints its layout as JSON
-// csv <root> <csvPath> [patients] [patches] [seed] [paths|ids] [firstId]  writes the matching probability CSV
-// jpeg <image> <out.jpg>                            writes the image as a JPEG
-// pixel <image> <x> <y>                             prints "B,G,R" of one pixel (0-based)
-// size <image>                                      prints "WIDTHxHEIGHT"
-// decode <root> [threads]                           decodes every PNG under root, prints count and seconds
+const string Usage = """
+    usage: HeatmapTools.TestData <command> ...
+      idc <root> [patients] [patchesPerPatient] [seed] [firstId]            writes a dataset and prints its layout as JSON
+      csv <root> <csvPath> [patients] [patches] [seed] [paths|ids] [firstId]  writes the matching probability CSV
+      jpeg <image> <out.jpg>                                                 writes the image as a JPEG
+      pixel <image> <x> <y>                                                  prints "B,G,R" of one pixel (0-based)
+      size <image>                                                           prints "WIDTHxHEIGHT"
+      decode <root> [threads]                                                decodes every PNG under root, prints count and seconds
+    """;
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
-int IntArg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+string Required(int i, string what) => args.Length > i ? args[i] : throw new ArgumentException($"'{Arg(0, "")}' needs {what} (argument {i}).");
+int IntArg(int i, int fallback) => args.Length <= i ? fallback
+    : int.TryParse(args[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0 ? v
+    : throw new ArgumentException($"argument {i} of '{Arg(0, "")}' is '{args[i]}', not a whole number of at least 0.");
 
+try
+{
+    return Run();
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+int Run()
+{
 switch (Arg(0, ""))
 {
     case "idc":
     {
         var layout = SyntheticIdc.Layout(IntArg(2, 4), IntArg(3, 24), IntArg(4, 1), IntArg(5, 10000));
-        int written = SyntheticIdc.Write(args[1], layout, Environment.ProcessorCount);
+        int written = SyntheticIdc.Write(Required(1, "a folder"), layout, Environment.ProcessorCount);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             Written = written,
@@ -28,31 +47,36 @@ switch (Arg(0, ""))
     case "csv":
     {
         var layout = SyntheticIdc.Layout(IntArg(3, 4), IntArg(4, 24), IntArg(5, 1), IntArg(7, 10000));
-        SyntheticIdc.WriteCsv(args[2], layout, Arg(6, "") == "paths", args[1]);
+        SyntheticIdc.WriteCsv(Required(2, "a CSV path"), layout, Arg(6, "") == "paths", Required(1, "the dataset folder"));
         return 0;
     }
     case "jpeg":
     {
-        using var image = Cv2.ImRead(args[1], ImreadModes.Color);
-        Cv2.ImWrite(args[2], image);
+        using var image = Cv2.ImRead(Required(1, "an image"), ImreadModes.Color);
+        if (image.Empty()) throw new ArgumentException($"'{args[1]}' is not an image OpenCV reads.");
+        Cv2.ImWrite(Required(2, "an output path"), image);
         return 0;
     }
     case "pixel":
     {
-        using var image = Cv2.ImRead(args[1], ImreadModes.Color);
-        var p = image.At<Vec3b>(int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+        using var image = Cv2.ImRead(Required(1, "an image"), ImreadModes.Color);
+        if (image.Empty()) throw new ArgumentException($"'{args[1]}' is not an image OpenCV reads.");
+        int px = IntArg(2, -1), py = IntArg(3, -1);
+        if (px < 0 || py < 0 || px >= image.Width || py >= image.Height) throw new ArgumentException($"pixel ({Arg(2, "?")}, {Arg(3, "?")}) is outside the {image.Width} x {image.Height} image.");
+        var p = image.At<Vec3b>(py, px);
         Console.WriteLine($"{p.Item0},{p.Item1},{p.Item2}");
         return 0;
     }
     case "size":
     {
-        using var image = Cv2.ImRead(args[1], ImreadModes.Unchanged);
+        using var image = Cv2.ImRead(Required(1, "an image"), ImreadModes.Unchanged);
+        if (image.Empty()) throw new ArgumentException($"'{args[1]}' is not an image OpenCV reads.");
         Console.WriteLine($"{image.Width}x{image.Height}");
         return 0;
     }
     case "decode":
     {
-        var files = Directory.EnumerateFiles(args[1], "*.png", SearchOption.AllDirectories).ToList();
+        var files = Directory.EnumerateFiles(Required(1, "a folder"), "*.png", SearchOption.AllDirectories).ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = IntArg(2, Environment.ProcessorCount) }, f =>
         {
@@ -62,6 +86,6 @@ switch (Arg(0, ""))
         return 0;
     }
     default:
-        Console.Error.WriteLine("usage: idc|csv|jpeg|pixel|size|decode ...");
-        return 2;
+        throw new ArgumentException(args.Length == 0 ? "no command given." : $"'{args[0]}' is not a command.");
+}
 }

@@ -321,3 +321,57 @@ Describe 'Patch tables' {
         $e[0].Exception.Message | Should -BeLike "*target '1.5' is not a whole number*"
     }
 }
+
+Describe 'What is drawn and reported' {
+    It 'draws a CSV-only patient at a readable size and reports the size written' {
+        $table = Join-Path $root 'grid20x15.csv'
+        $rows = foreach ($x in 0..19) { foreach ($y in 0..14) { "g,$(1 + 50 * $x),$(1 + 50 * $y),$(($x + $y) % 2),0.$(10 + $x)" } }
+        (@('patient_id,x,y,target,probability') + $rows) | Set-Content $table
+        $r = New-PatientPatchGrid -CsvPath $table -Kind Labels, Probability -OutputPath (Join-Path $root 'readable')
+        $labels = $r.Files | Where-Object { $_ -like '*_labels.png' }
+        Invoke-TestData size $labels | Should -Be '200x150' -Because 'ten pixels per patch by default'
+        $r.Size | Should -Be '200 x 150'
+        $r.ImageWidth, $r.ImageHeight | Should -Be 200, 150
+        $big = New-PatientPatchGrid -CsvPath $table -Kind Labels -CellSize 25 -OutputPath (Join-Path $root 'readable25')
+        Invoke-TestData size ($big.Files | Where-Object { $_ -like '*_labels.png' }) | Should -Be '500x375'
+    }
+
+    It 'calls a sanity check on a constant map undefined, not passed' {
+        $dead = Join-Path $root 'dead-class.pth'
+        $python = @'
+import sys, torch
+sd = torch.load(sys.argv[2] + '/squeezenet1_1.pth')
+sd['classifier.1.weight'][7].zero_(); sd['classifier.1.bias'][7] = 100.0
+torch.save(sd, sys.argv[1])
+'@
+        & /usr/bin/python3 -c $python $dead $Models
+        $r = Test-CamSanity (Join-Path $Images 'coffee.png') -Model squeezenet1_1 -WeightsPath $dead -MaxSteps 2 -WarningVariable w -WarningAction SilentlyContinue
+        $r.ClassIndex | Should -Be 7 -Because 'the dead class is the top class'
+        $r.Passed | Should -BeNullOrEmpty
+        $r.Verdict | Should -Be 'Undefined'
+        [double]::IsNaN($r.FinalSpearman) | Should -BeTrue
+        "$w" | Should -BeLike '*original map is constant*undefined*'
+    }
+
+    It 'names table columns as properties: <Header> of <Command>' -ForEach @(
+        @{ Command = 'Get-ClassPrediction'; Header = 'Image' }
+        @{ Command = 'New-CamHeatmap'; Header = 'Image' }
+        @{ Command = 'New-PatientPatchGrid'; Header = 'Patches' }
+        @{ Command = 'New-PatientPatchGrid'; Header = 'Positive' }
+        @{ Command = 'New-PatientPatchGrid'; Header = 'Size' }
+    ) {
+        $photo = Join-Path $Images 'coffee.png'
+        $idc = Join-Path $root 'idc13'
+        if (-not (Test-Path $idc)) { $null = Invoke-TestData idc $idc 1 6 4 }
+        $result = switch ($Command) {
+            'Get-ClassPrediction' { Get-ClassPrediction $photo -Model squeezenet1_1 }
+            'New-CamHeatmap' { New-CamHeatmap $photo -Model squeezenet1_1 -NoOverlay }
+            'New-PatientPatchGrid' { New-PatientPatchGrid -Path $idc -Kind Labels -OutputPath (Join-Path $root "idc13-out-$Header") }
+        }
+        $table = ($result | Format-Table | Out-String -Width 300) -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1
+        $table | Should -Match "\b$Header\b"
+        ($result | Select-Object $Header).$Header | Should -Not -BeNullOrEmpty
+        # Hidden: Export-Csv keeps one column per fact.
+        ($result | ConvertTo-Csv | Select-Object -First 1) | Should -Not -Match "`"$Header`""
+    }
+}

@@ -48,6 +48,8 @@ public sealed record PatchGridOptions
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }
+    /// <summary>Pixels per grid cell for patients without patch images (a CSV alone): one pixel per patch would be unreadable.</summary>
+    public int CellSize { get; init; } = 10;
 
     /// <summary>Full paths of the run's inputs (patches, CSV files): no output is ever written over one.</summary>
     public IReadOnlySet<string> Inputs { get; init; } = new HashSet<string>();

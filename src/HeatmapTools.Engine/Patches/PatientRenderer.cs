@@ -28,8 +28,9 @@ public static class PatientRenderer
         int fullHeight = cells.Count == 0 ? options.PatchSize : cells.Max(c => c.Y) + options.PatchSize;
         bool hasImages = patient.Patches.Any(p => p.Path is not null);
 
-        // Without images the map is drawn at patch resolution (one pixel per grid cell), like the seed's scatter plot.
-        double scale = hasImages ? 1.0 : 1.0 / options.PatchSize;
+        // Without images each grid cell is drawn as a CellSize square: at one pixel per patch a 20 x 15 grid was a
+        // 20 x 15 image beside a colour bar larger than it.
+        double scale = hasImages ? 1.0 : (double)options.CellSize / options.PatchSize;
         int longest = Math.Max(fullWidth, fullHeight);
         if (options.MaxSize > 0 && longest * scale > options.MaxSize) scale = (double)options.MaxSize / longest;
         int width = Math.Max(1, (int)Math.Round(fullWidth * scale)), height = Math.Max(1, (int)Math.Round(fullHeight * scale));

@@ -22,9 +22,15 @@ public sealed record SanityOptions
 /// <summary>One step of the cascade: the maps after the layers down to <see cref="Layer"/> were re-drawn.</summary>
 public sealed record SanityStep(int Step, string Layer, double Spearman, double SpearmanAbsolute, double Ssim, float[] Map);
 
-/// <summary>One image's cascade: the original map, every step's map and similarities, and the verdict.</summary>
+/// <summary>
+/// One image's cascade: the original map, every step's map and similarities, and the verdict: passed, failed, or null
+/// (undefined) when the original or the final map is constant, which has no rank order to compare.
+/// </summary>
 public sealed record SanityResult(int ClassIndex, string Method, float[] OriginalMap, int Width, int Height, IReadOnlyList<SanityStep> Steps,
-    double Threshold, bool Passed);
+    double Threshold, bool? Passed)
+{
+    public string Verdict => Passed switch { true => "Passed", false => "Failed", null => "Undefined" };
+}
 
 /// <summary>
 /// The cascading model-parameter randomisation test (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): the layers
@@ -74,7 +80,14 @@ public static class SanityCheck
             random.Dispose();
         }
         return original.Select((o, i) => new SanityResult(o.ClassIndex, method.Name, o.Map, o.Width, o.Height, steps[i], options.Threshold,
-            steps[i].Count > 0 && steps[i][^1].Spearman < options.Threshold)).ToList();
+            Verdict(steps[i], options.Threshold))).ToList();
+    }
+
+    private static bool? Verdict(List<SanityStep> steps, double threshold)
+    {
+        if (steps.Count == 0) return false;
+        double final = steps[^1].Spearman;
+        return double.IsNaN(final) ? null : final < threshold;
     }
 
     /// <summary>Copies the freshly initialised weights and buffers of one stage into the copy.</summary>

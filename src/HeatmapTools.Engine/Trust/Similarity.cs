@@ -6,12 +6,12 @@ namespace HeatmapTools.Engine.Trust;
 public static class Similarity
 {
     /// <summary>Spearman's rank correlation (Pearson's of the ranks, ties sharing their mean rank, as scipy.stats.spearmanr).
-    /// A constant map has no ranking: its correlation with anything is reported as 0.</summary>
+    /// A constant map has no ranking: its correlation with anything is undefined, NaN, as SciPy reports it (never 0, which
+    /// would read as "unrelated" and pass a sanity check).</summary>
     public static double Spearman(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException("The maps differ in size.");
-        double r = Pearson(Ranks(a), Ranks(b));
-        return double.IsNaN(r) ? 0 : r;
+        return Pearson(Ranks(a), Ranks(b));
     }
 
     /// <summary>Spearman's rank correlation of the absolute values, which ignores which way a signed map points.</summary>

@@ -19,6 +19,9 @@ public sealed record TrustJobOptions
     /// <summary>Replace existing figures.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Class names for figures' titles; class indices alone without it.</summary>
+    public Func<int, string>? ClassName { get; init; }
+
     /// <summary>Told, per method, how many maps came from piped results and how many there were (on the calling thread).</summary>
     public Action<CamMethod, int, int>? MapsTaken { get; init; }
 
@@ -62,7 +65,7 @@ public static class TrustJob
             {
                 string source = prepared[pairs[k].Image].Path;
                 string? plot = options.PlotPathFor(source, method, r.ClassIndex, "sanity");
-                if (plot is not null) Plotting.SanityFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", r);
+                if (plot is not null) Plotting.SanityFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", r, options.ClassName?.Invoke(r.ClassIndex));
                 return new SanityOutput(source, layer, r, plot);
             })).ToList();
         });

@@ -97,6 +97,10 @@ public sealed partial class NewPatientPatchGridCommand
     public int MaxSize { get; set; }
 
     [Parameter]
+    [ValidateRange(1, 1000)]
+    public int CellSize { get; set; } = 10;
+
+    [Parameter]
     public SwitchParameter Montage { get; set; }
 
     [Parameter]

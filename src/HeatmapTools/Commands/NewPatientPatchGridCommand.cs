@@ -106,7 +106,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             CohortRange = Scale == ProbabilityScaleKind.Cohort ? PatchGridJob.ProbabilityRange(prepared.Patients.Values) : null,
             Confusion = Confusion || (Kind?.Contains(PatientImageKind.Confusion) ?? false),
             Images = Kind is null ? PatientImages.All : Kind.Aggregate(PatientImages.None, (all, k) => all | EnumMirror.To<PatientImages>(k)),
-            Threshold = Threshold, MaxSize = MaxSize, WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
+            Threshold = Threshold, MaxSize = MaxSize, CellSize = CellSize, WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
             Rows = Rows, Columns = Columns, PanelSize = PanelSize,
             MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
             ThrottleLimit = ThrottleLimit, ImageFormat = ImageFormat == PatchImageFormat.Jpg ? "jpg" : "png", Inputs = prepared.Inputs,

@@ -27,7 +27,15 @@ public sealed class TestCamSanityCommand : TrustCommandBase
     private protected override IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
         IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress) =>
         TrustJob.Sanity(model, items, options, new SanityOptions { Seed = CascadeSeed, MaxSteps = MaxSteps, Threshold = Threshold }, progress, Cancellation)
-            .Select(r => (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels)));
+            .Select(r =>
+            {
+                if (r.Value?.Result is { Passed: null } undefined)
+                    WriteWarning($"'{r.Value.SourcePath}', {undefined.Method}, class {undefined.ClassIndex}: the {(IsConstant(undefined.OriginalMap) ? "original" : "final randomised")} map is constant, " +
+                        "so its rank correlation is undefined: the check neither passes nor fails (Verdict Undefined).");
+                return (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels));
+            });
+
+    private static bool IsConstant(float[] map) => map.Length == 0 || Array.TrueForAll(map, v => v == map[0]);
 
     private static object ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels)
     {
@@ -41,9 +49,10 @@ public sealed class TestCamSanityCommand : TrustCommandBase
             ClassIndex = r.ClassIndex,
             Label = labels[r.ClassIndex].Name,
             Passed = r.Passed,
+            Verdict = r.Verdict,
             Threshold = r.Threshold,
             FinalSpearman = r.Steps.Count > 0 ? r.Steps[^1].Spearman : 1,
-            MinimumSpearman = r.Steps.Count > 0 ? r.Steps.Min(s => s.Spearman) : 1,
+            MinimumSpearman = r.Steps.Count > 0 && r.Steps.Any(s => !double.IsNaN(s.Spearman)) ? r.Steps.Where(s => !double.IsNaN(s.Spearman)).Min(s => s.Spearman) : double.NaN,
             FinalSsim = r.Steps.Count > 0 ? r.Steps[^1].Ssim : 1,
             Steps = r.Steps.Select(s => new CamSanityStep { Step = s.Step, Layer = s.Layer, Spearman = s.Spearman, SpearmanAbsolute = s.SpearmanAbsolute, Ssim = s.Ssim }).ToArray(),
             PlotPath = output.PlotPath,

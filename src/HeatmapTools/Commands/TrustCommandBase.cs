@@ -66,6 +66,7 @@ public abstract class TrustCommandBase : CamCommandBase
             Cam = CamOptionsFor(selection),
             PlotFolder = plots,
             Force = Force,
+            ClassName = i => labels[i].Name,
             MapsTaken = (method, taken, all) => WriteVerbose($"{method.Name}: {taken} of {all} map(s) taken from the piped results, {all - taken} computed."),
         };
         // The engine reports on this thread, so progress can be written as it comes.

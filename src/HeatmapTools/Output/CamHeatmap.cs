@@ -4,6 +4,8 @@ namespace HeatmapTools;
 public sealed class CamHeatmap
 {
     public string SourcePath { get; init; } = "";
+    /// <summary>The table's Image column as a property (Select-Object Image); hidden so Export-Csv keeps one column per fact.</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Image => System.IO.Path.GetFileName(SourcePath);
     public string? OutputPath { get; init; }
     public string? MapPath { get; init; }
     public string Method { get; init; } = "";
@@ -96,6 +98,7 @@ public sealed class CamLayer
     public string OutputShape { get; init; } = "";
     public string[] Aliases { get; init; } = Array.Empty<string>();
     public bool IsDefault { get; init; }
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Default => IsDefault ? "*" : "";
     /// <summary>False for a submodule inside a stage: gradient methods, Eigen-CAM and Score-CAM work there; Ablation-CAM and CAM need a stage.</summary>
     public bool IsStage { get; init; }
 }

@@ -20,6 +20,8 @@ public sealed class RankedClass
 /// </summary>
 public sealed class ClassPrediction
 {
+    /// <summary>The table's Image column as a property (Select-Object Image); hidden so Export-Csv keeps one column per fact.</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Image => System.IO.Path.GetFileName(Path);
     public string Path { get; init; } = "";
     /// <summary>Lets New-CamHeatmap bind -LiteralPath from this object, as it does from Get-ChildItem's output.</summary>
     public string PSPath => Path;

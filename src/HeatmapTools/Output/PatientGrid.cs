@@ -33,6 +33,13 @@ public sealed class PatientGrid
     public int? FalseNegative { get; init; }
     public int? TrueNegative { get; init; }
 
+    // The table's column headers as properties (Select-Object Patches, Size), hidden so Export-Csv and ConvertTo-Json
+    // keep one column per fact.
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public int Patches => PatchCount;
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public double Positive => PositiveFraction;
+    /// <summary>The size of the map as written (ImageWidth x ImageHeight); the probability and confusion images add a colour bar or legend beside it.</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Size => $"{ImageWidth} x {ImageHeight}";
+
     internal static PatientGrid From(Engine.Patches.PatientResult result, IReadOnlyList<Engine.Patches.PatchProblem> problems)
     {
         var counts = new Hashtable();
@@ -71,4 +78,7 @@ public sealed class PatientMontage
     public int Columns { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string[] Patients => PatientIds;
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Grid => $"{Rows} x {Columns}";
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Size => $"{Width} x {Height}";
 }

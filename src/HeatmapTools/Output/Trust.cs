@@ -28,6 +28,9 @@ public abstract class CamJudgement
     public string Label { get; init; } = "";
     /// <summary>The figure written with -PlotPath, if any.</summary>
     public string? PlotPath { get; init; }
+    // The table's column headers as properties (Select-Object Image, Class), hidden so Export-Csv keeps one column per fact.
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Image => System.IO.Path.GetFileName(SourcePath);
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public int Class => ClassIndex;
 }
 
 /// <summary>
@@ -47,6 +50,7 @@ public sealed class CamFaithfulness : CamJudgement
     public double? RoadCombined { get; init; }
     public double? DeletionArea { get; init; }
     public double? InsertionArea { get; init; }
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public double CamMult => CamMultImageConfidenceChange;
     [System.Management.Automation.Hidden]
     public RoadPoint[] Road { get; init; } = Array.Empty<RoadPoint>();
     [System.Management.Automation.Hidden]
@@ -69,7 +73,9 @@ public sealed class CamSanityStep
 /// <summary>Test-CamSanity's result for one (image, class, method): the verdict and every step's similarity.</summary>
 public sealed class CamSanity : CamJudgement
 {
-    public bool Passed { get; init; }
+    /// <summary>True or false; null (Verdict "Undefined") when the original or final map is constant and has no ranking to compare.</summary>
+    public bool? Passed { get; init; }
+    public string Verdict { get; init; } = "";
     public double Threshold { get; init; }
     /// <summary>Rank correlation with the original map once every step of the cascade is done.</summary>
     public double FinalSpearman { get; init; }
