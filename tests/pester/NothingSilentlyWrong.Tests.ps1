@@ -375,3 +375,18 @@ torch.save(sd, sys.argv[1])
         ($result | ConvertTo-Csv | Select-Object -First 1) | Should -Not -Match "`"$Header`""
     }
 }
+
+Describe 'Environment variables the module cannot use' {
+    It 'warns about <Variable>=<Value>, naming both and what is used' -ForEach @(
+        @{ Variable = 'HEATMAPTOOLS_HELD_MB'; Value = '-1'; Says = '*512 MB is used*' }
+        @{ Variable = 'HEATMAPTOOLS_IMAGE_MEGAPIXELS'; Value = 'lots'; Says = '*300 megapixels is used*' }
+        @{ Variable = 'HEATMAPTOOLS_MEMORY_MB'; Value = '2GB'; Says = '*a quarter of the memory (1 to 8 GB) is used*' }
+    ) {
+        # A fresh process: the budgets are read once per process.
+        $script = "`$env:$Variable = '$Value'; `$env:HEATMAPTOOLS_MODEL_PATH = '$Models'; Import-Module '$ModulePath'; " +
+            "`$null = Get-ClassPrediction '$(Join-Path $Images 'coffee.png')' -Model squeezenet1_1 -WarningVariable w -WarningAction SilentlyContinue; `$w | ForEach-Object { `"WARNING: `$_`" }"
+        $out = "$(Invoke-FreshPwsh $script)"
+        $out | Should -BeLike "*WARNING: $Variable='$Value' cannot be used*"
+        $out | Should -BeLike $Says
+    }
+}

@@ -14,7 +14,7 @@ public sealed class HeldMemory
 
     /// <summary>512 MB unless HEATMAPTOOLS_HELD_MB says otherwise (0 holds nothing: every result reads its file again).</summary>
     public static HeldMemory Shared { get; } = new(
-        long.TryParse(Environment.GetEnvironmentVariable(BudgetVariable), out long mb) && mb >= 0 ? mb << 20 : 512L << 20);
+        Native.EnvironmentSettings.Number(BudgetVariable, 0, 512, "MB") << 20);
 
     private readonly object _gate = new();
     private readonly LinkedList<HeldItem> _order = new();

@@ -13,7 +13,7 @@ public static class ImageReader
     /// camera's photos; HEATMAPTOOLS_IMAGE_MEGAPIXELS changes it.
     /// </summary>
     public static long MaxPixels =>
-        long.TryParse(Environment.GetEnvironmentVariable(MaxPixelsVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 300_000_000;
+        Native.EnvironmentSettings.Number(MaxPixelsVariable, 1, 300, "megapixels") * 1_000_000;
 
     private static long _decoded;
 

@@ -48,7 +48,7 @@ public static class WeightsLocator
     }
 
     public static bool OfflineByEnvironment =>
-        Environment.GetEnvironmentVariable(OfflineVariable) is { } v && (v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
+        Native.EnvironmentSettings.Flag(OfflineVariable);
 
     /// <summary>Returns the weights file to load, downloading it if that is allowed and nothing local exists.</summary>
     public static string Locate(WeightsRequest request, IProgress<DownloadProgress>? progress, CancellationToken cancellation)

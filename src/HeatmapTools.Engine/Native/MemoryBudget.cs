@@ -57,7 +57,8 @@ public sealed class MemoryBudget
 
     private static long DefaultBytes()
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable(Variable), out var mb) && mb > 0) return mb << 20;
+        long mb = EnvironmentSettings.Number(Variable, 1, 0, "MB", "a quarter of the memory (1 to 8 GB)");
+        if (mb > 0) return mb << 20;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         return Math.Clamp(available / 4, 1L << 30, 8L << 30);
     }

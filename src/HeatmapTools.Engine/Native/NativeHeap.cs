@@ -37,7 +37,7 @@ public static class NativeHeap
     public static void Tune()
     {
         if (Interlocked.CompareExchange(ref _tuned, 1, 0) != 0) return;
-        if (string.Equals(Environment.GetEnvironmentVariable("HEATMAPTOOLS_NATIVE_HEAP"), "default", StringComparison.OrdinalIgnoreCase)) return;
+        if (EnvironmentSettings.Choice("HEATMAPTOOLS_NATIVE_HEAP", "default") is not null) return;
         if (!Glibc.TryGet(out var glibc)) return;
         if (glibc.Mallopt(M_MMAP_MAX, 0) == 1 && glibc.Mallopt(M_TRIM_THRESHOLD, RetainedBytes) == 1 && glibc.Mallopt(M_TOP_PAD, HeapPadBytes) == 1)
             Volatile.Write(ref _tuned, 2);

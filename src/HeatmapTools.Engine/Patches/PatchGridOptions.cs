@@ -63,7 +63,7 @@ public sealed record PatchGridOptions
     public long CanvasPixelBudget { get; init; } = DefaultCanvasPixelBudget();
 
     private static long DefaultCanvasPixelBudget() =>
-        long.TryParse(Environment.GetEnvironmentVariable(CanvasBudgetVariable), out var megapixels) && megapixels > 0 ? megapixels * 1_000_000 : 250_000_000;
+        Native.EnvironmentSettings.Number(CanvasBudgetVariable, 1, 250, "megapixels") * 1_000_000;
     public bool WritePatients { get; init; } = true;
     /// <summary>
     /// Draws every patient image but neither encodes nor writes it: the benchmark's measure of reconstruction and
