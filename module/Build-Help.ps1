@@ -37,7 +37,25 @@ function Get-PipelineText($attr) {
     if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
 }
 
-function Write-Parameter($param, $attr, [string] $description) {
+# Nullable<int> shows as Int32 (what the user types), arrays as String[].
+function Get-TypeText([type] $type) {
+    $inner = [Nullable]::GetUnderlyingType($type)
+    if ($inner) { $type = $inner }
+    $type.Name
+}
+
+# The value a parameter has when not given, read from a fresh instance of the cmdlet: the help never drifts from the code.
+function Get-DefaultText($defaults, $param) {
+    if ($param.ParameterType -eq [switch]) { return 'False' }
+    $property = $defaults.GetType().GetProperty($param.Name)
+    $value = if ($property) { $property.GetValue($defaults) }
+    if ($null -eq $value) { return 'None' }
+    if ($value -is [System.Collections.IEnumerable] -and $value -isnot [string]) { return (@($value) -join ', ') }
+    if ($value -is [double]) { return $value.ToString([cultureinfo]::InvariantCulture) }
+    "$value"
+}
+
+function Write-Parameter($param, $attr, [string] $description, [string] $default) {
     $w.WriteStartElement('command', 'parameter', $cmd)
     $w.WriteAttributeString('required', "$($attr.Mandatory)".ToLower())
     $w.WriteAttributeString('globbing', "$([bool]($param.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLower())
@@ -48,9 +66,11 @@ function Write-Parameter($param, $attr, [string] $description) {
     if ($param.ParameterType -ne [switch]) {
         $w.WriteStartElement('command', 'parameterValue', $cmd)
         $w.WriteAttributeString('required', 'true')
-        $w.WriteString($param.ParameterType.Name)
+        $w.WriteString((Get-TypeText $param.ParameterType))
         $w.WriteEndElement()
+        $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, (Get-TypeText $param.ParameterType)); $w.WriteEndElement()
     }
+    if ($default) { $w.WriteElementString('dev', 'defaultValue', $dev, $default) }
     $w.WriteEndElement()
 }
 
@@ -90,10 +110,12 @@ foreach ($file in Get-ChildItem $HelpSource -Filter *.psd1 | Sort-Object Name) {
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'parameters', $cmd)
+    $defaults = [Activator]::CreateInstance($command.ImplementingType)
     foreach ($param in $params) {
         $attr = $param.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } | Select-Object -First 1
-        Write-Parameter $param $attr $help.Parameters[$param.Name]
+        Write-Parameter $param $attr $help.Parameters[$param.Name] (Get-DefaultText $defaults $param)
     }
+    if ($defaults -is [IDisposable]) { $defaults.Dispose() }
     $w.WriteEndElement()
 
     foreach ($kind in @(@('inputTypes', 'inputType', $help.Inputs), @('returnValues', 'returnValue', $help.Outputs))) {

@@ -390,3 +390,29 @@ Describe 'Environment variables the module cannot use' {
         $out | Should -BeLike $Says
     }
 }
+
+Describe 'Help and objects' {
+    It 'shows in Get-Help -Full the default of every parameter that has one, and no Nullable`1' -ForEach @(
+        @{ Command = 'New-CamHeatmap'; Parameter = 'Alpha'; Default = '0.4' }
+        @{ Command = 'New-CamHeatmap'; Parameter = 'Colormap'; Default = 'Jet' }
+        @{ Command = 'New-PatientPatchGrid'; Parameter = 'CellSize'; Default = '10' }
+        @{ Command = 'Test-CamSanity'; Parameter = 'Threshold'; Default = '0.5' }
+        @{ Command = 'Get-ClassPrediction'; Parameter = 'BatchSize'; Default = '8' }
+    ) {
+        (Get-Help $Command -Parameter $Parameter).defaultValue | Should -Be $Default
+        (Get-Help $Command -Full | Out-String -Width 300) | Should -Not -Match 'Nullable'
+    }
+
+    It 'writes the items of list properties into Export-Csv, not System.String[]' {
+        $idc = Join-Path $root 'idc-csv'
+        $null = Invoke-TestData idc $idc 2 6 5
+        $grids = New-PatientPatchGrid -Path $idc -Kind Labels, Tissue -OutputPath (Join-Path $root 'idc-csv-out')
+        $csv = Join-Path $root 'grids.csv'
+        $grids | Export-Csv $csv
+        $back = Import-Csv $csv
+        $back[0].Files | Should -Not -BeLike '*System.String*'
+        $back[0].Files -split '; ' | Should -Be @($grids[0].Files)
+        $grids[0].Files.Count | Should -Be 2
+        $grids[0].Files[0] | Should -Exist
+    }
+}

@@ -19,7 +19,7 @@ public sealed class CamHeatmap
     public Commands.WeightsSource Weights { get; init; }
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
-    public string[]? Labels { get; init; }
+    public TextList? Labels { get; init; }
     public int ClassIndex { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
@@ -96,7 +96,7 @@ public sealed class CamLayer
     public string Name { get; init; } = "";
     public string Type { get; init; } = "";
     public string OutputShape { get; init; } = "";
-    public string[] Aliases { get; init; } = Array.Empty<string>();
+    public TextList Aliases { get; init; } = TextList.Empty;
     public bool IsDefault { get; init; }
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Default => IsDefault ? "*" : "";
     /// <summary>False for a submodule inside a stage: gradient methods, Eigen-CAM and Score-CAM work there; Ablation-CAM and CAM need a stage.</summary>

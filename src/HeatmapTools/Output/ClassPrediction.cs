@@ -46,7 +46,7 @@ public sealed class ClassPrediction
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
     /// <summary>The -Labels given (a file as a full path, or the names), so New-CamHeatmap downstream names classes alike.</summary>
-    public string[]? Labels { get; init; }
+    public TextList? Labels { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     /// <summary>

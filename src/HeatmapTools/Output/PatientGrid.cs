@@ -15,7 +15,7 @@ public sealed class PatientGrid
     /// <summary>Size of the map in the files written: smaller than Width x Height with -MaxSize, one pixel per patch without images.</summary>
     public int ImageWidth { get; init; }
     public int ImageHeight { get; init; }
-    public string[] Files { get; init; } = Array.Empty<string>();
+    public TextList Files { get; init; } = TextList.Empty;
     /// <summary>Problems found for this patient, counted by ErrorId.</summary>
     [System.Management.Automation.Hidden]
     public Hashtable Problems { get; init; } = new();
@@ -73,12 +73,12 @@ public sealed class PatientGrid
 public sealed class PatientMontage
 {
     public string Path { get; init; } = "";
-    public string[] PatientIds { get; init; } = Array.Empty<string>();
+    public TextList PatientIds { get; init; } = TextList.Empty;
     public int Rows { get; init; }
     public int Columns { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
-    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string[] Patients => PatientIds;
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public TextList Patients => PatientIds;
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Grid => $"{Rows} x {Columns}";
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string Size => $"{Width} x {Height}";
 }
