@@ -26,8 +26,10 @@ $ranking = foreach ($m in $Method) {
         RoadCombined  = ($f | Measure-Object RoadCombined -Average).Average
         DeletionArea  = ($f | Measure-Object DeletionArea -Average).Average
         InsertionArea = ($f | Measure-Object InsertionArea -Average).Average
-        SanityPassed  = '{0}/{1}' -f @($s | Where-Object Passed).Count, @($s).Count
-        FinalSpearman = ($s | Measure-Object FinalSpearman -Average).Average
+        # A map that randomisation turned constant has no rank correlation: neither a pass nor a failure.
+        SanityPassed  = '{0}/{1}{2}' -f @($s | Where-Object Verdict -eq 'Passed').Count, @($s).Count,
+            $(if (@($s | Where-Object Verdict -eq 'Undefined').Count) { " ($(@($s | Where-Object Verdict -eq 'Undefined').Count) undefined)" })
+        FinalSpearman = ($s | Where-Object { -not [double]::IsNaN($_.FinalSpearman) } | Measure-Object FinalSpearman -Average).Average
     }
 }
 # Faithful first: a higher ROAD combined score, then a larger insertion minus deletion area.

@@ -10,6 +10,8 @@ const string Usage = """
       jpeg <image> <out.jpg>                                                 writes the image as a JPEG
       pixel <image> <x> <y>                                                  prints "B,G,R" of one pixel (0-based)
       size <image>                                                           prints "WIDTHxHEIGHT"
+      mean <image> <x> <y> <w> <h>                                           prints the mean "B,G,R" of a rectangle
+      inkwidth <image> <x> <y> <w> <h>                                       prints how wide the dark (text) pixels of a rectangle spread
       decode <root> [threads]                                                decodes every PNG under root, prints count and seconds
     """;
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
@@ -72,6 +74,30 @@ switch (Arg(0, ""))
         using var image = Cv2.ImRead(Required(1, "an image"), ImreadModes.Unchanged);
         if (image.Empty()) throw new ArgumentException($"'{args[1]}' is not an image OpenCV reads.");
         Console.WriteLine($"{image.Width}x{image.Height}");
+        return 0;
+    }
+    case "mean":
+    case "inkwidth":
+    {
+        using var image = Cv2.ImRead(Required(1, "an image"), ImreadModes.Color);
+        if (image.Empty()) throw new ArgumentException($"'{args[1]}' is not an image OpenCV reads.");
+        var rect = new Rect(IntArg(2, 0), IntArg(3, 0), IntArg(4, 1), IntArg(5, 1));
+        if (rect.Right > image.Width || rect.Bottom > image.Height || rect.Width == 0 || rect.Height == 0)
+            throw new ArgumentException($"rectangle {rect} is outside the {image.Width} x {image.Height} image.");
+        using var part = new Mat(image, rect);
+        if (args[0] == "mean")
+        {
+            var m = Cv2.Mean(part);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Val0:F1},{m.Val1:F1},{m.Val2:F1}"));
+            return 0;
+        }
+        using var gray = new Mat();
+        Cv2.CvtColor(part, gray, ColorConversionCodes.BGR2GRAY);
+        int left = int.MaxValue, right = -1;
+        for (int y = 0; y < gray.Rows; y++)
+            for (int x = 0; x < gray.Cols; x++)
+                if (gray.At<byte>(y, x) < 128) { left = Math.Min(left, x); right = Math.Max(right, x); }
+        Console.WriteLine(right < 0 ? 0 : right - left + 1);
         return 0;
     }
     case "decode":

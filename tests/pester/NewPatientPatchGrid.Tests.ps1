@@ -83,14 +83,14 @@ Describe 'New-PatientPatchGrid' {
         ($e3 | Where-Object FullyQualifiedErrorId -like 'PatchUnreadable,*').Count | Should -Be 1
     }
 
-    It 'takes Import-Csv rows and draws at patch resolution without images' {
+    It 'takes Import-Csv rows and draws ten pixels per cell without images' {
         $out = Join-Path $root 'rows'
         $r = Import-Csv $csv | New-PatientPatchGrid -OutputPath $out -First 1
         $r.PatientId | Should -Be $first.Id
         $labels = $r.Files | Where-Object { $_ -like '*_labels.png' }
-        (Invoke-TestData size $labels) | Should -Be "$($first.Columns)x$($first.Rows)"
-        # Tumour cell in red, BGR.
-        Invoke-TestData pixel $labels $first.Tumour.X $first.Tumour.Y | Should -Be '0,0,255'
+        (Invoke-TestData size $labels) | Should -Be "$($first.Columns * 10)x$($first.Rows * 10)"
+        # Tumour cell in red, BGR, at the centre of its 10 x 10 square.
+        Invoke-TestData pixel $labels ($first.Tumour.X * 10 + 5) ($first.Tumour.Y * 10 + 5) | Should -Be '0,0,255'
     }
 
     It 'reports duplicates, a broken PNG, an undersized patch and a bad CSV row, and still draws the rest' {

@@ -416,3 +416,69 @@ Describe 'Help and objects' {
         $grids[0].Files[0] | Should -Exist
     }
 }
+
+Describe 'Montages and mosaics' {
+    BeforeAll {
+        # Two patients with probabilities and true classes, one with letters OpenCV's own fonts lack, one with an emoji.
+        function New-Table([string] $Path, [string[]] $Ids) {
+            $rows = foreach ($id in $Ids) { foreach ($x in 0..5) { foreach ($y in 0..3) { "$id,$(1 + 50 * $x),$(1 + 50 * $y),$([int]($x -gt 2)),0.$(1 + $x)5" } } }
+            (@('patient_id,x,y,target,probability') + $rows) | Set-Content $Path -Encoding utf8
+        }
+        $table = Join-Path $root 'montage.csv'
+        New-Table $table 'ünï', 'uni', '😀'
+        # The first panel's title strip and picture in a montage (gap 6, panel 320 wide, title 24 high).
+        $titleStrip = 6, 6, 320, 24
+        $picture = 6, 30, 320, 320
+    }
+
+    It 'shows in the montage the kind asked for: -Kind Probability draws probabilities' {
+        $labels = New-PatientPatchGrid -CsvPath $table -PatientId uni -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-labels')
+        $probability = New-PatientPatchGrid -CsvPath $table -PatientId uni -Kind Probability -MontageOnly -OutputPath (Join-Path $root 'm-prob')
+        $a = (Invoke-TestData mean $labels.Path @picture) -split ',' | ForEach-Object { [double]$_ }
+        $b = (Invoke-TestData mean $probability.Path @picture) -split ',' | ForEach-Object { [double]$_ }
+        ($a[0] - $b[0]), ($a[1] - $b[1]), ($a[2] - $b[2]) | ForEach-Object { [math]::Abs($_) } | Measure-Object -Maximum |
+            ForEach-Object Maximum | Should -BeGreaterThan 10 -Because 'a probability colormap is not the red and green of labels'
+    }
+
+    It 'writes titles in a font that has their characters' {
+        $plain = New-PatientPatchGrid -CsvPath $table -PatientId uni -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-uni')
+        $accents = New-PatientPatchGrid -CsvPath $table -PatientId 'ünï' -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-accents')
+        $emoji = New-PatientPatchGrid -CsvPath $table -PatientId '😀' -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-emoji')
+        $accents.PatientIds | Should -Be 'ünï'
+        # What OpenCV's ASCII-only Hershey font made of them: a question mark per UTF-8 byte.
+        $asHershey = Join-Path $root 'hershey.csv'
+        New-Table $asHershey '??n??', '????'
+        $qAccents = New-PatientPatchGrid -CsvPath $asHershey -PatientId '??n??' -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-q1')
+        $qEmoji = New-PatientPatchGrid -CsvPath $asHershey -PatientId '????' -Kind Labels -MontageOnly -OutputPath (Join-Path $root 'm-q2')
+        Invoke-TestData mean $accents.Path @titleStrip | Should -Not -Be (Invoke-TestData mean $qAccents.Path @titleStrip)
+        Invoke-TestData mean $emoji.Path @titleStrip | Should -Not -Be (Invoke-TestData mean $qEmoji.Path @titleStrip)
+        # "ü" and "u" have one width in a real font.
+        [int](Invoke-TestData inkwidth $accents.Path @titleStrip) | Should -BeLessOrEqual ([int](Invoke-TestData inkwidth $plain.Path @titleStrip) + 2)
+    }
+
+    It 'warns when -Confusion has no probabilities to draw from' {
+        $idc = Join-Path $root 'idc-confusion'
+        $null = Invoke-TestData idc $idc 1 6 6
+        $null = New-PatientPatchGrid -Path $idc -Confusion -OutputPath (Join-Path $root 'confusion-out') -WarningVariable w -WarningAction SilentlyContinue
+        "$w" | Should -BeLike '*No confusion map was drawn*'
+    }
+
+    It 'colours the patient''s CAM mosaic on one scale across the patient by default' {
+        $idc = Join-Path $root 'idc-cam'
+        $null = Invoke-TestData idc $idc 1 6 7
+        $files = @(Get-ChildItem $idc -Recurse -Filter *.png)
+        $maps = @($files | New-CamHeatmap -Model squeezenet1_1 -NoOverlay)
+        $weak = $maps | Sort-Object MapMax | Select-Object -First 1
+        $strong = ($maps | Measure-Object MapMax -Maximum).Maximum
+        $weak.MapMax / $strong | Should -BeLessThan 0.8 -Because 'the test needs a patch clearly weaker than the strongest'
+        $patient = @($files) + $maps | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root 'cam-patient')
+        $alone = @($files) + $maps | New-PatientPatchGrid -Kind Cam -CamScale Patch -OutputPath (Join-Path $root 'cam-patch')
+        $null = (Split-Path $weak.SourcePath -Leaf) -match '_x(\d+)_y(\d+)_'
+        $cell = ([int]$Matches[1] - 1), ([int]$Matches[2] - 1), 50, 50
+        $p = (Invoke-TestData mean ($patient.Files | Where-Object { $_ -like '*_cam.png' }) @cell) -split ',' | ForEach-Object { [double]$_ }
+        $q = (Invoke-TestData mean ($alone.Files | Where-Object { $_ -like '*_cam.png' }) @cell) -split ',' | ForEach-Object { [double]$_ }
+        # Jet: colder is more blue and less red.
+        $p[2] | Should -BeLessThan $q[2]
+        $p[0] | Should -BeGreaterThan $q[0]
+    }
+}

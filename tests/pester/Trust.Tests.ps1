@@ -55,12 +55,16 @@ Describe 'Test-CamSanity' {
     BeforeAll { $folder = New-TestFolder }
     AfterAll { Remove-Item $folder -Recurse -Force }
 
-    It 'passes Grad-CAM on the trained SqueezeNet, steps through every layer with weights and draws the cascade' {
-        $r = Test-CamSanity -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -PlotPath (Join-Path $folder 'sanity')
-        $r.Passed | Should -BeTrue
+    It 'steps Grad-CAM on the trained SqueezeNet through every layer with weights and draws the cascade; a constant final map is undefined' {
+        $r = Test-CamSanity -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -PlotPath (Join-Path $folder 'sanity') -WarningVariable w -WarningAction SilentlyContinue
         $r.Steps.Layer | Should -Be @('classifier.1', 'features.12', 'features.11', 'features.10', 'features.9', 'features.7', 'features.6', 'features.4', 'features.3', 'features.0')
-        $r.FinalSpearman | Should -BeLessThan 0.5
+        # From features.10 down the randomised Grad-CAM map is all zero: no ranking, so no verdict.
+        $r.Verdict | Should -Be 'Undefined'
+        "$w" | Should -BeLike '*final randomised map is constant*-MaxSteps 3*'
         Test-Path -LiteralPath $r.PlotPath | Should -BeTrue
+        $three = Test-CamSanity -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -MaxSteps 3
+        $three.Passed | Should -BeTrue
+        $three.FinalSpearman | Should -BeLessThan 0.5
         # The session's model was not touched: the prediction afterwards is the reference's.
         (Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1).ClassIndex | Should -Be 285
     }

@@ -49,7 +49,8 @@ public sealed record CamOptions
 /// A map at the network's input resolution, in [0,1], row-major; for Guided Grad-CAM also the guided backpropagation
 /// gradients of the input (3 x Height x Width, channels as the network input: RGB).
 /// </summary>
-public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score, float[]? Guided = null);
+/// <summary>A map scaled to [0, 1]; <see cref="RawMin"/> and <see cref="RawMax"/> are what 0 and 1 stood for before pytorch-grad-cam's scaling.</summary>
+public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score, float[]? Guided = null, float RawMin = 0, float RawMax = 1);
 
 /// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
 public static class CamEngine
@@ -119,9 +120,9 @@ public static class CamEngine
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
-            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize);
+            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize, out float rawMin, out float rawMax);
             int plane = 3 * inputSize * inputSize;
-            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray());
+            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
         });
         return results;
     }

@@ -53,7 +53,12 @@ public sealed record CamJobOptions
 
 /// <summary>What was made for one (image, class, method).</summary>
 public sealed record CamOutput(string SourcePath, string? OutputPath, string? MapPath, CamMethod Method, string Layer,
-    int ClassIndex, string Label, float Score, float[] Map, int MapWidth, int MapHeight);
+    int ClassIndex, string Label, float Score, float[] Map, int MapWidth, int MapHeight)
+{
+    /// <summary>What the map's 0 and 1 stood for before it was scaled (CamResult.RawMin, RawMax).</summary>
+    public float RawMin { get; init; }
+    public float RawMax { get; init; } = 1;
+}
 
 /// <summary>
 /// One batch end to end: decode, compute maps for every (image, class, method), colour, blend and write files.
@@ -295,7 +300,8 @@ public static class CamJob
                     IO.AtomicFile.Write(guidedPath, Overwrite(guidedPath, image.Path, options), s => IO.Npy.WriteFloat32(s, new[] { 3, map.Height, map.Width }, g));
             }
             return new ItemResult<CamOutput>(image.Path,
-                new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height), null);
+                new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height)
+                    { RawMin = map.RawMin, RawMax = map.RawMax }, null);
         }
         catch (HeatmapToolsException ex)
         {

@@ -9,14 +9,26 @@ namespace HeatmapTools.Engine.Cam;
 /// </summary>
 public static class CamPostProcessor
 {
-    public static float[] Combine(IReadOnlyList<float[]> layerMaps, IReadOnlyList<(int H, int W)> layerShapes, int width, int height)
+    public static float[] Combine(IReadOnlyList<float[]> layerMaps, IReadOnlyList<(int H, int W)> layerShapes, int width, int height) =>
+        Combine(layerMaps, layerShapes, width, height, out _, out _);
+
+    /// <param name="rawMin">The smallest value of the relu'd layer map before scaling (over layers, the smallest).</param>
+    /// <param name="rawMax">The largest (over layers, the largest): with <paramref name="rawMin"/>, what the scaled map's 0 and 1 stood for, so maps
+    /// of several images can be put on one scale again (a patient's CAM mosaic).</param>
+    public static float[] Combine(IReadOnlyList<float[]> layerMaps, IReadOnlyList<(int H, int W)> layerShapes, int width, int height,
+        out float rawMin, out float rawMax)
     {
         int layers = layerMaps.Count;
         float[]? sum = null;
+        rawMin = float.PositiveInfinity;
+        rawMax = float.NegativeInfinity;
         for (int l = 0; l < layers; l++)
         {
             var map = layerMaps[l].ToArray();
             Relu(map);
+            var (low, high) = Extremes(map);
+            rawMin = Math.Min(rawMin, low);
+            rawMax = Math.Max(rawMax, high);
             MinMax(map);
             var resized = Resize(map, layerShapes[l].W, layerShapes[l].H, width, height);
             Relu(resized);

@@ -11,6 +11,10 @@ namespace HeatmapTools.Engine.Cam;
 public sealed record CamRecipe(string SourcePath, string Model, string? WeightsPath, bool Random, int? Seed, int NumClasses,
     string Method, string Layer, int ClassIndex, bool AugSmooth, bool EigenSmooth)
 {
+    /// <summary>What a carried map's 0 and 1 stood for (the result's MapMin and MapMax).</summary>
+    public float RawMin { get; init; }
+    public float RawMax { get; init; } = 1;
+
     /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
     public static CamRecipe? From(Func<string, string?> property)
     {
@@ -20,19 +24,20 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
         int? seed = int.TryParse(property("Seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
         int classes = int.TryParse(property("NumClasses"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 1000;
         bool Flag(string name) => bool.TryParse(property(name), out bool value) && value;
+        float Number(string name, float fallback) => float.TryParse(property(name), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : fallback;
         return new CamRecipe(source, model, string.IsNullOrEmpty(property("WeightsPath")) ? null : property("WeightsPath"),
             string.Equals(property("Weights"), "Random", StringComparison.OrdinalIgnoreCase), seed, classes, method, layer, classIndex,
-            Flag("AugSmooth"), Flag("EigenSmooth"));
+            Flag("AugSmooth"), Flag("EigenSmooth")) { RawMin = Number("MapMin", 0), RawMax = Number("MapMax", 1) };
     }
 
     /// <summary>
     /// The map the result carried (a deserialised float[,] arrives flattened; maps are square, at the model's input
     /// size), or, when it carried none, the map made again: nothing written, resized as New-CamHeatmap does by default.
     /// </summary>
-    public (float[] Map, int Width, int Height) Compute(float[]? carried, CancellationToken cancellation)
+    public (float[] Map, int Width, int Height, float RawMin, float RawMax) Compute(float[]? carried, CancellationToken cancellation)
     {
         int side = carried is null ? 0 : (int)Math.Round(Math.Sqrt(carried.Length));
-        if (side > 0 && side * side == carried!.Length) return (carried, side, side);
+        if (side > 0 && side * side == carried!.Length) return (carried, side, side, RawMin, RawMax);
         var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
         var method = CamMethods.Get(Method);
         var options = new CamJobOptions
@@ -43,6 +48,6 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
         };
         var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, ClassIndex, method, options, cancellation);
-        return (map.Map, map.MapWidth, map.MapHeight);
+        return (map.Map, map.MapWidth, map.MapHeight, map.RawMin, map.RawMax);
     }
 }

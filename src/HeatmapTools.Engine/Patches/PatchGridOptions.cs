@@ -7,6 +7,9 @@ public enum ProbabilityScale { Fixed, Patient, Cohort }
 
 /// <summary>The images a patient can get; each is written only where its data exists (probabilities, labels).</summary>
 [Flags]
+/// <summary>Patient: every patch's map on the patient's scale (a weak patch stays cold); Patch: each map scaled alone, as New-CamHeatmap draws it.</summary>
+public enum CamScale { Patient, Patch }
+
 public enum PatientImages
 {
     None = 0,
@@ -48,6 +51,8 @@ public sealed record PatchGridOptions
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }
+    /// <summary>How the patient's CAM mosaic is coloured: on one scale across the patient (default), or each patch's map on its own.</summary>
+    public CamScale CamScale { get; init; } = CamScale.Patient;
     /// <summary>Pixels per grid cell for patients without patch images (a CSV alone): one pixel per patch would be unreadable.</summary>
     public int CellSize { get; init; } = 10;
 

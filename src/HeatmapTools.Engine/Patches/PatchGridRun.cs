@@ -30,6 +30,8 @@ public sealed record MontageWritten(MontageResult Montage) : PatchGridEvent;
 public sealed record MontageFailed(HeatmapToolsException Error) : PatchGridEvent;
 /// <summary>Every patient was read, but none had the data for the images asked for: nothing at all was written.</summary>
 public sealed record NothingDrawable : PatchGridEvent;
+/// <summary>A confusion map was asked for, but no patient had both a true class and a probability: none was drawn.</summary>
+public sealed record ConfusionUnavailable : PatchGridEvent;
 
 /// <summary>
 /// One New-PatientPatchGrid run: collects inputs as they arrive (patch files, folders, CSV files, table rows), turns
@@ -44,20 +46,20 @@ public sealed class PatchGridRun
     private readonly List<PatchRecord> _rows = new();
     private readonly List<PatchProblem> _rowProblems = new();
     private readonly Dictionary<string, double> _predicted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (float[] Map, int Size)> _cams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (float[] Map, int Size, float RawMin, float RawMax)> _cams = new(StringComparer.Ordinal);
     private readonly HashSet<string> _fileSet = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A patch's class activation map (a New-CamHeatmap result of a patch file), kept at the patch size: a thousand
     /// patches of a patient hold a few megabytes, not a thousand network-sized maps.
     /// </summary>
-    public void AddCamMap(string path, float[] map, int width, int height, int patchSize)
+    public void AddCamMap(string path, float[] map, int width, int height, int patchSize, float rawMin = 0, float rawMax = 1)
     {
         using var full = OpenCvSharp.Mat.FromPixelData(height, width, OpenCvSharp.MatType.CV_32FC1, map);
         using var small = new OpenCvSharp.Mat();
         OpenCvSharp.Cv2.Resize(full, small, new OpenCvSharp.Size(patchSize, patchSize), 0, 0, OpenCvSharp.InterpolationFlags.Area);
         small.GetArray(out float[] values);
-        _cams[Path.GetFullPath(path)] = (values, patchSize);
+        _cams[Path.GetFullPath(path)] = (values, patchSize, rawMin, rawMax);
         AddFile(path);
     }
     private int _rowNumber;
@@ -161,8 +163,8 @@ public sealed class PatchGridRun
         {
             try
             {
-                var (map, width, height) = recipe.Compute(item.CarriedMap(), cancellation);
-                AddCamMap(Path.GetFullPath(recipe.SourcePath, item.BaseDirectory), map, width, height, patchSize);
+                var (map, width, height, rawMin, rawMax) = recipe.Compute(item.CarriedMap(), cancellation);
+                AddCamMap(Path.GetFullPath(recipe.SourcePath, item.BaseDirectory), map, width, height, patchSize, rawMin, rawMax);
                 return null;
             }
             catch (HeatmapToolsException ex)
@@ -211,7 +213,7 @@ public sealed class PatchGridRun
         if (_predicted.Count > 0)
             fileRecords = fileRecords.Select(r => r.Path is not null && _predicted.TryGetValue(Path.GetFullPath(r.Path), out var p) ? r with { Probability = p } : r).ToList();
         if (_cams.Count > 0)
-            fileRecords = fileRecords.Select(r => r.Path is not null && _cams.TryGetValue(Path.GetFullPath(r.Path), out var c) ? r with { CamMap = c.Map, CamSize = c.Size } : r).ToList();
+            fileRecords = fileRecords.Select(r => r.Path is not null && _cams.TryGetValue(Path.GetFullPath(r.Path), out var c) ? r with { CamMap = c.Map, CamSize = c.Size, CamRawMin = c.RawMin, CamRawMax = c.RawMax } : r).ToList();
         problems.AddRange(unparsed);
         var comparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
         return new PreparedPatients
@@ -277,6 +279,8 @@ public sealed class PatchGridRun
             }
             if (reportNothingDrawable && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
                 yield return new NothingDrawable();
+            if (options.Confusion && options.Images.HasFlag(PatientImages.Confusion) && done.Count > 0 && done.All(r => r.Confusion is null))
+                yield return new ConfusionUnavailable();
             if (options.Montage) yield return MontageOf(done, approved, options);
         }
         finally

@@ -13,6 +13,9 @@ public sealed record PatchRecord(string PatientId, int X, int Y, int? Target, do
     /// <summary>This patch's class activation map, CamSize x CamSize in [0,1] (the patch size), when one was piped in.</summary>
     public float[]? CamMap { get; init; }
     public int CamSize { get; init; }
+    /// <summary>What the map's 0 and 1 stood for before it was scaled alone, so a patient's maps can share one scale.</summary>
+    public float CamRawMin { get; init; }
+    public float CamRawMax { get; init; } = 1;
 }
 
 /// <summary>A data problem: never fatal, always counted and named.</summary>

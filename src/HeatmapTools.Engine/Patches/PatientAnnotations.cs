@@ -74,20 +74,19 @@ internal static class PatientAnnotations
     }
 
     /// <summary>A fixed-size montage panel: the label map fitted and centred, titled with id, count and positive fraction.</summary>
-    internal static Mat Panel(Mat labels, PatientPatches patient, PatchGridOptions options)
+    internal static Mat Panel(Mat image, PatientPatches patient, PatchGridOptions options)
     {
         int size = options.PanelSize, title = 24;
         var panel = new Mat(size + title, size, MatType.CV_8UC3, White);
-        double fit = Math.Min((double)size / labels.Width, (double)size / labels.Height);
-        var inner = new Size(Math.Max(1, (int)(labels.Width * fit)), Math.Max(1, (int)(labels.Height * fit)));
+        double fit = Math.Min((double)size / image.Width, (double)size / image.Height);
+        var inner = new Size(Math.Max(1, (int)(image.Width * fit)), Math.Max(1, (int)(image.Height * fit)));
         using var small = new Mat();
-        Cv2.Resize(labels, small, inner, 0, 0, fit < 1 ? InterpolationFlags.Area : InterpolationFlags.Nearest);
+        Cv2.Resize(image, small, inner, 0, 0, fit < 1 ? InterpolationFlags.Area : InterpolationFlags.Nearest);
         small.CopyTo(panel[new Rect((size - inner.Width) / 2, title + (size - inner.Height) / 2, inner.Width, inner.Height)]);
-        string text = $"patient {patient.PatientId}  n={patient.Patches.Count}  pos={patient.PositiveFraction:P1}";
-        // Shrink the title until it fits the panel, so narrow panels keep the whole caption.
-        double fontScale = 0.45;
-        while (fontScale > 0.2 && Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, fontScale, 1, out _).Width > size - 8) fontScale -= 0.025;
-        Cv2.PutText(panel, text, new Point(4, 17), HersheyFonts.HersheySimplex, fontScale, Scalar.All(0), 1, LineTypes.AntiAlias);
+        string text = $"patient {patient.PatientId}  n={patient.Patches.Count}  pos={patient.PositiveFraction.ToString("P1", System.Globalization.CultureInfo.InvariantCulture)}";
+        // Shrunk until it fits the panel, so narrow panels keep the whole caption; any script, in a font that has it.
+        using var caption = Rendering.TextRenderer.Caption(text, size, title);
+        caption.CopyTo(panel[new Rect(0, 0, size, title)]);
         return panel;
     }
 }

@@ -56,7 +56,15 @@ public static class PatientRenderer
         bool writeTissue = hasImages && Writes(PatientImages.Tissue), writeLabels = Writes(PatientImages.Labels);
         bool writeProbability = probabilityRange is not null && Writes(PatientImages.Probability);
         bool writeConfusion = hasConfusion && Writes(PatientImages.Confusion);
-        bool writeCam = hasImages && patient.Patches.Any(p => p.CamMap is not null) && Writes(PatientImages.Cam);
+        bool hasCams = hasImages && patient.Patches.Any(p => p.CamMap is not null);
+        bool writeCam = hasCams && Writes(PatientImages.Cam);
+        // The montage shows the kind asked for (-Kind Probability: probabilities), the first of these this patient has.
+        PatientImages panelKind = !wantPanel ? PatientImages.None : new[]
+        {
+            (PatientImages.Labels, true), (PatientImages.Probability, probabilityRange is not null), (PatientImages.Confusion, hasConfusion),
+            (PatientImages.Cam, hasCams), (PatientImages.Tissue, hasImages),
+        }.Where(k => k.Item2 && options.Images.HasFlag(k.Item1)).Select(k => k.Item1).DefaultIfEmpty(PatientImages.Labels).First();
+        bool Draws(PatientImages image, bool writes) => writes || panelKind == image;
 
         // Nothing to write for this patient (-Kind Probability without probabilities), or a rerun without -Force over
         // finished output: say so without decoding a thousand patches only to draw nothing or refuse to write it.
@@ -102,15 +110,16 @@ public static class PatientRenderer
         Mat? panel = null;
 
         if (writeTissue) Write(tissue, FileFor("tissue"), options, files, problems, patient.PatientId);
-        if (writeLabels || wantPanel)
+        if (panelKind == PatientImages.Tissue) panel = PatientAnnotations.Panel(tissue, patient, options);
+        if (Draws(PatientImages.Labels, writeLabels))
         {
             using var labels = DrawCells(tissue, placed, options.Alpha, hasImages,
                 r => r.Target switch { 1 => options.PositiveColor.ToScalar(), 0 => options.NegativeColor.ToScalar(), _ => (Scalar?)null });
             if (writeLabels) Write(labels, FileFor("labels"), options, files, problems, patient.PatientId);
-            if (wantPanel) panel = PatientAnnotations.Panel(labels, patient, options);
+            if (panelKind == PatientImages.Labels) panel = PatientAnnotations.Panel(labels, patient, options);
         }
 
-        if (writeProbability && probabilityRange is { } range)
+        if (Draws(PatientImages.Probability, writeProbability) && probabilityRange is { } range)
         {
             var lut = PatientAnnotations.ColormapLut(Colormaps.Parse(options.Colormap));
             // The colour bar sits right of the map, in the same canvas, so the map is not copied once more.
@@ -118,16 +127,18 @@ public static class PatientRenderer
             using var withBar = DrawCells(tissue, placed, options.Alpha, hasImages,
                 r => r.Probability is double p ? lut[PatientAnnotations.ToByte(p, range)] : null, noDataOutside: true, frame);
             PatientAnnotations.DrawColorBar(withBar, tissue.Width, lut, range);
-            Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
+            if (writeProbability) Write(withBar, FileFor("probability"), options, files, problems, patient.PatientId);
+            if (panelKind == PatientImages.Probability) panel = PatientAnnotations.Panel(withBar, patient, options);
         }
 
-        if (writeCam)
+        if (Draws(PatientImages.Cam, writeCam))
         {
-            using var mosaic = DrawCams(tissue, placed, options.Alpha, Colormaps.Parse(options.Colormap));
-            Write(mosaic, FileFor("cam"), options, files, problems, patient.PatientId);
+            using var mosaic = DrawCams(tissue, placed, options.Alpha, Colormaps.Parse(options.Colormap), options.CamScale);
+            if (writeCam) Write(mosaic, FileFor("cam"), options, files, problems, patient.PatientId);
+            if (panelKind == PatientImages.Cam) panel = PatientAnnotations.Panel(mosaic, patient, options);
         }
 
-        if (writeConfusion)
+        if (Draws(PatientImages.Confusion, writeConfusion) && hasConfusion)
         {
             var counts = new int[4];
             // The legend is a strip above the map, in the same canvas.
@@ -140,7 +151,8 @@ public static class PatientRenderer
             }, noDataOutside: true, frame);
             confusion = new ConfusionCounts(counts[0], counts[1], counts[2], counts[3]);
             PatientAnnotations.DrawLegend(map, confusion);
-            Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
+            if (writeConfusion) Write(map, FileFor("confusion"), options, files, problems, patient.PatientId);
+            if (panelKind == PatientImages.Confusion) panel = PatientAnnotations.Panel(map, patient, options);
         }
 
         return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
@@ -201,14 +213,23 @@ public static class PatientRenderer
     /// Where the classifier looks across the patient: each patch's map, coloured and blended over its own tissue at its
     /// place (as New-CamHeatmap's overlays are), cells without a map left as tissue.
     /// </summary>
-    private static Mat DrawCams(Mat tissue, List<(PatchRecord Record, Rect Cell)> placed, double alpha, ColormapTypes colormap)
+    private static Mat DrawCams(Mat tissue, List<(PatchRecord Record, Rect Cell)> placed, double alpha, ColormapTypes colormap, CamScale scale)
     {
+        // Each map arrives scaled to [0, 1] on its own, so a patch whose strongest activation is faint is as hot as the
+        // tumour's. On the patient's scale, value = (map * (max - min) + min) / the patient's largest max.
+        float patientMax = placed.Where(p => p.Record.CamMap is not null).Select(p => p.Record.CamRawMax).DefaultIfEmpty(1).Max();
         using var layer = tissue.Clone();
         using var mask = new Mat(tissue.Rows, tissue.Cols, MatType.CV_8UC1, Scalar.All(0));
         foreach (var (record, cell) in placed)
         {
             if (record.CamMap is not { } map) continue;
-            using var small = Mat.FromPixelData(record.CamSize, record.CamSize, MatType.CV_32FC1, map);
+            float[] values = map;
+            if (scale == CamScale.Patient && patientMax > 0)
+            {
+                float span = record.CamRawMax - record.CamRawMin, low = record.CamRawMin;
+                values = map.Select(v => (v * span + low) / patientMax).ToArray();
+            }
+            using var small = Mat.FromPixelData(record.CamSize, record.CamSize, MatType.CV_32FC1, values);
             using var resized = new Mat();
             Cv2.Resize(small, resized, new Size(cell.Width, cell.Height), 0, 0, InterpolationFlags.Linear);
             using var heat = Colormaps.Apply(resized, colormap);

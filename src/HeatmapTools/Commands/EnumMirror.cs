@@ -19,6 +19,7 @@ public static class EnumMirror
         (typeof(PatientImageKind), typeof(Engine.Patches.PatientImages)),
         (typeof(RawMapFormat), typeof(Engine.Rendering.MapFormat)),
         (typeof(FaithfulnessScore), typeof(Engine.Trust.ScoreKind)),
+        (typeof(CamScaleKind), typeof(Engine.Patches.CamScale)),
     };
 
     public static TEngine To<TEngine>(Enum value) where TEngine : struct, Enum

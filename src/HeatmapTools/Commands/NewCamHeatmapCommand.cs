@@ -157,6 +157,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 ClassIndex = r.ClassIndex,
                 Label = r.Label,
                 Score = r.Score,
+                MapMin = r.RawMin,
+                MapMax = r.RawMax,
                 Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
                     () => CamJob.Recompute(request, labels, r.SourcePath, r.ClassIndex, r.Method, again),
                     MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score, r.SourcePath),

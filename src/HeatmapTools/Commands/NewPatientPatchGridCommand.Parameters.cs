@@ -14,6 +14,8 @@ public enum PatientImageKind { Tissue, Labels, Probability, Confusion, Cam }
 
 public enum PatchImageFormat { Png, Jpg }
 
+public enum CamScaleKind { Patient, Patch }
+
 /// <summary>New-PatientPatchGrid's parameters (binding only; Get-Help documents each).</summary>
 public sealed partial class NewPatientPatchGridCommand
 {
@@ -99,6 +101,9 @@ public sealed partial class NewPatientPatchGridCommand
     [Parameter]
     [ValidateRange(1, 1000)]
     public int CellSize { get; set; } = 10;
+
+    [Parameter]
+    public CamScaleKind CamScale { get; set; } = CamScaleKind.Patient;
 
     [Parameter]
     public SwitchParameter Montage { get; set; }

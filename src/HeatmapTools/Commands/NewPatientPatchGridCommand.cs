@@ -52,7 +52,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 break;
             case CamHeatmap heat:
                 // A patch's map: painted at the patch's place in the patient's "cam" image (one that cannot be had fails alone).
-                if (heat.TryGetMap(out var grid, out var unavailable)) _run.AddCamMap(heat.SourcePath, CamHeatmap.Flatten(grid), grid.GetLength(1), grid.GetLength(0), PatchSize);
+                if (heat.TryGetMap(out var grid, out var unavailable)) _run.AddCamMap(heat.SourcePath, CamHeatmap.Flatten(grid), grid.GetLength(1), grid.GetLength(0), PatchSize, heat.MapMin, heat.MapMax);
                 else WriteError(ToErrorRecord(unavailable!));
                 break;
             case ClassPrediction prediction:
@@ -67,7 +67,11 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 break;
             default:
                 // A table row (Import-Csv), a prediction's row, or a map result from another process: the engine tells them apart.
-                string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
+                string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value switch
+                {
+                    IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                    var value => value?.ToString(),
+                };
                 var record = new ObjectRecord(Get, () => CarriedMap(InputObject!), SessionState.Path.CurrentFileSystemLocation.ProviderPath);
                 // Written now, while rows stream in; the patient's object counts it later.
                 if (RunEngine(() => _run.AddObject(record, ColumnNames(), ParsedCulture, PositiveClass, PatchSize, Cancellation)) is { } problem)
@@ -106,7 +110,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             CohortRange = Scale == ProbabilityScaleKind.Cohort ? PatchGridJob.ProbabilityRange(prepared.Patients.Values) : null,
             Confusion = Confusion || (Kind?.Contains(PatientImageKind.Confusion) ?? false),
             Images = Kind is null ? PatientImages.All : Kind.Aggregate(PatientImages.None, (all, k) => all | EnumMirror.To<PatientImages>(k)),
-            Threshold = Threshold, MaxSize = MaxSize, CellSize = CellSize, WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
+            Threshold = Threshold, MaxSize = MaxSize, CellSize = CellSize, CamScale = EnumMirror.To<CamScale>(CamScale), WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
             Rows = Rows, Columns = Columns, PanelSize = PanelSize,
             MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
             ThrottleLimit = ThrottleLimit, ImageFormat = ImageFormat == PatchImageFormat.Jpg ? "jpg" : "png", Inputs = prepared.Inputs,
@@ -124,6 +128,10 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                     break;
                 case NothingDrawable:
                     WriteWarning($"No patient had the data for -Kind {string.Join(", ", Kind!)}, so nothing was written: probabilities (and the confusion map) need a probability column from -CsvPath or Import-Csv rows; the tissue needs patch images.");
+                    break;
+                case ConfusionUnavailable:
+                    WriteWarning("No confusion map was drawn: it needs each patch's true class and a probability, and no patient had both. " +
+                        "Give probabilities with -CsvPath (a probability column), Import-Csv rows, or Get-ClassPrediction results.");
                     break;
                 case MontageFailed { Error: var error }:
                     WriteError(ToErrorRecord(error));

@@ -31,7 +31,9 @@ public sealed class TestCamSanityCommand : TrustCommandBase
             {
                 if (r.Value?.Result is { Passed: null } undefined)
                     WriteWarning($"'{r.Value.SourcePath}', {undefined.Method}, class {undefined.ClassIndex}: the {(IsConstant(undefined.OriginalMap) ? "original" : "final randomised")} map is constant, " +
-                        "so its rank correlation is undefined: the check neither passes nor fails (Verdict Undefined).");
+                        "so its rank correlation is undefined: the check neither passes nor fails (Verdict Undefined)." +
+                        (undefined.Steps.LastOrDefault(s => !double.IsNaN(s.Spearman)) is { } last
+                            ? $" The last step with a ranking, {last.Step} ({last.Layer}), had Spearman {last.Spearman:0.###}; -MaxSteps {last.Step} judges there." : ""));
                 return (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels));
             });
 

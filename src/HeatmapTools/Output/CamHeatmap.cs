@@ -24,6 +24,10 @@ public sealed class CamHeatmap
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
+    /// <summary>What the map's 0 and 1 stood for before pytorch-grad-cam's per-image scaling (the layer map's range after ReLU),
+    /// so maps of several images can share one scale (New-PatientPatchGrid's CAM mosaic does).</summary>
+    public float MapMin { get; init; }
+    public float MapMax { get; init; } = 1;
     /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
     public bool AugSmooth { get; init; }
     public bool EigenSmooth { get; init; }
