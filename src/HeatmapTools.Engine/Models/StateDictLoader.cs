@@ -11,9 +11,13 @@ namespace HeatmapTools.Engine.Models;
 /// </summary>
 public static class StateDictLoader
 {
+    /// <summary>What loading found worth telling with -Verbose (the checkpoint key the weights came from), reported by the cmdlets.</summary>
+    public static System.Collections.Concurrent.ConcurrentQueue<string> Notes { get; } = new();
+
     public static void Load(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes = null)
     {
         IO.RegularFile.Ensure(path, ErrorIds.WeightsUnreadable, "Weights file");
+        WeightsFormat.EnsureStateDict(path);
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is ".dat" or ".bin" && !LooksLikeZipOrSafetensors(path))
         {
@@ -24,7 +28,7 @@ public static class StateDictLoader
         Dictionary<string, Tensor> saved;
         try
         {
-            saved = ext == ".safetensors" ? Safetensors.LoadStateDict(path) : FromPickle(PyTorchUnpickler.UnpickleStateDict(path));
+            saved = ext == ".safetensors" ? Safetensors.LoadStateDict(path) : FromPickle(PyTorchUnpickler.UnpickleStateDict(path), path);
         }
         catch (Exception ex) when (ex is not HeatmapToolsException)
         {
@@ -63,22 +67,58 @@ public static class StateDictLoader
         foreach (var (key, value) in network.state_dict()) Check(key, value, value.dtype, path);
     }
 
-    private static Dictionary<string, Tensor> FromPickle(Hashtable table)
+    /// <summary>Keys training code keeps the weights under in a checkpoint ({'epoch', 'state_dict', 'optimizer'}), in the order they are tried.</summary>
+    internal static readonly string[] WrapperKeys = { "state_dict", "model_state_dict", "model", "net", "ema", "module", "state_dict_ema", "model_ema" };
+
+    /// <summary>
+    /// The weights of a pickled file: a state dict itself, or one inside a training checkpoint under one of
+    /// <see cref="WrapperKeys"/> (a level or two deep: {'model': {'state_dict': ...}}); the key used is told as a note.
+    /// </summary>
+    private static Dictionary<string, Tensor> FromPickle(Hashtable table, string path)
     {
+        var trail = new List<string>();
+        for (int depth = 0; depth < 3 && !IsStateDict(table); depth++)
+        {
+            var key = WrapperKeys.FirstOrDefault(k => table.ContainsKey(k) && table[k] is Hashtable);
+            if (key is null) break;
+            trail.Add(key);
+            table = (Hashtable)table[key]!;
+        }
+        if (trail.Count > 0) Notes.Enqueue($"'{path}' is a training checkpoint: its weights were taken from {string.Concat(trail.Select(k => $"['{k}']"))}.");
         var result = new Dictionary<string, Tensor>();
         foreach (DictionaryEntry entry in table)
             if (entry.Value is Tensor t) result[(string)entry.Key] = t;
+        if (result.Count == 0)
+        {
+            var keys = table.Keys.Cast<object>().Select(k => k.ToString()!).Order(StringComparer.Ordinal).Take(12).ToList();
+            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, "InvalidData",
+                $"Weights file '{path}' holds no tensors where weights are kept: its keys are {string.Join(", ", keys.Select(k => $"'{k}'"))}; " +
+                $"a checkpoint's weights are looked for under {string.Join(", ", WrapperKeys.Select(k => $"'{k}'"))}. Save the model's state_dict().", path);
+        }
         return result;
     }
 
-    // Checkpoints saved from nn.DataParallel prefix every key with "module."; the counter BatchNorm keeps is not a weight.
+    /// <summary>A table of (mostly) tensors: the state dict itself rather than a checkpoint around it.</summary>
+    private static bool IsStateDict(Hashtable table) =>
+        table.Count > 0 && table.Values.Cast<object?>().Count(v => v is Tensor) * 2 > table.Count;
+
+    /// <summary>Prefixes that wrap every key: nn.DataParallel's "module.", torch.compile's "_orig_mod.", in any nesting.</summary>
+    private static readonly string[] WrapperPrefixes = { "module.", "_orig_mod." };
+
+    // The counter BatchNorm keeps is not a weight.
     private static Dictionary<string, Tensor> Normalise(Dictionary<string, Tensor> saved, IReadOnlyList<string> ignoredPrefixes)
     {
-        bool allPrefixed = saved.Count > 0 && saved.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal));
+        string strip = "";
+        for (bool found = true; found && saved.Count > 0;)
+        {
+            found = false;
+            foreach (var prefix in WrapperPrefixes)
+                if (saved.Keys.All(k => k.StartsWith(strip + prefix, StringComparison.Ordinal))) { strip += prefix; found = true; }
+        }
         var result = new Dictionary<string, Tensor>();
         foreach (var (key, value) in saved)
         {
-            string name = allPrefixed ? key["module.".Length..] : key;
+            string name = key[strip.Length..];
             if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) continue;
             // Auxiliary training heads (GoogLeNet's aux1/aux2, Inception's AuxLogits) are saved but never used for inference.
             if (ignoredPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))) continue;

@@ -145,6 +145,7 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
             while (Engine.IO.AtomicFile.Swept.TryDequeue(out var stale))
                 WriteWarning($"Removed '{stale}', a temporary file left by a run that was killed while writing.");
             while (Engine.Native.EnvironmentSettings.Warnings.TryDequeue(out var setting)) WriteWarning(setting);
+            while (Engine.Models.StateDictLoader.Notes.TryDequeue(out var note)) WriteVerbose(note);
         }
         catch (PipelineStoppedException)
         {
