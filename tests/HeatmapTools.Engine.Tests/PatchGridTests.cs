@@ -236,21 +236,27 @@ public class PatchGridTests : IDisposable
     }
 
     [Fact]
-    public void Without_patch_images_the_label_map_is_drawn_at_patch_resolution()
+    public void Without_patch_images_each_cell_is_a_CellSize_square_of_its_label()
     {
         var csv = Path.Combine(_root, "labels.csv");
         SyntheticIdc.WriteCsv(csv, _layout, withPaths: false, _root);
         var (rows, _) = PatchTableReader.ReadCsv(csv, new PatchColumns(), null, CultureInfo.InvariantCulture);
         var patients = PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased);
         var patient = _layout[1];
-        var result = PatientRenderer.Render(patients[patient.Id], Options(), null, false, CancellationToken.None);
-        string labels = Assert.Single(result.Files, f => f.EndsWith("_labels.png"));
-        using var image = Cv2.ImRead(labels);
-        Assert.Equal(patient.Columns, image.Width);
-        Assert.Equal(patient.Rows, image.Height);
-        for (int row = 0; row < patient.Rows; row++)
-        for (int column = 0; column < patient.Columns; column++)
-            Assert.Equal(SyntheticIdc.IsTumour(patient, column, row) ? new Vec3b(0, 0, 255) : new Vec3b(203, 192, 255), image.At<Vec3b>(row, column));
+        foreach (int cell in new[] { 1, 10 })
+        {
+            var result = PatientRenderer.Render(patients[patient.Id], Options() with { CellSize = cell, OutputDirectory = Path.Combine(_root, $"cells{cell}") },
+                null, false, CancellationToken.None);
+            string labels = Assert.Single(result.Files, f => f.EndsWith("_labels.png"));
+            using var image = Cv2.ImRead(labels);
+            Assert.Equal(patient.Columns * cell, image.Width);
+            Assert.Equal(patient.Rows * cell, image.Height);
+            Assert.Equal((image.Width, image.Height), (result.ImageWidth, result.ImageHeight));
+            for (int row = 0; row < patient.Rows; row++)
+            for (int column = 0; column < patient.Columns; column++)
+                Assert.Equal(SyntheticIdc.IsTumour(patient, column, row) ? new Vec3b(0, 0, 255) : new Vec3b(203, 192, 255),
+                    image.At<Vec3b>(row * cell + cell / 2, column * cell + cell / 2));
+        }
     }
 
     [Fact]
