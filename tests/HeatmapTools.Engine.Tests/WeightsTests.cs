@@ -9,6 +9,17 @@ namespace HeatmapTools.Engine.Tests;
 public class WeightsTests
 {
     [Fact]
+    public void A_libtorch_backtrace_stays_out_of_error_messages()
+    {
+        // The shape of libtorch's c10::Error text as TorchSharp passes it on.
+        const string native = "shape '[1, 512]' is invalid for input of size 1000\nException raised from infer_size_impl at /pytorch/aten/src/ATen/InferSize.h:92 (most recent call first):\n" +
+            "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x6c (0x7f in libc10.so)\nframe #1: at::infer_size + 0x1 (0x7f in libtorch_cpu.so)";
+        var error = new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData", $"Weights file 'x.dat' does not fit this model: {native}");
+        Assert.Equal("Weights file 'x.dat' does not fit this model: shape '[1, 512]' is invalid for input of size 1000", error.Message);
+        Assert.Equal("plain message", new HeatmapToolsException("Id", "InvalidData", "plain message").Message);
+    }
+
+    [Fact]
     public void Wrong_head_size_lists_the_mismatched_keys()
     {
         var ex = Assert.Throws<HeatmapToolsException>(() =>
