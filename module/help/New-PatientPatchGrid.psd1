@@ -40,6 +40,7 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
         Kind          = 'Which images to write per patient: Tissue, Labels, Probability, Confusion (Confusion implies -Confusion), Cam (New-CamHeatmap results of the patches piped in: each patch''s map coloured and blended over its tissue at its place, <patient>_cam.png). Default: all that apply. Patches are not read at all when a patient needs none of them.'
         Threshold     = 'Probability at or above which a patch counts as predicted positive. Default 0.5.'
         CamScale = 'How the CAM mosaic (-Kind Cam) is coloured: Patient (default) puts every patch''s map on one scale across the patient (from each result''s MapMin and MapMax), so a patch whose activation is faint stays cold; Patch scales each map alone, as New-CamHeatmap draws it.'
+        SkipExisting = 'For nightly reruns: patients whose images all exist are passed over quietly (listed with -Verbose, counted in a closing information record, no result object) instead of being OutputExists errors, and a missing image of a patient''s set is drawn and written beside the existing ones.'
         CellSize = 'Pixels per grid cell for patients without patch images (a CSV or Import-Csv rows alone): 10 by default, so a 20 x 15 grid is a 200 x 150 map. Patients with images are drawn at their patches'' own size.'
         MaxSize       = 'Longest side of a patient image in pixels (0: full resolution).'
         Montage       = 'Also write a montage of patients (montage.png, or -MontagePath).'

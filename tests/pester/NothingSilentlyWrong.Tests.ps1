@@ -202,6 +202,22 @@ Describe 'Nightly reruns' {
         (Get-Item $overlay).LastWriteTimeUtc | Should -Be $stamp -Because 'the finished overlay is left alone'
     }
 
+    It 'passes over finished patients with New-PatientPatchGrid -SkipExisting and draws a missing image of a set' {
+        $idc = Join-Path $root 'idc-night'
+        $null = Invoke-TestData idc $idc 3 6 8
+        $grids = Join-Path $root 'idc-night-out'
+        $first = @(New-PatientPatchGrid -Path $idc -Kind Tissue, Labels -OutputPath $grids)
+        $first.Count | Should -Be 3
+        $lost = $first[0].Files | Where-Object { $_ -like '*_labels.png' }
+        Remove-Item $lost
+        $again = @(New-PatientPatchGrid -Path $idc -Kind Tissue, Labels -OutputPath $grids -SkipExisting -ErrorVariable e -InformationVariable info -Verbose 4>&1)
+        $e | Should -BeNullOrEmpty
+        @($again | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Skipped patient*' }).Count | Should -Be 2
+        @($again | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).PatientId | Should -Be $first[0].PatientId
+        Test-Path $lost | Should -BeTrue
+        "$($info[-1])" | Should -BeLike '*1 patient(s) drawn, 2 finished patient(s) skipped*'
+    }
+
     It 'makes again with -Update what is older than its source, and only that' {
         $changed = $first[0].SourcePath
         $stamps = @{}

@@ -55,6 +55,8 @@ public sealed record PatchGridOptions
     public CamScale CamScale { get; init; } = CamScale.Patient;
     /// <summary>Pixels per grid cell for patients without patch images (a CSV alone): one pixel per patch would be unreadable.</summary>
     public int CellSize { get; init; } = 10;
+    /// <summary>Reruns pass over finished patient images quietly and write only the missing ones (-SkipExisting).</summary>
+    public bool SkipExisting { get; init; }
 
     /// <summary>Full paths of the run's inputs (patches, CSV files): no output is ever written over one.</summary>
     public IReadOnlySet<string> Inputs { get; init; } = new HashSet<string>();
@@ -97,6 +99,9 @@ public sealed record PatientResult(
     IReadOnlyList<string> Files, IReadOnlyList<PatchProblem> Problems, (double Min, double Max)? Probabilities,
     (double Min, double Max)? ColorScale, ConfusionCounts? Confusion)
 {
+    /// <summary>Every image of this patient existed and -SkipExisting passed over it: nothing was drawn.</summary>
+    public bool Skipped { get; init; }
+
     internal Mat? Panel { get; init; }
 
     /// <summary>The size the patient's map is drawn at (after -MaxSize or patch resolution); 0 when nothing was drawn.</summary>

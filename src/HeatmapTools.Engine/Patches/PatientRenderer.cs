@@ -72,6 +72,9 @@ public static class PatientRenderer
         {
             var planned = new[] { writeTissue ? "tissue" : null, writeLabels ? "labels" : null, writeProbability ? "probability" : null, writeConfusion ? "confusion" : null, writeCam ? "cam" : null }
                 .OfType<string>().Select(kind => Path.GetFullPath(FileFor(kind))).ToList();
+            if (planned.Count > 0 && options.SkipExisting && !options.Force && planned.All(File.Exists))
+                return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction,
+                    fullWidth, fullHeight, planned, problems, dataRange, probabilityRange, null) { ImageWidth = width, ImageHeight = height, Skipped = true };
             if (planned.Count == 0 || (!options.Force && planned.All(File.Exists)))
             {
                 problems.AddRange(planned.Select(path => new PatchProblem(ErrorIds.OutputExists, patient.PatientId,
@@ -325,6 +328,12 @@ public static class PatientRenderer
     private static void Write(Mat image, string path, PatchGridOptions options, List<string> files, List<PatchProblem> problems, string patientId)
     {
         if (options.DrawOnly) return;
+        // A nightly rerun (-SkipExisting): a finished image is passed over; the missing members of the set are written.
+        if (options.SkipExisting && !options.Force && File.Exists(path))
+        {
+            files.Add(Path.GetFullPath(path));
+            return;
+        }
         try
         {
             AtomicFile.Write(path, options.Force, stream => Encode(image, options.ImageFormat, stream, $"New-PatientPatchGrid; patient={patientId}"), options.Inputs);

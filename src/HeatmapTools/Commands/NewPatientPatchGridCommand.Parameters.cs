@@ -106,6 +106,9 @@ public sealed partial class NewPatientPatchGridCommand
     public CamScaleKind CamScale { get; set; } = CamScaleKind.Patient;
 
     [Parameter]
+    public SwitchParameter SkipExisting { get; set; }
+
+    [Parameter]
     public SwitchParameter Montage { get; set; }
 
     [Parameter]

@@ -110,7 +110,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
             CohortRange = Scale == ProbabilityScaleKind.Cohort ? PatchGridJob.ProbabilityRange(prepared.Patients.Values) : null,
             Confusion = Confusion || (Kind?.Contains(PatientImageKind.Confusion) ?? false),
             Images = Kind is null ? PatientImages.All : Kind.Aggregate(PatientImages.None, (all, k) => all | EnumMirror.To<PatientImages>(k)),
-            Threshold = Threshold, MaxSize = MaxSize, CellSize = CellSize, CamScale = EnumMirror.To<CamScale>(CamScale), WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
+            Threshold = Threshold, MaxSize = MaxSize, CellSize = CellSize, CamScale = EnumMirror.To<CamScale>(CamScale), SkipExisting = SkipExisting, WritePatients = !MontageOnly, Montage = Montage || MontageOnly,
             Rows = Rows, Columns = Columns, PanelSize = PanelSize,
             MontagePath = MontagePath is null ? null : GetUnresolvedProviderPathFromPSPath(MontagePath),
             ThrottleLimit = ThrottleLimit, ImageFormat = ImageFormat == PatchImageFormat.Jpg ? "jpg" : "png", Inputs = prepared.Inputs,
@@ -143,10 +143,20 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
         }
         ReportSweptTemporaries();
         WriteProgress(new ProgressRecord(3, "New-PatientPatchGrid", "Done") { RecordType = ProgressRecordType.Completed });
+        if (SkipExisting)
+            WriteInformation($"New-PatientPatchGrid: {count - _skipped} patient(s) drawn, {_skipped} finished patient(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
     }
+
+    private int _skipped;
 
     private void Report(PatientResult result)
     {
+        if (result.Skipped)
+        {
+            _skipped++;
+            WriteVerbose($"Skipped patient {result.PatientId}: its images exist ({string.Join(", ", result.Files)}).");
+            return;
+        }
         foreach (var error in result.Problems.Where(p => p.IsError)) ReportProblem(error);
         foreach (var group in result.Problems.Where(p => !p.IsError).GroupBy(p => p.ErrorId))
             WriteWarning($"[{group.Key}] patient {result.PatientId}: {group.Count()} problem(s). First: {group.First().Message}");
