@@ -117,14 +117,22 @@ Describe 'Stopping the trust cmdlets (Ctrl+C)' {
         try {
             $null = $ps.AddScript('$env:HEATMAPTOOLS_OFFLINE = "1"; $env:HEATMAPTOOLS_MODEL_PATH = "' + $Models + '"').AddStatement().AddScript($Script).AddArgument($ModulePath).AddArgument((Join-Path $folder 'chelsea.png'))
             $async = $ps.BeginInvoke()
-            # Well into the work: ROAD and ScoreCAM's cascade take far longer than this.
-            Start-Sleep -Seconds 4
-            $async.IsCompleted | Should -BeFalse
+            # Stopped once the measurement is under way, as its own progress says (not after a fixed sleep: on a busy
+            # machine the invocation may not even have started by then). ROAD and ScoreCAM's cascade take far longer.
+            $working = [Diagnostics.Stopwatch]::StartNew()
+            while (-not ($ps.Streams.Progress | Where-Object { $_.PercentComplete -gt 0 }) -and -not $async.IsCompleted -and $working.Elapsed.TotalSeconds -lt 300) {
+                $null = $async.AsyncWaitHandle.WaitOne(50)
+            }
+            $async.IsCompleted | Should -BeFalse -Because 'the measurement was still running when its progress first moved'
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }
-        finally { $ps.Dispose() }
+        finally {
+            # Never dispose a runspace an invocation may still be starting on.
+            if (-not $async.IsCompleted) { $ps.Stop() }
+            $ps.Dispose()
+        }
     }
 }
