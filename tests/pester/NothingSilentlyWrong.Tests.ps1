@@ -498,3 +498,31 @@ Describe 'Montages and mosaics' {
         $p[0] | Should -BeGreaterThan $q[0]
     }
 }
+
+Describe 'A one-logit head' {
+    It 'gives P = sigmoid(logit), not a softmax over one logit (always 1), to predictions, their CSV and patient grids' {
+        $weights = Join-Path $root 'one-logit.pth'
+        & /usr/bin/python3 -c @'
+import sys, torch, torchvision
+torch.manual_seed(0)
+m = torchvision.models.resnet18(num_classes=1)
+torch.nn.init.normal_(m.fc.weight, std=0.05)
+torch.save(m.state_dict(), sys.argv[1])
+'@ $weights
+        $photos = (Get-ChildItem $Images -Filter *.png).FullName
+        $predictions = @(Get-ClassPrediction $photos -Model resnet18 -NumClasses 1 -WeightsPath $weights)
+        foreach ($p in $predictions) {
+            $sigmoid = 1 / (1 + [math]::Exp(-[double]$p.Logits[0]))
+            $p.Probability | Should -BeGreaterThan ($sigmoid - 1e-9)
+            $p.Probability | Should -BeLessThan ($sigmoid + 1e-9)
+            ($p.ClassProbabilities | ConvertFrom-Json).class_0 | Should -Be $p.Probability
+        }
+        @($predictions.Probability | Where-Object { $_ -ge 0.999999 }).Count | Should -BeLessThan $predictions.Count
+        $idc = Join-Path $root 'idc-one-logit'
+        $null = Invoke-TestData idc $idc 1 6 9
+        $grid = Get-ChildItem $idc -Recurse -Filter *.png | Get-ClassPrediction -Model resnet18 -NumClasses 1 -WeightsPath $weights |
+            New-PatientPatchGrid -Kind Probability -OutputPath (Join-Path $root 'one-logit-grid')
+        $grid.ProbabilityMax | Should -BeLessThan 1
+        $grid.ProbabilityMax | Should -BeGreaterThan $grid.ProbabilityMin
+    }
+}

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace HeatmapTools.Engine.Prediction;
 
 /// <summary>
-/// Every class's softmax probability, as a prediction carries it and as its CSV row writes it: one JSON object
+/// Every class's probability (a softmax; the sigmoid for a one-logit head), as a prediction carries it and as its CSV row writes it: one JSON object
 /// {label: probability} in class order, numbers written round-trippable, so a table read back gives the very doubles
 /// the pipeline used (New-PatientPatchGrid draws the same bytes from either).
 /// </summary>
@@ -36,7 +36,15 @@ public sealed class ClassProbabilities
         return p;
     }
 
-    public static ClassProbabilities FromLogits(IReadOnlyList<float> logits, IReadOnlyList<string> labels) => new(labels, Softmax(logits));
+    /// <summary>
+    /// The head's probabilities: a softmax over its logits, or, for a head of one logit (a binary classifier trained
+    /// with BCEWithLogitsLoss), the sigmoid of it, P(positive). A softmax over one logit is 1 for every input.
+    /// </summary>
+    public static ClassProbabilities FromLogits(IReadOnlyList<float> logits, IReadOnlyList<string> labels) =>
+        new(labels, logits.Count == 1 ? new[] { Sigmoid(logits[0]) } : Softmax(logits));
+
+    /// <summary>1 / (1 + e^-x), in double, written so neither tail overflows.</summary>
+    public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
     /// <summary>The JSON text for a CSV cell, or null for heads too big to write (see <see cref="MaxClassesWritten"/>).</summary>
     public string? ToText()
@@ -84,8 +92,9 @@ public sealed class ClassProbabilities
     /// </summary>
     public int PositiveIndex(string? positive, string item)
     {
+        // A one-logit head's only probability is the positive class's.
         if (positive is null)
-            return Values.Count == 2 ? 1 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
+            return Values.Count == 2 ? 1 : Values.Count == 1 ? 0 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
                 $"'{item}' was classified into {Values.Count} classes: say which is positive with -PositiveClass (an index or a label); " +
                 "only a two-class head defaults to class 1.", item);
         if (int.TryParse(positive, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int index))
