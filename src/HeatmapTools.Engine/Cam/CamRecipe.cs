@@ -24,7 +24,10 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
         int? seed = int.TryParse(property("Seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
         int classes = int.TryParse(property("NumClasses"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : 1000;
         bool Flag(string name) => bool.TryParse(property(name), out bool value) && value;
-        float Number(string name, float fallback) => float.TryParse(property(name), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : fallback;
+        // Live objects give invariant text; an Export-Csv row was written in the session's culture (0,5 in de-DE).
+        float Number(string name, float fallback) =>
+            float.TryParse(property(name), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ||
+            float.TryParse(property(name), NumberStyles.Float, CultureInfo.CurrentCulture, out v) ? v : fallback;
         return new CamRecipe(source, model, string.IsNullOrEmpty(property("WeightsPath")) ? null : property("WeightsPath"),
             string.Equals(property("Weights"), "Random", StringComparison.OrdinalIgnoreCase), seed, classes, method, layer, classIndex,
             Flag("AugSmooth"), Flag("EigenSmooth")) { RawMin = Number("MapMin", 0), RawMax = Number("MapMax", 1) };
