@@ -115,7 +115,10 @@ Describe 'Stopping the trust cmdlets (Ctrl+C)' {
     ) {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript('$env:HEATMAPTOOLS_OFFLINE = "1"; $env:HEATMAPTOOLS_MODEL_PATH = "' + $Models + '"').AddStatement().AddScript($Script).AddArgument($ModulePath).AddArgument((Join-Path $folder 'chelsea.png'))
+            # One statement: a batch (AddStatement) runs on a thread-pool item that reads the runspace between statements,
+            # and after Stop and Dispose that read crashed the whole test host (InvalidRunspaceStateException).
+            $body = '$env:HEATMAPTOOLS_OFFLINE = "1"; $env:HEATMAPTOOLS_MODEL_PATH = "' + $Models + '"; & {' + $Script + '} @args'
+            $null = $ps.AddScript($body).AddArgument($ModulePath).AddArgument((Join-Path $folder 'chelsea.png'))
             $async = $ps.BeginInvoke()
             # Stopped once the measurement is under way, as its own progress says (not after a fixed sleep: on a busy
             # machine the invocation may not even have started by then). ROAD and ScoreCAM's cascade take far longer.
@@ -130,8 +133,9 @@ Describe 'Stopping the trust cmdlets (Ctrl+C)' {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }
         finally {
-            # Never dispose a runspace an invocation may still be starting on.
-            if (-not $async.IsCompleted) { $ps.Stop() }
+            # Never dispose a runspace an invocation may still be running on.
+            if ($async -and -not $async.IsCompleted) { $ps.Stop() }
+            if ($async) { $null = $async.AsyncWaitHandle.WaitOne(30000) }
             $ps.Dispose()
         }
     }
