@@ -58,6 +58,8 @@ public static class ErrorIds
     public const string CsvColumnAmbiguous = "CsvColumnAmbiguous";
     public const string CsvCultureMismatch = "CsvCultureMismatch";
     public const string ScoreNotFinite = "ScoreNotFinite";
+    public const string OnnxOperatorUnsupported = "OnnxOperatorUnsupported";
+    public const string OnnxModelInvalid = "OnnxModelInvalid";
     public const string OutputIsInput = "OutputIsInput";
     public const string InputIsOverlay = "InputIsOverlay";
     public const string OutputTemplateInvalid = "OutputTemplateInvalid";

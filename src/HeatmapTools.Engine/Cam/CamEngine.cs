@@ -66,7 +66,7 @@ public static class CamEngine
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = NewDisposeScope();
-        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), inputSize);
+        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), model, inputSize);
         bool gradients = method.UsesGradients;
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
         try
@@ -116,13 +116,14 @@ public static class CamEngine
         var scoreValues = scores.detach().data<float>().ToArray();
         float[]? guided = method.UsesGuidedBackprop ? GuidedBackprop.InputGradients(model, input, targets).contiguous().data<float>().ToArray() : null;
         var results = new CamResult[items.Count];
+        var (channels, height, width) = Predictor.ShapeOf(model, inputSize);
         // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
-            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), inputSize, inputSize, out float rawMin, out float rawMax);
-            int plane = 3 * inputSize * inputSize;
-            results[b] = new CamResult(combined, inputSize, inputSize, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
+            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax);
+            int plane = channels * height * width;
+            results[b] = new CamResult(combined, width, height, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
         });
         return results;
     }

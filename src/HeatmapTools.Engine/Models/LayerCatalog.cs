@@ -38,18 +38,15 @@ public static class LayerCatalog
         var result = new List<LayerDescription>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = zeros(1, 3, info.InputSize, info.InputSize);
+        var x = zeros(1, info.InputChannels, info.Height, info.Width);
         for (int i = 0; i < model.Stages.Count; i++)
         {
             var stage = model.Stages[i];
             var inner = new List<LayerDescription>();
             var hooks = new List<Action>();
-            if (stage.Module is not FunctionStage)
             {
-                foreach (var (path, module) in stage.Module.named_modules())
+                foreach (var (name, typed) in model.NestedOf(i))
                 {
-                    if (path.Length == 0 || module is not nn.Module<Tensor, Tensor> typed) continue;
-                    string name = $"{stage.Name}.{path}";
                     var remover = typed.register_forward_hook((_, _, output) =>
                     {
                         // A module called more than once (a shared ReLU) is described by its last call, the one a target records.

@@ -44,12 +44,8 @@ public sealed class LayeredModel : IDisposable
         Stages = stages;
         for (int i = 0; i < Stages.Count; i++) _index[Stages[i].Name] = i;
         for (int i = 0; i < Stages.Count; i++)
-        {
-            if (Stages[i].Module is FunctionStage) continue;
-            foreach (var (path, module) in Stages[i].Module.named_modules())
-                if (path.Length > 0 && module is nn.Module<Tensor, Tensor> typed)
-                    _nested.TryAdd($"{Stages[i].Name}.{path}", new LayerTarget(i, $"{Stages[i].Name}.{path}", typed));
-        }
+            foreach (var (path, module) in NestedOf(i))
+                _nested.TryAdd(path, new LayerTarget(i, path, module));
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
         _head = ClassHead.Find(Stages);
         // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
@@ -101,21 +97,34 @@ public sealed class LayeredModel : IDisposable
 
     public string CanonicalLayerName(string layer) => ResolveTarget(layer).Name;
 
+    /// <summary>The targets inside stage <paramref name="stage"/>: its submodules by path, or what the architecture names (ONNX taps).</summary>
+    public IEnumerable<(string Name, nn.Module<Tensor, Tensor> Module)> NestedOf(int stage)
+    {
+        var s = Stages[stage];
+        if (Info.NestedTargets is { } custom) return custom(s);
+        if (s.Module is FunctionStage) return Array.Empty<(string, nn.Module<Tensor, Tensor>)>();
+        return s.Module.named_modules().Where(m => m.name.Length > 0 && m.module is nn.Module<Tensor, Tensor>)
+            .Select(m => ($"{s.Name}.{m.name}", (nn.Module<Tensor, Tensor>)m.module));
+    }
+
     /// <summary>
     /// An activation of <paramref name="target"/> as B x K x h x w: ViT tokens lose the class token and fold into their
     /// grid, Swin's channels-last maps turn channels-first (pytorch-grad-cam's reshape transforms).
     /// </summary>
     public Tensor ToMaps(LayerTarget target, Tensor x)
     {
-        switch (Info.Layout)
+        var layout = Info.TargetLayouts is { } layouts ? layouts.GetValueOrDefault(target.Name, ActivationLayout.ChannelsFirst) : Info.Layout;
+        switch (layout)
         {
             case ActivationLayout.ClassTokenSequence when x.dim() == 3:
-                long tokens = x.shape[1] - 1, side = (long)Math.Round(Math.Sqrt(tokens));
-                if (side * side != tokens)
+                long tokens = x.shape[1] - 1;
+                // The patch grid has the input's proportions: h x w patches with h * w = tokens.
+                long rows = (long)Math.Round(Math.Sqrt(tokens * (double)Info.Height / Info.Width)), cols = rows > 0 ? tokens / rows : 0;
+                if (rows * cols != tokens || rows == 0)
                     throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, "InvalidArgument",
-                        $"'{target.Name}' of {Name} outputs {x.shape[1]} tokens, not a class token and a square patch grid.", target.Name);
-                return x[.., 1..].reshape(x.shape[0], side, side, x.shape[2]).permute(0, 3, 1, 2);
-            case ActivationLayout.ChannelsLast when x.dim() == 4 && !(target.Inner is Conv2d):
+                        $"'{target.Name}' of {Name} outputs {x.shape[1]} tokens, not a class token and a patch grid of the input's proportions.", target.Name);
+                return x[.., 1..].reshape(x.shape[0], rows, cols, x.shape[2]).permute(0, 3, 1, 2);
+            case ActivationLayout.ChannelsLast when x.dim() == 4 && (Info.TargetLayouts is not null || target.Inner is not Conv2d):
                 return x.permute(0, 3, 1, 2);
         }
         if (x.dim() != 4)

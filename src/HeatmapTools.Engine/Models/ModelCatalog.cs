@@ -49,6 +49,36 @@ public sealed record ArchitectureInfo(
     /// on inputs scaled to [-1, 1]: transform_input); null when there is none.
     /// </summary>
     public Func<Tensor, Tensor>? OfficialInputTransform { get; init; }
+
+    /// <summary>Input height and width when not square (ONNX graphs declare theirs); 0 means <see cref="InputSize"/>.</summary>
+    public int InputHeight { get; init; }
+    public int InputWidth { get; init; }
+    public int Height => InputHeight > 0 ? InputHeight : InputSize;
+    public int Width => InputWidth > 0 ? InputWidth : InputSize;
+
+    /// <summary>Image channels the network takes: 3 (RGB) or 1 (grey).</summary>
+    public int InputChannels { get; init; } = 3;
+
+    /// <summary>
+    /// The targets inside a stage, by name, when they are not its submodules (an ONNX segment's taps); null: every
+    /// submodule, named by its path below the stage.
+    /// </summary>
+    public Func<Stage, IEnumerable<(string Name, nn.Module<Tensor, Tensor> Module)>>? NestedTargets { get; init; }
+
+    /// <summary>Targets whose activations are laid out otherwise than <see cref="Layout"/> says (an ONNX graph mixes them).</summary>
+    public IReadOnlyDictionary<string, ActivationLayout>? TargetLayouts { get; init; }
+
+    /// <summary>The network ends in a softmax (as Keras classifiers do): its outputs are probabilities already, not logits.</summary>
+    public bool OutputIsProbability { get; init; }
+
+    /// <summary>The file the architecture was read from (an ONNX graph); null for built-in families.</summary>
+    public string? SourceFile { get; init; }
+
+    /// <summary>What the architecture is, for -Verbose and listings.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>Classes the architecture outputs when it fixes them itself (an ONNX graph); 0 when -NumClasses decides.</summary>
+    public int FixedClasses { get; init; }
 }
 
 /// <summary>A source of architectures: each model family is one class implementing it, found by reflection.</summary>
@@ -78,9 +108,10 @@ public static class ModelCatalog
 
     public static bool TryGet(string name, out ArchitectureInfo info) => Known.Value.TryGetValue(name, out info!);
 
-    public static ArchitectureInfo Get(string name)
+    public static ArchitectureInfo Get(string name, string? baseDirectory = null)
     {
         if (Known.Value.TryGetValue(name, out var info)) return info;
+        if (Onnx.OnnxModels.TryLocate(name, baseDirectory, out var onnx)) return Onnx.OnnxModels.Info(onnx);
         var closest = Closest(name, Names, 3);
         string hint = closest.Count > 0 ? $" Did you mean {string.Join(" or ", closest.Select(c => $"'{c}'"))}?" : "";
         throw new HeatmapToolsException(ErrorIds.UnknownModel, "InvalidArgument",

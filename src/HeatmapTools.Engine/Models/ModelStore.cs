@@ -15,6 +15,7 @@ public static class ModelStore
 
     public static LayeredModel Get(WeightsRequest request, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
     {
+        if (Onnx.OnnxModels.TryLocate(request.Model, request.BaseDirectory, out var onnx)) return GetOnnx(request, onnx);
         var info = ModelCatalog.Get(request.Model);
         string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, progress, cancellation);
         string key = request.Random
@@ -34,6 +35,25 @@ public static class ModelStore
     }
 
     public static int Count => Cache.Count;
+
+    /// <summary>An ONNX graph carries its own weights and head: -WeightsPath, -Weights Random and -NumClasses do not apply.</summary>
+    private static LayeredModel GetOnnx(WeightsRequest request, string path)
+    {
+        if (request.WeightsPath is not null || request.Random)
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidArgument",
+                $"'{path}' is an ONNX model: its weights are in the graph, so -WeightsPath and -Weights Random do not apply to it.", path);
+        string key = $"onnx|{path}|{File.GetLastWriteTimeUtc(path).Ticks}";
+        var lazy = Cache.GetOrAdd(key, _ => new Lazy<LayeredModel>(() => Onnx.OnnxModels.Load(path), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            Cache.TryRemove(key, out _);
+            throw;
+        }
+    }
 
     private static readonly object InitialisationGate = new();
 

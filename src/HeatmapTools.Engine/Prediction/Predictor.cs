@@ -95,20 +95,41 @@ public static class Predictor
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var input = Stack(chw, size);
+        var input = Stack(chw, model, size);
         var output = model.Logits(input).contiguous();
         var flat = output.data<float>().ToArray();
         int classes = (int)output.shape[1];
         return Enumerable.Range(0, chw.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
     }
 
-    public static Tensor Stack(IReadOnlyList<float[]> chw, int size)
+    public static Tensor Stack(IReadOnlyList<float[]> chw, int size) => Stack(chw, 3, size, size);
+
+    /// <summary>A batch at the model's own input shape (channels, and height and width when <paramref name="size"/> is its own).</summary>
+    public static Tensor Stack(IReadOnlyList<float[]> chw, LayeredModel model, int size)
     {
-        int per = 3 * size * size;
-        var buffer = new float[chw.Count * per];
-        for (int i = 0; i < chw.Count; i++) chw[i].CopyTo(buffer, i * per);
-        return tensor(buffer, new long[] { chw.Count, 3, size, size });
+        var (c, h, w) = ShapeOf(model, size);
+        return Stack(chw, c, h, w);
     }
+
+    public static Tensor Stack(IReadOnlyList<float[]> chw, int channels, int height, int width)
+    {
+        int per = channels * height * width;
+        var buffer = new float[chw.Count * per];
+        for (int i = 0; i < chw.Count; i++)
+        {
+            if (chw[i].Length != per)
+                throw new ArgumentException($"An input holds {chw[i].Length} values, not {channels} x {height} x {width}.", nameof(chw));
+            chw[i].CopyTo(buffer, i * per);
+        }
+        return tensor(buffer, new long[] { chw.Count, channels, height, width });
+    }
+
+    /// <summary>
+    /// Channels, height and width of the network input for a preprocessing size: the model's own (non-square, one
+    /// channel: an ONNX graph's) when the size is its own, else a square of that size.
+    /// </summary>
+    public static (int Channels, int Height, int Width) ShapeOf(LayeredModel model, int size) =>
+        size == model.Info.InputSize ? (model.Info.InputChannels, model.Info.Height, model.Info.Width) : (model.Info.InputChannels, size, size);
 
     public static IReadOnlyList<RankedClass> Rank(float[] logits, IReadOnlyList<double> probabilities, ClassLabels labels, int top) =>
         logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))

@@ -1,0 +1,123 @@
+using HeatmapTools.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Onnx;
+
+/// <summary>
+/// Turns an ONNX graph into a chain of stages with named targets, as the built-in families are: the graph is cut where
+/// one tensor alone carries everything on, each stage named by the module that outputs it; every module path, node and
+/// tensor inside a stage is a target through a tap. Shapes and layouts come from one probe run at load.
+/// </summary>
+internal static class OnnxModelBuilder
+{
+    public static (OnnxNetwork Network, ArchitectureInfo Info) Build(string path)
+    {
+        var graph = OnnxGraph.Load(path);
+        string name = System.IO.Path.GetFileNameWithoutExtension(path);
+        var layout = OnnxInputLayout.Of(graph);
+        var nodes = graph.Nodes;
+        var context = new OnnxRunContext { Opset = graph.Opset, StaticBatch = graph.InputShape.Length > 0 && graph.InputShape[0] > 0 ? graph.InputShape[0] : 0 };
+
+        var moduleOutputs = OnnxLayerNames.ModuleOutputs(nodes, graph.OutputName);
+        var namesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Name(string tensor, string alias) => (namesOf.TryGetValue(tensor, out var l) ? l : namesOf[tensor] = new List<string>()).Add(alias);
+        foreach (var (module, tensor) in moduleOutputs) Name(tensor, module);
+        int nodeCountOf(string module) => nodes.Count(n => OnnxLayerNames.ModulePath(n) is { } p && (p == module || p.StartsWith(module + ".", StringComparison.Ordinal)));
+
+        // Cut points: after a node, only one tensor computed from the input is still needed.
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < nodes.Count; k++)
+            foreach (var input in nodes[k].Inputs)
+                if (input.Length > 0 && !graph.Constants.ContainsKey(input)) lastUse[input] = k;
+        lastUse[graph.OutputName] = int.MaxValue;
+        var live = new HashSet<string>(StringComparer.Ordinal) { graph.InputName };
+        var cuts = new List<(int End, string Tensor)>();
+        for (int k = 0; k < nodes.Count; k++)
+        {
+            foreach (var input in nodes[k].Inputs) if (lastUse.TryGetValue(input, out int last) && last == k) live.Remove(input);
+            foreach (var output in nodes[k].Outputs) if (output.Length > 0 && lastUse.ContainsKey(output)) live.Add(output);
+            if (live.Count == 1 && (nodes[k].Outputs.Contains(live.First()))) cuts.Add((k, live.First()));
+        }
+
+        var stages = new List<Stage>();
+        var stageNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (layout.ChannelsLast)
+            stages.Add(new Stage("input_nhwc", new FunctionStage("ToChannelsLast", x => x.permute(0, 2, 3, 1))));
+        var segments = new List<OnnxSegment>();
+        int start = 0;
+        string previous = graph.InputName;
+        foreach (var (end, tensor) in cuts)
+        {
+            string stageName = Unique(PreferredName(tensor, namesOf, nodeCountOf), stageNames);
+            var segment = new OnnxSegment(stageName, nodes.Skip(start).Take(end - start + 1).ToList(), previous, tensor, graph.Constants, context);
+            segments.Add(segment);
+            stages.Add(new Stage(stageName, segment));
+            start = end + 1;
+            previous = tensor;
+        }
+
+        // Targets inside stages: module outputs, node outputs and tensors, each tensor with one tap named by its preferred name.
+        var aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var taken = new HashSet<string>(stageNames, StringComparer.OrdinalIgnoreCase);
+        var tensorTarget = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var segment in segments)
+        {
+            tensorTarget[segment.Output] = stages.First(s => s.Module == segment).Name;
+            foreach (var node in segment.Nodes)
+                foreach (var output in node.Outputs.Where(o => o.Length > 0 && o != segment.Output))
+                {
+                    string primary = Unique(PreferredName(output, namesOf, nodeCountOf), taken);
+                    segment.Tap(output, primary);
+                    tensorTarget[output] = primary;
+                }
+        }
+        foreach (var node in nodes)
+            foreach (var output in node.Outputs.Where(o => o.Length > 0))
+            {
+                if (!tensorTarget.TryGetValue(output, out var target)) continue;
+                foreach (var alias in (namesOf.TryGetValue(output, out var l) ? l : new List<string>()).Append(node.Name).Append(output))
+                    if (!alias.Equals(target, StringComparison.OrdinalIgnoreCase)) aliases.TryAdd(alias, target);
+            }
+
+        var network = new OnnxNetwork(name, stages, graph);
+        var probe = OnnxProbe.Run(network, segments, layout, graph, tensorTarget);
+        string defaultLayer = probe.DefaultLayer ?? stages[^1].Name;
+        var info = new ArchitectureInfo(name, _ => Build(path).Network, defaultLayer, null, aliases)
+        {
+            Family = "onnx",
+            InputSize = (int)layout.Height,
+            InputHeight = (int)layout.Height,
+            InputWidth = (int)layout.Width,
+            InputChannels = (int)layout.Channels,
+            Stages = m => ((OnnxNetwork)m).Stages,
+            // From the segment itself, so a network built again from the file (Create) answers for its own taps.
+            NestedTargets = stage => stage.Module is OnnxSegment s ? s.Taps.Select(t => (t.Tap.TargetName, (nn.Module<Tensor, Tensor>)t.Tap))
+                : Array.Empty<(string, nn.Module<Tensor, Tensor>)>(),
+            TargetLayouts = probe.Layouts,
+            OutputIsProbability = probe.OutputIsProbability,
+            FixedClasses = probe.Classes,
+            SourceFile = graph.Path,
+            Description = $"ONNX opset {graph.Opset}{(graph.Producer.Length > 0 ? $" from {graph.Producer}" : "")}",
+        };
+        return (network, info);
+    }
+
+    /// <summary>
+    /// A stage or target is named by the deepest module (of more than one node) that outputs it, which reads as torchvision
+    /// names blocks (<c>layer4.1</c> rather than <c>layer4</c> or <c>layer4.1.relu_1</c>); failing that by its only module; else by its tensor.
+    /// </summary>
+    private static string PreferredName(string tensor, Dictionary<string, List<string>> namesOf, Func<string, int> nodeCount)
+    {
+        if (!namesOf.TryGetValue(tensor, out var modules) || modules.Count == 0) return tensor;
+        var composite = modules.Where(m => nodeCount(m) > 1).OrderByDescending(m => m.Count(ch => ch == '.')).ThenByDescending(m => m.Length).FirstOrDefault();
+        return composite ?? modules.OrderBy(m => m.Length).First();
+    }
+
+    private static string Unique(string name, HashSet<string> taken)
+    {
+        string candidate = name;
+        for (int k = 1; !taken.Add(candidate); k++) candidate = $"{name}#{k}";
+        return candidate;
+    }
+}

@@ -1,0 +1,130 @@
+using HeatmapTools.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Onnx;
+
+/// <summary>How an ONNX graph takes images: N x C x H x W, or N x H x W x C as tf2onnx writes Keras models.</summary>
+internal sealed record OnnxInputLayout(bool ChannelsLast, long Channels, long Height, long Width, bool SizeFromGraph)
+{
+    public const int DefaultSize = 224;
+
+    public static OnnxInputLayout Of(OnnxGraph graph)
+    {
+        var s = graph.InputShape;
+        if (s.Length != 4)
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData",
+                $"'{graph.Path}' takes a {s.Length}-dimensional input '{graph.InputName}'; an image model takes N x C x H x W (or N x H x W x C).", graph.Path);
+        bool last = s[3] is 1 or 3 or 4 && s[1] is not (1 or 3 or 4);
+        long c = last ? s[3] : s[1], h = last ? s[1] : s[2], w = last ? s[2] : s[3];
+        bool fixedSize = h > 0 && w > 0;
+        return new OnnxInputLayout(last, c > 0 ? c : 3, h > 0 ? h : DefaultSize, w > 0 ? w : DefaultSize, fixedSize);
+    }
+}
+
+/// <summary>What one run of the graph at load tells: each target's layout, the default layer, whether it outputs probabilities.</summary>
+internal sealed record OnnxProbeResult(IReadOnlyDictionary<string, ActivationLayout> Layouts, string? DefaultLayer, bool OutputIsProbability, int Classes);
+
+internal static class OnnxProbe
+{
+    public static OnnxProbeResult Run(OnnxNetwork network, IReadOnlyList<OnnxSegment> segments, OnnxInputLayout input, OnnxGraph graph,
+        IReadOnlyDictionary<string, string> tensorTarget)
+    {
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var kept = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        long patches = 0;
+        using var scope = NewDisposeScope();
+        // A fixed pseudo-random image: zeros would leave normalisations and gradients degenerate.
+        var random = new Random(20240601);
+        var values = new float[input.Channels * input.Height * input.Width];
+        for (int k = 0; k < values.Length; k++) values[k] = (float)(random.NextDouble() * 2 - 1);
+        var x = tensor(values, new[] { 1, input.Channels, input.Height, input.Width }).requires_grad_(true);
+        foreach (var segment in segments)
+            segment.Observe = (name, value) =>
+            {
+                shapes[name] = value.shape;
+                order.Add(name);
+                if (TokenGrid(value.shape, input) is long p && p > 0) { kept[name] = value; patches = p; }
+            };
+        Tensor output;
+        try
+        {
+            using var grad = enable_grad();
+            output = network.forward(x);
+        }
+        finally
+        {
+            foreach (var segment in segments) segment.Observe = null;
+        }
+
+        var nhwc = ChannelsLastTensors(graph, input, shapes);
+        var layouts = new Dictionary<string, ActivationLayout>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (tensorName, target) in tensorTarget)
+        {
+            if (!shapes.TryGetValue(tensorName, out var shape)) continue;
+            if (kept.ContainsKey(tensorName)) layouts[target] = ActivationLayout.ClassTokenSequence;
+            else if (shape.Length == 4 && nhwc.Contains(tensorName)) layouts[target] = ActivationLayout.ChannelsLast;
+        }
+
+        bool Spatial(string t) => shapes.TryGetValue(t, out var s) && s.Length == 4 && (nhwc.Contains(t) ? s[1] * s[2] : s[2] * s[3]) > 1;
+        var candidates = order.Where(t => t != graph.OutputName && tensorTarget.ContainsKey(t)).ToList();
+        var stageOutputs = segments.Select(s => s.Output).ToHashSet(StringComparer.Ordinal);
+        int lastSpatial = candidates.FindLastIndex(t => stageOutputs.Contains(t) && Spatial(t));
+        if (lastSpatial < 0) lastSpatial = candidates.FindLastIndex(Spatial);
+        string? chosen = lastSpatial >= 0 ? candidates[lastSpatial] : null;
+
+        // Transformers: the last token activation whose patch tokens the output depends on (the last block's first norm,
+        // where pytorch-grad-cam's documentation points; the later ones reach the class token only through itself).
+        // Only tokens as wide as the residual stream (the width most token tensors have): a query-key-value projection is wider.
+        long width = kept.Values.GroupBy(t => t.shape[2]).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        var tokens = candidates.Skip(lastSpatial + 1).Where(t => kept.TryGetValue(t, out var v) && v.shape[2] == width).ToList();
+        if (tokens.Count > 0)
+        {
+            var grads = autograd.grad(new[] { output.sum() }, tokens.Select(t => kept[t]).ToList(), allow_unused: true);
+            for (int k = tokens.Count - 1; k >= 0; k--)
+            {
+                var g = grads[k];
+                if (g is null || g.Handle == IntPtr.Zero) continue;
+                if (g[.., 1..].abs().sum().ToDouble() > 0) { chosen = tokens[k]; break; }
+            }
+        }
+        var last = graph.Nodes.Last(n => n.Outputs.Contains(graph.OutputName));
+        bool probability = last.Op == "Softmax" || last.Op is "Identity" or "Flatten" or "Reshape" &&
+            graph.Nodes.LastOrDefault(n => n.Outputs.Contains(last.Inputs[0]))?.Op == "Softmax";
+        return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1);
+    }
+
+    /// <summary>The patch size when a shape is B x (1 + h*w) x K with h x w patches tiling the input (a class token, then the grid); else null.</summary>
+    internal static long? TokenGrid(long[] shape, OnnxInputLayout input)
+    {
+        if (shape.Length != 3 || shape[1] < 5) return null;
+        long grid = shape[1] - 1;
+        for (long p = 2; p <= Math.Min(input.Height, input.Width); p++)
+            if (input.Height % p == 0 && input.Width % p == 0 && (input.Height / p) * (input.Width / p) == grid) return p;
+        return null;
+    }
+
+    /// <summary>
+    /// 4-D tensors laid out N x H x W x C: the channels-last input, a Transpose to that order, and what element-wise
+    /// operators make of them (tf2onnx wraps each convolution of a Keras model in such Transposes).
+    /// </summary>
+    private static HashSet<string> ChannelsLastTensors(OnnxGraph graph, OnnxInputLayout input, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (input.ChannelsLast) set.Add(graph.InputName);
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Outputs.Length == 0 || !shapes.TryGetValue(node.Outputs[0], out var shape) || shape.Length != 4) continue;
+            bool isLast = node.Op switch
+            {
+                "Transpose" => node.Ints("perm") is { } perm && perm.SequenceEqual(new long[] { 0, 2, 3, 1 }),
+                "Relu" or "LeakyRelu" or "Elu" or "Sigmoid" or "Tanh" or "Clip" or "HardSwish" or "HardSigmoid" or "Identity" or "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "PRelu" or "Erf" =>
+                    node.Inputs.Any(i => set.Contains(i) && shapes.TryGetValue(i, out var s) && s.SequenceEqual(shape)),
+                _ => false,
+            };
+            if (isLast) set.Add(node.Outputs[0]);
+        }
+        return set;
+    }
+}

@@ -1,0 +1,112 @@
+using HeatmapTools.Engine.Models;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Onnx;
+
+/// <summary>
+/// A run of an ONNX graph's nodes between two points where one tensor alone carries everything on (a stage, as a
+/// torchvision block is). Tensors that can be targets pass through a tap, an identity module, so a forward hook on the
+/// tap records and replaces them exactly as a hook on a PyTorch submodule does.
+/// </summary>
+public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
+{
+    private readonly OnnxNode[] _nodes;
+    private readonly OnnxOperator[] _operators;
+    private readonly IReadOnlyDictionary<string, Tensor> _constants;
+    private readonly Dictionary<string, OnnxTap> _taps = new(StringComparer.Ordinal);
+    private readonly OnnxRunContext _context;
+
+    public OnnxSegment(string name, IReadOnlyList<OnnxNode> nodes, string input, string output, IReadOnlyDictionary<string, Tensor> constants, OnnxRunContext context)
+        : base(name)
+    {
+        _nodes = nodes.ToArray();
+        _operators = _nodes.Select(n => OnnxOps.TryGet(n.Op, out var op) ? op : throw OnnxOps.NotSupported(n, "an operator")).ToArray();
+        Input = input;
+        Output = output;
+        _constants = constants;
+        _context = context;
+    }
+
+    public string Input { get; }
+    public string Output { get; }
+    public IReadOnlyList<OnnxNode> Nodes => _nodes;
+
+    /// <summary>The tap a tensor of this segment passes through, created when a target name first points at it.</summary>
+    public OnnxTap Tap(string tensorName, string targetName)
+    {
+        if (!_taps.TryGetValue(tensorName, out var tap)) _taps[tensorName] = tap = new OnnxTap(targetName);
+        return tap;
+    }
+
+    public IEnumerable<(string Tensor, OnnxTap Tap)> Taps => _taps.Select(kv => (kv.Key, kv.Value));
+
+    /// <summary>Called with every tensor computed, for the shape probe at load.</summary>
+    internal Action<string, Tensor>? Observe { get; set; }
+
+    public override Tensor forward(Tensor x)
+    {
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [Input] = x };
+        if (x.dim() > 0) _context.Batch = x.shape[0];
+        var inputs = new List<Tensor?>(4);
+        for (int k = 0; k < _nodes.Length; k++)
+        {
+            var node = _nodes[k];
+            inputs.Clear();
+            foreach (var name in node.Inputs)
+                inputs.Add(name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _constants.TryGetValue(name, out var c) ? c
+                    : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"{node} reads '{name}', which nothing before it computes.", node.Name));
+            Tensor[] outputs;
+            try
+            {
+                outputs = _operators[k](node, inputs.ToArray(), _context);
+            }
+            catch (Exception e) when (e is not HeatmapToolsException and not OperationCanceledException)
+            {
+                string shapes = string.Join(", ", inputs.Select(t => t is null ? "-" : $"[{string.Join("x", t.shape)}]"));
+                throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidOperation",
+                    $"{node} failed on inputs {shapes}: {e.Message.Split('\n')[0]}", node.Name);
+            }
+            for (int o = 0; o < node.Outputs.Length && o < outputs.Length; o++)
+            {
+                string name = node.Outputs[o];
+                if (name.Length == 0) continue;
+                var value = outputs[o];
+                if (_taps.TryGetValue(name, out var tap)) value = tap.call(value);
+                values[name] = value;
+                Observe?.Invoke(name, value);
+            }
+        }
+        return values[Output];
+    }
+}
+
+/// <summary>An identity step a target tensor passes through; hooks on it see (and may replace) the tensor.</summary>
+public sealed class OnnxTap : nn.Module<Tensor, Tensor>
+{
+    public OnnxTap(string name) : base(name) => TargetName = name;
+
+    public string TargetName { get; }
+
+    public override Tensor forward(Tensor x) => x;
+}
+
+/// <summary>An ONNX graph as one module whose children are its segments, run in order.</summary>
+public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly IReadOnlyList<Stage> _stages;
+
+    public OnnxNetwork(string name, IReadOnlyList<Stage> stages, OnnxGraph graph) : base(name)
+    {
+        _stages = stages;
+        Graph = graph;
+    }
+
+    public OnnxGraph Graph { get; }
+    public IReadOnlyList<Stage> Stages => _stages;
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var stage in _stages) x = stage.Module.call(x);
+        return x;
+    }
+}
