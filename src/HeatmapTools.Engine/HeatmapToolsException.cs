@@ -60,6 +60,9 @@ public static class ErrorIds
     public const string ScoreNotFinite = "ScoreNotFinite";
     public const string OnnxOperatorUnsupported = "OnnxOperatorUnsupported";
     public const string OnnxModelInvalid = "OnnxModelInvalid";
+    public const string PreprocessInvalid = "PreprocessInvalid";
+    public const string ModelSidecarInvalid = "ModelSidecarInvalid";
+    public const string HeadNotProbability = "HeadNotProbability";
     public const string OutputIsInput = "OutputIsInput";
     public const string InputIsOverlay = "InputIsOverlay";
     public const string OutputTemplateInvalid = "OutputTemplateInvalid";

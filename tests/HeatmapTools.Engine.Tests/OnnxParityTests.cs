@@ -52,7 +52,7 @@ public class OnnxParityTests
         Assert.Equal(m.GetProperty("width").GetInt32(), model.Info.Width);
         var input = Npy.ReadFloat32(Path.Combine(Folder, name + ".input.npy")).Data;
         var expected = Npy.ReadFloat32(Path.Combine(Folder, name + ".logits.npy")).Data;
-        var ours = Predictor.Logits(model, new[] { input }, model.Info.InputSize)[0];
+        var ours = Predictor.Logits(model, new[] { input }, model.Info.Shape)[0];
         Assert.Equal(expected.Length, ours.Length);
         double scale = Math.Max(1e-3, expected.Max(Math.Abs));
         for (int k = 0; k < expected.Length; k++)
@@ -67,7 +67,7 @@ public class OnnxParityTests
         var input = Npy.ReadFloat32(Path.Combine(Folder, name + ".input.npy")).Data;
         var expected = Npy.ReadFloat32(Path.Combine(Folder, $"{name}.{layer}.{methodName}.npy"));
         int target = Manifest(name).GetProperty("target").GetInt32();
-        var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(methodName), new[] { layer }, model.Info.InputSize, null, CancellationToken.None).Single();
+        var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(methodName), new[] { layer }, model.Info.Shape, null, CancellationToken.None).Single();
         Assert.Equal(expected.Shape[0], ours.Height);
         Assert.Equal(expected.Shape[1], ours.Width);
         double worst = expected.Data.Zip(ours.Map).Max(p => Math.Abs(p.First - p.Second));
@@ -100,14 +100,78 @@ public class OnnxParityTests
         var model = Load(name, opset);
         var input = Npy.ReadFloat32(Path.Combine(Folder, name + ".input.npy")).Data;
         var other = input.Select((v, k) => k % 7 == 0 ? -v : v * 0.5f).ToArray();
-        var single = Predictor.Logits(model, new[] { other }, model.Info.InputSize)[0];
-        var batch = Predictor.Logits(model, new[] { input, other, input }, model.Info.InputSize);
-        var alone = Predictor.Logits(model, new[] { input }, model.Info.InputSize)[0];
+        var single = Predictor.Logits(model, new[] { other }, model.Info.Shape)[0];
+        var batch = Predictor.Logits(model, new[] { input, other, input }, model.Info.Shape);
+        var alone = Predictor.Logits(model, new[] { input }, model.Info.Shape)[0];
         for (int k = 0; k < single.Length; k++)
         {
             Assert.Equal(alone[k], batch[0][k], 4);
             Assert.Equal(single[k], batch[1][k], 4);
             Assert.Equal(alone[k], batch[2][k], 4);
         }
+    }
+}
+
+/// <summary>Graphs HeatmapTools cannot run are refused when read, naming what and where.</summary>
+public class OnnxRefusalTests
+{
+    private static string Write(Action<global::Onnx.GraphProto> build)
+    {
+        var graph = new global::Onnx.GraphProto { Name = "g" };
+        graph.Input.Add(Value("input", 1, 3, 8, 8));
+        graph.Output.Add(Value("out", 1, 3, 8, 8));
+        build(graph);
+        var model = new global::Onnx.ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = "", Version = 17 });
+        string path = Path.Combine(Path.GetTempPath(), $"hmt-onnx-{Guid.NewGuid():N}.onnx");
+        using (var stream = File.Create(path)) Google.Protobuf.MessageExtensions.WriteTo(model, stream);
+        return path;
+    }
+
+    private static global::Onnx.ValueInfoProto Value(string name, params long[] dims)
+    {
+        var shape = new global::Onnx.TensorShapeProto();
+        foreach (var d in dims) shape.Dim.Add(new global::Onnx.TensorShapeProto.Types.Dimension { DimValue = d });
+        return new global::Onnx.ValueInfoProto
+        {
+            Name = name,
+            Type = new global::Onnx.TypeProto { TensorType = new global::Onnx.TypeProto.Types.Tensor { ElemType = 1, Shape = shape } },
+        };
+    }
+
+    [Fact]
+    public void An_operator_it_does_not_run_is_named_with_its_node_at_load()
+    {
+        string path = Write(g =>
+        {
+            var relu = new global::Onnx.NodeProto { Name = "/block/Relu", OpType = "Relu" };
+            relu.Input.Add("input"); relu.Output.Add("r");
+            var odd = new global::Onnx.NodeProto { Name = "/block/MaxRoiPool", OpType = "MaxRoiPool" };
+            odd.Input.Add("r"); odd.Output.Add("out");
+            g.Node.Add(relu); g.Node.Add(odd);
+        });
+        var e = Assert.Throws<HeatmapToolsException>(() => ModelStore.Get(new WeightsRequest(path)));
+        Assert.Equal(ErrorIds.OnnxOperatorUnsupported, e.ErrorId);
+        Assert.Contains("MaxRoiPool", e.Message);
+        Assert.Contains("/block/MaxRoiPool", e.Message);
+    }
+
+    [Fact]
+    public void An_attribute_value_it_does_not_run_is_refused_at_load_too()
+    {
+        string path = Write(g =>
+        {
+            var resize = new global::Onnx.NodeProto { Name = "/up/Resize", OpType = "Resize" };
+            resize.Input.Add("input"); resize.Input.Add(""); resize.Input.Add("scales"); resize.Output.Add("out");
+            resize.Attribute.Add(new global::Onnx.AttributeProto { Name = "mode", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("linear") });
+            resize.Attribute.Add(new global::Onnx.AttributeProto { Name = "coordinate_transformation_mode", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("tf_crop_and_resize") });
+            var scales = new global::Onnx.TensorProto { Name = "scales", DataType = 1 };
+            scales.Dims.Add(4); scales.FloatData.Add(new[] { 1f, 1f, 1f, 1f });
+            g.Initializer.Add(scales);
+            g.Node.Add(resize);
+        });
+        var e = Assert.Throws<HeatmapToolsException>(() => ModelStore.Get(new WeightsRequest(path)));
+        Assert.Equal(ErrorIds.OnnxOperatorUnsupported, e.ErrorId);
+        Assert.Contains("tf_crop_and_resize", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 
 namespace HeatmapTools.Engine.Cam;
@@ -12,17 +13,17 @@ internal static class AugmentationSmoothing
         { (false, 1f), (false, 0.9f), (false, 1.1f), (true, 1f), (true, 0.9f), (true, 1.1f) };
 
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, int inputSize, CamOptions options, CancellationToken cancellation)
+        IReadOnlyList<string> layers, InputShape shape, CamOptions options, CancellationToken cancellation)
     {
         var plain = options with { AugSmooth = false };
-        var first = CamEngine.Compute(model, items, method, layers, inputSize, plain, cancellation);
+        var first = CamEngine.Compute(model, items, method, layers, shape, plain, cancellation);
         // As pytorch-grad-cam: a class asked for is explained in every copy; without one, each copy explains its own top
         // class (the same as the image's unless an augmentation changes the prediction). The result names the image's.
         var sums = first.Select(r => r.Map.ToArray()).ToArray();
         foreach (var (mirror, factor) in Transforms.Skip(1))
         {
-            var augmented = items.Select(item => item with { Chw = Transform(item.Chw, inputSize, mirror, factor) }).ToList();
-            var maps = CamEngine.Compute(model, augmented, method, layers, inputSize, plain, cancellation);
+            var augmented = items.Select(item => item with { Chw = Transform(item.Chw, shape, mirror, factor) }).ToList();
+            var maps = CamEngine.Compute(model, augmented, method, layers, shape, plain, cancellation);
             for (int i = 0; i < maps.Count; i++)
             {
                 var map = mirror ? Mirror(maps[i].Map, maps[i].Width, maps[i].Height) : maps[i].Map;
@@ -32,9 +33,9 @@ internal static class AugmentationSmoothing
         return first.Select((r, i) => r with { Map = sums[i].Select(v => v / Transforms.Length).ToArray() }).ToList();
     }
 
-    private static float[] Transform(float[] chw, int size, bool mirror, float factor)
+    private static float[] Transform(float[] chw, InputShape shape, bool mirror, float factor)
     {
-        var result = mirror ? Mirror(chw, size, chw.Length / size) : (float[])chw.Clone();
+        var result = mirror ? Mirror(chw, shape.Width, chw.Length / shape.Width) : (float[])chw.Clone();
         if (factor != 1f) for (int i = 0; i < result.Length; i++) result[i] *= factor;
         return result;
     }

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Native;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
@@ -56,22 +57,22 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
 public static class CamEngine
 {
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, int inputSize, CamOptions? options, CancellationToken cancellation)
+        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation)
     {
         options ??= new CamOptions();
         if (items.Count == 0) return Array.Empty<CamResult>();
-        if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, inputSize, options, cancellation);
+        if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, shape, options, cancellation);
         if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
         var targetLayers = layers.Select(model.ResolveTarget).ToList();
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = NewDisposeScope();
-        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), model, inputSize);
+        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), shape);
         bool gradients = method.UsesGradients;
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
         try
         {
-            return Finish(model, items, method, targetLayers, inputSize, options, forward, input, gradients, cancellation);
+            return Finish(model, items, method, targetLayers, shape, options, forward, input, gradients, cancellation);
         }
         finally
         {
@@ -80,7 +81,7 @@ public static class CamEngine
     }
 
     private static IReadOnlyList<CamResult> Finish(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<LayerTarget> targetLayers,
-        int inputSize, CamOptions options, CapturedForward forward, Tensor input, bool gradients, CancellationToken cancellation)
+        InputShape shape, CamOptions options, CapturedForward forward, Tensor input, bool gradients, CancellationToken cancellation)
     {
         long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
         var scores = forward.Scores(targets);
@@ -116,7 +117,7 @@ public static class CamEngine
         var scoreValues = scores.detach().data<float>().ToArray();
         float[]? guided = method.UsesGuidedBackprop ? GuidedBackprop.InputGradients(model, input, targets).contiguous().data<float>().ToArray() : null;
         var results = new CamResult[items.Count];
-        var (channels, height, width) = Predictor.ShapeOf(model, inputSize);
+        var (channels, height, width) = shape;
         // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
         {

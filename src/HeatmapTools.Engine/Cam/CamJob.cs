@@ -71,7 +71,6 @@ public static class CamJob
     {
         var colormap = Colormaps.Parse(options.Colormap);
         string layerName = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
-        int size = options.Preprocess.Size;
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
         var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot);
 
@@ -121,14 +120,17 @@ public static class CamJob
             items.Select(i => i.Held).ToList());
         try
         {
-            var pairs = Targets(model, items, prepared, size);
+            var pairs = Targets(model, items, prepared);
             var results = new List<ItemResult<CamOutput>>();
             var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
             foreach (var method in options.Methods)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var maps = pairs.Count == 0 ? Array.Empty<CamResult>() :
-                    CamEngine.Compute(model, pairs.Select(p => new CamItem(prepared[p.Image].Chw!, p.Class)).ToList(), method, options.Layers, size, options.Cam, cancellation);
+                    ComputeByShape(model, pairs.Select(p => (prepared[p.Image], p.Class)).ToList(), method, options.Layers, options.Cam, cancellation);
+                // A letterboxed input holds the image in a band: the map of that band is the image's map.
+                if (options.Preprocess.Mode == ResizeMode.Letterbox)
+                    maps = maps.Select((m, k) => Unletterbox(m, prepared[pairs[k].Image])).ToList();
                 var written = new ItemResult<CamOutput>[maps.Count];
                 Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation }, k =>
                 {
@@ -227,13 +229,44 @@ public static class CamJob
     private static bool PassOver(string output, string source, CamJobOptions options) =>
         (options.SkipExisting || options.Update) && !Overwrite(output, source, options) && File.Exists(output);
 
-    internal static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared, int size)
+    internal static CamResult Unletterbox(CamResult map, PreparedImage image)
+    {
+        var band = Preprocessor.Letterbox(image.Width, image.Height, map.Width, map.Height);
+        var values = new float[band.Width * band.Height];
+        for (int y = 0; y < band.Height; y++)
+            Array.Copy(map.Map, (band.Y + y) * map.Width + band.X, values, y * band.Width, band.Width);
+        float[]? guided = null;
+        if (map.Guided is { } g)
+        {
+            int channels = g.Length / (map.Width * map.Height);
+            guided = new float[channels * values.Length];
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < band.Height; y++)
+                    Array.Copy(g, c * map.Width * map.Height + (band.Y + y) * map.Width + band.X, guided, c * values.Length + y * band.Width, band.Width);
+        }
+        return map with { Map = values, Width = band.Width, Height = band.Height, Guided = guided };
+    }
+
+    /// <summary>Maps in the order of <paramref name="pairs"/>, computed in one batch per input shape (native sizes differ).</summary>
+    internal static IReadOnlyList<CamResult> ComputeByShape(LayeredModel model, IReadOnlyList<(PreparedImage Image, int? Class)> pairs, CamMethod method,
+        IReadOnlyList<string> layers, CamOptions cam, CancellationToken cancellation)
+    {
+        var results = new CamResult[pairs.Count];
+        foreach (var group in pairs.Select((p, k) => (p, k)).GroupBy(t => t.p.Image.Shape))
+        {
+            var maps = CamEngine.Compute(model, group.Select(t => new CamItem(t.p.Image.Chw!, t.p.Class)).ToList(), method, layers, group.Key, cam, cancellation);
+            foreach (var ((_, k), map) in group.Zip(maps)) results[k] = map;
+        }
+        return results;
+    }
+
+    internal static List<(int Image, int? Class)> Targets(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared)
     {
         var needRanking = Enumerable.Range(0, items.Count).Where(i => prepared[i].Error is null && items[i].Classes is null && items[i].Top > 1).ToList();
         var ranked = new Dictionary<int, int[]>();
         if (needRanking.Count > 0)
         {
-            var logits = Predictor.Logits(model, needRanking.Select(i => prepared[i].Chw!).ToList(), size);
+            var logits = needRanking.Select(i => Predictor.Logits(model, new[] { prepared[i].Chw! }, prepared[i].Shape)[0]).ToList();
             for (int j = 0; j < needRanking.Count; j++)
             {
                 int i = needRanking[j];

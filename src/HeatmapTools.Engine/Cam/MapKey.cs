@@ -10,6 +10,5 @@ namespace HeatmapTools.Engine.Cam;
 public static class MapKey
 {
     public static string Of(LayeredModel model, PreprocessOptions preprocess, CamMethod method, string layer, int classIndex, CamOptions cam) =>
-        string.Join("|", model.Name, model.NumClasses, model.WeightsDescription, preprocess.Size, preprocess.Mode, string.Join(",", preprocess.Mean),
-            string.Join(",", preprocess.Std), method.Name, layer, classIndex, cam.AugSmooth, cam.EigenSmooth);
+        string.Join("|", model.Name, model.NumClasses, model.WeightsDescription, preprocess.Signature, method.Name, layer, classIndex, cam.AugSmooth, cam.EigenSmooth);
 }

@@ -34,7 +34,7 @@ public sealed class HeldInput
     public bool Fits(string path, PreprocessOptions options)
     {
         if (!string.Equals(System.IO.Path.GetFullPath(path), System.IO.Path.GetFullPath(Path), StringComparison.Ordinal)) return false;
-        if (options.Size != Options.Size || options.Mode != Options.Mode || !options.Mean.SequenceEqual(Options.Mean) || !options.Std.SequenceEqual(Options.Std))
+        if (!options.Equivalent(Options))
             return false;
         // A file rewritten since it was read is read again.
         return _stamp is not null && IO.FileStamp.Of(path) == _stamp;

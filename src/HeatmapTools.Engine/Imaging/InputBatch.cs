@@ -8,6 +8,8 @@ public sealed class PreparedImage
 {
     public required string Path { get; init; }
     public float[]? Chw { get; init; }
+    /// <summary>The network input's shape: the preprocessing's, or with a native size the image's own.</summary>
+    public InputShape Shape { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     public HeatmapToolsException? Error { get; init; }
@@ -48,7 +50,8 @@ public static class InputBatch
             if (held?[i] is { } input && input.Fits(paths[i], options) && input.Chw.TryRead() is { } kept)
             {
                 var original = keepImages ? input.Original?.TryClone() : null;
-                result[i] = new PreparedImage { Path = paths[i], Chw = kept, Width = input.Width, Height = input.Height, Image = original };
+                result[i] = new PreparedImage { Path = paths[i], Chw = kept, Width = input.Width, Height = input.Height, Image = original,
+                    Shape = options.Native ? new InputShape(options.Channels, input.Height, input.Width) : options.Shape };
                 return;
             }
             try
@@ -63,7 +66,8 @@ public static class InputBatch
                 {
                     var chw = Preprocessor.ToChw(bgr, options);
                     keep = !reduced && Keep(bgr);
-                    result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width * reduction, Height = bgr.Height * reduction, Image = keep ? bgr : null };
+                    result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width * reduction, Height = bgr.Height * reduction, Image = keep ? bgr : null,
+                        Shape = options.Native ? new InputShape(options.Channels, bgr.Height, bgr.Width) : options.Shape };
                 }
                 finally
                 {

@@ -51,7 +51,7 @@ public static class LayerCatalog
                     {
                         // A module called more than once (a shared ReLU) is described by its last call, the one a target records.
                         inner.RemoveAll(d => d.Name == name);
-                        inner.Add(new LayerDescription(info.Name, i, name, typed.GetType().Name, output.shape.ToArray(), AliasesOf(name), name == defaultLayer) { IsStage = false });
+                        inner.Add(new LayerDescription(info.Name, i, name, typed is Onnx.OnnxTap tap ? tap.Kind : typed.GetType().Name, output.shape.ToArray(), AliasesOf(name), name == defaultLayer) { IsStage = false });
                         return output;
                     });
                     hooks.Add(remover.remove);
@@ -65,7 +65,7 @@ public static class LayerCatalog
             {
                 foreach (var remove in hooks) remove();
             }
-            result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module is FunctionStage f ? f.Kind : stage.Module.GetType().Name,
+            result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module is FunctionStage f ? f.Kind : stage.Module is Onnx.OnnxSegment segment ? segment.Nodes[^1].Op : stage.Module.GetType().Name,
                 x.shape.ToArray(), AliasesOf(stage.Name), stage.Name == defaultLayer));
             result.AddRange(inner);
         }

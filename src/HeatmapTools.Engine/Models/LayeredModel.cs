@@ -50,7 +50,7 @@ public sealed class LayeredModel : IDisposable
         _head = ClassHead.Find(Stages);
         // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
         foreach (var group in Stages.Where(s => s.Name.Contains('.')).GroupBy(s => s.Name[..s.Name.LastIndexOf('.')]))
-            _aliases.TryAdd(group.Key, group.Last().Name);
+            if (!_index.ContainsKey(group.Key) && info.NestedTargets is null) _aliases.TryAdd(group.Key, group.Last().Name);
     }
 
     public string Name { get; }

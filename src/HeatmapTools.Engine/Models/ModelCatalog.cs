@@ -59,6 +59,9 @@ public sealed record ArchitectureInfo(
     /// <summary>Image channels the network takes: 3 (RGB) or 1 (grey).</summary>
     public int InputChannels { get; init; } = 3;
 
+    /// <summary>The network's own input: channels, height, width.</summary>
+    public Imaging.InputShape Shape => new(InputChannels, Height, Width);
+
     /// <summary>
     /// The targets inside a stage, by name, when they are not its submodules (an ONNX segment's taps); null: every
     /// submodule, named by its path below the stage.

@@ -20,7 +20,7 @@ public static class ModelStore
         string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, progress, cancellation);
         string key = request.Random
             ? $"{info.Name}|{request.NumClasses}|random:{request.Seed?.ToString() ?? "unseeded:" + Guid.NewGuid()}"
-            : $"{info.Name}|{request.NumClasses}|{weightsFile}|{File.GetLastWriteTimeUtc(weightsFile!).Ticks}";
+            : $"{info.Name}|{request.NumClasses}|{weightsFile}|{File.GetLastWriteTimeUtc(weightsFile!).Ticks}|{ModelSidecar.Stamp(weightsFile)}";
 
         var lazy = Cache.GetOrAdd(key, _ => new Lazy<LayeredModel>(() => Build(info, request, weightsFile), LazyThreadSafetyMode.ExecutionAndPublication));
         try
@@ -42,7 +42,7 @@ public static class ModelStore
         if (request.WeightsPath is not null || request.Random)
             throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidArgument",
                 $"'{path}' is an ONNX model: its weights are in the graph, so -WeightsPath and -Weights Random do not apply to it.", path);
-        string key = $"onnx|{path}|{File.GetLastWriteTimeUtc(path).Ticks}";
+        string key = $"onnx|{path}|{File.GetLastWriteTimeUtc(path).Ticks}|{ModelSidecar.Stamp(path)}";
         var lazy = Cache.GetOrAdd(key, _ => new Lazy<LayeredModel>(() => Onnx.OnnxModels.Load(path), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
@@ -123,6 +123,9 @@ public static class ModelStore
         // torchvision's own GoogLeNet and Inception v3 checkpoints expect transform_input; files saved from a model built
         // without weights (as fine-tuned models usually are) do not.
         bool official = weightsFile is not null && string.Equals(Path.GetFileName(weightsFile), info.OfficialFileName, StringComparison.Ordinal);
-        return new LayeredModel(info.Name, network, request.NumClasses, info, description, weightsFile is null ? null : Path.GetFullPath(weightsFile), official);
+        var model = new LayeredModel(info.Name, network, request.NumClasses, ModelSidecar.Apply(info, ModelSidecar.For(weightsFile)), description,
+            weightsFile is null ? null : Path.GetFullPath(weightsFile), official);
+        model.ResolveTarget(model.Info.DefaultLayer);
+        return model;
     }
 }

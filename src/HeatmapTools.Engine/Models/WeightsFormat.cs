@@ -24,8 +24,8 @@ internal static class WeightsFormat
             Refuse(path, "is a Keras model in HDF5 (model.save('x.h5')), not PyTorch weights. HeatmapTools reads PyTorch state dicts " +
                 "(.pth, .pt) and safetensors; a Keras model cannot be used yet.");
         if (ext == ".onnx" || LooksLikeOnnx(head, read))
-            Refuse(path, "is an ONNX model (a whole graph), not weights for a built-in architecture. ONNX graphs cannot be used yet; " +
-                "give the PyTorch model's state dict: torch.save(model.state_dict(), 'weights.pth').");
+            Refuse(path, "is an ONNX model (a whole graph with its weights), not weights for a built-in architecture. Give it to -Model " +
+                $"instead: -Model '{path}'.");
         if (read >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K')
         {
             List<string> entries;

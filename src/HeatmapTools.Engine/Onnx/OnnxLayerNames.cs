@@ -8,20 +8,27 @@ namespace HeatmapTools.Engine.Onnx;
 /// </summary>
 internal static class OnnxLayerNames
 {
-    /// <summary>The module path of a node: its name's scopes joined with dots (a scope already qualified by its parent, <c>layer4.1</c>, is taken whole).</summary>
+    /// <summary>
+    /// The module path of a node: its name's scopes joined with dots. A child of a Sequential is scoped by its parent's
+    /// attribute and its index (<c>/features/features.3/</c>, <c>/se/se.0/</c>), which adds only the index.
+    /// </summary>
     public static string? ModulePath(OnnxNode node)
     {
-        string name = node.Name.TrimStart('/');
-        var parts = name.Split('/');
+        var parts = node.Name.TrimStart('/').Split('/');
         if (parts.Length < 2) return null;
-        string path = "";
+        string path = "", last = "";
         foreach (var part in parts[..^1])
         {
             if (part.Length == 0) continue;
-            path = path.Length == 0 ? part : part.StartsWith(path + ".", StringComparison.Ordinal) ? part : $"{path}.{part}";
+            path = path.Length == 0 ? part : last.Length > 0 && part.StartsWith(last + ".", StringComparison.Ordinal) ? path + part[last.Length..] : $"{path}.{part}";
+            last = part;
         }
         return path.Length == 0 ? null : path;
     }
+
+    /// <summary>A name for an anonymous operator's output: its module path and the node's own last name part (<c>layer1.0.Add</c>).</summary>
+    public static string? OperatorName(OnnxNode node) =>
+        ModulePath(node) is { } path ? $"{path}.{node.Name.Split('/')[^1]}" : node.Name.StartsWith('/') && !node.Name[1..].Contains('/') ? node.Name[1..] : null;
 
     /// <summary>Every module path with the tensor it outputs: the last tensor computed under it and used outside it (or the graph's output).</summary>
     public static Dictionary<string, string> ModuleOutputs(IReadOnlyList<OnnxNode> nodes, string graphOutput)

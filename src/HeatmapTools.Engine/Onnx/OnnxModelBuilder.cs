@@ -23,6 +23,10 @@ internal static class OnnxModelBuilder
         var namesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Name(string tensor, string alias) => (namesOf.TryGetValue(tensor, out var l) ? l : namesOf[tensor] = new List<string>()).Add(alias);
         foreach (var (module, tensor) in moduleOutputs) Name(tensor, module);
+        // Outputs no module owns are named by their operator (layer1.0.Add), after any module's name.
+        var operatorNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+            if (node.Outputs.Length > 0 && node.Outputs[0].Length > 0 && OnnxLayerNames.OperatorName(node) is { } op) operatorNames.TryAdd(node.Outputs[0], op);
         int nodeCountOf(string module) => nodes.Count(n => OnnxLayerNames.ModulePath(n) is { } p && (p == module || p.StartsWith(module + ".", StringComparison.Ordinal)));
 
         // Cut points: after a node, only one tensor computed from the input is still needed.
@@ -49,7 +53,7 @@ internal static class OnnxModelBuilder
         string previous = graph.InputName;
         foreach (var (end, tensor) in cuts)
         {
-            string stageName = Unique(PreferredName(tensor, namesOf, nodeCountOf), stageNames);
+            string stageName = Unique(PreferredName(tensor, namesOf, nodeCountOf, operatorNames), stageNames);
             var segment = new OnnxSegment(stageName, nodes.Skip(start).Take(end - start + 1).ToList(), previous, tensor, graph.Constants, context);
             segments.Add(segment);
             stages.Add(new Stage(stageName, segment));
@@ -67,8 +71,8 @@ internal static class OnnxModelBuilder
             foreach (var node in segment.Nodes)
                 foreach (var output in node.Outputs.Where(o => o.Length > 0 && o != segment.Output))
                 {
-                    string primary = Unique(PreferredName(output, namesOf, nodeCountOf), taken);
-                    segment.Tap(output, primary);
+                    string primary = Unique(PreferredName(output, namesOf, nodeCountOf, operatorNames), taken);
+                    segment.Tap(output, primary, node.Op);
                     tensorTarget[output] = primary;
                 }
         }
@@ -76,7 +80,9 @@ internal static class OnnxModelBuilder
             foreach (var output in node.Outputs.Where(o => o.Length > 0))
             {
                 if (!tensorTarget.TryGetValue(output, out var target)) continue;
-                foreach (var alias in (namesOf.TryGetValue(output, out var l) ? l : new List<string>()).Append(node.Name).Append(output))
+                var names = (namesOf.TryGetValue(output, out var l) ? l : new List<string>()).Append(node.Name).Append(output);
+                if (operatorNames.TryGetValue(output, out var op)) names = names.Append(op);
+                foreach (var alias in names)
                     if (!alias.Equals(target, StringComparison.OrdinalIgnoreCase)) aliases.TryAdd(alias, target);
             }
 
@@ -105,11 +111,12 @@ internal static class OnnxModelBuilder
 
     /// <summary>
     /// A stage or target is named by the deepest module (of more than one node) that outputs it, which reads as torchvision
-    /// names blocks (<c>layer4.1</c> rather than <c>layer4</c> or <c>layer4.1.relu_1</c>); failing that by its only module; else by its tensor.
+    /// names blocks (<c>layer4.1</c> rather than <c>layer4</c> or <c>layer4.1.relu_1</c>); failing that by its only module; else by its
+    /// operator (<c>layer4.1.Add</c>); else by its tensor.
     /// </summary>
-    private static string PreferredName(string tensor, Dictionary<string, List<string>> namesOf, Func<string, int> nodeCount)
+    private static string PreferredName(string tensor, Dictionary<string, List<string>> namesOf, Func<string, int> nodeCount, Dictionary<string, string> operators)
     {
-        if (!namesOf.TryGetValue(tensor, out var modules) || modules.Count == 0) return tensor;
+        if (!namesOf.TryGetValue(tensor, out var modules) || modules.Count == 0) return operators.TryGetValue(tensor, out var op) ? op : tensor;
         var composite = modules.Where(m => nodeCount(m) > 1).OrderByDescending(m => m.Count(ch => ch == '.')).ThenByDescending(m => m.Length).FirstOrDefault();
         return composite ?? modules.OrderBy(m => m.Length).First();
     }

@@ -35,13 +35,13 @@ public static class OnnxModels
     /// <summary>The architecture read from a graph, once per file version.</summary>
     public static ArchitectureInfo Info(string path)
     {
-        string key = $"{path}|{File.GetLastWriteTimeUtc(path).Ticks}";
+        string key = $"{path}|{File.GetLastWriteTimeUtc(path).Ticks}|{ModelSidecar.Stamp(path)}";
         var lazy = Infos.GetOrAdd(key, _ => new Lazy<ArchitectureInfo>(() =>
         {
             Native.Runtime.EnsureInitialised();
             var (network, info) = OnnxModelBuilder.Build(path);
             network.Dispose();
-            return info;
+            return ModelSidecar.Apply(info, ModelSidecar.For(path));
         }));
         try
         {
@@ -60,6 +60,8 @@ public static class OnnxModels
         Native.Runtime.EnsureInitialised();
         var (network, info) = OnnxModelBuilder.Build(path);
         network.eval();
-        return new LayeredModel(info.Name, network, info.FixedClasses, info, $"{path} ({info.Description})", path);
+        var model = new LayeredModel(info.Name, network, info.FixedClasses, ModelSidecar.Apply(info, ModelSidecar.For(path)), $"{path} ({info.Description})", path);
+        model.ResolveTarget(model.Info.DefaultLayer);
+        return model;
     }
 }

@@ -32,9 +32,9 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
     public IReadOnlyList<OnnxNode> Nodes => _nodes;
 
     /// <summary>The tap a tensor of this segment passes through, created when a target name first points at it.</summary>
-    public OnnxTap Tap(string tensorName, string targetName)
+    public OnnxTap Tap(string tensorName, string targetName, string kind)
     {
-        if (!_taps.TryGetValue(tensorName, out var tap)) _taps[tensorName] = tap = new OnnxTap(targetName);
+        if (!_taps.TryGetValue(tensorName, out var tap)) _taps[tensorName] = tap = new OnnxTap(targetName, kind);
         return tap;
     }
 
@@ -83,9 +83,11 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
 /// <summary>An identity step a target tensor passes through; hooks on it see (and may replace) the tensor.</summary>
 public sealed class OnnxTap : nn.Module<Tensor, Tensor>
 {
-    public OnnxTap(string name) : base(name) => TargetName = name;
+    public OnnxTap(string name, string kind) : base(name) => (TargetName, Kind) = (name, kind);
 
     public string TargetName { get; }
+    /// <summary>The operator that computes the tensor (Conv, Relu, ...), for listings.</summary>
+    public string Kind { get; }
 
     public override Tensor forward(Tensor x) => x;
 }

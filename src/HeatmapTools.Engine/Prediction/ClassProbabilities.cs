@@ -40,8 +40,28 @@ public sealed class ClassProbabilities
     /// The head's probabilities: a softmax over its logits, or, for a head of one logit (a binary classifier trained
     /// with BCEWithLogitsLoss), the sigmoid of it, P(positive). A softmax over one logit is 1 for every input.
     /// </summary>
-    public static ClassProbabilities FromLogits(IReadOnlyList<float> logits, IReadOnlyList<string> labels) =>
-        new(labels, logits.Count == 1 ? new[] { Sigmoid(logits[0]) } : Softmax(logits));
+    public static ClassProbabilities FromLogits(IReadOnlyList<float> logits, IReadOnlyList<string> labels,
+        HeadActivation head = HeadActivation.Auto, bool outputIsProbability = false, string? item = null)
+    {
+        switch (Resolve(head, logits.Count, outputIsProbability))
+        {
+            case HeadActivation.Sigmoid:
+                return new(labels, logits.Select(l => Sigmoid(l)).ToArray());
+            case HeadActivation.None:
+                for (int i = 0; i < logits.Count; i++)
+                    if (!(logits[i] >= 0 && logits[i] <= 1))
+                        throw new HeatmapToolsException(ErrorIds.HeadNotProbability, "InvalidResult",
+                            $"{(item is null ? "The model" : $"The model's output for '{item}'")} is {logits[i]} at class {i}, not a probability: its head " +
+                            "does not end in a softmax or sigmoid. Use -HeadActivation Softmax (one class per image) or Sigmoid (independent classes).", item);
+                return new(labels, logits.Select(l => (double)l).ToArray());
+            default:
+                return new(labels, Softmax(logits));
+        }
+    }
+
+    /// <summary>What Auto means for a head: None when the network ends in a softmax, Sigmoid for one logit, else Softmax.</summary>
+    public static HeadActivation Resolve(HeadActivation head, int classes, bool outputIsProbability) =>
+        head != HeadActivation.Auto ? head : outputIsProbability ? HeadActivation.None : classes == 1 ? HeadActivation.Sigmoid : HeadActivation.Softmax;
 
     /// <summary>1 / (1 + e^-x), in double, written so neither tail overflows.</summary>
     public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));

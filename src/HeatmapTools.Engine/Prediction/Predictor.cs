@@ -22,7 +22,7 @@ public static class Predictor
 {
     public static IReadOnlyList<ItemResult<ImagePrediction>> PredictBatch(
         LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths, PreprocessOptions preprocess, int top, CancellationToken cancellation,
-        Held.HeldMemory? hold = null)
+        Held.HeldMemory? hold = null, HeadActivation head = HeadActivation.Auto)
     {
         // Held inputs keep the decoded originals too, so an overlay downstream needs no second decoding.
         var prepared = InputBatch.Prepare(paths, preprocess, cancellation, keepImages: hold is not null);
@@ -30,7 +30,7 @@ public static class Predictor
         var handed = new HashSet<OpenCvSharp.Mat>();
         try
         {
-            return Predict(model, labels, paths, prepared, preprocess, top, hold, handed);
+            return Predict(model, labels, paths, prepared, preprocess, top, hold, handed, head);
         }
         finally
         {
@@ -40,10 +40,16 @@ public static class Predictor
     }
 
     private static List<ItemResult<ImagePrediction>> Predict(LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths,
-        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold, HashSet<OpenCvSharp.Mat> handed)
+        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold, HashSet<OpenCvSharp.Mat> handed, HeadActivation head)
     {
         var good = prepared.Where(p => p.Error is null).ToList();
-        var logits = good.Count == 0 ? Array.Empty<float[]>() : Logits(model, good.Select(p => p.Chw!).ToList(), preprocess.Size);
+        // Images at their own size (-InputSize Native) run in one batch per size.
+        var logits = new float[good.Count][];
+        foreach (var group in good.Select((p, k) => (p, k)).GroupBy(t => t.p.Shape))
+        {
+            var rows = Logits(model, group.Select(t => t.p.Chw!).ToList(), group.Key);
+            foreach (var ((_, k), row) in group.Zip(rows)) logits[k] = row;
+        }
 
         var results = new List<ItemResult<ImagePrediction>>(paths.Count);
         // One array of names for the batch: every prediction refers to it rather than copying a thousand names.
@@ -64,7 +70,16 @@ public static class Predictor
                     $"The model's score for '{item.Path}' is {bad.Value} at class {bad.Index} ({labels[bad.Index].Name}): it cannot be ranked. The weights or the input overflow.", item.Path)));
                 continue;
             }
-            var probabilities = ClassProbabilities.FromLogits(row, names);
+            ClassProbabilities probabilities;
+            try
+            {
+                probabilities = ClassProbabilities.FromLogits(row, names, head, model.Info.OutputIsProbability, item.Path);
+            }
+            catch (HeatmapToolsException e)
+            {
+                results.Add(new ItemResult<ImagePrediction>(item.Path, null, e));
+                continue;
+            }
             Held.HeldInput? input = null;
             if (hold is not null)
             {
@@ -75,7 +90,7 @@ public static class Predictor
                     handed.Add(image);
                     original = hold.Hold(image);
                 }
-                input = new Held.HeldInput(item.Path, preprocess, item.Width, item.Height, hold.Hold(item.Chw!, 3, preprocess.Size, preprocess.Size), original);
+                input = new Held.HeldInput(item.Path, preprocess, item.Width, item.Height, hold.Hold(item.Chw!, item.Shape.Channels, item.Shape.Height, item.Shape.Width), original);
             }
             results.Add(new ItemResult<ImagePrediction>(item.Path,
                 new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
@@ -91,25 +106,18 @@ public static class Predictor
     }
 
     /// <summary>Forward pass only, without autograd bookkeeping.</summary>
-    public static float[][] Logits(LayeredModel model, IReadOnlyList<float[]> chw, int size)
+    public static float[][] Logits(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape)
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var input = Stack(chw, model, size);
+        var input = Stack(chw, shape);
         var output = model.Logits(input).contiguous();
         var flat = output.data<float>().ToArray();
         int classes = (int)output.shape[1];
         return Enumerable.Range(0, chw.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
     }
 
-    public static Tensor Stack(IReadOnlyList<float[]> chw, int size) => Stack(chw, 3, size, size);
-
-    /// <summary>A batch at the model's own input shape (channels, and height and width when <paramref name="size"/> is its own).</summary>
-    public static Tensor Stack(IReadOnlyList<float[]> chw, LayeredModel model, int size)
-    {
-        var (c, h, w) = ShapeOf(model, size);
-        return Stack(chw, c, h, w);
-    }
+    public static Tensor Stack(IReadOnlyList<float[]> chw, InputShape shape) => Stack(chw, shape.Channels, shape.Height, shape.Width);
 
     public static Tensor Stack(IReadOnlyList<float[]> chw, int channels, int height, int width)
     {
@@ -124,12 +132,6 @@ public static class Predictor
         return tensor(buffer, new long[] { chw.Count, channels, height, width });
     }
 
-    /// <summary>
-    /// Channels, height and width of the network input for a preprocessing size: the model's own (non-square, one
-    /// channel: an ONNX graph's) when the size is its own, else a square of that size.
-    /// </summary>
-    public static (int Channels, int Height, int Width) ShapeOf(LayeredModel model, int size) =>
-        size == model.Info.InputSize ? (model.Info.InputChannels, model.Info.Height, model.Info.Width) : (model.Info.InputChannels, size, size);
 
     public static IReadOnlyList<RankedClass> Rank(float[] logits, IReadOnlyList<double> probabilities, ClassLabels labels, int top) =>
         logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))

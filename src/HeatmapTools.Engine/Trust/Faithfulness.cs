@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
 using TorchSharp;
@@ -50,10 +51,10 @@ public sealed record FaithfulnessResult(
 /// <summary>Faithfulness metrics of maps against the model that made them.</summary>
 public static class Faithfulness
 {
-    /// <summary>One image (its network input, 3 x size x size), its map at the input size, and the class the map explains.</summary>
-    public static FaithfulnessResult Measure(LayeredModel model, float[] chw, int size, float[] map, int target,
+    /// <summary>One image (its network input), its map at the input size, and the class the map explains.</summary>
+    public static FaithfulnessResult Measure(LayeredModel model, float[] chw, InputShape shape, float[] map, int target,
         FaithfulnessOptions options, IProgress<double>? progress, CancellationToken cancellation) =>
-        Measure(model.Logits, chw, size, size, map, target, options, progress, cancellation);
+        Measure(model.Logits, chw, shape.Height, shape.Width, map, target, options, progress, cancellation);
 
     /// <summary>The same for any function from an image batch to logits (a tiny closed-form model in the tests).</summary>
     internal static FaithfulnessResult Measure(Func<Tensor, Tensor> logits, float[] chw, int height, int width, float[] map, int target,
@@ -61,7 +62,7 @@ public static class Faithfulness
     {
         if (map.Length != height * width) throw new ArgumentException($"The map has {map.Length} values, not {height} x {width}.", nameof(map));
         using var scope = NewDisposeScope();
-        var image = tensor(chw, new long[] { 3, height, width });
+        var image = tensor(chw, new long[] { chw.Length / (height * width), height, width });
         var mapTensor = tensor(map, new long[] { height, width });
         int chunk = Math.Max(1, options.Chunk);
 
@@ -81,7 +82,7 @@ public static class Faithfulness
                 using var step = NewDisposeScope();
                 var part = cases.Skip(start).Take(chunk).ToList();
                 var kept = stack(part.Select(c => tensor(Road.Kept(map, c.Percentile, c.Most), new long[] { height, width })).ToArray());
-                var imputed = NoisyLinearImputer.Impute(image.unsqueeze(0).expand(part.Count, 3, height, width), kept, options.Noise, random, cancellation);
+                var imputed = NoisyLinearImputer.Impute(image.unsqueeze(0).expand(part.Count, image.shape[0], height, width), kept, options.Noise, random, cancellation);
                 var scores = ClassScores.Of(logits, imputed, Enumerable.Repeat((long)target, part.Count).ToArray(), options.Score, chunk, cancellation);
                 for (int i = 0; i < part.Count; i++)
                     (part[i].Most ? morf : lerf).Add(new RoadPoint(part[i].Percentile, scores[i] - original));

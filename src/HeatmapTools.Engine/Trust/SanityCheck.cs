@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Cam;
 using HeatmapTools.Engine.Models;
 using TorchSharp;
@@ -48,11 +49,11 @@ public static class SanityCheck
     }
 
     public static IReadOnlyList<SanityResult> Run(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<string> layers,
-        int inputSize, SanityOptions options, IProgress<double>? progress, CancellationToken cancellation,
+        InputShape shape, SanityOptions options, IProgress<double>? progress, CancellationToken cancellation,
         IReadOnlyList<CamResult>? originalMaps = null)
     {
         // A caller that already has the trained model's maps of these items (TrustJob) hands them over: not computed twice.
-        var original = originalMaps ?? CamEngine.Compute(model, items, method, layers, inputSize, options.Cam, cancellation);
+        var original = originalMaps ?? CamEngine.Compute(model, items, method, layers, shape, options.Cam, cancellation);
         // The same classes at every step: the question is whether the explanation of this class depends on the weights.
         var fixedItems = items.Select((item, i) => item with { TargetClass = original[i].ClassIndex }).ToList();
         var cascade = Cascade(model, options.MaxSteps);
@@ -64,7 +65,7 @@ public static class SanityCheck
             {
                 cancellation.ThrowIfCancellationRequested();
                 Redraw(copy, random, cascade[k]);
-                var maps = CamEngine.Compute(copy, fixedItems, method, layers, inputSize, options.Cam, cancellation);
+                var maps = CamEngine.Compute(copy, fixedItems, method, layers, shape, options.Cam, cancellation);
                 for (int i = 0; i < items.Count; i++)
                 {
                     var (a, b) = (original[i].Map, maps[i].Map);

@@ -46,7 +46,7 @@ public static class TrustJob
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
-                var result = Trust.Faithfulness.Measure(model, prepared[pairs[k].Image].Chw!, options.Preprocess.Size, map.Map, map.ClassIndex, metrics,
+                var result = Trust.Faithfulness.Measure(model, prepared[pairs[k].Image].Chw!, prepared[pairs[k].Image].Shape, map.Map, map.ClassIndex, metrics,
                     new Share(report, k, maps.Count), cancellation);
                 string? plot = options.PlotPathFor(source, method, map.ClassIndex, "faithfulness");
                 if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
@@ -59,7 +59,10 @@ public static class TrustJob
         {
             // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
             var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].ClassIndex)).ToList();
-            var results = SanityCheck.Run(model, camItems, method, options.Layers, options.Preprocess.Size, sanity with { Cam = options.Cam },
+            if (pairs.Select(p => prepared[p.Image].Shape).Distinct().Count() > 1)
+                throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, "InvalidArgument",
+                    "Test-CamSanity runs a batch through each randomised model at once, so its images need one input size: use a fixed -InputSize rather than Native.");
+            var results = SanityCheck.Run(model, camItems, method, options.Layers, prepared[pairs[0].Image].Shape, sanity with { Cam = options.Cam },
                 new Share(report, 0, 1), cancellation, maps);
             return results.Select((r, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
@@ -80,7 +83,7 @@ public static class TrustJob
         if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
         var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
-        var pairs = CamJob.Targets(model, items, prepared, options.Preprocess.Size);
+        var pairs = CamJob.Targets(model, items, prepared);
         if (pairs.Count == 0) return results;
         for (int m = 0; m < options.Methods.Count; m++)
         {
@@ -112,8 +115,8 @@ public static class TrustJob
         options.MapsTaken?.Invoke(method, pairs.Count - missing.Count, pairs.Count);
         if (missing.Count > 0)
         {
-            var computed = CamEngine.Compute(model, missing.Select(k => new CamItem(prepared[pairs[k].Image].Chw!, pairs[k].Class)).ToList(), method,
-                options.Layers, options.Preprocess.Size, options.Cam, cancellation);
+            var computed = CamJob.ComputeByShape(model, missing.Select(k => (prepared[pairs[k].Image], pairs[k].Class)).ToList(), method,
+                options.Layers, options.Cam, cancellation);
             for (int j = 0; j < missing.Count; j++) maps[missing[j]] = computed[j];
         }
         return maps.Select(m => m!).ToList();

@@ -20,6 +20,9 @@ public static class EnumMirror
         (typeof(RawMapFormat), typeof(Engine.Rendering.MapFormat)),
         (typeof(FaithfulnessScore), typeof(Engine.Trust.ScoreKind)),
         (typeof(CamScaleKind), typeof(Engine.Patches.CamScale)),
+        (typeof(ResizeKind), typeof(Engine.Imaging.ResizeMode)),
+        (typeof(NormalizationKind), typeof(Engine.Imaging.Normalization)),
+        (typeof(HeadActivationKind), typeof(Engine.Prediction.HeadActivation)),
     };
 
     public static TEngine To<TEngine>(Enum value) where TEngine : struct, Enum

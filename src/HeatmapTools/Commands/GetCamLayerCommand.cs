@@ -26,7 +26,8 @@ public sealed class GetCamLayerCommand : HeatmapCommandBase
 
     protected override void ProcessRecord()
     {
-        var layers = RunEngine(() => LayerCatalog.Describe(Model, NumClasses));
+        string model = Engine.Onnx.OnnxModels.IsOnnxPath(Model) ? GetUnresolvedProviderPathFromPSPath(Model) : Model;
+        var layers = RunEngine(() => LayerCatalog.Describe(model, NumClasses));
         var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
         foreach (var layer in layers)
         {

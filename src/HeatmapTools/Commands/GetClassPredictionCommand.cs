@@ -35,8 +35,8 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     private void Flush(BatchQueue<string>.Batch batch)
     {
         var model = LoadModel(batch.Request);
-        var labels = LoadLabels(model.NumClasses);
-        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared));
+        var labels = LoadLabels(model);
+        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared, HeadFor(model)));
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -44,13 +44,13 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(ToOutput(result.Value!, batch.Request, model.WeightsFile));
+            WriteObject(ToOutput(result.Value!, batch.Request, model));
         }
         _done += batch.Items.Count;
         WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
     }
 
-    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, string? weightsFile)
+    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, LayeredModel model)
     {
         var ranked = p.Top.Select(t => new RankedClass
         {
@@ -59,17 +59,26 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
         return new ClassPrediction
         {
             Path = p.Path,
-            Model = p.Model,
+            // An ONNX model by its path: the next command finds it from there.
+            Model = Engine.Onnx.OnnxModels.IsOnnxPath(request.Model) ? request.Model : p.Model,
             ClassIndex = ranked[0].ClassIndex,
             WordNetId = ranked[0].WordNetId,
             Label = ranked[0].Label,
             Probability = ranked[0].Probability,
             Predictions = ranked,
             WeightsPath = request.WeightsPath,
-            WeightsFile = weightsFile,
+            WeightsFile = model.WeightsFile,
             Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
             Seed = request.Seed,
-            NumClasses = request.NumClasses,
+            NumClasses = model.NumClasses,
+            InputSize = InputSize,
+            Mean = Mean,
+            Std = Std,
+            Normalization = Normalization,
+            InputChannels = InputChannels,
+            Resize = Resize,
+            HeadActivation = HeadActivation,
+            HeadUsed = ClassProbabilities.Resolve(HeadFor(model), model.NumClasses, model.Info.OutputIsProbability).ToString(),
             Labels = LabelsAsGiven,
             Width = p.Width,
             Height = p.Height,

@@ -7,7 +7,11 @@ namespace HeatmapTools.Commands;
 
 public enum WeightsSource { Pretrained, Random }
 
-public enum ResizeKind { Stretch, CenterCrop }
+public enum ResizeKind { Stretch, CenterCrop, Letterbox }
+
+public enum NormalizationKind { ImageNet, Caffe, None }
+
+public enum HeadActivationKind { Auto, Softmax, Sigmoid, None }
 
 /// <summary>Image input and the parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
 public abstract class ModelCommandBase : HeatmapCommandBase
@@ -82,8 +86,29 @@ public abstract class ModelCommandBase : HeatmapCommandBase
     [Parameter]
     public SwitchParameter Offline { get; set; }
 
-    [Parameter]
-    public ResizeKind Resize { get; set; } = ResizeKind.Stretch;
+    // Preprocessing binds from a ClassPrediction too, so a model's input travels with its results down the pipeline.
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public ResizeKind? Resize { get; set; }
+
+    /// <summary>"224", "320,256" (width, height) or "Native"; default: the model's own (an ONNX graph's declared input).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? InputSize { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public float[]? Mean { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public float[]? Std { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public NormalizationKind? Normalization { get; set; }
+
+    // 1 or 3, checked with the model (a piped prediction's null must bind, which a validation attribute would refuse).
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int? InputChannels { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public HeadActivationKind? HeadActivation { get; set; }
 
     [Parameter]
     [ValidateRange(1, 256)]
@@ -102,7 +127,8 @@ public abstract class ModelCommandBase : HeatmapCommandBase
             WriteVerbose($"-Weights Random without -Seed: using seed {_unseededRandom}.");
         }
         return new WeightsRequest(
-            Model,
+            // An ONNX file is named by its full path, so objects passed on find it from any location.
+            Engine.Onnx.OnnxModels.IsOnnxPath(Model) ? GetUnresolvedProviderPathFromPSPath(Model) : Model,
             WeightsPath is null ? null : GetUnresolvedProviderPathFromPSPath(WeightsPath),
             Random: random,
             Seed: random ? Seed ?? _unseededRandom : Seed,
@@ -113,9 +139,30 @@ public abstract class ModelCommandBase : HeatmapCommandBase
 
     protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
 
-    /// <summary>ImageNet preprocessing at the batch's model's own input size (299 for inception_v3).</summary>
+    /// <summary>
+    /// The batch's model's preprocessing: what was given here, over its sidecar file, over its own input (an ONNX graph's
+    /// size and channels; 299 for inception_v3), over ImageNet's normalisation.
+    /// </summary>
     protected PreprocessOptions PreprocessFor(LayeredModel model) =>
-        PreprocessOptions.ImageNet(Resize == ResizeKind.CenterCrop ? ResizeMode.CenterCrop : ResizeMode.Stretch, model.Info.InputSize);
+        RunEngine(() => GivenPreprocessing().Over(SidecarOf(model)?.Preprocess).Resolve(model.Info));
+
+    protected PreprocessRequest GivenPreprocessing() => new()
+    {
+        InputSize = InputSize,
+        Mean = Mean,
+        Std = Std,
+        Normalization = Normalization is { } n ? EnumMirror.To<Engine.Imaging.Normalization>(n) : null,
+        Channels = InputChannels,
+        Resize = Resize is { } r ? EnumMirror.To<ResizeMode>(r) : null,
+    };
+
+    /// <summary>-HeadActivation, else the model's sidecar, else Auto (the model decides).</summary>
+    protected Engine.Prediction.HeadActivation HeadFor(LayeredModel model) =>
+        HeadActivation is { } h ? EnumMirror.To<Engine.Prediction.HeadActivation>(h)
+            : SidecarOf(model)?.HeadActivation ?? Engine.Prediction.HeadActivation.Auto;
+
+    /// <summary>The model's sidecar file (see ModelSidecar), or null.</summary>
+    protected ModelSidecar? SidecarOf(LayeredModel model) => RunEngine(() => ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile));
 
     private readonly HashSet<LayeredModel> _announced = new();
 
@@ -124,11 +171,23 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         var progress = new DownloadProgressReporter(this);
         var model = RunEngine(() => ModelStore.Get(request, progress, Cancellation));
         if (_announced.Add(model))
-            WriteVerbose($"{model.Name}: weights {model.WeightsDescription}; {model.NumClasses} classes; input {model.Info.InputSize}x{model.Info.InputSize}; default layer {model.Info.DefaultLayer}.");
+        {
+            WriteVerbose($"{model.Name}: weights {model.WeightsDescription}; {model.NumClasses} classes; input {model.Info.InputChannels}x{model.Info.Height}x{model.Info.Width}; default layer {model.Info.DefaultLayer}.");
+            if (SidecarOf(model) is { } sidecar) WriteVerbose($"{model.Name}: settings from '{sidecar.Path}'.");
+        }
         return model;
     }
 
     /// <summary>The labels for a head size, read once per command rather than once per batch or record.</summary>
+    private ModelSidecar? _sidecarLabels;
+
+    /// <summary>The labels for the model (a -Labels list or file, else its sidecar's, else by head size), read once per command.</summary>
+    protected ClassLabels LoadLabels(LayeredModel model)
+    {
+        _sidecarLabels = SidecarOf(model);
+        return LoadLabels(model.NumClasses);
+    }
+
     protected ClassLabels LoadLabels(int numClasses)
     {
         if (_labels.TryGetValue(numClasses, out var cached)) return cached;
@@ -142,6 +201,13 @@ public abstract class ModelCommandBase : HeatmapCommandBase
                     throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidArgument",
                         $"-Labels has {names.Length} names but the model has {numClasses} classes (use -NumClasses {names.Length} for a custom head).", names);
                 return ClassLabels.FromStrings(names);
+            }
+            if (_sidecarLabels is { } sidecar)
+            {
+                if (sidecar.Labels is { } listed)
+                    return listed.Length == numClasses ? ClassLabels.FromStrings(listed) : throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidArgument",
+                        $"'{sidecar.Path}' lists {listed.Length} labels but the model has {numClasses} classes.", sidecar.Path);
+                if (sidecar.LabelsFile is { } file) return ClassLabels.FromFile(file, numClasses);
             }
             return ClassLabels.ForModel(numClasses, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         });

@@ -100,7 +100,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     {
         var model = LoadModel(batch.Request);
         var selection = batch.Items[0].Selection;
-        var labels = LoadLabels(model.NumClasses);
+        var labels = LoadLabels(model);
         var options = new CamJobOptions
         {
             Methods = selection.Methods,

@@ -59,7 +59,8 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 // A classified patch: the heatmap shows the classifier's probability of the positive class.
                 var classes = prediction.ClassNames.Length == prediction.Logits.Length ? prediction.ClassNames
                     : Enumerable.Range(0, prediction.Logits.Length).Select(i => $"class_{i}").ToArray();
-                _run.AddPrediction(prediction.Path, RunEngine(() => ClassProbabilities.FromLogits(prediction.Logits, classes).Positive(PositiveClass, prediction.Path)));
+                _run.AddPrediction(prediction.Path, RunEngine(() => ClassProbabilities.FromLogits(prediction.Logits, classes,
+                    Enum.TryParse<HeadActivation>(prediction.HeadUsed, out var head) ? head : HeadActivation.Auto, item: prediction.Path).Positive(PositiveClass, prediction.Path)));
                 break;
             case string text:
                 // Only wildcard patterns are expanded: globbing costs far more than taking a file name as it is.

@@ -54,7 +54,7 @@ public abstract class TrustCommandBase : CamCommandBase
     private void Flush(BatchQueue<(CamJobItem Item, CamSelection Selection)>.Batch batch)
     {
         var model = LoadModel(batch.Request);
-        var labels = LoadLabels(model.NumClasses);
+        var labels = LoadLabels(model);
         var selection = batch.Items[0].Selection;
         string? plots = PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath);
         if (plots is not null && !ShouldProcess(plots, $"Write {Activity} figures")) plots = null;

@@ -47,6 +47,16 @@ public sealed class ClassPrediction
     public int NumClasses { get; init; }
     /// <summary>The -Labels given (a file as a full path, or the names), so New-CamHeatmap downstream names classes alike.</summary>
     public TextList? Labels { get; init; }
+    /// <summary>Preprocessing and head as given to Get-ClassPrediction (null: the model's own), so commands downstream prepare the image alike.</summary>
+    [System.Management.Automation.Hidden] public string? InputSize { get; init; }
+    [System.Management.Automation.Hidden] public float[]? Mean { get; init; }
+    [System.Management.Automation.Hidden] public float[]? Std { get; init; }
+    [System.Management.Automation.Hidden] public Commands.NormalizationKind? Normalization { get; init; }
+    [System.Management.Automation.Hidden] public int? InputChannels { get; init; }
+    [System.Management.Automation.Hidden] public Commands.ResizeKind? Resize { get; init; }
+    [System.Management.Automation.Hidden] public Commands.HeadActivationKind? HeadActivation { get; init; }
+    /// <summary>How the head's outputs became probabilities (Softmax, Sigmoid or None), so New-PatientPatchGrid reads them alike.</summary>
+    [System.Management.Automation.Hidden] public string? HeadUsed { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     /// <summary>

@@ -1,0 +1,96 @@
+using System.Globalization;
+using HeatmapTools.Engine.Models;
+
+namespace HeatmapTools.Engine.Imaging;
+
+/// <summary>How pixel values are normalised: torchvision's ImageNet mean and std on [0, 1]; Keras's Caffe mode; or [0, 1] alone.</summary>
+public enum Normalization { ImageNet, Caffe, None }
+
+/// <summary>
+/// What the user (or a model's sidecar file) said about preprocessing; anything left out falls back to the sidecar,
+/// then to the model (an ONNX graph's declared input), then to ImageNet at the architecture's size.
+/// </summary>
+public sealed record PreprocessRequest
+{
+    /// <summary>"224", "320,256" (width, height) or "Native" (each image at its own size).</summary>
+    public string? InputSize { get; init; }
+    public float[]? Mean { get; init; }
+    public float[]? Std { get; init; }
+    public Normalization? Normalization { get; init; }
+    public int? Channels { get; init; }
+    public ResizeMode? Resize { get; init; }
+
+    /// <summary>This request over <paramref name="fallback"/>: each setting given here wins.</summary>
+    public PreprocessRequest Over(PreprocessRequest? fallback) => fallback is null ? this : new PreprocessRequest
+    {
+        InputSize = InputSize ?? fallback.InputSize,
+        Mean = Mean ?? fallback.Mean,
+        Std = Std ?? fallback.Std,
+        Normalization = Normalization ?? fallback.Normalization,
+        Channels = Channels ?? fallback.Channels,
+        Resize = Resize ?? fallback.Resize,
+    };
+
+    /// <summary>
+    /// The preprocessing for <paramref name="info"/>. Refused (PreprocessInvalid) when it cannot be what the network
+    /// takes: another channel count or size than a graph declares, a mean or std of the wrong length, a zero std.
+    /// </summary>
+    public PreprocessOptions Resolve(ArchitectureInfo info)
+    {
+        int channels = Channels ?? info.InputChannels;
+        if (channels is not (1 or 3)) throw Invalid($"-InputChannels {channels}: images become 1 (grey) or 3 (RGB) channels.");
+        if (channels != info.InputChannels)
+            throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; -InputChannels {channels} would feed it something else.");
+        var (width, height, native) = ParseSize(InputSize, info);
+        if (info.SourceFile is not null && info.InputWidth > 0 && !native && (width != info.Width || height != info.Height))
+            throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; -InputSize {InputSize} would feed it another size.");
+        var normalization = Normalization ?? (Mean is null && Std is null ? Imaging.Normalization.ImageNet : Imaging.Normalization.None);
+        float[] mean, std;
+        float scale = 1f / 255;
+        bool bgr = false;
+        switch (normalization)
+        {
+            case Imaging.Normalization.Caffe:
+                if (channels != 3) throw Invalid("Caffe normalisation is for 3-channel (BGR) models.");
+                (mean, std, scale, bgr) = (PreprocessOptions.CaffeMean, new[] { 1f, 1f, 1f }, 1f, true);
+                break;
+            case Imaging.Normalization.ImageNet:
+                // A grey model gets the mean of ImageNet's three means and stds (what averaging the first convolution's RGB filters assumes).
+                (mean, std) = channels == 3 ? (PreprocessOptions.ImageNetMean, PreprocessOptions.ImageNetStd) : (new[] { 0.449f }, new[] { 0.226f });
+                break;
+            default:
+                (mean, std) = (Enumerable.Repeat(0f, channels).ToArray(), Enumerable.Repeat(1f, channels).ToArray());
+                break;
+        }
+        if (Mean is not null) mean = Mean.Length == 1 ? Enumerable.Repeat(Mean[0], channels).ToArray() : Mean;
+        if (Std is not null) std = Std.Length == 1 ? Enumerable.Repeat(Std[0], channels).ToArray() : Std;
+        if (mean.Length != channels || std.Length != channels)
+            throw Invalid($"-Mean and -Std need {channels} value(s) (one per channel, or one for all); got {mean.Length} and {std.Length}.");
+        if (std.Any(s => !(s > 0) || float.IsInfinity(s)) || mean.Any(m => !float.IsFinite(m)))
+            throw Invalid($"-Std must be positive and -Mean finite; got mean {string.Join(",", mean)}, std {string.Join(",", std)}.");
+        var mode = Resize ?? ResizeMode.Stretch;
+        // Size is the side the decoder may reduce a huge image to (never below it); a native input is not reduced.
+        return new PreprocessOptions(native ? 4096 : Math.Max(width, height), mean, std, mode)
+        {
+            Width = width,
+            Height = height,
+            Channels = channels,
+            Scale = scale,
+            Bgr = bgr,
+            Native = native,
+        };
+    }
+
+    private static (int Width, int Height, bool Native) ParseSize(string? text, ArchitectureInfo info)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return (info.Width, info.Height, false);
+        if (text.Trim().Equals("Native", StringComparison.OrdinalIgnoreCase)) return (info.Width, info.Height, true);
+        var parts = text.Split(new[] { ',', 'x', 'X' }, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
+        if (values.Length is < 1 or > 2 || values.Any(v => v is < 8 or > 4096))
+            throw Invalid($"-InputSize '{text}' is not a size: give one number (a square), 'width,height', or Native; sides 8 to 4096.");
+        return values.Length == 1 ? (values[0], values[0], false) : (values[0], values[1], false);
+    }
+
+    private static HeatmapToolsException Invalid(string message) => new(ErrorIds.PreprocessInvalid, "InvalidArgument", message);
+}

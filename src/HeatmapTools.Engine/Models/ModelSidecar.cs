@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Engine.Models;
+
+/// <summary>
+/// What a model folder says about its model, in <c>&lt;model&gt;.json</c> beside the ONNX graph or the weights file, so a
+/// team ships one folder per model and nobody retypes its preprocessing:
+/// <code>
+/// { "labels": ["normal", "tumour"] or "labels.txt", "inputSize": 50 or [320, 256] or "Native", "channels": 1,
+///   "normalization": "ImageNet" | "Caffe" | "None", "mean": [0.5], "std": [0.25], "resize": "Stretch" | "CenterCrop" | "Letterbox",
+///   "headActivation": "Softmax" | "Sigmoid" | "None", "defaultLayer": "features.7", "positiveClass": "tumour" }
+/// </code>
+/// Every key is optional; a parameter given on the command line wins over the file.
+/// </summary>
+public sealed record ModelSidecar(string Path)
+{
+    public PreprocessRequest Preprocess { get; init; } = new();
+    public string[]? Labels { get; init; }
+    public string? LabelsFile { get; init; }
+    public HeadActivation? HeadActivation { get; init; }
+    public string? DefaultLayer { get; init; }
+    public string? PositiveClass { get; init; }
+
+    /// <summary>A stamp of a model file's sidecar (its time, or none), for caches of models built with it.</summary>
+    public static string Stamp(string? modelFile)
+    {
+        if (modelFile is null) return "";
+        string path = System.IO.Path.ChangeExtension(modelFile, ".json");
+        return File.Exists(path) ? File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
+    }
+
+    /// <summary>The architecture with the sidecar's default layer, when it names one.</summary>
+    public static ArchitectureInfo Apply(ArchitectureInfo info, ModelSidecar? sidecar) =>
+        sidecar?.DefaultLayer is { } layer ? info with { DefaultLayer = layer } : info;
+
+    private static readonly ConcurrentDictionary<string, ModelSidecar?> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>The sidecar of a model file (graph or weights), or null when there is none.</summary>
+    public static ModelSidecar? For(string? modelFile)
+    {
+        if (modelFile is null) return null;
+        string path = System.IO.Path.ChangeExtension(modelFile, ".json");
+        if (!File.Exists(path)) return null;
+        return Cache.GetOrAdd($"{path}|{File.GetLastWriteTimeUtc(path).Ticks}", _ => Read(path));
+    }
+
+    private static ModelSidecar Read(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException("it is not a JSON object");
+            var known = new[] { "labels", "inputSize", "channels", "normalization", "mean", "std", "resize", "headActivation", "defaultLayer", "positiveClass" };
+            foreach (var p in root.EnumerateObject())
+                if (!known.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
+                    throw new FormatException($"'{p.Name}' is not a key it can have ({string.Join(", ", known)})");
+            JsonElement? Get(string name) => root.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => (JsonElement?)p.Value).FirstOrDefault();
+            T? Enum<T>(string name) where T : struct, System.Enum =>
+                Get(name) is { } e ? System.Enum.TryParse<T>(e.GetString(), true, out var v) ? v : throw new FormatException($"'{name}' is '{e}', not one of {string.Join(", ", System.Enum.GetNames<T>())}") : null;
+            float[]? Floats(string name) => Get(name) is { } e ? e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetSingle()).ToArray() : new[] { e.GetSingle() } : null;
+            string? size = Get("inputSize") is { } s ? s.ValueKind switch
+            {
+                JsonValueKind.Number => s.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                JsonValueKind.Array => string.Join(",", s.EnumerateArray().Select(x => x.GetInt32())),
+                _ => s.GetString(),
+            } : null;
+            var labels = Get("labels");
+            string dir = System.IO.Path.GetDirectoryName(path)!;
+            return new ModelSidecar(path)
+            {
+                Preprocess = new PreprocessRequest
+                {
+                    InputSize = size,
+                    Channels = Get("channels")?.GetInt32(),
+                    Normalization = Enum<Normalization>("normalization"),
+                    Mean = Floats("mean"),
+                    Std = Floats("std"),
+                    Resize = Enum<ResizeMode>("resize"),
+                },
+                Labels = labels is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : null,
+                LabelsFile = labels is { ValueKind: JsonValueKind.String } f ? System.IO.Path.GetFullPath(f.GetString()!, dir) : null,
+                HeadActivation = Enum<HeadActivation>("headActivation"),
+                DefaultLayer = Get("defaultLayer")?.GetString(),
+                PositiveClass = Get("positiveClass") is { } pc ? pc.ValueKind == JsonValueKind.Number ? pc.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : pc.GetString() : null,
+            };
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new HeatmapToolsException(ErrorIds.ModelSidecarInvalid, "InvalidData", $"The model's settings file '{path}' cannot be used: {e.Message}.", path);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+# Issue 21: any model as an ONNX graph, with its own input size, channels, normalisation and head, end to end.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $onnx = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/onnx'))
+    $manifest = Get-Content (Join-Path $onnx 'manifest.json') -Raw | ConvertFrom-Json
+    $dir = New-TestFolder
+    $photo = Join-Path $dir 'chelsea.png'
+}
+AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+Describe 'An ONNX model from the pipeline' {
+    It 'classifies the photo prepared as PyTorch was fed (grey, 320 x 256, own mean and std): logits equal PyTorch''s, P = sigmoid(logit)' {
+        # The reference input: cv2 grey, resized to 320 x 256, (x / 255 - 0.5) / 0.25.
+        $expected = (Read-Npy (Join-Path $onnx 'xray_net.logits.npy'))[0]
+        $p = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -Mean 0.5 -Std 0.25
+        $p.Logits.Count | Should -Be 1
+        [math]::Abs($p.Logits[0] - $expected) | Should -BeLessOrEqual (1e-4 * [math]::Max(1, [math]::Abs($expected)))
+        $p.Probability | Should -BeGreaterThan (1 / (1 + [math]::Exp(-$p.Logits[0])) - 1e-9)
+        $p.Probability | Should -BeLessThan (1 / (1 + [math]::Exp(-$p.Logits[0])) + 1e-9)
+        $p.Model | Should -Be (Join-Path $onnx 'xray_net.opset13.onnx')
+    }
+
+    It 'feeds a one-channel graph ImageNet''s averaged grey statistics unless told otherwise, which changes the logit' {
+        $told = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -Mean 0.5 -Std 0.25
+        $default = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx')
+        $default.Logits[0] | Should -Not -Be $told.Logits[0]
+    }
+
+    It 'refuses an input the graph was not made for: <What>' -ForEach @(
+        @{ What = 'another size'; Arguments = @{ InputSize = '224' }; Id = 'PreprocessInvalid' }
+        @{ What = 'three channels for a grey net'; Arguments = @{ InputChannels = 3 }; Id = 'PreprocessInvalid' }
+        @{ What = 'a mean per channel it does not have'; Arguments = @{ Mean = 0.1, 0.2, 0.3 }; Id = 'PreprocessInvalid' }
+    ) {
+        $err = { Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') @Arguments } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+    }
+
+    It 'reads a Keras-style graph''s softmax output as probabilities, not as logits to soften again' {
+        $p = Get-ClassPrediction $photo -Model (Join-Path $onnx 'keras_like.opset13.onnx')
+        $expected = Read-Npy (Join-Path $onnx 'keras_like.logits.npy')
+        $p.Probability | Should -BeGreaterThan ($expected[$p.ClassIndex] - 1e-4)
+        $p.Probability | Should -BeLessThan ($expected[$p.ClassIndex] + 1e-4)
+    }
+
+    It 'passes the model and its preprocessing from Get-ClassPrediction to New-CamHeatmap, whose map equals the one asked for directly' {
+        $model = Join-Path $onnx 'xray_net.opset17.onnx'
+        $out1 = Join-Path $dir 'piped'; $out2 = Join-Path $dir 'direct'
+        $piped = Get-ClassPrediction $photo -Model $model -Mean 0.5 -Std 0.25 | New-CamHeatmap -OutputPath $out1 -MapFormat Npy
+        $direct = New-CamHeatmap $photo -Model $model -Mean 0.5 -Std 0.25 -OutputPath $out2 -MapFormat Npy
+        # The last map before pooling: the features Sequential's output (its last module, features.10, names the same tensor).
+        $piped.Layer | Should -Be 'features'
+        $a = Read-Npy $piped.MapPath; $b = Read-Npy $direct.MapPath
+        $a.Count | Should -Be (320 * 256)
+        (Compare-Object $a $b -SyncWindow 0).Count | Should -Be 0
+        Test-Path $piped.OutputPath | Should -BeTrue
+    }
+
+    It 'explains a module path, a node name and a tensor name of the same activation alike' {
+        $model = Join-Path $onnx 'se_resnet.opset13.onnx'
+        $maps = 'layer2.1', '/layer2/layer2.1/relu_1/Relu', '/layer2/layer2.1/relu_1/Relu_output_0' | ForEach-Object {
+            $r = New-CamHeatmap $photo -Model $model -Layer $_ -OutputPath (Join-Path $dir ("n" + [guid]::NewGuid().ToString('N').Substring(0, 6))) -MapFormat Npy -NoOverlay
+            , (Read-Npy $r.MapPath)
+        }
+        (Compare-Object $maps[0] $maps[1] -SyncWindow 0).Count | Should -Be 0
+        (Compare-Object $maps[0] $maps[2] -SyncWindow 0).Count | Should -Be 0
+    }
+
+    It 'lists module paths with shapes, the default first among equals, and completes them' {
+        $layers = Get-CamLayer -Model (Join-Path $onnx 'tiny_vit.opset17.onnx') -Recurse
+        ($layers | Where-Object IsDefault).Name | Should -Be 'blocks.2.norm1'
+        ($layers | Where-Object Name -eq 'blocks.2.norm1').OutputShape | Should -Be '50x64'
+        $line = "New-CamHeatmap x.png -Model '$(Join-Path $onnx 'tiny_vit.opset17.onnx')' -Layer blocks.1.no"
+        $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $completion.CompletionMatches.CompletionText | Should -Contain 'blocks.1.norm1'
+    }
+
+    It 'says which layer names exist when one does not' {
+        $err = { New-CamHeatmap $photo -Model (Join-Path $onnx 'se_resnet.opset13.onnx') -Layer layer3.9 -OutputPath (Join-Path $dir 'none') } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnknownLayer,*'
+        $err.Exception.Message | Should -BeLike "*Did you mean*layer3*"
+    }
+}
+
+Describe 'A model folder''s sidecar file' {
+    BeforeAll {
+        $folder = Join-Path $dir 'models'
+        New-Item -ItemType Directory $folder | Out-Null
+        Copy-Item (Join-Path $onnx 'xray_net.opset13.onnx') (Join-Path $folder 'xray.onnx')
+        '{ "inputSize": [320, 256], "channels": 1, "mean": [0.5], "std": [0.25], "labels": ["finding"], "defaultLayer": "features.6" }' |
+            Set-Content (Join-Path $folder 'xray.json')
+    }
+
+    It 'gives the model its preprocessing, labels and default layer, found by name through HEATMAPTOOLS_MODEL_PATH' {
+        $saved = $env:HEATMAPTOOLS_MODEL_PATH
+        try {
+            $env:HEATMAPTOOLS_MODEL_PATH = "$folder$([IO.Path]::PathSeparator)$saved"
+            $byName = Get-ClassPrediction $photo -Model xray -Verbose 4>&1
+            $verbose = $byName | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+            $p = $byName | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+            ($verbose.Message -join "`n") | Should -BeLike "*xray.json*"
+            $p.Label | Should -Be 'finding'
+            $explicit = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -Mean 0.5 -Std 0.25
+            $p.Logits[0] | Should -Be $explicit.Logits[0]
+            (New-CamHeatmap $photo -Model xray -OutputPath (Join-Path $dir 'side') -NoOverlay -MapFormat Npy).Layer | Should -Be 'features.6'
+        }
+        finally { $env:HEATMAPTOOLS_MODEL_PATH = $saved }
+    }
+
+    It 'is refused, naming the file and the key, when it has a key it cannot have' {
+        '{ "inputsize": 50, "colour": "red" }' | Set-Content (Join-Path $folder 'xray.json')
+        $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ModelSidecarInvalid,*'
+        $err.Exception.Message | Should -BeLike "*xray.json*colour*"
+    }
+}
