@@ -133,8 +133,21 @@ function Initialize-ZooWeights {
     Invoke-Native $python $arguments
 }
 
+# The same 13 models exported to ONNX as a user would (torch.onnx.export), for the test that a graph gives their maps.
+function Initialize-ZooOnnx {
+    $shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { Join-Path $root '../shared' }
+    $zoo = Join-Path $outputRoot 'zoo-weights'
+    $onnx = Join-Path $outputRoot 'zoo-onnx'
+    $wanted = Get-ChildItem (Join-Path $shared 'reference/zoo') -Directory -ErrorAction SilentlyContinue |
+        Where-Object { -not (Test-Path (Join-Path $onnx "$($_.Name).onnx")) }
+    if (-not $wanted -or -not (Test-Path $zoo)) { return }
+    $arguments = @((Join-Path $root 'tests/reference/export_zoo_onnx.py'), $shared, $zoo, $onnx) + @($wanted.Name)
+    Invoke-Native '/usr/bin/python3' $arguments
+}
+
 function Invoke-Test {
     Initialize-ZooWeights
+    Initialize-ZooOnnx
     $results = Join-Path $outputRoot 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null

@@ -101,6 +101,22 @@ public static partial class OnnxOps
                 ? arange(start.item<long>(), Required(i, 1, n).item<long>(), Required(i, 2, n).item<long>(), dtype: ScalarType.Int64)
                 : arange(start.ToDouble(), Required(i, 1, n).ToDouble(), Required(i, 2, n).ToDouble(), dtype: ScalarType.Float32));
         };
+        t["ScatterND"] = (n, i, c) =>
+        {
+            // Swin's attention mask is written this way: a copy of the data with the indexed slices replaced (or reduced into).
+            var data = Required(i, 0, n);
+            var indices = Required(i, 1, n).to_type(ScalarType.Int64);
+            var updates = Required(i, 2, n);
+            long k = indices.shape[^1];
+            var index = Enumerable.Range(0, (int)k).Select(j => indices.select(-1, j)).ToArray();
+            string reduction = n.String("reduction", "none");
+            return One(reduction switch
+            {
+                "none" => data.clone().index_put_(updates, index),
+                "add" => data.clone().index_put_(updates, index, accumulate: true),
+                _ => throw NotSupported(n, $"ScatterND reduction '{reduction}'"),
+            });
+        };
         t["NonZero"] = (n, i, c) => One(Required(i, 0, n).nonzero().t());
         t["DepthToSpace"] = (n, i, c) =>
         {

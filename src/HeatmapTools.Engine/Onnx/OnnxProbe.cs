@@ -106,8 +106,9 @@ internal static class OnnxProbe
     }
 
     /// <summary>
-    /// 4-D tensors laid out N x H x W x C: the channels-last input, a Transpose to that order, and what element-wise
-    /// operators make of them (tf2onnx wraps each convolution of a Keras model in such Transposes).
+    /// 4-D tensors laid out N x H x W x C. The shape tells when only one reading has the input's proportions at some
+    /// stride (Swin's 7 x 7 x 768, tf2onnx's 18 x 18 x 32 from a 72-pixel input); otherwise the order the graph made it
+    /// in does: the channels-last input, a Transpose to that order, and what element-wise operators make of those.
     /// </summary>
     private static HashSet<string> ChannelsLastTensors(OnnxGraph graph, OnnxInputLayout input, IReadOnlyDictionary<string, long[]> shapes)
     {
@@ -116,15 +117,28 @@ internal static class OnnxProbe
         foreach (var node in graph.Nodes)
         {
             if (node.Outputs.Length == 0 || !shapes.TryGetValue(node.Outputs[0], out var shape) || shape.Length != 4) continue;
-            bool isLast = node.Op switch
+            bool first = Fits(shape[2], shape[3], input), last = Fits(shape[1], shape[2], input);
+            bool byOrder = node.Op switch
             {
                 "Transpose" => node.Ints("perm") is { } perm && perm.SequenceEqual(new long[] { 0, 2, 3, 1 }),
-                "Relu" or "LeakyRelu" or "Elu" or "Sigmoid" or "Tanh" or "Clip" or "HardSwish" or "HardSigmoid" or "Identity" or "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "PRelu" or "Erf" =>
-                    node.Inputs.Any(i => set.Contains(i) && shapes.TryGetValue(i, out var s) && s.SequenceEqual(shape)),
-                _ => false,
+                "Conv" or "ConvTranspose" or "MaxPool" or "AveragePool" or "GlobalAveragePool" or "BatchNormalization" or "Resize" => false,
+                _ => node.Inputs.Any(i => set.Contains(i) && shapes.TryGetValue(i, out var s) && s.Length == 4 && s[3] == shape[3]),
             };
-            if (isLast) set.Add(node.Outputs[0]);
+            if (last && !first || last && byOrder) set.Add(node.Outputs[0]);
         }
         return set;
+    }
+
+    /// <summary>Whether h x w is the input's size divided by one stride (rounded either way, as convolutions and pools round).</summary>
+    private static bool Fits(long h, long w, OnnxInputLayout input)
+    {
+        if (h < 1 || w < 1 || h > input.Height || w > input.Width) return false;
+        for (long k = 1; k <= input.Height; k++)
+        {
+            long fh = input.Height / k, ch = (input.Height + k - 1) / k, fw = input.Width / k, cw = (input.Width + k - 1) / k;
+            if ((h == fh || h == ch) && (w == fw || w == cw)) return true;
+            if (ch < h) break;
+        }
+        return false;
     }
 }

@@ -16,6 +16,7 @@ internal static class OnnxSupport
                 "Pad" => n.String("mode", "constant") is "constant" or "reflect" or "edge" ? null : $"pad mode '{n.String("mode", "")}'",
                 "ConvTranspose" => n.Has("output_shape") || n.String("auto_pad", "NOTSET") != "NOTSET" ? "output_shape or auto_pad on a transposed convolution" : null,
                 "Conv" or "MaxPool" or "AveragePool" => n.String("auto_pad", "NOTSET") is "NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID" ? null : $"auto_pad '{n.String("auto_pad", "")}'",
+                "ScatterND" => n.String("reduction", "none") is "none" or "add" ? null : $"ScatterND reduction '{n.String("reduction", "")}'",
                 "Gelu" => n.String("approximate", "none") is "none" or "tanh" ? null : $"GELU approximation '{n.String("approximate", "")}'",
                 _ => null,
             };
