@@ -87,8 +87,8 @@ public sealed record PreprocessRequest
         if (text.Trim().Equals("Native", StringComparison.OrdinalIgnoreCase)) return (info.Width, info.Height, true);
         var parts = text.Split(new[] { ',', 'x', 'X' }, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var values = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
-        if (values.Length is < 1 or > 2 || values.Any(v => v is < 8 or > 4096))
-            throw Invalid($"-InputSize '{text}' is not a size: give one number (a square), 'width,height', or Native; sides 8 to 4096.");
+        if (values.Length is < 1 or > 2 || values.Any(v => v is < 1 or > 4096))
+            throw Invalid($"-InputSize '{text}' is not a size: give one number (a square), 'width,height', or Native; sides 1 to 4096.");
         return values.Length == 1 ? (values[0], values[0], false) : (values[0], values[1], false);
     }
 
