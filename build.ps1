@@ -218,7 +218,10 @@ switch ($Task) {
         $bench = Join-Path $root 'tests/HeatmapTools.Bench/HeatmapTools.Bench.csproj'
         Invoke-Native dotnet @('build', $bench, '-c', 'Release', '-nologo', '-v', 'q')
         # Each part in its own process, so the memory figures are not inflated by the models the CAM part loaded.
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget')) {
+        # The ONNX part runs graphs exported by Debian's PyTorch with the same seeded weights as the built-in families.
+        $onnxModels = Join-Path $outputRoot 'bench-onnx'
+        if (Test-Path '/usr/bin/python3') { Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/HeatmapTools.Bench/make_onnx_bench_models.py'), $onnxModels) }
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels)) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|all] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|all] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -24,5 +24,8 @@ if (mode is "heap" or "all") HeapBench.Run(shared);
 if (mode is "trust" or "all") TrustBench.Run(shared, quick);
 if (mode == "heap-child") HeapBench.RunChild(shared);
 if (mode is "budget" or "all") BudgetBench.Run();
+int onnxIndex = Array.IndexOf(args, "--onnx");
+string onnxFolder = onnxIndex >= 0 ? args[onnxIndex + 1] : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../output/bench-onnx"));
+if (mode is "onnx" or "all") OnnxBench.Run(shared, onnxFolder, quick);
 if (mode == "budget-child") BudgetBench.RunChild();
 return 0;

@@ -175,3 +175,26 @@ public class OnnxRefusalTests
         Assert.Contains("tf_crop_and_resize", e.Message);
     }
 }
+
+/// <summary>The sanity check's cascade runs on a graph: its stages' weights are re-drawn, and the maps stop resembling the original.</summary>
+public class OnnxSanityTests
+{
+    [Fact]
+    public void The_cascade_redraws_a_graphs_stages_and_the_map_changes()
+    {
+        string folder = Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "onnx");
+        var model = ModelStore.Get(new WeightsRequest(Path.Combine(folder, "se_resnet.opset17.onnx")));
+        var input = Npy.ReadFloat32(Path.Combine(folder, "se_resnet.input.npy")).Data;
+        var cascade = Trust.SanityCheck.Cascade(model);
+        Assert.Contains("fc", cascade);
+        Assert.Contains(cascade, stage => stage.StartsWith("layer3.1", StringComparison.Ordinal));
+        var before = Predictor.Logits(model, new[] { input }, model.Info.Shape)[0];
+        var results = Trust.SanityCheck.Run(model, new[] { new CamItem(input, null) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), model.Info.Shape,
+            new Trust.SanityOptions { Seed = 3 }, null, CancellationToken.None);
+        var steps = results.Single().Steps;
+        Assert.Equal(cascade.Count, steps.Count);
+        Assert.True(steps[^1].Spearman < 0.9, $"after re-drawing every stage the map still correlates {steps[^1].Spearman}");
+        // The session's model is untouched.
+        Assert.Equal(before, Predictor.Logits(model, new[] { input }, model.Info.Shape)[0]);
+    }
+}

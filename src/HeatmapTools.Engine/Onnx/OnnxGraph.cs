@@ -93,8 +93,8 @@ public sealed class OnnxGraph
                     if (node.Outputs[k].Length > 0) constants[node.Outputs[k]] = outputs[k].DetachFromDisposeScope();
             }
         }
+        Nodes = OnnxFusion.Fuse(Prune(running), constants, OutputName);
         Constants = constants;
-        Nodes = Prune(running);
         if (!Nodes.Any(n => n.Outputs.Contains(OutputName)))
             throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"'{Path}': no node computes the output '{OutputName}' from the input.", Path);
     }

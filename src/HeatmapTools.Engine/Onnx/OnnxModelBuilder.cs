@@ -89,7 +89,7 @@ internal static class OnnxModelBuilder
         var network = new OnnxNetwork(name, stages, graph);
         var probe = OnnxProbe.Run(network, segments, layout, graph, tensorTarget);
         string defaultLayer = probe.DefaultLayer ?? stages[^1].Name;
-        var info = new ArchitectureInfo(name, _ => Build(path).Network, defaultLayer, null, aliases)
+        var info = new ArchitectureInfo(name, _ => Randomised(Build(path).Network), defaultLayer, null, aliases)
         {
             Family = "onnx",
             InputSize = (int)layout.Height,
@@ -107,6 +107,25 @@ internal static class OnnxModelBuilder
             Description = $"ONNX opset {graph.Opset}{(graph.Producer.Length > 0 ? $" from {graph.Producer}" : "")}",
         };
         return (network, info);
+    }
+
+    /// <summary>
+    /// The graph with fresh weights, for what builds an architecture anew (the sanity check's random source; shape
+    /// probes): every weight of two or more dimensions drawn uniformly within +-1/sqrt(fan-in) from torch's generator
+    /// (seeded by the caller), as torch initialises linear and convolution layers; vectors (biases, norm scales) are kept.
+    /// </summary>
+    private static OnnxNetwork Randomised(OnnxNetwork network)
+    {
+        using var noGrad = no_grad();
+        var seen = new HashSet<IntPtr>();
+        foreach (var (_, parameter) in network.Stages.Where(s => s.Module is OnnxSegment).SelectMany(s => s.Module.named_parameters()))
+        {
+            if (parameter.dim() < 2 || !seen.Add(parameter.Handle)) continue;
+            double bound = 1 / Math.Sqrt(parameter.numel() / parameter.shape[0]);
+            // The network was read from the file just now: its tensors are its own.
+            parameter.uniform_(-bound, bound);
+        }
+        return network;
     }
 
     /// <summary>

@@ -22,6 +22,19 @@ public sealed class OnnxNode
         ModelDirectory = modelDirectory;
     }
 
+    /// <summary>An operator HeatmapTools composes from several of the graph's (see OnnxFusion), named as the last of them.</summary>
+    internal OnnxNode(string name, string op, string[] inputs, string[] outputs, int index)
+    {
+        Index = index;
+        Op = op;
+        Domain = "";
+        Name = name;
+        Inputs = inputs;
+        Outputs = outputs;
+        _attributes = new Dictionary<string, AttributeProto>(StringComparer.Ordinal);
+        ModelDirectory = "";
+    }
+
     public int Index { get; }
     public string Op { get; }
     public string Domain { get; }

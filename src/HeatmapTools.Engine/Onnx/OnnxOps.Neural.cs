@@ -35,6 +35,8 @@ public static partial class OnnxOps
             if (Optional(i, 2) is { } bias) y = y + (beta == 1f ? bias : bias * beta);
             return One(y);
         };
+        t[OnnxFusion.Linear] = (n, i, c) => One(F.linear(Required(i, 0, n), Required(i, 1, n), Required(i, 2, n)));
+        t[OnnxFusion.Gelu] = (n, i, c) => One(F.gelu(Required(i, 0, n)));
         t["MatMul"] = (n, i, c) => One(Required(i, 0, n).matmul(Required(i, 1, n)));
         t["Einsum"] = (n, i, c) => One(einsum(n.String("equation", "").Replace(" ", ""), i.Select(x => x!).ToArray()));
         t["Relu"] = (n, i, c) => One(F.relu(Required(i, 0, n)));

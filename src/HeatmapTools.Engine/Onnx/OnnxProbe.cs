@@ -34,6 +34,7 @@ internal static class OnnxProbe
         var order = new List<string>();
         var kept = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         long patches = 0;
+        Tensor? features = null;
         using var scope = NewDisposeScope();
         // A fixed pseudo-random image: zeros would leave normalisations and gradients degenerate.
         var random = new Random(20240601);
@@ -46,6 +47,7 @@ internal static class OnnxProbe
                 shapes[name] = value.shape;
                 order.Add(name);
                 if (TokenGrid(value.shape, input) is long p && p > 0) { kept[name] = value; patches = p; }
+                else if (name != graph.OutputName && value.dim() == 2 && value.shape[1] > 1 && value.is_floating_point()) features = value;
             };
         Tensor output;
         try
@@ -81,7 +83,11 @@ internal static class OnnxProbe
         var tokens = candidates.Skip(lastSpatial + 1).Where(t => kept.TryGetValue(t, out var v) && v.shape[2] == width).ToList();
         if (tokens.Count > 0)
         {
-            var grads = autograd.grad(new[] { output.sum() }, tokens.Select(t => kept[t]).ToList(), allow_unused: true);
+            // Randomly weighted, so no sum cancels (a normalisation's outputs sum to a constant), and taken at the features
+            // before the head too (torchvision's ViT head starts at zero, so untrained logits depend on nothing).
+            var score = Weighted(output);
+            if (features is not null && features.requires_grad) score = score + Weighted(features);
+            var grads = autograd.grad(new[] { score }, tokens.Select(t => kept[t]).ToList(), allow_unused: true);
             for (int k = tokens.Count - 1; k >= 0; k--)
             {
                 var g = grads[k];
@@ -93,6 +99,13 @@ internal static class OnnxProbe
         bool probability = last.Op == "Softmax" || last.Op is "Identity" or "Flatten" or "Reshape" &&
             graph.Nodes.LastOrDefault(n => n.Outputs.Contains(last.Inputs[0]))?.Op == "Softmax";
         return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1);
+    }
+
+    private static Tensor Weighted(Tensor t)
+    {
+        var random = new Random(7);
+        var weights = tensor(Enumerable.Range(0, (int)t.numel()).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray(), t.shape);
+        return (t.to_type(ScalarType.Float32) * weights).sum();
     }
 
     /// <summary>The patch size when a shape is B x (1 + h*w) x K with h x w patches tiling the input (a class token, then the grid); else null.</summary>
@@ -124,7 +137,7 @@ internal static class OnnxProbe
                 "Conv" or "ConvTranspose" or "MaxPool" or "AveragePool" or "GlobalAveragePool" or "BatchNormalization" or "Resize" => false,
                 _ => node.Inputs.Any(i => set.Contains(i) && shapes.TryGetValue(i, out var s) && s.Length == 4 && s[3] == shape[3]),
             };
-            if (last && !first || last && byOrder) set.Add(node.Outputs[0]);
+            if (first != last ? last : byOrder) set.Add(node.Outputs[0]);
         }
         return set;
     }

@@ -13,6 +13,7 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
     private readonly OnnxNode[] _nodes;
     private readonly OnnxOperator[] _operators;
     private readonly IReadOnlyDictionary<string, Tensor> _constants;
+    private readonly Dictionary<string, Tensor> _weights = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OnnxTap> _taps = new(StringComparer.Ordinal);
     private readonly OnnxRunContext _context;
 
@@ -25,6 +26,17 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
         Output = output;
         _constants = constants;
         _context = context;
+        // The floating-point tensors of more than one value its nodes read are its weights, registered as parameters
+        // (without gradients) so a state dict holds them: Test-CamSanity re-draws a stage's weights through it.
+        int k = 0;
+        foreach (var read in _nodes.SelectMany(n => n.Inputs).Distinct())
+        {
+            if (!constants.TryGetValue(read, out var value) || value.dtype != ScalarType.Float32 || value.numel() < 2 || _weights.ContainsKey(read)) continue;
+            // An alias: a Parameter takes over the handle it is given, and the graph keeps its own.
+            var parameter = new TorchSharp.Modules.Parameter(value.alias(), requires_grad: false);
+            register_parameter($"w{k++}", parameter);
+            _weights[read] = parameter;
+        }
     }
 
     public string Input { get; }
@@ -53,7 +65,7 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
             var node = _nodes[k];
             inputs.Clear();
             foreach (var name in node.Inputs)
-                inputs.Add(name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _constants.TryGetValue(name, out var c) ? c
+                inputs.Add(name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _weights.TryGetValue(name, out var w) ? w : _constants.TryGetValue(name, out var c) ? c
                     : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"{node} reads '{name}', which nothing before it computes.", node.Name));
             Tensor[] outputs;
             try
