@@ -34,6 +34,10 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
         _ = ParsedCulture;
     }
 
+    /// <summary>The positive class the prediction's model folder names in its settings file (ModelSidecar), if any.</summary>
+    private string? SidecarPositiveClass(ClassPrediction prediction) => RunEngine(() =>
+        Engine.Models.ModelSidecar.For(Engine.Onnx.OnnxModels.IsOnnxPath(prediction.Model) ? prediction.Model : prediction.WeightsFile)?.PositiveClass);
+
     protected override void ProcessRecord()
     {
         foreach (var path in ResolveFiles(Path, literal: false, folders: true).Concat(ResolveFiles(LiteralPath, literal: true, folders: true))) _run.AddPath(path);
@@ -60,7 +64,8 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
                 var classes = prediction.ClassNames.Length == prediction.Logits.Length ? prediction.ClassNames
                     : Enumerable.Range(0, prediction.Logits.Length).Select(i => $"class_{i}").ToArray();
                 _run.AddPrediction(prediction.Path, RunEngine(() => ClassProbabilities.FromLogits(prediction.Logits, classes,
-                    Enum.TryParse<HeadActivation>(prediction.HeadUsed, out var head) ? head : HeadActivation.Auto, item: prediction.Path).Positive(PositiveClass, prediction.Path)));
+                    Enum.TryParse<HeadActivation>(prediction.HeadUsed, out var head) ? head : HeadActivation.Auto, item: prediction.Path)
+                    .Positive(PositiveClass ?? SidecarPositiveClass(prediction), prediction.Path)));
                 break;
             case string text:
                 // Only wildcard patterns are expanded: globbing costs far more than taking a file name as it is.
