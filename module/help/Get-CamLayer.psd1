@@ -5,7 +5,7 @@
     Inputs      = @('System.String')
     Outputs     = @('HeatmapTools.CamLayer')
     Parameters  = @{
-        Model      = 'Architecture. Default vgg16.'
+        Model      = 'Architecture by torchvision name, or an ONNX graph (a .onnx path, or a name with <name>.onnx in a HEATMAPTOOLS_MODEL_PATH folder): its module paths from torch.onnx.export''s node scopes, node names and tensor names are listed. Default vgg16.'
         Name       = 'Only layers whose name or alias matches this wildcard pattern.'
         NumClasses = 'Head size, for a custom model. Default 1000.'
         Recurse    = 'Lists every submodule inside the stages as well (IsStage false).'

@@ -157,6 +157,23 @@ public class OnnxRefusalTests
     }
 
     [Fact]
+    public void Keras_layer_names_of_a_tf2onnx_graph_name_their_outputs()
+    {
+        string path = Write(g =>
+        {
+            var relu = new global::Onnx.NodeProto { Name = "model/block5_conv3/Relu", OpType = "Relu" };
+            relu.Input.Add("input"); relu.Output.Add("model/block5_conv3/Relu:0");
+            var sigmoid = new global::Onnx.NodeProto { Name = "model/predictions/Sigmoid", OpType = "Sigmoid" };
+            sigmoid.Input.Add("model/block5_conv3/Relu:0"); sigmoid.Output.Add("out");
+            g.Node.Add(relu); g.Node.Add(sigmoid);
+        });
+        var model = ModelStore.Get(new WeightsRequest(path));
+        Assert.Equal(model.CanonicalLayerName("model.block5_conv3"), model.CanonicalLayerName("block5_conv3"));
+        Assert.Equal(model.CanonicalLayerName("model/block5_conv3/Relu:0"), model.CanonicalLayerName("block5_conv3"));
+        Assert.NotEqual(model.CanonicalLayerName("predictions"), model.CanonicalLayerName("block5_conv3"));
+    }
+
+    [Fact]
     public void An_attribute_value_it_does_not_run_is_refused_at_load_too()
     {
         string path = Write(g =>

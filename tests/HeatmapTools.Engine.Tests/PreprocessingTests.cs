@@ -117,3 +117,24 @@ public class PreprocessingTests
         Assert.Equal(HeadActivation.Sigmoid, ClassProbabilities.Resolve(HeadActivation.Auto, 1, outputIsProbability: false));
     }
 }
+
+/// <summary>A centre-cropped input's map goes back where the crop came from, so overlays line up with what the network saw.</summary>
+public class CenterCropMapTests
+{
+    [Fact]
+    public void The_map_of_a_crop_sits_at_the_crop_in_the_scaled_image_and_the_rest_is_cold()
+    {
+        // 400 x 200 scaled so the shorter side is 256 (for a 224 input): 512 x 256; the crop is 224 square from x=144, y=16.
+        var (w, h, crop) = Preprocessor.CenterCrop(400, 200, 224);
+        Assert.Equal((512, 256), (w, h));
+        Assert.Equal(new Rect(144, 16, 224, 224), crop);
+        var map = Enumerable.Repeat(1f, 224 * 224).ToArray();
+        var result = CamJob.Uncrop(new CamResult(map, 224, 224, 0, 1f), new PreparedImage { Path = "x", Width = 400, Height = 200 });
+        Assert.Equal(512, result.Width);
+        Assert.Equal(256, result.Height);
+        Assert.Equal(0f, result.Map[0]);
+        Assert.Equal(1f, result.Map[16 * 512 + 144]);
+        Assert.Equal(0f, result.Map[16 * 512 + 143]);
+        Assert.Equal(224 * 224, result.Map.Count(v => v == 1f));
+    }
+}

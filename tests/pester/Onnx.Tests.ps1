@@ -102,6 +102,8 @@ Describe 'A model folder''s sidecar file' {
             $explicit = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -Mean 0.5 -Std 0.25
             [math]::Abs($p.Logits[0] - $explicit.Logits[0]) | Should -BeLessOrEqual (1e-6 * [math]::Max(1, [math]::Abs($explicit.Logits[0])))
             (New-CamHeatmap $photo -Model xray -OutputPath (Join-Path $dir 'side') -NoOverlay -MapFormat Npy).Layer | Should -Be 'features.6'
+            $line = 'Get-ClassPrediction x.png -Model xr'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'xray'
         }
         finally { $env:HEATMAPTOOLS_MODEL_PATH = $saved }
     }
@@ -156,5 +158,29 @@ Describe 'A sidecar''s positive class' {
                 New-PatientPatchGrid -OutputPath (Join-Path $root 'b') -Kind Probability).Count | Should -Be 1
         }
         finally { Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Maps of a cropped or letterboxed input' {
+    It 'places a -Resize <Resize> map where the network saw the image, so the overlay lines up' -ForEach @(
+        @{ Resize = 'CenterCrop' }
+        @{ Resize = 'Letterbox' }
+    ) {
+        $r = New-CamHeatmap $photo -Model squeezenet1_1 -Resize $Resize -OutputPath (Join-Path $dir "crop$Resize") -MapFormat Npy
+        $w, $h = (Invoke-TestData size $photo) -split 'x' | ForEach-Object { [int]$_ }
+        $map = Read-Npy $r.MapPath
+        if ($Resize -eq 'CenterCrop') {
+            # The shorter side scaled to 256; the 224 crop in its centre holds the map, the sides are cold.
+            $scale = 256 / [math]::Min($w, $h)
+            $sw = [math]::Max(224, [math]::Round($w * $scale)); $sh = [math]::Max(224, [math]::Round($h * $scale))
+            $map.Count | Should -Be ($sw * $sh)
+            $map[0] | Should -Be 0
+        }
+        else {
+            # The image fills a band of the 224 input; the map is that band, in the image's proportions.
+            $fit = [math]::Min(224 / $w, 224 / $h)
+            $map.Count | Should -Be ([math]::Round($w * $fit) * [math]::Round($h * $fit))
+        }
+        Test-Path $r.OutputPath | Should -BeTrue
     }
 }

@@ -131,6 +131,10 @@ public static class CamJob
                 // A letterboxed input holds the image in a band: the map of that band is the image's map.
                 if (options.Preprocess.Mode == ResizeMode.Letterbox)
                     maps = maps.Select((m, k) => Unletterbox(m, prepared[pairs[k].Image])).ToList();
+                // A centre crop saw part of the image: its map is placed there, the rest of the image left cold, so the
+                // overlay lines up with what the network saw instead of stretching the crop over the whole picture.
+                else if (options.Preprocess.Mode == ResizeMode.CenterCrop && !options.Preprocess.Native)
+                    maps = maps.Select((m, k) => Uncrop(m, prepared[pairs[k].Image])).ToList();
                 var written = new ItemResult<CamOutput>[maps.Count];
                 Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation }, k =>
                 {
@@ -228,6 +232,24 @@ public static class CamJob
 
     private static bool PassOver(string output, string source, CamJobOptions options) =>
         (options.SkipExisting || options.Update) && !Overwrite(output, source, options) && File.Exists(output);
+
+    internal static CamResult Uncrop(CamResult map, PreparedImage image)
+    {
+        var (scaledWidth, scaledHeight, crop) = Preprocessor.CenterCrop(image.Width, image.Height, map.Width);
+        var values = new float[scaledWidth * scaledHeight];
+        for (int y = 0; y < crop.Height; y++)
+            Array.Copy(map.Map, y * map.Width, values, (crop.Y + y) * scaledWidth + crop.X, crop.Width);
+        float[]? guided = null;
+        if (map.Guided is { } g)
+        {
+            int channels = g.Length / (map.Width * map.Height);
+            guided = new float[channels * values.Length];
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < crop.Height; y++)
+                    Array.Copy(g, c * map.Width * map.Height + y * map.Width, guided, c * values.Length + (crop.Y + y) * scaledWidth + crop.X, crop.Width);
+        }
+        return map with { Map = values, Width = scaledWidth, Height = scaledHeight, Guided = guided };
+    }
 
     internal static CamResult Unletterbox(CamResult map, PreparedImage image)
     {

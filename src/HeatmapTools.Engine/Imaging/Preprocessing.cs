@@ -133,16 +133,22 @@ public static class Preprocessor
         if (options.Width != options.Height)
             throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, "InvalidArgument",
                 $"-Resize CenterCrop makes a square input; this model takes {options.Width} x {options.Height}. Use Stretch or Letterbox.", options.Width);
-        int shorter = (int)Math.Round(size * 256.0 / 224.0);
-        double scale = (double)shorter / Math.Min(bgr.Width, bgr.Height);
-        int w = Math.Max(size, (int)Math.Round(bgr.Width * scale));
-        int h = Math.Max(size, (int)Math.Round(bgr.Height * scale));
+        var (w, h, crop) = CenterCrop(bgr.Width, bgr.Height, size);
         using var scaled = new Mat();
         Cv2.Resize(bgr, scaled, new Size(w, h), 0, 0, InterpolationFlags.Linear);
-        int left = (w - size) / 2, top = (h - size) / 2;
-        using var roi = new Mat(scaled, new Rect(left, top, size, size));
+        using var roi = new Mat(scaled, crop);
         roi.CopyTo(output);
         return output;
+    }
+
+    /// <summary>torchvision's evaluation crop: the image scaled so its shorter side is 256/224 of the input, and the centred square taken from it.</summary>
+    public static (int ScaledWidth, int ScaledHeight, Rect Crop) CenterCrop(int width, int height, int size)
+    {
+        int shorter = (int)Math.Round(size * 256.0 / 224.0);
+        double scale = (double)shorter / Math.Min(width, height);
+        int w = Math.Max(size, (int)Math.Round(width * scale));
+        int h = Math.Max(size, (int)Math.Round(height * scale));
+        return (w, h, new Rect((w - size) / 2, (h - size) / 2, size, size));
     }
 
     /// <summary>Where a width x height image lands inside a letterboxed input: scaled to fit, centred.</summary>

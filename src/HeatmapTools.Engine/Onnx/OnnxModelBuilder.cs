@@ -23,6 +23,10 @@ internal static class OnnxModelBuilder
         var namesOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Name(string tensor, string alias) => (namesOf.TryGetValue(tensor, out var l) ? l : namesOf[tensor] = new List<string>()).Add(alias);
         foreach (var (module, tensor) in moduleOutputs) Name(tensor, module);
+        // A layer's own name where it is unique, as Keras users know their layers (tf2onnx scopes them: model/block5_conv3/...).
+        var lastParts = moduleOutputs.Keys.Where(m => m.Contains('.')).GroupBy(m => m[(m.LastIndexOf('.') + 1)..]).Where(g => g.Count() == 1);
+        var layerNames = lastParts.Where(g => !moduleOutputs.ContainsKey(g.Key)).GroupBy(g => moduleOutputs[g.Single()], g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         // Outputs no module owns are named by their operator (layer1.0.Add), after any module's name.
         var operatorNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in nodes)
@@ -82,6 +86,7 @@ internal static class OnnxModelBuilder
                 if (!tensorTarget.TryGetValue(output, out var target)) continue;
                 var names = (namesOf.TryGetValue(output, out var l) ? l : new List<string>()).Append(node.Name).Append(output);
                 if (operatorNames.TryGetValue(output, out var op)) names = names.Append(op);
+                if (layerNames.TryGetValue(output, out var layerName)) names = names.Concat(layerName);
                 foreach (var alias in names)
                     if (!alias.Equals(target, StringComparison.OrdinalIgnoreCase)) aliases.TryAdd(alias, target);
             }

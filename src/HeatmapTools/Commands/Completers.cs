@@ -12,7 +12,13 @@ public sealed class ModelNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completions.Matching(ModelCatalog.Names, wordToComplete);
+        Completions.Matching(ModelCatalog.Names.Concat(OnnxNames()), wordToComplete);
+
+    /// <summary>The ONNX graphs a bare name finds: &lt;name&gt;.onnx in the HEATMAPTOOLS_MODEL_PATH folders.</summary>
+    private static IEnumerable<string> OnnxNames() =>
+        WeightsLocator.SearchFolders().Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.onnx").Take(200))
+            .Select(file => System.IO.Path.GetFileNameWithoutExtension(file)).Distinct(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Tab completion for -Method: every CAM method the engine has.</summary>
