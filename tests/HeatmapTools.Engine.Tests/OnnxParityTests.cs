@@ -128,6 +128,14 @@ public class OnnxRefusalTests
         return path;
     }
 
+    private static global::Onnx.NodeProto Node(string name, string op, string[] inputs, string output)
+    {
+        var node = new global::Onnx.NodeProto { Name = name, OpType = op };
+        node.Input.Add(inputs);
+        node.Output.Add(output);
+        return node;
+    }
+
     private static global::Onnx.ValueInfoProto Value(string name, params long[] dims)
     {
         var shape = new global::Onnx.TensorShapeProto();
@@ -144,11 +152,8 @@ public class OnnxRefusalTests
     {
         string path = Write(g =>
         {
-            var relu = new global::Onnx.NodeProto { Name = "/block/Relu", OpType = "Relu" };
-            relu.Input.Add("input"); relu.Output.Add("r");
-            var odd = new global::Onnx.NodeProto { Name = "/block/MaxRoiPool", OpType = "MaxRoiPool" };
-            odd.Input.Add("r"); odd.Output.Add("out");
-            g.Node.Add(relu); g.Node.Add(odd);
+            g.Node.Add(Node("/block/Relu", "Relu", new[] { "input" }, "r"));
+            g.Node.Add(Node("/block/MaxRoiPool", "MaxRoiPool", new[] { "r" }, "out"));
         });
         var e = Assert.Throws<HeatmapToolsException>(() => ModelStore.Get(new WeightsRequest(path)));
         Assert.Equal(ErrorIds.OnnxOperatorUnsupported, e.ErrorId);
@@ -161,11 +166,8 @@ public class OnnxRefusalTests
     {
         string path = Write(g =>
         {
-            var relu = new global::Onnx.NodeProto { Name = "model/block5_conv3/Relu", OpType = "Relu" };
-            relu.Input.Add("input"); relu.Output.Add("model/block5_conv3/Relu:0");
-            var sigmoid = new global::Onnx.NodeProto { Name = "model/predictions/Sigmoid", OpType = "Sigmoid" };
-            sigmoid.Input.Add("model/block5_conv3/Relu:0"); sigmoid.Output.Add("out");
-            g.Node.Add(relu); g.Node.Add(sigmoid);
+            g.Node.Add(Node("model/block5_conv3/Relu", "Relu", new[] { "input" }, "model/block5_conv3/Relu:0"));
+            g.Node.Add(Node("model/predictions/Sigmoid", "Sigmoid", new[] { "model/block5_conv3/Relu:0" }, "out"));
         });
         var model = ModelStore.Get(new WeightsRequest(path));
         Assert.Equal(model.CanonicalLayerName("model.block5_conv3"), model.CanonicalLayerName("block5_conv3"));
@@ -178,8 +180,7 @@ public class OnnxRefusalTests
     {
         string path = Write(g =>
         {
-            var resize = new global::Onnx.NodeProto { Name = "/up/Resize", OpType = "Resize" };
-            resize.Input.Add("input"); resize.Input.Add(""); resize.Input.Add("scales"); resize.Output.Add("out");
+            var resize = Node("/up/Resize", "Resize", new[] { "input", "", "scales" }, "out");
             resize.Attribute.Add(new global::Onnx.AttributeProto { Name = "mode", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("linear") });
             resize.Attribute.Add(new global::Onnx.AttributeProto { Name = "coordinate_transformation_mode", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("tf_crop_and_resize") });
             var scales = new global::Onnx.TensorProto { Name = "scales", DataType = 1 };

@@ -233,40 +233,33 @@ public static class CamJob
     private static bool PassOver(string output, string source, CamJobOptions options) =>
         (options.SkipExisting || options.Update) && !Overwrite(output, source, options) && File.Exists(output);
 
+    /// <summary>A centre crop's map placed at the crop inside the scaled image, the rest zero.</summary>
     internal static CamResult Uncrop(CamResult map, PreparedImage image)
     {
         var (scaledWidth, scaledHeight, crop) = Preprocessor.CenterCrop(image.Width, image.Height, map.Width);
-        var values = new float[scaledWidth * scaledHeight];
-        for (int y = 0; y < crop.Height; y++)
-            Array.Copy(map.Map, y * map.Width, values, (crop.Y + y) * scaledWidth + crop.X, crop.Width);
-        float[]? guided = null;
-        if (map.Guided is { } g)
-        {
-            int channels = g.Length / (map.Width * map.Height);
-            guided = new float[channels * values.Length];
-            for (int c = 0; c < channels; c++)
-                for (int y = 0; y < crop.Height; y++)
-                    Array.Copy(g, c * map.Width * map.Height + y * map.Width, guided, c * values.Length + (crop.Y + y) * scaledWidth + crop.X, crop.Width);
-        }
-        return map with { Map = values, Width = scaledWidth, Height = scaledHeight, Guided = guided };
+        return Moved(map, scaledWidth, scaledHeight, new OpenCvSharp.Rect(0, 0, crop.Width, crop.Height), crop.Location);
     }
 
+    /// <summary>A letterboxed map cut back to the band the image filled.</summary>
     internal static CamResult Unletterbox(CamResult map, PreparedImage image)
     {
         var band = Preprocessor.Letterbox(image.Width, image.Height, map.Width, map.Height);
-        var values = new float[band.Width * band.Height];
-        for (int y = 0; y < band.Height; y++)
-            Array.Copy(map.Map, (band.Y + y) * map.Width + band.X, values, y * band.Width, band.Width);
-        float[]? guided = null;
-        if (map.Guided is { } g)
+        return Moved(map, band.Width, band.Height, band, new OpenCvSharp.Point(0, 0));
+    }
+
+    /// <summary>The map (and guided gradients, per channel) copied from <paramref name="from"/> to <paramref name="to"/> in a width x height map of zeros.</summary>
+    private static CamResult Moved(CamResult map, int width, int height, OpenCvSharp.Rect from, OpenCvSharp.Point to)
+    {
+        float[] Copy(float[] source, int channels)
         {
-            int channels = g.Length / (map.Width * map.Height);
-            guided = new float[channels * values.Length];
+            var result = new float[channels * width * height];
             for (int c = 0; c < channels; c++)
-                for (int y = 0; y < band.Height; y++)
-                    Array.Copy(g, c * map.Width * map.Height + (band.Y + y) * map.Width + band.X, guided, c * values.Length + y * band.Width, band.Width);
+                for (int y = 0; y < from.Height; y++)
+                    Array.Copy(source, c * map.Width * map.Height + (from.Y + y) * map.Width + from.X, result, c * width * height + (to.Y + y) * width + to.X, from.Width);
+            return result;
         }
-        return map with { Map = values, Width = band.Width, Height = band.Height, Guided = guided };
+        var guided = map.Guided is { } g ? Copy(g, g.Length / (map.Width * map.Height)) : null;
+        return map with { Map = Copy(map.Map, 1), Width = width, Height = height, Guided = guided };
     }
 
     /// <summary>Maps in the order of <paramref name="pairs"/>, computed in one batch per input shape (native sizes differ).</summary>
