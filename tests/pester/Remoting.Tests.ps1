@@ -25,7 +25,15 @@ Describe 'Fanning out over PowerShell remoting' -Skip:(-not ($IsLinux -and (Test
         ) | Set-Content "$dir/sshd_config"
         New-Item -ItemType Directory -Force /run/sshd | Out-Null
         $sshd = Start-Process /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', "$dir/sshd_config" -PassThru -RedirectStandardError "$dir/sshd.log"
-        Start-Sleep -Milliseconds 500
+        # sshd is ready when its port accepts a connection; if it never does, its log says why.
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($true) {
+            $client = [Net.Sockets.TcpClient]::new()
+            try { $client.Connect('127.0.0.1', $port); break }
+            catch { if ($sshd.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "sshd did not listen on port ${port}: $(Get-Content "$dir/sshd.log" -Raw)" } }
+            finally { $client.Dispose() }
+            Start-Sleep -Milliseconds 50
+        }
 
         $packages = Join-Path $dir 'packages'
         $build = & dotnet pwsh -NoProfile -File (Join-Path $PSScriptRoot '../../build.ps1') -Task Package 2>&1 | Out-String
