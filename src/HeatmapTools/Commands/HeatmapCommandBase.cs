@@ -16,6 +16,22 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
+    /// <summary>Environment variable for tests of stopping: after writing that many results, a command waits until it is stopped.</summary>
+    public const string PauseAfterVariable = "HEATMAPTOOLS_TEST_PAUSE_AFTER";
+
+    private long _results;
+
+    /// <summary>
+    /// Counts a result written. With HEATMAPTOOLS_TEST_PAUSE_AFTER=N the command then holds after the N-th until it is
+    /// stopped, so a test that stops it knows work was left undone without racing the clock.
+    /// </summary>
+    protected void ResultWritten()
+    {
+        if (++_results != EnvironmentSettings.Number(PauseAfterVariable, 1, 0, "results")) return;
+        Cancellation.WaitHandle.WaitOne();
+        throw new PipelineStoppedException();
+    }
+
     private int _disposed;
 
     protected HeatmapCommandBase() => NativeHeap.BeginUse();

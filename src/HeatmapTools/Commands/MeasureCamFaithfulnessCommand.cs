@@ -56,7 +56,7 @@ public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
         return new CamFaithfulness
         {
             SourcePath = output.SourcePath,
-            Model = model.Name,
+            Model = model.Info.SourceFile ?? model.Name,
             Method = output.Method.Name,
             Layer = output.Layer,
             ClassIndex = m.ClassIndex,

@@ -147,7 +147,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 MapPath = r.MapPath,
                 Method = r.Method.Name,
                 Layer = r.Layer,
-                Model = model.Name,
+                // An ONNX model by its path, so a later command finds it from anywhere.
+                Model = model.Info.SourceFile ?? model.Name,
                 WeightsFile = model.WeightsFile,
                 WeightsPath = batch.Request.WeightsPath,
                 Weights = batch.Request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
@@ -165,6 +166,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 AugSmooth = selection.AugSmooth,
                 EigenSmooth = selection.EigenSmooth,
             });
+            ResultWritten();
         }
         _done += batch.Items.Count;
         double rate = _done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-6);

@@ -45,7 +45,7 @@ public sealed class TestCamSanityCommand : TrustCommandBase
         return new CamSanity
         {
             SourcePath = output.SourcePath,
-            Model = model.Name,
+            Model = model.Info.SourceFile ?? model.Name,
             Method = r.Method,
             Layer = output.Layer,
             ClassIndex = r.ClassIndex,
