@@ -184,3 +184,15 @@ Describe 'Maps of a cropped or letterboxed input' {
         Test-Path $r.OutputPath | Should -BeTrue
     }
 }
+
+Describe 'Trust measures on an ONNX model' {
+    It 'takes maps piped from New-CamHeatmap to Measure-CamFaithfulness, which finds the graph by the path they carry' {
+        Push-Location $dir
+        try {
+            $r = New-CamHeatmap $photo -Model (Join-Path $onnx 'se_resnet.opset17.onnx') -NoOverlay | Measure-CamFaithfulness -Percentile 50 -CurveSteps 0
+        }
+        finally { Pop-Location }
+        $r.Model | Should -Be (Join-Path $onnx 'se_resnet.opset17.onnx')
+        $r.RoadMostRelevantFirstAverage | Should -Not -BeNullOrEmpty
+    }
+}
