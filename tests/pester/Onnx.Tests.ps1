@@ -100,6 +100,7 @@ Describe 'A model folder''s sidecar file' {
             ($verbose.Message -join "`n") | Should -BeLike "*xray.json*"
             $p.Label | Should -Be 'finding'
             $explicit = Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -Mean 0.5 -Std 0.25
+            # Two copies of the graph, each loaded on its own: equal up to float rounding (libtorch may pick other kernels).
             [math]::Abs($p.Logits[0] - $explicit.Logits[0]) | Should -BeLessOrEqual (1e-6 * [math]::Max(1, [math]::Abs($explicit.Logits[0])))
             (New-CamHeatmap $photo -Model xray -OutputPath (Join-Path $dir 'side') -NoOverlay -MapFormat Npy).Layer | Should -Be 'features.6'
             $line = 'Get-ClassPrediction x.png -Model xr'
@@ -194,5 +195,21 @@ Describe 'Trust measures on an ONNX model' {
         finally { Pop-Location }
         $r.Model | Should -Be (Join-Path $onnx 'se_resnet.opset17.onnx')
         $r.RoadMostRelevantFirstAverage | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Two models of one head size in one pipeline' {
+    It 'names each result''s class from its own model''s sidecar' {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-onnx-two-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $root | Out-Null
+        try {
+            foreach ($name in 'first', 'second') {
+                Copy-Item (Join-Path $onnx 'xray_net.opset13.onnx') (Join-Path $root "$name.onnx")
+                "{ `"labels`": [`"$name finding`"], `"mean`": [0.5], `"std`": [0.25] }" | Set-Content (Join-Path $root "$name.json")
+            }
+            $maps = 'first', 'second' | ForEach-Object { Get-ClassPrediction $photo -Model (Join-Path $root "$_.onnx") } | New-CamHeatmap -NoOverlay
+            $maps.Label | Should -Be @('first finding', 'second finding')
+        }
+        finally { Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }

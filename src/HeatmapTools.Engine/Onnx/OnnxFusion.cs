@@ -4,7 +4,7 @@ namespace HeatmapTools.Engine.Onnx;
 
 /// <summary>
 /// Exporters write a linear layer as MatMul then Add, and exact GELU as five element-wise operators around Erf; run as
-/// written they cost a transformer a fifth of its speed (the Bench task's ONNX lines). Each such run becomes one
+/// written, each is several passes over a transformer's largest tensors. Each such run becomes one
 /// operator (torch's linear, torch's gelu) named as its last node, so module paths and names still find its output;
 /// the intermediate tensors go, which nothing outside the run reads.
 /// </summary>

@@ -11,7 +11,7 @@ public sealed class OnnxRunContext
     /// written into such a graph name that batch; operators that take shapes scale it to the batch being run.
     /// </summary>
     public required long StaticBatch { get; init; }
-    public long Batch { get; set; } = 1;
+    public long Batch { get; init; } = 1;
 }
 
 public delegate Tensor[] OnnxOperator(OnnxNode node, Tensor?[] inputs, OnnxRunContext context);

@@ -58,7 +58,8 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [Input] = x };
-        if (x.dim() > 0) _context.Batch = x.shape[0];
+        // A context of this call's own: a cached model may run in two runspaces at once, each with its batch.
+        var context = new OnnxRunContext { Opset = _context.Opset, StaticBatch = _context.StaticBatch, Batch = x.dim() > 0 ? x.shape[0] : 1 };
         var inputs = new List<Tensor?>(4);
         for (int k = 0; k < _nodes.Length; k++)
         {
@@ -70,7 +71,7 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
             Tensor[] outputs;
             try
             {
-                outputs = _operators[k](node, inputs.ToArray(), _context);
+                outputs = _operators[k](node, inputs.ToArray(), context);
             }
             catch (Exception e) when (e is not HeatmapToolsException and not OperationCanceledException)
             {
@@ -117,6 +118,14 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
 
     public OnnxGraph Graph { get; }
     public IReadOnlyList<Stage> Stages => _stages;
+
+    // The graph's constants live as long as the network (its segments' parameters alias them).
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            foreach (var constant in Graph.Constants.Values) constant.Dispose();
+        base.Dispose(disposing);
+    }
 
     public override Tensor forward(Tensor x)
     {

@@ -16,7 +16,8 @@ public enum HeadActivationKind { Auto, Softmax, Sigmoid, None }
 /// <summary>Image input and the parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
 public abstract class ModelCommandBase : HeatmapCommandBase
 {
-    private readonly Dictionary<int, ClassLabels> _labels = new();
+    // By head size and the model's sidecar: piped items of two models with one head size may name their classes differently.
+    private readonly Dictionary<(int, string?), ClassLabels> _labels = new();
 
     // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
     // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
@@ -190,8 +191,9 @@ public abstract class ModelCommandBase : HeatmapCommandBase
 
     protected ClassLabels LoadLabels(int numClasses)
     {
-        if (_labels.TryGetValue(numClasses, out var cached)) return cached;
-        return _labels[numClasses] = RunEngine(() =>
+        var key = (numClasses, _sidecarLabels?.Path);
+        if (_labels.TryGetValue(key, out var cached)) return cached;
+        return _labels[key] = RunEngine(() =>
         {
             if (Labels is { Length: 1 } single && (File.Exists(GetUnresolvedProviderPathFromPSPath(single[0])) || LooksLikeFile(single[0])))
                 return ClassLabels.FromFile(GetUnresolvedProviderPathFromPSPath(single[0]), numClasses);
