@@ -1,5 +1,7 @@
 @{
     RootModule             = 'bin/HeatmapTools.dll'
+    # The types the cmdlets and the engine share load first, into PowerShell's own context.
+    RequiredAssemblies     = @('bin/HeatmapTools.Contracts.dll')
     ModuleVersion          = '0.1.0'
     GUID                   = '6f0d8a52-3c7e-4d2b-9a51-8e2c4b7d9f13'
     Author                 = 'HeatmapTools contributors'

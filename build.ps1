@@ -85,8 +85,10 @@ function Invoke-Build {
 
     # The cmdlet assembly sits in bin/ and loads into PowerShell's context; everything it depends on sits in
     # bin/deps/ where only the module's own load context finds it.
-    Copy-Item (Join-Path $publishDir 'HeatmapTools.dll') $bin
-    Get-ChildItem $publishDir -File | Where-Object { $_.Name -ne 'HeatmapTools.dll' -and $_.Extension -in '.dll' } |
+    # The contracts the two sides share sit beside it, in PowerShell's context too.
+    $shared = 'HeatmapTools.dll', 'HeatmapTools.Contracts.dll'
+    $shared | ForEach-Object { Copy-Item (Join-Path $publishDir $_) $bin }
+    Get-ChildItem $publishDir -File | Where-Object { $_.Name -notin $shared -and $_.Extension -in '.dll' } |
         Copy-Item -Destination $deps
     Get-ChildItem $publishDir -File | Where-Object { ($_.Name -match '\.so(\.|$)|\.dylib$') -and $_.Name -notin $unneededNatives } |
         Copy-Item -Destination $native

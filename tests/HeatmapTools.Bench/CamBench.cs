@@ -51,7 +51,7 @@ internal static class CamBench
                 var options = new CamJobOptions { Methods = new[] { method }, Preprocess = preprocess, OutputPath = Path.Combine(output, $"pass{pass++}") + "/" };
                 foreach (var chunk in files.Chunk(batch))
                 {
-                    var results = CamJob.Run(model, labels, chunk.Select(f => new CamJobItem(f, null)).ToList(), options, CancellationToken.None);
+                    var results = CamJob.Run(model, labels, chunk.Select(f => new CamJobItem(f, null)).ToList(), options, SilentListener.Instance, CancellationToken.None);
                     if (results.Any(r => r.Error is not null)) throw results.First(r => r.Error is not null).Error!;
                 }
             });

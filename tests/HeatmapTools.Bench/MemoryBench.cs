@@ -28,7 +28,7 @@ internal static class MemoryBench
             var batch = Enumerable.Range(done, Math.Min(8, total - done))
                 .Select(i => new CamJobItem(photos[i % photos.Length], null)).ToList();
             // Each item gets its own output name so every overlay is really written.
-            var results = CamJob.Run(model, ClassLabels.Numbered(1000), batch, options with { OutputPath = $"{output}/{done}_{{name}}.png" }, CancellationToken.None);
+            var results = CamJob.Run(model, ClassLabels.Numbered(1000), batch, options with { OutputPath = $"{output}/{done}_{{name}}.png" }, SilentListener.Instance, CancellationToken.None);
             if (results.Any(r => r.Error is not null)) throw results.First(r => r.Error is not null).Error!;
             done += batch.Count;
             while (next < checkpoints.Length && done >= checkpoints[next])

@@ -47,7 +47,7 @@ internal static class PipelineBench
             {
                 var predictions = Predictor.PredictBatch(model, labels, batch, preprocess, 3, CancellationToken.None, piped ? memory : null);
                 var items = predictions.Select(p => new CamJobItem(p.Path, new[] { p.Value!.Top[0].ClassIndex }, 1, p.Value.Input)).ToList();
-                var maps = CamJob.Run(model, labels, items, options, CancellationToken.None);
+                var maps = CamJob.Run(model, labels, items, options, SilentListener.Instance, CancellationToken.None);
                 if (maps.FirstOrDefault(m => m.Error is not null) is { } bad) throw bad.Error!;
                 foreach (var p in predictions) { p.Value!.Input?.Chw.Release(); p.Value.Input?.Original?.Release(); }
             }
@@ -138,7 +138,7 @@ internal static class PipelineBench
             var batch = Enumerable.Range(done, Math.Min(8, collect - done)).Select(i => files[i % files.Length]).ToArray();
             var predictions = Predictor.PredictBatch(model, labels, batch, preprocess, 3, CancellationToken.None, memory);
             var items = predictions.Select(p => new CamJobItem(p.Path, new[] { p.Value!.Top[0].ClassIndex }, 1, p.Value.Input)).ToList();
-            var maps = CamJob.Run(model, labels, items, options, CancellationToken.None);
+            var maps = CamJob.Run(model, labels, items, options, SilentListener.Instance, CancellationToken.None);
             for (int i = 0; i < maps.Count; i++)
             {
                 var m = maps[i].Value!;

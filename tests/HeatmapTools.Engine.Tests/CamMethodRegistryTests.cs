@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Cam.Output;
 using HeatmapTools.Engine.Cam;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
@@ -38,7 +39,7 @@ public class CamMethodRegistryTests
         {
             var model = SharedData.SqueezeNetModel;
             var options = new CamJobOptions { Methods = new CamMethod[] { new MeanActivationCam() }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = folder + "/{name}_{method}.png" };
-            var result = CamJob.Run(model, ClassLabels.Numbered(1000), new[] { new CamJobItem(Path.Combine(SharedData.Images, "chelsea.png"), null) }, options, CancellationToken.None).Single();
+            var result = CamJob.Run(model, ClassLabels.Numbered(1000), new[] { new CamJobItem(Path.Combine(SharedData.Images, "chelsea.png"), null) }, options, SilentListener.Instance, CancellationToken.None).Single();
             Assert.Null(result.Error);
             Assert.EndsWith("chelsea_MeanActivationCAM.png", result.Value!.OutputPath);
             Assert.True(File.Exists(result.Value.OutputPath));
@@ -77,12 +78,12 @@ public class RerunTests
             string chelsea = Path.Combine(SharedData.Images, "chelsea.png"), coffee = Path.Combine(SharedData.Images, "coffee.png");
             var method = new CountingCam();
             var options = new CamJobOptions { Methods = new CamMethod[] { method }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = folder + "/" };
-            var first = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options, CancellationToken.None);
+            var first = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options, SilentListener.Instance, CancellationToken.None);
             Assert.Null(first.Single().Error);
             Assert.Equal(1, method.Calls);
 
             var second = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000),
-                new[] { new CamJobItem(chelsea, null), new CamJobItem(coffee, null) }, options, CancellationToken.None);
+                new[] { new CamJobItem(chelsea, null), new CamJobItem(coffee, null) }, options, SilentListener.Instance, CancellationToken.None);
             Assert.Equal(2, method.Calls); // only coffee was mapped
             Assert.Equal(ErrorIds.OutputExists, second[0].Error?.ErrorId);
             Assert.Equal(chelsea, second[0].Path);
@@ -90,7 +91,7 @@ public class RerunTests
             Assert.Equal(coffee, second[1].Path);
 
             // With -Force, everything is computed again.
-            CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options with { Force = true }, CancellationToken.None);
+            CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), new[] { new CamJobItem(chelsea, null) }, options with { Force = true }, SilentListener.Instance, CancellationToken.None);
             Assert.Equal(3, method.Calls);
         }
         finally
@@ -112,7 +113,7 @@ public class OwnOverlayTests
             File.Copy(Path.Combine(SharedData.Images, "chelsea.png"), photo);
             var options = new CamJobOptions { Methods = new[] { CamMethods.Default }, Preprocess = PreprocessOptions.ImageNet() };
             var labels = ClassLabels.Numbered(1000);
-            var first = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null) }, options, CancellationToken.None).Single();
+            var first = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null) }, options, SilentListener.Instance, CancellationToken.None).Single();
             Assert.Null(first.Error);
             string overlay = first.Value!.OutputPath!;
             Assert.Equal(photo, OutputNaming.OverlaySourceOf(overlay));
@@ -120,21 +121,21 @@ public class OwnOverlayTests
 
             // What Get-ChildItem *.png gives the second time: the photo and its overlay.
             // The overlay carries the module's note: it is left out (and said so), not explained and not an error.
-            var skipped = new List<string>();
+            var heard = new RecordingListener();
             var second = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(photo, null), new CamJobItem(overlay, null) },
-                options with { OwnOutputSkipped = (path, note) => skipped.Add(path) }, CancellationToken.None);
+                options, heard, CancellationToken.None);
             Assert.Equal(ErrorIds.OutputExists, Assert.Single(second).Error?.ErrorId);
-            Assert.Equal(new[] { overlay }, skipped);
+            Assert.Equal($"Skipped '{overlay}'", Assert.Single(heard.Verbose).Split(':')[0]);
             Assert.False(File.Exists(Path.Combine(folder, "chelsea_cam_cam.png")));
             // Even with an output folder it is left out; asked for explicitly it is explained like any image.
-            Assert.Empty(CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) }, options with { OutputPath = Path.Combine(folder, "out") + "/" }, CancellationToken.None));
+            Assert.Empty(CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) }, options with { OutputPath = Path.Combine(folder, "out") + "/" }, SilentListener.Instance, CancellationToken.None));
             var forced = CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(overlay, null) },
-                options with { OutputPath = Path.Combine(folder, "out") + "/", IncludeOwnOutputs = true }, CancellationToken.None).Single();
+                options with { OutputPath = Path.Combine(folder, "out") + "/", IncludeOwnOutputs = true }, SilentListener.Instance, CancellationToken.None).Single();
             Assert.Null(forced.Error);
             // An overlay of an older version (named like one, without the note) is still refused by its name.
             string unmarked = Path.Combine(folder, "chelsea_cam.png");
             using (var pixels = OpenCvSharp.Cv2.ImRead(overlay)) OpenCvSharp.Cv2.ImWrite(unmarked, pixels);
-            Assert.Equal(ErrorIds.InputIsOverlay, CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(unmarked, null) }, options, CancellationToken.None).Single().Error?.ErrorId);
+            Assert.Equal(ErrorIds.InputIsOverlay, CamJob.Run(SharedData.SqueezeNetModel, labels, new[] { new CamJobItem(unmarked, null) }, options, SilentListener.Instance, CancellationToken.None).Single().Error?.ErrorId);
         }
         finally
         {

@@ -21,18 +21,18 @@ public class ClassProbabilitiesTests
         Assert.Equal(p.Values, back.Values);
         Assert.Equal(new[] { "a", "b", "a" }, back.Labels);
         // A duplicate label is resolved to its first class; the index says any.
-        Assert.Equal(0, back.PositiveIndex("A", "row"));
-        Assert.Equal(2, back.PositiveIndex("2", "row"));
+        Assert.Equal(0, back.PositiveIndex(PositiveClass.Parse("A"), "row"));
+        Assert.Equal(2, back.PositiveIndex(PositiveClass.Parse("2"), "row"));
     }
 
     [Fact]
     public void Only_a_two_class_head_has_a_default_positive_class_and_a_big_head_writes_no_text()
     {
-        Assert.Equal(1, ClassProbabilities.FromLogits(new[] { 0f, 1f }, new[] { "n", "p" }).PositiveIndex(null, "x"));
+        Assert.Equal(1, ClassProbabilities.FromLogits(new[] { 0f, 1f }, new[] { "n", "p" }).PositiveIndex(PositiveClass.Unspecified, "x"));
         var three = ClassProbabilities.FromLogits(new[] { 0f, 1f, 2f }, new[] { "a", "b", "c" });
-        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex(null, "x")).ErrorId);
-        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex("3", "x")).ErrorId);
-        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex("d", "x")).ErrorId);
+        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex(PositiveClass.Unspecified, "x")).ErrorId);
+        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex(PositiveClass.Parse("3"), "x")).ErrorId);
+        Assert.Equal(ErrorIds.PositiveClassRequired, Assert.Throws<HeatmapToolsException>(() => three.PositiveIndex(PositiveClass.Parse("d"), "x")).ErrorId);
         var big = ClassProbabilities.FromLogits(new float[ClassProbabilities.MaxClassesWritten + 1], Enumerable.Range(0, 33).Select(i => $"c{i}").ToArray());
         Assert.Null(big.ToText());
     }
@@ -62,7 +62,7 @@ public class ClassProbabilitiesTests
             Assert.Empty(table.Records);
             var row = Assert.Single(table.Predictions);
             Assert.Equal(Path.Combine(dir, "sub", "10_idx5_x1_y1_class0.png"), row.Path);
-            Assert.Equal(0.1, ClassProbabilities.Parse(row.Probabilities, row.Source).Positive(null, row.Source));
+            Assert.Equal(0.1, ClassProbabilities.Parse(row.Probabilities, row.Source).Positive(PositiveClass.Unspecified, row.Source));
             Assert.Equal("p.csv line 3", Assert.Single(table.Problems).Source);
             // With a patient column it is a patch table, whatever else it has.
             File.WriteAllText(csv, "patient_id,x,y,ClassProbabilities,path\n10,1,1,{},a.png\n");

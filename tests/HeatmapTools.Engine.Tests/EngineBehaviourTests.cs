@@ -100,7 +100,7 @@ public class EngineBehaviourTests
         for (int i = 0; i < items.Length; i++)
         {
             var single = CamEngine.Compute(model, new[] { items[i] }, method, new[] { layer }, 224, null, CancellationToken.None)[0];
-            Assert.Equal(items[i].TargetClass, batched[i].ClassIndex);
+            Assert.Equal(items[i].Target!.ClassIndex, batched[i].ClassIndex);
             Assert.Equal(single.Score, batched[i].Score, 3);
             double diff = single.Map.Zip(batched[i].Map, (a, b) => Math.Abs(a - b)).Max();
             Assert.True(diff <= 1e-4, $"{modelName} {method} image {i}: batched vs single max |diff| = {diff}");
@@ -129,7 +129,7 @@ public class EngineBehaviourTests
         cancelled.Cancel();
         var options = new CamJobOptions { Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/" };
         Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000),
-            new[] { new CamJobItem(Path.Combine(SharedData.Images, "coffee.png"), null) }, options, cancelled.Token));
+            new[] { new CamJobItem(Path.Combine(SharedData.Images, "coffee.png"), null) }, options, SilentListener.Instance, cancelled.Token));
         Assert.Empty(Directory.GetFiles(output));
     }
 
@@ -160,7 +160,7 @@ public class EngineBehaviourTests
         {
             var output = Directory.CreateTempSubdirectory("hmt-budget").FullName;
             var options = new CamJobOptions { Methods = new[] { CamMethods.Get("GradCAM") }, Preprocess = PreprocessOptions.ImageNet(), OutputPath = output + "/", KeepBudget = budget };
-            var results = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), images.Select(i => new CamJobItem(i, null)).ToList(), options, CancellationToken.None);
+            var results = CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), images.Select(i => new CamJobItem(i, null)).ToList(), options, SilentListener.Instance, CancellationToken.None);
             Assert.All(results, r => Assert.Null(r.Error));
             return output;
         }
@@ -212,7 +212,7 @@ public class EngineBehaviourTests
                 Writing = _ => { if (Interlocked.Increment(ref writes) == 1) stop.Cancel(); },
             };
             var items = photos.Select((p, i) => new CamJobItem(p, new[] { i })).ToList();
-            Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), items, options, stop.Token));
+            Assert.ThrowsAny<OperationCanceledException>(() => CamJob.Run(SharedData.SqueezeNetModel, ClassLabels.Numbered(1000), items, options, SilentListener.Instance, stop.Token));
             var files = Directory.GetFiles(output, "*", new EnumerationOptions { AttributesToSkip = 0 });
             Assert.DoesNotContain(files, f => f.EndsWith(".tmp"));
             Assert.True(files.Length < items.Count, $"{files.Length} of {items.Count} written: the cancellation did not stop the batch");

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Cam.Output;
 using System.Diagnostics;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.IO;
@@ -137,13 +138,13 @@ public class HostileInputTests : IDisposable
     [Fact]
     public void Unknown_placeholders_in_output_templates_are_refused_before_any_work()
     {
-        var error = Assert.Throws<HeatmapToolsException>(() => new Cam.OutputNaming("/tmp/{name}_{clas}.png", false));
+        var error = Assert.Throws<HeatmapToolsException>(() => new Cam.Output.OutputNaming("/tmp/{name}_{clas}.png", false));
         Assert.Equal(ErrorIds.OutputTemplateInvalid, error.ErrorId);
         Assert.Contains("{clas}", error.Message);
         error = Assert.Throws<HeatmapToolsException>(() => PatientFileNames.Validate("{patient}/{kind}_{date}"));
         Assert.Equal(ErrorIds.NameTemplateInvalid, error.ErrorId);
         Assert.Contains("{date}", error.Message);
-        new Cam.OutputNaming("/tmp/{name}_{class}_{label}_{method}_{layer}.{ext}", true);
+        new Cam.Output.OutputNaming("/tmp/{name}_{class}_{label}_{method}_{layer}.{ext}", true);
         PatientFileNames.Validate("{Patient}/{kind}");
     }
 

@@ -1,3 +1,4 @@
+using HeatmapTools.Engine.Patches.ImageKinds;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Native;
 using HeatmapTools.Engine.Patches;
@@ -62,7 +63,7 @@ public class MemoryBudgetTests : IDisposable
         var patients = PatchGridJob.Select(PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased), new PatientSelection());
         // Each 4,000 x 4,000 patient reserves four canvases (192 MB); the budget holds one patient at a time.
         var budget = new MemoryBudget(250L << 20);
-        var results = PatchGridJob.Render(patients, new PatchGridOptions { OutputDirectory = _root, ThrottleLimit = 4, Budget = budget, Images = PatientImages.Labels },
+        var results = PatchGridJob.Render(patients, new PatchGridOptions { OutputDirectory = _root, ThrottleLimit = 4, Budget = budget, Images = PatientImageKind.Parse(new[] { "Labels" }) },
             CancellationToken.None).ToList();
         Assert.Equal(4, results.Count);
         Assert.All(results, r => Assert.NotEmpty(r.Files));

@@ -409,17 +409,17 @@ public class PatientIsolationTests : IDisposable
 }
 
 /// <summary>The run the cmdlet drives: inputs in any order, then patients, selection and drawing.</summary>
-public class PatchGridRunTests
+public class PatchIntakeTests
 {
     [Fact]
     public void Patient_id_wildcards_expand_in_natural_order_and_plain_or_unmatched_ids_stay_as_typed()
     {
         var present = new[] { "1025", "1020", "10210", "1021", "1035" };
-        Assert.Equal(new[] { "1020", "1021", "1025", "10210" }, PatchGridRun.ExpandPatientIds(new[] { "102*" }, present));
-        Assert.Equal(new[] { "1025", "1035" }, PatchGridRun.ExpandPatientIds(new[] { "10?5" }, present));
-        Assert.Equal(new[] { "1020", "1021" }, PatchGridRun.ExpandPatientIds(new[] { "102[0-1]" }, present));
-        Assert.Equal(new[] { "999", "77*" }, PatchGridRun.ExpandPatientIds(new[] { "999", "77*" }, present));
-        Assert.Null(PatchGridRun.ExpandPatientIds(null, present));
+        Assert.Equal(new[] { "1020", "1021", "1025", "10210" }, PatchIntake.ExpandPatientIds(new[] { "102*" }, present));
+        Assert.Equal(new[] { "1025", "1035" }, PatchIntake.ExpandPatientIds(new[] { "10?5" }, present));
+        Assert.Equal(new[] { "1020", "1021" }, PatchIntake.ExpandPatientIds(new[] { "102[0-1]" }, present));
+        Assert.Equal(new[] { "999", "77*" }, PatchIntake.ExpandPatientIds(new[] { "999", "77*" }, present));
+        Assert.Null(PatchIntake.ExpandPatientIds(null, present));
     }
 
     [Fact]
@@ -432,7 +432,7 @@ public class PatchGridRunTests
             SyntheticIdc.Write(Path.Combine(folder, "data"), layout, 2);
             string csv = Path.Combine(folder, "extra.csv");
             File.WriteAllText(csv, "patient_id,x,y,target,probability\n555,1,1,1,0.9\n555,51,1,0,0.2\n");
-            var run = new PatchGridRun();
+            var run = new PatchIntake();
             run.AddPath(Path.Combine(folder, "data"));
             run.AddFile(csv);
             Assert.Null(run.AddRow(new PatchTableReader.RowValues("556", "1", "1", "0", "0.1", null), CultureInfo.InvariantCulture, folder));

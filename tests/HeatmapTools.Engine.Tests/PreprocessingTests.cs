@@ -93,7 +93,7 @@ public class PreprocessingTests
         Assert.Equal(new Rect(0, 16, 64, 32), band);
         var map = new float[64 * 64];
         for (int y = 16; y < 48; y++) for (int x = 0; x < 64; x++) map[y * 64 + x] = y;
-        var result = CamJob.Unletterbox(new CamResult(map, 64, 64, 0, 1f), new PreparedImage { Path = "x", Width = 200, Height = 100 });
+        var result = MapPlacement.Unletterbox(new CamResult(map, 64, 64, 0, 1f), new PreparedImage { Path = "x", Width = 200, Height = 100 });
         Assert.Equal(64, result.Width);
         Assert.Equal(32, result.Height);
         Assert.Equal(16f, result.Map[0]);
@@ -129,7 +129,7 @@ public class CenterCropMapTests
         Assert.Equal((512, 256), (w, h));
         Assert.Equal(new Rect(144, 16, 224, 224), crop);
         var map = Enumerable.Repeat(1f, 224 * 224).ToArray();
-        var result = CamJob.Uncrop(new CamResult(map, 224, 224, 0, 1f), new PreparedImage { Path = "x", Width = 400, Height = 200 });
+        var result = MapPlacement.Uncrop(new CamResult(map, 224, 224, 0, 1f), new PreparedImage { Path = "x", Width = 400, Height = 200 });
         Assert.Equal(512, result.Width);
         Assert.Equal(256, result.Height);
         Assert.Equal(0f, result.Map[0]);

@@ -14,9 +14,9 @@ public class WeightsTests
         // The shape of libtorch's c10::Error text as TorchSharp passes it on.
         const string native = "shape '[1, 512]' is invalid for input of size 1000\nException raised from infer_size_impl at /pytorch/aten/src/ATen/InferSize.h:92 (most recent call first):\n" +
             "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x6c (0x7f in libc10.so)\nframe #1: at::infer_size + 0x1 (0x7f in libtorch_cpu.so)";
-        var error = new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData", $"Weights file 'x.dat' does not fit this model: {native}");
+        var error = new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidData, $"Weights file 'x.dat' does not fit this model: {native}");
         Assert.Equal("Weights file 'x.dat' does not fit this model: shape '[1, 512]' is invalid for input of size 1000", error.Message);
-        Assert.Equal("plain message", new HeatmapToolsException("Id", "InvalidData", "plain message").Message);
+        Assert.Equal("plain message", new HeatmapToolsException("Id", ErrorKind.InvalidData, "plain message").Message);
     }
 
     [Fact]

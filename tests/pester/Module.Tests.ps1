@@ -36,14 +36,25 @@ Describe 'Loading the module' {
     It 'keeps its cmdlets to engine types, so only the engine is loaded on their behalf' {
         $assembly = (Get-Module HeatmapTools).ImplementingAssembly
         # Newtonsoft.Json is PowerShell's own (its [JsonIgnore] is what ConvertTo-Json honours): named, never shipped.
-        $foreign = $assembly.GetReferencedAssemblies().Name | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|HeatmapTools\.Engine|Newtonsoft\.Json)$' }
+        $foreign = $assembly.GetReferencedAssemblies().Name | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|HeatmapTools\.(Engine|Contracts)|Newtonsoft\.Json)$' }
         $foreign | Should -BeNullOrEmpty -Because 'a cmdlet that names an OpenCvSharp or TorchSharp type would bind it in PowerShell''s context, where another module''s copy may sit'
         Get-ChildItem (Split-Path $assembly.Location) -Recurse -Filter 'Newtonsoft.Json.dll' | Should -BeNullOrEmpty
     }
 
-    It 'mirrors the engine''s enums member for member in its parameter enums' {
-        [HeatmapTools.Commands.EnumMirror]::Pairs.Count | Should -BeGreaterThan 3
-        [HeatmapTools.Commands.EnumMirror]::Mismatches() | Should -BeNullOrEmpty
+    It 'shares one copy of its contracts between the cmdlets and the engine, in PowerShell''s own context' {
+        $contracts = [HeatmapTools.ResizeMode].Assembly
+        [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($contracts) | Should -Be ([Runtime.Loader.AssemblyLoadContext]::Default)
+        # The engine's parameter type is the very type the cmdlet binds: an engine method takes the cmdlet's value as it is.
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'HeatmapTools.Engine' }
+        $engine.GetType('HeatmapTools.Engine.Imaging.PreprocessRequest').GetProperty('Resize').PropertyType.GenericTypeArguments[0] | Should -Be ([HeatmapTools.ResizeMode])
+        [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'HeatmapTools.Contracts' } | Should -HaveCount 1
+        Get-ChildItem (Split-Path (Get-Module HeatmapTools).ImplementingAssembly.Location) -Recurse -Filter 'HeatmapTools.Contracts.dll' | Should -HaveCount 1
+    }
+
+    It 'names every kind of failure as PowerShell''s ErrorCategory of the same name and value' {
+        foreach ($kind in [enum]::GetValues([HeatmapTools.ErrorKind])) {
+            [int][System.Management.Automation.ErrorCategory]"$kind" | Should -Be ([int]$kind) -Because "$kind must convert by value"
+        }
     }
 
     It 'works when another module has already loaded its own OpenCvSharp, TorchSharp and CsvHelper' {
@@ -136,7 +147,7 @@ Import-Module '$ModulePath'
     It 'has an about_HeatmapTools topic that explains every ErrorId the engine defines' {
         $topic = Get-Help about_HeatmapTools | Out-String
         $topic | Should -Match 'HEATMAPTOOLS_MODEL_PATH'
-        $source = Get-Content -Raw (Join-Path $PSScriptRoot '../../src/HeatmapTools.Engine/HeatmapToolsException.cs')
+        $source = Get-Content -Raw (Join-Path $PSScriptRoot '../../src/HeatmapTools.Contracts/Failures/ErrorIds.cs')
         $ids = [regex]::Matches($source, 'const string (\w+) = "(\w+)"') | ForEach-Object { $_.Groups[2].Value }
         $ids.Count | Should -BeGreaterThan 20
         foreach ($id in $ids) { $topic | Should -Match "(?m)^\s*$id \(" -Because "ErrorId $id needs an entry" }

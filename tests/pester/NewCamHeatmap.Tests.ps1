@@ -129,6 +129,15 @@ Describe 'New-CamHeatmap' {
         [float]($rows[112] -split ',')[112] | Should -Be $csv.Map[112, 112]
     }
 
+    It 'finds raw map formats by name (any case, tab completion) and refuses an unknown one before any work' {
+        $lower = New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -NoOverlay -MapFormat npy -OutputPath (Join-Path $folder 'lower.png')
+        $lower.MapPath | Should -BeLike '*lower_map.npy'
+        (TabExpansion2 'New-CamHeatmap -MapFormat P' 27).CompletionMatches.CompletionText | Should -Be 'Png16'
+        { New-CamHeatmap -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -MapFormat Npz -OutputPath (Join-Path $folder 'npz.png') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnknownMapFormat,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage "*Did you mean 'Npy'*"
+        Test-Path (Join-Path $folder 'npz.png') | Should -BeFalse
+    }
+
     It 'with -NoOverlay alone writes nothing and returns the maps, even under -WhatIf (it changes nothing)' {
         $empty = Join-Path $folder 'maps-only'
         New-Item -ItemType Directory $empty | Out-Null

@@ -58,6 +58,13 @@ Describe 'New-PatientPatchGrid' {
         $none = New-PatientPatchGrid -Path $data -PatientId $first.Id -Kind Probability -Force -OutputPath (Join-Path $root 'kind-none') -WarningVariable w -WarningAction SilentlyContinue
         $none.Files.Count | Should -Be 0
         $w | Should -Match 'nothing was written'
+        # Kinds are found by name, in any case; a name that is none is refused before anything is read.
+        $lower = New-PatientPatchGrid -Path $data -CsvPath $csv -PatientId $first.Id -Kind probability -OutputPath (Join-Path $root 'kind-lower')
+        ($lower.Files | Split-Path -Leaf) | Should -Be "patient_$($first.Id)_probability.png"
+        (TabExpansion2 'New-PatientPatchGrid -Kind Con' 30).CompletionMatches.CompletionText | Should -Be 'Confusion'
+        { New-PatientPatchGrid -Path $data -PatientId $first.Id -Kind Lables -OutputPath (Join-Path $root 'kind-typo') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnknownImageKind,HeatmapTools.Commands.NewPatientPatchGridCommand' -ExpectedMessage "*Did you mean 'Labels'*"
+        Test-Path (Join-Path $root 'kind-typo') | Should -BeFalse
     }
 
     It 'skips a patient whose files all exist without reading its patches, and still counts it' {
@@ -215,25 +222,29 @@ Describe 'New-PatientPatchGrid' {
         Invoke-TestData idc $big 60 300 9 | Out-Null
         $out = Join-Path $root 'stop-out'
         $ps = [powershell]::Create()
+        $results = [System.Management.Automation.PSDataCollection[psobject]]::new()
         try {
+            # The test hook holds the command after its second patient until it is stopped: the stop lands with work
+            # undone whatever the machine's speed.
             $null = $ps.AddScript({
                 param($Module, $Data, $Out)
+                $env:HEATMAPTOOLS_TEST_PAUSE_AFTER = '2'
                 Import-Module $Module
                 New-PatientPatchGrid -Path $Data -OutputPath $Out -ThrottleLimit 1
             }).AddArgument($ModulePath).AddArgument($big).AddArgument($out)
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not (Test-Path $out) -or -not (Get-ChildItem $out -Filter *_labels.png)) {
-                if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { break }
-                Start-Sleep -Milliseconds 20
-            }
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $results)
+            $deadline = [DateTime]::UtcNow.AddSeconds(300)
+            while ($results.Count -lt 2 -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { $null = $async.AsyncWaitHandle.WaitOne(20) }
+            $results.Count | Should -Be 2
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }
-        finally { $ps.Dispose() }
+        finally { $ps.Dispose(); $env:HEATMAPTOOLS_TEST_PAUSE_AFTER = $null }
         $labels = @(Get-ChildItem $out -Filter *_labels.png)
-        $labels.Count | Should -BeGreaterThan 0
-        $labels.Count | Should -BeLessThan 60
+        # The two reported, and at most what one worker drew ahead into the hand-over queue (two places) and its own
+        # hands: never the other 55.
+        $labels.Count | Should -BeGreaterOrEqual 2
+        $labels.Count | Should -BeLessOrEqual 5
         @(Get-ChildItem $out -Force | Where-Object Name -like '.*.tmp').Count | Should -Be 0
         foreach ($file in Get-ChildItem $out -Filter *.png) {
             $bytes = [IO.File]::ReadAllBytes($file.FullName)

@@ -13,17 +13,17 @@ internal static class AugmentationSmoothing
         { (false, 1f), (false, 0.9f), (false, 1.1f), (true, 1f), (true, 0.9f), (true, 1.1f) };
 
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, InputShape shape, CamOptions options, CancellationToken cancellation)
+        IReadOnlyList<string> layers, InputShape shape, CamOptions options, CancellationToken cancellation, IRunListener listener)
     {
         var plain = options with { AugSmooth = false };
-        var first = CamEngine.Compute(model, items, method, layers, shape, plain, cancellation);
+        var first = CamEngine.Compute(model, items, method, layers, shape, plain, cancellation, listener);
         // As pytorch-grad-cam: a class asked for is explained in every copy; without one, each copy explains its own top
         // class (the same as the image's unless an augmentation changes the prediction). The result names the image's.
         var sums = first.Select(r => r.Map.ToArray()).ToArray();
         foreach (var (mirror, factor) in Transforms.Skip(1))
         {
             var augmented = items.Select(item => item with { Chw = Transform(item.Chw, shape, mirror, factor) }).ToList();
-            var maps = CamEngine.Compute(model, augmented, method, layers, shape, plain, cancellation);
+            var maps = CamEngine.Compute(model, augmented, method, layers, shape, plain, cancellation, listener);
             for (int i = 0; i < maps.Count; i++)
             {
                 var map = mirror ? Mirror(maps[i].Map, maps[i].Width, maps[i].Height) : maps[i].Map;

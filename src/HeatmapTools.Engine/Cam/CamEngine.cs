@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Cam;
 
-/// <summary>One image to explain: its network input and the class to explain (null: the top-1 class).</summary>
-public sealed record CamItem(float[] Chw, int? TargetClass);
+/// <summary>One image to explain: its network input and what to explain (null: the logit of its top-1 class).</summary>
+public sealed record CamItem(float[] Chw, Targets.CamTarget? Target);
 
 public sealed record CamOptions
 {
@@ -20,12 +20,6 @@ public sealed record CamOptions
     /// (large freed blocks are reused, <see cref="NativeHeap"/>), while memory grows with the chunk.
     /// </summary>
     public int ScoreChunkSize { get; init; } = 16;
-
-    /// <summary>
-    /// Told, on the calling thread, what share (0..1) of a batch's masked forward passes Score-CAM has done: its
-    /// batches take seconds per image, so a caller can show progress within one.
-    /// </summary>
-    public Action<double>? ScoreProgress { get; init; }
 
     /// <summary>
     /// An SVD fixes the principal direction only up to sign, so Eigen-CAM maps can come out inverted. By default the
@@ -57,11 +51,12 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
 public static class CamEngine
 {
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation)
+        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener = null)
     {
         options ??= new CamOptions();
+        listener ??= SilentListener.Instance;
         if (items.Count == 0) return Array.Empty<CamResult>();
-        if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, shape, options, cancellation);
+        if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, shape, options, cancellation, listener);
         if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
         var targetLayers = layers.Select(model.ResolveTarget).ToList();
         cancellation.ThrowIfCancellationRequested();
@@ -72,7 +67,7 @@ public static class CamEngine
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
         try
         {
-            return Finish(model, items, method, targetLayers, shape, options, forward, input, gradients, cancellation);
+            return Finish(model, items, method, targetLayers, shape, options, forward, input, gradients, listener, cancellation);
         }
         finally
         {
@@ -81,9 +76,10 @@ public static class CamEngine
     }
 
     private static IReadOnlyList<CamResult> Finish(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<LayerTarget> targetLayers,
-        InputShape shape, CamOptions options, CapturedForward forward, Tensor input, bool gradients, CancellationToken cancellation)
+        InputShape shape, CamOptions options, CapturedForward forward, Tensor input, bool gradients, IRunListener listener, CancellationToken cancellation)
     {
-        long[] targets = ResolveTargets(items, forward.Logits, model.NumClasses);
+        var targets = ResolveTargets(items, forward.Logits, model);
+        var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
         var scores = forward.Scores(targets);
 
         IList<Tensor>? grads = null;
@@ -106,8 +102,10 @@ public static class CamEngine
                     Gradients = grads is null ? null : model.ToMaps(target, grads[l]),
                     Logits = forward.Logits.detach(),
                     Targets = targets,
+                    Classes = classes,
                     Options = options,
                     Cancellation = cancellation,
+                    Listener = listener,
                 });
                 map = map.to_type(ScalarType.Float32).contiguous();
                 perLayer.Add((map.data<float>().ToArray(), (int)map.shape[1], (int)map.shape[2]));
@@ -124,28 +122,21 @@ public static class CamEngine
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax);
             int plane = channels * height * width;
-            results[b] = new CamResult(combined, width, height, (int)targets[b], scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
+            results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
         });
         return results;
     }
 
-    private static long[] ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, int numClasses)
+    /// <summary>Each item's target; without one, the logit of the class the model ranks first for it.</summary>
+    private static IReadOnlyList<Targets.CamTarget> ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, LayeredModel model)
     {
         long[]? top = null;
-        var targets = new long[items.Count];
+        var targets = new Targets.CamTarget[items.Count];
         for (int i = 0; i < items.Count; i++)
         {
-            if (items[i].TargetClass is int c)
-            {
-                if (c < 0 || c >= numClasses)
-                    throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument", $"Class index {c} is outside 0..{numClasses - 1}.", c);
-                targets[i] = c;
-            }
-            else
-            {
-                top ??= logits.detach().argmax(1).data<long>().ToArray();
-                targets[i] = top[i];
-            }
+            if (items[i].Target is { } target) target.Validate(model);
+            else top ??= logits.detach().argmax(1).data<long>().ToArray();
+            targets[i] = items[i].Target ?? new Targets.ClassTarget((int)top![i]);
         }
         return targets;
     }

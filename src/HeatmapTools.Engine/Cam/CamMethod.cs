@@ -17,9 +17,14 @@ public sealed class CamContext
     public Tensor? Gradients { get; init; }
     /// <summary>All classes' logits of the batch, B x classes.</summary>
     public required Tensor Logits { get; init; }
-    public required long[] Targets { get; init; }
+    /// <summary>What each image's map explains.</summary>
+    public required IReadOnlyList<Targets.CamTarget> Targets { get; init; }
+    /// <summary>The class each map is filed under (Targets[i].ClassIndex), for methods that weigh a class's head (CAM).</summary>
+    public required long[] Classes { get; init; }
     public required CamOptions Options { get; init; }
     public CancellationToken Cancellation { get; init; }
+    /// <summary>Where a slow method tells how far it is (Score-CAM takes seconds per image).</summary>
+    public IRunListener Listener { get; init; } = SilentListener.Instance;
 }
 
 /// <summary>
@@ -54,7 +59,7 @@ public abstract class CamMethod
     {
         var model = context.Model;
         if (model.Info.Layout != ActivationLayout.ChannelsFirst)
-            throw new HeatmapToolsException(ErrorIds.MethodNotSupported, "InvalidOperation",
+            throw new HeatmapToolsException(ErrorIds.MethodNotSupported, ErrorKind.InvalidOperation,
                 $"{Name} changes channels of a convolutional stage's output and reruns the layers above it; {model.Name} keeps " +
                 $"transformer tokens ({model.Info.Layout}) between its blocks, which this does not support. Use a gradient method " +
                 "(GradCAM, GradCAMPlusPlus, LayerCAM, ...), EigenCAM or ScoreCAM.", Name);
@@ -108,7 +113,7 @@ public static class CamMethods
         if (All.Value.TryGetValue(name, out var method)) return method;
         var closest = ModelCatalog.Closest(name, All.Value.Keys, 3);
         string hint = closest.Count > 0 ? $" Did you mean {string.Join(" or ", closest.Select(c => $"'{c}'"))}?" : "";
-        throw new HeatmapToolsException(ErrorIds.UnknownMethod, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownMethod, ErrorKind.InvalidArgument,
             $"Unknown CAM method '{name}'.{hint} Methods: {string.Join(", ", Names)}.", name);
     }
 }

@@ -46,7 +46,7 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
         var options = new CamJobOptions
         {
             Methods = new[] { method },
-            Layers = Layer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Layers = LayerSelection.Parse(new[] { Layer }),
             Preprocess = PreprocessOptions.ImageNet(ResizeMode.Stretch, model.Info.InputSize),
             Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
         };

@@ -43,10 +43,17 @@ internal sealed class CapturedForward
     /// <summary>Tensors recorded by hooks, outside every dispose scope: the caller disposes them when done.</summary>
     public required IReadOnlyList<Tensor> Owned { get; init; }
 
-    /// <summary>Each sample's logit for its target class; with gradients, differentiable back to the activations.</summary>
-    public Tensor Scores(long[] targets) => _headInput is not null
-        ? _model.ClassScores(_headInput, targets)
-        : Logits.gather(1, tensor(targets).reshape(-1, 1)).squeeze(1);
+    /// <summary>Each sample's target score; with gradients, differentiable back to the activations.</summary>
+    public Tensor Scores(IReadOnlyList<Targets.CamTarget> targets)
+    {
+        // Class logits alone come from the head's own per-class projection when it has one.
+        if (targets.All(t => t is Targets.ClassTarget))
+        {
+            var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
+            return _headInput is not null ? _model.ClassScores(_headInput, classes) : Logits.gather(1, tensor(classes).reshape(-1, 1)).squeeze(1);
+        }
+        return cat(targets.Select((t, i) => t.Score(Logits[i..(i + 1)])).ToList(), 0);
+    }
 
     /// <summary>Runs the network; tensors belong to the caller's dispose scope.</summary>
     public static CapturedForward Run(LayeredModel model, Tensor input, IReadOnlyList<LayerTarget> layers, bool withGradients)
@@ -112,7 +119,7 @@ internal sealed class CapturedForward
         }
         var missing = layers.FirstOrDefault(l => !captured.ContainsKey(l));
         if (missing is not null)
-            throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, "InvalidOperation",
+            throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, ErrorKind.InvalidOperation,
                 $"'{missing.Name}' of {model.Name} was not run by the forward pass, so it has no activations to explain.", missing.Name);
         var gradientTargets = layers.Select(l => captured[l]).ToList();
         var activations = layers.Select(l => handedOn.TryGetValue(l, out var v) ? v : captured[l]).ToList();

@@ -14,7 +14,7 @@ namespace HeatmapTools.Engine.Cam;
 internal static class GuidedBackprop
 {
     /// <summary>B x 3 x H x W gradients of each image's target logit, laid out as the input.</summary>
-    public static Tensor InputGradients(LayeredModel model, Tensor input, long[] targets)
+    public static Tensor InputGradients(LayeredModel model, Tensor input, IReadOnlyList<Targets.CamTarget> targets)
     {
         var hooks = model.Network.named_modules().Select(m => m.module).OfType<ReLU>()
             .Select(relu => relu.register_forward_hook((_, _, output) => GuidedRelu.apply(output))).ToList();
@@ -23,7 +23,7 @@ internal static class GuidedBackprop
             var x = input.detach().clone().requires_grad_(true);
             using var enabled = enable_grad();
             var logits = model.Logits(x);
-            var scores = logits.gather(1, tensor(targets).unsqueeze(1)).sum();
+            var scores = cat(targets.Select((t, i) => t.Score(logits[i..(i + 1)])).ToList(), 0).sum();
             return autograd.grad(new[] { scores }, new[] { x })[0].detach();
         }
         finally

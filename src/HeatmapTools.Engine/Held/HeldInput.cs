@@ -7,7 +7,7 @@ namespace HeatmapTools.Engine.Held;
 /// tensor and the decoded original for an overlay. Used only with the same preprocessing and while the file is as it
 /// was; otherwise, or once the budget has released it, the file is read again.
 /// </summary>
-public sealed class HeldInput
+public sealed class HeldInput : IHeldInput
 {
     private readonly IO.FileStamp? _stamp;
 

@@ -4,7 +4,7 @@ namespace HeatmapTools.Engine.Held;
 /// A result's map as a held tensor, with the way to make it again from the source image once the budget has let it go
 /// (the same model, method, layer and class: the same map).
 /// </summary>
-public sealed class HeldMap
+public sealed class HeldMap : IHeldMap
 {
     private readonly HeldTensor _tensor;
     private readonly Func<float[]> _recompute;
@@ -48,7 +48,7 @@ public sealed class HeldMap
     {
         if (_tensor.TryRead() is { } held) return held;
         if (_source is { } source && IO.FileStamp.Of(source.Path) != source.Stamp)
-            throw new HeatmapToolsException(ErrorIds.MapSourceChanged, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.MapSourceChanged, ErrorKind.InvalidData,
                 $"The map of '{source.Path}' was let go to stay within the held budget, and the image has changed since it was made; " +
                 "run New-CamHeatmap on it again.", source.Path);
         return _recompute();

@@ -17,9 +17,6 @@ public static partial class AtomicFile
     private static readonly ConcurrentDictionary<string, byte> SweptFolders = new(StringComparer.Ordinal);
     private static readonly PosixSignalRegistration? TermHandler = RegisterTermHandler();
 
-    /// <summary>Stale temporary files removed by the sweep, for the cmdlets to report on their own thread.</summary>
-    public static ConcurrentQueue<string> Swept { get; } = new();
-
     /// <summary>
     /// Writes <paramref name="path"/>; never over a file in <paramref name="inputs"/> (the run's inputs, full paths),
     /// with or without <paramref name="overwrite"/>.
@@ -28,10 +25,10 @@ public static partial class AtomicFile
     {
         string full = Path.GetFullPath(path);
         if (inputs is not null && inputs.Contains(full))
-            throw new HeatmapToolsException(ErrorIds.OutputIsInput, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.OutputIsInput, ErrorKind.InvalidArgument,
                 $"Output '{full}' is one of this run's inputs; it is never written over, -Force or not. Choose another output name.", full);
         if (!overwrite && File.Exists(full))
-            throw new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists", ExistsMessage(full), full);
+            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, ExistsMessage(full), full);
         string folder = Path.GetDirectoryName(full)!;
         string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.hmt-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.tmp");
         InFlight[temp] = 0;
@@ -47,7 +44,7 @@ public static partial class AtomicFile
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A full disk, a read-only folder, a folder removed mid-run: this output fails with an ErrorId, the run goes on.
-            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError", $"Could not write '{full}': {ex.Message}", full, ex);
+            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not write '{full}': {ex.Message}", full, ex);
         }
         finally
         {
@@ -65,7 +62,7 @@ public static partial class AtomicFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError", $"Could not create the output folder '{folder}': {ex.Message}", folder, ex);
+            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not create the output folder '{folder}': {ex.Message}", folder, ex);
         }
     }
 
@@ -79,7 +76,7 @@ public static partial class AtomicFile
         {
             if (RenameAt2(AtCurrentDirectory, temp, AtCurrentDirectory, full, RenameNoReplace) == 0) return;
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == EExist) throw new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists", ExistsMessage(full), full);
+            if (errno == EExist) throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, ExistsMessage(full), full);
             // EINVAL: a file system without RENAME_NOREPLACE; .NET's own no-overwrite move links and unlinks instead.
         }
         try
@@ -88,7 +85,7 @@ public static partial class AtomicFile
         }
         catch (IOException) when (File.Exists(full))
         {
-            throw new HeatmapToolsException(ErrorIds.OutputExists, "ResourceExists", ExistsMessage(full), full);
+            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, ExistsMessage(full), full);
         }
     }
 
@@ -113,7 +110,7 @@ public static partial class AtomicFile
             {
                 File.Delete(file);
                 removed.Add(file);
-                Swept.Enqueue(file);
+                Running.RunScope.Current.TemporarySwept(file);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

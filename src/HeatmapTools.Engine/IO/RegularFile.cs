@@ -13,9 +13,9 @@ public static class RegularFile
     public static void Ensure(string path, string errorId, string what)
     {
         if (path.Contains('\0'))
-            throw new HeatmapToolsException(errorId, "InvalidArgument", $"{what} path '{path.Replace("\0", "\\0")}' contains a NUL character, which no file name can hold.", path);
+            throw new HeatmapToolsException(errorId, ErrorKind.InvalidArgument, $"{what} path '{path.Replace("\0", "\\0")}' contains a NUL character, which no file name can hold.", path);
         if (Kind(path) is { } kind)
-            throw new HeatmapToolsException(errorId, "InvalidType", $"{what} '{path}' is {kind}, not a regular file; it is not read.", path);
+            throw new HeatmapToolsException(errorId, ErrorKind.InvalidType, $"{what} '{path}' is {kind}, not a regular file; it is not read.", path);
     }
 
     /// <summary>What a non-regular file is ("a named pipe (FIFO)", ...), or null for a regular file, a missing one, or where this cannot be told.</summary>

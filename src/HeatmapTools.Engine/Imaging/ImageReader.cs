@@ -51,20 +51,20 @@ public static class ImageReader
         }
         catch (FileNotFoundException ex)
         {
-            throw new HeatmapToolsException(ErrorIds.FileNotFound, "ObjectNotFound", $"Image '{path}' does not exist.", path, ex);
+            throw new HeatmapToolsException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Image '{path}' does not exist.", path, ex);
         }
         if (bytes.Length == 0)
-            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData", $"Image '{path}' is empty (0 bytes).", path);
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"Image '{path}' is empty (0 bytes).", path);
 
         // Decoding from memory avoids OpenCV's narrow-string path handling (non-ASCII file names). "Unchanged" keeps
         // alpha and 16 bits but also ignores EXIF orientation, which camera and phone JPEGs rely on: those are decoded
         // as colour, upright as a viewer shows them (JPEG has neither alpha nor more than 8 bits here anyway).
         if (ImageHeader.Size(bytes) is (int width, int height) && (long)width * height > MaxPixels)
-            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "LimitsExceeded",
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.LimitsExceeded,
                 $"Image '{path}' declares {width:N0} x {height:N0} pixels ({(long)width * height / 1e6:N0} megapixels), over the {MaxPixels / 1e6:N0}-megapixel " +
                 $"limit for one image (a decompression bomb, or a scan to tile first); set {MaxPixelsVariable} to raise it.", path);
         if (ImageHeader.IsTruncatedPng(bytes))
-            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData,
                 $"Image '{path}' is a PNG cut short: its data ends before the closing IEND chunk (an interrupted copy or download).", path);
         int reduce = 1;
         long declared = 3L * 4096 * 4096;
@@ -85,7 +85,7 @@ public static class ImageReader
         {
             raw.Dispose();
             lease.Dispose();
-            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData,
                 $"Image '{path}' could not be decoded: it is corrupt or not an image format OpenCV reads.", path);
         }
         // Most images already are 8-bit BGR: hand the decoded Mat over rather than copying it.

@@ -83,7 +83,7 @@ public static class InputBatch
                 result[i] = new PreparedImage
                 {
                     Path = paths[i],
-                    Error = new HeatmapToolsException(ErrorIds.ImageUnreadable, "ReadError", $"Image '{paths[i]}' could not be read: {ex.Message}", paths[i], ex),
+                    Error = new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.ReadError, $"Image '{paths[i]}' could not be read: {ex.Message}", paths[i], ex),
                 };
             }
         });

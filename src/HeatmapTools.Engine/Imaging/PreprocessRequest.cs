@@ -3,9 +3,6 @@ using HeatmapTools.Engine.Models;
 
 namespace HeatmapTools.Engine.Imaging;
 
-/// <summary>How pixel values are normalised: torchvision's ImageNet mean and std on [0, 1]; Keras's Caffe mode; or [0, 1] alone.</summary>
-public enum Normalization { ImageNet, Caffe, None }
-
 /// <summary>
 /// What the user (or a model's sidecar file) said about preprocessing; anything left out falls back to the sidecar,
 /// then to the model (an ONNX graph's declared input), then to ImageNet at the architecture's size.
@@ -44,17 +41,17 @@ public sealed record PreprocessRequest
         var (width, height, native) = ParseSize(InputSize, info);
         if (info.SourceFile is not null && info.InputWidth > 0 && !native && (width != info.Width || height != info.Height))
             throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; -InputSize {InputSize} would feed it another size.");
-        var normalization = Normalization ?? (Mean is null && Std is null ? Imaging.Normalization.ImageNet : Imaging.Normalization.None);
+        var normalization = Normalization ?? (Mean is null && Std is null ? HeatmapTools.Normalization.ImageNet : HeatmapTools.Normalization.None);
         float[] mean, std;
         float scale = 1f / 255;
         bool bgr = false;
         switch (normalization)
         {
-            case Imaging.Normalization.Caffe:
+            case HeatmapTools.Normalization.Caffe:
                 if (channels != 3) throw Invalid("Caffe normalisation is for 3-channel (BGR) models.");
                 (mean, std, scale, bgr) = (PreprocessOptions.CaffeMean, new[] { 1f, 1f, 1f }, 1f, true);
                 break;
-            case Imaging.Normalization.ImageNet:
+            case HeatmapTools.Normalization.ImageNet:
                 // A grey model gets the mean of ImageNet's three means and stds (what averaging the first convolution's RGB filters assumes).
                 (mean, std) = channels == 3 ? (PreprocessOptions.ImageNetMean, PreprocessOptions.ImageNetStd) : (new[] { 0.449f }, new[] { 0.226f });
                 break;
@@ -92,5 +89,5 @@ public sealed record PreprocessRequest
         return values.Length == 1 ? (values[0], values[0], false) : (values[0], values[1], false);
     }
 
-    private static HeatmapToolsException Invalid(string message) => new(ErrorIds.PreprocessInvalid, "InvalidArgument", message);
+    private static HeatmapToolsException Invalid(string message) => new(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument, message);
 }

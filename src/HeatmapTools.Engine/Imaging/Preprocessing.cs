@@ -3,17 +3,6 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Imaging;
 
-/// <summary>How an image becomes a network input.</summary>
-public enum ResizeMode
-{
-    /// <summary>Resize straight to the input size, bilinear on 8-bit pixels (the Keras recipe, and pytorch-grad-cam's examples).</summary>
-    Stretch,
-    /// <summary>torchvision's evaluation transform: shorter side to 256, then a centred 224 crop.</summary>
-    CenterCrop,
-    /// <summary>The whole image scaled to fit, centred, the rest black (as detectors and some medical models are fed).</summary>
-    Letterbox,
-}
-
 /// <summary>Channels, height and width of a network input.</summary>
 public readonly record struct InputShape(int Channels, int Height, int Width)
 {
@@ -131,7 +120,7 @@ public static class Preprocessor
             return output;
         }
         if (options.Width != options.Height)
-            throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                 $"-Resize CenterCrop makes a square input; this model takes {options.Width} x {options.Height}. Use Stretch or Letterbox.", options.Width);
         var (w, h, crop) = CenterCrop(bgr.Width, bgr.Height, size);
         using var scaled = new Mat();

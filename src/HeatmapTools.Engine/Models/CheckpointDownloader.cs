@@ -39,7 +39,7 @@ public static class CheckpointDownloader
                 }
                 string digest = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
                 if (sha256Prefix is not null && !digest.StartsWith(sha256Prefix, StringComparison.OrdinalIgnoreCase))
-                    throw new HeatmapToolsException(ErrorIds.ChecksumMismatch, "InvalidData",
+                    throw new HeatmapToolsException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
                         $"Download of '{url}' is corrupt: its SHA-256 is {digest}, which does not start with {sha256Prefix}. Nothing was saved.", url.ToString());
             }
             File.Move(temp, destination, overwrite: true);
@@ -58,14 +58,14 @@ public static class CheckpointDownloader
             if (!response.IsSuccessStatusCode)
             {
                 response.Dispose();
-                throw new HeatmapToolsException(ErrorIds.DownloadFailed, "ConnectionError",
+                throw new HeatmapToolsException(ErrorIds.DownloadFailed, ErrorKind.ConnectionError,
                     $"Downloading '{url}' failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", url.ToString());
             }
             return response;
         }
         catch (HttpRequestException ex)
         {
-            throw new HeatmapToolsException(ErrorIds.DownloadFailed, "ConnectionError",
+            throw new HeatmapToolsException(ErrorIds.DownloadFailed, ErrorKind.ConnectionError,
                 $"Downloading '{url}' failed: {ex.Message}. Set HEATMAPTOOLS_OFFLINE=1 and provide weights with -WeightsPath or HEATMAPTOOLS_MODEL_PATH.", url.ToString(), ex);
         }
     }

@@ -26,7 +26,7 @@ public sealed class ClassLabels
     public static ClassLabels FromFile(string path)
     {
         if (!File.Exists(path))
-            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "ObjectNotFound", $"Labels file '{path}' does not exist.", path);
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.ObjectNotFound, $"Labels file '{path}' does not exist.", path);
         IO.RegularFile.Ensure(path, ErrorIds.LabelsInvalid, "Labels file");
         string text = File.ReadAllText(path);
         if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
@@ -35,7 +35,7 @@ public sealed class ClassLabels
             var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Reverse().SkipWhile(l => l.Trim().Length == 0).Reverse().ToList();
             int empty = lines.FindIndex(l => l.Trim().Length == 0);
             if (empty >= 0)
-                throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+                throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.InvalidData,
                     $"Labels file '{path}' has an empty line {empty + 1}: line i names class i - 1, so every label after it would shift. Name that class or remove the line.", path);
             return FromStrings(lines);
         }
@@ -64,7 +64,7 @@ public sealed class ClassLabels
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
-            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.InvalidData,
                 $"Labels file '{path}' is not a class index ({{\"0\": [\"n01440764\", \"tench\"]}}), a JSON list of names, or one label per line: {ex.Message}", path, ex);
         }
     }
@@ -74,7 +74,7 @@ public sealed class ClassLabels
     {
         var labels = FromFile(path);
         if (labels.Count != numClasses)
-            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.InvalidData,
                 $"Labels file '{path}' names {labels.Count} classes (0 to {labels.Count - 1}) but the model has {numClasses}; " +
                 (labels.Count > numClasses ? $"classes {numClasses} and above are out of its range." : $"classes {labels.Count} to {numClasses - 1} would have no label."), path);
         return labels;
@@ -147,7 +147,7 @@ public sealed class ClassLabels
         // Part of a name first ("lamp"), else names a typo or two away ("tabbby").
         var partial = Matching(nameOrWordNetId).Select(m => m.Label).Take(5).ToList();
         var close = (partial.Count > 0 ? partial : Misspelt(wanted).Take(5)).Select(l => $"{l.Name} ({l.Index})").ToList();
-        throw new HeatmapToolsException(ErrorIds.UnknownClass, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument,
             $"No class is named '{nameOrWordNetId}'." + (close.Any() ? $" Did you mean: {string.Join(", ", close)}?" : ""), nameOrWordNetId);
     }
 }

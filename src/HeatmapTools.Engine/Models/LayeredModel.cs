@@ -80,7 +80,7 @@ public sealed class LayeredModel : IDisposable
         // Close names when there are some; otherwise the stages, which is what a first look needs.
         string hint = suggestions.Count > 0 ? $" Did you mean {string.Join(", ", suggestions.Select(s => $"'{s}'"))}?"
             : $" Its stages: {string.Join(", ", Stages.Select(s => s.Name).Take(60))}{(Stages.Count > 60 ? ", ..." : "")}.";
-        throw new HeatmapToolsException(ErrorIds.UnknownLayer, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownLayer, ErrorKind.InvalidArgument,
             $"Model '{Name}' has no layer '{layer}'.{hint} Run Get-CamLayer -Model {Name} to see its layers with their shapes " +
             "(any submodule path torchvision prints, such as features.7.1.norm1, can be a target).", layer);
     }
@@ -90,7 +90,7 @@ public sealed class LayeredModel : IDisposable
     {
         var target = ResolveTarget(layer);
         if (target.IsStage) return target.Stage;
-        throw new HeatmapToolsException(ErrorIds.LayerNotAStage, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.LayerNotAStage, ErrorKind.InvalidArgument,
             $"'{target.Name}' of {Name} sits inside the stage '{Stages[target.Stage].Name}'; this needs a stage output. " +
             $"Use '{Stages[target.Stage].Name}' (Get-CamLayer -Model {Name} lists the stages).", layer);
     }
@@ -121,14 +121,14 @@ public sealed class LayeredModel : IDisposable
                 // The patch grid has the input's proportions: h x w patches with h * w = tokens.
                 long rows = (long)Math.Round(Math.Sqrt(tokens * (double)Info.Height / Info.Width)), cols = rows > 0 ? tokens / rows : 0;
                 if (rows * cols != tokens || rows == 0)
-                    throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, "InvalidArgument",
+                    throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, ErrorKind.InvalidArgument,
                         $"'{target.Name}' of {Name} outputs {x.shape[1]} tokens, not a class token and a patch grid of the input's proportions.", target.Name);
                 return x[.., 1..].reshape(x.shape[0], rows, cols, x.shape[2]).permute(0, 3, 1, 2);
             case ActivationLayout.ChannelsLast when x.dim() == 4 && (Info.TargetLayouts is not null || target.Inner is not Conv2d):
                 return x.permute(0, 3, 1, 2);
         }
         if (x.dim() != 4)
-            throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.LayerNotSpatial, ErrorKind.InvalidArgument,
                 $"'{target.Name}' of {Name} outputs a {x.dim()}-dimensional tensor [{string.Join("x", x.shape.Skip(1))}], not maps; " +
                 $"choose a layer with spatial output such as {Info.DefaultLayer}.", target.Name);
         return x;
@@ -163,6 +163,9 @@ public sealed class LayeredModel : IDisposable
     /// The logit of class <paramref name="target"/> for every sample, running stages from <paramref name="from"/> on
     /// (0: x is an image batch; otherwise x is the output of stage from - 1). Equal to indexing the full logits.
     /// </summary>
+    /// <summary>The network's output (B x classes) for inputs entering at stage <paramref name="from"/>.</summary>
+    public Tensor Output(Tensor x, int from) => ToLogits(Run(x, from, Stages.Count - 1));
+
     public Tensor ClassLogit(Tensor x, int from, long target)
     {
         if (_head is null || from > _head.Index) return ToLogits(Run(x, from, Stages.Count - 1))[.., target];

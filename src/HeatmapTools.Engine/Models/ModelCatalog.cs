@@ -117,7 +117,7 @@ public static class ModelCatalog
         if (Onnx.OnnxModels.TryLocate(name, baseDirectory, out var onnx)) return Onnx.OnnxModels.Info(onnx);
         var closest = Closest(name, Names, 3);
         string hint = closest.Count > 0 ? $" Did you mean {string.Join(" or ", closest.Select(c => $"'{c}'"))}?" : "";
-        throw new HeatmapToolsException(ErrorIds.UnknownModel, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownModel, ErrorKind.InvalidArgument,
             $"Unknown model '{name}'.{hint} Known models: {string.Join(", ", Names)}.", name);
     }
 

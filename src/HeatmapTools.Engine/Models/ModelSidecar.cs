@@ -22,7 +22,7 @@ public sealed record ModelSidecar(string Path)
     public string? LabelsFile { get; init; }
     public HeadActivation? HeadActivation { get; init; }
     public string? DefaultLayer { get; init; }
-    public string? PositiveClass { get; init; }
+    public Prediction.PositiveClass? PositiveClass { get; init; }
 
     /// <summary>A stamp of a model file's sidecar (its time, or none), for caches of models built with it.</summary>
     public static string Stamp(string? modelFile)
@@ -85,12 +85,12 @@ public sealed record ModelSidecar(string Path)
                 LabelsFile = labels is { ValueKind: JsonValueKind.String } f ? System.IO.Path.GetFullPath(f.GetString()!, dir) : null,
                 HeadActivation = Enum<HeadActivation>("headActivation"),
                 DefaultLayer = Get("defaultLayer")?.GetString(),
-                PositiveClass = Get("positiveClass") is { } pc ? pc.ValueKind == JsonValueKind.Number ? pc.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : pc.GetString() : null,
+                PositiveClass = Get("positiveClass") is { } pc ? Prediction.PositiveClass.Parse(pc.ValueKind == JsonValueKind.Number ? pc.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : pc.GetString()) : null,
             };
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
-            throw new HeatmapToolsException(ErrorIds.ModelSidecarInvalid, "InvalidData", $"The model's settings file '{path}' cannot be used: {e.Message}.", path);
+            throw new HeatmapToolsException(ErrorIds.ModelSidecarInvalid, ErrorKind.InvalidData, $"The model's settings file '{path}' cannot be used: {e.Message}.", path);
         }
     }
 }

@@ -40,7 +40,7 @@ public static class ModelStore
     private static LayeredModel GetOnnx(WeightsRequest request, string path)
     {
         if (request.WeightsPath is not null || request.Random)
-            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, ErrorKind.InvalidArgument,
                 $"'{path}' is an ONNX model: its weights are in the graph, so -WeightsPath and -Weights Random do not apply to it.", path);
         string key = $"onnx|{path}|{File.GetLastWriteTimeUtc(path).Ticks}|{ModelSidecar.Stamp(path)}";
         var lazy = Cache.GetOrAdd(key, _ => new Lazy<LayeredModel>(() => Onnx.OnnxModels.Load(path), LazyThreadSafetyMode.ExecutionAndPublication));

@@ -32,7 +32,7 @@ public static class StateDictLoader
         }
         catch (Exception ex) when (ex is not HeatmapToolsException)
         {
-            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, ErrorKind.InvalidData,
                 $"Weights file '{path}' could not be read as {(ext == ".safetensors" ? "safetensors" : "a PyTorch state_dict")}: {ex.Message}", path, ex);
         }
 
@@ -61,7 +61,7 @@ public static class StateDictLoader
         }
         catch (Exception ex)
         {
-            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidData,
                 $"Weights file '{path}' (TorchSharp format) does not fit this model: {ex.Message}", path, ex);
         }
         foreach (var (key, value) in network.state_dict()) Check(key, value, value.dtype, path);
@@ -84,14 +84,14 @@ public static class StateDictLoader
             trail.Add(key);
             table = (Hashtable)table[key]!;
         }
-        if (trail.Count > 0) Notes.Enqueue($"'{path}' is a training checkpoint: its weights were taken from {string.Concat(trail.Select(k => $"['{k}']"))}.");
+        if (trail.Count > 0) Running.RunScope.Current.Verbose($"'{path}' is a training checkpoint: its weights were taken from {string.Concat(trail.Select(k => $"['{k}']"))}.");
         var result = new Dictionary<string, Tensor>();
         foreach (DictionaryEntry entry in table)
             if (entry.Value is Tensor t) result[(string)entry.Key] = t;
         if (result.Count == 0)
         {
             var keys = table.Keys.Cast<object>().Select(k => k.ToString()!).Order(StringComparer.Ordinal).Take(12).ToList();
-            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, ErrorKind.InvalidData,
                 $"Weights file '{path}' holds no tensors where weights are kept: its keys are {string.Join(", ", keys.Select(k => $"'{k}'"))}; " +
                 $"a checkpoint's weights are looked for under {string.Join(", ", WrapperKeys.Select(k => $"'{k}'"))}. Save the model's state_dict().", path);
         }
@@ -145,7 +145,7 @@ public static class StateDictLoader
             if (missing.Count > 0) parts.Add($"missing keys ({missing.Count}): {Preview(missing)}");
             if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {Preview(unexpected)}");
             if (wrongShape.Count > 0) parts.Add($"wrong shapes ({wrongShape.Count}): {Preview(wrongShape)}");
-            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidData,
                 $"Weights file '{path}' does not fit this model: {string.Join("; ", parts)}. " +
                 "Check -Model and -NumClasses match the network the file was saved from.", path);
         }
@@ -164,7 +164,7 @@ public static class StateDictLoader
     private static void Check(string key, Tensor saved, ScalarType wanted, string path)
     {
         if (IsFloat(wanted) && !IsFloat(saved.dtype))
-            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, ErrorKind.InvalidData,
                 $"Weights file '{path}': tensor '{key}' is {saved.dtype}, not a floating-point type; the model's weights are {wanted}. The file was not saved from this kind of model.", path);
         if (!IsFloat(saved.dtype)) return;
         using var finite = saved.isfinite();
@@ -173,7 +173,7 @@ public static class StateDictLoader
         {
             using var nan = saved.isnan();
             long nans = nan.sum().item<long>();
-            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.WeightsInvalid, ErrorKind.InvalidData,
                 $"Weights file '{path}': tensor '{key}' has {bad} non-finite value(s) of {saved.numel()} ({nans} NaN, {bad - nans} infinite); every score it feeds would be NaN. Training diverged or the file is damaged.", path);
         }
     }

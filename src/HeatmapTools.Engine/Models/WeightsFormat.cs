@@ -53,5 +53,5 @@ internal static class WeightsFormat
         read >= 4 && head[0] == 0x08 && head[1] is > 0 and < 0x20 && head[2] is 0x12 or 0x1A or 0x22 or 0x2A or 0x3A or 0x42;
 
     private static void Refuse(string path, string what) =>
-        throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, "InvalidData", $"Weights file '{path}' {what}", path);
+        throw new HeatmapToolsException(ErrorIds.WeightsUnreadable, ErrorKind.InvalidData, $"Weights file '{path}' {what}", path);
 }

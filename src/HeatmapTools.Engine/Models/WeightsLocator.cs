@@ -57,7 +57,7 @@ public static class WeightsLocator
         if (request.WeightsPath is { } explicitPath)
         {
             if (File.Exists(explicitPath)) return Path.GetFullPath(explicitPath);
-            throw new HeatmapToolsException(ErrorIds.WeightsNotFound, "ObjectNotFound",
+            throw new HeatmapToolsException(ErrorIds.WeightsNotFound, ErrorKind.ObjectNotFound,
                 $"Weights file '{explicitPath}' does not exist.", explicitPath);
         }
 
@@ -76,7 +76,7 @@ public static class WeightsLocator
         if (!offline && info.OfficialFileName is not null && request.NumClasses == 1000)
         {
             if (File.Exists(CacheDirectory))
-                throw new HeatmapToolsException(ErrorIds.CacheUnusable, "InvalidArgument",
+                throw new HeatmapToolsException(ErrorIds.CacheUnusable, ErrorKind.InvalidArgument,
                     $"The download cache '{CacheDirectory}' is a file, not a folder; point {CacheVariable} at a folder (or unset it).", CacheDirectory);
             var url = DownloadBase() + info.OfficialFileName;
             var destination = Path.Combine(CacheDirectory, info.OfficialFileName);
@@ -86,7 +86,7 @@ public static class WeightsLocator
 
         string why = offline ? "Downloading is off (-Offline or HEATMAPTOOLS_OFFLINE=1)." :
             request.NumClasses != 1000 ? $"A {request.NumClasses}-class head has no official checkpoint." : "No official checkpoint is known.";
-        throw new HeatmapToolsException(ErrorIds.WeightsNotFound, "ObjectNotFound",
+        throw new HeatmapToolsException(ErrorIds.WeightsNotFound, ErrorKind.ObjectNotFound,
             $"No weights for '{info.Name}'. Looked for: {string.Join("; ", tried)}. {why} " +
             $"Pass -WeightsPath <file> (.safetensors, PyTorch state_dict .pth, or TorchSharp .dat), put the file in a folder " +
             $"listed in {ModelPathVariable}, or use -Weights Random -Seed <n> for a seeded random model.", info.Name);

@@ -51,6 +51,6 @@ public static class EnvironmentSettings
 
     private static void Warn(string variable, string text, string what)
     {
-        if (Warned.TryAdd($"{variable}={text}", 0)) Warnings.Enqueue($"{variable}='{text}' cannot be used: {what} (about_HeatmapTools, Environment variables).");
+        if (Warned.TryAdd($"{variable}={text}", 0)) Running.RunScope.Current.Warning($"{variable}='{text}' cannot be used: {what} (about_HeatmapTools, Environment variables).");
     }
 }

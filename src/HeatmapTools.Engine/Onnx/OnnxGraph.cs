@@ -36,10 +36,10 @@ public sealed class OnnxGraph
         }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
         {
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"'{path}' is not a readable ONNX model: {e.Message}", path);
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"'{path}' is not a readable ONNX model: {e.Message}", path);
         }
         if (model.Graph is null || model.Graph.Node.Count == 0)
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"'{path}' holds no ONNX graph.", path);
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"'{path}' holds no ONNX graph.", path);
         var graph = new OnnxGraph(System.IO.Path.GetFullPath(path));
         graph.Read(model);
         return graph;
@@ -56,7 +56,7 @@ public sealed class OnnxGraph
 
         var inputs = g.Input.Where(i => !constants.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1)
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData,
                 $"'{Path}' takes {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); an image model takes one.", Path);
         InputName = inputs[0].Name;
         InputShape = inputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : 0L).ToArray()
@@ -72,7 +72,7 @@ public sealed class OnnxGraph
         {
             var first = unsupported[0];
             var ops = unsupported.Select(n => n.Domain is "" or "ai.onnx" ? n.Op : $"{n.Domain}.{n.Op}").Distinct().ToList();
-            throw new HeatmapToolsException(ErrorIds.OnnxOperatorUnsupported, "NotImplemented",
+            throw new HeatmapToolsException(ErrorIds.OnnxOperatorUnsupported, ErrorKind.NotImplemented,
                 $"'{Path}' uses the operator {ops[0]} (node '{first.Name}'){(ops.Count > 1 ? $" and {string.Join(", ", ops.Skip(1))}" : "")}, which HeatmapTools " +
                 "does not run. Export again without it (a standard torch.onnx.export or tf2onnx of an image model uses none), or report it.", first.Name);
         }
@@ -96,7 +96,7 @@ public sealed class OnnxGraph
         Nodes = OnnxFusion.Fuse(Prune(running), constants, OutputName);
         Constants = constants;
         if (!Nodes.Any(n => n.Outputs.Contains(OutputName)))
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"'{Path}': no node computes the output '{OutputName}' from the input.", Path);
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"'{Path}': no node computes the output '{OutputName}' from the input.", Path);
     }
 
     /// <summary>The nodes the output depends on (a Dropout's mask or an auxiliary head's branch is not).</summary>

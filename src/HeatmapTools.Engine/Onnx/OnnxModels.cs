@@ -20,7 +20,7 @@ public static class OnnxModels
         {
             path = baseDirectory is null ? Path.GetFullPath(model) : Path.GetFullPath(model, baseDirectory);
             if (!File.Exists(path))
-                throw new HeatmapToolsException(ErrorIds.WeightsNotFound, "ObjectNotFound", $"ONNX model '{path}' does not exist.", path);
+                throw new HeatmapToolsException(ErrorIds.WeightsNotFound, ErrorKind.ObjectNotFound, $"ONNX model '{path}' does not exist.", path);
             return true;
         }
         if (ModelCatalog.TryGet(model, out _) || model.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0) return false;

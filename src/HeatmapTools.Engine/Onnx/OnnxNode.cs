@@ -111,10 +111,10 @@ public static class OnnxTensors
     {
         var info = proto.ExternalData.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         if (!info.TryGetValue("location", out var location))
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"Tensor '{proto.Name}' says its data is external but names no file.", proto.Name);
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"Tensor '{proto.Name}' says its data is external but names no file.", proto.Name);
         string path = Path.GetFullPath(Path.Combine(modelDirectory, location));
         if (!File.Exists(path))
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "ObjectNotFound",
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.ObjectNotFound,
                 $"Tensor '{proto.Name}' keeps its data in '{path}', which does not exist: copy the model's data file beside the .onnx file.", path);
         long offset = info.TryGetValue("offset", out var o) ? long.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0;
         using var stream = File.OpenRead(path);
@@ -126,5 +126,5 @@ public static class OnnxTensors
     }
 
     private static HeatmapToolsException Unsupported(string name, TensorProto.Types.DataType type) =>
-        new(ErrorIds.OnnxModelInvalid, "InvalidData", $"Tensor '{name}' has element type {type}, which HeatmapTools does not read.", name);
+        new(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"Tensor '{name}' has element type {type}, which HeatmapTools does not read.", name);
 }

@@ -40,7 +40,7 @@ public static partial class OnnxOps
 
     private static Tensor Required(Tensor?[] inputs, int i, OnnxNode node) =>
         i < inputs.Length && inputs[i] is { } t ? t
-            : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"{node} has no input {i}.", node.Name);
+            : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"{node} has no input {i}.", node.Name);
 
     private static Tensor? Optional(Tensor?[] inputs, int i) => i < inputs.Length ? inputs[i] : null;
 
@@ -54,5 +54,5 @@ public static partial class OnnxOps
         Optional(inputs, inputIndex) is { } t ? Longs(t) : node.Ints("axes");
 
     internal static HeatmapToolsException NotSupported(OnnxNode node, string what) =>
-        new(ErrorIds.OnnxOperatorUnsupported, "NotImplemented", $"{node} uses {what}, which HeatmapTools does not run.", node.Name);
+        new(ErrorIds.OnnxOperatorUnsupported, ErrorKind.NotImplemented, $"{node} uses {what}, which HeatmapTools does not run.", node.Name);
 }

@@ -13,7 +13,7 @@ internal sealed record OnnxInputLayout(bool ChannelsLast, long Channels, long He
     {
         var s = graph.InputShape;
         if (s.Length != 4)
-            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData,
                 $"'{graph.Path}' takes a {s.Length}-dimensional input '{graph.InputName}'; an image model takes N x C x H x W (or N x H x W x C).", graph.Path);
         bool last = s[3] is 1 or 3 or 4 && s[1] is not (1 or 3 or 4);
         long c = last ? s[3] : s[1], h = last ? s[1] : s[2], w = last ? s[2] : s[3];

@@ -67,7 +67,7 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
             inputs.Clear();
             foreach (var name in node.Inputs)
                 inputs.Add(name.Length == 0 ? null : values.TryGetValue(name, out var v) ? v : _weights.TryGetValue(name, out var w) ? w : _constants.TryGetValue(name, out var c) ? c
-                    : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidData", $"{node} reads '{name}', which nothing before it computes.", node.Name));
+                    : throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData, $"{node} reads '{name}', which nothing before it computes.", node.Name));
             Tensor[] outputs;
             try
             {
@@ -76,7 +76,7 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
             catch (Exception e) when (e is not HeatmapToolsException and not OperationCanceledException)
             {
                 string shapes = string.Join(", ", inputs.Select(t => t is null ? "-" : $"[{string.Join("x", t.shape)}]"));
-                throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, "InvalidOperation",
+                throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidOperation,
                     $"{node} failed on inputs {shapes}: {e.Message.Split('\n')[0]}", node.Name);
             }
             for (int o = 0; o < node.Outputs.Length && o < outputs.Length; o++)

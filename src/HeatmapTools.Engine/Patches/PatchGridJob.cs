@@ -5,6 +5,11 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Patches;
 
+/// <summary>What drawing hands back, in order: each patient's result, then the montage if one was asked for and written.</summary>
+public abstract record PatchGridOutput;
+public sealed record PatientDrawn(PatientResult Result) : PatchGridOutput;
+public sealed record MontageWritten(MontageResult Montage) : PatchGridOutput;
+
 /// <summary>
 /// Which patients to draw. <c>Limit</c> caps the final list: a montage-only run draws only the patients its panels
 /// show, where drawing the others would decode their patches for nothing (all 279 IDC patients for a 5x3 grid).
@@ -28,7 +33,7 @@ public static class PatchGridJob
         {
             var missing = ids.Where(id => !patients.ContainsKey(id)).ToList();
             if (missing.Count > 0)
-                throw new HeatmapToolsException(ErrorIds.PatientNotFound, "ObjectNotFound",
+                throw new HeatmapToolsException(ErrorIds.PatientNotFound, ErrorKind.ObjectNotFound,
                     $"No patches for patient(s) {string.Join(", ", missing)}. Patients present: {string.Join(", ", patients.Keys.Order().Take(20))}{(patients.Count > 20 ? ", ..." : "")}.", missing);
             chosen = ids.Select(id => patients[id]);
         }
@@ -57,6 +62,55 @@ public static class PatchGridJob
     }
 
     /// <summary>Renders patients in parallel and yields the results on the caller's thread, in selection order, each as soon as it and those before it are done.</summary>
+    /// <summary>The montage, or null when it could not be written: that is an error of its own, and the patients' results stand.</summary>
+    private static MontageResult? MontageOf(List<PatientResult> done, IReadOnlyList<PatientPatches> approved, PatchGridOptions options, IRunListener listener)
+    {
+        try
+        {
+            return WriteMontage(done, approved, options);
+        }
+        catch (HeatmapToolsException ex)
+        {
+            listener.ItemFailed(ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            listener.ItemFailed(new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                $"Could not write the montage '{MontageFile(options)}': {ex.Message}", MontageFile(options), ex));
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Draws the approved patients, yielding each result in selection order, then the montage; panels and other native images are released however the enumeration ends
+    /// (finished, failed, or stopped). With <paramref name="kindsNamed"/> (-Kind given), a run that could draw none of
+    /// them says so.
+    /// </summary>
+    public static IEnumerable<PatchGridOutput> Draw(IReadOnlyList<PatientPatches> approved, PatchGridOptions options, bool kindsNamed, IRunListener listener,
+        CancellationToken cancellation)
+    {
+        var done = new List<PatientResult>();
+        try
+        {
+            foreach (var result in Render(approved, options, cancellation))
+            {
+                done.Add(result);
+                yield return new PatientDrawn(result);
+            }
+            if (kindsNamed && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
+                listener.Warning($"No patient had the data for -Kind {string.Join(", ", options.Images)}, so nothing was written: probabilities (and the confusion map) " +
+                    "need a probability column from -CsvPath or Import-Csv rows; the tissue needs patch images; the CAM mosaic needs New-CamHeatmap results.");
+            if (options.Confusion && options.Images.OfType<ImageKinds.ConfusionImage>().Any() && done.Count > 0 && done.All(r => r.Confusion is null))
+                listener.Warning("No confusion map was drawn: it needs each patch's true class and a probability, and no patient had both. " +
+                    "Give probabilities with -CsvPath (a probability column), Import-Csv rows, or Get-ClassPrediction results.");
+            if (options.Montage && MontageOf(done, approved, options, listener) is { } montage) yield return new MontageWritten(montage);
+        }
+        finally
+        {
+            ReleasePanels(done);
+        }
+    }
+
     public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
         Runtime.EnsureImaging();

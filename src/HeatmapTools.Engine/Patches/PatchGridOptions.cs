@@ -3,25 +3,6 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Patches;
 
-public enum ProbabilityScale { Fixed, Patient, Cohort }
-
-/// <summary>The images a patient can get; each is written only where its data exists (probabilities, labels).</summary>
-[Flags]
-/// <summary>Patient: every patch's map on the patient's scale (a weak patch stays cold); Patch: each map scaled alone, as New-CamHeatmap draws it.</summary>
-public enum CamScale { Patient, Patch }
-
-public enum PatientImages
-{
-    None = 0,
-    Tissue = 1,
-    Labels = 2,
-    Probability = 4,
-    Confusion = 8,
-    /// <summary>Each patch's class activation map at its place (New-CamHeatmap results piped in).</summary>
-    Cam = 16,
-    All = Tissue | Labels | Probability | Confusion | Cam,
-}
-
 public sealed record PatchGridOptions
 {
     public int PatchSize { get; init; } = 50;
@@ -46,8 +27,8 @@ public sealed record PatchGridOptions
     public (double Min, double Max)? CohortRange { get; init; }
     /// <summary>Colour each patch TP/FP/FN/TN at <see cref="Threshold"/> and count them.</summary>
     public bool Confusion { get; init; }
-    /// <summary>Which of the drawn images are written: all that apply unless narrowed (the confusion map needs <see cref="Confusion"/> too).</summary>
-    public PatientImages Images { get; init; } = PatientImages.All;
+    /// <summary>Which kinds of image are written, in drawing order: all that apply unless narrowed (the confusion map needs <see cref="Confusion"/> too).</summary>
+    public IReadOnlyList<ImageKinds.PatientImageKind> Images { get; init; } = ImageKinds.PatientImageKind.All;
     public double Threshold { get; init; } = 0.5;
     /// <summary>Longest side of a patient canvas in pixels; 0 means full resolution.</summary>
     public int MaxSize { get; init; }

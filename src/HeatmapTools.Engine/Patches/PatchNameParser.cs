@@ -29,12 +29,12 @@ public sealed class PatchNameParser
         }
         catch (ArgumentException ex)
         {
-            throw new HeatmapToolsException(ErrorIds.NamePatternInvalid, "InvalidArgument", $"-NamePattern is not a valid regular expression: {ex.Message}", pattern, ex);
+            throw new HeatmapToolsException(ErrorIds.NamePatternInvalid, ErrorKind.InvalidArgument, $"-NamePattern is not a valid regular expression: {ex.Message}", pattern, ex);
         }
         var names = _regex.GetGroupNames();
         foreach (var needed in new[] { "patient", "x", "y" })
             if (!names.Contains(needed))
-                throw new HeatmapToolsException(ErrorIds.NamePatternInvalid, "InvalidArgument",
+                throw new HeatmapToolsException(ErrorIds.NamePatternInvalid, ErrorKind.InvalidArgument,
                     $"-NamePattern must have the named groups (?<patient>...), (?<x>...) and (?<y>...); '{needed}' is missing.", pattern);
         (_patient, _x, _y) = (_regex.GroupNumberFromName("patient"), _regex.GroupNumberFromName("x"), _regex.GroupNumberFromName("y"));
         (_target, _class, _probability) = (_regex.GroupNumberFromName("target"), _regex.GroupNumberFromName("class"), _regex.GroupNumberFromName("probability"));
@@ -50,7 +50,7 @@ public sealed class PatchNameParser
         }
         catch (RegexMatchTimeoutException ex)
         {
-            throw new HeatmapToolsException(ErrorIds.NamePatternTimeout, "LimitsExceeded",
+            throw new HeatmapToolsException(ErrorIds.NamePatternTimeout, ErrorKind.LimitsExceeded,
                 $"-NamePattern took over {MatchTimeout.TotalSeconds:0} s on '{System.IO.Path.GetFileName(path)}' (catastrophic backtracking, as in (a+)+): " +
                 "write it without nested repetition, e.g. ^(?<patient>[^_]+)_x(?<x>\\d+)_y(?<y>\\d+)", _regex.ToString(), ex);
         }

@@ -22,7 +22,7 @@ public sealed record PatchColumns(string PatientId = "patient_id", string X = "x
                 "target" or "label" or "class" => c with { Target = column },
                 "probability" or "prob" or "score" => c with { Probability = column },
                 "path" or "file" => c with { Path = column },
-                _ => throw new HeatmapToolsException(ErrorIds.ColumnMapInvalid, "InvalidArgument",
+                _ => throw new HeatmapToolsException(ErrorIds.ColumnMapInvalid, ErrorKind.InvalidArgument,
                     $"-ColumnMap key '{field}' is not one of patient_id, x, y, target, probability, path.", field),
             };
         }
@@ -50,7 +50,7 @@ public static class PatchTableReader
         }
         catch (CultureNotFoundException)
         {
-            throw new HeatmapToolsException(ErrorIds.CultureUnknown, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.CultureUnknown, ErrorKind.InvalidArgument,
                 $"-Culture '{name}' is not a culture this system knows; give a name such as de-DE, fr-FR or en-US.", name);
         }
     }
@@ -59,7 +59,7 @@ public static class PatchTableReader
     {
         var table = Read(path, columns, delimiter, culture);
         if (table.Predictions.Count > 0)
-            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData", $"CSV '{path}' is a table of predictions, not of patches.", path);
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData, $"CSV '{path}' is a table of predictions, not of patches.", path);
         return (table.Records, table.Problems);
     }
 
@@ -85,7 +85,7 @@ public static class PatchTableReader
         using var reader = new StreamReader(path);
         using var csv = new CsvReader(reader, config);
         if (!csv.Read() || !csv.ReadHeader())
-            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData", $"CSV '{path}' has no header row.", path);
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData, $"CSV '{path}' has no header row.", path);
         var header = csv.HeaderRecord!;
         int Column(string name) => Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
         problems.AddRange(Ambiguities(path, header, columns));
@@ -109,7 +109,7 @@ public static class PatchTableReader
         }
         var missing = new[] { (patient, columns.PatientId), (x, columns.X), (y, columns.Y) }.Where(c => c.Item1 < 0).Select(c => c.Item2).ToList();
         if (missing.Count > 0)
-            throw new HeatmapToolsException(ErrorIds.CsvColumnMissing, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.CsvColumnMissing, ErrorKind.InvalidData,
                 $"CSV '{path}' lacks the column(s) {string.Join(", ", missing)}; its columns are {string.Join(", ", header)}. Use -ColumnMap to name yours.", path);
 
         var decimalCommas = new List<PatchProblem>();

@@ -14,14 +14,14 @@ public static class PatientFileNames
         var unknown = System.Text.RegularExpressions.Regex.Matches(template, @"\{[^{}]*\}").Select(m => m.Value)
             .Where(t => !t.Equals("{patient}", StringComparison.OrdinalIgnoreCase) && !t.Equals("{kind}", StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
         if (unknown.Count > 0)
-            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, ErrorKind.InvalidArgument,
                 $"Name template '{template}' has {string.Join(", ", unknown)}, which it cannot fill; it knows {{patient}} and {{kind}}.", template);
         var missing = new[] { "{patient}", "{kind}" }.Where(t => !template.Contains(t, StringComparison.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)
-            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, ErrorKind.InvalidArgument,
                 $"Name template '{template}' lacks {string.Join(" and ", missing)}: every patient's tissue, labels and probability images need names of their own.", template);
         if (Path.IsPathRooted(template) || template.Split('/', '\\').Contains(".."))
-            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.NameTemplateInvalid, ErrorKind.InvalidArgument,
                 $"Name template '{template}' must stay inside the output folder (no rooted path, no '..').", template);
     }
 

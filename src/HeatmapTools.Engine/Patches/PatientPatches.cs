@@ -1,7 +1,5 @@
 namespace HeatmapTools.Engine.Patches;
 
-public enum GridOrigin { OneBased, ZeroBased }
-
 /// <summary>One patient's de-duplicated patches and the data problems found while gathering them.</summary>
 public sealed class PatientPatches
 {

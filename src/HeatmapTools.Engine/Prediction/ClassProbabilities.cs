@@ -50,7 +50,7 @@ public sealed class ClassProbabilities
             case HeadActivation.None:
                 for (int i = 0; i < logits.Count; i++)
                     if (!(logits[i] >= 0 && logits[i] <= 1))
-                        throw new HeatmapToolsException(ErrorIds.HeadNotProbability, "InvalidResult",
+                        throw new HeatmapToolsException(ErrorIds.HeadNotProbability, ErrorKind.InvalidResult,
                             $"{(item is null ? "The model" : $"The model's output for '{item}'")} is {logits[i]} at class {i}, not a probability: its head " +
                             "does not end in a softmax or sigmoid. Use -HeadActivation Softmax (one class per image) or Sigmoid (independent classes).", item);
                 return new(labels, logits.Select(l => (double)l).ToArray());
@@ -101,30 +101,13 @@ public sealed class ClassProbabilities
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
-            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, "InvalidData",
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData,
                 $"{item}: ClassProbabilities is not an object of class probabilities ({ex.Message}).", item);
         }
     }
 
-    /// <summary>
-    /// The index of the positive class: <paramref name="positive"/> as an index or a label; null means class 1 of a
-    /// two-class head, the obvious choice; any other head must say.
-    /// </summary>
-    public int PositiveIndex(string? positive, string item)
-    {
-        // A one-logit head's only probability is the positive class's.
-        if (positive is null)
-            return Values.Count == 2 ? 1 : Values.Count == 1 ? 0 : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
-                $"'{item}' was classified into {Values.Count} classes: say which is positive with -PositiveClass (an index or a label); " +
-                "only a two-class head defaults to class 1.", item);
-        if (int.TryParse(positive, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int index))
-            return index >= 0 && index < Values.Count ? index : throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
-                $"-PositiveClass {index} is outside the {Values.Count} classes of '{item}'.", item);
-        for (int i = 0; i < Labels.Count; i++)
-            if (string.Equals(Labels[i], positive, StringComparison.OrdinalIgnoreCase)) return i;
-        throw new HeatmapToolsException(ErrorIds.PositiveClassRequired, "InvalidArgument",
-            $"-PositiveClass '{positive}' is neither a class index nor a label of '{item}' ({string.Join(", ", Labels.Take(8))}{(Labels.Count > 8 ? ", ..." : "")}).", positive);
-    }
+    /// <summary>The index of the positive class among these (see <see cref="PositiveClass"/>).</summary>
+    public int PositiveIndex(PositiveClass? positive, string item) => (positive ?? PositiveClass.Unspecified).IndexIn(Labels, item);
 
-    public double Positive(string? positive, string item) => Values[PositiveIndex(positive, item)];
+    public double Positive(PositiveClass? positive, string item) => Values[PositiveIndex(positive, item)];
 }

@@ -14,9 +14,6 @@ public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<Ra
     public Held.HeldInput? Input { get; init; }
 }
 
-/// <summary>Per-item outcome of a batch: a value, or the error that belongs to this item alone.</summary>
-public sealed record ItemResult<T>(string Path, T? Value, HeatmapToolsException? Error) where T : class;
-
 /// <summary>Classifies batches of images; tensors live only inside one batch's dispose scope.</summary>
 public static class Predictor
 {
@@ -66,7 +63,7 @@ public static class Predictor
             // A non-finite score cannot rank classes nor be written as a probability: that image's error, not the batch's.
             if (NonFinite(row) is { } bad)
             {
-                results.Add(new ItemResult<ImagePrediction>(item.Path, null, new HeatmapToolsException(ErrorIds.ScoreNotFinite, "InvalidResult",
+                results.Add(new ItemResult<ImagePrediction>(item.Path, null, new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
                     $"The model's score for '{item.Path}' is {bad.Value} at class {bad.Index} ({labels[bad.Index].Name}): it cannot be ranked. The weights or the input overflow.", item.Path)));
                 continue;
             }

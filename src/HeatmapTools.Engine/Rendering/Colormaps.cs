@@ -15,7 +15,7 @@ public static class Colormaps
     public static ColormapTypes Parse(string name)
     {
         if (Enum.TryParse<ColormapTypes>(name, ignoreCase: true, out var value)) return value;
-        throw new HeatmapToolsException(ErrorIds.UnknownColormap, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.UnknownColormap, ErrorKind.InvalidArgument,
             $"Unknown colormap '{name}'. Known: {string.Join(", ", Names)}.", name);
     }
 

@@ -5,8 +5,8 @@ namespace HeatmapTools.Engine.Rendering;
 /// <summary>
 /// The one place images are encoded, through OpenCV. PNG is written with OpenCV's defaults on purpose: without a
 /// compression parameter it uses the Sub filter, zlib level 1 and run-length matching, its fastest setting; passing
-/// IMWRITE_PNG_COMPRESSION (even 1) drops the Sub filter and is much slower. A hand-written deflate encoder was
-/// removed: side by side in the `patches` bench it did not make the whole run the 1.5x faster that would justify it.
+/// IMWRITE_PNG_COMPRESSION (even 1) drops the Sub filter and is much slower. A hand-written deflate encoder does not
+/// make the whole run the 1.5x faster that would justify one (the `patches` part, docs/benchmarks.md).
 /// </summary>
 public static class ImageEncoder
 {

@@ -24,7 +24,7 @@ public static class NamedColors
         var hex = text.TrimStart('#');
         if (hex.Length == 6 && int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int v))
             return new Rgb((byte)(v >> 16), (byte)(v >> 8), (byte)v);
-        throw new HeatmapToolsException(ErrorIds.ColorUnknown, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.ColorUnknown, ErrorKind.InvalidArgument,
             $"Colour '{text}' is neither a known name ({string.Join(", ", Named.Keys)}) nor #RRGGBB.", text);
     }
 }

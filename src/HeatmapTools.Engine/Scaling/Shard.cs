@@ -18,7 +18,7 @@ public sealed record Shard(int Index, int Count)
         var parts = text.Split('/', StringSplitOptions.TrimEntries);
         if (parts.Length == 2 && int.TryParse(parts[0], out int k) && int.TryParse(parts[1], out int n) && n >= 1 && n <= MaxCount && k >= 1 && k <= n)
             return new Shard(k, n);
-        throw new HeatmapToolsException(ErrorIds.ShardInvalid, "InvalidArgument",
+        throw new HeatmapToolsException(ErrorIds.ShardInvalid, ErrorKind.InvalidArgument,
             $"-Shard '{text}' is not k/N with 1 <= k <= N <= {MaxCount:N0} (for example 2/3: the second of three shares).", text);
     }
 

@@ -3,14 +3,6 @@ using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Trust;
 
-/// <summary>What a metric reads off the model: the raw logit of the class (pytorch-grad-cam's ClassifierOutputTarget) or its
-/// softmax probability (ClassifierOutputSoftmaxTarget, and what Petsiuk et al.'s deletion and insertion curves plot).</summary>
-public enum ScoreKind
-{
-    Softmax,
-    Logit,
-}
-
 /// <summary>Scores of many perturbed copies of images, a bounded number at a time.</summary>
 internal static class ClassScores
 {

@@ -1,4 +1,5 @@
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Targets;
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
@@ -9,7 +10,7 @@ namespace HeatmapTools.Engine.Trust;
 public sealed record TrustJobOptions
 {
     public required IReadOnlyList<CamMethod> Methods { get; init; }
-    public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+    public LayerSelection Layers { get; init; } = LayerSelection.Default;
     public required PreprocessOptions Preprocess { get; init; }
     public CamOptions Cam { get; init; } = new();
 
@@ -21,9 +22,6 @@ public sealed record TrustJobOptions
 
     /// <summary>Class names for figures' titles; class indices alone without it.</summary>
     public Func<int, string>? ClassName { get; init; }
-
-    /// <summary>Told, per method, how many maps came from piped results and how many there were (on the calling thread).</summary>
-    public Action<CamMethod, int, int>? MapsTaken { get; init; }
 
     /// <summary>Where the figure of one map goes: &lt;image&gt;_&lt;method&gt;_&lt;class&gt;_&lt;kind&gt;.png in the plot folder.</summary>
     internal string? PlotPathFor(string source, CamMethod method, int classIndex, string kind) => PlotFolder is null ? null :
@@ -41,8 +39,8 @@ public sealed record SanityOutput(string SourcePath, string Layer, SanityResult 
 public static class TrustJob
 {
     public static IReadOnlyList<ItemResult<FaithfulnessOutput>> Faithfulness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
-        FaithfulnessOptions metrics, IProgress<double>? progress, CancellationToken cancellation) =>
-        Run(model, items, options, progress, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation) =>
+        Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
@@ -54,15 +52,15 @@ public static class TrustJob
             })).ToList());
 
     public static IReadOnlyList<ItemResult<SanityOutput>> Sanity(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
-        SanityOptions sanity, IProgress<double>? progress, CancellationToken cancellation) =>
-        Run(model, items, options, progress, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        SanityOptions sanity, IRunListener listener, CancellationToken cancellation) =>
+        Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
         {
             // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
-            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].ClassIndex)).ToList();
+            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, new ClassTarget(maps[k].ClassIndex))).ToList();
             if (pairs.Select(p => prepared[p.Image].Shape).Distinct().Count() > 1)
-                throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, "InvalidArgument",
+                throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                     "Test-CamSanity runs a batch through each randomised model at once, so its images need one input size: use a fixed -InputSize rather than Native.");
-            var results = SanityCheck.Run(model, camItems, method, options.Layers, prepared[pairs[0].Image].Shape, sanity with { Cam = options.Cam },
+            var results = SanityCheck.Run(model, camItems, method, options.Layers.Resolve(model), prepared[pairs[0].Image].Shape, sanity with { Cam = options.Cam },
                 new Share(report, 0, 1), cancellation, maps);
             return results.Select((r, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
@@ -73,25 +71,26 @@ public static class TrustJob
             })).ToList();
         });
 
-    private delegate List<ItemResult<T>> Measure<T>(CamMethod method, string layer, List<(int Image, int? Class)> pairs, PreparedImage[] prepared,
+    private delegate List<ItemResult<T>> Measure<T>(CamMethod method, string layer, List<(int Image, CamTarget? Target)> pairs, PreparedImage[] prepared,
         IReadOnlyList<CamResult> maps, IProgress<double> report) where T : class;
 
     private static IReadOnlyList<ItemResult<T>> Run<T>(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
-        IProgress<double>? progress, CancellationToken cancellation, Measure<T> measure) where T : class
+        IRunListener listener, CancellationToken cancellation, Measure<T> measure) where T : class
     {
-        string layer = string.Join(",", (options.Layers.Count == 0 ? new[] { model.Info.DefaultLayer } : options.Layers).Select(model.CanonicalLayerName));
+        string layer = options.Layers.Describe(model);
         if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held).ToList());
+        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held as Held.HeldInput).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
-        var pairs = CamJob.Targets(model, items, prepared);
+        var pairs = TargetSelection.For(model, items, prepared);
         if (pairs.Count == 0) return results;
         for (int m = 0; m < options.Methods.Count; m++)
         {
             cancellation.ThrowIfCancellationRequested();
             var method = options.Methods[m];
-            var maps = MapsFor(model, items, prepared, pairs, method, layer, options, cancellation);
+            var maps = MapsFor(model, items, prepared, pairs, method, layer, options, listener, cancellation);
             int done = m;
-            var report = new Progress(share => progress?.Report((done + share) / options.Methods.Count));
+            string status = $"{items.Count} image(s) with {model.Name}";
+            var report = new Progress(share => listener.Progress(status, (done + share) / options.Methods.Count));
             results.AddRange(measure(method, layer, pairs, prepared, maps, report));
         }
         // Input order: every result of an image together, as New-CamHeatmap returns them.
@@ -104,19 +103,19 @@ public static class TrustJob
     /// map costs seconds), the others computed together.
     /// </summary>
     private static IReadOnlyList<CamResult> MapsFor(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared,
-        List<(int Image, int? Class)> pairs, CamMethod method, string layer, TrustJobOptions options, CancellationToken cancellation)
+        List<(int Image, CamTarget? Target)> pairs, CamMethod method, string layer, TrustJobOptions options, IRunListener listener, CancellationToken cancellation)
     {
         var maps = new CamResult?[pairs.Count];
         for (int k = 0; k < pairs.Count; k++)
-            if (items[pairs[k].Image].Map is { } held && pairs[k].Class is int c
+            if (items[pairs[k].Image].Map is { } held && pairs[k].Target?.ClassIndex is int c
                 && held.Key == MapKey.Of(model, options.Preprocess, method, layer, c, options.Cam) && held.TryRead() is { } map)
                 maps[k] = new CamResult(map, held.Width, held.Height, c, held.Score);
         var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();
-        options.MapsTaken?.Invoke(method, pairs.Count - missing.Count, pairs.Count);
+        listener.Verbose($"{method.Name}: {pairs.Count - missing.Count} of {pairs.Count} map(s) taken from the piped results, {missing.Count} computed.");
         if (missing.Count > 0)
         {
-            var computed = CamJob.ComputeByShape(model, missing.Select(k => (prepared[pairs[k].Image], pairs[k].Class)).ToList(), method,
-                options.Layers, options.Cam, cancellation);
+            var computed = CamJob.ComputeByShape(model, missing.Select(k => (prepared[pairs[k].Image], pairs[k].Target)).ToList(), method,
+                options.Layers.Resolve(model), options.Cam, listener, cancellation);
             for (int j = 0; j < missing.Count; j++) maps[missing[j]] = computed[j];
         }
         return maps.Select(m => m!).ToList();
@@ -134,7 +133,7 @@ public static class TrustJob
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new ItemResult<T>(path, null, new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError",
+            return new ItemResult<T>(path, null, new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
                 $"Could not write the figure for '{path}': {ex.Message}", path, ex));
         }
     }

@@ -10,14 +10,15 @@ internal sealed class BatchQueue<T>
 {
     public sealed record Batch(WeightsRequest Request, List<T> Items);
 
-    private string? _key;
+    private object? _key;
     private Batch? _current;
 
     /// <summary>Adds an item; returns the batches now ready to run (the previous model's, and this one when full).</summary>
-    public List<Batch> Add(string key, WeightsRequest request, T item, int batchSize)
+    /// <param name="key">What items of one batch share (compared by value): the weights, and for maps their selection.</param>
+    public List<Batch> Add(object key, WeightsRequest request, T item, int batchSize)
     {
         var ready = new List<Batch>(2);
-        if (_current is not null && _key != key)
+        if (_current is not null && !Equals(_key, key))
         {
             ready.Add(_current);
             _current = null;

@@ -4,9 +4,12 @@ using HeatmapTools.Engine.Cam;
 namespace HeatmapTools.Commands;
 
 /// <summary>The maps one pipeline record asks for: methods, layers and smoothing; records asking alike share a batch.</summary>
-internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, IReadOnlyList<string> Layers, bool AugSmooth, bool EigenSmooth)
+internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth)
 {
-    public string Key => $"{string.Join(",", Methods)}|{string.Join(",", Layers)}|{AugSmooth}|{EigenSmooth}";
+    public bool Equals(CamSelection? other) => other is not null && Methods.SequenceEqual(other.Methods) && Layers.Equals(other.Layers)
+        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth;
+
+    public override int GetHashCode() => HashCode.Combine(Methods.Count, Layers, AugSmooth, EigenSmooth);
 }
 
 /// <summary>
@@ -44,8 +47,7 @@ public abstract class CamCommandBase : ModelCommandBase
     /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
     private protected CamSelection CurrentSelection() => new(
         RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList()),
-        // A piped result names its layers joined by commas.
-        Layer?.SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() ?? (IReadOnlyList<string>)Array.Empty<string>(),
+        LayerSelection.Parse(Layer),
         AugSmooth, EigenSmooth);
 
     /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
@@ -61,6 +63,6 @@ public abstract class CamCommandBase : ModelCommandBase
         return classes.Count > 0 ? classes.Distinct().ToList() : null;
     }
 
-    private protected static CamOptions CamOptionsFor(CamSelection selection, Action<double>? scoreProgress = null) =>
-        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, ScoreProgress = scoreProgress };
+    private protected static CamOptions CamOptionsFor(CamSelection selection) =>
+        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth };
 }

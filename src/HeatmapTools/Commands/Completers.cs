@@ -41,7 +41,7 @@ public sealed class LayerNameCompleter : IArgumentCompleter
         {
             layers = LayerCatalog.Describe(model);
         }
-        catch (Engine.HeatmapToolsException)
+        catch (HeatmapToolsException)
         {
             return Array.Empty<CompletionResult>();
         }
@@ -69,7 +69,7 @@ public sealed class ClassNameCompleter : IArgumentCompleter
                 : InlineLabels(fakeBoundParameters["Labels"]) is { } names ? ClassLabels.FromStrings(names)
                 : ClassLabels.ForModel(fakeBoundParameters["NumClasses"] is int n ? n : 1000);
         }
-        catch (Engine.HeatmapToolsException)
+        catch (HeatmapToolsException)
         {
             return Array.Empty<CompletionResult>();
         }
@@ -120,6 +120,22 @@ public sealed class ColormapCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         Completions.Matching(Colormaps.Names, wordToComplete);
+}
+
+/// <summary>Tab completion for -MapFormat: None and every raw map format the engine has.</summary>
+public sealed class MapFormatCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.Matching(Engine.Rendering.MapFormats.RawMapFormat.Names, wordToComplete);
+}
+
+/// <summary>Tab completion for -Kind: every patient image kind the engine has.</summary>
+public sealed class PatientImageKindCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.Matching(Engine.Patches.ImageKinds.PatientImageKind.All.Select(k => k.Name), wordToComplete);
 }
 
 internal static class Completions

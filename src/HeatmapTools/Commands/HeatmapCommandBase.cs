@@ -8,11 +8,19 @@ namespace HeatmapTools.Commands;
 /// What every HeatmapTools cmdlet shares: a cancellation token tied to Ctrl+C, file path resolution for -Path and
 /// -LiteralPath, and turning engine exceptions into ErrorRecords with the engine's stable ErrorIds.
 /// </summary>
-public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
+public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
 
     protected CancellationToken Cancellation => _cancellation.Token;
+
+    private CmdletListener? _listener;
+
+    /// <summary>What the engine says during this command's runs, written to its streams.</summary>
+    private protected CmdletListener Listener => _listener ??= new CmdletListener(this, MyInvocation.MyCommand.Name, ProgressId);
+
+    /// <summary>The progress record id of this command's runs.</summary>
+    private protected virtual int ProgressId => 1;
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
@@ -46,39 +54,6 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>
-    /// Resolves wildcard or literal PowerShell paths to file system paths (files, and folders when <paramref name="folders"/>);
-    /// a path that matches nothing is an error for that path. The one path resolver of every cmdlet.
-    /// </summary>
-    protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal, bool folders = false)
-    {
-        bool Exists(string p) => File.Exists(p) || (folders && Directory.Exists(p));
-        foreach (var path in paths ?? Array.Empty<string>())
-        {
-            // Globbing costs far more than a file check, so a path without wildcards is taken literally; an absolute
-            // file system path needs no provider at all.
-            if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
-            {
-                string resolved = System.IO.Path.IsPathFullyQualified(path) ? path : GetUnresolvedProviderPathFromPSPath(path);
-                if (Exists(resolved)) yield return resolved;
-                else WriteError(NotFound(resolved, folders));
-                continue;
-            }
-            List<string> matches;
-            try
-            {
-                matches = GetResolvedProviderPathFromPSPath(path, out var provider).ToList();
-                if (provider.Name != "FileSystem") throw new ItemNotFoundException($"'{path}' is not a file system path.");
-            }
-            catch (ItemNotFoundException)
-            {
-                WriteError(NotFound(path, folders));
-                continue;
-            }
-            foreach (var match in matches.Where(Exists)) yield return match;
-        }
-    }
-
     /// <summary>-Shard k/N parsed (null without it); a montage needs every patient it shows, so it refuses sharding.</summary>
     protected Engine.Scaling.Shard? ShardOf(string? text, bool montage = false)
     {
@@ -93,27 +68,16 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
 
     private bool _pathOnCommandLine;
 
-    protected override void BeginProcessing() => _pathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Path");
-
-    /// <summary>The files named by whichever of -Path and -LiteralPath this record bound.</summary>
-    protected IEnumerable<string> InputFiles(string[]? path, string[]? literalPath)
+    protected override void BeginProcessing()
     {
-        // A piped object with a PSPath binds -LiteralPath by property name, and PowerShell then also binds its text to
-        // -Path by value; that second binding is the same item stringified, so only the literal path counts.
-        if (literalPath is not null && !_pathOnCommandLine) path = null;
-        if (path is null && literalPath is null)
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give images with -Path, -LiteralPath or from the pipeline."),
-                ErrorIds.NoInput, ErrorCategory.InvalidArgument, null));
-        return ResolveFiles(literalPath, literal: true).Concat(ResolveFiles(path, literal: false));
+        _pathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Path");
+        Listener.Attach();
     }
 
-    private static ErrorRecord NotFound(string path, bool folders) =>
-        new(new FileNotFoundException($"Cannot find {(folders ? "" : "image ")}'{path}' because it does not exist."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, path);
-
-    protected static ErrorRecord ToErrorRecord(HeatmapToolsException ex)
+    internal static ErrorRecord ToErrorRecord(HeatmapToolsException ex)
     {
-        var category = Enum.TryParse<ErrorCategory>(ex.Category, out var parsed) ? parsed : ErrorCategory.NotSpecified;
-        return new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
+        // ErrorKind is ErrorCategory value for value (a Pester test checks every member).
+        return new ErrorRecord(ex, ex.ErrorId, (ErrorCategory)(int)ex.Category, ex.Target);
     }
 
     /// <summary>Runs engine work; cancellation becomes a pipeline stop, an engine failure a terminating error.</summary>
@@ -121,11 +85,12 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
     {
         try
         {
+            using var scope = Engine.Running.RunScope.Enter(Listener);
             return RunEngineCore(work);
         }
         finally
         {
-            ReportSweptTemporaries();
+            Listener.Drain();
             ReportNativeHeap();
         }
     }
@@ -151,22 +116,6 @@ public abstract class HeatmapCommandBase : PSCmdlet, IDisposable
     {
         using var items = RunEngine(() => start().GetEnumerator());
         while (RunEngine(() => items.MoveNext())) yield return items.Current;
-    }
-
-    /// <summary>Temporary files of killed runs that the engine swept while writing, reported on the pipeline thread.</summary>
-    protected void ReportSweptTemporaries()
-    {
-        try
-        {
-            while (Engine.IO.AtomicFile.Swept.TryDequeue(out var stale))
-                WriteWarning($"Removed '{stale}', a temporary file left by a run that was killed while writing.");
-            while (Engine.Native.EnvironmentSettings.Warnings.TryDequeue(out var setting)) WriteWarning(setting);
-            while (Engine.Models.StateDictLoader.Notes.TryDequeue(out var note)) WriteVerbose(note);
-        }
-        catch (PipelineStoppedException)
-        {
-            // Stopping: the warnings would go nowhere.
-        }
     }
 
     private T RunEngineCore<T>(Func<T> work)

@@ -6,15 +6,13 @@ using HeatmapTools.Engine.Trust;
 
 namespace HeatmapTools.Commands;
 
-public enum FaithfulnessScore { Softmax, Logit }
-
 /// <summary>How faithful maps are to the model: pytorch-grad-cam's confidence metrics, ROAD, deletion and insertion.</summary>
 [Cmdlet(VerbsDiagnostic.Measure, "CamFaithfulness", SupportsShouldProcess = true)]
 [OutputType(typeof(CamFaithfulness))]
 public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
 {
     [Parameter]
-    public FaithfulnessScore Score { get; set; } = FaithfulnessScore.Softmax;
+    public ScoreKind Score { get; set; } = ScoreKind.Softmax;
 
     [Parameter]
     [ValidateRange(0.0, 100.0)]
@@ -36,19 +34,19 @@ public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
 
     private protected override string Activity => "Measure-CamFaithfulness";
 
-    private protected override IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
-        IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress) =>
+    private protected override IEnumerable<ItemResult<CamJudgement>> Judge(LayeredModel model, ClassLabels labels,
+        IReadOnlyList<CamJobItem> items, TrustJobOptions options) =>
         TrustJob.Faithfulness(model, items, options, new FaithfulnessOptions
         {
-            Score = EnumMirror.To<ScoreKind>(Score),
+            Score = Score,
             Percentiles = Percentile,
             Noise = Noise,
             Seed = (ulong)(uint)NoiseSeed,
             CurveSteps = CurveSteps,
             Road = !NoRoad,
-        }, progress, Cancellation).Select(r => (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels)));
+        }, Listener, Cancellation).Select(r => new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels), r.Error));
 
-    private static object ToRecord(FaithfulnessOutput output, LayeredModel model, ClassLabels labels)
+    private static CamJudgement ToRecord(FaithfulnessOutput output, LayeredModel model, ClassLabels labels)
     {
         var m = output.Metrics;
         CurvePoint[] Points(ScoreCurve? curve) => curve is null ? Array.Empty<CurvePoint>()

@@ -5,45 +5,11 @@ using HeatmapTools.Engine.Models;
 
 namespace HeatmapTools.Commands;
 
-public enum WeightsSource { Pretrained, Random }
-
-public enum ResizeKind { Stretch, CenterCrop, Letterbox }
-
-public enum NormalizationKind { ImageNet, Caffe, None }
-
-public enum HeadActivationKind { Auto, Softmax, Sigmoid, None }
-
 /// <summary>Image input and the parameters that choose a model and its weights, shared by the cmdlets that run a network.</summary>
-public abstract class ModelCommandBase : HeatmapCommandBase
+public abstract partial class ModelCommandBase : HeatmapCommandBase
 {
     // By head size and the model's sidecar: piped items of two models with one head size may name their classes differently.
     private readonly Dictionary<(int, string?), ClassLabels> _labels = new();
-
-    // One parameter set on purpose: strings bind to -Path by value, while FileInfo and ClassPrediction objects bind to
-    // -LiteralPath through their PSPath property; with two sets PowerShell would settle on one before seeing the input.
-    // Import-Csv rows and Select-Object output with a Path column bind here by name; a FullName column binds -LiteralPath.
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    public string[]? Path { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP", "FullName", "SourcePath")]
-    public string[]? LiteralPath { get; set; }
-
-    /// <summary>This node's share of the images, k/N: an image belongs to one shard by its full path (or its path below -ShardRoot).</summary>
-    [Parameter]
-    public string? Shard { get; set; }
-
-    /// <summary>The shared folder as this node mounts it: images are keyed by their path below it, so nodes that mount it at different places agree.</summary>
-    [Parameter]
-    public string? ShardRoot { get; set; }
-
-    /// <summary>
-    /// Set for a line of Get-Content (it carries ReadCount): its PSPath names the list file, its text the image, so the
-    /// text is what counts (Get-Content list.txt | Get-ClassPrediction).
-    /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    public long? ReadCount { get; set; }
 
     protected IEnumerable<string> InputFiles()
     {
@@ -59,61 +25,9 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         });
     }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(ModelNameCompleter))]
-    public string Model { get; set; } = ModelCatalog.DefaultModel;
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? WeightsPath { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public WeightsSource Weights { get; set; } = WeightsSource.Pretrained;
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int? Seed { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 100000)]
-    public int NumClasses { get; set; } = 1000;
-
-    // Bound from a ClassPrediction too, so the names Get-ClassPrediction used follow the images into New-CamHeatmap.
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string[]? Labels { get; set; }
-
     /// <summary>-Labels as a later command can use it: a file given relative to here becomes its full path.</summary>
     protected string[]? LabelsAsGiven => Labels is { Length: 1 } single && File.Exists(GetUnresolvedProviderPathFromPSPath(single[0]))
         ? new[] { GetUnresolvedProviderPathFromPSPath(single[0]) } : Labels;
-
-    [Parameter]
-    public SwitchParameter Offline { get; set; }
-
-    // Preprocessing binds from a ClassPrediction too, so a model's input travels with its results down the pipeline.
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public ResizeKind? Resize { get; set; }
-
-    /// <summary>"224", "320,256" (width, height) or "Native"; default: the model's own (an ONNX graph's declared input).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? InputSize { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public float[]? Mean { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public float[]? Std { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public NormalizationKind? Normalization { get; set; }
-
-    // 1 or 3, checked with the model (a piped prediction's null must bind, which a validation attribute would refuse).
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int? InputChannels { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public HeadActivationKind? HeadActivation { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 256)]
-    public int BatchSize { get; set; } = 8;
 
     private int? _unseededRandom;
 
@@ -138,7 +52,7 @@ public abstract class ModelCommandBase : HeatmapCommandBase
             BaseDirectory: SessionState.Path.CurrentFileSystemLocation.ProviderPath);
     }
 
-    protected static string Key(WeightsRequest r) => $"{r.Model}|{r.WeightsPath}|{r.Random}|{r.Seed}|{r.NumClasses}|{r.Offline}";
+    protected static object Key(WeightsRequest r) => (r.Model, r.WeightsPath, r.Random, r.Seed, r.NumClasses, r.Offline);
 
     /// <summary>
     /// The batch's model's preprocessing: what was given here, over its sidecar file, over its own input (an ONNX graph's
@@ -152,15 +66,14 @@ public abstract class ModelCommandBase : HeatmapCommandBase
         InputSize = InputSize,
         Mean = Mean,
         Std = Std,
-        Normalization = Normalization is { } n ? EnumMirror.To<Engine.Imaging.Normalization>(n) : null,
+        Normalization = Normalization,
         Channels = InputChannels,
-        Resize = Resize is { } r ? EnumMirror.To<ResizeMode>(r) : null,
+        Resize = Resize,
     };
 
     /// <summary>-HeadActivation, else the model's sidecar, else Auto (the model decides).</summary>
-    protected Engine.Prediction.HeadActivation HeadFor(LayeredModel model) =>
-        HeadActivation is { } h ? EnumMirror.To<Engine.Prediction.HeadActivation>(h)
-            : SidecarOf(model)?.HeadActivation ?? Engine.Prediction.HeadActivation.Auto;
+    protected HeatmapTools.HeadActivation HeadFor(LayeredModel model) =>
+        HeadActivation ?? SidecarOf(model)?.HeadActivation ?? HeatmapTools.HeadActivation.Auto;
 
     /// <summary>The model's sidecar file (see ModelSidecar), or null.</summary>
     protected ModelSidecar? SidecarOf(LayeredModel model) => RunEngine(() => ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile));
@@ -200,14 +113,14 @@ public abstract class ModelCommandBase : HeatmapCommandBase
             if (Labels is { Length: > 0 } names)
             {
                 if (names.Length != numClasses)
-                    throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidArgument",
+                    throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.InvalidArgument,
                         $"-Labels has {names.Length} names but the model has {numClasses} classes (use -NumClasses {names.Length} for a custom head).", names);
                 return ClassLabels.FromStrings(names);
             }
             if (_sidecarLabels is { } sidecar)
             {
                 if (sidecar.Labels is { } listed)
-                    return listed.Length == numClasses ? ClassLabels.FromStrings(listed) : throw new HeatmapToolsException(ErrorIds.LabelsInvalid, "InvalidArgument",
+                    return listed.Length == numClasses ? ClassLabels.FromStrings(listed) : throw new HeatmapToolsException(ErrorIds.LabelsInvalid, ErrorKind.InvalidArgument,
                         $"'{sidecar.Path}' lists {listed.Length} labels but the model has {numClasses} classes.", sidecar.Path);
                 if (sidecar.LabelsFile is { } file) return ClassLabels.FromFile(file, numClasses);
             }

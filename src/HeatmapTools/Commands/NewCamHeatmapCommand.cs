@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Output;
 using HeatmapTools.Engine.Held;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Rendering;
+using HeatmapTools.Engine.Rendering.MapFormats;
 
 namespace HeatmapTools.Commands;
-
-public enum RawMapFormat { None, Npy, Png16, Csv }
 
 /// <summary>Computes class activation maps and writes them as heatmap overlays on the original images.</summary>
 [Cmdlet(VerbsCommon.New, "CamHeatmap", SupportsShouldProcess = true)]
@@ -19,7 +19,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     private int _done;
     private readonly OutputRegistry _outputs = new();
     // Names that keep the inputs' tree need the folder all of them lie below: such runs start once the input has ended.
-    private List<(string Key, WeightsRequest Request, (CamJobItem, CamSelection) Item)>? _deferred;
+    private List<(object Key, WeightsRequest Request, (CamJobItem, CamSelection) Item)>? _deferred;
     private string? _root;
 
     [Parameter]
@@ -34,7 +34,10 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     public double Alpha { get; set; } = 0.4;
 
     [Parameter]
-    public RawMapFormat MapFormat { get; set; } = RawMapFormat.None;
+    [ArgumentCompleter(typeof(MapFormatCompleter))]
+    public string MapFormat { get; set; } = RawMapFormat.NoneName;
+
+    private RawMapFormat? _mapFormat;
 
     [Parameter]
     public SwitchParameter NoOverlay { get; set; }
@@ -51,17 +54,15 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     [Parameter]
     public SwitchParameter Update { get; set; }
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Source, string Output)> _skipped = new();
-    private int _skippedCount;
-
     /// <summary>A piped prediction's prepared image (ClassPrediction.PreparedInput): used instead of decoding the file again.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    public object? PreparedInput { get; set; }
+    public IHeldInput? PreparedInput { get; set; }
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         RunEngine(() => Colormaps.Canonical(Colormap));
+        _mapFormat = RunEngine(() => RawMapFormat.Parse(MapFormat));
         _clock.Start();
     }
 
@@ -74,9 +75,9 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         {
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
             if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", selection.Methods)} heatmap(s)")) continue;
-            var item = new CamJobItem(file, classes, Top, (PreparedInput as PSObject)?.BaseObject as HeldInput ?? PreparedInput as HeldInput);
-            if (WritesFiles && OutputNaming.NeedsRoot(ResolvedOutputPath)) (_deferred ??= new()).Add((Key(request) + selection.Key, request, (item, selection)));
-            else foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
+            var item = new CamJobItem(file, classes, Top, PreparedInput);
+            if (WritesFiles && OutputNaming.NeedsRoot(ResolvedOutputPath)) (_deferred ??= new()).Add(((Key(request), selection), request, (item, selection)));
+            else foreach (var ready in _queue.Add((Key(request), selection), request, (item, selection), BatchSize)) Flush(ready);
         }
     }
 
@@ -87,14 +88,16 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             WriteVerbose($"The inputs come from several folders below '{_root}': their outputs keep that tree below '{OutputPath}'.");
         foreach (var (key, request, item) in _deferred ?? new()) foreach (var ready in _queue.Add(key, request, item, BatchSize)) Flush(ready);
         if (_queue.Drain() is { } rest) Flush(rest);
-        WriteProgress(new ProgressRecord(2, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
+        WriteProgress(new ProgressRecord(ProgressId, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
         if (SkipExisting || Update)
-            WriteInformation($"New-CamHeatmap: {_done} image(s) taken, {_skippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
+            WriteInformation($"New-CamHeatmap: {_done} image(s) taken, {Listener.SkippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
     }
+
+    private protected override int ProgressId => 2;
 
     private string? ResolvedOutputPath => OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
 
-    private bool WritesFiles => !NoOverlay || MapFormat != RawMapFormat.None;
+    private bool WritesFiles => !NoOverlay || _mapFormat is not null;
 
     private void Flush(BatchQueue<(CamJobItem Item, CamSelection Selection)>.Batch batch)
     {
@@ -109,29 +112,20 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             Colormap = Colormap,
             Alpha = Alpha,
             NoOverlay = NoOverlay,
-            MapFormat = EnumMirror.To<MapFormat>(MapFormat),
+            MapFormat = _mapFormat,
             OutputPath = ResolvedOutputPath,
             OutputRoot = _root,
             Force = Force,
             SkipExisting = SkipExisting,
             Update = Update,
-            Skipped = (source, output) => _skipped.Enqueue((source, output)),
-            Outputs = _outputs,
             IncludeOwnOutputs = IncludeOwnOutput,
-            OwnOutputSkipped = (path, note) => WriteVerbose($"Skipped '{path}': HeatmapTools wrote it ({note}). -IncludeOwnOutput explains it anyway."),
-            // Score-CAM takes seconds per image: show how far into the batch it is, not only whole batches.
-            Cam = CamOptionsFor(selection, share => WriteProgress(new ProgressRecord(2, "New-CamHeatmap",
-                $"{_done} image(s) done; Score-CAM on the next {batch.Items.Count}: {share:P0}") { PercentComplete = (int)Math.Clamp(share * 100, 0, 100) })),
+            HoldFor = batch.Request,
+            Cam = CamOptionsFor(selection),
         };
         var started = _clock.Elapsed;
-        var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Cancellation));
-        WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {(selection.Layers.Count == 0 ? model.Info.DefaultLayer : string.Join(", ", selection.Layers))}, " +
+        var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Listener, Cancellation, _outputs));
+        WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {RunEngine(() => selection.Layers.Describe(model))}, " +
             $"{(_clock.Elapsed - started).TotalSeconds:F2} s.");
-        // What a result needs to make its map again, and no more: not this run's name registry, nor this cmdlet.
-        for (; _skipped.TryDequeue(out var passed); _skippedCount++)
-            WriteVerbose($"Skipped '{passed.Output}' (of '{passed.Source}'): finished{(Update ? " and newer than its source" : "")}.");
-        var request = batch.Request;
-        var again = options with { Outputs = null, OwnOutputSkipped = null, Skipped = null, Cam = options.Cam with { ScoreProgress = null } };
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -139,37 +133,11 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            var r = result.Value!;
-            WriteObject(new CamHeatmap
-            {
-                SourcePath = r.SourcePath,
-                OutputPath = r.OutputPath,
-                MapPath = r.MapPath,
-                Method = r.Method.Name,
-                Layer = r.Layer,
-                // An ONNX model by its path, so a later command finds it from anywhere.
-                Model = model.Info.SourceFile ?? model.Name,
-                WeightsFile = model.WeightsFile,
-                WeightsPath = batch.Request.WeightsPath,
-                Weights = batch.Request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
-                Seed = batch.Request.Seed,
-                NumClasses = model.NumClasses,
-                Labels = LabelsAsGiven,
-                ClassIndex = r.ClassIndex,
-                Label = r.Label,
-                Score = r.Score,
-                MapMin = r.RawMin,
-                MapMax = r.RawMax,
-                Held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
-                    () => CamJob.Recompute(request, labels, r.SourcePath, r.ClassIndex, r.Method, again),
-                    MapKey.Of(model, options.Preprocess, r.Method, r.Layer, r.ClassIndex, options.Cam), r.Score, r.SourcePath),
-                AugSmooth = selection.AugSmooth,
-                EigenSmooth = selection.EigenSmooth,
-            });
+            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam));
             ResultWritten();
         }
         _done += batch.Items.Count;
         double rate = _done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-6);
-        WriteProgress(new ProgressRecord(2, "New-CamHeatmap", $"{_done} image(s) done ({rate:F1}/s) with {model.Name}"));
+        Listener.Progress($"{_done} image(s) done ({rate:F1}/s) with {model.Name}");
     }
 }

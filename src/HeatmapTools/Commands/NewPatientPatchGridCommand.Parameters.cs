@@ -4,18 +4,6 @@ using HeatmapTools.Engine.Patches;
 
 namespace HeatmapTools.Commands;
 
-// PowerShell reflects over a cmdlet's parameter types before the module's load context is in place, so parameters
-// cannot have engine types: these mirror the engine's enums name for name (EnumMirror maps them and checks they match).
-public enum PatchOrigin { OneBased, ZeroBased }
-
-public enum ProbabilityScaleKind { Fixed, Patient, Cohort }
-
-public enum PatientImageKind { Tissue, Labels, Probability, Confusion, Cam }
-
-public enum PatchImageFormat { Png, Jpg }
-
-public enum CamScaleKind { Patient, Patch }
-
 /// <summary>New-PatientPatchGrid's parameters (binding only; Get-Help documents each).</summary>
 public sealed partial class NewPatientPatchGridCommand
 {
@@ -60,7 +48,7 @@ public sealed partial class NewPatientPatchGridCommand
     public string Culture { get; set; } = "";
 
     [Parameter]
-    public PatchOrigin Origin { get; set; } = PatchOrigin.OneBased;
+    public GridOrigin Origin { get; set; } = GridOrigin.OneBased;
 
     [Parameter]
     [ValidateRange(1, 4096)]
@@ -82,13 +70,14 @@ public sealed partial class NewPatientPatchGridCommand
     public double Alpha { get; set; } = 0.4;
 
     [Parameter]
-    public ProbabilityScaleKind Scale { get; set; } = ProbabilityScaleKind.Fixed;
+    public ProbabilityScale Scale { get; set; } = ProbabilityScale.Fixed;
 
     [Parameter]
     public SwitchParameter Confusion { get; set; }
 
     [Parameter]
-    public PatientImageKind[]? Kind { get; set; }
+    [ArgumentCompleter(typeof(PatientImageKindCompleter))]
+    public string[]? Kind { get; set; }
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -103,7 +92,7 @@ public sealed partial class NewPatientPatchGridCommand
     public int CellSize { get; set; } = 10;
 
     [Parameter]
-    public CamScaleKind CamScale { get; set; } = CamScaleKind.Patient;
+    public CamScale CamScale { get; set; } = CamScale.Patient;
 
     [Parameter]
     public SwitchParameter SkipExisting { get; set; }

@@ -24,9 +24,9 @@ public sealed class TestCamSanityCommand : TrustCommandBase
 
     private protected override string Activity => "Test-CamSanity";
 
-    private protected override IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
-        IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress) =>
-        TrustJob.Sanity(model, items, options, new SanityOptions { Seed = CascadeSeed, MaxSteps = MaxSteps, Threshold = Threshold }, progress, Cancellation)
+    private protected override IEnumerable<ItemResult<CamJudgement>> Judge(LayeredModel model, ClassLabels labels,
+        IReadOnlyList<CamJobItem> items, TrustJobOptions options) =>
+        TrustJob.Sanity(model, items, options, new SanityOptions { Seed = CascadeSeed, MaxSteps = MaxSteps, Threshold = Threshold }, Listener, Cancellation)
             .Select(r =>
             {
                 if (r.Value?.Result is { Passed: null } undefined)
@@ -34,12 +34,12 @@ public sealed class TestCamSanityCommand : TrustCommandBase
                         "so its rank correlation is undefined: the check neither passes nor fails (Verdict Undefined)." +
                         (undefined.Steps.LastOrDefault(s => !double.IsNaN(s.Spearman)) is { } last
                             ? $" The last step with a ranking, {last.Step} ({last.Layer}), had Spearman {last.Spearman:0.###}; -MaxSteps {last.Step} judges there." : ""));
-                return (r.Error, r.Value is null ? null : ToRecord(r.Value, model, labels));
+                return new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels), r.Error);
             });
 
     private static bool IsConstant(float[] map) => map.Length == 0 || Array.TrueForAll(map, v => v == map[0]);
 
-    private static object ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels)
+    private static CamJudgement ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels)
     {
         var r = output.Result;
         return new CamSanity

@@ -23,15 +23,15 @@ public abstract class TrustCommandBase : CamCommandBase
 
     /// <summary>A piped New-CamHeatmap result's held map (CamHeatmap.MapTensor), used when it is the very map asked for.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    public object? MapTensor { get; set; }
+    public IHeldMap? MapTensor { get; set; }
 
     private protected abstract string Activity { get; }
 
-    // Not generic over the engine's result types: PowerShell reflects over cmdlet base types before the module's load
-    // context can supply the engine.
-    /// <summary>One entry per map: the error, or the record to write.</summary>
-    private protected abstract IEnumerable<(Engine.HeatmapToolsException? Error, object? Record)> Judge(LayeredModel model, ClassLabels labels,
-        IReadOnlyList<CamJobItem> items, TrustJobOptions options, IProgress<double> progress);
+    /// <summary>One entry per map: the record to write, or the error of that map alone.</summary>
+    private protected abstract IEnumerable<ItemResult<CamJudgement>> Judge(LayeredModel model, ClassLabels labels,
+        IReadOnlyList<CamJobItem> items, TrustJobOptions options);
+
+    private protected override int ProgressId => 3;
 
     protected override void ProcessRecord()
     {
@@ -40,15 +40,15 @@ public abstract class TrustCommandBase : CamCommandBase
         var selection = CurrentSelection();
         foreach (var file in InputFiles())
         {
-            var item = new CamJobItem(file, classes, Top) { Map = (MapTensor as PSObject)?.BaseObject as Engine.Held.HeldMap ?? MapTensor as Engine.Held.HeldMap };
-            foreach (var ready in _queue.Add(Key(request) + selection.Key, request, (item, selection), BatchSize)) Flush(ready);
+            var item = new CamJobItem(file, classes, Top) { Map = MapTensor };
+            foreach (var ready in _queue.Add((Key(request), selection), request, (item, selection), BatchSize)) Flush(ready);
         }
     }
 
     protected override void EndProcessing()
     {
         if (_queue.Drain() is { } rest) Flush(rest);
-        WriteProgress(new ProgressRecord(3, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        WriteProgress(new ProgressRecord(ProgressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
     private void Flush(BatchQueue<(CamJobItem Item, CamSelection Selection)>.Batch batch)
@@ -67,20 +67,11 @@ public abstract class TrustCommandBase : CamCommandBase
             PlotFolder = plots,
             Force = Force,
             ClassName = i => labels[i].Name,
-            MapsTaken = (method, taken, all) => WriteVerbose($"{method.Name}: {taken} of {all} map(s) taken from the piped results, {all - taken} computed."),
         };
-        // The engine reports on this thread, so progress can be written as it comes.
-        var progress = new Reporter(share => WriteProgress(new ProgressRecord(3, Activity, $"{batch.Items.Count} image(s) with {model.Name}")
-            { PercentComplete = (int)Math.Clamp(share * 100, 0, 100) }));
-        foreach (var (error, record) in RunEngine(() => Judge(model, labels, batch.Items.Select(i => i.Item).ToList(), options, progress).ToList()))
+        foreach (var result in RunEngine(() => Judge(model, labels, batch.Items.Select(i => i.Item).ToList(), options).ToList()))
         {
-            if (error is not null) WriteError(ToErrorRecord(error));
-            else WriteObject(record);
+            if (result.Error is not null) WriteError(ToErrorRecord(result.Error));
+            else WriteObject(result.Value);
         }
-    }
-
-    private sealed class Reporter(Action<double> report) : IProgress<double>
-    {
-        public void Report(double value) => report(value);
     }
 }

@@ -53,8 +53,16 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         // Only the engine is answered here. The cmdlets use engine types alone (a Pester test reads this assembly's
         // references), so TorchSharp, OpenCvSharp and the rest are only ever loaded by the engine, through its own
         // context, even when another module has put its own copy of one of them into PowerShell's context.
-        return name.Name == EngineAssembly ? Context.LoadFromAssemblyName(name) : null;
+        if (name.Name == EngineAssembly) return Context.LoadFromAssemblyName(name);
+        // The contracts both sides speak live here, in PowerShell's context, beside this assembly (the manifest loads
+        // them first; this answers a host that did not).
+        if (name.Name == ContractsAssembly)
+            return defaultContext.LoadFromAssemblyPath(Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, ContractsAssembly + ".dll"));
+        return null;
     }
 
     private const string EngineAssembly = "HeatmapTools.Engine";
+
+    /// <summary>The assembly of types the cmdlets and the engine share; the module's own context never loads a copy.</summary>
+    internal const string ContractsAssembly = "HeatmapTools.Contracts";
 }

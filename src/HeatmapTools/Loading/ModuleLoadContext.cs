@@ -26,6 +26,8 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
+        // Shared with the cmdlets: PowerShell's context answers, so a value made on one side is the same type on the other.
+        if (assemblyName.Name == ModuleInitializer.ContractsAssembly) return null;
         string candidate = Path.Combine(_assemblyDirectory, assemblyName.Name + ".dll");
         return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
     }

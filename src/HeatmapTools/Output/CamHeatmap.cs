@@ -16,7 +16,7 @@ public sealed class CamHeatmap
     /// <summary>What the map was made with, named as the parameters, so the next command (Measure-CamFaithfulness,
     /// Test-CamSanity) binds the same model by property name.</summary>
     public string? WeightsPath { get; init; }
-    public Commands.WeightsSource Weights { get; init; }
+    public WeightsSource Weights { get; init; }
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
     public TextList? Labels { get; init; }
@@ -33,6 +33,32 @@ public sealed class CamHeatmap
     public bool EigenSmooth { get; init; }
     private readonly float[,]? _map;
 
+    internal static CamHeatmap From(Engine.Cam.CamOutput r, Engine.Models.LayeredModel model, Engine.Models.WeightsRequest request, TextList? labels,
+        Engine.Cam.CamOptions cam) => new()
+    {
+        SourcePath = r.SourcePath,
+        OutputPath = r.OutputPath,
+        MapPath = r.MapPath,
+        Method = r.Method.Name,
+        Layer = r.Layer,
+        // An ONNX model by its path, so a later command finds it from anywhere.
+        Model = model.Info.SourceFile ?? model.Name,
+        WeightsFile = model.WeightsFile,
+        WeightsPath = request.WeightsPath,
+        Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
+        Seed = request.Seed,
+        NumClasses = model.NumClasses,
+        Labels = labels,
+        ClassIndex = r.ClassIndex,
+        Label = r.Label,
+        Score = r.Score,
+        MapMin = r.RawMin,
+        MapMax = r.RawMax,
+        Held = r.Held,
+        AugSmooth = cam.AugSmooth,
+        EigenSmooth = cam.EigenSmooth,
+    };
+
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,
     /// ConvertTo-Json and default formatting (50,176 numbers); $result.Map still reads it. A result of this session
     /// reads it from its held tensor, or, once the shared budget has released that, computes it again from the image.</summary>
@@ -47,26 +73,25 @@ public sealed class CamHeatmap
     /// The map, as <see cref="Map"/>; but where PowerShell turns a property's failure into $null, this says why the map
     /// cannot be had (MapSourceChanged: let go by the budget, and the image changed since).
     /// </summary>
-    public float[,] GetMap() => _map ?? (Held is Engine.Held.HeldMap held ? ToGrid(held.Read(), held.Width, held.Height) : new float[0, 0]);
+    public float[,] GetMap() => _map ?? (Held is { } held ? ToGrid(held.Read(), held.Width, held.Height) : new float[0, 0]);
 
-    /// <summary>The map as a tensor in the shared budget (an engine HeldMap; typed object so PowerShell's reflection
-    /// over this type never needs the engine before the module has loaded it).</summary>
-    internal object? Held { get; init; }
+    /// <summary>The map as a tensor in the shared budget.</summary>
+    internal IHeldMap? Held { get; init; }
 
     /// <summary>The held map for the next command (Measure-CamFaithfulness, Test-CamSanity bind it by name and use it
-    /// when it is the very map they would compute); typed object for the same reason as <see cref="Held"/>.</summary>
+    /// when it is the very map they would compute).</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
-    public object? MapTensor => Held;
+    public IHeldMap? MapTensor => Held;
 
     /// <summary>The map, or the reason it cannot be had (MapSourceChanged), for commands that go on past one bad result.</summary>
-    internal bool TryGetMap(out float[,] map, out Engine.HeatmapToolsException? problem)
+    internal bool TryGetMap(out float[,] map, out HeatmapToolsException? problem)
     {
         try
         {
             (map, problem) = (GetMap(), null);
             return true;
         }
-        catch (Engine.HeatmapToolsException ex)
+        catch (HeatmapToolsException ex)
         {
             (map, problem) = (new float[0, 0], ex);
             return false;
@@ -75,7 +100,7 @@ public sealed class CamHeatmap
 
     /// <summary>Whether the map is still held as a tensor (false once the budget let it go, or in another process).</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
-    public bool MapHeld => Held is Engine.Held.HeldMap held && held.IsHeld;
+    public bool MapHeld => Held is { IsHeld: true };
 
     public static float[] Flatten(float[,] grid)
     {

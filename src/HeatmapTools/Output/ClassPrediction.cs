@@ -42,7 +42,7 @@ public sealed class ClassPrediction
     /// New-CamHeatmap with another -Model does not force this model's file on it.
     /// </summary>
     public string? WeightsFile { get; init; }
-    public Commands.WeightsSource Weights { get; init; }
+    public WeightsSource Weights { get; init; }
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
     /// <summary>The -Labels given (a file as a full path, or the names), so New-CamHeatmap downstream names classes alike.</summary>
@@ -51,10 +51,10 @@ public sealed class ClassPrediction
     [System.Management.Automation.Hidden] public string? InputSize { get; init; }
     [System.Management.Automation.Hidden] public float[]? Mean { get; init; }
     [System.Management.Automation.Hidden] public float[]? Std { get; init; }
-    [System.Management.Automation.Hidden] public Commands.NormalizationKind? Normalization { get; init; }
+    [System.Management.Automation.Hidden] public Normalization? Normalization { get; init; }
     [System.Management.Automation.Hidden] public int? InputChannels { get; init; }
-    [System.Management.Automation.Hidden] public Commands.ResizeKind? Resize { get; init; }
-    [System.Management.Automation.Hidden] public Commands.HeadActivationKind? HeadActivation { get; init; }
+    [System.Management.Automation.Hidden] public ResizeMode? Resize { get; init; }
+    [System.Management.Automation.Hidden] public HeadActivation? HeadActivation { get; init; }
     /// <summary>How the head's outputs became probabilities (Softmax, Sigmoid or None), so New-PatientPatchGrid reads them alike.</summary>
     [System.Management.Automation.Hidden] public string? HeadUsed { get; init; }
     public int Width { get; init; }
@@ -72,7 +72,7 @@ public sealed class ClassPrediction
     /// it by name instead of decoding again; typed object so PowerShell's reflection never needs the engine early.
     /// </summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
-    public object? PreparedInput { get; init; }
+    public IHeldInput? PreparedInput { get; init; }
     /// <summary>Every class's name in class order, for -PositiveClass by label downstream (the ranking holds only the top ones).</summary>
     internal string[] ClassNames { get; init; } = Array.Empty<string>();
 }

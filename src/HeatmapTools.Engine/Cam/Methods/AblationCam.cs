@@ -20,7 +20,7 @@ public sealed class AblationCam : CamMethod
     public override Tensor Map(CamContext c) =>
         Compute(c.Model, RequireStage(c), c.Activations, c.Logits, c.Targets, c.Options, c.Cancellation);
 
-    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, Tensor logits, long[] targets, CamOptions options, CancellationToken cancellation)
+    private static Tensor Compute(LayeredModel model, int layer, Tensor activations, Tensor logits, IReadOnlyList<Targets.CamTarget> targets, CamOptions options, CancellationToken cancellation)
     {
         int chunk = options.ChunkSize;
         using var noGrad = no_grad();
@@ -30,7 +30,7 @@ public sealed class AblationCam : CamMethod
         {
             using var scope = NewDisposeScope();
             var a = activations[i];
-            float original = logits[i, targets[i]].item<float>();
+            float original = targets[i].Score(logits[i..(i + 1)])[0].item<float>();
             // As pytorch-grad-cam: zero when activations bottom out at zero (after a ReLU), else far below their minimum.
             float minimum = a.min().item<float>();
             float ablationValue = minimum == 0 ? 0f : minimum - AblationOffset;
@@ -45,7 +45,7 @@ public sealed class AblationCam : CamMethod
                 var part = channels.Skip(start).Take(chunk).ToArray();
                 var copies = a.unsqueeze(0).repeat(part.Length, 1, 1, 1);
                 for (int j = 0; j < part.Length; j++) copies[j, part[j]].fill_(ablationValue);
-                var scores = model.ClassLogit(copies, layer + 1, targets[i]).data<float>().ToArray();
+                var scores = targets[i].Score(model, copies, layer + 1).data<float>().ToArray();
                 for (int j = 0; j < part.Length; j++) ablatedScores[part[j]] = scores[j];
             }
             var y = tensor(ablatedScores);

@@ -15,7 +15,7 @@ public sealed class ClassicCam : CamMethod
     public override string Name => "CAM";
     public override string Paper => "Zhou et al. 2016, Learning Deep Features for Discriminative Localization";
 
-    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Targets, c.Options);
+    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Classes, c.Options);
 
     private static Tensor Compute(LayeredModel model, int layer, Tensor activations, long[] targets, CamOptions options)
     {
@@ -34,7 +34,7 @@ public sealed class ClassicCam : CamMethod
             var gathered = classMaps.gather(1, index.reshape(-1, 1, 1, 1).expand(-1, 1, classMaps.shape[2], classMaps.shape[3]));
             return gathered.squeeze(1);
         }
-        throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, "InvalidOperation",
+        throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, ErrorKind.InvalidOperation,
             $"Classic CAM needs a layer followed only by global average pooling and a classifier; in {model.Name} the layers above " +
             $"'{model.Stages[layer].Name}' are {string.Join(", ", model.Stages.Skip(layer + 1).Select(s => s.Name))}. " +
             $"Use the model's last convolutional stage ({model.Info.DefaultLayer}) on a GAP model, or -Method GradCAM.", model.Stages[layer].Name);

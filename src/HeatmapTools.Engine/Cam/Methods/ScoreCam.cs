@@ -19,13 +19,12 @@ public sealed class ScoreCam : CamMethod
     public override string Paper => "Wang et al. 2020, Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks";
 
     public override Tensor Map(CamContext c) =>
-        Compute(c.Model, c.Input, c.Activations, c.Targets, c.Options, c.Cancellation);
+        Compute(c.Model, c.Input, c.Activations, c.Targets, c.Options, c.Listener, c.Cancellation);
 
-    private static Tensor Compute(LayeredModel model, Tensor input, Tensor activations, long[] targets, CamOptions options,
+    private static Tensor Compute(LayeredModel model, Tensor input, Tensor activations, IReadOnlyList<Targets.CamTarget> targets, CamOptions options, IRunListener listener,
         CancellationToken cancellation)
     {
         int chunk = options.ScoreChunkSize;
-        var progress = options.ScoreProgress;
         using var noGrad = no_grad();
         long b = activations.shape[0], k = activations.shape[1];
         // Upsampling is the same linear map for every channel: build its two axis matrices once.
@@ -48,10 +47,12 @@ public sealed class ScoreCam : CamMethod
                 using var inference = inference_mode();
                 var idx = tensor(representatives.Skip(start).Take(chunk).Select(c => (long)c).ToArray());
                 var masked = image * Masks(activations[i].index_select(0, idx), rows, columns).unsqueeze(1);
-                var logits = model.ClassLogit(masked, 0, targets[i]).data<float>().ToArray();
+                var logits = targets[i].Score(model, masked, 0).data<float>().ToArray();
                 for (int j = 0; j < logits.Length; j++)
                     foreach (var channel in unique[start + j]) scores[channel] = logits[j];
-                progress?.Invoke((i + (double)(start + logits.Length) / representatives.Length) / b);
+                double share = (i + (double)(start + logits.Length) / representatives.Length) / b;
+                // Its batches take seconds per image: how far into this one it is, not only whole batches.
+                listener.Progress($"Score-CAM on the next {b}: {share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)}", share);
             }
             weights.Add(softmax(tensor(scores), 0).MoveToOuterDisposeScope());
         }

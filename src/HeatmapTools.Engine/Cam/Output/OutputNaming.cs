@@ -1,4 +1,4 @@
-namespace HeatmapTools.Engine.Cam;
+namespace HeatmapTools.Engine.Cam.Output;
 
 /// <summary>
 /// Turns -OutputPath (nothing, a folder, or a template with {name}, {dir}, {relpath}, {class}, {label}, {method},
@@ -25,7 +25,7 @@ public sealed class OutputNaming
             var unknown = System.Text.RegularExpressions.Regex.Matches(outputPath, @"\{[^{}]*\}").Select(m => m.Value)
                 .Where(t => !Tokens.Contains(t)).Distinct().ToList();
             if (unknown.Count > 0)
-                throw new HeatmapToolsException(ErrorIds.OutputTemplateInvalid, "InvalidArgument",
+                throw new HeatmapToolsException(ErrorIds.OutputTemplateInvalid, ErrorKind.InvalidArgument,
                     $"-OutputPath '{outputPath}' has {string.Join(", ", unknown)}, which it cannot fill; it knows {string.Join(", ", Tokens)}.", outputPath);
         }
         _outputPath = outputPath;
@@ -104,7 +104,7 @@ public sealed class OutputNaming
             .Replace("{ext}", ext);
         string full = Path.GetFullPath(name);
         if (string.Equals(full, Path.GetFullPath(sourcePath), PathComparison))
-            throw new HeatmapToolsException(ErrorIds.OutputExists, "InvalidArgument",
+            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.InvalidArgument,
                 $"The output name for '{sourcePath}' is the source image itself; choose an -OutputPath that differs.", sourcePath);
         return full;
     }

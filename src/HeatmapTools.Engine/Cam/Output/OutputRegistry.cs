@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace HeatmapTools.Engine.Cam;
+namespace HeatmapTools.Engine.Cam.Output;
 
 /// <summary>
 /// The output names one run has handed out, across its batches. A second input that would get a name already given
@@ -17,7 +17,7 @@ public sealed class OutputRegistry
         // (a template with {class} but not {method}, given two methods).
         if (_claimed.TryAdd(outputPath, sourcePath)) return;
         string first = _claimed[outputPath];
-        throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, "ResourceExists",
+        throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.ResourceExists,
             $"'{outputPath}' was already written in this run for '{first}'; '{sourcePath}' would replace it. Give -OutputPath a folder, or a template whose placeholders ({{name}}, {{class}}, {{method}}) tell the outputs apart.",
             sourcePath);
     }

@@ -5,7 +5,7 @@ namespace HeatmapTools.Engine.Patches;
 
 /// <summary>How inputs become records: the table columns, the CSV dialect and the patch file naming.</summary>
 public sealed record PatchInputSettings(PatchColumns Columns, string? Delimiter, CultureInfo Culture, string? NamePattern, int PatchSize, GridOrigin Origin,
-    string? PositiveClass = null);
+    Prediction.PositiveClass? PositiveClass = null);
 
 /// <summary>Patients gathered from every input, with the problems found on the way (reported once, counted per patient).</summary>
 public sealed class PreparedPatients
@@ -22,23 +22,11 @@ public sealed class PreparedPatients
 /// <summary>A piped object seen through its properties (by name, any case), with the map it may carry and the folder relative paths start from.</summary>
 public sealed record ObjectRecord(Func<string, string?> Property, Func<float[]?> CarriedMap, string BaseDirectory);
 
-/// <summary>What a drawing run hands back, in order: each patient's result, then the montage if one was asked for.</summary>
-public abstract record PatchGridEvent;
-public sealed record PatientDrawn(PatientResult Result) : PatchGridEvent;
-public sealed record MontageWritten(MontageResult Montage) : PatchGridEvent;
-/// <summary>The montage could not be written (it exists without -Force, its folder refuses it): the run's other results stand.</summary>
-public sealed record MontageFailed(HeatmapToolsException Error) : PatchGridEvent;
-/// <summary>Every patient was read, but none had the data for the images asked for: nothing at all was written.</summary>
-public sealed record NothingDrawable : PatchGridEvent;
-/// <summary>A confusion map was asked for, but no patient had both a true class and a probability: none was drawn.</summary>
-public sealed record ConfusionUnavailable : PatchGridEvent;
-
 /// <summary>
-/// One New-PatientPatchGrid run: collects inputs as they arrive (patch files, folders, CSV files, table rows), turns
-/// them into patients, selects, draws and lays out the montage, and owns every native image it makes. The cmdlet only
-/// binds parameters, asks ShouldProcess and turns events into records.
+/// What New-PatientPatchGrid takes in, as it arrives (patch files, folders, CSV files, table rows, predictions and maps
+/// of patches), turned into patients once the input ends. Drawing them is <see cref="PatchGridJob"/>'s.
 /// </summary>
-public sealed class PatchGridRun
+public sealed class PatchIntake
 {
     private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp" };
     private readonly List<string> _files = new();
@@ -79,14 +67,14 @@ public sealed class PatchGridRun
     /// process): the same as the prediction itself. A row whose probabilities cannot be read is its own problem; a
     /// positive class the head lacks stops the run, as it would for the live objects.
     /// </summary>
-    public PatchProblem? AddPredictionRow(PredictionRow row, string? positiveClass)
+    public PatchProblem? AddPredictionRow(PredictionRow row, Prediction.PositiveClass positiveClass)
     {
         var problem = TryAddPrediction(row, positiveClass);
         if (problem is not null) _rowProblems.Add(problem);
         return problem;
     }
 
-    private PatchProblem? TryAddPrediction(PredictionRow row, string? positiveClass)
+    private PatchProblem? TryAddPrediction(PredictionRow row, Prediction.PositiveClass positiveClass)
     {
         try
         {
@@ -151,28 +139,13 @@ public sealed class PatchGridRun
 
 
     /// <summary>
-    /// A piped object that is neither a file nor a result of this session, seen through its properties: a map result
-    /// from another process (its map arrived flattened, or is made again from the patch), a prediction's row (its CSV
-    /// through Import-Csv, or a prediction from another process), or a patch table row. Returns its problem, to report
+    /// A piped object that is neither a file nor a result of this session, seen through its properties: a prediction's
+    /// row (its CSV through Import-Csv, or a prediction from another process), or a patch table row. (A map result from
+    /// another process is made a map on the CAM side first: <see cref="Cam.CamRecipe"/>.) Returns its problem, to report
     /// at once, or null.
     /// </summary>
-    public PatchProblem? AddObject(ObjectRecord item, PatchColumns columns, CultureInfo culture, string? positiveClass, int patchSize,
-        CancellationToken cancellation)
+    public PatchProblem? AddObject(ObjectRecord item, PatchColumns columns, CultureInfo culture, Prediction.PositiveClass positiveClass)
     {
-        if (item.Property(columns.PatientId) is null && Cam.CamRecipe.From(item.Property) is { } recipe)
-        {
-            try
-            {
-                var (map, width, height, rawMin, rawMax) = recipe.Compute(item.CarriedMap(), cancellation);
-                AddCamMap(Path.GetFullPath(recipe.SourcePath, item.BaseDirectory), map, width, height, patchSize, rawMin, rawMax);
-                return null;
-            }
-            catch (HeatmapToolsException ex)
-            {
-                // This patch's map cannot be had (its image unreadable, its model missing): the patch is drawn without it.
-                return new PatchProblem(ex.ErrorId, "", ex.Message, recipe.SourcePath, IsError: true);
-            }
-        }
         if (item.Property(columns.PatientId) is null && item.Property(PredictionTable.ProbabilitiesColumn) is { } probabilities
             && item.Property(columns.Path) is { } patch)
             return AddPredictionRow(new PredictionRow(Path.GetFullPath(patch, item.BaseDirectory), probabilities, patch), positiveClass);
@@ -207,7 +180,7 @@ public sealed class PatchGridRun
             rows.AddRange(table.Records);
             problems.AddRange(table.Problems);
             foreach (var prediction in table.Predictions)
-                if (TryAddPrediction(prediction, settings.PositiveClass) is { } problem) problems.Add(problem);
+                if (TryAddPrediction(prediction, settings.PositiveClass ?? Prediction.PositiveClass.Unspecified) is { } problem) problems.Add(problem);
         }
         var (fileRecords, unparsed) = new PatchNameParser(settings.NamePattern).ParseAll(_files);
         if (_predicted.Count > 0)
@@ -242,50 +215,5 @@ public sealed class PatchGridRun
             var matches = ids.Where(i => pattern.IsMatch(i)).ToArray();
             return matches.Length > 0 ? matches : new[] { id };
         }).Distinct(StringComparer.Ordinal).ToArray();
-    }
-
-    /// <summary>The montage, or why it could not be written: that is an error of its own, and the patients' results stand.</summary>
-    private static PatchGridEvent MontageOf(List<PatientResult> done, IReadOnlyList<PatientPatches> approved, PatchGridOptions options)
-    {
-        try
-        {
-            return new MontageWritten(PatchGridJob.WriteMontage(done, approved, options));
-        }
-        catch (HeatmapToolsException ex)
-        {
-            return new MontageFailed(ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return new MontageFailed(new HeatmapToolsException(ErrorIds.OutputWriteFailed, "WriteError",
-                $"Could not write the montage '{PatchGridJob.MontageFile(options)}': {ex.Message}", PatchGridJob.MontageFile(options), ex));
-        }
-    }
-
-    /// <summary>
-    /// Draws the approved patients, yielding each result in selection order, then the montage; panels and other native
-    /// images are released however the enumeration ends (finished, failed, or stopped).
-    /// </summary>
-    public static IEnumerable<PatchGridEvent> Draw(IReadOnlyList<PatientPatches> approved, PatchGridOptions options, bool reportNothingDrawable,
-        CancellationToken cancellation)
-    {
-        var done = new List<PatientResult>();
-        try
-        {
-            foreach (var result in PatchGridJob.Render(approved, options, cancellation))
-            {
-                done.Add(result);
-                yield return new PatientDrawn(result);
-            }
-            if (reportNothingDrawable && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
-                yield return new NothingDrawable();
-            if (options.Confusion && options.Images.HasFlag(PatientImages.Confusion) && done.Count > 0 && done.All(r => r.Confusion is null))
-                yield return new ConfusionUnavailable();
-            if (options.Montage) yield return MontageOf(done, approved, options);
-        }
-        finally
-        {
-            PatchGridJob.ReleasePanels(done);
-        }
     }
 }

@@ -1,35 +1,4 @@
-namespace HeatmapTools.Engine;
-
-/// <summary>
-/// A failure the user can act on. <see cref="ErrorId"/> is stable across releases so scripts and tests can match on
-/// it; <see cref="Category"/> maps onto PowerShell's ErrorCategory names without the engine knowing PowerShell.
-/// </summary>
-public class HeatmapToolsException : Exception
-{
-    public HeatmapToolsException(string errorId, string category, string message, object? target = null, Exception? inner = null)
-        : base(WithoutNativeBacktrace(message), inner)
-    {
-        ErrorId = errorId;
-        Category = category;
-        Target = target;
-    }
-
-    /// <summary>
-    /// libtorch's messages end in a C++ backtrace ("Exception raised from ... frame #0: ..."), dozens of lines no user
-    /// can act on: the message keeps what comes before it.
-    /// </summary>
-    internal static string WithoutNativeBacktrace(string message)
-    {
-        int cut = message.IndexOf("Exception raised from ", StringComparison.Ordinal);
-        int frames = message.IndexOf("frame #0:", StringComparison.Ordinal);
-        if (frames >= 0 && (cut < 0 || frames < cut)) cut = frames;
-        return cut < 0 ? message : message[..cut].TrimEnd(' ', '\n', '\r', ':', '(');
-    }
-
-    public string ErrorId { get; }
-    public string Category { get; }
-    public object? Target { get; }
-}
+namespace HeatmapTools;
 
 /// <summary>Stable error identifiers; about_HeatmapTools lists each with what it means (a Pester test keeps the two in step).</summary>
 public static class ErrorIds
@@ -93,4 +62,6 @@ public static class ErrorIds
     public const string ShardConflict = "ShardConflict";
     public const string PositiveClassRequired = "PositiveClassRequired";
     public const string MapSourceChanged = "MapSourceChanged";
+    public const string UnknownMapFormat = "UnknownMapFormat";
+    public const string UnknownImageKind = "UnknownImageKind";
 }
