@@ -135,6 +135,14 @@ function Initialize-ZooWeights {
     Invoke-Native $python $arguments
 }
 
+# The target parity tests' seeded one-logit resnet18 and resnet50, made the same way by their reference script.
+function Initialize-TargetWeights {
+    $zoo = Join-Path $outputRoot 'zoo-weights'
+    if ((Test-Path (Join-Path $zoo 'resnet18_binary_seed3.pth')) -and (Test-Path (Join-Path $zoo 'resnet50_seed1.pth'))) { return }
+    if (-not (Test-Path '/usr/bin/python3')) { return }
+    Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_target_references.py'), 'weights', $zoo)
+}
+
 # The same 13 models exported to ONNX as a user would (torch.onnx.export), for the test that a graph gives their maps.
 function Initialize-ZooOnnx {
     $shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { Join-Path $root '../shared' }
@@ -149,6 +157,7 @@ function Initialize-ZooOnnx {
 
 function Invoke-Test {
     Initialize-ZooWeights
+    Initialize-TargetWeights
     Initialize-ZooOnnx
     $results = Join-Path $outputRoot 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }

@@ -37,3 +37,10 @@ function Invoke-FreshPwsh([string] $Script) {
 # The synthetic-dataset tool (IDC-shaped patches, CSVs, pixel reads) that build.ps1 -Task Test builds into output/testdata.
 $script:TestDataTool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
 function Invoke-TestData { $out = & dotnet $TestDataTool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
+
+# The largest difference between a 224 x 224 map and a reference written flat (row-major), as the parity tests compare them.
+function Get-MaxDifference([float[,]] $Map, [float[]] $Reference) {
+    $max = 0.0
+    for ($y = 0; $y -lt 224; $y++) { for ($x = 0; $x -lt 224; $x++) { $max = [Math]::Max($max, [Math]::Abs($Map[$y, $x] - $Reference[$y * 224 + $x])) } }
+    $max
+}

@@ -2,11 +2,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $script:TrustData = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/trust'
     $script:Metrics = Get-Content -Raw (Join-Path $TrustData 'metrics.json') | ConvertFrom-Json
-    function Get-MaxDifference([float[,]] $Map, [float[]] $Reference) {
-        $max = 0.0
-        for ($y = 0; $y -lt 224; $y++) { for ($x = 0; $x -lt 224; $x++) { $max = [Math]::Max($max, [Math]::Abs($Map[$y, $x] - $Reference[$y * 224 + $x])) } }
-        $max
-    }
 }
 
 Describe 'Measure-CamFaithfulness' {

@@ -64,4 +64,6 @@ public static class ErrorIds
     public const string MapSourceChanged = "MapSourceChanged";
     public const string UnknownMapFormat = "UnknownMapFormat";
     public const string UnknownImageKind = "UnknownImageKind";
+    public const string UnknownTarget = "UnknownTarget";
+    public const string TargetNotApplicable = "TargetNotApplicable";
 }

@@ -45,7 +45,11 @@ public sealed record CamOptions
 /// gradients of the input (3 x Height x Width, channels as the network input: RGB).
 /// </summary>
 /// <summary>A map scaled to [0, 1]; <see cref="RawMin"/> and <see cref="RawMax"/> are what 0 and 1 stood for before pytorch-grad-cam's scaling.</summary>
-public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score, float[]? Guided = null, float RawMin = 0, float RawMax = 1);
+public sealed record CamResult(float[] Map, int Width, int Height, int ClassIndex, float Score, float[]? Guided = null, float RawMin = 0, float RawMax = 1)
+{
+    /// <summary>What the map explains (the class's logit unless a target said otherwise).</summary>
+    public Targets.CamTarget? Target { get; init; }
+}
 
 /// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
 public static class CamEngine
@@ -122,7 +126,8 @@ public static class CamEngine
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax);
             int plane = channels * height * width;
-            results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax);
+            results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax)
+                { Target = targets[b] };
         });
         return results;
     }

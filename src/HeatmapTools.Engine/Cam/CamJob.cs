@@ -20,10 +20,11 @@ public static class CamJob
         var colormap = Colormaps.Parse(options.Colormap);
         string layer = options.Layers.Describe(model);
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
-        var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot);
+        var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot,
+            namesTarget: options.Target.Kind != TargetKind.Default);
         var plan = CamOutputPlan.Make(items, labels, naming, layer, options, listener);
         var pending = plan.Pending.Select(i => items[i]).ToList();
-        var writer = new CamOutputWriter(naming, colormap, layer, labels, options, outputs, listener);
+        var writer = new CamOutputWriter(naming, colormap, layer, labels, options, outputs, listener, cancellation);
         var computed = pending.Count == 0 ? Array.Empty<ItemResult<CamOutput>>() : Make(model, labels, pending, options, writer, layer, listener, cancellation);
         return plan.Assemble(items, computed, options, listener);
     }
@@ -36,7 +37,7 @@ public static class CamJob
             items.Select(i => i.Held as HeldInput).ToList());
         try
         {
-            var pairs = TargetSelection.For(model, items, prepared);
+            var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation);
             var layers = options.Layers.Resolve(model);
             var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
             foreach (var method in options.Methods)
@@ -73,21 +74,23 @@ public static class CamJob
     private static ItemResult<CamOutput> Hold(ItemResult<CamOutput> result, LayeredModel model, ClassLabels labels, CamJobOptions options, string layer)
     {
         if (result.Value is not { } r) return result;
-        string key = MapKey.Of(model, options.Preprocess, r.Method, layer, r.ClassIndex, options.Cam);
+        string key = MapKey.Of(model, options.Preprocess, r.Method, layer, r.Target, options.Cam);
         if (options.HoldFor is not { } request) return result with { Value = r with { Key = key } };
         // What the map needs to be made again, and no more: not this run's name registry, nor its listener.
         var again = options.Quiet(r.Method);
         var held = HeldMap.Of(r.Map, r.MapWidth, r.MapHeight, HeldMemory.Shared,
-            () => MapOf(ModelStore.Get(request), labels, r.SourcePath, r.ClassIndex, r.Method, again, CancellationToken.None).Map,
+            () => MapOf(ModelStore.Get(request), labels, r.SourcePath, r.Target, r.Method, again, CancellationToken.None).Map,
             key, r.Score, r.SourcePath);
         return result with { Value = r with { Key = key, Held = held } };
     }
 
-    /// <summary>One (image, class) map as <paramref name="options"/> would make it, computed alone and written nowhere.</summary>
-    public static CamOutput MapOf(LayeredModel model, ClassLabels labels, string path, int classIndex, CamMethod method, CamJobOptions options,
+    /// <summary>One (image, target) map as <paramref name="options"/> would make it, computed alone and written nowhere.</summary>
+    /// <param name="target">The target; null makes it as the options' -Target does (a similarity target from its reference image).</param>
+    public static CamOutput MapOf(LayeredModel model, ClassLabels labels, string path, CamTarget? target, CamMethod method, CamJobOptions options,
         CancellationToken cancellation)
     {
-        var result = Run(model, labels, new[] { new CamJobItem(path, new[] { classIndex }) }, options.Quiet(method), SilentListener.Instance, cancellation).Single();
+        var item = new CamJobItem(path, target is null ? null : new[] { target.ClassIndex }) { Target = target };
+        var result = Run(model, labels, new[] { item }, options.Quiet(method), SilentListener.Instance, cancellation).Single();
         return result.Error is { } error ? throw error : result.Value!;
     }
 

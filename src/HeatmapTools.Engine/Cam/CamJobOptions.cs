@@ -13,6 +13,9 @@ public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int To
 {
     /// <summary>A piped result's map (New-CamHeatmap into the trust cmdlets), used instead of computing it when its key matches.</summary>
     public IHeldMap? Map { get; init; }
+
+    /// <summary>The one target to explain, instead of those the run's -Target would make (a map made again as it was first made).</summary>
+    public Targets.CamTarget? Target { get; init; }
 }
 
 /// <summary>What a New-CamHeatmap run makes and where it writes it: plain values, the same for every batch of the run.</summary>
@@ -35,6 +38,8 @@ public sealed record CamJobOptions
     /// <summary>Outputs older than their source are made again (the rest as with SkipExisting).</summary>
     public bool Update { get; init; }
     public CamOptions Cam { get; init; } = new();
+    /// <summary>What each map explains (-Target, -ReferenceImage).</summary>
+    public Targets.TargetRequest Target { get; init; } = Targets.TargetRequest.Default;
     /// <summary>Explain images this module wrote (they carry its note, see OutputMarker) instead of leaving them out.</summary>
     public bool IncludeOwnOutputs { get; init; }
     /// <summary>Keep each map in the held budget for the next command, made again from these weights once let go; null keeps none.</summary>
@@ -57,6 +62,8 @@ public sealed record CamJobOptions
 public sealed record CamOutput(string SourcePath, string? OutputPath, string? MapPath, CamMethod Method, string Layer,
     int ClassIndex, string Label, float Score, float[] Map, int MapWidth, int MapHeight)
 {
+    /// <summary>What the map explains.</summary>
+    public Targets.CamTarget Target { get; init; } = new Targets.ClassTarget(ClassIndex);
     /// <summary>What the map's 0 and 1 stood for before it was scaled (CamResult.RawMin, RawMax).</summary>
     public float RawMin { get; init; }
     public float RawMax { get; init; } = 1;

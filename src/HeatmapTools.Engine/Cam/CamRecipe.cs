@@ -14,6 +14,9 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
     /// <summary>What a carried map's 0 and 1 stood for (the result's MapMin and MapMax).</summary>
     public float RawMin { get; init; }
     public float RawMax { get; init; } = 1;
+    /// <summary>What the map explained (the result's Target and ReferenceImage); Logit when the result names none.</summary>
+    public string? Target { get; init; }
+    public string? ReferenceImage { get; init; }
 
     /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
     public static CamRecipe? From(Func<string, string?> property)
@@ -30,7 +33,12 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             float.TryParse(property(name), NumberStyles.Float, CultureInfo.CurrentCulture, out v) ? v : fallback;
         return new CamRecipe(source, model, string.IsNullOrEmpty(property("WeightsPath")) ? null : property("WeightsPath"),
             string.Equals(property("Weights"), "Random", StringComparison.OrdinalIgnoreCase), seed, classes, method, layer, classIndex,
-            Flag("AugSmooth"), Flag("EigenSmooth")) { RawMin = Number("MapMin", 0), RawMax = Number("MapMax", 1) };
+            Flag("AugSmooth"), Flag("EigenSmooth"))
+        {
+            RawMin = Number("MapMin", 0), RawMax = Number("MapMax", 1),
+            Target = string.IsNullOrEmpty(property("Target")) ? null : property("Target"),
+            ReferenceImage = string.IsNullOrEmpty(property("ReferenceImage")) ? null : property("ReferenceImage"),
+        };
     }
 
     /// <summary>
@@ -49,8 +57,16 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             Layers = LayerSelection.Parse(new[] { Layer }),
             Preprocess = PreprocessOptions.ImageNet(ResizeMode.Stretch, model.Info.InputSize),
             Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
+            Target = Targets.TargetRequest.Parse(Target, ReferenceImage),
         };
-        var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, ClassIndex, method, options, cancellation);
+        // A similarity target is made by the run from its reference image; the others from the class the result names.
+        var target = options.Target.Kind.UsesClasses || options.Target.ReferenceImage is null
+            ? options.Target.Kind.For(new Targets.TargetContext(null, () => Array.Empty<float>()), new[] { ClassIndex }).Single() : null;
+        if (target is Targets.SumTarget)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidData,
+                $"The Sum map of '{SourcePath}' arrived without its values, and its result names only its first class: it cannot be made again here. " +
+                "Pass the results with their maps (ConvertTo-Json -Depth 3 keeps Map), or run New-CamHeatmap in this process.", SourcePath);
+        var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, target, method, options, cancellation);
         return (map.Map, map.MapWidth, map.MapHeight, map.RawMin, map.RawMax);
     }
 }

@@ -46,13 +46,18 @@ internal sealed class CapturedForward
     /// <summary>Each sample's target score; with gradients, differentiable back to the activations.</summary>
     public Tensor Scores(IReadOnlyList<Targets.CamTarget> targets)
     {
+        var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
         // Class logits alone come from the head's own per-class projection when it has one.
         if (targets.All(t => t is Targets.ClassTarget))
-        {
-            var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
             return _headInput is not null ? _model.ClassScores(_headInput, classes) : Logits.gather(1, tensor(classes).reshape(-1, 1)).squeeze(1);
-        }
-        return cat(targets.Select((t, i) => t.Score(Logits[i..(i + 1)])).ToList(), 0);
+        using var grad = enable_grad();
+        // Other targets read every output (or the pooled features), differentiable through the head when it was split off.
+        var outputs = _headInput is null ? Logits : _model.LogitsFrom(_headInput, _model.HeadIndex!.Value - 1);
+        Tensor? features = null;
+        Tensor Features() => features ??= _headInput is not null ? LayeredModel.Pool(_headInput)
+            : throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidOperation,
+                $"{_model.Name} has no single classifier layer to take the features before, so it has no pooled features to compare.", _model.Name);
+        return cat(targets.Select((t, i) => t.Score((t.UsesFeatures ? Features() : outputs)[i..(i + 1)])).ToList(), 0);
     }
 
     /// <summary>Runs the network; tensors belong to the caller's dispose scope.</summary>
@@ -83,7 +88,9 @@ internal sealed class CapturedForward
             foreach (var t in atLowest) handedOn[t] = x;
         }
         var owned = new List<Tensor>();
-        bool splitHead = withGradients && model.HeadIndex is int head && head > highest;
+        // The head's input is kept (the network is run in two parts around it): gradient methods differentiate one class's
+        // row of the head, and targets that compare features read it.
+        bool splitHead = model.HeadIndex is int head && head > highest;
         int last = splitHead ? model.HeadIndex!.Value - 1 : model.Stages.Count - 1;
         for (int i = start; i <= last; i++)
         {

@@ -22,8 +22,7 @@ internal static class GuidedBackprop
         {
             var x = input.detach().clone().requires_grad_(true);
             using var enabled = enable_grad();
-            var logits = model.Logits(x);
-            var scores = cat(targets.Select((t, i) => t.Score(logits[i..(i + 1)])).ToList(), 0).sum();
+            var scores = cat(targets.Select((t, i) => t.Score(model, x[i..(i + 1)], 0)).ToList(), 0).sum();
             return autograd.grad(new[] { scores }, new[] { x })[0].detach();
         }
         finally

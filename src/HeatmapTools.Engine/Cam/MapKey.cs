@@ -9,6 +9,6 @@ namespace HeatmapTools.Engine.Cam;
 /// </summary>
 public static class MapKey
 {
-    public static string Of(LayeredModel model, PreprocessOptions preprocess, CamMethod method, string layer, int classIndex, CamOptions cam) =>
-        string.Join("|", model.Name, model.NumClasses, model.WeightsDescription, preprocess.Signature, method.Name, layer, classIndex, cam.AugSmooth, cam.EigenSmooth);
+    public static string Of(LayeredModel model, PreprocessOptions preprocess, CamMethod method, string layer, Targets.CamTarget target, CamOptions cam) =>
+        string.Join("|", model.Name, model.NumClasses, model.WeightsDescription, preprocess.Signature, method.Name, layer, target.Key, cam.AugSmooth, cam.EigenSmooth);
 }

@@ -159,12 +159,28 @@ public sealed class LayeredModel : IDisposable
     /// </summary>
     public int? HeadIndex => _head?.Index;
 
+    /// <summary>The network's output (B x classes) for inputs entering at stage <paramref name="from"/>.</summary>
+    public Tensor Output(Tensor x, int from) => ToLogits(Run(x, from, Stages.Count - 1));
+
+    /// <summary>
+    /// What the head takes, averaged over space (B x channels), for inputs entering at stage <paramref name="from"/>: the
+    /// embedding a feature extractor without its classifier gives (ResNet's 2,048 pooled features).
+    /// </summary>
+    public Tensor PooledFeatures(Tensor x, int from)
+    {
+        if (_head is null || from > _head.Index)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidOperation,
+                $"{Name} has no single classifier layer to take the features before, so it has no pooled features to compare.", Name);
+        return Pool(Run(x, from, _head.Index - 1));
+    }
+
+    /// <summary>Features averaged over their spatial axes (a B x C x 1 x 1 pooling output becomes B x C).</summary>
+    public static Tensor Pool(Tensor features) => features.dim() > 2 ? features.mean(new long[] { 2, 3 }) : features;
+
     /// <summary>
     /// The logit of class <paramref name="target"/> for every sample, running stages from <paramref name="from"/> on
     /// (0: x is an image batch; otherwise x is the output of stage from - 1). Equal to indexing the full logits.
     /// </summary>
-    /// <summary>The network's output (B x classes) for inputs entering at stage <paramref name="from"/>.</summary>
-    public Tensor Output(Tensor x, int from) => ToLogits(Run(x, from, Stages.Count - 1));
 
     public Tensor ClassLogit(Tensor x, int from, long target)
     {

@@ -13,6 +13,8 @@ public sealed record TrustJobOptions
     public LayerSelection Layers { get; init; } = LayerSelection.Default;
     public required PreprocessOptions Preprocess { get; init; }
     public CamOptions Cam { get; init; } = new();
+    /// <summary>What each map explains (-Target, -ReferenceImage).</summary>
+    public TargetRequest Target { get; init; } = TargetRequest.Default;
 
     /// <summary>A folder for one figure per map (created when missing); null draws none.</summary>
     public string? PlotFolder { get; init; }
@@ -39,8 +41,14 @@ public sealed record SanityOutput(string SourcePath, string Layer, SanityResult 
 public static class TrustJob
 {
     public static IReadOnlyList<ItemResult<FaithfulnessOutput>> Faithfulness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
-        FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation) =>
-        Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation)
+    {
+        // The measures read one class's score off perturbed images; a map of another target would be judged by a score it does not explain.
+        if (options.Target.Kind.KindName is not ("Logit" or "Softmax"))
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"Measure-CamFaithfulness scores one class (its logit or softmax) on perturbed images, so it judges maps of -Target Logit or Softmax, not {options.Target.Kind.KindName}. " +
+                "Test-CamSanity checks maps of any target.", options.Target.Kind.KindName);
+        return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
@@ -50,13 +58,14 @@ public static class TrustJob
                 if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
                 return new FaithfulnessOutput(source, method, layer, result, plot);
             })).ToList());
+    }
 
     public static IReadOnlyList<ItemResult<SanityOutput>> Sanity(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         SanityOptions sanity, IRunListener listener, CancellationToken cancellation) =>
         Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
         {
             // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
-            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, new ClassTarget(maps[k].ClassIndex))).ToList();
+            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].Target ?? new ClassTarget(maps[k].ClassIndex))).ToList();
             if (pairs.Select(p => prepared[p.Image].Shape).Distinct().Count() > 1)
                 throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                     "Test-CamSanity runs a batch through each randomised model at once, so its images need one input size: use a fixed -InputSize rather than Native.");
@@ -81,7 +90,7 @@ public static class TrustJob
         if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
         var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held as Held.HeldInput).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
-        var pairs = TargetSelection.For(model, items, prepared);
+        var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation);
         if (pairs.Count == 0) return results;
         for (int m = 0; m < options.Methods.Count; m++)
         {
@@ -107,9 +116,9 @@ public static class TrustJob
     {
         var maps = new CamResult?[pairs.Count];
         for (int k = 0; k < pairs.Count; k++)
-            if (items[pairs[k].Image].Map is { } held && pairs[k].Target?.ClassIndex is int c
-                && held.Key == MapKey.Of(model, options.Preprocess, method, layer, c, options.Cam) && held.TryRead() is { } map)
-                maps[k] = new CamResult(map, held.Width, held.Height, c, held.Score);
+            if (items[pairs[k].Image].Map is { } held && pairs[k].Target is { } target
+                && held.Key == MapKey.Of(model, options.Preprocess, method, layer, target, options.Cam) && held.TryRead() is { } map)
+                maps[k] = new CamResult(map, held.Width, held.Height, target.ClassIndex, held.Score) { Target = target };
         var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();
         listener.Verbose($"{method.Name}: {pairs.Count - missing.Count} of {pairs.Count} map(s) taken from the piped results, {missing.Count} computed.");
         if (missing.Count > 0)

@@ -1,15 +1,16 @@
 using System.Management.Automation;
 using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Targets;
 
 namespace HeatmapTools.Commands;
 
 /// <summary>The maps one pipeline record asks for: methods, layers and smoothing; records asking alike share a batch.</summary>
-internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth)
+internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth, TargetRequest Target)
 {
     public bool Equals(CamSelection? other) => other is not null && Methods.SequenceEqual(other.Methods) && Layers.Equals(other.Layers)
-        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth;
+        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth && Target == other.Target;
 
-    public override int GetHashCode() => HashCode.Combine(Methods.Count, Layers, AugSmooth, EigenSmooth);
+    public override int GetHashCode() => HashCode.Combine(Methods.Count, Layers, AugSmooth, EigenSmooth, Target);
 }
 
 /// <summary>
@@ -44,11 +45,28 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter EigenSmooth { get; set; }
 
+    /// <summary>What each map explains: a class's Logit (default), its Softmax probability, a one-logit head's Negative, the Sum of the classes, or Similarity to -ReferenceImage.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(TargetCompleter))]
+    public string? Target { get; set; }
+
+    /// <summary>
+    /// A piped result's target (CamHeatmap.TargetKind). Not bound from a property named Target: a FileInfo of a symbolic
+    /// link has one too (the file it points to).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? TargetKind { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ReferenceImage { get; set; }
+
     /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
     private protected CamSelection CurrentSelection() => new(
         RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList()),
         LayerSelection.Parse(Layer),
-        AugSmooth, EigenSmooth);
+        AugSmooth, EigenSmooth,
+        RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
+            string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage))));
 
     /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
     protected IReadOnlyList<int>? ResolveClasses()

@@ -122,6 +122,14 @@ public sealed class ColormapCompleter : IArgumentCompleter
         Completions.Matching(Colormaps.Names, wordToComplete);
 }
 
+/// <summary>Tab completion for -Target: every kind of target the engine has.</summary>
+public sealed class TargetCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.Matching(Engine.Cam.Targets.TargetKind.Names, wordToComplete);
+}
+
 /// <summary>Tab completion for -MapFormat: None and every raw map format the engine has.</summary>
 public sealed class MapFormatCompleter : IArgumentCompleter
 {

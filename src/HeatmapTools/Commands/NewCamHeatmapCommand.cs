@@ -121,6 +121,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             IncludeOwnOutputs = IncludeOwnOutput,
             HoldFor = batch.Request,
             Cam = CamOptionsFor(selection),
+            Target = selection.Target,
         };
         var started = _clock.Elapsed;
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Listener, Cancellation, _outputs));
@@ -133,7 +134,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam));
+            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target.ReferenceImage));
             ResultWritten();
         }
         _done += batch.Items.Count;

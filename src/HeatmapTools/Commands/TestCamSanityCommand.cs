@@ -34,12 +34,12 @@ public sealed class TestCamSanityCommand : TrustCommandBase
                         "so its rank correlation is undefined: the check neither passes nor fails (Verdict Undefined)." +
                         (undefined.Steps.LastOrDefault(s => !double.IsNaN(s.Spearman)) is { } last
                             ? $" The last step with a ranking, {last.Step} ({last.Layer}), had Spearman {last.Spearman:0.###}; -MaxSteps {last.Step} judges there." : ""));
-                return new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels), r.Error);
+                return new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels, options.Target.ReferenceImage), r.Error);
             });
 
     private static bool IsConstant(float[] map) => map.Length == 0 || Array.TrueForAll(map, v => v == map[0]);
 
-    private static CamJudgement ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels)
+    private static CamJudgement ToRecord(SanityOutput output, LayeredModel model, ClassLabels labels, string? referenceImage)
     {
         var r = output.Result;
         return new CamSanity
@@ -49,7 +49,8 @@ public sealed class TestCamSanityCommand : TrustCommandBase
             Method = r.Method,
             Layer = output.Layer,
             ClassIndex = r.ClassIndex,
-            Label = labels[r.ClassIndex].Name,
+            // A Similarity map is of no one class: it is labelled by what it compares with.
+            Label = r.ClassIndex >= 0 ? labels[r.ClassIndex].Name : $"similar to {System.IO.Path.GetFileName(referenceImage)}",
             Passed = r.Passed,
             Verdict = r.Verdict,
             Threshold = r.Threshold,

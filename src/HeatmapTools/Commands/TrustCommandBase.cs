@@ -64,6 +64,7 @@ public abstract class TrustCommandBase : CamCommandBase
             Layers = selection.Layers,
             Preprocess = PreprocessFor(model),
             Cam = CamOptionsFor(selection),
+            Target = selection.Target,
             PlotFolder = plots,
             Force = Force,
             ClassName = i => labels[i].Name,

@@ -20,7 +20,14 @@ public sealed class CamHeatmap
     public int? Seed { get; init; }
     public int NumClasses { get; init; }
     public TextList? Labels { get; init; }
+    /// <summary>The class the map is filed under; -1 for a map of no one class (-Target Similarity).</summary>
     public int ClassIndex { get; init; }
+    /// <summary>What the map explains (-Target): Logit, Softmax, Negative, Sum or Similarity; Label says of what.</summary>
+    public string Target { get; init; } = "Logit";
+    /// <summary>The same, under the name the next command binds by (a FileInfo's Target is something else).</summary>
+    [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string TargetKind => Target;
+    /// <summary>The image a Similarity map compares with.</summary>
+    public string? ReferenceImage { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
@@ -34,7 +41,7 @@ public sealed class CamHeatmap
     private readonly float[,]? _map;
 
     internal static CamHeatmap From(Engine.Cam.CamOutput r, Engine.Models.LayeredModel model, Engine.Models.WeightsRequest request, TextList? labels,
-        Engine.Cam.CamOptions cam) => new()
+        Engine.Cam.CamOptions cam, string? referenceImage) => new()
     {
         SourcePath = r.SourcePath,
         OutputPath = r.OutputPath,
@@ -57,6 +64,8 @@ public sealed class CamHeatmap
         Held = r.Held,
         AugSmooth = cam.AugSmooth,
         EigenSmooth = cam.EigenSmooth,
+        Target = r.Target.Kind,
+        ReferenceImage = referenceImage,
     };
 
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,

@@ -30,7 +30,8 @@ public sealed class AblationCam : CamMethod
         {
             using var scope = NewDisposeScope();
             var a = activations[i];
-            float original = targets[i].Score(logits[i..(i + 1)])[0].item<float>();
+            // The forward pass's own score (as pytorch-grad-cam reads it); a target of more than the logits is scored again from the activations.
+            float original = (targets[i] is Targets.ClassTarget ? targets[i].Score(logits[i..(i + 1)]) : targets[i].Score(model, a.unsqueeze(0), layer + 1))[0].item<float>();
             // As pytorch-grad-cam: zero when activations bottom out at zero (after a ReLU), else far below their minimum.
             float minimum = a.min().item<float>();
             float ablationValue = minimum == 0 ? 0f : minimum - AblationOffset;

@@ -15,7 +15,15 @@ public sealed class ClassicCam : CamMethod
     public override string Name => "CAM";
     public override string Paper => "Zhou et al. 2016, Learning Deep Features for Discriminative Localization";
 
-    public override Tensor Map(CamContext c) => Compute(c.Model, RequireStage(c), c.Activations, c.Classes, c.Options);
+    public override Tensor Map(CamContext c)
+    {
+        // The map is the head's weights for one class: it explains that class's logit and nothing else.
+        if (c.Targets.FirstOrDefault(t => t is not Targets.ClassTarget) is { } other)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidOperation,
+                $"Classic CAM weighs the activations by one class's classifier weights, so it explains a class's logit only, not -Target {other.Kind}. " +
+                "Use a gradient method (GradCAM, ...), EigenCAM or ScoreCAM.", other.Kind);
+        return Compute(c.Model, RequireStage(c), c.Activations, c.Classes, c.Options);
+    }
 
     private static Tensor Compute(LayeredModel model, int layer, Tensor activations, long[] targets, CamOptions options)
     {

@@ -75,7 +75,8 @@ internal sealed class CamOutputPlan
     /// </summary>
     private static List<string>? Existing(CamJobItem item, ClassLabels labels, OutputNaming naming, string layer, CamJobOptions options)
     {
-        if (options.NoOverlay && options.MapFormat is null) return null;
+        // Targets other than a class's logit are named and labelled by what they explain, known once they are made.
+        if ((options.NoOverlay && options.MapFormat is null) || options.Target.Kind != Targets.TargetKind.Default) return null;
         try
         {
             IEnumerable<int> classes;

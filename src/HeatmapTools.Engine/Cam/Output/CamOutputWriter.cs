@@ -11,11 +11,13 @@ namespace HeatmapTools.Engine.Cam.Output;
 /// format and guided gradients beside it. Its failure is that item's error; the batch goes on.
 /// </summary>
 internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colormap, string layer, ClassLabels labels, CamJobOptions options,
-    OutputRegistry? outputs, IRunListener listener)
+    OutputRegistry? outputs, IRunListener listener, CancellationToken cancellation)
 {
     public ItemResult<CamOutput> Write(PreparedImage image, CamResult map, CamMethod method)
     {
-        string label = labels[map.ClassIndex].Name;
+        // A stopped run starts no more files, whichever worker thread this is (those being written finish whole).
+        cancellation.ThrowIfCancellationRequested();
+        string label = map.Target?.Label(labels) ?? labels[map.ClassIndex].Name;
         try
         {
             // A NaN score or map cannot be drawn honestly.
@@ -23,7 +25,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
                 throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
                     $"The model's score for class {map.ClassIndex} ({label}) of '{image.Path}' is {map.Score}{(float.IsFinite(map.Score) ? " but its map has non-finite values" : "")}: no {method.Name} map can be drawn. The weights or the input overflow.", image.Path);
             string? overlayPath = null, mapPath = null;
-            string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer);
+            string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer, target: (map.Target?.Kind ?? "Logit").ToLowerInvariant());
             if (!options.NoOverlay || options.MapFormat is not null) outputs?.Claim(target, image.Path);
             var policy = options.Policy;
             if (!options.NoOverlay)
@@ -47,7 +49,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
             }
             return new ItemResult<CamOutput>(image.Path,
                 new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height)
-                    { RawMin = map.RawMin, RawMax = map.RawMax }, null);
+                    { RawMin = map.RawMin, RawMax = map.RawMax, Target = map.Target ?? new Targets.ClassTarget(map.ClassIndex) }, null);
         }
         catch (HeatmapToolsException ex)
         {
@@ -67,6 +69,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
         using var reread = image.Image is null ? ImageReader.ReadBgr(image.Path, MemoryBudget.Shared, 0, CancellationToken.None, out reserved, out _) : null;
         using var held = reserved;
         var original = image.Image ?? reread!;
+        cancellation.ThrowIfCancellationRequested();
         // Guided Grad-CAM's picture is the pixel-level product itself, not a colour blend.
         using var overlay = map.Guided is { } guided
             ? GuidedRenderer.Render(map.Map, guided, map.Width, map.Height, original.Size())
@@ -75,7 +78,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
         {
             options.Writing?.Invoke(path);
             OverlayRenderer.Encode(overlay, path, stream,
-                $"New-CamHeatmap; source={Path.GetFileName(image.Path)}; method={method.Name}; layer={layer}; class={map.ClassIndex}");
+                $"New-CamHeatmap; source={Path.GetFileName(image.Path)}; method={method.Name}; layer={layer}; class={map.ClassIndex}; target={map.Target?.Kind ?? "Logit"}");
         });
     }
 }

@@ -12,13 +12,16 @@ public sealed class OutputNaming
     private readonly bool _manyClasses, _manyMethods;
     private bool ManyPerImage => _manyClasses || _manyMethods;
 
-    private static readonly string[] Tokens = { "{name}", "{dir}", "{relpath}", "{class}", "{label}", "{method}", "{layer}", "{ext}" };
+    private static readonly string[] Tokens = { "{name}", "{dir}", "{relpath}", "{class}", "{label}", "{method}", "{layer}", "{target}", "{ext}" };
+    private readonly bool _namesTarget;
 
     /// <summary>The folder every input of the run lies below (null: each input's own folder, which keeps outputs flat).</summary>
     public string? Root { get; }
 
-    public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false, string? root = null)
+    /// <param name="namesTarget">Default names carry the target (-Target other than Logit), so its maps never take a logit map's name.</param>
+    public OutputNaming(string? outputPath, bool manyClassesPerImage, bool manyMethods = false, string? root = null, bool namesTarget = false)
     {
+        _namesTarget = namesTarget;
         if (outputPath is not null)
         {
             // An unknown placeholder would be written literally into every file or folder name: refuse it before any work.
@@ -62,9 +65,9 @@ public sealed class OutputNaming
         return relative.Replace('\\', '/');
     }
 
-    public string DefaultTemplate => ManyPerImage ? "{name}_cam_{method}_{class}.{ext}" : "{name}_cam.{ext}";
+    public string DefaultTemplate => (ManyPerImage ? "{name}_cam_{method}_{class}" : "{name}_cam") + (_namesTarget ? "_{target}" : "") + ".{ext}";
 
-    public string For(string sourcePath, int classIndex, string label, string method, string layer, string? extensionOverride = null)
+    public string For(string sourcePath, int classIndex, string label, string method, string layer, string? extensionOverride = null, string target = "logit")
     {
         string template;
         if (string.IsNullOrEmpty(_outputPath))
@@ -101,6 +104,7 @@ public sealed class OutputNaming
             .Replace("{label}", IO.FileNames.Sanitise(label))
             .Replace("{method}", method)
             .Replace("{layer}", IO.FileNames.Sanitise(layer))
+            .Replace("{target}", IO.FileNames.Sanitise(target))
             .Replace("{ext}", ext);
         string full = Path.GetFullPath(name);
         if (string.Equals(full, Path.GetFullPath(sourcePath), PathComparison))

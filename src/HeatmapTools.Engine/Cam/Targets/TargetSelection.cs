@@ -1,16 +1,24 @@
 using HeatmapTools.Engine.Imaging;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
+using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Cam.Targets;
 
-/// <summary>Which targets each image of a batch is explained for: those asked for, or its top classes.</summary>
+/// <summary>Which targets each image of a batch is explained for: those asked for, or its top classes, of the kind -Target names.</summary>
 internal static class TargetSelection
 {
-    /// <summary>(image, target) pairs in input order; a null target is the image's top class, decided by the forward pass itself.</summary>
-    public static List<(int Image, CamTarget? Target)> For(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared)
+    /// <summary>(image, target) pairs in input order; a null target is the image's top class's logit, decided by the forward pass itself.</summary>
+    public static List<(int Image, CamTarget? Target)> For(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
+        TargetRequest? request = null, PreprocessOptions? preprocess = null, CancellationToken cancellation = default)
     {
-        var needRanking = Enumerable.Range(0, items.Count).Where(i => prepared[i].Error is null && items[i].Classes is null && items[i].Top > 1).ToList();
+        request ??= TargetRequest.Default;
+        var kind = request.Kind;
+        bool plainLogit = kind == TargetKind.Default;
+        var context = new TargetContext(request.ReferenceImage, () => ReferenceFeatures(model, request.ReferenceImage!, preprocess!, cancellation));
+        // Classes not asked for are ranked here, except the top class's logit, which the forward pass finds itself.
+        var needRanking = Enumerable.Range(0, items.Count)
+            .Where(i => prepared[i].Error is null && items[i].Target is null && kind.UsesClasses && items[i].Classes is null && (items[i].Top > 1 || !plainLogit)).ToList();
         var ranked = new Dictionary<int, int[]>();
         foreach (int i in needRanking)
         {
@@ -21,10 +29,26 @@ internal static class TargetSelection
         for (int i = 0; i < items.Count; i++)
         {
             if (prepared[i].Error is not null) continue;
-            if (items[i].Classes is { } classes) pairs.AddRange(classes.Select(c => (i, (CamTarget?)new ClassTarget(c))));
-            else if (ranked.TryGetValue(i, out var top)) pairs.AddRange(top.Select(c => (i, (CamTarget?)new ClassTarget(c))));
-            else pairs.Add((i, null));
+            if (items[i].Target is { } fixedTarget)
+            {
+                pairs.Add((i, fixedTarget));
+                continue;
+            }
+            var classes = items[i].Classes ?? (ranked.TryGetValue(i, out var top) ? top : null);
+            if (classes is null && kind.UsesClasses) pairs.Add((i, null));
+            else pairs.AddRange(kind.For(context, classes ?? Array.Empty<int>()).Select(t => (i, (CamTarget?)t)));
         }
         return pairs;
+    }
+
+    /// <summary>The reference image's pooled features, prepared as the images are.</summary>
+    private static float[] ReferenceFeatures(LayeredModel model, string path, PreprocessOptions preprocess, CancellationToken cancellation)
+    {
+        var reference = InputBatch.Prepare(new[] { path }, preprocess, cancellation)[0];
+        if (reference.Error is { } error) throw error;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = Predictor.Stack(new[] { reference.Chw! }, reference.Shape);
+        return model.PooledFeatures(input, 0).contiguous().data<float>().ToArray();
     }
 }

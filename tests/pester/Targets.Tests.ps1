@@ -1,0 +1,84 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:TargetData = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/targets'
+}
+
+Describe 'What a map explains (-Target)' {
+    BeforeAll { $folder = New-TestFolder }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'explains a class''s softmax as pytorch-grad-cam''s ClassifierOutputSoftmaxTarget, named and recorded apart from its logit map' {
+        $both = Join-Path $folder 'gradcam_both.png'
+        $logit = New-CamHeatmap -LiteralPath $both -Model squeezenet1_1 -ClassIndex 281
+        $softmax = New-CamHeatmap -LiteralPath $both -Model squeezenet1_1 -ClassIndex 281 -Target Softmax
+        $softmax.Target | Should -Be 'Softmax'
+        $logit.Target | Should -Be 'Logit'
+        Split-Path $softmax.OutputPath -Leaf | Should -Be 'gradcam_both_cam_softmax.png'
+        Split-Path $logit.OutputPath -Leaf | Should -Be 'gradcam_both_cam.png'
+        $reference = Read-Npy (Join-Path $TargetData 'squeezenet1_1_softmax281_both_GradCAM.npy')
+        Get-MaxDifference $softmax.Map $reference | Should -BeLessOrEqual 1e-4
+        Get-MaxDifference $logit.Map $reference | Should -BeGreaterThan 1e-3
+    }
+
+    It 'passes the target on with the result, and reads a symbolic link''s Target as the file it is, not as -Target' {
+        $both = Join-Path $folder 'gradcam_both.png'
+        $softmax = New-CamHeatmap -LiteralPath $both -Model squeezenet1_1 -ClassIndex 281 -Target Softmax -NoOverlay
+        # The held map is taken only when its key (target included) is the very map asked for.
+        $judged = $softmax | Measure-CamFaithfulness -NoRoad -CurveSteps 0 -Verbose 4>&1
+        ($judged | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'GradCAM: 1 of 1 map(s) taken from the piped results, 0 computed.'
+        $link = Join-Path $folder 'link.png'
+        New-Item -ItemType SymbolicLink -Path $link -Target $both | Out-Null
+        $viaLink = Get-Item $link | New-CamHeatmap -Model squeezenet1_1 -NoOverlay
+        $viaLink.Target | Should -Be 'Logit'
+    }
+
+    It 'sums classes into one map with -Target Sum, labelled by them all' {
+        $sum = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -ClassIndex 281, 243 -Target Sum -NoOverlay
+        @($sum).Count | Should -Be 1
+        $sum.Label | Should -Match '\+'
+        Get-MaxDifference $sum.Map (Read-Npy (Join-Path $TargetData 'squeezenet1_1_sum281_243_both_GradCAM.npy')) | Should -BeLessOrEqual 1e-4
+        $layer = New-CamHeatmap -LiteralPath (Join-Path $folder 'gradcam_both.png') -Model squeezenet1_1 -ClassIndex 281, 243 -Target Sum -Method LayerCAM -NoOverlay
+        Get-MaxDifference $layer.Map (Read-Npy (Join-Path $TargetData 'squeezenet1_1_sum281_243_both_LayerCAM.npy')) | Should -BeLessOrEqual 1e-4
+    }
+
+    It 'explains a one-logit head''s negative call with -Target Negative, the mirror of its positive map' {
+        $photo = Join-Path $folder 'coffee.png'
+        $common = @{ LiteralPath = $photo; Model = 'resnet18'; Weights = 'Random'; Seed = 4; NumClasses = 1; Method = 'LayerCAM'; NoOverlay = $true }
+        $positive = New-CamHeatmap @common
+        $negative = New-CamHeatmap @common -Target Negative
+        $positive.Target, $negative.Target | Should -Be 'Logit', 'Negative'
+        $negative.Label | Should -Be "not $($positive.Label)"
+        $negative.Score | Should -Be (-$positive.Score)
+        Get-MaxDifference $negative.Map ([HeatmapTools.CamHeatmap]::Flatten($positive.Map)) | Should -BeGreaterThan 0.1
+    }
+
+    It 'shows what makes an image look like -ReferenceImage, and passes the comparison on to Test-CamSanity' {
+        $similar = New-CamHeatmap -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -ReferenceImage (Join-Path $folder 'coffee.png') -NoOverlay
+        $similar.Target | Should -Be 'Similarity'
+        $similar.ClassIndex | Should -Be -1
+        $similar.Label | Should -Be 'similar to coffee.png'
+        $similar.ReferenceImage | Should -Be (Join-Path $folder 'coffee.png')
+        Get-MaxDifference $similar.Map (Read-Npy (Join-Path $TargetData 'squeezenet1_1_similarity_coffee_chelsea_GradCAM.npy')) | Should -BeLessOrEqual 1e-4
+        # Piped on, the sanity check asks every randomised model the same question (the similarity to coffee.png).
+        $sanity = $similar | Test-CamSanity -MaxSteps 2
+        $sanity.Label | Should -Be 'similar to coffee.png'
+        $sanity.Steps.Count | Should -Be 2
+        # The faithfulness measures score one class, so they refuse a similarity map instead of judging it by another score.
+        { $similar | Measure-CamFaithfulness -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable,HeatmapTools.Commands.MeasureCamFaithfulnessCommand'
+    }
+
+    It 'refuses what a model or method cannot answer, naming the kinds it knows' {
+        $photo = Join-Path $folder 'chelsea.png'
+        { New-CamHeatmap -LiteralPath $photo -Model squeezenet1_1 -Target Negative -NoOverlay -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TargetNotApplicable,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage '*one-logit*'
+        { New-CamHeatmap -LiteralPath $photo -Model squeezenet1_1 -Method CAM -Target Softmax -NoOverlay -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TargetNotApplicable,HeatmapTools.Commands.NewCamHeatmapCommand'
+        { New-CamHeatmap -LiteralPath $photo -Model squeezenet1_1 -Target Similarity -NoOverlay -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TargetNotApplicable,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage '*-ReferenceImage*'
+        { New-CamHeatmap -LiteralPath $photo -Model squeezenet1_1 -Target Softmx -NoOverlay -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnknownTarget,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage "*Did you mean 'Softmax'*"
+        (TabExpansion2 'New-CamHeatmap -Target S' 24).CompletionMatches.CompletionText | Should -Be 'Similarity', 'Softmax', 'Sum'
+        # Nothing was written by the refused runs.
+        @(Get-ChildItem $folder -Filter 'chelsea_cam*').Count | Should -Be 0
+    }
+}
