@@ -19,7 +19,7 @@ public sealed class RegistryTests : IDisposable
     [Fact]
     public void Map_formats_are_found_by_name_and_None_asks_for_none()
     {
-        Assert.Equal(new[] { "None", "Csv", "Npy", "Png16" }, RawMapFormat.Names);
+        Assert.Equal(new[] { "None", "Csv", "Npy", "Png16", "Tiff32" }, RawMapFormat.Names);
         Assert.Null(RawMapFormat.Parse("none"));
         Assert.Equal(".npy", RawMapFormat.Parse("NPY")!.Extension);
         var error = Assert.Throws<HeatmapToolsException>(() => RawMapFormat.Parse("Npz"));
@@ -49,6 +49,14 @@ public sealed class RegistryTests : IDisposable
         var rows = File.ReadAllLines(csv);
         Assert.Equal(2, rows.Length);
         Assert.Equal(map, rows.SelectMany(r => r.Split(',')).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+
+        var tif = Path.Combine(_root, "m.tif");
+        RawMapFormat.Parse("Tiff32")!.Write(tif, map, 3, 2, overwrite: false);
+        using (var exact = Cv2.ImRead(tif, ImreadModes.Unchanged))
+        {
+            Assert.Equal(MatType.CV_32FC1, exact.Type());
+            for (int i = 0; i < map.Length; i++) Assert.Equal(map[i], exact.At<float>(i / 3, i % 3));
+        }
 
         // Never over an existing file without being told.
         Assert.Equal(ErrorIds.OutputExists, Assert.Throws<HeatmapToolsException>(() => RawMapFormat.Parse("Csv")!.Write(csv, map, 3, 2, overwrite: false)).ErrorId);
