@@ -127,10 +127,9 @@ public class HostileInputTests : IDisposable
     {
         var parser = new PatchNameParser(@"^(?<patient>(a+)+)_x(?<x>\d+)_y(?<y>\d+)$");
         var names = new[] { "aa_x1_y2.png", new string('a', 40) + "!" };
-        var clock = Stopwatch.StartNew();
+        // The timeout's own ErrorId says the match was cut short (Within only guards against hanging).
         var error = Within(() => Assert.Throws<HeatmapToolsException>(() => parser.ParseAll(names)));
         Assert.Equal(ErrorIds.NamePatternTimeout, error.ErrorId);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         // The built-in pattern has no timeout to pay for, and still parses.
         Assert.NotNull(new PatchNameParser().Parse("10253_idx5_x1001_y1051_class0.png"));
     }
