@@ -21,7 +21,10 @@ Describe 'Fanning out over PowerShell remoting' -Skip:(-not ($IsLinux -and (Test
         @(
             "Port $port", 'ListenAddress 127.0.0.1', "HostKey $dir/host_key", "PidFile $dir/sshd.pid", "AuthorizedKeysFile $dir/authorized_keys",
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password',
-            "SetEnv HOME=$dir/home HEATMAPTOOLS_OFFLINE=1", "Subsystem powershell $dir/pwsh-sshs -sshs -NoLogo -NoProfile"
+            # Every node's command holds after its first result while $dir/hold exists (the test hook): the test kills one node
+            # there, with its share certainly unfinished, then lets the others go on.
+            "SetEnv HOME=$dir/home HEATMAPTOOLS_OFFLINE=1 HEATMAPTOOLS_TEST_PAUSE_AFTER=1 HEATMAPTOOLS_TEST_PAUSE_WHILE=$dir/hold",
+            "Subsystem powershell $dir/pwsh-sshs -sshs -NoLogo -NoProfile"
         ) | Set-Content "$dir/sshd_config"
         New-Item -ItemType Directory -Force /run/sshd | Out-Null
         $sshd = Start-Process /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', "$dir/sshd_config" -PassThru -RedirectStandardError "$dir/sshd.log"
@@ -63,15 +66,21 @@ Describe 'Fanning out over PowerShell remoting' -Skip:(-not ($IsLinux -and (Test
     }
 
     It 'installs the package on the nodes, splits the photos and patients between them, and a rerun after one node is killed finishes the job once' {
-        # First run, with one node's remote pwsh killed once the first overlays appear.
+        # First run: every node holds after its first overlay (the hook above); one node is killed there and the others are
+        # let go. What the killed node left is its whole share but one image, whatever the machine's speed.
+        New-Item -ItemType File "$dir/hold" | Out-Null
         $ps = [powershell]::Create()
         $null = $ps.AddScript({ param($Example, $Run) & $Example @Run }).AddArgument($example).AddArgument($run)
         $async = $ps.BeginInvoke()
         $deadline = [DateTime]::UtcNow.AddSeconds(240)
-        while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (Get-ChildItem $out -Filter *_cam.png -ErrorAction SilentlyContinue)) { Start-Sleep -Milliseconds 50 }
+        while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and @(Get-ChildItem $out -Filter *_cam.png -ErrorAction SilentlyContinue).Count -lt 3) {
+            $null = $async.AsyncWaitHandle.WaitOne(50)
+        }
+        @(Get-ChildItem $out -Filter *_cam.png).Count | Should -Be 3 -Because 'each node wrote its first overlay and holds'
         $nodes = @(& pgrep -f -- "$dir/pwsh-sshs|pwsh.dll -sshs")
         $killed = $nodes | Select-Object -First 1
         if ($killed) { & kill -9 $killed }
+        Remove-Item "$dir/hold"
         $first = $ps.EndInvoke($async) | Select-Object -Last 1
         $ps.Dispose()
         $nodes.Count | Should -BeGreaterOrEqual 3 -Because 'three remote sessions were running'

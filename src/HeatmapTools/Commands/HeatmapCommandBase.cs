@@ -27,17 +27,26 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
     /// <summary>Environment variable for tests of stopping: after writing that many results, a command waits until it is stopped.</summary>
     public const string PauseAfterVariable = "HEATMAPTOOLS_TEST_PAUSE_AFTER";
 
+    /// <summary>With it, the pause lasts only while the file it names exists (a test holds several processes, then lets some go on).</summary>
+    public const string PauseWhileVariable = "HEATMAPTOOLS_TEST_PAUSE_WHILE";
+
     private long _results;
 
     /// <summary>
     /// Counts a result written. With HEATMAPTOOLS_TEST_PAUSE_AFTER=N the command then holds after the N-th until it is
-    /// stopped, so a test that stops it knows work was left undone without racing the clock.
+    /// stopped (or, with HEATMAPTOOLS_TEST_PAUSE_WHILE, until the file it names is gone), so a test that stops or kills it
+    /// knows work was left undone without racing the clock.
     /// </summary>
     protected void ResultWritten()
     {
         if (++_results != EnvironmentSettings.Number(PauseAfterVariable, 1, 0, "results")) return;
-        Cancellation.WaitHandle.WaitOne();
-        throw new PipelineStoppedException();
+        if (Environment.GetEnvironmentVariable(PauseWhileVariable) is not { Length: > 0 } hold)
+        {
+            Cancellation.WaitHandle.WaitOne();
+            throw new PipelineStoppedException();
+        }
+        while (File.Exists(hold))
+            if (Cancellation.WaitHandle.WaitOne(50)) throw new PipelineStoppedException();
     }
 
     private int _disposed;
