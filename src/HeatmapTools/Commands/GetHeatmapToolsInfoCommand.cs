@@ -14,7 +14,7 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         // The settings a model run applies, applied now so they can be shown.
         RunEngine(() => { Engine.Native.Runtime.EnsureInitialised(); return 0; });
         result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Native.Runtime.Probe)));
-        var settings = Engine.Native.Runtime.Describe();
+        var settings = RunEngine(Engine.Native.Runtime.Describe);
         result.Properties.Add(new PSNoteProperty("NativeHeap", settings.NativeHeap));
         result.Properties.Add(new PSNoteProperty("TorchThreads", settings.TorchThreads));
         result.Properties.Add(new PSNoteProperty("OpenCvThreads", settings.OpenCvThreads));
@@ -25,7 +25,8 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         result.Properties.Add(new PSNoteProperty("CacheDirectory", Engine.Models.WeightsLocator.CacheDirectory));
         result.Properties.Add(new PSNoteProperty("CachedModels", Engine.Models.ModelStore.Count));
         // What results of this session hold (prepared inputs, maps) within the shared budget, and how often images were decoded.
-        var held = Engine.Held.HeldMemory.Shared;
+        // Read inside a run, so a budget variable it cannot use is warned about here.
+        var held = RunEngine(() => Engine.Held.HeldMemory.Shared);
         result.Properties.Add(new PSNoteProperty("HeldMB", Math.Round(held.Used / 1048576.0, 1)));
         result.Properties.Add(new PSNoteProperty("HeldBudgetMB", held.Capacity >> 20));
         result.Properties.Add(new PSNoteProperty("HeldItems", held.Count));

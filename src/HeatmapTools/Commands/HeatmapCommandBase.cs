@@ -39,7 +39,7 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
     /// </summary>
     protected void ResultWritten()
     {
-        if (++_results != EnvironmentSettings.Number(PauseAfterVariable, 1, 0, "results")) return;
+        if (++_results != RunEngine(() => EnvironmentSettings.Number(PauseAfterVariable, 1, 0, "results"))) return;
         if (Environment.GetEnvironmentVariable(PauseWhileVariable) is not { Length: > 0 } hold)
         {
             Cancellation.WaitHandle.WaitOne();

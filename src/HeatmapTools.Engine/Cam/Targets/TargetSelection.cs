@@ -41,8 +41,20 @@ internal static class TargetSelection
         return pairs;
     }
 
+    // Per model, so a long run decodes and runs its reference once, not once per batch; keyed by the file's stamp too, so a
+    // reference rewritten since is read again.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<LayeredModel, System.Collections.Concurrent.ConcurrentDictionary<string, float[]>> Known = new();
+
     /// <summary>The reference image's pooled features, prepared as the images are.</summary>
     private static float[] ReferenceFeatures(LayeredModel model, string path, PreprocessOptions preprocess, CancellationToken cancellation)
+    {
+        string key = $"{path}|{IO.FileStamp.Of(path)}|{preprocess.Signature}";
+        var known = Known.GetOrCreateValue(model);
+        if (known.TryGetValue(key, out var features)) return features;
+        return known[key] = ComputeFeatures(model, path, preprocess, cancellation);
+    }
+
+    private static float[] ComputeFeatures(LayeredModel model, string path, PreprocessOptions preprocess, CancellationToken cancellation)
     {
         var reference = InputBatch.Prepare(new[] { path }, preprocess, cancellation)[0];
         if (reference.Error is { } error) throw error;
