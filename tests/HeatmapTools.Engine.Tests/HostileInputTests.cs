@@ -206,7 +206,7 @@ public class HostileInputTests : IDisposable
         File.WriteAllBytes(bad, DeclaredPng(30000, 30000));
         var parser = new PatchNameParser();
         var patients = PatientGrouping.Group(new[] { parser.Parse(good)!, parser.Parse(bad)! }, Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
-        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = Path.Combine(_folder, "out") }, CancellationToken.None).Single();
+        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = Path.Combine(_folder, "out") }, CancellationToken.None).Drawn().Single();
         Assert.Contains(result.Problems, p => p.ErrorId == ErrorIds.PatchUnreadable && p.Message.Contains("30,000"));
         Assert.NotEmpty(result.Files);
     }

@@ -64,7 +64,7 @@ public class MemoryBudgetTests : IDisposable
         // Each 4,000 x 4,000 patient reserves four canvases (192 MB); the budget holds one patient at a time.
         var budget = new MemoryBudget(250L << 20);
         var results = PatchGridJob.Render(patients, new PatchGridOptions { OutputDirectory = _root, ThrottleLimit = 4, Budget = budget, Images = PatientImageKind.Parse(new[] { "Labels" }) },
-            CancellationToken.None).ToList();
+            CancellationToken.None).Drawn().ToList();
         Assert.Equal(4, results.Count);
         Assert.All(results, r => Assert.NotEmpty(r.Files));
         Assert.InRange(budget.Peak, 4L * 3 * 4000 * 4000, budget.Capacity);

@@ -47,7 +47,7 @@ public class PatchGridTests : IDisposable
     public void Every_patch_lands_exactly_at_x_minus_1_y_minus_1_and_labels_are_coloured_where_the_tumour_is()
     {
         var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
-        var results = PatchGridJob.Render(PatchGridJob.Select(patients, new PatientSelection()), Options(), CancellationToken.None).ToList();
+        var results = PatchGridJob.Render(PatchGridJob.Select(patients, new PatientSelection()), Options(), CancellationToken.None).Drawn().ToList();
         Assert.Equal(3, results.Count);
         foreach (var patient in _layout)
         {
@@ -226,7 +226,7 @@ public class PatchGridTests : IDisposable
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
         try
         {
-            var order = PatchGridJob.Render(chosen, options, CancellationToken.None).Select(r => r.PatientId).ToList();
+            var order = PatchGridJob.Render(chosen, options, CancellationToken.None).Drawn().Select(r => r.PatientId).ToList();
             Assert.Equal(chosen.Select(p => p.PatientId), order);
         }
         finally
@@ -265,7 +265,7 @@ public class PatchGridTests : IDisposable
         var patients = PatientGrouping.Group(ParseAll(Path.Combine(_root, "data")), Array.Empty<PatchRecord>(), 50, GridOrigin.OneBased);
         var chosen = PatchGridJob.Select(patients, new PatientSelection(First: 2));
         var options = Options() with { MaxSize = 120, Montage = true, Rows = 1, Columns = 2, PanelSize = 100 };
-        var results = PatchGridJob.Render(chosen, options, CancellationToken.None).ToList();
+        var results = PatchGridJob.Render(chosen, options, CancellationToken.None).Drawn().ToList();
         using (var tissue = Cv2.ImRead(results[0].Files.Single(f => f.EndsWith("_tissue.png"))))
             Assert.Equal(120, Math.Max(tissue.Width, tissue.Height));
         var montage = PatchGridJob.WriteMontage(results, chosen, options);
@@ -350,7 +350,7 @@ public class PatchGridLimitsTests : IDisposable
         rows.Add(Row("p1", int.MaxValue, int.MaxValue, 42));
         var patients = PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased);
         Assert.Single(patients["p1"].Problems, p => p.ErrorId == ErrorIds.PatchCoordinateOutOfRange && p.Message.Contains("line 42"));
-        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = _root }, CancellationToken.None).Single();
+        var result = PatchGridJob.Render(patients.Values.ToList(), new PatchGridOptions { OutputDirectory = _root }, CancellationToken.None).Drawn().Single();
         Assert.Equal(40, result.PatchCount);
         Assert.Equal(8 * 50, result.Width);
         Assert.Equal(5 * 50, result.Height);
@@ -369,13 +369,17 @@ public class PatchGridLimitsTests : IDisposable
         // Patch images make a canvas one pixel per image pixel: 30,050 squared is 903 megapixels, over a 100-megapixel budget.
         var withImages = patients.Select(p => { var copy = new PatientPatches { PatientId = p.PatientId }; copy.Patches.AddRange(p.Patches.Select(r => r with { Path = "/nonexistent.png" })); return copy; }).ToList();
         var results = PatchGridJob.Render(withImages, new PatchGridOptions { OutputDirectory = _root, CanvasPixelBudget = 100_000_000 }, CancellationToken.None).ToList();
-        var huge = results.Single(r => r.PatientId == "huge");
-        Assert.Contains(huge.Problems, p => p.ErrorId == ErrorIds.CanvasTooLarge && p.Message.Contains("-MaxSize"));
-        Assert.Empty(huge.Files);
-        Assert.NotEmpty(results.Single(r => r.PatientId == "small").Files);
+        var huge = results.Single(r => r.Path == "huge");
+        Assert.Equal(ErrorIds.CanvasTooLarge, huge.Error?.ErrorId);
+        Assert.Equal(ErrorKind.LimitsExceeded, huge.Error!.Category);
+        Assert.Contains("-MaxSize", huge.Error.Message);
+        // The failed patient still reports its counts, so a table of patients lists it.
+        Assert.Equal(2, huge.Value!.PatchCount);
+        Assert.Empty(huge.Value.Files);
+        Assert.NotEmpty(results.Single(r => r.Path == "small").Value!.Files);
         // With -MaxSize the same patient fits and is drawn.
         var scaled = PatchGridJob.Render(withImages.Where(p => p.PatientId == "huge").ToList(),
-            new PatchGridOptions { OutputDirectory = Path.Combine(_root, "scaled"), CanvasPixelBudget = 100_000_000, MaxSize = 4000 }, CancellationToken.None).Single();
+            new PatchGridOptions { OutputDirectory = Path.Combine(_root, "scaled"), CanvasPixelBudget = 100_000_000, MaxSize = 4000 }, CancellationToken.None).Drawn().Single();
         Assert.DoesNotContain(scaled.Problems, p => p.ErrorId == ErrorIds.CanvasTooLarge);
         Assert.NotEmpty(scaled.Files);
     }
@@ -397,10 +401,12 @@ public class PatientIsolationTests : IDisposable
         var patients = PatchGridJob.Select(PatientGrouping.Group(Array.Empty<PatchRecord>(), rows, 50, GridOrigin.OneBased), new PatientSelection());
         var results = PatchGridJob.Render(patients, new PatchGridOptions { OutputDirectory = _root, ThrottleLimit = 2 }, CancellationToken.None).ToList();
         Assert.Equal(3, results.Count);
-        var bad = results.Single(r => r.PatientId == hugeId);
-        Assert.Contains(bad.Problems, p => p.IsError && p.ErrorId is ErrorIds.OutputWriteFailed or ErrorIds.PatientFailed);
-        Assert.Empty(bad.Files);
-        foreach (var good in results.Where(r => r.PatientId != hugeId))
+        var bad = results.Single(r => r.Path == hugeId);
+        // Each refused file is a problem of the patient (the other kinds are still written); a failure before any file, its error.
+        var reported = bad.Error?.ErrorId ?? bad.Value!.Problems.FirstOrDefault(p => p.IsError)?.ErrorId;
+        Assert.True(reported is ErrorIds.OutputWriteFailed or ErrorIds.PatientFailed, reported ?? "not reported");
+        Assert.Empty(bad.Value!.Files);
+        foreach (var good in results.Where(r => r.Path != hugeId).Select(r => r.Value!))
         {
             Assert.NotEmpty(good.Files);
             Assert.All(good.Files, f => Assert.True(File.Exists(f)));
@@ -449,4 +455,11 @@ public class PatchIntakeTests
             Directory.Delete(folder, recursive: true);
         }
     }
+}
+
+internal static class DrawnPatients
+{
+    /// <summary>The patients' results, failing the test on the first patient that could not be drawn.</summary>
+    public static IEnumerable<PatientResult> Drawn(this IEnumerable<ItemResult<PatientResult>> items) =>
+        items.Select(item => item.Error is null ? item.Value! : throw new Xunit.Sdk.XunitException($"patient {item.Path}: [{item.Error.ErrorId}] {item.Error.Message}"));
 }

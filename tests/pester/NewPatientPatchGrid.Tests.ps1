@@ -100,6 +100,28 @@ Describe 'New-PatientPatchGrid' {
         Invoke-TestData pixel $labels ($first.Tumour.X * 10 + 5) ($first.Tumour.Y * 10 + 5) | Should -Be '0,0,255'
     }
 
+    It 'fails a patient over the canvas budget alone, as an error with its category, and still lists its counts' {
+        $rows = @(
+            [pscustomobject]@{ patient_id = 'wide'; x = 1; y = 1; target = 1 }
+            [pscustomobject]@{ patient_id = 'wide'; x = 1000001; y = 1; target = 0 }
+            [pscustomobject]@{ patient_id = 'small'; x = 1; y = 1; target = 1 }
+        )
+        $env:HEATMAPTOOLS_CANVAS_MEGAPIXELS = '1'
+        try {
+            $r = $rows | New-PatientPatchGrid -OutputPath (Join-Path $root 'budget') -Kind Labels -ErrorVariable failed -ErrorAction SilentlyContinue
+        }
+        finally {
+            Remove-Item Env:HEATMAPTOOLS_CANVAS_MEGAPIXELS
+        }
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'CanvasTooLarge*'
+        $failed[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $failed[0].Exception.Message | Should -Match '-MaxSize'
+        ($r | Where-Object PatientId -eq 'wide').ProblemSummary | Should -Be 'CanvasTooLarge=1'
+        ($r | Where-Object PatientId -eq 'wide').PatchCount | Should -Be 2
+        ($r | Where-Object PatientId -eq 'small').Files | Should -HaveCount 1
+    }
+
     It 'reports duplicates, a broken PNG, an undersized patch and a bad CSV row, and still draws the rest' {
         $dirty = Join-Path $root 'dirty'
         Copy-Item $data $dirty -Recurse

@@ -7,7 +7,8 @@ namespace HeatmapTools.Engine.Patches;
 
 /// <summary>What drawing hands back, in order: each patient's result, then the montage if one was asked for and written.</summary>
 public abstract record PatchGridOutput;
-public sealed record PatientDrawn(PatientResult Result) : PatchGridOutput;
+/// <summary>One patient: its result, or the error that stopped it with its patch counts (Value) still given.</summary>
+public sealed record PatientDrawn(ItemResult<PatientResult> Item) : PatchGridOutput;
 public sealed record MontageWritten(MontageResult Montage) : PatchGridOutput;
 
 /// <summary>
@@ -92,10 +93,10 @@ public static class PatchGridJob
         var done = new List<PatientResult>();
         try
         {
-            foreach (var result in Render(approved, options, cancellation))
+            foreach (var item in Render(approved, options, cancellation))
             {
-                done.Add(result);
-                yield return new PatientDrawn(result);
+                if (item.Error is null && item.Value is { } result) done.Add(result);
+                yield return new PatientDrawn(item);
             }
             if (kindsNamed && done.Count > 0 && done.All(r => r.Files.Count == 0 && !r.Problems.Any(p => p.ErrorId == ErrorIds.OutputExists)))
                 listener.Warning($"No patient had the data for -Kind {string.Join(", ", options.Images)}, so nothing was written: probabilities (and the confusion map) " +
@@ -111,14 +112,14 @@ public static class PatchGridJob
         }
     }
 
-    public static IEnumerable<PatientResult> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
+    public static IEnumerable<ItemResult<PatientResult>> Render(IReadOnlyList<PatientPatches> patients, PatchGridOptions options, CancellationToken cancellation)
     {
         Runtime.EnsureImaging();
         if (options.WritePatients) AtomicFile.CreateFolder(options.OutputDirectory);
         var cohortRange = options.CohortRange ?? ProbabilityRange(patients);
         var panelIds = options.Montage ? patients.Take(options.Rows * options.Columns).Select(p => p.PatientId).ToHashSet() : new HashSet<string>();
 
-        using var queue = new BlockingCollection<(int Index, PatientResult Result)>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));
+        using var queue = new BlockingCollection<(int Index, ItemResult<PatientResult> Result)>(boundedCapacity: Math.Max(2, options.ThrottleLimit * 2));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Exception? failure = null;
         var producer = Task.Run(() =>
@@ -143,7 +144,7 @@ public static class PatchGridJob
 
         // Results are handed back in selection order (reproducible output, e.g. for Export-Csv), each as soon as it
         // and every patient before it are done.
-        var early = new Dictionary<int, PatientResult>();
+        var early = new Dictionary<int, ItemResult<PatientResult>>();
         int next = 0;
         try
         {
@@ -162,8 +163,8 @@ public static class PatchGridJob
             linked.Cancel();
             try { producer.Wait(); } catch (AggregateException) { }
             // Panels not yet handed over are released here.
-            foreach (var left in early.Values) left.Panel?.Dispose();
-            while (queue.TryTake(out var left)) left.Result.Panel?.Dispose();
+            foreach (var left in early.Values) left.Value?.Panel?.Dispose();
+            while (queue.TryTake(out var left)) left.Result.Value?.Panel?.Dispose();
         }
         if (failure is OperationCanceledException || cancellation.IsCancellationRequested) throw new OperationCanceledException(cancellation);
         if (failure is AggregateException { InnerExceptions: [var inner] }) throw inner;
@@ -171,27 +172,28 @@ public static class PatchGridJob
     }
 
     /// <summary>
-    /// One patient, whatever goes wrong with it: a failure (a decoder limit, memory, a path the file system refuses)
-    /// becomes a problem on that patient's result and the other patients are drawn. Only cancellation stops the run.
+    /// One patient, whatever goes wrong with it: a failure (a canvas over budget, a decoder limit, memory, a path the
+    /// file system refuses) becomes that patient's error, with its counts kept, and the other patients are drawn. Only
+    /// cancellation stops the run.
     /// </summary>
-    private static PatientResult RenderIsolated(PatientPatches patient, PatchGridOptions options, (double Min, double Max)? cohortRange,
+    private static ItemResult<PatientResult> RenderIsolated(PatientPatches patient, PatchGridOptions options, (double Min, double Max)? cohortRange,
         bool wantPanel, CancellationToken cancellation)
     {
         try
         {
-            return PatientRenderer.Render(patient, options, cohortRange, wantPanel, cancellation);
+            return new ItemResult<PatientResult>(patient.PatientId, PatientRenderer.Render(patient, options, cohortRange, wantPanel, cancellation), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var problem = ex is HeatmapToolsException known
-                ? new PatchProblem(known.ErrorId, patient.PatientId, known.Message, patient.PatientId, true)
+            var error = ex is HeatmapToolsException known ? known
                 : ex is IOException or UnauthorizedAccessException
-                ? new PatchProblem(ErrorIds.OutputWriteFailed, patient.PatientId,
-                    $"Patient {Shorten(patient.PatientId)}'s images could not be written: {ex.Message}", patient.PatientId, true)
-                : new PatchProblem(ErrorIds.PatientFailed, patient.PatientId,
-                    $"Patient {Shorten(patient.PatientId)} could not be drawn ({ex.GetType().Name}): {ex.Message}", patient.PatientId, true);
-            return new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction, 0, 0,
-                Array.Empty<string>(), patient.Problems.Append(problem).ToList(), null, null, null);
+                ? new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+                    $"Patient {Shorten(patient.PatientId)}'s images could not be written: {ex.Message}", Shorten(patient.PatientId), ex)
+                : new HeatmapToolsException(ErrorIds.PatientFailed, ErrorKind.NotSpecified,
+                    $"Patient {Shorten(patient.PatientId)} could not be drawn ({ex.GetType().Name}): {ex.Message}", Shorten(patient.PatientId), ex);
+            var counts = new PatientResult(patient.PatientId, patient.Patches.Count, patient.PositiveCount, patient.PositiveFraction, 0, 0,
+                Array.Empty<string>(), patient.Problems.ToList(), null, null, null);
+            return new ItemResult<PatientResult>(patient.PatientId, counts, error);
         }
     }
 

@@ -40,13 +40,10 @@ public static class PatientRenderer
 
         // A canvas over the pixel budget is refused for this patient alone, before anything is allocated.
         if ((long)width * height > options.CanvasPixelBudget && !options.DrawOnly)
-        {
-            problems.Add(new PatchProblem(ErrorIds.CanvasTooLarge, patient.PatientId,
-                $"Patient {patient.PatientId} would need a {width:N0} x {height:N0} canvas ({(long)width * height / 1e6:N0} megapixels, over the " +
+            throw new HeatmapToolsException(ErrorIds.CanvasTooLarge, ErrorKind.LimitsExceeded,
+                $"Patient {PatchGridJob.Shorten(patient.PatientId)} would need a {width:N0} x {height:N0} canvas ({(long)width * height / 1e6:N0} megapixels, over the " +
                 $"{options.CanvasPixelBudget / 1e6:N0}-megapixel budget); it is not drawn. Give -MaxSize (e.g. -MaxSize 8000) to draw it smaller, " +
-                $"or raise the budget with {PatchGridOptions.CanvasBudgetVariable}.", patient.PatientId, true));
-            return Result(files) with { ImageWidth = 0, ImageHeight = 0 };
-        }
+                $"or raise the budget with {PatchGridOptions.CanvasBudgetVariable}.", PatchGridJob.Shorten(patient.PatientId));
         var probabilities = patient.Patches.Where(p => p.Probability is not null).Select(p => p.Probability!.Value).ToList();
         (double Min, double Max)? dataRange = probabilities.Count > 0 ? (probabilities.Min(), probabilities.Max()) : null;
         var probabilityRange = PatientAnnotations.ColorScale(dataRange, options.Scale, cohortRange);

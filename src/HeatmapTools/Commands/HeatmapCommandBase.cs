@@ -104,12 +104,13 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
         }
     }
 
-    private static int _heapReported;
+    private bool _heapReported;
 
-    /// <summary>The allocator tuning is process-wide, so the session hears of it (once, with -Verbose) rather than having it applied silently.</summary>
+    /// <summary>The allocator tuning is process-wide, so each command says so (once, with -Verbose) rather than having it applied silently.</summary>
     private void ReportNativeHeap()
     {
-        if (!NativeHeap.Tuned || Interlocked.Exchange(ref _heapReported, 1) == 1) return;
+        if (!NativeHeap.Tuned || _heapReported) return;
+        _heapReported = true;
         try
         {
             WriteVerbose("HeatmapTools tuned glibc's allocator for this process: large freed blocks are kept for reuse between batches and " +

@@ -79,10 +79,10 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
         int count = 0;
         foreach (var drawn in RunEngineEach(() => PatchGridJob.Draw(approved, options, kindsNamed: Kind is not null && !MontageOnly, Listener, Cancellation)))
         {
-            if (drawn is PatientDrawn { Result: var patient })
+            if (drawn is PatientDrawn { Item: var item })
             {
-                Listener.Progress($"patient {patient.PatientId} ({++count} of {approved.Count})", (double)count / approved.Count);
-                Report(patient);
+                Listener.Progress($"patient {item.Path} ({++count} of {approved.Count})", (double)count / approved.Count);
+                Report(item);
             }
             else if (drawn is MontageWritten { Montage: var m })
                 WriteObject(new PatientMontage { Path = m.Path, PatientIds = m.PatientIds.ToArray(), Rows = m.Rows, Columns = m.Columns, Width = m.Width, Height = m.Height });
@@ -97,19 +97,22 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
 
     private protected override int ProgressId => 3;
 
-    private void Report(PatientResult result)
+    private void Report(ItemResult<PatientResult> item)
     {
+        if (item.Error is { } failed) WriteError(ToErrorRecord(failed));
+        if (item.Value is not { } result) return;
         if (result.Skipped)
         {
             _skipped++;
             WriteVerbose($"Skipped patient {result.PatientId}: its images exist ({string.Join(", ", result.Files)}).");
             return;
         }
-        foreach (var error in result.Problems.Where(p => p.IsError)) ReportProblem(error);
+        foreach (var problem in result.Problems.Where(p => p.IsError)) ReportProblem(problem);
         foreach (var group in result.Problems.Where(p => !p.IsError).GroupBy(p => p.ErrorId))
             WriteWarning($"[{group.Key}] patient {result.PatientId}: {group.Count()} problem(s). First: {group.First().Message}");
         // Bad table rows were reported as they were read; the patient they name counts them too.
         var problems = result.Problems.Concat(_problemsByPatient[result.PatientId]).ToList();
+        if (item.Error is { } error) problems.Add(new PatchProblem(error.ErrorId, result.PatientId, error.Message, result.PatientId, IsError: true));
         WriteObject(PatientGrid.From(result, problems));
         ResultWritten();
     }
