@@ -138,9 +138,13 @@ function Initialize-ZooWeights {
 # The target parity tests' seeded one-logit resnet18 and resnet50, made the same way by their reference script.
 function Initialize-TargetWeights {
     $zoo = Join-Path $outputRoot 'zoo-weights'
-    if ((Test-Path (Join-Path $zoo 'resnet18_binary_seed3.pth')) -and (Test-Path (Join-Path $zoo 'resnet50_seed1.pth'))) { return }
     if (-not (Test-Path '/usr/bin/python3')) { return }
-    Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_target_references.py'), 'weights', $zoo)
+    if (-not ((Test-Path (Join-Path $zoo 'resnet18_binary_seed3.pth')) -and (Test-Path (Join-Path $zoo 'resnet50_seed1.pth')))) {
+        Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_target_references.py'), 'weights', $zoo)
+    }
+    if (-not ((Test-Path (Join-Path $zoo 'fcn_resnet50_seed1.pth')) -and (Test-Path (Join-Path $zoo 'deeplabv3_resnet50_seed1.pth')))) {
+        Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_segmentation_references.py'), 'weights', $zoo)
+    }
 }
 
 # The same 13 models exported to ONNX as a user would (torch.onnx.export), for the test that a graph gives their maps.

@@ -29,6 +29,8 @@ The score is the class's softmax probability (-Score Softmax, the default, pytor
         EigenSmooth  = 'Judge maps smoothed to the first principal component (see New-CamHeatmap).'
         Target       = 'What the judged maps explain: Logit (default) or Softmax. The measures score one class on perturbed images, so other targets (Negative, Sum, Similarity) are refused with TargetNotApplicable.'
         TargetKind  = 'Not typed by hand: bound by name from New-CamHeatmap results, so a map piped on is judged or made as it was made (-Target given here wins).'
+        Region      = 'Not used here (segmentation maps are refused: the measures score a classifier''s class); bound from piped results so that refusal names it.'
+        RegionMask  = 'Not used here (see -Region).'
         ReferenceImage = 'Not used here (Similarity maps are refused); bound from piped results so that refusal names it.'
         Score        = 'Softmax (default): the class probability; Logit: the raw class score.'
         Percentile   = 'ROAD''s percentiles, 0 to 100. Default 10, 20, ..., 90 (pytorch-grad-cam''s averages).'

@@ -25,6 +25,8 @@ The work is done on a private copy of the model: the model the session holds for
         EigenSmooth  = 'Check maps smoothed to the first principal component.'
         Target       = 'What the checked maps explain (see New-CamHeatmap): Logit (default), Softmax, Negative, Sum or Similarity; every randomised model is asked the same.'
         TargetKind  = 'Not typed by hand: bound by name from New-CamHeatmap results, so a map piped on is judged or made as it was made (-Target given here wins).'
+        Region      = 'A segmentation model''s region, x,y,width,height in the image''s pixels (see New-CamHeatmap); bound from piped results.'
+        RegionMask  = 'A segmentation model''s region as a mask image (see New-CamHeatmap); bound from piped results.'
         ReferenceImage = 'The image a Similarity map compares with (see New-CamHeatmap).'
         CascadeSeed  = 'Seed of the re-initialised weights. Default 0.'
         MaxSteps     = 'Randomise at most this many layers (from the output down). Default: all layers with weights.'

@@ -40,7 +40,7 @@ public class ModelZooTests
         Assert.True(File.Exists(listPath), $"No torchvision key list for {name}: run tests/reference/make_torchvision_keys.py.");
         var expected = File.ReadAllLines(listPath).Where(l => l.Length > 0).ToList();
         Runtime.EnsureInitialised();
-        using var network = ModelStore.CreateNetwork(info, 1000);
+        using var network = ModelStore.CreateNetwork(info, info.DefaultClasses);
         var ours = network.state_dict()
             .Where(kv => !kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
             .Where(kv => !info.IgnoredKeyPrefixes.Any(p => kv.Key.StartsWith(p, StringComparison.Ordinal)))
@@ -56,10 +56,14 @@ public class ModelZooTests
     public void Default_layer_of_a_seeded_random_model_gives_a_map_that_varies(string name)
     {
         using var model = ModelStore.CreateUncached(new WeightsRequest(name, Random: true, Seed: 7));
-        int size = model.Info.InputSize;
+        // A segmenter takes any size: a small one keeps its dilated backbone quick. Its target is a category over the whole image.
+        int size = model.Info.IsSegmentation ? 160 : model.Info.InputSize;
         using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, "chelsea.png"));
         var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: size));
-        var result = CamEngine.Compute(model, new[] { new CamItem(input, null) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), size, null, CancellationToken.None).Single();
+        // A segmenter explains its top category over the pixels it gives it, as New-CamHeatmap does by default.
+        var target = !model.Info.IsSegmentation ? null : Cam.Targets.SegmentRegion.Predicted.TargetsFor(model,
+            new PreparedImage { Path = "chelsea.png", Chw = input, Shape = new InputShape(3, size, size), Width = bgr.Width, Height = bgr.Height }, null, 1, null).Single();
+        var result = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), size, null, CancellationToken.None).Single();
         Assert.Equal(size * size, result.Map.Length);
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v)));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{name}: map spans {result.Map.Min()}..{result.Map.Max()}");

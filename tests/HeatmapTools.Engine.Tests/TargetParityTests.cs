@@ -17,11 +17,7 @@ public class TargetParityTests
 {
     private static string Folder => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "targets");
 
-    public static IEnumerable<object[]> Cases()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
-        return doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => new object[] { c.GetProperty("case").GetString()! }).ToList();
-    }
+    public static IEnumerable<object[]> Cases() => ReferenceManifest.Names(Folder);
 
     private static LayeredModel Load(string name) => name switch
     {
@@ -41,8 +37,7 @@ public class TargetParityTests
     [MemberData(nameof(Cases))]
     public void Map_matches_pytorch_grad_cam(string name)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
-        var c = doc.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("case").GetString() == name);
+        var c = ReferenceManifest.Case(Folder, name);
         var model = Load(c.GetProperty("model").GetString()!);
         string kind = c.GetProperty("target").GetString()!;
         var argument = c.GetProperty("argument");
@@ -66,9 +61,7 @@ public class TargetParityTests
             options, SilentListener.Instance, CancellationToken.None).Single();
         Assert.Null(result.Error);
         Assert.Equal(asked.Target, result.Value!.Target.Kind);
-        var reference = Npy.ReadFloat32(Path.Combine(Folder, name + ".npy")).Data;
-        double diff = result.Value.Map.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
-        Assert.True(diff <= 1e-4, $"{name}: max |diff| = {diff}");
+        ReferenceManifest.AssertMatches(Folder, name, result.Value.Map);
     }
 
     [Fact]
@@ -90,7 +83,7 @@ public class TargetParityTests
         var unknown = Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse("Softmx", null));
         Assert.Equal(ErrorIds.UnknownTarget, unknown.ErrorId);
         Assert.Contains("'Softmax'", unknown.Message);
-        Assert.Equal(new[] { "Logit", "Negative", "Similarity", "Softmax", "Sum" }, TargetKind.Names);
+        Assert.Equal(new[] { "Logit", "Negative", "Segment", "Similarity", "Softmax", "Sum" }, TargetKind.Names);
     }
 
     [Fact]
@@ -116,5 +109,29 @@ public class TargetParityTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+}
+
+/// <summary>A reference script's manifest.json: its cases by name, for theories.</summary>
+internal static class ReferenceManifest
+{
+    public static IEnumerable<object[]> Names(string folder) =>
+        Cases(folder).Select(c => new object[] { c.GetProperty("case").GetString()! }).ToList();
+
+    /// <summary>The map equals the case's reference map (&lt;case&gt;.npy) within 1e-4, size included.</summary>
+    public static void AssertMatches(string folder, string name, float[] map)
+    {
+        var reference = Npy.ReadFloat32(Path.Combine(folder, name + ".npy")).Data;
+        Assert.Equal(reference.Length, map.Length);
+        double diff = map.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(diff <= 1e-4, $"{name}: max |diff| = {diff}");
+    }
+
+    public static JsonElement Case(string folder, string name) => Cases(folder).Single(e => e.GetProperty("case").GetString() == name);
+
+    private static IEnumerable<JsonElement> Cases(string folder)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json")));
+        return doc.RootElement.GetProperty("cases").EnumerateArray().Select(e => e.Clone()).ToList();
     }
 }

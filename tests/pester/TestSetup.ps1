@@ -38,9 +38,12 @@ function Invoke-FreshPwsh([string] $Script) {
 $script:TestDataTool = Join-Path $PSScriptRoot '../../output/testdata/HeatmapTools.TestData.dll'
 function Invoke-TestData { $out = & dotnet $TestDataTool @args; if ($LASTEXITCODE -ne 0) { throw "TestData $args failed" }; $out }
 
-# The largest difference between a 224 x 224 map and a reference written flat (row-major), as the parity tests compare them.
+# The largest difference between a map and a reference written flat (row-major), as the parity tests compare them; a
+# reference of another size is a failure, not a partial comparison.
 function Get-MaxDifference([float[,]] $Map, [float[]] $Reference) {
+    $rows = $Map.GetLength(0); $columns = $Map.GetLength(1)
+    if ($Reference.Count -ne $rows * $columns) { throw "The map is $rows x $columns; the reference has $($Reference.Count) values." }
     $max = 0.0
-    for ($y = 0; $y -lt 224; $y++) { for ($x = 0; $x -lt 224; $x++) { $max = [Math]::Max($max, [Math]::Abs($Map[$y, $x] - $Reference[$y * 224 + $x])) } }
+    for ($y = 0; $y -lt $rows; $y++) { for ($x = 0; $x -lt $columns; $x++) { $max = [Math]::Max($max, [Math]::Abs($Map[$y, $x] - $Reference[$y * $columns + $x])) } }
     $max
 }

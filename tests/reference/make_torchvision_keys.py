@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Writes torchvision's state-dict layout (key, shape) for every classifier HeatmapTools builds.
+"""Writes torchvision's state-dict layout (key, shape) for every classifier and segmenter HeatmapTools builds.
 
 Run with Debian's python3-torch and python3-torchvision (torch 1.13, torchvision 0.14):
     /usr/bin/python3 tests/reference/make_torchvision_keys.py tests/HeatmapTools.Engine.Tests/TestData/torchvision_keys
 One file per model, <model>.txt, a line per state-dict entry: "<key> <d0>x<d1>...". The engine tests build each
 architecture in C# and compare its state dict with these lists, so torchvision checkpoints load key for key.
 BatchNorm's num_batches_tracked counters are left out (they are not weights). googlenet and inception_v3 are built
-without their auxiliary heads, as HeatmapTools builds them (it skips aux keys when loading).
+without their auxiliary heads, as HeatmapTools builds them (it skips aux keys when loading); so are the segmentation
+models (torchvision.models.segmentation, 21 classes, aux_loss=False).
 """
 import os, sys
 import torch, torchvision
@@ -23,14 +24,19 @@ regnet_y_400mf regnet_y_800mf regnet_y_1_6gf regnet_y_3_2gf regnet_y_8gf regnet_
 regnet_x_400mf regnet_x_800mf regnet_x_1_6gf regnet_x_3_2gf regnet_x_8gf regnet_x_16gf regnet_x_32gf
 shufflenet_v2_x0_5 shufflenet_v2_x1_0 shufflenet_v2_x1_5 shufflenet_v2_x2_0 mnasnet0_5 mnasnet0_75 mnasnet1_0 mnasnet1_3
 vit_b_16 vit_b_32 vit_l_16 vit_l_32 vit_h_14 swin_t swin_s swin_b
+fcn_resnet50 fcn_resnet101 deeplabv3_resnet50 deeplabv3_resnet101
 """.split()
+SEGMENTERS = ('fcn_resnet50', 'fcn_resnet101', 'deeplabv3_resnet50', 'deeplabv3_resnet101')
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 for name in MODELS:
     kw = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
     with torch.no_grad():
-        model = getattr(torchvision.models, name)(weights=None, **kw)
+        if name in SEGMENTERS:
+            model = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None, aux_loss=False)
+        else:
+            model = getattr(torchvision.models, name)(weights=None, **kw)
     lines = [f"{k} {'x'.join(str(d) for d in v.shape)}" for k, v in model.state_dict().items() if not k.endswith('num_batches_tracked')]
     with open(os.path.join(out, f'{name}.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')

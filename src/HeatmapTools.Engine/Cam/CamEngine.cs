@@ -140,6 +140,9 @@ public static class CamEngine
         for (int i = 0; i < items.Count; i++)
         {
             if (items[i].Target is { } target) target.Validate(model);
+            else if (model.Info.IsSegmentation)
+                throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                    $"{model.Name} is a segmentation model: a map needs a category and region to explain (SegmentTarget), not a top class.", model.Name);
             else top ??= logits.detach().argmax(1).data<long>().ToArray();
             targets[i] = items[i].Target ?? new Targets.ClassTarget((int)top![i]);
         }

@@ -80,9 +80,20 @@ public sealed class ClassLabels
         return labels;
     }
 
-    /// <summary>ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache); numbered names if none.</summary>
-    public static ClassLabels ForModel(int numClasses, string? baseDirectory = null)
+    /// <summary>The 21 Pascal VOC categories torchvision's segmentation weights predict, in their order.</summary>
+    public static IReadOnlyList<string> VocCategories { get; } = new[]
     {
+        "__background__", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable",
+        "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    };
+
+    /// <summary>
+    /// ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache), or a segmenter's Pascal VOC
+    /// categories when it has their number; numbered names otherwise.
+    /// </summary>
+    public static ClassLabels ForModel(int numClasses, string? baseDirectory = null, bool segmentation = false)
+    {
+        if (segmentation && numClasses == VocCategories.Count) return FromStrings(VocCategories);
         if (numClasses == 1000)
         {
             foreach (var folder in WeightsLocator.SearchFolders(baseDirectory))

@@ -47,7 +47,8 @@ public sealed class LayeredModel : IDisposable
             foreach (var (path, module) in NestedOf(i))
                 _nested.TryAdd(path, new LayerTarget(i, path, module));
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
-        _head = ClassHead.Find(Stages);
+        // A segmenter's last projection gives a map per category, not one score per class: it has no class head.
+        _head = info.IsSegmentation ? null : ClassHead.Find(Stages);
         // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
         foreach (var group in Stages.Where(s => s.Name.Contains('.')).GroupBy(s => s.Name[..s.Name.LastIndexOf('.')]))
             if (!_index.ContainsKey(group.Key) && info.NestedTargets is null) _aliases.TryAdd(group.Key, group.Last().Name);

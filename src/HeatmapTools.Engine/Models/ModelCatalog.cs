@@ -15,6 +15,13 @@ public enum ActivationLayout
     ChannelsLast,
 }
 
+/// <summary>What a network's output is: one score per class (B x classes), or one map per category (B x categories x H x W).</summary>
+public enum ModelTask
+{
+    Classification,
+    Segmentation,
+}
+
 /// <summary>What the module knows about one architecture: how to build it and where its official weights live.</summary>
 public sealed record ArchitectureInfo(
     string Name,
@@ -82,6 +89,14 @@ public sealed record ArchitectureInfo(
 
     /// <summary>Classes the architecture outputs when it fixes them itself (an ONNX graph); 0 when -NumClasses decides.</summary>
     public int FixedClasses { get; init; }
+
+    /// <summary>Classes when -NumClasses is not given: ImageNet's 1,000, Pascal VOC's 21 for torchvision's segmenters.</summary>
+    public int DefaultClasses { get; init; } = 1000;
+
+    /// <summary>Classification or segmentation: a segmenter's targets are categories over regions, not class scores.</summary>
+    public ModelTask Task { get; init; } = ModelTask.Classification;
+
+    public bool IsSegmentation => Task == ModelTask.Segmentation;
 }
 
 /// <summary>A source of architectures: each model family is one class implementing it, found by reflection.</summary>

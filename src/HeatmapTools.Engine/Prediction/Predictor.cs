@@ -12,6 +12,9 @@ public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<Ra
 {
     /// <summary>The prepared image, held for the next command (New-CamHeatmap) when the caller asked for it.</summary>
     public Held.HeldInput? Input { get; init; }
+
+    /// <summary>A segmentation model's category per pixel and shares; null for a classifier.</summary>
+    public PixelShares? Segments { get; init; }
 }
 
 /// <summary>Classifies batches of images; tensors live only inside one batch's dispose scope.</summary>
@@ -50,7 +53,8 @@ public static class Predictor
 
         var results = new List<ItemResult<ImagePrediction>>(paths.Count);
         // One array of names for the batch: every prediction refers to it rather than copying a thousand names.
-        string[] names = good.Count == 0 ? Array.Empty<string>() : Enumerable.Range(0, logits[0].Length).Select(i => labels[i].Name).ToArray();
+        int classes = good.Count == 0 ? 0 : model.Info.IsSegmentation ? model.NumClasses : logits[0].Length;
+        string[] names = Enumerable.Range(0, classes).Select(i => labels[i].Name).ToArray();
         int next = 0;
         foreach (var item in prepared)
         {
@@ -68,9 +72,18 @@ public static class Predictor
                 continue;
             }
             ClassProbabilities probabilities;
+            PixelShares? segments = null;
             try
             {
-                probabilities = ClassProbabilities.FromLogits(row, names, head, model.Info.OutputIsProbability, item.Path);
+                // A segmenter's categories are ranked by their share of the pixels; its outputs become each category's mean.
+                if (model.Info.IsSegmentation)
+                {
+                    segments = PixelShares.Of(row, item.Shape.Height, item.Shape.Width);
+                    row = segments.MeanOutputs;
+                    probabilities = new ClassProbabilities(names, segments.Shares);
+                }
+                else
+                    probabilities = ClassProbabilities.FromLogits(row, names, head, model.Info.OutputIsProbability, item.Path);
             }
             catch (HeatmapToolsException e)
             {
@@ -90,7 +103,8 @@ public static class Predictor
                 input = new Held.HeldInput(item.Path, preprocess, item.Width, item.Height, hold.Hold(item.Chw!, item.Shape.Channels, item.Shape.Height, item.Shape.Width), original);
             }
             results.Add(new ItemResult<ImagePrediction>(item.Path,
-                new ImagePrediction(item.Path, model.Name, Rank(row, probabilities.Values, labels, top), row, probabilities, item.Width, item.Height) { Input = input }, null));
+                new ImagePrediction(item.Path, model.Name, segments is null ? Rank(row, probabilities.Values, labels, top) : RankShares(segments, labels, top),
+                    row, probabilities, item.Width, item.Height) { Input = input, Segments = segments }, null));
         }
         return results;
     }
@@ -129,6 +143,11 @@ public static class Predictor
         return tensor(buffer, new long[] { chw.Count, channels, height, width });
     }
 
+
+    /// <summary>A segmenter's categories by share of pixels; each one's logit is its mean output over the image.</summary>
+    private static IReadOnlyList<RankedClass> RankShares(PixelShares segments, ClassLabels labels, int top) =>
+        Rank(segments.Shares.Select(v => (float)v).ToArray(), segments.Shares, labels, top)
+            .Select(r => r with { Logit = segments.MeanOutputs[r.ClassIndex] }).ToList();
 
     public static IReadOnlyList<RankedClass> Rank(float[] logits, IReadOnlyList<double> probabilities, ClassLabels labels, int top) =>
         logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).Take(Math.Min(top, logits.Length))

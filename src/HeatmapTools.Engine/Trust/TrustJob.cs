@@ -44,6 +44,10 @@ public static class TrustJob
         FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation)
     {
         // The measures read one class's score off perturbed images; a map of another target would be judged by a score it does not explain.
+        if (model.Info.IsSegmentation)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"Measure-CamFaithfulness scores one class of a classifier on perturbed images; {model.Name} is a segmentation model, whose maps explain a category " +
+                "over a region. Test-CamSanity checks maps of any target.", model.Name);
         if (options.Target.Kind.KindName is not ("Logit" or "Softmax"))
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"Measure-CamFaithfulness scores one class (its logit or softmax) on perturbed images, so it judges maps of -Target Logit or Softmax, not {options.Target.Kind.KindName}. " +

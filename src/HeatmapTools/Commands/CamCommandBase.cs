@@ -45,7 +45,7 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter EigenSmooth { get; set; }
 
-    /// <summary>What each map explains: a class's Logit (default), its Softmax probability, a one-logit head's Negative, the Sum of the classes, or Similarity to -ReferenceImage.</summary>
+    /// <summary>What each map explains: a class's Logit (default), its Softmax probability, a one-logit head's Negative, the Sum of the classes, Similarity to -ReferenceImage, or a segmentation model's category over a region (Segment).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(TargetCompleter))]
     public string? Target { get; set; }
@@ -60,13 +60,23 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ReferenceImage { get; set; }
 
+    /// <summary>A segmentation model's region: x, y, width, height in the image's pixels.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateCount(4, 4)]
+    public int[]? Region { get; set; }
+
+    /// <summary>A segmentation model's region as a mask image of the photo's size (its nonzero pixels).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? RegionMask { get; set; }
+
     /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
     private protected CamSelection CurrentSelection() => new(
         RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList()),
         LayerSelection.Parse(Layer),
         AugSmooth, EigenSmooth,
         RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
-            string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage))));
+            string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage),
+            Region, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))));
 
     /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
     protected IReadOnlyList<int>? ResolveClasses()
@@ -75,7 +85,7 @@ public abstract class CamCommandBase : ModelCommandBase
         if (ClassIndex is { Length: > 0 }) classes.AddRange(ClassIndex);
         if (ClassName is { Length: > 0 })
         {
-            var labels = LoadLabels(NumClasses);
+            var labels = LoadLabels(ClassCount, Engine.Models.ModelCatalog.TryGet(Model, out var info) && info.IsSegmentation);
             classes.AddRange(ClassName.Select(n => RunEngine(() => labels.Find(n))));
         }
         return classes.Count > 0 ? classes.Distinct().ToList() : null;

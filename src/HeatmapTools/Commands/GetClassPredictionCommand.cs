@@ -2,6 +2,7 @@ using System.Management.Automation;
 using HeatmapTools.Engine.Held;
 using HeatmapTools.Engine.Models;
 using HeatmapTools.Engine.Prediction;
+using HeatmapTools.Engine.Rendering;
 
 namespace HeatmapTools.Commands;
 
@@ -16,6 +17,17 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     [Parameter]
     [ValidateRange(1, 1000)]
     public int Top { get; set; } = 3;
+
+    /// <summary>A folder to write each image's predicted segmentation into (a segmentation model only): &lt;name&gt;_segments.png.</summary>
+    [Parameter]
+    public string? SegmentsPath { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Alpha { get; set; } = 0.5;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -35,6 +47,12 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     private void Flush(BatchQueue<string>.Batch batch)
     {
         var model = LoadModel(batch.Request);
+        if (SegmentsPath is not null && !model.Info.IsSegmentation)
+            ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-SegmentsPath draws a segmentation model's categories; {model.Name} is a classifier.", SegmentsPath)));
+        if (SegmentsPath is not null && Resize is { } mode && mode != ResizeMode.Stretch)
+            ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
+                $"-SegmentsPath lays the categories over the photo as the network saw it stretched; -Resize {mode} moves them. Use -Resize Stretch.", SegmentsPath)));
         var labels = LoadLabels(model);
         var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared, HeadFor(model)));
         foreach (var result in results)
@@ -44,13 +62,32 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(ToOutput(result.Value!, batch.Request, model));
+            string? segments = null;
+            if (SegmentsPath is not null && result.Value!.Segments is { } shares)
+            {
+                string file = System.IO.Path.Combine(GetUnresolvedProviderPathFromPSPath(SegmentsPath), System.IO.Path.GetFileNameWithoutExtension(result.Path) + "_segments.png");
+                try
+                {
+                    Engine.IO.AtomicFile.CreateFolder(System.IO.Path.GetDirectoryName(file)!);
+                    SegmentationOverlay.Write(result.Path, shares, labels, file, Alpha, Force, batch.Items.ToHashSet());
+                    segments = file;
+                }
+                catch (HeatmapToolsException ex)
+                {
+                    WriteError(ToErrorRecord(ex));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not write '{file}': {ex.Message}", file, ex)));
+                }
+            }
+            WriteObject(ToOutput(result.Value!, batch.Request, model, labels, segments));
         }
         _done += batch.Items.Count;
         WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
     }
 
-    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, LayeredModel model)
+    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, LayeredModel model, ClassLabels labels, string? segmentsFile)
     {
         var ranked = p.Top.Select(t => new RankedClass
         {
@@ -87,6 +124,9 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             // The batch's one array of names, shared (not copied) by its predictions.
             ClassNames = p.Probabilities.Labels as string[] ?? p.Probabilities.Labels.ToArray(),
             PreparedInput = p.Input,
+            PixelShares = p.Segments is { } s ? string.Join("; ", Enumerable.Range(0, s.Shares.Length).Where(c => s.Shares[c] > 0).OrderByDescending(c => s.Shares[c])
+                .Select(c => $"{labels[c].Name}={s.Shares[c].ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}")) : null,
+            SegmentsFile = segmentsFile,
         };
     }
 }

@@ -9,7 +9,7 @@ namespace HeatmapTools.Commands;
 public abstract partial class ModelCommandBase : HeatmapCommandBase
 {
     // By head size and the model's sidecar: piped items of two models with one head size may name their classes differently.
-    private readonly Dictionary<(int, string?), ClassLabels> _labels = new();
+    private readonly Dictionary<(int, string?, bool), ClassLabels> _labels = new();
 
     protected IEnumerable<string> InputFiles()
     {
@@ -48,9 +48,13 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
             Random: random,
             Seed: random ? Seed ?? _unseededRandom : Seed,
             Offline: Offline.IsPresent,
-            NumClasses: NumClasses,
+            NumClasses: ClassCount,
             BaseDirectory: SessionState.Path.CurrentFileSystemLocation.ProviderPath);
     }
+
+    /// <summary>-NumClasses, or the named architecture's own default (21 Pascal VOC categories for a segmenter, else 1,000).</summary>
+    protected int ClassCount => MyInvocation.BoundParameters.ContainsKey(nameof(NumClasses)) ? NumClasses
+        : Engine.Models.ModelCatalog.TryGet(Model, out var info) ? info.DefaultClasses : NumClasses;
 
     protected static object Key(WeightsRequest r) => (r.Model, r.WeightsPath, r.Random, r.Seed, r.NumClasses, r.Offline);
 
@@ -99,12 +103,12 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     protected ClassLabels LoadLabels(LayeredModel model)
     {
         _sidecarLabels = SidecarOf(model);
-        return LoadLabels(model.NumClasses);
+        return LoadLabels(model.NumClasses, model.Info.IsSegmentation);
     }
 
-    protected ClassLabels LoadLabels(int numClasses)
+    protected ClassLabels LoadLabels(int numClasses, bool segmentation = false)
     {
-        var key = (numClasses, _sidecarLabels?.Path);
+        var key = (numClasses, _sidecarLabels?.Path, segmentation);
         if (_labels.TryGetValue(key, out var cached)) return cached;
         return _labels[key] = RunEngine(() =>
         {
@@ -124,7 +128,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
                         $"'{sidecar.Path}' lists {listed.Length} labels but the model has {numClasses} classes.", sidecar.Path);
                 if (sidecar.LabelsFile is { } file) return ClassLabels.FromFile(file, numClasses);
             }
-            return ClassLabels.ForModel(numClasses, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            return ClassLabels.ForModel(numClasses, SessionState.Path.CurrentFileSystemLocation.ProviderPath, segmentation);
         });
     }
 

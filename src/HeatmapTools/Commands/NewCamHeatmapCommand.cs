@@ -134,7 +134,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target.ReferenceImage));
+            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target));
             ResultWritten();
         }
         _done += batch.Items.Count;

@@ -22,12 +22,16 @@ public sealed class CamHeatmap
     public TextList? Labels { get; init; }
     /// <summary>The class the map is filed under; -1 for a map of no one class (-Target Similarity).</summary>
     public int ClassIndex { get; init; }
-    /// <summary>What the map explains (-Target): Logit, Softmax, Negative, Sum or Similarity; Label says of what.</summary>
+    /// <summary>What the map explains (-Target): Logit, Softmax, Negative, Sum, Similarity or Segment; Label says of what.</summary>
     public string Target { get; init; } = "Logit";
     /// <summary>The same, under the name the next command binds by (a FileInfo's Target is something else).</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore] public string TargetKind => Target;
     /// <summary>The image a Similarity map compares with.</summary>
     public string? ReferenceImage { get; init; }
+    /// <summary>A segmentation map's region: x, y, width, height in the image's pixels (-Region); null for the predicted pixels or a mask.</summary>
+    public int[]? Region { get; init; }
+    /// <summary>A segmentation map's region as a mask image (-RegionMask).</summary>
+    public string? RegionMask { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
@@ -41,7 +45,7 @@ public sealed class CamHeatmap
     private readonly float[,]? _map;
 
     internal static CamHeatmap From(Engine.Cam.CamOutput r, Engine.Models.LayeredModel model, Engine.Models.WeightsRequest request, TextList? labels,
-        Engine.Cam.CamOptions cam, string? referenceImage) => new()
+        Engine.Cam.CamOptions cam, Engine.Cam.Targets.TargetRequest target) => new()
     {
         SourcePath = r.SourcePath,
         OutputPath = r.OutputPath,
@@ -65,7 +69,9 @@ public sealed class CamHeatmap
         AugSmooth = cam.AugSmooth,
         EigenSmooth = cam.EigenSmooth,
         Target = r.Target.Kind,
-        ReferenceImage = referenceImage,
+        ReferenceImage = target.ReferenceImage,
+        Region = target.Region.Rect,
+        RegionMask = target.Region.MaskFile,
     };
 
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,

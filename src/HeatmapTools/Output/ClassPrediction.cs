@@ -33,6 +33,10 @@ public sealed class ClassPrediction
     /// <summary>The ranked classes; hidden from Export-Csv (Ranking carries them as text), shown by the default table.</summary>
     [System.Management.Automation.Hidden]
     public RankedClass[] Predictions { get; init; } = Array.Empty<RankedClass>();
+    /// <summary>A segmentation model's categories present, by share of the pixels ("cat=0.6120; __background__=0.3880"); null for a classifier.</summary>
+    public string? PixelShares { get; init; }
+    /// <summary>The overlay of the predicted categories with its legend (-SegmentsPath); null when none was written.</summary>
+    public string? SegmentsFile { get; init; }
     /// <summary>The ranking as one line, for Export-Csv: ('n02123045', 'tabby', 0.7096), ...</summary>
     public string Ranking => string.Join(", ", Predictions.Select(p => p.ToString()));
     /// <summary>The -WeightsPath asked for (null when the weights were looked up); binds to New-CamHeatmap's parameter.</summary>

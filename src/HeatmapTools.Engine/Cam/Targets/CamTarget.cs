@@ -46,6 +46,10 @@ public abstract class CamTarget
     /// <summary>Refuses a class outside the model's head (UnknownClass).</summary>
     protected static void RequireClass(LayeredModel model, int classIndex)
     {
+        if (model.Info.IsSegmentation)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{model.Name} is a segmentation model: its output is a map per category, which a class's score does not read. " +
+                "Explain a category over a region (-Target Segment, with -Region or -RegionMask).", model.Name);
         if (classIndex < 0 || classIndex >= model.NumClasses)
             throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument,
                 $"Class index {classIndex} is outside 0..{model.NumClasses - 1}.", classIndex);

@@ -3,11 +3,24 @@ namespace HeatmapTools.Engine.Cam.Targets;
 /// <summary>What -Target and -ReferenceImage asked for, parsed once where they enter.</summary>
 public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = null)
 {
+    /// <summary>Where a segmentation target sums its category (-Region, -RegionMask); the predicted pixels by default.</summary>
+    public SegmentRegion Region { get; init; } = SegmentRegion.Predicted;
+
     public static TargetRequest Default { get; } = new(TargetKind.Default);
 
     /// <summary>The default kind is Logit, or Similarity when a reference image is given.</summary>
-    public static TargetRequest Parse(string? kind, string? referenceImage)
+    public static TargetRequest Parse(string? kind, string? referenceImage, int[]? region = null, string? regionMask = null)
     {
+        if (region is not null || regionMask is not null)
+        {
+            if (kind is not null && !string.Equals(kind, SegmentTarget.Maker.Name, StringComparison.OrdinalIgnoreCase))
+                throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                    $"-Region and -RegionMask say where -Target Segment sums a segmentation model's category; -Target {kind} does not use them.", kind);
+            if (referenceImage is not null)
+                throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                    "-ReferenceImage (similarity) and -Region or -RegionMask (segmentation) explain different things: give one.", referenceImage);
+            return new TargetRequest(TargetKind.Get(SegmentTarget.Maker.Name)) { Region = SegmentRegion.Parse(region, regionMask) };
+        }
         var similarity = TargetKind.Get("Similarity");
         var chosen = kind is not null ? TargetKind.Get(kind) : referenceImage is not null ? similarity : TargetKind.Default;
         if (chosen == similarity && referenceImage is null)
@@ -19,5 +32,6 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
         return new TargetRequest(chosen, referenceImage is null ? null : Path.GetFullPath(referenceImage));
     }
 
-    public override string ToString() => ReferenceImage is null ? Kind.KindName : $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})";
+    public override string ToString() => ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"
+        : Region.IsPredicted ? Kind.KindName : $"{Kind.KindName}({Region})";
 }

@@ -13,6 +13,10 @@ internal static class TargetSelection
         TargetRequest? request = null, PreprocessOptions? preprocess = null, CancellationToken cancellation = default)
     {
         request ??= TargetRequest.Default;
+        if (model.Info.IsSegmentation) return SegmentPairs(model, items, prepared, request, preprocess);
+        if (request.Kind.KindName == SegmentTarget.Maker.Name)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-Target Segment, -Region and -RegionMask explain a segmentation model's category over a region; {model.Name} is a classifier.", model.Name);
         var kind = request.Kind;
         bool plainLogit = kind == TargetKind.Default;
         var context = new TargetContext(request.ReferenceImage, () => ReferenceFeatures(model, request.ReferenceImage!, preprocess!, cancellation));
@@ -25,20 +29,35 @@ internal static class TargetSelection
             var logits = Predictor.Logits(model, new[] { prepared[i].Chw! }, prepared[i].Shape)[0];
             ranked[i] = logits.Select((v, c) => (v, c)).OrderByDescending(p => p.v).Take(items[i].Top).Select(p => p.c).ToArray();
         }
+        return Pairs(items, prepared, i =>
+        {
+            var classes = items[i].Classes ?? (ranked.TryGetValue(i, out var top) ? top : null);
+            return classes is null && kind.UsesClasses ? new CamTarget?[] { null } : kind.For(context, classes ?? Array.Empty<int>());
+        });
+    }
+
+    /// <summary>(image, target) pairs of the readable images: a target fixed on the item (a piped map's), else those <paramref name="make"/> gives.</summary>
+    private static List<(int Image, CamTarget? Target)> Pairs(IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared, Func<int, IEnumerable<CamTarget?>> make)
+    {
         var pairs = new List<(int, CamTarget?)>();
         for (int i = 0; i < items.Count; i++)
         {
             if (prepared[i].Error is not null) continue;
-            if (items[i].Target is { } fixedTarget)
-            {
-                pairs.Add((i, fixedTarget));
-                continue;
-            }
-            var classes = items[i].Classes ?? (ranked.TryGetValue(i, out var top) ? top : null);
-            if (classes is null && kind.UsesClasses) pairs.Add((i, null));
-            else pairs.AddRange(kind.For(context, classes ?? Array.Empty<int>()).Select(t => (i, (CamTarget?)t)));
+            if (items[i].Target is { } fixedTarget) pairs.Add((i, fixedTarget));
+            else pairs.AddRange(make(i).Select(t => (i, t)));
         }
         return pairs;
+    }
+
+    /// <summary>A segmentation model's targets: each image's categories (asked for, or its top ones by pixels) over the region asked for.</summary>
+    private static List<(int Image, CamTarget? Target)> SegmentPairs(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
+        TargetRequest request, PreprocessOptions? preprocess)
+    {
+        if (request.Kind != TargetKind.Default && request.Kind.KindName != SegmentTarget.Maker.Name)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask); " +
+                $"-Target {request.Kind.KindName} explains a classifier's output.", request.Kind.KindName);
+        return Pairs(items, prepared, i => request.Region.TargetsFor(model, prepared[i], items[i].Classes, items[i].Top, preprocess));
     }
 
     // Per model, so a long run decodes and runs its reference once, not once per batch; keyed by the file's stamp too, so a

@@ -1,0 +1,112 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Targets;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using Xunit;
+
+namespace HeatmapTools.Engine.Tests;
+
+/// <summary>
+/// Segmentation models' maps against pytorch-grad-cam 1.5.5's SemanticSegmentationTarget
+/// (tests/reference/make_segmentation_references.py): seeded fcn_resnet50 and deeplabv3_resnet50 built by torchvision,
+/// the category over the pixels the model assigns it, over a rectangle of the photo, and over a mask image, at an input
+/// size no multiple of the output stride. Each goes through the whole New-CamHeatmap job as a user asks.
+/// </summary>
+public class SegmentationParityTests
+{
+    private static string Folder => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "segmentation");
+
+    public static IEnumerable<object[]> Cases() => ReferenceManifest.Names(Folder);
+
+    internal static LayeredModel Seeded(string name)
+    {
+        string path = Path.Combine(ModelZooTests.ZooWeights, $"{name}_seed1.pth");
+        Assert.True(File.Exists(path), $"{path} is missing: run /usr/bin/python3 tests/reference/make_segmentation_references.py weights {ModelZooTests.ZooWeights}, as build.ps1 -Task Test does.");
+        return ModelStore.Get(new WeightsRequest(name, WeightsPath: path, NumClasses: 21));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Map_matches_pytorch_grad_cam(string name)
+    {
+        var c = ReferenceManifest.Case(Folder, name);
+        var model = Seeded(c.GetProperty("model").GetString()!);
+        string region = c.GetProperty("region").GetString()!;
+        int[]? rect = region == "rect" ? c.GetProperty("rect").EnumerateArray().Select(e => e.GetInt32()).ToArray() : null;
+        string? mask = region == "mask" ? Path.Combine(Folder, "region_mask.png") : null;
+        int category = c.GetProperty("category").GetInt32();
+        var options = new CamJobOptions
+        {
+            Methods = new[] { CamMethods.Get(c.GetProperty("method").GetString()!) },
+            Layers = LayerSelection.Parse(new[] { c.GetProperty("layer").GetString()! }),
+            Preprocess = PreprocessOptions.ImageNet() with { Width = c.GetProperty("width").GetInt32(), Height = c.GetProperty("height").GetInt32() },
+            NoOverlay = true,
+            Target = TargetRequest.Parse(null, null, rect, mask),
+        };
+        // The predicted region's category is the model's choice (most pixels but background); the others are asked for, as -ClassIndex does.
+        var classes = region == "predicted" ? null : new[] { category };
+        var result = CamJob.Run(model, ClassLabels.ForModel(21, segmentation: true), new[] { new CamJobItem(Path.Combine(SharedData.Images, "chelsea.png"), classes) },
+            options, SilentListener.Instance, CancellationToken.None).Single();
+        Assert.Null(result.Error);
+        var target = Assert.IsType<SegmentTarget>(result.Value!.Target);
+        Assert.Equal(category, target.ClassIndex);
+        Assert.Equal(c.GetProperty("mask_pixels").GetInt32(), target.MaskPixels);
+        ReferenceManifest.AssertMatches(Folder, name, result.Value.Map);
+    }
+}
+
+/// <summary>What a segmentation model is asked, and what it refuses.</summary>
+public class SegmentationTargetTests
+{
+    private static readonly string Photo = Path.Combine(SharedData.Images, "chelsea.png");
+
+    private static CamJobOptions Options(TargetRequest target) => new()
+    {
+        Methods = new[] { CamMethods.Default }, Preprocess = PreprocessOptions.ImageNet(size: 96), NoOverlay = true, Target = target,
+    };
+
+    [Fact]
+    public void Classifier_targets_are_refused_on_a_segmenter_and_segment_targets_on_a_classifier()
+    {
+        var segmenter = SegmentationParityTests.Seeded("fcn_resnet50");
+        var labels = ClassLabels.ForModel(21, segmentation: true);
+        HeatmapToolsException Refusal(LayeredModel model, TargetRequest target, IReadOnlyList<int>? classes = null) =>
+            Assert.Throws<HeatmapToolsException>(() => CamJob.Run(model, labels, new[] { new CamJobItem(Photo, classes) }, Options(target),
+                SilentListener.Instance, CancellationToken.None));
+        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(segmenter, TargetRequest.Parse("Softmax", null)).ErrorId);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(SharedData.SqueezeNetModel, TargetRequest.Parse("Segment", null)).ErrorId);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(SharedData.SqueezeNetModel, TargetRequest.Parse(null, null, new[] { 0, 0, 10, 10 })).ErrorId);
+        // A category outside the head, a region in two forms, a region with another target, a mask of another picture's size.
+        Assert.Equal(ErrorIds.UnknownClass, Refusal(segmenter, TargetRequest.Parse(null, null, new[] { 0, 0, 10, 10 }), new[] { 21 }).ErrorId);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse(null, null, new[] { 0, 0, 10, 10 }, Photo)).ErrorId);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse("Logit", null, new[] { 0, 0, 10, 10 })).ErrorId);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse(null, null, new[] { 0, 0, 0, 10 })).ErrorId);
+        var wrongSize = Path.Combine(SharedData.Images, "coffee.png");
+        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(segmenter, TargetRequest.Parse(null, null, null, wrongSize), new[] { 8 }).ErrorId);
+    }
+
+    [Fact]
+    public void A_region_is_the_network_pixels_whose_centres_fall_in_the_rectangle()
+    {
+        var segmenter = SegmentationParityTests.Seeded("fcn_resnet50");
+        // chelsea.png stretched to 96 x 96: a rectangle of the photo's left half covers the left 48 columns, every row.
+        using var photo = ImageReader.ReadBgr(Photo);
+        var request = TargetRequest.Parse(null, null, new[] { 0, 0, photo.Width / 2, photo.Height });
+        var result = CamJob.Run(segmenter, ClassLabels.ForModel(21, segmentation: true), new[] { new CamJobItem(Photo, new[] { 8 }) }, Options(request),
+            SilentListener.Instance, CancellationToken.None).Single().Value!;
+        var target = Assert.IsType<SegmentTarget>(result.Target);
+        Assert.Equal(48 * 96, target.MaskPixels);
+        Assert.Equal($"cat in 0,0,{photo.Width / 2},{photo.Height}", target.Label(ClassLabels.ForModel(21, segmentation: true)));
+    }
+
+    [Fact]
+    public void The_output_is_at_the_input_size_for_any_size()
+    {
+        var segmenter = SegmentationParityTests.Seeded("deeplabv3_resnet50");
+        foreach (var (h, w) in new[] { (37, 61), (64, 64), (101, 75) })
+        {
+            var output = Prediction.Predictor.Logits(segmenter, new[] { new float[3 * h * w] }, new InputShape(3, h, w))[0];
+            Assert.Equal(21 * h * w, output.Length);
+        }
+    }
+}
