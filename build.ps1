@@ -142,8 +142,13 @@ function Initialize-TargetWeights {
     if (-not ((Test-Path (Join-Path $zoo 'resnet18_binary_seed3.pth')) -and (Test-Path (Join-Path $zoo 'resnet50_seed1.pth')))) {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_target_references.py'), 'weights', $zoo)
     }
-    if (-not ((Test-Path (Join-Path $zoo 'fcn_resnet50_seed1.pth')) -and (Test-Path (Join-Path $zoo 'deeplabv3_resnet50_seed1.pth')))) {
+    $segmenters = 'fcn_resnet50', 'deeplabv3_resnet50', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large'
+    if ($segmenters | Where-Object { -not (Test-Path (Join-Path $zoo "$($_)_seed1.pth")) }) {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_segmentation_references.py'), 'weights', $zoo)
+    }
+    $onnx = Join-Path $outputRoot 'zoo-onnx'
+    if ('fcn_resnet50', 'deeplabv3_mobilenet_v3_large' | Where-Object { -not (Test-Path (Join-Path $onnx "$($_)_segmentation.onnx")) }) {
+        Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_segmentation_references.py'), 'onnx', $zoo, $onnx)
     }
 }
 

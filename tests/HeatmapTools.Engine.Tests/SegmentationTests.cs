@@ -18,6 +18,15 @@ public class SegmentationParityTests
 
     public static IEnumerable<object[]> Cases() => ReferenceManifest.Names(Folder);
 
+    private static LayeredModel OnnxSegmenter(string name)
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("HEATMAPTOOLS_ZOO_ONNX");
+        string folder = string.IsNullOrWhiteSpace(fromEnv) ? Path.Combine(SharedData.RepoRoot, "output", "zoo-onnx") : fromEnv;
+        string path = Path.Combine(folder, $"{name}_segmentation.onnx");
+        Assert.True(File.Exists(path), $"{path} is missing: run /usr/bin/python3 tests/reference/make_segmentation_references.py onnx {ModelZooTests.ZooWeights} {folder}, as build.ps1 -Task Test does.");
+        return Onnx.OnnxModels.Load(path);
+    }
+
     internal static LayeredModel Seeded(string name)
     {
         string path = Path.Combine(ModelZooTests.ZooWeights, $"{name}_seed1.pth");
@@ -25,12 +34,25 @@ public class SegmentationParityTests
         return ModelStore.Get(new WeightsRequest(name, WeightsPath: path, NumClasses: 21));
     }
 
+    /// <summary>The cases of the models also exported to ONNX (make_segmentation_references.py onnx), read through the graph.</summary>
+    public static IEnumerable<object[]> OnnxCases() => Cases().Where(c => ((string)c[0]).StartsWith("fcn_resnet50_", StringComparison.Ordinal)
+        || ((string)c[0]).StartsWith("deeplabv3_mobilenet_v3_large_", StringComparison.Ordinal));
+
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Map_matches_pytorch_grad_cam(string name)
+    public void Map_matches_pytorch_grad_cam(string name) => Check(name, onnx: false);
+
+    [Theory]
+    [MemberData(nameof(OnnxCases))]
+    public void An_onnx_export_gives_the_same_map(string name) => Check(name, onnx: true);
+
+    private static void Check(string name, bool onnx)
     {
         var c = ReferenceManifest.Case(Folder, name);
-        var model = Seeded(c.GetProperty("model").GetString()!);
+        string modelName = c.GetProperty("model").GetString()!;
+        using var graph = onnx ? OnnxSegmenter(modelName) : null;
+        var model = graph ?? Seeded(modelName);
+        if (onnx) Assert.True(model.Info.IsSegmentation, "the graph's output, a map per class at the input's size, makes it a segmenter");
         string region = c.GetProperty("region").GetString()!;
         int[]? rect = region == "rect" ? c.GetProperty("rect").EnumerateArray().Select(e => e.GetInt32()).ToArray() : null;
         string? mask = region == "mask" ? Path.Combine(Folder, "region_mask.png") : null;
@@ -97,6 +119,28 @@ public class SegmentationTargetTests
         var target = Assert.IsType<SegmentTarget>(result.Target);
         Assert.Equal(48 * 96, target.MaskPixels);
         Assert.Equal($"cat in 0,0,{photo.Width / 2},{photo.Height}", target.Label(ClassLabels.ForModel(21, segmentation: true)));
+    }
+
+    [Fact]
+    public void LR_ASPP_maps_of_a_batch_equal_each_image_alone_and_Ablation_CAM_above_its_tap_is_refused()
+    {
+        var lraspp = SegmentationParityTests.Seeded("lraspp_mobilenet_v3_large");
+        var photos = new[] { "chelsea.png", "coffee.png" }.Select(f => Path.Combine(SharedData.Images, f)).ToArray();
+        var inputs = photos.Select(p => { using var bgr = ImageReader.ReadBgr(p); return Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: 96)); }).ToArray();
+        var mask = Enumerable.Repeat(1f, 96 * 96).ToArray();
+        var items = inputs.Select((x, i) => new CamItem(x, new SegmentTarget(4 + i, mask, 96, 96, "all"))).ToArray();
+        var method = CamMethods.Get("GradCAM");
+        var together = CamEngine.Compute(lraspp, items, method, Array.Empty<string>(), 96, null, CancellationToken.None);
+        for (int i = 0; i < items.Length; i++)
+        {
+            var alone = CamEngine.Compute(lraspp, new[] { items[i] }, method, Array.Empty<string>(), 96, null, CancellationToken.None).Single();
+            Assert.True(alone.Map.Zip(together[i].Map, (a, b) => Math.Abs(a - b)).Max() < 1e-5, $"image {i} differs in a batch");
+        }
+        // Its head reads backbone.4's output from the full pass: rerunning only the layers above backbone.16 cannot be right.
+        var refused = Assert.Throws<HeatmapToolsException>(() =>
+            CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), Array.Empty<string>(), 96, null, CancellationToken.None));
+        Assert.Equal(ErrorIds.MethodNotSupported, refused.ErrorId);
+        Assert.NotEmpty(CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), new[] { "backbone.3" }, 96, null, CancellationToken.None).Single().Map);
     }
 
     [Fact]

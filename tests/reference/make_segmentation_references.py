@@ -2,17 +2,22 @@
 """pytorch-grad-cam 1.5.5 maps of torchvision's segmentation models, for the segmentation parity tests.
 
     /usr/bin/python3 tests/reference/make_segmentation_references.py weights output/zoo-weights
-        writes fcn_resnet50_seed1.pth and deeplabv3_resnet50_seed1.pth: torchvision.models.segmentation's models
-        (num_classes=21, aux_loss=True, so the checkpoints hold the auxiliary head a published one has) built after
+        writes <model>_seed1.pth for fcn_resnet50, deeplabv3_resnet50, deeplabv3_mobilenet_v3_large and
+        lraspp_mobilenet_v3_large: torchvision.models.segmentation's models (num_classes=21, aux_loss=True but for
+        LR-ASPP, which has none, so the checkpoints hold the auxiliary head a published one has) built after
         torch.manual_seed(1), bit for bit on any machine with Debian's python3-torch 1.13 and python3-torchvision 0.14.
         build.ps1 runs this before the tests.
+    /usr/bin/python3 tests/reference/make_segmentation_references.py onnx output/zoo-weights output/zoo-onnx
+        exports seeded fcn_resnet50 and deeplabv3_mobilenet_v3_large (without their auxiliary heads) to
+        <model>_segmentation.onnx at the references' input size, opset 13, as a user would; build.ps1 runs this too.
     PYTHONPATH=/path/to/pytorch-grad-cam:/path/to/ttach /usr/bin/python3 tests/reference/make_segmentation_references.py \
         references ../shared output/zoo-weights tests/HeatmapTools.Engine.Tests/TestData/segmentation
-        writes region_mask.png, <case>.npy (the map, float32, HEIGHT x WIDTH) and manifest.json.
+        writes region_mask.png, <case>.npy (the map, float32, HEIGHT x WIDTH) and manifest.json; model names after the
+        folders make only those models' cases again (the manifest keeps the others').
 
 As pytorch-grad-cam's tutorial "Class Activation Maps for Semantic Segmentation": the model wrapped to return its
 "out", SemanticSegmentationTarget(category, mask) (the category's output summed over the mask), target layer
-backbone.layer4. Regions: the pixels the model assigns to the category (argmax over categories; the category is the
+backbone.layer4 (backbone.16, the last module, of a MobileNetV3 backbone). Regions: the pixels the model assigns to the category (argmax over categories; the category is the
 one with most pixels other than background, background when it has them all); a rectangle x, y, w, h in the photo's
 pixels (a network pixel is in it when its centre, mapped back to the photo, is); a mask image (nonzero pixels, resized
 to the network input with nearest-neighbour). Inputs: cv2.imread, BGR->RGB, cv2.resize INTER_LINEAR to WIDTH x HEIGHT
@@ -23,8 +28,19 @@ import cv2, numpy as np, torch, torchvision
 from torchvision.models import segmentation
 
 SEED = 1
-WEIGHTED = ('fcn_resnet50', 'deeplabv3_resnet50')
-WIDTH, HEIGHT = 200, 150  # not a multiple of the output stride: the upsampling must return exactly the input's size
+WEIGHTED = ('fcn_resnet50', 'deeplabv3_resnet50', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large')
+# pytorch-grad-cam's tutorial explains backbone.layer4 of a ResNet; a MobileNetV3's last backbone module is its counterpart.
+LAYER = {'fcn_resnet50': 'backbone.layer4', 'deeplabv3_resnet50': 'backbone.layer4',
+         'deeplabv3_mobilenet_v3_large': 'backbone.16', 'lraspp_mobilenet_v3_large': 'backbone.16'}
+
+
+def build(name):
+    # LR-ASPP has no auxiliary head (torchvision refuses aux_loss for it); the others are built with theirs.
+    aux = {} if name.startswith('lraspp') else {'aux_loss': True}
+    return getattr(segmentation, name)(weights=None, weights_backbone=None, num_classes=21, **aux)
+
+WIDTH, HEIGHT = 200, 150
+ONNX = ('fcn_resnet50', 'deeplabv3_mobilenet_v3_large')  # not a multiple of the output stride: the upsampling must return exactly the input's size
 RECT = (150, 60, 180, 160)  # x, y, w, h in chelsea.png's pixels
 
 mode = sys.argv[1]
@@ -36,14 +52,32 @@ if mode == 'weights':
         if os.path.exists(file):
             continue
         torch.manual_seed(SEED)
-        torch.save(getattr(segmentation, name)(weights=None, weights_backbone=None, num_classes=21, aux_loss=True).state_dict(), file)
+        torch.save(build(name).state_dict(), file)
+        print('wrote', file)
+    sys.exit(0)
+
+if mode == 'onnx':
+    # As a user would export their segmenter: torchvision's model without its auxiliary head, its one output "out", at the
+    # references' input size, scopes recorded as node names (torch.onnx.export's default).
+    weights, out = sys.argv[2:4]
+    os.makedirs(out, exist_ok=True)
+    for name in ONNX:
+        file = os.path.join(out, f'{name}_segmentation.onnx')
+        if os.path.exists(file):
+            continue
+        model = build(name)
+        model.load_state_dict(torch.load(os.path.join(weights, f'{name}_seed{SEED}.pth')))
+        model.aux_classifier = None
+        torch.onnx.export(model.eval(), torch.zeros(1, 3, HEIGHT, WIDTH), file, opset_version=13, input_names=['input'], output_names=['out'])
         print('wrote', file)
     sys.exit(0)
 
 import pytorch_grad_cam as pgc
 from pytorch_grad_cam.utils.model_targets import SemanticSegmentationTarget
 
-_, _, shared, weights, out = sys.argv
+shared, weights, out = sys.argv[2:5]
+# Models named after the folders are made again alone; the manifest keeps the other models' cases.
+only = sys.argv[5:] or list(WEIGHTED)
 os.makedirs(out, exist_ok=True)
 photo = os.path.join(shared, 'images', 'chelsea.png')
 bgr = cv2.imread(photo)
@@ -65,7 +99,7 @@ class SegmentationModelOutputWrapper(torch.nn.Module):
 
 
 def load(name):
-    model = getattr(segmentation, name)(weights=None, weights_backbone=None, num_classes=21, aux_loss=True)
+    model = build(name)
     model.load_state_dict(torch.load(os.path.join(weights, f'{name}_seed{SEED}.pth')))
     return SegmentationModelOutputWrapper(model.eval()).eval()
 
@@ -98,26 +132,28 @@ def category_and_mask(model, x, region):
     return category, rect_mask() if region == 'rect' else file_mask()
 
 
-def run(model, method, x, category, mask):
-    cam = getattr(pgc, method)(model=model, target_layers=[model.model.backbone.layer4])
+def run(model, method, x, category, mask, layer):
+    cam = getattr(pgc, method)(model=model, target_layers=[model.model.get_submodule(layer)])
     return cam(input_tensor=x, targets=[SemanticSegmentationTarget(category, mask)])[0]
 
 
-manifest, refused = [], []
-for name in WEIGHTED:
+manifest_file = os.path.join(out, 'manifest.json')
+kept = json.load(open(manifest_file))['cases'] if os.path.exists(manifest_file) else []
+manifest, refused = [c for c in kept if c['model'] not in only], []
+for name in only:
     for region in ('predicted', 'rect', 'mask'):
         for method in ('GradCAM', 'GradCAMPlusPlus', 'LayerCAM'):
             case = f'{name}_{region}_chelsea_{method}'
             model, x = load(name), image()
             category, mask = category_and_mask(model, x, region)
-            grayscale = run(model, method, x, category, mask).astype(np.float32)
-            spread64 = float(np.abs(run(model.double(), method, x.double(), category, mask) - grayscale).max())
+            grayscale = run(model, method, x, category, mask, LAYER[name]).astype(np.float32)
+            spread64 = float(np.abs(run(model.double(), method, x.double(), category, mask, LAYER[name]) - grayscale).max())
             print(case, 'category', category, 'mask pixels', int(mask.sum()), float(grayscale.min()), float(grayscale.max()), 'float64 spread', spread64)
             if spread64 > 2e-5 or float(grayscale.max()) == 0:
                 refused.append(case)
                 continue
             np.save(os.path.join(out, case + '.npy'), grayscale)
-            manifest.append({'case': case, 'model': name, 'layer': 'backbone.layer4', 'image': 'chelsea.png', 'width': WIDTH, 'height': HEIGHT,
+            manifest.append({'case': case, 'model': name, 'layer': LAYER[name], 'image': 'chelsea.png', 'width': WIDTH, 'height': HEIGHT,
                              'method': method, 'region': region, 'rect': list(RECT) if region == 'rect' else None, 'category': category,
                              'mask_pixels': int(mask.sum()), 'float64_spread': spread64})
 

@@ -13,12 +13,12 @@ internal static class Blocks
 {
     /// <summary>torchvision's Conv2dNormActivation: <c>0</c> convolution, <c>1</c> norm, <c>2</c> activation (if any).</summary>
     public static Sequential ConvNormAct(long inChannels, long outChannels, long kernel, long stride = 1, long groups = 1,
-        Func<long, Module<Tensor, Tensor>>? norm = null, Func<Module<Tensor, Tensor>>? activation = null, long? padding = null, bool? bias = null)
+        Func<long, Module<Tensor, Tensor>>? norm = null, Func<Module<Tensor, Tensor>>? activation = null, long? padding = null, bool? bias = null, long dilation = 1)
     {
         norm ??= c => BatchNorm2d(c);
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("0", Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding ?? (kernel - 1) / 2, groups: groups, bias: bias ?? false)),
+            ("0", Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding ?? (kernel - 1) / 2 * dilation, dilation: dilation, groups: groups, bias: bias ?? false)),
             ("1", norm(outChannels)),
         };
         if (activation is not null) layers.Add(("2", activation()));

@@ -97,6 +97,12 @@ public sealed record ArchitectureInfo(
     public ModelTask Task { get; init; } = ModelTask.Classification;
 
     public bool IsSegmentation => Task == ModelTask.Segmentation;
+
+    /// <summary>
+    /// A stage whose output a later stage reads besides its own input (LRASPP's head takes the backbone's low-level
+    /// features): the stages above it cannot be rerun alone from their input (Ablation-CAM). Null when there is none.
+    /// </summary>
+    public string? TappedStage { get; init; }
 }
 
 /// <summary>A source of architectures: each model family is one class implementing it, found by reflection.</summary>

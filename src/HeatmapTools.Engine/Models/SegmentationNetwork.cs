@@ -43,12 +43,16 @@ internal sealed class SegmentationNetwork : Module<Tensor, Tensor>
         return functional.interpolate(x, size, mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
-    /// <summary>The forward pass as stages: the size recorded, the backbone's and head's modules, the upsampling.</summary>
-    public static IReadOnlyList<Stage> StagesOf(Module network, IEnumerable<string> backboneParts)
+    /// <summary>
+    /// The forward pass as stages: the size recorded, the backbone's modules (its named children opened, or its own
+    /// children when <paramref name="backboneParts"/> is null), the head, the upsampling.
+    /// </summary>
+    public static IReadOnlyList<Stage> StagesOf(Module network, IEnumerable<string>? backboneParts)
     {
         var segmenter = (SegmentationNetwork)network;
         var chain = new StageChain(network).Step("input", new FunctionStage("RecordInputSize", segmenter.Record));
-        foreach (var part in backboneParts) chain.Open($"backbone.{part}");
+        if (backboneParts is null) chain.Open("backbone");
+        else foreach (var part in backboneParts) chain.Open($"backbone.{part}");
         return chain.Open("classifier").Step("upsample", new FunctionStage("Upsample", segmenter.Upsample)).Build();
     }
 
@@ -123,5 +127,50 @@ internal sealed class AsppPooling : Module<Tensor, Tensor>
     {
         var pooled = steps.call(x);
         return functional.interpolate(pooled, new[] { x.shape[^2], x.shape[^1] }, mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+}
+
+/// <summary>
+/// LR-ASPP (Howard et al. 2019, Searching for MobileNetV3): the high-level features gated by their own global context,
+/// upsampled to the low-level features' size, each side projected to the categories and summed. The low-level features
+/// are the output of a backbone module the head listens to (a forward hook), so the backbone stays one chain.
+/// </summary>
+internal sealed class LrasppHead : Module<Tensor, Tensor>
+{
+    private readonly Sequential cbr;
+    private readonly Sequential scale;
+    private readonly Module<Tensor, Tensor> low_classifier;
+    private readonly Module<Tensor, Tensor> high_classifier;
+    // The low-level features of the last pass on this thread: an alias of the tapped output, kept past the scope of the
+    // Sequential that produced it, released when the next pass replaces it.
+    private readonly ThreadLocal<Tensor?> _low = new();
+
+    public LrasppHead(long lowChannels, long highChannels, long classes, long interChannels = 128) : base("LRASPPHead")
+    {
+        cbr = Sequential(("0", Conv2d(highChannels, interChannels, 1, bias: false)), ("1", BatchNorm2d(interChannels)), ("2", ReLU()));
+        scale = Sequential(("0", AdaptiveAvgPool2d(1)), ("1", Conv2d(highChannels, interChannels, 1, bias: false)), ("2", Sigmoid()));
+        low_classifier = Conv2d(lowChannels, classes, 1);
+        high_classifier = Conv2d(interChannels, classes, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>Takes the low-level features from <paramref name="tap"/> each time it runs.</summary>
+    public void Listen(Module<Tensor, Tensor> tap) => tap.register_forward_hook((_, _, output) =>
+    {
+        var previous = _low.Value;
+        _low.Value = output.alias().DetachFromDisposeScope();
+        previous?.Dispose();
+        return output;
+    });
+
+    public override Tensor forward(Tensor high)
+    {
+        var low = _low.Value ?? throw new InvalidOperationException("The LR-ASPP head ran before the backbone's low-level features.");
+        if (low.shape[0] != high.shape[0])
+            throw new HeatmapToolsException(ErrorIds.MethodNotSupported, ErrorKind.InvalidOperation,
+                "The LR-ASPP head was run on other images than its backbone's low-level features came from.", "classifier");
+        var x = cbr.call(high) * scale.call(high);
+        x = functional.interpolate(x, new[] { low.shape[^2], low.shape[^1] }, mode: InterpolationMode.Bilinear, align_corners: false);
+        return low_classifier.call(low) + high_classifier.call(x);
     }
 }

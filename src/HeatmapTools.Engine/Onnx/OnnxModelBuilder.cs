@@ -108,6 +108,7 @@ internal static class OnnxModelBuilder
             TargetLayouts = probe.Layouts,
             OutputIsProbability = probe.OutputIsProbability,
             FixedClasses = probe.Classes,
+            Task = probe.Segmentation ? ModelTask.Segmentation : ModelTask.Classification,
             SourceFile = graph.Path,
             Description = $"ONNX opset {graph.Opset}{(graph.Producer.Length > 0 ? $" from {graph.Producer}" : "")}",
         };

@@ -23,7 +23,9 @@ internal sealed record OnnxInputLayout(bool ChannelsLast, long Channels, long He
 }
 
 /// <summary>What one run of the graph at load tells: each target's layout, the default layer, whether it outputs probabilities.</summary>
-internal sealed record OnnxProbeResult(IReadOnlyDictionary<string, ActivationLayout> Layouts, string? DefaultLayer, bool OutputIsProbability, int Classes);
+/// <param name="Segmentation">The output is a map per class at the input's size (B x classes x H x W): a segmentation model.</param>
+internal sealed record OnnxProbeResult(IReadOnlyDictionary<string, ActivationLayout> Layouts, string? DefaultLayer, bool OutputIsProbability, int Classes,
+    bool Segmentation = false);
 
 internal static class OnnxProbe
 {
@@ -98,7 +100,8 @@ internal static class OnnxProbe
         var last = graph.Nodes.Last(n => n.Outputs.Contains(graph.OutputName));
         bool probability = last.Op == "Softmax" || last.Op is "Identity" or "Flatten" or "Reshape" &&
             graph.Nodes.LastOrDefault(n => n.Outputs.Contains(last.Inputs[0]))?.Op == "Softmax";
-        return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1);
+        bool segmentation = output.dim() == 4 && output.shape[2] == input.Height && output.shape[3] == input.Width && output.shape[1] > 1;
+        return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1, segmentation);
     }
 
     private static Tensor Weighted(Tensor t)

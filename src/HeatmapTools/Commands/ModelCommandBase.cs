@@ -103,7 +103,8 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     protected ClassLabels LoadLabels(LayeredModel model)
     {
         _sidecarLabels = SidecarOf(model);
-        return LoadLabels(model.NumClasses, model.Info.IsSegmentation);
+        // Pascal VOC's names for torchvision's segmenters; an ONNX segmenter's categories are its own (numbered, or -Labels).
+        return LoadLabels(model.NumClasses, model.Info.IsSegmentation && model.Info.SourceFile is null);
     }
 
     protected ClassLabels LoadLabels(int numClasses, bool segmentation = false)

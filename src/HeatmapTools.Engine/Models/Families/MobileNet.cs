@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,7 +11,16 @@ namespace HeatmapTools.Engine.Models.Families;
 /// </summary>
 internal sealed class MobileNetFamily : IModelFamily
 {
-    private sealed record Bneck(int In, int Kernel, int Expanded, int Out, bool Se, bool HardSwish, int Stride);
+    private sealed record Bneck(int In, int Kernel, int Expanded, int Out, bool Se, bool HardSwish, int Stride, int Dilation = 1);
+
+    private static readonly Bneck[] Large =
+    {
+        new(16, 3, 16, 16, false, false, 1), new(16, 3, 64, 24, false, false, 2), new(24, 3, 72, 24, false, false, 1),
+        new(24, 5, 72, 40, true, false, 2), new(40, 5, 120, 40, true, false, 1), new(40, 5, 120, 40, true, false, 1),
+        new(40, 3, 240, 80, false, true, 2), new(80, 3, 200, 80, false, true, 1), new(80, 3, 184, 80, false, true, 1),
+        new(80, 3, 184, 80, false, true, 1), new(80, 3, 480, 112, true, true, 1), new(112, 3, 672, 112, true, true, 1),
+        new(112, 5, 672, 160, true, true, 2), new(160, 5, 960, 160, true, true, 1), new(160, 5, 960, 160, true, true, 1),
+    };
 
     public IEnumerable<ArchitectureInfo> Architectures()
     {
@@ -21,14 +31,6 @@ internal sealed class MobileNetFamily : IModelFamily
             Family = "mobilenet",
             Stages = m => new StageChain(m).Open("features").Step("avgpool", FunctionStage.GlobalAveragePool()).Open("classifier").Build(),
         };
-        var large = new Bneck[]
-        {
-            new(16, 3, 16, 16, false, false, 1), new(16, 3, 64, 24, false, false, 2), new(24, 3, 72, 24, false, false, 1),
-            new(24, 5, 72, 40, true, false, 2), new(40, 5, 120, 40, true, false, 1), new(40, 5, 120, 40, true, false, 1),
-            new(40, 3, 240, 80, false, true, 2), new(80, 3, 200, 80, false, true, 1), new(80, 3, 184, 80, false, true, 1),
-            new(80, 3, 184, 80, false, true, 1), new(80, 3, 480, 112, true, true, 1), new(112, 3, 672, 112, true, true, 1),
-            new(112, 5, 672, 160, true, true, 2), new(160, 5, 960, 160, true, true, 1), new(160, 5, 960, 160, true, true, 1),
-        };
         var small = new Bneck[]
         {
             new(16, 3, 16, 16, true, false, 2), new(16, 3, 72, 24, false, false, 2), new(24, 3, 88, 24, false, false, 1),
@@ -36,7 +38,7 @@ internal sealed class MobileNetFamily : IModelFamily
             new(40, 5, 120, 48, true, true, 1), new(48, 5, 144, 48, true, true, 1), new(48, 5, 288, 96, true, true, 2),
             new(96, 5, 576, 96, true, true, 1), new(96, 5, 576, 96, true, true, 1),
         };
-        yield return V3("mobilenet_v3_large", large, 1280, "mobilenet_v3_large-8738ca79.pth");
+        yield return V3("mobilenet_v3_large", Large, 1280, "mobilenet_v3_large-8738ca79.pth");
         yield return V3("mobilenet_v3_small", small, 1024, "mobilenet_v3_small-047dcff4.pth");
     }
 
@@ -47,6 +49,17 @@ internal sealed class MobileNetFamily : IModelFamily
             Stages = m => new StageChain(m).Open("features").Open("avgpool").Open("classifier").Build(),
         };
 
+    /// <summary>
+    /// MobileNetV3-Large's features (torchvision's <c>features</c>, 17 modules) as segmentation models take them: with
+    /// <paramref name="dilated"/>, the last stage keeps its resolution and dilates its depthwise convolutions by 2.
+    /// </summary>
+    internal static Sequential LargeFeatures(bool dilated)
+    {
+        // The last three blocks (C5): torchvision's _mobilenet_v3_conf(dilated=True).
+        var setting = Large.Select((c, i) => dilated && i >= Large.Length - 3 ? c with { Dilation = 2 } : c).ToArray();
+        return MobileNetV3.Features(setting);
+    }
+
     private sealed class MobileNetV3 : Module<Tensor, Tensor>
     {
         private readonly Module<Tensor, Tensor> features;
@@ -55,18 +68,24 @@ internal sealed class MobileNetFamily : IModelFamily
 
         public MobileNetV3(Bneck[] setting, int lastChannel, int numClasses) : base("MobileNetV3")
         {
-            var norm = Blocks.BatchNorm(0.001);
-            var layers = new List<Module<Tensor, Tensor>> { Blocks.ConvNormAct(3, setting[0].In, 3, stride: 2, norm: norm, activation: () => Hardswish()) };
-            layers.AddRange(setting.Select(c => (Module<Tensor, Tensor>)new InvertedResidual(c, norm)));
-            int lastIn = setting[^1].Out, lastOut = 6 * lastIn;
-            layers.Add(Blocks.ConvNormAct(lastIn, lastOut, 1, norm: norm, activation: () => Hardswish()));
-            features = Sequential(layers);
+            features = Features(setting);
+            int lastOut = 6 * setting[^1].Out;
             avgpool = AdaptiveAvgPool2d(1);
             classifier = Sequential(Linear(lastOut, lastChannel), Hardswish(), Dropout(0.2), Linear(lastChannel, numClasses));
             RegisterComponents();
         }
 
         public override Tensor forward(Tensor input) => classifier.call(avgpool.call(features.call(input)).flatten(1));
+
+        internal static Sequential Features(Bneck[] setting)
+        {
+            var norm = Blocks.BatchNorm(0.001);
+            var layers = new List<Module<Tensor, Tensor>> { Blocks.ConvNormAct(3, setting[0].In, 3, stride: 2, norm: norm, activation: () => Hardswish()) };
+            layers.AddRange(setting.Select(c => (Module<Tensor, Tensor>)new InvertedResidual(c, norm)));
+            int lastIn = setting[^1].Out;
+            layers.Add(Blocks.ConvNormAct(lastIn, 6 * lastIn, 1, norm: norm, activation: () => Hardswish()));
+            return Sequential(layers);
+        }
     }
 
     private sealed class InvertedResidual : Module<Tensor, Tensor>
@@ -80,7 +99,9 @@ internal sealed class MobileNetFamily : IModelFamily
             Func<Module<Tensor, Tensor>> activation = c.HardSwish ? () => Hardswish() : () => ReLU();
             var layers = new List<Module<Tensor, Tensor>>();
             if (c.Expanded != c.In) layers.Add(Blocks.ConvNormAct(c.In, c.Expanded, 1, norm: norm, activation: activation));
-            layers.Add(Blocks.ConvNormAct(c.Expanded, c.Expanded, c.Kernel, stride: c.Stride, groups: c.Expanded, norm: norm, activation: activation));
+            // A dilated block keeps its resolution: torchvision sets its stride to 1.
+            int stride = c.Dilation > 1 ? 1 : c.Stride;
+            layers.Add(Blocks.ConvNormAct(c.Expanded, c.Expanded, c.Kernel, stride: stride, groups: c.Expanded, norm: norm, activation: activation, dilation: c.Dilation));
             if (c.Se) layers.Add(new SqueezeExcitation(c.Expanded, Blocks.MakeDivisible(c.Expanded / 4, 8), scaleActivation: () => Hardsigmoid()));
             layers.Add(Blocks.ConvNormAct(c.Expanded, c.Out, 1, norm: norm));
             block = Sequential(layers);
