@@ -13,6 +13,7 @@ const string Usage = """
       mean <image> <x> <y> <w> <h>                                           prints the mean "B,G,R" of a rectangle
       inkwidth <image> <x> <y> <w> <h>                                       prints how wide the dark (text) pixels of a rectangle spread
       decode <root> [threads]                                                decodes every PNG under root, prints count and seconds
+      slide <out.tiff> [width] [height] [mpp]                                writes a synthetic pyramidal TIFF slide and its tumour GeoJSON, prints the layout as JSON
     """;
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
 string Required(int i, string what) => args.Length > i ? args[i] : throw new ArgumentException($"'{Arg(0, "")}' needs {what} (argument {i}).");
@@ -50,6 +51,14 @@ switch (Arg(0, ""))
     {
         var layout = SyntheticIdc.Layout(IntArg(3, 4), IntArg(4, 24), IntArg(5, 1), IntArg(7, 10000));
         SyntheticIdc.WriteCsv(Required(2, "a CSV path"), layout, Arg(6, "") == "paths", Required(1, "the dataset folder"));
+        return 0;
+    }
+    case "slide":
+    {
+        var layout = SyntheticSlide.For(IntArg(2, 6000), IntArg(3, 4000));
+        double mpp = args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 0.5;
+        SyntheticSlide.Write(Required(1, "an output path"), layout, mpp);
+        Console.WriteLine(JsonSerializer.Serialize(layout));
         return 0;
     }
     case "jpeg":

@@ -66,4 +66,8 @@ public static class ErrorIds
     public const string UnknownImageKind = "UnknownImageKind";
     public const string UnknownTarget = "UnknownTarget";
     public const string TargetNotApplicable = "TargetNotApplicable";
+    public const string SlideReaderMissing = "SlideReaderMissing";
+    public const string SlideUnreadable = "SlideUnreadable";
+    public const string SlideRegionInvalid = "SlideRegionInvalid";
+    public const string ThresholdRequired = "ThresholdRequired";
 }

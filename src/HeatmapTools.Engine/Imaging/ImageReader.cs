@@ -43,6 +43,22 @@ public static class ImageReader
         out int reduction)
     {
         reduction = 1;
+        // A slide's tile (Get-SlideTile) is read from the slide, never from a file.
+        if (Slides.SlideTilePath.TryParse(path, out var tile))
+        {
+            lease = budget.Acquire(2L * 4 * tile.Size * tile.Size, cancellation);
+            try
+            {
+                var region = Slides.SlideCache.Get(tile.Slide).ReadRegion(tile.X, tile.Y, tile.Level, tile.Size, tile.Size);
+                Interlocked.Increment(ref _decoded);
+                return region;
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+        }
         byte[] bytes;
         IO.RegularFile.Ensure(path, ErrorIds.ImageUnreadable, "Image");
         try

@@ -11,7 +11,8 @@ public abstract partial class HeatmapCommandBase
     /// </summary>
     protected IEnumerable<string> ResolveFiles(string[]? paths, bool literal, bool folders = false)
     {
-        bool Exists(string p) => File.Exists(p) || (folders && Directory.Exists(p));
+        // A slide's tile (Get-SlideTile's Path) names a region of an existing slide, not a file.
+        bool Exists(string p) => File.Exists(p) || (folders && Directory.Exists(p)) || Engine.Slides.SlideTilePath.IsTile(p);
         foreach (var path in paths ?? Array.Empty<string>())
         {
             // Globbing costs far more than a file check, so a path without wildcards is taken literally; an absolute

@@ -1,0 +1,36 @@
+@{
+    Name        = 'New-SlideHeatmap'
+    Synopsis    = 'Paints tile predictions over a whole-slide image''s thumbnail, with contours and a QuPath GeoJSON of the tiles above a threshold.'
+    Description = @'
+New-SlideHeatmap takes tile predictions (Get-ClassPrediction results of Get-SlideTile tiles, whose Path says where on the slide each tile is; or rows with X, Y in level-0 pixels, a Probability and an Extent, such as Import-Csv of what CLAM or TIAToolbox write) and draws them over a thumbnail of the slide whose longer side is -MaxSize: each tile''s square filled with the colormap''s colour for its probability (overlapping tiles share their mean), blended at -Alpha, with a colour bar. Squares are placed by the thumbnail''s own scale, so they cover exactly the tissue they were read from.
+
+With -Threshold the areas at or above it are outlined, and with -GeoJsonPath the tiles at or above it (detections with their probability) and the outlines (annotations), in level-0 pixels and classified Tumor, are written as a GeoJSON FeatureCollection that QuPath imports (File > Import objects).
+
+The probability of a Get-ClassPrediction result is its positive class''s (-PositiveClass; a two-class head''s class 1 by default). A row that says nothing of where it is, a tile of another slide, a probability outside 0..1 or a tile outside the slide is an error naming it (SlideRegionInvalid); outputs are written atomically and never over an existing file without -Force.
+'@
+    Inputs      = @('HeatmapTools.ClassPrediction', 'System.Management.Automation.PSObject')
+    Outputs     = @('HeatmapTools.SlideHeatmap')
+    Parameters  = @{
+        Slide              = 'The slide the tiles come from.'
+        Path               = 'A tile''s path as Get-SlideTile names it; bound from piped results.'
+        X                  = 'A tile''s left edge in level-0 pixels (rows without a tile path).'
+        Y                  = 'A tile''s top edge in level-0 pixels.'
+        Extent             = 'A tile''s side in level-0 pixels; -TileExtent when rows do not give it.'
+        Probability        = 'A row''s probability (0 to 1); bound from piped rows.'
+        ClassProbabilities = 'A Get-ClassPrediction result''s probabilities; the positive class''s is painted.'
+        PositiveClass      = 'Which class is positive (an index or a label); a two-class head''s class 1 by default.'
+        TileExtent         = 'The tile side in level-0 pixels for rows without an Extent.'
+        OutputPath         = 'The heatmap image to write (.png or .jpg).'
+        MaxSize            = 'The longer side of the thumbnail in pixels. Default 2048.'
+        Colormap           = 'The colormap of the probabilities (OpenCV''s names). Default jet.'
+        Alpha              = 'How strongly the colours cover the thumbnail (0 to 1). Default 0.5.'
+        Threshold          = 'Outline the areas at or above this probability and count the tiles there (TilesAbove).'
+        GeoJsonPath        = 'Write the tiles at or above -Threshold and the outlines as QuPath GeoJSON here (needs -Threshold: ThresholdRequired).'
+        Force              = 'Overwrite existing outputs.'
+    }
+    Examples    = @(
+        @{ Code = 'Get-SlideTile slide.tiff -Level 2 -TileSize 128 | Get-ClassPrediction -Model resnet18 -WeightsPath idc_resnet18.pth -NumClasses 2 | New-SlideHeatmap slide.tiff -OutputPath heatmap.png -Threshold 0.5 -GeoJsonPath tumour.geojson'; Remarks = 'The whole pipeline: tiles read from the slide, classified, painted; the tumour tiles exported for QuPath.' }
+        @{ Code = '[pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 } | New-SlideHeatmap slide.tiff -TileExtent 512 -OutputPath heatmap.png'; Remarks = 'Rows from elsewhere (Import-Csv of a CLAM or TIAToolbox table): level-0 coordinates, a probability and the tile side.' }
+    )
+    Links       = @('Get-SlideTile', 'Get-ClassPrediction', 'about_HeatmapTools')
+}

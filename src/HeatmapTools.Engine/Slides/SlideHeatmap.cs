@@ -1,0 +1,107 @@
+using HeatmapTools.Engine.IO;
+using HeatmapTools.Engine.Rendering;
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Slides;
+
+/// <summary>A tile's prediction on a slide: its square in level-0 pixels and the positive class's probability.</summary>
+public sealed record TileProbability(long X, long Y, long Extent, double Probability);
+
+public sealed record SlideHeatmapOptions
+{
+    /// <summary>The longer side of the thumbnail the heatmap is drawn over.</summary>
+    public int MaxSize { get; init; } = 2048;
+    /// <summary>OpenCV's colormap name (jet, viridis, ...).</summary>
+    public string Colormap { get; init; } = "jet";
+    public double Alpha { get; init; } = 0.5;
+    /// <summary>Tiles at or above it are outlined (contours) and exported to GeoJSON; null: neither.</summary>
+    public double? Threshold { get; init; }
+    public string? GeoJsonPath { get; init; }
+    public bool Force { get; init; }
+}
+
+public sealed record SlideHeatmapResult(string Path, string Slide, int Width, int Height, double Scale, int Tiles, int TilesAbove, string? GeoJsonPath);
+
+/// <summary>
+/// Paints tile probabilities over a slide's thumbnail: each tile's square filled with the colormap's colour for its
+/// probability (tiles that overlap share their mean), blended at alpha, outlined where the probability reaches the
+/// threshold, beside a colour bar. Squares are placed by the same scale as the thumbnail, so they cover exactly the
+/// tissue they were read from.
+/// </summary>
+public static class SlideHeatmap
+{
+    private const int BarWidth = 60;
+
+    public static SlideHeatmapResult Write(Slide slide, IReadOnlyList<TileProbability> tiles, string output, SlideHeatmapOptions options, CancellationToken cancellation)
+    {
+        var bad = tiles.FirstOrDefault(t => !double.IsFinite(t.Probability) || t.Probability < 0 || t.Probability > 1);
+        if (bad is not null)
+            throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                $"The tile at x={bad.X}, y={bad.Y} has probability {bad.Probability}: a heatmap needs values in 0..1.", bad);
+        var outside = tiles.FirstOrDefault(t => t.X < 0 || t.Y < 0 || t.Extent <= 0 || t.X + t.Extent > slide.Width || t.Y + t.Extent > slide.Height);
+        if (outside is not null)
+            throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                $"The tile at x={outside.X}, y={outside.Y} (side {outside.Extent}) lies outside '{slide.Path}' ({slide.Width} x {slide.Height}): " +
+                "its coordinates are not level-0 pixels of this slide.", outside);
+        double scale = slide.ScaleFor(options.MaxSize);
+        using var thumbnail = slide.Thumbnail(scale, cancellation);
+        int width = thumbnail.Width, height = thumbnail.Height;
+        using var sum = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
+        using var count = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
+        foreach (var t in tiles)
+        {
+            var r = Footprint(t, scale, width, height);
+            if (r.Width == 0 || r.Height == 0) continue;
+            using (var s = sum[r]) Cv2.Add(s, new Scalar(t.Probability), s);
+            using (var c = count[r]) Cv2.Add(c, new Scalar(1), c);
+        }
+        using var covered = new Mat();
+        Cv2.Threshold(count, covered, 0, 255, ThresholdTypes.Binary);
+        using var coveredMask = new Mat();
+        covered.ConvertTo(coveredMask, MatType.CV_8UC1);
+        using var mean = new Mat();
+        Cv2.Divide(sum, count, mean);
+        mean.SetTo(Scalar.All(0), ~coveredMask);
+        using var levels = new Mat();
+        mean.ConvertTo(levels, MatType.CV_8UC1, 255);
+        using var colours = new Mat();
+        var colormap = Colormaps.Parse(options.Colormap);
+        Cv2.ApplyColorMap(levels, colours, colormap);
+        using var blended = thumbnail.Clone();
+        using (var mixed = new Mat())
+        {
+            Cv2.AddWeighted(thumbnail, 1 - options.Alpha, colours, options.Alpha, 0, mixed);
+            mixed.CopyTo(blended, coveredMask);
+        }
+        int above = 0;
+        if (options.Threshold is double threshold)
+        {
+            using var hot = new Mat();
+            Cv2.Threshold(mean, hot, threshold - 1e-9, 255, ThresholdTypes.Binary);
+            using var hotMask = new Mat();
+            hot.ConvertTo(hotMask, MatType.CV_8UC1);
+            Cv2.BitwiseAnd(hotMask, coveredMask, hotMask);
+            Cv2.FindContours(hotMask, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+            Cv2.DrawContours(blended, contours, -1, Scalar.All(0), 2);
+            above = tiles.Count(t => t.Probability >= threshold);
+            if (options.GeoJsonPath is { } geo)
+                AtomicFile.Write(geo, options.Force, stream => QuPathGeoJson.Write(stream, tiles.Where(t => t.Probability >= threshold).ToList(), contours, scale, threshold));
+        }
+        using var canvas = new Mat(height, width + BarWidth, MatType.CV_8UC3, Scalar.All(255));
+        blended.CopyTo(canvas[new Rect(0, 0, width, height)]);
+        var lut = Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
+        Patches.PatientAnnotations.DrawColorBar(canvas, width, lut, (0, 1));
+        AtomicFile.Write(output, options.Force, stream => ImageEncoder.Encode(canvas, System.IO.Path.GetExtension(output).TrimStart('.'), stream, note: "New-SlideHeatmap"),
+            new HashSet<string> { slide.Path });
+        return new SlideHeatmapResult(System.IO.Path.GetFullPath(output), slide.Path, width, height, scale, tiles.Count, above,
+            options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath));
+    }
+
+    /// <summary>A tile's square on the thumbnail: its level-0 corners times the scale, rounded to the pixel grid.</summary>
+    public static Rect Footprint(TileProbability t, double scale, int width, int height)
+    {
+        int x0 = (int)Math.Round(t.X * scale), y0 = (int)Math.Round(t.Y * scale);
+        int x1 = Math.Min(width, (int)Math.Round((t.X + t.Extent) * scale)), y1 = Math.Min(height, (int)Math.Round((t.Y + t.Extent) * scale));
+        return new Rect(x0, y0, Math.Max(0, x1 - x0), Math.Max(0, y1 - y0));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Slides;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>Finds the tissue on each slide and lays a tile grid over it; each tile is a region the image cmdlets read from the slide.</summary>
+[Cmdlet(VerbsCommon.Get, "SlideTile", DefaultParameterSetName = "Path")]
+[OutputType(typeof(SlideTile))]
+public sealed class GetSlideTileCommand : HeatmapCommandBase
+{
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath")]
+    public string[]? LiteralPath { get; set; }
+
+    [Parameter]
+    [ValidateRange(8, 16384)]
+    public int TileSize { get; set; } = 256;
+
+    [Parameter]
+    [ValidateRange(0, 64)]
+    public int? Level { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.01, 1000.0)]
+    public double? Mpp { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 16383)]
+    public int Overlap { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 255.0)]
+    public double? TissueThreshold { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double MinTissue { get; set; } = 0.25;
+
+    [Parameter]
+    public string? OutputPath { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
+        string? folder = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
+        foreach (var file in InputFiles(Path, LiteralPath))
+        {
+            foreach (var tile in RunEngineEach(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation)))
+            {
+                WriteObject(new SlideTile
+                {
+                    Path = tile.Path, Slide = tile.Info.Slide, Level = tile.Info.Level, X = tile.Info.X, Y = tile.Info.Y, Size = tile.Info.Size,
+                    Extent = tile.Info.Extent, Downsample = tile.Info.Downsample, Mpp = tile.Mpp, TissueFraction = tile.Info.TissueFraction, File = tile.File,
+                });
+            }
+        }
+    }
+}
