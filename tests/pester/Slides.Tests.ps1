@@ -1,0 +1,102 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:root = New-TestFolder
+    # A synthetic 6000 x 4000 slide (tests/HeatmapTools.TestData/SyntheticSlide.cs, written by vips as a pyramidal TIFF):
+    # glass, an elliptical tissue section, a purple tumour rectangle, 0.5 um per pixel.
+    $script:slide = Join-Path $root 'slide.tiff'
+    $script:layout = Invoke-TestData slide $slide 6000 4000 0.5 | ConvertFrom-Json
+    $script:ellipse = { param($x, $y) [math]::Pow(($x - $layout.TissueX) / $layout.TissueRx, 2) + [math]::Pow(($y - $layout.TissueY) / $layout.TissueRy, 2) -le 1 }
+}
+AfterAll { Remove-Item $root -Recurse -Force }
+
+Describe 'Whole-slide images' {
+    It 'keeps the tiles on tissue: every tile wholly inside the section, none wholly off it' {
+        $tiles = Get-SlideTile $slide -Level 1 -TileSize 256
+        $tiles[0].Extent | Should -Be 512
+        $tiles[0].Mpp | Should -Be 1
+        $kept = @{}; foreach ($t in $tiles) { $kept["$($t.X),$($t.Y)"] = $true }
+        for ($y = 0; $y + 512 -le 4000; $y += 512) {
+            for ($x = 0; $x + 512 -le 6000; $x += 512) {
+                $corners = @(@($x, $y), @(($x + 512), $y), @($x, ($y + 512)), @(($x + 512), ($y + 512)))
+                $inside = @($corners | Where-Object { & $ellipse $_[0] $_[1] }).Count
+                # The nearest point of the square to the ellipse's centre: outside the ellipse means no tissue at all.
+                $nx = [math]::Clamp($layout.TissueX, $x, $x + 512); $ny = [math]::Clamp($layout.TissueY, $y, $y + 512)
+                if ($inside -eq 4) { $kept["$x,$y"] | Should -BeTrue -Because "the tile at $x,$y is all tissue" }
+                if (-not (& $ellipse $nx $ny)) { $kept["$x,$y"] | Should -BeNullOrEmpty -Because "the tile at $x,$y is all glass" }
+            }
+        }
+    }
+
+    It 'reads a tile from the slide as its pixels, by its path, and writes it with -OutputPath' {
+        $inTumour = Get-SlideTile $slide -Level 0 -TileSize 256 -OutputPath (Join-Path $root 'tiles') |
+            Where-Object { $_.X -ge $layout.TumourX -and $_.Y -ge $layout.TumourY -and $_.X + 256 -le $layout.TumourX + $layout.TumourWidth -and $_.Y + 256 -le $layout.TumourY + $layout.TumourHeight } |
+            Select-Object -First 1
+        Test-Path $inTumour.Path | Should -BeFalse -Because 'a tile path names a region, not a file'
+        Invoke-TestData pixel $inTumour.File 128 128 | Should -Be '170,70,120'
+        { Get-SlideTile $slide -Level 0 -TileSize 256 -OutputPath (Join-Path $root 'tiles') -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+        $p = $inTumour | Get-ClassPrediction -Model squeezenet1_1
+        $p.Path | Should -Be $inTumour.Path
+        $p.Width | Should -Be 256
+    }
+
+    It 'places each tile''s square exactly over the tissue it came from' {
+        $rows = [pscustomobject]@{ X = 2000; Y = 1400; Probability = 1.0 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.0 }
+        $h = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'aligned.png') -MaxSize 600 -Alpha 1
+        $h.Scale | Should -Be 0.1
+        $h.Width, $h.Height | Should -Be 600, 400
+        # Level-0 2000..2512 x 1400..1912 at scale 0.1: columns 200..250, rows 140..190; the colour bar's top is probability 1.
+        $one = Invoke-TestData pixel $h.Path 616 18
+        foreach ($p in (200, 140), (250, 190), (225, 165)) { Invoke-TestData pixel $h.Path $p[0] $p[1] | Should -Be $one -Because "pixel $p is in the tile" }
+        $tissue = '205,150,225'
+        foreach ($p in (199, 165), (251, 165), (225, 139), (225, 191)) { Invoke-TestData pixel $h.Path $p[0] $p[1] | Should -Be $tissue -Because "pixel $p is outside it" }
+        Invoke-TestData pixel $h.Path 120 220 | Should -Not -Be $tissue -Because 'the tile of probability 0 is painted too'
+    }
+
+    It 'exports the tiles above the threshold and their outline as GeoJSON that parses back' {
+        $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 3512; Y = 1400; Probability = 0.7 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
+        $geo = Join-Path $root 'tumour.geojson'
+        $h = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'geo.png') -MaxSize 600 -Threshold 0.5 -GeoJsonPath $geo
+        $h.TilesAbove | Should -Be 2
+        $json = Get-Content $geo -Raw | ConvertFrom-Json
+        $json.type | Should -Be 'FeatureCollection'
+        $detections = @($json.features | Where-Object { $_.properties.objectType -eq 'detection' })
+        $detections.Count | Should -Be 2
+        $detections[0].properties.classification.name | Should -Be 'Tumor'
+        $detections[0].properties.measurements.probability | Should -Be 0.9
+        ($detections[0].geometry.coordinates[0] | ForEach-Object { $_ -join ',' }) -join ' ' | Should -Be '3000,1400 3512,1400 3512,1912 3000,1912 3000,1400'
+        # One outline around both neighbouring tiles (3000..4024 x 1400..1912), in level-0 pixels, traced through the
+        # thumbnail's boundary pixels: within two of them (20 level-0 pixels here).
+        $outline = @($json.features | Where-Object { $_.properties.objectType -eq 'annotation' })
+        $outline.Count | Should -Be 1
+        $xs = $outline[0].geometry.coordinates[0] | ForEach-Object { $_[0] } | Measure-Object -Minimum -Maximum
+        $ys = $outline[0].geometry.coordinates[0] | ForEach-Object { $_[1] } | Measure-Object -Minimum -Maximum
+        $xs.Minimum | Should -Be 3000
+        $ys.Minimum | Should -Be 1400
+        $xs.Maximum | Should -BeGreaterOrEqual 4004
+        $xs.Maximum | Should -BeLessOrEqual 4024
+        $ys.Maximum | Should -BeGreaterOrEqual 1892
+        $ys.Maximum | Should -BeLessOrEqual 1912
+    }
+
+    It 'names what cannot be right and draws the rest' {
+        $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 5900; Y = 100; Probability = 0.5 }
+        { $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'outside.png') -ErrorAction Stop } | Should -Throw -ErrorId 'SlideRegionInvalid*'
+        Test-Path (Join-Path $root 'outside.png') | Should -BeFalse
+        $h = [pscustomobject]@{ Probability = 0.5 }, [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 } |
+            New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'partial.png') -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SlideRegionInvalid*'
+        $h.Tiles | Should -Be 1
+        { New-SlideHeatmap $slide -OutputPath (Join-Path $root 'x.png') -GeoJsonPath (Join-Path $root 'x.geojson') } | Should -Throw -ErrorId 'ThresholdRequired*'
+        { Get-SlideTile (Join-Path $root 'chelsea.png') -ErrorAction Stop } | Should -Throw -ErrorId 'SlideUnreadable*'
+        { Get-SlideTile $slide -Level 9 -ErrorAction Stop } | Should -Throw -ErrorId 'SlideRegionInvalid*'
+    }
+
+    It 'classifies tiles read from the slide and paints them: Get-SlideTile | Get-ClassPrediction | New-SlideHeatmap' {
+        $tiles = Get-SlideTile $slide -Level 2 -TileSize 128
+        $p = $tiles | Get-ClassPrediction -Model squeezenet1_1 -InputSize 64
+        $h = $p | New-SlideHeatmap $slide -PositiveClass 285 -OutputPath (Join-Path $root 'pipeline.png') -MaxSize 600
+        $h.Tiles | Should -Be $tiles.Count
+        (Get-HeatmapToolsInfo).ImagesDecoded | Should -BeGreaterThan 0
+    }
+}
