@@ -27,7 +27,7 @@ BeforeAll {
     Invoke-TestData idc $idc 3 12 1 10253 | Out-Null
     Invoke-TestData csv $idc (Join-Path $fixtures 'predictions.csv') 3 12 1 ids 10253 | Out-Null
     Copy-Item (Get-ChildItem $idc -Recurse -Filter *.png | Select-Object -First 1).FullName (Join-Path $fixtures 'patch.png')
-    Invoke-TestData slide (Join-Path $fixtures 'slide.tiff') 6000 4000 | Out-Null
+    Invoke-TestData slide (Join-Path $fixtures 'slide.tiff') 6000 4000 | Out-Null  # and slide.geojson, its tumour
     $python = @'
 import sys, torch, torchvision
 torch.manual_seed(0)

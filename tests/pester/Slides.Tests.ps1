@@ -92,6 +92,36 @@ Describe 'Whole-slide images' {
         { Get-SlideTile $slide -Level 9 -ErrorAction Stop } | Should -Throw -ErrorId 'SlideRegionInvalid*'
     }
 
+    It 'measures agreement with the annotation against closed forms, and flags a slide right for the wrong region' {
+        # 30 tiles of 200 exactly tiling the annotated tumour (3000..4200 x 1333..2333), 10 more on tissue beside it.
+        $tumour = foreach ($y in 0..4) { foreach ($x in 0..5) { @{ X = 3000 + 200 * $x; Y = 1333 + 200 * $y } } }
+        $other = foreach ($x in 0..9) { @{ X = 1000 + 200 * $x; Y = 2600 } }
+        $rows = { param($in, $out) @($tumour | ForEach-Object { [pscustomobject]@{ X = $_.X; Y = $_.Y; Probability = $in } }) + @($other | ForEach-Object { [pscustomobject]@{ X = $_.X; Y = $_.Y; Probability = $out } }) }
+        $geo = [IO.Path]::ChangeExtension($slide, '.geojson')
+        $right = & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -AnnotationClass Tumor -MaxSize 600
+        $right.Tiles | Should -Be 40
+        $right.TilesInAnnotation | Should -Be 30
+        $right.Auroc | Should -Be 1
+        $right.PointingGame | Should -BeTrue
+        # At 0.1 pixels per level-0 pixel: tumour tiles cover 120 x 100 raster pixels, the others 10 x 20 x 20.
+        $right.MassInside | Should -BeGreaterThan (0.9 * 12000 / (0.9 * 12000 + 0.1 * 4000) - 0.01)
+        $right.MassInside | Should -BeLessOrEqual 1
+        $right.Dice | Should -BeGreaterThan 0.98
+        $right.RightForWrongRegion | Should -BeFalse
+        $wrong = & $rows 0.1 0.9 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -MaxSize 600
+        $wrong.Auroc | Should -Be 0
+        $wrong.PointingGame | Should -BeFalse
+        $wrong.Dice | Should -Be 0
+        $wrong.PredictedPositive | Should -BeTrue
+        $wrong.RightForWrongRegion | Should -BeTrue
+        # The same annotation as a mask image of the slide's proportions; one of other proportions is refused.
+        $mask = Join-Path $root 'mask.png'; $squashed = Join-Path $root 'squashed.png'
+        & /usr/bin/python3 -c "import cv2, numpy as np; m = np.zeros((400, 600), np.uint8); m[133:233, 300:420] = 255; cv2.imwrite('$mask', m); cv2.imwrite('$squashed', m[:300])"
+        (& $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $mask -MaxSize 600).Dice | Should -BeGreaterThan 0.98
+        { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $squashed -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
+        { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -AnnotationClass Stroma -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
+    }
+
     It 'classifies tiles read from the slide and paints them: Get-SlideTile | Get-ClassPrediction | New-SlideHeatmap' {
         $tiles = Get-SlideTile $slide -Level 2 -TileSize 128
         $p = $tiles | Get-ClassPrediction -Model squeezenet1_1 -InputSize 64

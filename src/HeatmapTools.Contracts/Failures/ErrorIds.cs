@@ -70,4 +70,5 @@ public static class ErrorIds
     public const string SlideUnreadable = "SlideUnreadable";
     public const string SlideRegionInvalid = "SlideRegionInvalid";
     public const string ThresholdRequired = "ThresholdRequired";
+    public const string AnnotationInvalid = "AnnotationInvalid";
 }

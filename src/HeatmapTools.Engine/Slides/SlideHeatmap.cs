@@ -46,22 +46,9 @@ public static class SlideHeatmap
         double scale = slide.ScaleFor(options.MaxSize);
         using var thumbnail = slide.Thumbnail(scale, cancellation);
         int width = thumbnail.Width, height = thumbnail.Height;
-        using var sum = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
-        using var count = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
-        foreach (var t in tiles)
-        {
-            var r = Footprint(t, scale, width, height);
-            if (r.Width == 0 || r.Height == 0) continue;
-            using (var s = sum[r]) Cv2.Add(s, new Scalar(t.Probability), s);
-            using (var c = count[r]) Cv2.Add(c, new Scalar(1), c);
-        }
-        using var covered = new Mat();
-        Cv2.Threshold(count, covered, 0, 255, ThresholdTypes.Binary);
-        using var coveredMask = new Mat();
-        covered.ConvertTo(coveredMask, MatType.CV_8UC1);
-        using var mean = new Mat();
-        Cv2.Divide(sum, count, mean);
-        mean.SetTo(Scalar.All(0), ~coveredMask);
+        var (mean, coveredMask) = Raster(tiles, scale, width, height);
+        using var _mean = mean;
+        using var _covered = coveredMask;
         using var levels = new Mat();
         mean.ConvertTo(levels, MatType.CV_8UC1, 255);
         using var colours = new Mat();
@@ -95,6 +82,35 @@ public static class SlideHeatmap
             new HashSet<string> { slide.Path });
         return new SlideHeatmapResult(System.IO.Path.GetFullPath(output), slide.Path, width, height, scale, tiles.Count, above,
             options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath));
+    }
+
+    /// <summary>
+    /// The tiles as a raster at <paramref name="scale"/>: each pixel's mean probability over the tiles covering it (0 where
+    /// none does, float), and which pixels any tile covers (255). The caller disposes both.
+    /// </summary>
+    public static (Mat Mean, Mat Covered) Raster(IReadOnlyList<TileProbability> tiles, double scale, int width, int height)
+    {
+        using var sum = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
+        using var count = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
+        foreach (var t in tiles)
+        {
+            var r = Footprint(t, scale, width, height);
+            if (r.Width == 0 || r.Height == 0) continue;
+            using (var s = sum[r]) Cv2.Add(s, new Scalar(t.Probability), s);
+            using (var c = count[r]) Cv2.Add(c, new Scalar(1), c);
+        }
+        using var covered = new Mat();
+        Cv2.Threshold(count, covered, 0, 255, ThresholdTypes.Binary);
+        var coveredMask = new Mat();
+        covered.ConvertTo(coveredMask, MatType.CV_8UC1);
+        var mean = new Mat();
+        Cv2.Divide(sum, count, mean);
+        using (var uncovered = new Mat())
+        {
+            Cv2.BitwiseNot(coveredMask, uncovered);
+            mean.SetTo(Scalar.All(0), uncovered);
+        }
+        return (mean, coveredMask);
     }
 
     /// <summary>A tile's square on the thumbnail: its level-0 corners times the scale, rounded to the pixel grid.</summary>

@@ -40,3 +40,28 @@ public sealed class SlideHeatmap
     public int TilesAbove { get; init; }
     public string? GeoJsonPath { get; init; }
 }
+
+/// <summary>Measure-SlideAgreement's result for one slide.</summary>
+public sealed class SlideAgreement
+{
+    public string Slide { get; init; } = "";
+    public string Annotation { get; init; } = "";
+    public int Tiles { get; init; }
+    /// <summary>Tiles whose centre lies in the annotation.</summary>
+    public int TilesInAnnotation { get; init; }
+    public double MaxProbability { get; init; }
+    public double Threshold { get; init; }
+    /// <summary>Some tile reaches the threshold: the slide is called positive.</summary>
+    public bool PredictedPositive { get; init; }
+    public bool AnnotatedPositive { get; init; }
+    /// <summary>The share of the heatmap's probability mass inside the annotation.</summary>
+    public double? MassInside { get; init; }
+    /// <summary>The most probable tile's centre lies in the annotation.</summary>
+    public bool? PointingGame { get; init; }
+    /// <summary>Overlap of the area at or above the threshold with the annotation: 2|P and A| / (|P| + |A|).</summary>
+    public double? Dice { get; init; }
+    /// <summary>Tile probabilities against tiles whose centre is annotated; null when all tiles are one or the other.</summary>
+    public double? Auroc { get; init; }
+    /// <summary>Called positive and annotated, but the most probable tile misses the annotation or most of the mass lies outside it.</summary>
+    public bool RightForWrongRegion { get; init; }
+}

@@ -1,0 +1,99 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Slides;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>
+/// What the slide cmdlets that take tile predictions share: the slide, the rows bound by property name (a Get-SlideTile
+/// path or X, Y and Extent; a Probability or a Get-ClassPrediction result's ClassProbabilities), and their resolution
+/// to tiles in level-0 pixels, each row that cannot be placed an error naming it.
+/// </summary>
+public abstract class SlideRowsCommandBase : HeatmapCommandBase
+{
+    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability)> _rows = new();
+    private Engine.Prediction.PositiveClass _positive = Engine.Prediction.PositiveClass.Unspecified;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Slide { get; set; } = "";
+
+    /// <summary>A tile's path as Get-SlideTile names it (piped Get-ClassPrediction results carry it): where on the slide the tile is.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Path { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long? X { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long? Y { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long? Extent { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(0.0, 1.0)]
+    public double? Probability { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ClassProbabilities { get; set; }
+
+    [Parameter]
+    public string? PositiveClass { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? TileExtent { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _positive = Engine.Prediction.PositiveClass.Parse(PositiveClass);
+    }
+
+    protected override void ProcessRecord()
+    {
+        string item = Path ?? $"x={X}, y={Y}";
+        try
+        {
+            double probability = ClassProbabilities is { Length: > 0 } text
+                ? Engine.Prediction.ClassProbabilities.Parse(text, item).Positive(_positive, item)
+                : Probability ?? throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                    $"'{item}' has no Probability or ClassProbabilities.", item);
+            string? tile = Path is not null && SlideTilePath.IsTile(Path) ? Path : null;
+            if (tile is null && (X is null || Y is null))
+                throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                    $"'{item}' says neither where on the slide it is (a Get-SlideTile path) nor its X and Y in level-0 pixels.", item);
+            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability));
+        }
+        catch (HeatmapToolsException ex)
+        {
+            WriteError(ToErrorRecord(ex));
+        }
+    }
+
+    /// <summary>The slide (-Slide) and the rows as tiles in its level-0 pixels; rows that cannot be placed are reported and left out.</summary>
+    protected (Engine.Slides.Slide Slide, List<TileProbability> Tiles) ResolveTiles()
+    {
+        string slidePath = GetUnresolvedProviderPathFromPSPath(Slide);
+        var slide = RunEngine(() => SlideCache.Get(slidePath));
+        var tiles = new List<TileProbability>();
+        foreach (var row in _rows)
+        {
+            if (row.TilePath is not null && SlideTilePath.TryParse(row.TilePath, out var t))
+            {
+                if (!string.Equals(System.IO.Path.GetFullPath(t.Slide), slide.Path, StringComparison.Ordinal))
+                {
+                    WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                        $"'{row.Item}' is a tile of '{t.Slide}', not of '{slide.Path}'; it is left out.", row.Item)));
+                    continue;
+                }
+                tiles.Add(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability));
+            }
+            else if (row.Extent is long extent)
+                tiles.Add(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability));
+            else
+                WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                    $"'{row.Item}' gives no tile side: add an Extent column (level-0 pixels) or -TileExtent.", row.Item)));
+        }
+        return (slide, tiles);
+    }
+}
