@@ -77,7 +77,7 @@ Describe 'What a map explains (-Target)' {
             Should -Throw -ErrorId 'TargetNotApplicable,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage '*-ReferenceImage*'
         { New-CamHeatmap -LiteralPath $photo -Model squeezenet1_1 -Target Softmx -NoOverlay -ErrorAction Stop } |
             Should -Throw -ErrorId 'UnknownTarget,HeatmapTools.Commands.NewCamHeatmapCommand' -ExpectedMessage "*Did you mean 'Softmax'*"
-        (TabExpansion2 'New-CamHeatmap -Target S' 24).CompletionMatches.CompletionText | Should -Be 'Similarity', 'Softmax', 'Sum'
+        (TabExpansion2 'New-CamHeatmap -Target S' 24).CompletionMatches.CompletionText | Should -Be 'Segment', 'Similarity', 'Softmax', 'Sum'
         # Nothing was written by the refused runs.
         @(Get-ChildItem $folder -Filter 'chelsea_cam*').Count | Should -Be 0
     }

@@ -61,8 +61,9 @@ public abstract class CamCommandBase : ModelCommandBase
     public string? ReferenceImage { get; set; }
 
     /// <summary>A segmentation model's region: x, y, width, height in the image's pixels.</summary>
+    // Bound from piped results too, where a map of no rectangle carries null: four values are checked where it is parsed.
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateCount(4, 4)]
+    [AllowNull, AllowEmptyCollection]
     public int[]? Region { get; set; }
 
     /// <summary>A segmentation model's region as a mask image of the photo's size (its nonzero pixels).</summary>
@@ -76,7 +77,7 @@ public abstract class CamCommandBase : ModelCommandBase
         AugSmooth, EigenSmooth,
         RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
             string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage),
-            Region, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))));
+            Region is { Length: > 0 } ? Region : null, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))));
 
     /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
     protected IReadOnlyList<int>? ResolveClasses()
