@@ -6,7 +6,8 @@ namespace HeatmapTools.Engine.Slides;
 /// How a slide's tile predictions agree with its annotation. MassInside: the share of the heatmap's probability mass
 /// inside the annotation. PointingGame: whether the most probable tile's centre lies in it. Dice: overlap of the area at
 /// or above the threshold with the annotation. Auroc: tile probabilities against tiles whose centre is annotated.
-/// RightForWrongRegion: the slide is called positive and is annotated, but the evidence lies mostly elsewhere.
+/// RightForWrongRegion: the slide is called positive and is annotated, but its most probable tile lies outside the
+/// annotation, or none of the area called positive lies inside it.
 /// </summary>
 public sealed record SlideAgreementResult(string Slide, string Annotation, int Tiles, int TilesInAnnotation, double MaxProbability, bool PredictedPositive,
     bool AnnotatedPositive, double? MassInside, bool? PointingGame, double? Dice, double? Auroc, bool RightForWrongRegion);
@@ -50,7 +51,8 @@ public static class SlideAgreement
 
         double maxProbability = tiles.Count == 0 ? 0 : tiles.Max(t => t.Probability);
         bool predictedPositive = maxProbability >= threshold, annotatedPositive = annotatedArea > 0;
-        bool wrongRegion = predictedPositive && annotatedPositive && (pointing == false || massInside < 0.5);
+        // The strongest evidence, or all of the area called positive, lies outside the annotated tumour.
+        bool wrongRegion = predictedPositive && annotatedPositive && (pointing == false || dice == 0);
         return new SlideAgreementResult(slide.Path, Path.GetFullPath(annotation), tiles.Count, labels.Count(l => l), maxProbability, predictedPositive,
             annotatedPositive, massInside, pointing, dice, Auroc(tiles.Select(t => t.Probability).ToArray(), labels), wrongRegion);
     }

@@ -62,6 +62,6 @@ public sealed class SlideAgreement
     public double? Dice { get; init; }
     /// <summary>Tile probabilities against tiles whose centre is annotated; null when all tiles are one or the other.</summary>
     public double? Auroc { get; init; }
-    /// <summary>Called positive and annotated, but the most probable tile misses the annotation or most of the mass lies outside it.</summary>
+    /// <summary>Called positive and annotated, but the most probable tile misses the annotation or no area called positive lies inside it.</summary>
     public bool RightForWrongRegion { get; init; }
 }
