@@ -19,6 +19,8 @@ Each tile is an object with its place in level-0 pixels (X, Y, Extent), level, s
         MinTissue       = 'The smallest share of a tile that must be tissue for the tile to be kept (0 keeps every tile). Default 0.25.'
         OutputPath      = 'A folder to write each tile into as a PNG file named like its Path; the File property gives it.'
         Force           = 'With -OutputPath, overwrite tiles that exist.'
+        Annotation      = 'The slide''s annotation (QuPath GeoJSON in level-0 pixels, or a mask image of the slide''s proportions): each tile''s Target is 1 when its centre lies in it, else 0, and tiles written with -OutputPath are named as Kaggle IDC patches (<slide>_idx5_x<X>_y<Y>_class<0|1>.png, X and Y in pixels of the level read, 1-based as IDC''s are), which New-PatientPatchGrid -PatchSize <TileSize> rebuilds.'
+        AnnotationClass = 'With -Annotation, only GeoJSON features of this classification (for example Tumor).'
     }
     Examples    = @(
         @{ Code = 'Get-SlideTile slide.tiff -Level 1 -TileSize 256 | Measure-Object'; Remarks = 'Counts the 256-pixel tiles on tissue at level 1 (half resolution).' }

@@ -122,6 +122,23 @@ Describe 'Whole-slide images' {
         { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -AnnotationClass Stroma -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
     }
 
+    It 'labels tiles by the annotation and writes them as IDC patches New-PatientPatchGrid rebuilds' {
+        $geo = [IO.Path]::ChangeExtension($slide, '.geojson')
+        $folder = Join-Path $root 'idc'
+        $tiles = Get-SlideTile $slide -Level 2 -TileSize 128 -Annotation $geo -OutputPath $folder
+        $inTumour = { param($t) $cx = $t.X + $t.Extent / 2; $cy = $t.Y + $t.Extent / 2
+            $cx -ge $layout.TumourX -and $cx -lt $layout.TumourX + $layout.TumourWidth -and $cy -ge $layout.TumourY -and $cy -lt $layout.TumourY + $layout.TumourHeight }
+        foreach ($t in $tiles) { $t.Target | Should -Be ([int](& $inTumour $t)) -Because "tile $($t.X),$($t.Y)" }
+        $positive = @($tiles | Where-Object Target -eq 1).Count
+        $positive | Should -BeGreaterThan 0
+        Split-Path $tiles[0].File -Leaf | Should -Be "slide_idx5_x$($tiles[0].X / 4 + 1)_y$($tiles[0].Y / 4 + 1)_class$($tiles[0].Target).png"
+        $grid = New-PatientPatchGrid -Path $folder -PatchSize 128 -OutputPath (Join-Path $root 'grids') -Kind Labels -WarningVariable warned
+        $warned | Should -BeNullOrEmpty -Because 'the tiles lie on IDC''s 1-based grid' 
+        $grid.PatientId | Should -Be 'slide'
+        $grid.PatchCount | Should -Be $tiles.Count
+        $grid.PositiveCount | Should -Be $positive
+    }
+
     It 'classifies tiles read from the slide and paints them: Get-SlideTile | Get-ClassPrediction | New-SlideHeatmap' {
         $tiles = Get-SlideTile $slide -Level 2 -TileSize 128
         $p = $tiles | Get-ClassPrediction -Model squeezenet1_1 -InputSize 64

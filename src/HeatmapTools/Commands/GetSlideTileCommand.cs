@@ -44,6 +44,12 @@ public sealed class GetSlideTileCommand : HeatmapCommandBase
     public string? OutputPath { get; set; }
 
     [Parameter]
+    public string? Annotation { get; set; }
+
+    [Parameter]
+    public string? AnnotationClass { get; set; }
+
+    [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
@@ -52,12 +58,14 @@ public sealed class GetSlideTileCommand : HeatmapCommandBase
         string? folder = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
         foreach (var file in InputFiles(Path, LiteralPath))
         {
-            foreach (var tile in RunEngineEach(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation)))
+            string? annotation = Annotation is null ? null : GetUnresolvedProviderPathFromPSPath(Annotation);
+            foreach (var tile in RunEngineEach(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass)))
             {
                 WriteObject(new SlideTile
                 {
                     Path = tile.Path, Slide = tile.Info.Slide, Level = tile.Info.Level, X = tile.Info.X, Y = tile.Info.Y, Size = tile.Info.Size,
                     Extent = tile.Info.Extent, Downsample = tile.Info.Downsample, Mpp = tile.Mpp, TissueFraction = tile.Info.TissueFraction, File = tile.File,
+                    Target = tile.Target,
                 });
             }
         }

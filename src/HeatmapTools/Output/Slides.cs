@@ -24,6 +24,8 @@ public sealed class SlideTile
     public double TissueFraction { get; init; }
     /// <summary>The tile written as a PNG (-OutputPath); null otherwise.</summary>
     public string? File { get; init; }
+    /// <summary>With -Annotation: 1 when the tile's centre lies in the annotated tumour, else 0.</summary>
+    public int? Target { get; init; }
 }
 
 /// <summary>New-SlideHeatmap's result.</summary>
