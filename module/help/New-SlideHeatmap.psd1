@@ -12,11 +12,12 @@ The probability of a Get-ClassPrediction result is its positive class''s (-Posit
     Outputs     = @('HeatmapTools.SlideHeatmap')
     Parameters  = @{
         Slide              = 'The slide the tiles come from.'
-        Path               = 'A tile''s path as Get-SlideTile names it; bound from piped results.'
+        Path               = 'A tile''s path as Get-SlideTile names it; bound from piped results (a New-CamHeatmap result''s SourcePath).'
         X                  = 'A tile''s left edge in level-0 pixels (rows without a tile path).'
         Y                  = 'A tile''s top edge in level-0 pixels.'
         Extent             = 'A tile''s side in level-0 pixels; -TileExtent when rows do not give it.'
         Probability        = 'A row''s probability (0 to 1); bound from piped rows.'
+        Map                = 'A New-CamHeatmap result''s map (bound from piped results of Get-SlideTile tiles, whose SourcePath says where each is): its tile is painted with the map resized to its square, the CAM mosaic; the map''s peak counts as its probability for -Threshold.'
         ClassProbabilities = 'A Get-ClassPrediction result''s probabilities; the positive class''s is painted.'
         PositiveClass      = 'Which class is positive (an index or a label); a two-class head''s class 1 by default.'
         TileExtent         = 'The tile side in level-0 pixels for rows without an Extent.'
@@ -30,6 +31,7 @@ The probability of a Get-ClassPrediction result is its positive class''s (-Posit
     }
     Examples    = @(
         @{ Code = 'Get-SlideTile slide.tiff -Level 2 -TileSize 128 | Get-ClassPrediction -Model resnet18 -WeightsPath idc_resnet18.pth -NumClasses 2 | New-SlideHeatmap slide.tiff -OutputPath heatmap.png -Threshold 0.5 -GeoJsonPath tumour.geojson'; Remarks = 'The whole pipeline: tiles read from the slide, classified, painted; the tumour tiles exported for QuPath.' }
+        @{ Code = 'Get-SlideTile slide.tiff -Level 2 -TileSize 128 | New-CamHeatmap -Model resnet18 -WeightsPath idc_resnet18.pth -NumClasses 2 -ClassIndex 1 -NoOverlay -OutputPath cam/{name}.png | New-SlideHeatmap slide.tiff -OutputPath cam_mosaic.png'; Remarks = 'The CAM mosaic: where inside each tile the model finds tumour, every tile''s map in its place on the slide.' }
         @{ Code = '[pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 } | New-SlideHeatmap slide.tiff -TileExtent 512 -OutputPath heatmap.png'; Remarks = 'Rows from elsewhere (Import-Csv of a CLAM or TIAToolbox table): level-0 coordinates, a probability and the tile side.' }
     )
     Links       = @('Get-SlideTile', 'Get-ClassPrediction', 'about_HeatmapTools')

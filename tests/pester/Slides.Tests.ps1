@@ -52,6 +52,20 @@ Describe 'Whole-slide images' {
         Invoke-TestData pixel $h.Path 120 220 | Should -Not -Be $tissue -Because 'the tile of probability 0 is painted too'
     }
 
+    It 'paints each tile''s CAM map over its square (the mosaic), and takes New-CamHeatmap results of slide tiles' {
+        $map = [float[,]]::new(2, 2); $map[0, 1] = 1; $map[1, 0] = 1
+        $h = [pscustomobject]@{ X = 2000; Y = 1400; Extent = 512; Map = $map } | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'mosaic.png') -MaxSize 600 -Alpha 1
+        $zero = Invoke-TestData pixel $h.Path 616 381; $one = Invoke-TestData pixel $h.Path 616 18
+        # The 2 x 2 map stretched over columns 200..250 and rows 140..190: its corners keep their values.
+        Invoke-TestData pixel $h.Path 200 140 | Should -Be $zero
+        Invoke-TestData pixel $h.Path 250 140 | Should -Be $one
+        Invoke-TestData pixel $h.Path 200 190 | Should -Be $one
+        Invoke-TestData pixel $h.Path 250 190 | Should -Be $zero
+        $cams = Get-SlideTile $slide -Level 2 -TileSize 128 | Select-Object -First 3 |
+            New-CamHeatmap -Model squeezenet1_1 -InputSize 64 -NoOverlay -OutputPath (Join-Path $root 'cams/{name}.png')
+        ($cams | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'cam_mosaic.png') -MaxSize 600).Tiles | Should -Be 3
+    }
+
     It 'exports the tiles above the threshold and their outline as GeoJSON that parses back' {
         $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 3512; Y = 1400; Probability = 0.7 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
         $geo = Join-Path $root 'tumour.geojson'

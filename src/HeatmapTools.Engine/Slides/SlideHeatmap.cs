@@ -5,7 +5,13 @@ using OpenCvSharp;
 namespace HeatmapTools.Engine.Slides;
 
 /// <summary>A tile's prediction on a slide: its square in level-0 pixels and the positive class's probability.</summary>
-public sealed record TileProbability(long X, long Y, long Extent, double Probability);
+public sealed record TileProbability(long X, long Y, long Extent, double Probability)
+{
+    /// <summary>A CAM map of the tile (row-major, values 0..1): painted over its square instead of one colour (the mosaic).</summary>
+    public float[]? Map { get; init; }
+    public int MapWidth { get; init; }
+    public int MapHeight { get; init; }
+}
 
 public sealed record SlideHeatmapOptions
 {
@@ -24,7 +30,7 @@ public sealed record SlideHeatmapResult(string Path, string Slide, int Width, in
 
 /// <summary>
 /// Paints tile probabilities over a slide's thumbnail: each tile's square filled with the colormap's colour for its
-/// probability (tiles that overlap share their mean), blended at alpha, outlined where the probability reaches the
+/// probability, or with its CAM map resized to the square (the mosaic); tiles that overlap share their mean; blended at alpha, outlined where the probability reaches the
 /// threshold, beside a colour bar. Squares are placed by the same scale as the thumbnail, so they cover exactly the
 /// tissue they were read from.
 /// </summary>
@@ -96,7 +102,18 @@ public static class SlideHeatmap
         {
             var r = Footprint(t, scale, width, height);
             if (r.Width == 0 || r.Height == 0) continue;
-            using (var s = sum[r]) Cv2.Add(s, new Scalar(t.Probability), s);
+            using (var s = sum[r])
+            {
+                if (t.Map is { } map)
+                {
+                    using var source = Mat.FromPixelData(t.MapHeight, t.MapWidth, MatType.CV_32FC1, map);
+                    using var sized = new Mat();
+                    Cv2.Resize(source, sized, r.Size, 0, 0, InterpolationFlags.Linear);
+                    Cv2.Add(s, sized, s);
+                }
+                else
+                    Cv2.Add(s, new Scalar(t.Probability), s);
+            }
             using (var c = count[r]) Cv2.Add(c, new Scalar(1), c);
         }
         using var covered = new Mat();

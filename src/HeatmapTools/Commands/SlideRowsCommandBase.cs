@@ -10,15 +10,20 @@ namespace HeatmapTools.Commands;
 /// </summary>
 public abstract class SlideRowsCommandBase : HeatmapCommandBase
 {
-    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability)> _rows = new();
+    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability, float[,]? Map)> _rows = new();
     private Engine.Prediction.PositiveClass _positive = Engine.Prediction.PositiveClass.Unspecified;
 
     [Parameter(Mandatory = true, Position = 0)]
     public string Slide { get; set; } = "";
 
-    /// <summary>A tile's path as Get-SlideTile names it (piped Get-ClassPrediction results carry it): where on the slide the tile is.</summary>
+    /// <summary>A tile's path as Get-SlideTile names it (piped Get-ClassPrediction and New-CamHeatmap results carry it): where on the slide the tile is.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("SourcePath")]
     public string? Path { get; set; }
+
+    /// <summary>A New-CamHeatmap result's map: its tile is painted with it (the CAM mosaic).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public float[,]? Map { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public long? X { get; set; }
@@ -54,15 +59,16 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
         string item = Path ?? $"x={X}, y={Y}";
         try
         {
-            double probability = ClassProbabilities is { Length: > 0 } text
-                ? Engine.Prediction.ClassProbabilities.Parse(text, item).Positive(_positive, item)
+            // A map's tile is ranked (threshold, GeoJSON) by its map's peak.
+            double probability = Map is { } map ? map.Cast<float>().Max()
+                : ClassProbabilities is { Length: > 0 } text ? Engine.Prediction.ClassProbabilities.Parse(text, item).Positive(_positive, item)
                 : Probability ?? throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
-                    $"'{item}' has no Probability or ClassProbabilities.", item);
+                    $"'{item}' has no Probability, ClassProbabilities or Map.", item);
             string? tile = Path is not null && SlideTilePath.IsTile(Path) ? Path : null;
             if (tile is null && (X is null || Y is null))
                 throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{item}' says neither where on the slide it is (a Get-SlideTile path) nor its X and Y in level-0 pixels.", item);
-            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability));
+            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, Map));
         }
         catch (HeatmapToolsException ex)
         {
@@ -86,14 +92,17 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
                         $"'{row.Item}' is a tile of '{t.Slide}', not of '{slide.Path}'; it is left out.", row.Item)));
                     continue;
                 }
-                tiles.Add(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability));
+                tiles.Add(WithMap(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability), row.Map));
             }
             else if (row.Extent is long extent)
-                tiles.Add(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability));
+                tiles.Add(WithMap(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability), row.Map));
             else
                 WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{row.Item}' gives no tile side: add an Extent column (level-0 pixels) or -TileExtent.", row.Item)));
         }
         return (slide, tiles);
     }
+
+    private static TileProbability WithMap(TileProbability tile, float[,]? map) => map is null ? tile
+        : tile with { Map = map.Cast<float>().ToArray(), MapHeight = map.GetLength(0), MapWidth = map.GetLength(1) };
 }
