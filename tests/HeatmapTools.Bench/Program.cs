@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|all] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -28,4 +28,5 @@ int onnxIndex = Array.IndexOf(args, "--onnx");
 string onnxFolder = onnxIndex >= 0 ? args[onnxIndex + 1] : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../output/bench-onnx"));
 if (mode is "onnx" or "all") OnnxBench.Run(shared, onnxFolder, quick);
 if (mode == "budget-child") BudgetBench.RunChild();
+if (mode is "slides" or "all") SlideBench.Run(shared, quick, args.Contains("--large"));
 return 0;

@@ -13,6 +13,7 @@ const string Usage = """
       mean <image> <x> <y> <w> <h>                                           prints the mean "B,G,R" of a rectangle
       inkwidth <image> <x> <y> <w> <h>                                       prints how wide the dark (text) pixels of a rectangle spread
       decode <root> [threads]                                                decodes every PNG under root, prints count and seconds
+      mask <out.png> <width> <height> <x> <y> <w> <h>                        writes a black image with a white rectangle (an annotation mask)
       slide <out.tiff> [width] [height] [mpp]                                writes a synthetic pyramidal TIFF slide and its tumour GeoJSON, prints the layout as JSON
     """;
 string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
@@ -51,6 +52,13 @@ switch (Arg(0, ""))
     {
         var layout = SyntheticIdc.Layout(IntArg(3, 4), IntArg(4, 24), IntArg(5, 1), IntArg(7, 10000));
         SyntheticIdc.WriteCsv(Required(2, "a CSV path"), layout, Arg(6, "") == "paths", Required(1, "the dataset folder"));
+        return 0;
+    }
+    case "mask":
+    {
+        using var mask = new Mat(IntArg(3, 0), IntArg(2, 0), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.Rectangle(mask, new Rect(IntArg(4, 0), IntArg(5, 0), IntArg(6, 0), IntArg(7, 0)), Scalar.All(255), -1);
+        Cv2.ImWrite(Required(1, "an output path"), mask);
         return 0;
     }
     case "slide":

@@ -18,20 +18,27 @@ public static class SyntheticSlide
     public static Layout For(int width, int height) => new(width, height, width / 2, height / 2, width * 3 / 8, height * 3 / 8,
         width / 2, height / 3, width / 5, height / 4);
 
-    public static void Write(string path, Layout l, double mpp)
+    /// <summary>
+    /// Writes the slide. With <paramref name="upscale"/> above 1 the picture is drawn that many times smaller and vips
+    /// enlarges it (nearest neighbour) while writing, so a 100,000 x 80,000 slide never exists in memory here.
+    /// </summary>
+    public static void Write(string path, Layout l, double mpp, int upscale = 1)
     {
         string png = path + ".tmp.png";
-        using (var image = new Mat(l.Height, l.Width, MatType.CV_8UC3, Glass))
+        int k = Math.Max(1, upscale);
+        using (var image = new Mat(l.Height / k, l.Width / k, MatType.CV_8UC3, Glass))
         {
-            Cv2.Ellipse(image, new Point(l.TissueX, l.TissueY), new Size(l.TissueRx, l.TissueRy), 0, 0, 360, Tissue, -1);
-            Cv2.Rectangle(image, new Rect(l.TumourX, l.TumourY, l.TumourWidth, l.TumourHeight), Tumour, -1);
+            Cv2.Ellipse(image, new Point(l.TissueX / k, l.TissueY / k), new Size(l.TissueRx / k, l.TissueRy / k), 0, 0, 360, Tissue, -1);
+            Cv2.Rectangle(image, new Rect(l.TumourX / k, l.TumourY / k, l.TumourWidth / k, l.TumourHeight / k), Tumour, -1);
             Cv2.ImWrite(png, image);
         }
         try
         {
             // vips takes the resolution in pixels per millimetre.
             string perMm = (1000 / mpp).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
-            Run("vips", $"tiffsave \"{png}\" \"{path}\" --tile --pyramid --tile-width 256 --tile-height 256 --compression deflate --xres {perMm} --yres {perMm}");
+            string options = $"tile,pyramid,tile-width=256,tile-height=256,compression=deflate,xres={perMm},yres={perMm}";
+            // vips copy takes the TIFF options in the file name, whichever way the picture is made.
+            Run("vips", k == 1 ? $"copy \"{png}\" \"{path}[{options}]\"" : $"resize \"{png}\" \"{path}[{options}]\" {k} --kernel nearest");
         }
         finally
         {

@@ -130,7 +130,8 @@ Describe 'Whole-slide images' {
         $wrong.RightForWrongRegion | Should -BeTrue
         # The same annotation as a mask image of the slide's proportions; one of other proportions is refused.
         $mask = Join-Path $root 'mask.png'; $squashed = Join-Path $root 'squashed.png'
-        & /usr/bin/python3 -c "import cv2, numpy as np; m = np.zeros((400, 600), np.uint8); m[133:233, 300:420] = 255; cv2.imwrite('$mask', m); cv2.imwrite('$squashed', m[:300])"
+        Invoke-TestData mask $mask 600 400 300 133 120 100 | Out-Null
+        Invoke-TestData mask $squashed 600 300 300 133 120 100 | Out-Null
         (& $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $mask -MaxSize 600).Dice | Should -BeGreaterThan 0.98
         { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $squashed -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
         { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -AnnotationClass Stroma -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
