@@ -29,4 +29,5 @@ string onnxFolder = onnxIndex >= 0 ? args[onnxIndex + 1] : Path.GetFullPath(Path
 if (mode is "onnx" or "all") OnnxBench.Run(shared, onnxFolder, quick);
 if (mode == "budget-child") BudgetBench.RunChild();
 if (mode is "slides" or "all") SlideBench.Run(shared, quick, args.Contains("--large"));
+if (mode == "slides-large-child") SlideBench.RunLargeChild();
 return 0;

@@ -10,6 +10,18 @@ BeforeAll {
 AfterAll { Remove-Item $root -Recurse -Force }
 
 Describe 'Whole-slide images' {
+    It 'describes the slide: size, pyramid, microns per pixel from the TIFF resolution, properties; an unreadable file is its own error' {
+        $info = Get-SlideInfo $slide, (Join-Path $root 'chelsea.png'), $slide -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($info).Count | Should -Be 2
+        $info[0].Vendor | Should -Be 'generic-tiff'
+        $info[0].Width, $info[0].Height | Should -Be 6000, 4000
+        $info[0].MppX | Should -Be 0.5
+        $info[0].Levels[1].Width, $info[0].Levels[1].Downsample | Should -Be 3000, 2
+        $info[0].Properties['tiff.ResolutionUnit'] | Should -Be 'centimeter'
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SlideUnreadable*'
+    }
+
     It 'keeps the tiles on tissue: every tile wholly inside the section, none wholly off it' {
         $tiles = Get-SlideTile $slide -Level 1 -TileSize 256
         $tiles[0].Extent | Should -Be 512

@@ -67,3 +67,28 @@ public sealed class SlideAgreement
     /// <summary>Called positive and annotated, but the most probable tile misses the annotation or no area called positive lies inside it.</summary>
     public bool RightForWrongRegion { get; init; }
 }
+
+/// <summary>Get-SlideInfo's result.</summary>
+public sealed class SlideInfo
+{
+    public string Path { get; init; } = "";
+    public string? Vendor { get; init; }
+    public long Width { get; init; }
+    public long Height { get; init; }
+    /// <summary>Microns per level-0 pixel, when the slide says (openslide.mpp-x, or a generic TIFF's resolution tags).</summary>
+    public double? MppX { get; init; }
+    public double? MppY { get; init; }
+    public SlideInfoLevel[] Levels { get; init; } = Array.Empty<SlideInfoLevel>();
+    /// <summary>Every property OpenSlide reports (openslide.*, tiff.*, the vendor's own), by name.</summary>
+    public System.Collections.Hashtable Properties { get; init; } = new();
+}
+
+public sealed class SlideInfoLevel
+{
+    public int Level { get; init; }
+    public long Width { get; init; }
+    public long Height { get; init; }
+    public double Downsample { get; init; }
+
+    public override string ToString() => $"{Level}: {Width} x {Height} (/{Downsample:0.##})";
+}
