@@ -7,19 +7,11 @@ namespace HeatmapTools.Commands;
 /// <summary>What OpenSlide says of a slide: vendor, size, pyramid levels, microns per pixel and every property.</summary>
 [Cmdlet(VerbsCommon.Get, "SlideInfo", DefaultParameterSetName = "Path")]
 [OutputType(typeof(SlideInfo))]
-public sealed class GetSlideInfoCommand : HeatmapCommandBase
+public sealed class GetSlideInfoCommand : SlideFilesCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
-    [SupportsWildcards]
-    public string[]? Path { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath")]
-    public string[]? LiteralPath { get; set; }
-
     protected override void ProcessRecord()
     {
-        foreach (var file in InputFiles(Path, LiteralPath))
+        foreach (var file in SlideFiles())
         {
             Slide slide;
             try

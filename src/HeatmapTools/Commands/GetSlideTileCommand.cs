@@ -6,16 +6,8 @@ namespace HeatmapTools.Commands;
 /// <summary>Finds the tissue on each slide and lays a tile grid over it; each tile is a region the image cmdlets read from the slide.</summary>
 [Cmdlet(VerbsCommon.Get, "SlideTile", DefaultParameterSetName = "Path")]
 [OutputType(typeof(SlideTile))]
-public sealed class GetSlideTileCommand : HeatmapCommandBase
+public sealed class GetSlideTileCommand : SlideFilesCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
-    [SupportsWildcards]
-    public string[]? Path { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath")]
-    public string[]? LiteralPath { get; set; }
-
     [Parameter]
     [ValidateRange(8, 16384)]
     public int TileSize { get; set; } = 256;
@@ -56,7 +48,7 @@ public sealed class GetSlideTileCommand : HeatmapCommandBase
     {
         var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
         string? folder = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
-        foreach (var file in InputFiles(Path, LiteralPath))
+        foreach (var file in SlideFiles())
         {
             string? annotation = Annotation is null ? null : GetUnresolvedProviderPathFromPSPath(Annotation);
             foreach (var tile in RunEngineEach(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass)))
