@@ -18,6 +18,8 @@ The probability of a Get-ClassPrediction result is its positive class''s (-Posit
         Extent             = 'A tile''s side in level-0 pixels; -TileExtent when rows do not give it.'
         Probability        = 'A row''s probability (0 to 1); bound from piped rows.'
         Map                = 'A New-CamHeatmap result''s map (bound from piped results of Get-SlideTile tiles, whose SourcePath says where each is): its tile is painted with the map resized to its square, the CAM mosaic; the map''s peak counts as its probability for -Threshold.'
+        Target             = 'A tile''s true class, 0 or 1 (Get-SlideTile -Annotation gives it; an IDC table''s target column); bound from piped rows. With -Labels it is what is painted.'
+        Labels             = 'Paint each tile''s true class (its Target: tumour red, other tissue pink, as the patient grids do) instead of its probability; a row without one is SlideRegionInvalid.'
         ClassProbabilities = 'A Get-ClassPrediction result''s probabilities; the positive class''s is painted.'
         PositiveClass      = 'Which class is positive (an index or a label); a two-class head''s class 1 by default.'
         TileExtent         = 'The tile side in level-0 pixels for rows without an Extent.'

@@ -164,6 +164,14 @@ Describe 'Whole-slide images' {
         $grid.PatientId | Should -Be 'slide'
         $grid.PatchCount | Should -Be $tiles.Count
         $grid.PositiveCount | Should -Be $positive
+        # The same labels over the slide's thumbnail: a tumour tile red, another pink.
+        $h = $tiles | New-SlideHeatmap $slide -Labels -Alpha 1 -MaxSize 600 -OutputPath (Join-Path $root 'labels.png')
+        $tumourTile = $tiles | Where-Object Target -eq 1 | Select-Object -First 1
+        $otherTile = $tiles | Where-Object Target -eq 0 | Select-Object -First 1
+        Invoke-TestData pixel $h.Path ([int](($tumourTile.X + 256) * 0.1)) ([int](($tumourTile.Y + 256) * 0.1)) | Should -Be '0,0,255'
+        Invoke-TestData pixel $h.Path ([int](($otherTile.X + 256) * 0.1)) ([int](($otherTile.Y + 256) * 0.1)) | Should -Be '203,192,255'
+        { [pscustomobject]@{ X = 0; Y = 0; Probability = 0.5 } | New-SlideHeatmap $slide -TileExtent 512 -Labels -OutputPath (Join-Path $root 'nolabel.png') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SlideRegionInvalid*'
     }
 
     It 'classifies tiles read from the slide and paints them: Get-SlideTile | Get-ClassPrediction | New-SlideHeatmap' {

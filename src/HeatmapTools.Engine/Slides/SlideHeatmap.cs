@@ -11,6 +11,8 @@ public sealed record TileProbability(long X, long Y, long Extent, double Probabi
     public float[]? Map { get; init; }
     public int MapWidth { get; init; }
     public int MapHeight { get; init; }
+    /// <summary>The tile's true class (1 tumour, 0 not), when the rows give it: painted with -Labels.</summary>
+    public int? Label { get; init; }
 }
 
 public sealed record SlideHeatmapOptions
@@ -24,6 +26,8 @@ public sealed record SlideHeatmapOptions
     public double? Threshold { get; init; }
     public string? GeoJsonPath { get; init; }
     public bool Force { get; init; }
+    /// <summary>Paint each tile's true class (tumour red, other tissue pink, as the patient grids do) instead of its probability.</summary>
+    public bool Labels { get; init; }
 }
 
 public sealed record SlideHeatmapResult(string Path, string Slide, int Width, int Height, double Scale, int Tiles, int TilesAbove, string? GeoJsonPath);
@@ -49,17 +53,23 @@ public static class SlideHeatmap
             throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                 $"The tile at x={outside.X}, y={outside.Y} (side {outside.Extent}) lies outside '{slide.Path}' ({slide.Width} x {slide.Height}): " +
                 "its coordinates are not level-0 pixels of this slide.", outside);
+        var unlabelled = options.Labels ? tiles.FirstOrDefault(t => t.Label is null) : null;
+        if (unlabelled is not null)
+            throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
+                $"-Labels paints each tile's true class; the tile at x={unlabelled.X}, y={unlabelled.Y} has none (a Target of 0 or 1: Get-SlideTile -Annotation gives it).", unlabelled);
         double scale = slide.ScaleFor(options.MaxSize);
         using var thumbnail = slide.Thumbnail(scale, cancellation);
         int width = thumbnail.Width, height = thumbnail.Height;
-        var (mean, coveredMask) = Raster(tiles, scale, width, height);
+        // With -Labels the raster holds each tile's class (0 or 1) where it would hold its probability.
+        var (mean, coveredMask) = Raster(options.Labels ? tiles.Select(t => t with { Probability = t.Label!.Value, Map = null }).ToList() : tiles, scale, width, height);
         using var _mean = mean;
         using var _covered = coveredMask;
         using var levels = new Mat();
         mean.ConvertTo(levels, MatType.CV_8UC1, 255);
         using var colours = new Mat();
         var colormap = Colormaps.Parse(options.Colormap);
-        Cv2.ApplyColorMap(levels, colours, colormap);
+        if (options.Labels) LabelColours(levels, colours);
+        else Cv2.ApplyColorMap(levels, colours, colormap);
         using var blended = thumbnail.Clone();
         using (var mixed = new Mat())
         {
@@ -82,12 +92,36 @@ public static class SlideHeatmap
         }
         using var canvas = new Mat(height, width + BarWidth, MatType.CV_8UC3, Scalar.All(255));
         blended.CopyTo(canvas[new Rect(0, 0, width, height)]);
-        var lut = Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
-        Patches.PatientAnnotations.DrawColorBar(canvas, width, lut, (0, 1));
+        if (options.Labels)
+        {
+            foreach (var (label, colour, y) in new[] { ("tumour", Tumour, 8), ("other", Other, 30) })
+            {
+                Cv2.Rectangle(canvas, new Rect(width + 6, y, 12, 12), colour, -1);
+                Cv2.PutText(canvas, label, new Point(width + 6, y + 24), HersheyFonts.HersheySimplex, 0.35, Scalar.All(0), 1, LineTypes.AntiAlias);
+            }
+        }
+        else
+        {
+            var lut = Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
+            Patches.PatientAnnotations.DrawColorBar(canvas, width, lut, (0, 1));
+        }
         AtomicFile.Write(output, options.Force, stream => ImageEncoder.Encode(canvas, System.IO.Path.GetExtension(output).TrimStart('.'), stream, note: "New-SlideHeatmap"),
             new HashSet<string> { slide.Path });
         return new SlideHeatmapResult(System.IO.Path.GetFullPath(output), slide.Path, width, height, scale, tiles.Count, above,
             options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath));
+    }
+
+    // The patient grids' label colours (BGR): tumour red, other tissue pink.
+    private static readonly Scalar Tumour = new(0, 0, 255), Other = new(203, 192, 255);
+
+    /// <summary>Class 1 (255 in <paramref name="levels"/>) tumour red, anything less the other tissue's pink; overlapping tiles of both classes count as tumour when most are.</summary>
+    private static void LabelColours(Mat levels, Mat colours)
+    {
+        colours.Create(levels.Size(), MatType.CV_8UC3);
+        colours.SetTo(Other);
+        using var tumour = new Mat();
+        Cv2.Threshold(levels, tumour, 127, 255, ThresholdTypes.Binary);
+        colours.SetTo(Tumour, tumour);
     }
 
     /// <summary>

@@ -34,6 +34,12 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Paint each tile's true class (its Target) instead of its probability.</summary>
+    [Parameter]
+    public SwitchParameter Labels { get; set; }
+
+    protected override bool AcceptsLabelsOnly => Labels;
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -49,7 +55,7 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
         if (!ShouldProcess(output, $"Write the heatmap of {tiles.Count} tile(s) of {slide.Path}")) return;
         var options = new SlideHeatmapOptions
         {
-            MaxSize = MaxSize, Colormap = RunEngine(() => Colormaps.Canonical(Colormap)), Alpha = Alpha, Threshold = Threshold, Force = Force,
+            MaxSize = MaxSize, Colormap = RunEngine(() => Colormaps.Canonical(Colormap)), Alpha = Alpha, Threshold = Threshold, Force = Force, Labels = Labels,
             GeoJsonPath = GeoJsonPath is null ? null : GetUnresolvedProviderPathFromPSPath(GeoJsonPath),
         };
         var result = RunEngine(() => Engine.Slides.SlideHeatmap.Write(slide, tiles, output, options, Cancellation));

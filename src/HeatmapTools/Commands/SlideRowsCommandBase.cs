@@ -10,7 +10,7 @@ namespace HeatmapTools.Commands;
 /// </summary>
 public abstract class SlideRowsCommandBase : HeatmapCommandBase
 {
-    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability, float[,]? Map)> _rows = new();
+    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability, float[,]? Map, int? Label)> _rows = new();
     private Engine.Prediction.PositiveClass _positive = Engine.Prediction.PositiveClass.Unspecified;
 
     [Parameter(Mandatory = true, Position = 0)]
@@ -20,6 +20,13 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("SourcePath")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// A tile's true class, 0 or 1 (Get-SlideTile -Annotation, an IDC table's target column). Text, because a CAM
+    /// result's Target (its kind: Logit, ...) binds here too and is no class.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Target { get; set; }
 
     /// <summary>A New-CamHeatmap result's map: its tile is painted with it (the CAM mosaic).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -48,6 +55,9 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
     [ValidateRange(1, long.MaxValue)]
     public long? TileExtent { get; set; }
 
+    /// <summary>Whether rows that give only their true class are taken (New-SlideHeatmap -Labels).</summary>
+    protected virtual bool AcceptsLabelsOnly => false;
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -59,16 +69,17 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
         string item = Path ?? $"x={X}, y={Y}";
         try
         {
-            // A map's tile is ranked (threshold, GeoJSON) by its map's peak.
+            int? label = Target is "0" or "1" ? Target[0] - '0' : null;
+            // A map's tile is ranked (threshold, GeoJSON) by its map's peak; a row with only its true class has none.
             double probability = Map is { } map ? map.Cast<float>().Max()
                 : ClassProbabilities is { Length: > 0 } text ? Engine.Prediction.ClassProbabilities.Parse(text, item).Positive(_positive, item)
-                : Probability ?? throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
-                    $"'{item}' has no Probability, ClassProbabilities or Map.", item);
+                : Probability ?? (label is int known && AcceptsLabelsOnly ? known
+                : throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData, $"'{item}' has no Probability, ClassProbabilities or Map.", item));
             string? tile = Path is not null && SlideTilePath.IsTile(Path) ? Path : null;
             if (tile is null && (X is null || Y is null))
                 throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{item}' says neither where on the slide it is (a Get-SlideTile path) nor its X and Y in level-0 pixels.", item);
-            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, Map));
+            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, Map, label));
         }
         catch (HeatmapToolsException ex)
         {
@@ -92,10 +103,10 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
                         $"'{row.Item}' is a tile of '{t.Slide}', not of '{slide.Path}'; it is left out.", row.Item)));
                     continue;
                 }
-                tiles.Add(WithMap(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability), row.Map));
+                tiles.Add(WithMap(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability) { Label = row.Label }, row.Map));
             }
             else if (row.Extent is long extent)
-                tiles.Add(WithMap(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability), row.Map));
+                tiles.Add(WithMap(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability) { Label = row.Label }, row.Map));
             else
                 WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{row.Item}' gives no tile side: add an Extent column (level-0 pixels) or -TileExtent.", row.Item)));
