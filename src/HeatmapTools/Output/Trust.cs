@@ -84,3 +84,50 @@ public sealed class CamSanity : CamJudgement
     [System.Management.Automation.Hidden]
     public CamSanityStep[] Steps { get; init; } = Array.Empty<CamSanityStep>();
 }
+
+/// <summary>Compare-CamHeatmap's result for one image: the two models' predictions and how alike their maps of one class are.</summary>
+public sealed class CamComparison
+{
+    public string Path { get; init; } = "";
+    public string Method { get; init; } = "";
+    /// <summary>The class both maps explain: the reference model's top class, or -ClassIndex.</summary>
+    public int ClassIndex { get; init; }
+    public int ReferenceClass { get; init; }
+    public int DifferenceClass { get; init; }
+    public bool PredictionChanged { get; init; }
+    /// <summary>Each model's softmax probability of ClassIndex.</summary>
+    public double ReferenceProbability { get; init; }
+    public double DifferenceProbability { get; init; }
+    /// <summary>Spearman's rank correlation of the two maps (1: the same ranking of pixels).</summary>
+    public double Spearman { get; init; }
+    /// <summary>The structural similarity of the two maps (1: the same map).</summary>
+    public double Ssim { get; init; }
+}
+
+/// <summary>Compare-CamHeatmap -Summary: the figures a release gate asserts on.</summary>
+public sealed class CamComparisonSummary
+{
+    public string ReferenceWeights { get; init; } = "";
+    public string DifferenceWeights { get; init; } = "";
+    public int Images { get; init; }
+    public int PredictionChanges { get; init; }
+    public double MeanSpearman { get; init; }
+    public double MinSpearman { get; init; }
+    public double MeanSsim { get; init; }
+    public double MinSsim { get; init; }
+    /// <summary>The image whose maps differ most (lowest Spearman).</summary>
+    public string? WorstImage { get; init; }
+
+    internal static CamComparisonSummary Of(IReadOnlyList<CamComparison> all, string reference, string difference) => new()
+    {
+        ReferenceWeights = reference,
+        DifferenceWeights = difference,
+        Images = all.Count,
+        PredictionChanges = all.Count(c => c.PredictionChanged),
+        MeanSpearman = all.Count == 0 ? double.NaN : all.Average(c => c.Spearman),
+        MinSpearman = all.Count == 0 ? double.NaN : all.Min(c => c.Spearman),
+        MeanSsim = all.Count == 0 ? double.NaN : all.Average(c => c.Ssim),
+        MinSsim = all.Count == 0 ? double.NaN : all.Min(c => c.Ssim),
+        WorstImage = all.OrderBy(c => c.Spearman).FirstOrDefault()?.Path,
+    };
+}

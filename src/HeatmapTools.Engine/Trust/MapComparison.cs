@@ -1,0 +1,72 @@
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
+
+namespace HeatmapTools.Engine.Trust;
+
+/// <summary>One image under two models: what each predicts, and how alike their maps of the same class are.</summary>
+public sealed record MapComparisonResult(string Path, int ClassIndex, int ReferenceClass, int DifferenceClass, double ReferenceProbability,
+    double DifferenceProbability, double Spearman, double Ssim);
+
+/// <summary>
+/// Compares the maps two models (old and new weights of one architecture) make of the same images: the class the
+/// reference model ranks first (or the one asked for) is explained under both, so the maps answer the same question;
+/// Spearman's rank correlation and SSIM measure how alike they are, as the sanity check does.
+/// </summary>
+public static class MapComparison
+{
+    public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(LayeredModel reference, LayeredModel difference, IReadOnlyList<string> paths,
+        PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation)
+    {
+        if (reference.NumClasses != difference.NumClasses || reference.Info.Name != difference.Info.Name)
+            throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidArgument,
+                $"The two models differ in architecture or head ({reference.Info.Name}, {reference.NumClasses} classes against {difference.Info.Name}, " +
+                $"{difference.NumClasses}): their maps of one layer and class cannot be compared.", difference.WeightsFile);
+        if (reference.Info.IsSegmentation)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"Compare-CamHeatmap explains a classifier's class under both models; {reference.Name} is a segmentation model.", reference.Name);
+        var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
+        var results = new List<ItemResult<MapComparisonResult>>();
+        foreach (var image in prepared)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (image.Error is { } error)
+            {
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, null, error));
+                continue;
+            }
+            try
+            {
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation), null));
+            }
+            catch (HeatmapToolsException ex)
+            {
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, null, ex));
+            }
+        }
+        return results;
+    }
+
+    private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
+        int? classIndex, CancellationToken cancellation)
+    {
+        var a = Predictor.Logits(reference, new[] { image.Chw! }, image.Shape)[0];
+        var b = Predictor.Logits(difference, new[] { image.Chw! }, image.Shape)[0];
+        int c = classIndex ?? ArgMax(a);
+        if (c < 0 || c >= a.Length)
+            throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument, $"Class index {c} is outside 0..{a.Length - 1}.", c);
+        var item = new[] { new CamItem(image.Chw!, new Cam.Targets.ClassTarget(c)) };
+        var mapA = CamEngine.Compute(reference, item, method, layers, image.Shape, null, cancellation).Single();
+        var mapB = CamEngine.Compute(difference, item, method, layers, image.Shape, null, cancellation).Single();
+        return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c],
+            Similarity.Spearman(mapA.Map, mapB.Map), Similarity.Ssim(mapA.Map, mapB.Map, mapA.Height, mapA.Width));
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+}

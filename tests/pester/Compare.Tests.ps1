@@ -1,0 +1,59 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:folder = New-TestFolder
+    # The released SqueezeNet and a candidate whose classifier was re-initialised (seeded): the features are the same,
+    # the class projection is not.
+    $script:released = Join-Path $Models 'squeezenet1_1.pth'
+    $script:retrained = Join-Path $folder 'retrained_head.pth'
+    & /usr/bin/python3 -c @"
+import sys, torch, torchvision
+m = torchvision.models.squeezenet1_1()
+m.load_state_dict(torch.load(sys.argv[1]))
+torch.manual_seed(4)
+torch.nn.init.normal_(m.classifier[1].weight, std=0.01)
+torch.save(m.state_dict(), sys.argv[2])
+"@ $released $retrained
+    if ($LASTEXITCODE -ne 0) { throw 'PyTorch could not write the candidate weights.' }
+    $script:photos = (Get-ChildItem $folder -Filter *.png).FullName
+}
+AfterAll { Remove-Item $folder -Recurse -Force }
+
+Describe 'Compare-CamHeatmap' {
+    It 'finds the same weights identical: Spearman and SSIM 1, no prediction changed' {
+        $same = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights (Join-Path $Models 'squeezenet1_1.safetensors')
+        @($same).Count | Should -Be $photos.Count
+        foreach ($r in $same) {
+            $r.Spearman | Should -BeGreaterThan 0.99999
+            $r.Ssim | Should -BeGreaterThan 0.99999
+            $r.PredictionChanged | Should -BeFalse
+            $r.DifferenceProbability | Should -Be $r.ReferenceProbability
+        }
+    }
+
+    It 'finds a re-initialised head far off, and its summary fails the release gate' {
+        $summary = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Summary
+        $summary.Images | Should -Be $photos.Count
+        $summary.PredictionChanges | Should -BeGreaterThan 0
+        $summary.MeanSpearman | Should -BeLessThan 0.9
+        $summary.WorstImage | Should -BeIn $photos
+        $gate = New-PesterContainer -Path (Join-Path $PSScriptRoot '../../examples/ModelReleaseGate.Tests.ps1') -Data @{
+            Images = $photos; Model = 'squeezenet1_1'; ReferenceWeights = $released; DifferenceWeights = $retrained }
+        $run = Invoke-Pester -Container $gate -PassThru -Output None
+        $run.FailedCount | Should -BeGreaterThan 0
+        $pass = Invoke-Pester -Container (New-PesterContainer -Path (Join-Path $PSScriptRoot '../../examples/ModelReleaseGate.Tests.ps1') -Data @{
+            Images = $photos; Model = 'squeezenet1_1'; ReferenceWeights = $released; DifferenceWeights = (Join-Path $Models 'squeezenet1_1.safetensors') }) -PassThru -Output None
+        $pass.FailedCount | Should -Be 0
+        $pass.PassedCount | Should -Be 3
+    }
+
+    It 'refuses weights of another head and names an unreadable image' {
+        $other = Join-Path $folder 'resnet18.pth'
+        & /usr/bin/python3 -c "import sys, torch, torchvision; torch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])" $other
+        { Compare-CamHeatmap -LiteralPath $photos[0] -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $other -ErrorAction Stop } |
+            Should -Throw -ErrorId 'WeightsMismatch*'
+        $broken = Join-Path $folder 'broken.png'; Set-Content $broken 'not an image'
+        $r = Compare-CamHeatmap -LiteralPath $broken, $photos[0] -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $released -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($r).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'ImageUnreadable*'
+    }
+}
