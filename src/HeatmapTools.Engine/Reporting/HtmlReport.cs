@@ -1,0 +1,122 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using HeatmapTools.Engine.IO;
+using OpenCvSharp;
+
+namespace HeatmapTools.Engine.Reporting;
+
+/// <summary>One cell of a report table: text, a number to sort by, or an image (shown as a thumbnail linked to the full file).</summary>
+public sealed record ReportCell(string Text, double? Number = null, string? Image = null);
+
+/// <summary>A table of one kind of result (predictions, maps, patients, ...).</summary>
+public sealed record ReportSection(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<ReportCell>> Rows);
+
+/// <summary>What the report says of the run itself.</summary>
+public sealed record ReportFacts(string Title, string ModuleVersion, IReadOnlyList<string> Models, IReadOnlyList<string> WeightsFiles);
+
+/// <summary>
+/// Writes a run as a folder a reader opens offline: index.html (plain HTML, one small inline script to sort tables, no
+/// network), the images it shows copied into files/ with a thumbnail each in thumbs/, lazily loaded. Every text from
+/// the inputs (file names, patient ids, labels) is HTML-escaped; links are relative to the folder, so it can be moved.
+/// </summary>
+public static class HtmlReport
+{
+    private const int ThumbnailSize = 160;
+
+    public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation)
+    {
+        string index = Path.Combine(folder, "index.html");
+        if (File.Exists(index) && !force)
+            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(index), index);
+        AtomicFile.CreateFolder(Path.Combine(folder, "files"));
+        AtomicFile.CreateFolder(Path.Combine(folder, "thumbs"));
+        var copied = new Dictionary<string, (string File, string Thumb)>(StringComparer.Ordinal);
+        (string File, string Thumb) Copy(string source)
+        {
+            if (copied.TryGetValue(source, out var known)) return known;
+            cancellation.ThrowIfCancellationRequested();
+            // Numbered names: two inputs of one name never collide, and no user text reaches a file name.
+            int n = copied.Count + 1;
+            string file = $"files/{n:D5}{Path.GetExtension(source).ToLowerInvariant()}", thumb = $"thumbs/{n:D5}.jpg";
+            File.Copy(source, Path.Combine(folder, file), overwrite: true);
+            using (var image = Cv2.ImRead(source, ImreadModes.Color))
+            {
+                if (image.Empty())
+                    throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' is not an image the report can show.", source);
+                double scale = (double)ThumbnailSize / Math.Max(image.Width, image.Height);
+                using var small = scale < 1 ? image.Resize(new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), 0, 0, InterpolationFlags.Area) : image.Clone();
+                Cv2.ImWrite(Path.Combine(folder, thumb), small);
+            }
+            return copied[source] = (file, thumb);
+        }
+
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(facts.Title)).Append("</title>\n<style>")
+            .Append("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
+            .Append("th{background:#eee;cursor:pointer}img{max-width:160px;max-height:160px}dt{font-weight:bold}")
+            .Append("</style></head><body>\n<h1>").Append(E(facts.Title)).Append("</h1>\n<dl>");
+        Fact(html, "HeatmapTools", facts.ModuleVersion);
+        Fact(html, "Written", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
+        Fact(html, "Models", facts.Models.Count == 0 ? "-" : string.Join(", ", facts.Models));
+        foreach (var weights in facts.WeightsFiles) Fact(html, "Weights", $"{weights} (SHA-256 {Sha256(weights)})");
+        html.Append("</dl>\n");
+        int table = 0;
+        foreach (var section in sections)
+        {
+            html.Append("<h2>").Append(E(section.Title)).Append(" (").Append(section.Rows.Count).Append(")</h2>\n<table id=\"t").Append(table).Append("\"><thead><tr>");
+            for (int c = 0; c < section.Columns.Count; c++) html.Append("<th onclick=\"sortTable(").Append(table).Append(',').Append(c).Append(")\">").Append(E(section.Columns[c])).Append("</th>");
+            html.Append("</tr></thead><tbody>\n");
+            foreach (var row in section.Rows)
+            {
+                html.Append("<tr>");
+                foreach (var cell in row)
+                {
+                    html.Append("<td");
+                    if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
+                    html.Append('>');
+                    if (cell.Image is { } image && File.Exists(image))
+                    {
+                        var (file, thumb) = Copy(image);
+                        html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"").Append(E(cell.Text)).Append("\"></a><br>");
+                    }
+                    html.Append(E(cell.Text)).Append("</td>");
+                }
+                html.Append("</tr>\n");
+            }
+            html.Append("</tbody></table>\n");
+            table++;
+        }
+        html.Append(SortScript).Append("</body></html>\n");
+        AtomicFile.Write(index, force, stream => stream.Write(Encoding.UTF8.GetBytes(html.ToString())));
+        return index;
+    }
+
+    private static void Fact(StringBuilder html, string name, string value) => html.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    // Sorts a table by a column when its header is clicked: by data-sort numbers when the cells have them, else by text.
+    private const string SortScript = """
+        <script>
+        function sortTable(t, c) {
+          var body = document.getElementById('t' + t).tBodies[0], rows = Array.from(body.rows);
+          var asc = body.getAttribute('data-col') != c || body.getAttribute('data-dir') != 'asc';
+          rows.sort(function (a, b) {
+            var x = a.cells[c], y = b.cells[c], nx = x.getAttribute('data-sort'), ny = y.getAttribute('data-sort');
+            var r = nx !== null && ny !== null ? parseFloat(nx) - parseFloat(ny) : x.textContent.localeCompare(y.textContent);
+            return asc ? r : -r;
+          });
+          rows.forEach(function (r) { body.appendChild(r); });
+          body.setAttribute('data-col', c); body.setAttribute('data-dir', asc ? 'asc' : 'desc');
+        }
+        </script>
+
+        """;
+}

@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using HeatmapTools.Engine.Reporting;
+
+namespace HeatmapTools.Commands;
+
+/// <summary>Writes whatever the pipeline produced as an offline HTML report folder: a sortable table per kind of result, images as thumbnails.</summary>
+[Cmdlet(VerbsData.Export, "HeatmapReport", SupportsShouldProcess = true)]
+[OutputType(typeof(System.IO.FileInfo))]
+public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
+{
+    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp" };
+    private readonly List<PSObject> _items = new();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0)]
+    public string OutputPath { get; set; } = "";
+
+    [Parameter]
+    public string Title { get; set; } = "HeatmapTools report";
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is not null) _items.Add(InputObject);
+    }
+
+    protected override void EndProcessing()
+    {
+        string folder = GetUnresolvedProviderPathFromPSPath(OutputPath);
+        if (!ShouldProcess(folder, $"Write a report of {_items.Count} result(s)")) return;
+        var sections = _items.GroupBy(i => i.TypeNames.FirstOrDefault() ?? "object")
+            .Select(g => Section(g.Key.Split('.').Last().Replace("System.Management.Automation.", ""), g.ToList())).ToList();
+        var models = _items.Select(i => i.Properties["Model"]?.Value?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+        var weights = _items.Select(i => i.Properties["WeightsFile"]?.Value?.ToString()).OfType<string>().Where(File.Exists).Distinct().Order(StringComparer.Ordinal).ToList();
+        var facts = new ReportFacts(Title, MyInvocation.MyCommand.Module?.Version.ToString() ?? "", models, weights);
+        string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation));
+        WriteObject(new FileInfo(index));
+    }
+
+    /// <summary>One table per kind of result: its scalar properties as columns; a property naming an image file is shown as its thumbnail.</summary>
+    private static ReportSection Section(string title, IReadOnlyList<PSObject> items)
+    {
+        // Columns by declared type, so a costly property (a CAM result's Map) is never read to be left out.
+        var columns = items[0].Properties
+            .Where(p => p.IsGettable && p.Name != "PSPath" && Scalar(p))
+            .Select(p => p.Name).ToList();
+        var rows = items.Select(item => (IReadOnlyList<ReportCell>)columns.Select(name =>
+        {
+            object? value = item.Properties[name]?.Value;
+            if (value is string text && ImageExtensions.Contains(System.IO.Path.GetExtension(text).ToLowerInvariant()) && File.Exists(text))
+                return new ReportCell(System.IO.Path.GetFileName(text), null, text);
+            return IsNumber(value) ? new ReportCell(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture))
+                : new ReportCell(value?.ToString() ?? "");
+        }).ToList()).ToList();
+        return new ReportSection(title, columns, rows);
+    }
+
+    private static readonly string[] ScalarTypes =
+        { "System.String", "System.Boolean", "System.Byte", "System.Int16", "System.Int32", "System.Int64", "System.Single", "System.Double", "System.Decimal" };
+
+    private static bool Scalar(PSPropertyInfo property)
+    {
+        string type = property.TypeNameOfValue;
+        if (type.EndsWith("[]", StringComparison.Ordinal)) return false;
+        if (ScalarTypes.Any(t => type == t || type.StartsWith($"System.Nullable`1[[{t},", StringComparison.Ordinal))) return true;
+        // Settings enums (Weights, Verdict, ...) are read to see; other objects (lists, tables) are not columns.
+        return type.StartsWith("HeatmapTools.", StringComparison.Ordinal) && property.Value is Enum;
+    }
+
+    private static bool IsNumber(object? value) => value is byte or short or int or long or float or double or decimal;
+}

@@ -1,0 +1,42 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:folder = New-TestFolder
+    # A user's file name is user data: this one would run a script if it reached the page unescaped.
+    $script:hostile = Join-Path $folder '<img src=x onerror=alert(1)> & "co".png'
+    Copy-Item (Join-Path $folder 'chelsea.png') $hostile
+}
+AfterAll { Remove-Item $folder -Recurse -Force }
+
+Describe 'Export-HeatmapReport' {
+    It 'writes every result, escapes input text, and every image and link resolves inside the folder' {
+        $photos = Get-ChildItem $folder -Filter *.png
+        $predictions = $photos | Get-ClassPrediction -Model squeezenet1_1
+        $maps = $predictions | New-CamHeatmap -OutputPath (Join-Path $folder 'maps/{name}.png')
+        $report = Join-Path $folder 'report'
+        $index = @($predictions) + @($maps) | Export-HeatmapReport $report -Title 'Run <1>'
+        $index.Name | Should -Be 'index.html'
+        $html = Get-Content $index.FullName -Raw
+        # One table per kind of result, a row per result.
+        ([regex]::Matches($html, '<table')).Count | Should -Be 2
+        ([regex]::Matches($html, '<tr>')).Count | Should -Be (2 + $predictions.Count + $maps.Count)
+        [regex]::Matches($html, '<h2>[^<]*</h2>').Value -join ' ' | Should -Be '<h2>ClassPrediction (4)</h2> <h2>CamHeatmap (4)</h2>'
+        $html | Should -Match 'CamHeatmap \(4\)'
+        $html | Should -Not -Match '<img src=x'
+        $html | Should -Match '&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;co&quot;\.png'
+        $html | Should -Match 'Run &lt;1&gt;'
+        $html | Should -Match 'squeezenet1_1'
+        $html | Should -Match 'SHA-256 [0-9a-f]{64}'
+        # Every link and image is a file of the report folder; nothing is fetched from elsewhere.
+        $refs = [regex]::Matches($html, '(?:href|src)="([^"]+)"') | ForEach-Object { $_.Groups[1].Value }
+        $refs.Count | Should -BeGreaterThan 8
+        foreach ($ref in $refs) {
+            $ref | Should -Not -Match '^(https?:|//|/)'
+            Test-Path (Join-Path $report $ref) | Should -BeTrue -Because "$ref is linked"
+        }
+        # The overlays' thumbnails are images; the page sorts its tables with its own script.
+        Invoke-TestData size (Join-Path $report ($refs | Where-Object { $_ -like 'thumbs/*' } | Select-Object -First 1)) | Should -Match '^160x|x160$'
+        $html | Should -Match 'function sortTable'
+        $html | Should -Match 'data-sort="0\.\d+'
+        { @($predictions) | Export-HeatmapReport $report -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+    }
+}
