@@ -39,4 +39,37 @@ Describe 'Export-HeatmapReport' {
         $html | Should -Match 'data-sort="0\.\d+'
         { @($predictions) | Export-HeatmapReport $report -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
     }
+
+    It 'renders in a real browser: not blank, and its tables sort' {
+        $chromium = Get-Command chromium -ErrorAction SilentlyContinue
+        $chromium | Should -Not -BeNullOrEmpty -Because 'the report is checked in Debian''s headless chromium (.ci/run installs it)'
+        $photos = Get-ChildItem $folder -Filter *.png | Where-Object Name -notlike '<*'
+        $report = Join-Path $folder 'browser'
+        $photos | Get-ClassPrediction -Model squeezenet1_1 | Export-HeatmapReport $report | Out-Null
+        $page = 'file://' + (Join-Path $report 'index.html')
+        $shot = Join-Path $folder 'screenshot.png'
+        $browser = '--headless', '--no-sandbox', '--disable-gpu', "--user-data-dir=$(Join-Path $folder 'chromium')"
+        $said = & $chromium.Source @browser "--screenshot=$shot" '--window-size=1000,700' $page 2>&1 | Out-String
+        Test-Path $shot | Should -BeTrue -Because $said
+        # A blank page is white throughout; the report's title, table and thumbnails are not.
+        (Invoke-TestData mean $shot 0 0 1000 700) -split ',' | ForEach-Object { [double]$_ } | Measure-Object -Maximum |
+            ForEach-Object Maximum | Should -BeLessThan 250
+        # The page's own script sorts the table in the browser (index.html#sort=<table>,<column>[,desc]): by ClassIndex, column 2.
+        $order = {
+            param([string] $hash)
+            # A profile of its own per run: a profile still held by the previous browser is refused.
+            $userData = "--user-data-dir=$(Join-Path $folder ('chromium-' + [guid]::NewGuid().ToString('N')))"
+            $dom = & $chromium.Source '--headless' '--no-sandbox' '--disable-gpu' $userData '--dump-dom' ($page + $hash) 2>$null | Out-String
+            $start = $dom.IndexOf('<tbody')
+            $start | Should -BeGreaterOrEqual 0 -Because "the browser shows the table ($($dom.Length) characters of DOM)"
+            $body = $dom.Substring($start, $dom.IndexOf('</tbody>') - $start)
+            [regex]::Matches($body, '<tr>(?:<td[^>]*>.*?</td>){2}<td data-sort="(\d+)"') | ForEach-Object { [int]$_.Groups[1].Value }
+        }
+        $given = & $order ''
+        $ascending = & $order '#sort=0,2'
+        $descending = & $order '#sort=0,2,desc'
+        $ascending | Should -Be ($given | Sort-Object)
+        $descending | Should -Be ($given | Sort-Object -Descending)
+        $ascending | Should -Not -Be $given -Because 'the photos were not given in class order, so sorting shows'
+    }
 }

@@ -116,6 +116,12 @@ public static class HtmlReport
           rows.forEach(function (r) { body.appendChild(r); });
           body.setAttribute('data-col', c); body.setAttribute('data-dir', asc ? 'asc' : 'desc');
         }
+        // A link can open the report sorted: index.html#sort=T,C or #sort=T,C,desc (table T, column C, from 0).
+        var wanted = /^#sort=(\d+),(\d+)(,desc)?$/.exec(location.hash);
+        if (wanted && document.getElementById('t' + wanted[1])) {
+          sortTable(+wanted[1], +wanted[2]);
+          if (wanted[3]) sortTable(+wanted[1], +wanted[2]);
+        }
         </script>
 
         """;
