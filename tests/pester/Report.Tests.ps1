@@ -72,4 +72,16 @@ Describe 'Export-HeatmapReport' {
         $descending | Should -Be ($given | Sort-Object -Descending)
         $ascending | Should -Not -Be $given -Because 'the photos were not given in class order, so sorting shows'
     }
+
+    It 'shows each patient''s images as thumbnails in its row' {
+        $idc = Join-Path $folder 'idc'
+        Invoke-TestData idc $idc 2 12 1 10253 | Out-Null
+        $grids = New-PatientPatchGrid -Path $idc -OutputPath (Join-Path $folder 'grids')
+        $report = Join-Path $folder 'patients'
+        $html = Get-Content ($grids | Export-HeatmapReport $report).FullName -Raw
+        $files = @($grids.Files)
+        $files.Count | Should -BeGreaterOrEqual 4
+        ([regex]::Matches($html, '<img loading="lazy"')).Count | Should -Be $files.Count
+        foreach ($f in $files) { $html | Should -Match ([regex]::Escape([IO.Path]::GetFileName($f))) }
+    }
 }

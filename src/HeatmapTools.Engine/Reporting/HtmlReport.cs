@@ -6,8 +6,8 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Reporting;
 
-/// <summary>One cell of a report table: text, a number to sort by, or an image (shown as a thumbnail linked to the full file).</summary>
-public sealed record ReportCell(string Text, double? Number = null, string? Image = null);
+/// <summary>One cell of a report table: text, a number to sort by, or images (each shown as a thumbnail linked to the full file).</summary>
+public sealed record ReportCell(string Text, double? Number = null, IReadOnlyList<string>? Images = null);
 
 /// <summary>A table of one kind of result (predictions, maps, patients, ...).</summary>
 public sealed record ReportSection(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<ReportCell>> Rows);
@@ -75,11 +75,13 @@ public static class HtmlReport
                     html.Append("<td");
                     if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
                     html.Append('>');
-                    if (cell.Image is { } image && File.Exists(image))
+                    foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
                     {
                         var (file, thumb) = Copy(image);
-                        html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"").Append(E(cell.Text)).Append("\"></a><br>");
+                        html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
+                            .Append(E(Path.GetFileName(image))).Append("\"></a> ");
                     }
+                    if (cell.Images is { Count: > 0 }) html.Append("<br>");
                     html.Append(E(cell.Text)).Append("</td>");
                 }
                 html.Append("</tr>\n");

@@ -51,13 +51,21 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
         var rows = items.Select(item => (IReadOnlyList<ReportCell>)columns.Select(name =>
         {
             object? value = item.Properties[name]?.Value;
-            if (value is string text && ImageExtensions.Contains(System.IO.Path.GetExtension(text).ToLowerInvariant()) && File.Exists(text))
-                return new ReportCell(System.IO.Path.GetFileName(text), null, text);
+            if (value is string text && IsImage(text))
+                return new ReportCell(System.IO.Path.GetFileName(text), null, new[] { text });
+            // A list of files (a patient grid's images): each image a thumbnail, the names as text.
+            if (value is IEnumerable<string> list && value is not string)
+            {
+                var files = list.ToList();
+                return new ReportCell(string.Join("; ", files.Select(System.IO.Path.GetFileName)), null, files.Where(IsImage).ToList());
+            }
             return IsNumber(value) ? new ReportCell(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture))
                 : new ReportCell(value?.ToString() ?? "");
         }).ToList()).ToList();
         return new ReportSection(title, columns, rows);
     }
+
+    private static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()) && File.Exists(path);
 
     private static readonly string[] ScalarTypes =
         { "System.String", "System.Boolean", "System.Byte", "System.Int16", "System.Int32", "System.Int64", "System.Single", "System.Double", "System.Decimal" };
@@ -65,6 +73,8 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
     private static bool Scalar(PSPropertyInfo property)
     {
         string type = property.TypeNameOfValue;
+        // Lists of files (a patient grid's images) are shown; other arrays (maps, rankings) are not columns.
+        if (type is "HeatmapTools.TextList" or "System.String[]") return true;
         if (type.EndsWith("[]", StringComparison.Ordinal)) return false;
         if (ScalarTypes.Any(t => type == t || type.StartsWith($"System.Nullable`1[[{t},", StringComparison.Ordinal))) return true;
         // Settings enums (Weights, Verdict, ...) are read to see; other objects (lists, tables) are not columns.
