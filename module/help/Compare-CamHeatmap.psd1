@@ -13,6 +13,8 @@ Compare-CamHeatmap runs each image through the model with -ReferenceWeights (the
         Layer             = 'The layer both maps are taken at. Default: the model''s default layer.'
         ClassIndex        = 'The class both maps explain. Default: the class the reference model ranks first for each image.'
         Summary           = 'Return one summary over all images instead of a result per image.'
+        PlotPath          = 'A folder to write each image''s two overlays into, side by side (reference left, candidate right) and captioned with their Spearman and SSIM: <name>_compare.png. The result''s PlotPath names it, so Export-HeatmapReport shows it.'
+        Force             = 'With -PlotPath, overwrite figures that exist.'
         ReadCount = 'Not typed by hand: bound by name from the lines Get-Content writes, which carry the list file''s PSPath; with it the line''s text is the image path, so Get-Content list.txt | Get-ClassPrediction reads the images the list names.'
         Shard = 'This node''s share of the images, k/N (for example 2/3): an image belongs to one shard by its full path (or, with -ShardRoot, its path below that folder), never by the folder the command runs in, the same on every machine, so N nodes split a shared folder without coordinating.'
         ShardRoot = 'The shared folder as this node mounts it: with -Shard, images are keyed by their path below it, so nodes that mount the share at different places split it the same way. An image outside it is a ShardRootOutside error.'

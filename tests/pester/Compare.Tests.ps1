@@ -31,6 +31,14 @@ Describe 'Compare-CamHeatmap' {
     }
 
     It 'finds a re-initialised head far off, and its summary fails the release gate' {
+        $each = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -PlotPath (Join-Path $folder 'compare')
+        foreach ($r in $each) {
+            # The figure: a caption strip over the two overlays, each the photo's own size.
+            $size = (Invoke-TestData size $r.PlotPath) -split 'x'
+            $photo = (Invoke-TestData size $r.Path) -split 'x'
+            [int]$size[0] | Should -Be (2 * [int]$photo[0])
+            [int]$size[1] | Should -Be (24 + [int]$photo[1])
+        }
         $summary = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Summary
         $summary.Images | Should -Be $photos.Count
         $summary.PredictionChanges | Should -BeGreaterThan 0

@@ -7,7 +7,11 @@ namespace HeatmapTools.Engine.Trust;
 
 /// <summary>One image under two models: what each predicts, and how alike their maps of the same class are.</summary>
 public sealed record MapComparisonResult(string Path, int ClassIndex, int ReferenceClass, int DifferenceClass, double ReferenceProbability,
-    double DifferenceProbability, double Spearman, double Ssim);
+    double DifferenceProbability, double Spearman, double Ssim)
+{
+    /// <summary>The two overlays side by side (reference left), when a figure folder was given.</summary>
+    public string? Figure { get; init; }
+}
 
 /// <summary>
 /// Compares the maps two models (old and new weights of one architecture) make of the same images: the class the
@@ -17,7 +21,8 @@ public sealed record MapComparisonResult(string Path, int ClassIndex, int Refere
 public static class MapComparison
 {
     public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(LayeredModel reference, LayeredModel difference, IReadOnlyList<string> paths,
-        PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation)
+        PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation,
+        string? figureFolder = null, bool force = false)
     {
         if (reference.NumClasses != difference.NumClasses || reference.Info.Name != difference.Info.Name)
             throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidArgument,
@@ -38,7 +43,7 @@ public static class MapComparison
             }
             try
             {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation), null));
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force), null));
             }
             catch (HeatmapToolsException ex)
             {
@@ -49,7 +54,7 @@ public static class MapComparison
     }
 
     private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
-        int? classIndex, CancellationToken cancellation)
+        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force)
     {
         var a = Predictor.Logits(reference, new[] { image.Chw! }, image.Shape)[0];
         var b = Predictor.Logits(difference, new[] { image.Chw! }, image.Shape)[0];
@@ -59,8 +64,27 @@ public static class MapComparison
         var item = new[] { new CamItem(image.Chw!, new Cam.Targets.ClassTarget(c)) };
         var mapA = CamEngine.Compute(reference, item, method, layers, image.Shape, null, cancellation).Single();
         var mapB = CamEngine.Compute(difference, item, method, layers, image.Shape, null, cancellation).Single();
-        return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c],
-            Similarity.Spearman(mapA.Map, mapB.Map), Similarity.Ssim(mapA.Map, mapB.Map, mapA.Height, mapA.Width));
+        double spearman = Similarity.Spearman(mapA.Map, mapB.Map), ssim = Similarity.Ssim(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
+        string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
+        return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
+            { Figure = figure };
+    }
+
+    /// <summary>The photo with the reference's map (left) and the candidate's (right), captioned with their agreement; written atomically.</summary>
+    private static string Figure(string source, CamResult reference, CamResult difference, string folder, bool force, string caption)
+    {
+        using var photo = ImageReader.ReadBgr(source);
+        using var left = Rendering.OverlayRenderer.Render(photo, reference.Map, reference.Width, reference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
+        using var right = Rendering.OverlayRenderer.Render(photo, difference.Map, difference.Width, difference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
+        using var pair = new OpenCvSharp.Mat();
+        OpenCvSharp.Cv2.HConcat(new[] { left, right }, pair);
+        using var title = Rendering.TextRenderer.Caption($"{Path.GetFileName(source)}: reference | candidate; {caption}", pair.Width, 24);
+        using var figure = new OpenCvSharp.Mat();
+        OpenCvSharp.Cv2.VConcat(new[] { title, pair }, figure);
+        IO.AtomicFile.CreateFolder(folder);
+        string path = Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + "_compare.png");
+        IO.AtomicFile.Write(path, force, stream => Rendering.ImageEncoder.Encode(figure, "png", stream, note: "Compare-CamHeatmap"), new HashSet<string> { source });
+        return Path.GetFullPath(path);
     }
 
     private static int ArgMax(float[] values)

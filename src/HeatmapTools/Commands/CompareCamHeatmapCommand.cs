@@ -30,6 +30,13 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
     [ValidateRange(0, int.MaxValue)]
     public int? ClassIndex { get; set; }
 
+    /// <summary>A folder for each image's two overlays side by side (&lt;name&gt;_compare.png).</summary>
+    [Parameter]
+    public string? PlotPath { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Only the summary over all images, for a gate to assert on.</summary>
     [Parameter]
     public SwitchParameter Summary { get; set; }
@@ -44,7 +51,8 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
         var layers = Layer ?? Array.Empty<string>();
         foreach (var batch in _files.Chunk(Math.Max(1, BatchSize)))
         {
-            foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation)))
+            foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation,
+                PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force)))
             {
                 if (r.Error is not null)
                 {
@@ -56,7 +64,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
                 {
                     Path = v.Path, Method = method.Name, ClassIndex = v.ClassIndex, ReferenceClass = v.ReferenceClass, DifferenceClass = v.DifferenceClass,
                     PredictionChanged = v.ReferenceClass != v.DifferenceClass, ReferenceProbability = v.ReferenceProbability,
-                    DifferenceProbability = v.DifferenceProbability, Spearman = v.Spearman, Ssim = v.Ssim,
+                    DifferenceProbability = v.DifferenceProbability, Spearman = v.Spearman, Ssim = v.Ssim, PlotPath = v.Figure,
                 };
                 _all.Add(record);
                 if (!Summary) WriteObject(record);

@@ -102,6 +102,8 @@ public sealed class CamComparison
     public double Spearman { get; init; }
     /// <summary>The structural similarity of the two maps (1: the same map).</summary>
     public double Ssim { get; init; }
+    /// <summary>The two overlays side by side (-PlotPath); null without it.</summary>
+    public string? PlotPath { get; init; }
 }
 
 /// <summary>Compare-CamHeatmap -Summary: the figures a release gate asserts on.</summary>
