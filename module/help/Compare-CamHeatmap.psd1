@@ -7,6 +7,8 @@ Compare-CamHeatmap runs each image through the model with -ReferenceWeights (the
     Inputs      = @('System.String', 'System.IO.FileInfo')
     Outputs     = @('HeatmapTools.CamComparison', 'HeatmapTools.CamComparisonSummary')
     Parameters  = @{
+        Reference         = 'New-CamHeatmap results of the reference model (instead of -ReferenceWeights): each is compared with the -Difference result of the same image, method and layer; an unpaired one or maps of other sizes are MapsNotComparable.'
+        Difference        = 'New-CamHeatmap results of the candidate, paired with -Reference''s.'
         ReferenceWeights  = 'The weights the maps are compared against (the released model): a state dict (.pth), safetensors or TorchSharp file of -Model''s architecture.'
         DifferenceWeights = 'The weights compared (the candidate), of the same architecture and head.'
         Method            = 'The CAM method both maps are made with (pytorch-grad-cam''s class names). Default GradCAM.'

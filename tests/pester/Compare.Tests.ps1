@@ -54,6 +54,27 @@ Describe 'Compare-CamHeatmap' {
         $pass.PassedCount | Should -Be 3
     }
 
+    It 'compares two sets of New-CamHeatmap results as it compares the weights that made them' {
+        $old = New-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -WeightsPath $released -NoOverlay -OutputPath (Join-Path $folder 'old/{name}.png')
+        # The candidate's maps of the class the released model ranked first, as the weights comparison explains them.
+        $new = foreach ($o in $old) {
+            New-CamHeatmap -LiteralPath $o.SourcePath -ClassIndex $o.ClassIndex -Model squeezenet1_1 -WeightsPath $retrained -NoOverlay -OutputPath (Join-Path $folder 'new/{name}.png')
+        }
+        $viaMaps = Compare-CamHeatmap -Reference $old -Difference $new
+        $viaWeights = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained
+        @($viaMaps).Count | Should -Be $photos.Count
+        foreach ($m in $viaMaps) {
+            $w = $viaWeights | Where-Object Path -eq $m.Path
+            [math]::Abs($m.Spearman - $w.Spearman) | Should -BeLessThan 1e-6 -Because "both compare the maps of $($m.Path) for the released model's top class"
+            $m.ReferenceProbability | Should -BeNullOrEmpty
+        }
+        (Compare-CamHeatmap -Reference $old -Difference $old -Summary).MinSpearman | Should -BeGreaterThan 0.99999
+        $r = Compare-CamHeatmap -Reference $old -Difference $new[0] -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($r).Count | Should -Be 1
+        $failed.Count | Should -Be ($photos.Count - 1)
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'MapsNotComparable*'
+    }
+
     It 'refuses weights of another head and names an unreadable image' {
         $other = Join-Path $folder 'resnet18.pth'
         & /usr/bin/python3 -c "import sys, torch, torchvision; torch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])" $other

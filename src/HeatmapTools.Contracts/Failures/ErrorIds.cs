@@ -71,4 +71,5 @@ public static class ErrorIds
     public const string SlideRegionInvalid = "SlideRegionInvalid";
     public const string ThresholdRequired = "ThresholdRequired";
     public const string AnnotationInvalid = "AnnotationInvalid";
+    public const string MapsNotComparable = "MapsNotComparable";
 }

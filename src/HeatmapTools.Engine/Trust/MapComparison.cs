@@ -64,7 +64,7 @@ public static class MapComparison
         var item = new[] { new CamItem(image.Chw!, new Cam.Targets.ClassTarget(c)) };
         var mapA = CamEngine.Compute(reference, item, method, layers, image.Shape, null, cancellation).Single();
         var mapB = CamEngine.Compute(difference, item, method, layers, image.Shape, null, cancellation).Single();
-        double spearman = Similarity.Spearman(mapA.Map, mapB.Map), ssim = Similarity.Ssim(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
+        var (spearman, ssim) = Agreement(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
         string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
             { Figure = figure };
@@ -86,6 +86,10 @@ public static class MapComparison
         IO.AtomicFile.Write(path, force, stream => Rendering.ImageEncoder.Encode(figure, "png", stream, note: "Compare-CamHeatmap"), new HashSet<string> { source });
         return Path.GetFullPath(path);
     }
+
+    /// <summary>How alike two maps of one size are: Spearman's rank correlation and SSIM.</summary>
+    public static (double Spearman, double Ssim) Agreement(float[] a, float[] b, int height, int width) =>
+        (Similarity.Spearman(a, b), Similarity.Ssim(a, b, height, width));
 
     private static int ArgMax(float[] values)
     {

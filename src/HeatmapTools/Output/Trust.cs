@@ -95,9 +95,9 @@ public sealed class CamComparison
     public int ReferenceClass { get; init; }
     public int DifferenceClass { get; init; }
     public bool PredictionChanged { get; init; }
-    /// <summary>Each model's softmax probability of ClassIndex.</summary>
-    public double ReferenceProbability { get; init; }
-    public double DifferenceProbability { get; init; }
+    /// <summary>Each model's softmax probability of ClassIndex (null when two sets of maps were compared: they carry none).</summary>
+    public double? ReferenceProbability { get; init; }
+    public double? DifferenceProbability { get; init; }
     /// <summary>Spearman's rank correlation of the two maps (1: the same ranking of pixels).</summary>
     public double Spearman { get; init; }
     /// <summary>The structural similarity of the two maps (1: the same map).</summary>
