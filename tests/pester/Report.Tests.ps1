@@ -84,4 +84,19 @@ Describe 'Export-HeatmapReport' {
         ([regex]::Matches($html, '<img loading="lazy"')).Count | Should -Be $files.Count
         foreach ($f in $files) { $html | Should -Match ([regex]::Escape([IO.Path]::GetFileName($f))) }
     }
+
+    It 'pages a large run: 500 rows a page, the rest on pages of their own' {
+        $report = Join-Path $folder 'large'
+        $index = 1..1201 | ForEach-Object { [pscustomobject]@{ Item = $_; Score = $_ / 1201 } } | Export-HeatmapReport $report
+        $html = Get-Content $index.FullName -Raw
+        ([regex]::Matches($html, '<tr>')).Count | Should -Be 501
+        $html | Should -Match 'Rows 1-500 of 1201'
+        $pages = [regex]::Matches($html, 'href="(table0-page\d\.html)"') | ForEach-Object { $_.Groups[1].Value }
+        $pages | Should -Be 'table0-page2.html', 'table0-page3.html'
+        ([regex]::Matches((Get-Content (Join-Path $report $pages[0]) -Raw), '<tr>')).Count | Should -Be 501
+        $last = Get-Content (Join-Path $report $pages[1]) -Raw
+        ([regex]::Matches($last, '<tr>')).Count | Should -Be 202
+        $last | Should -Match '<td data-sort="1201">1201</td>'
+        $last | Should -Match 'href="index.html"'
+    }
 }

@@ -24,6 +24,9 @@ public static class HtmlReport
 {
     private const int ThumbnailSize = 160;
 
+    /// <summary>Rows a table shows on one page: past it, the rest go to pages of their own.</summary>
+    public const int RowsPerPage = 500;
+
     public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation)
     {
         string index = Path.Combine(folder, "index.html");
@@ -52,10 +55,8 @@ public static class HtmlReport
         }
 
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(facts.Title)).Append("</title>\n<style>")
-            .Append("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
-            .Append("th{background:#eee;cursor:pointer}img{max-width:160px;max-height:160px}dt{font-weight:bold}")
-            .Append("</style></head><body>\n<h1>").Append(E(facts.Title)).Append("</h1>\n<dl>");
+        Head(html, facts.Title);
+        html.Append("<dl>");
         Fact(html, "HeatmapTools", facts.ModuleVersion);
         Fact(html, "Written", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
         Fact(html, "Models", facts.Models.Count == 0 ? "-" : string.Join(", ", facts.Models));
@@ -64,34 +65,65 @@ public static class HtmlReport
         int table = 0;
         foreach (var section in sections)
         {
-            html.Append("<h2>").Append(E(section.Title)).Append(" (").Append(section.Rows.Count).Append(")</h2>\n<table id=\"t").Append(table).Append("\"><thead><tr>");
-            for (int c = 0; c < section.Columns.Count; c++) html.Append("<th onclick=\"sortTable(").Append(table).Append(',').Append(c).Append(")\">").Append(E(section.Columns[c])).Append("</th>");
-            html.Append("</tr></thead><tbody>\n");
-            foreach (var row in section.Rows)
+            html.Append("<h2>").Append(E(section.Title)).Append(" (").Append(section.Rows.Count).Append(")</h2>\n");
+            AppendTable(html, section, section.Rows.Take(RowsPerPage), table, Copy);
+            // A large run pages its tables: the first page here, the rest in files of their own, each sortable by itself.
+            int pages = (section.Rows.Count + RowsPerPage - 1) / RowsPerPage;
+            if (pages > 1)
             {
-                html.Append("<tr>");
-                foreach (var cell in row)
+                html.Append("<p>Rows 1-").Append(RowsPerPage).Append(" of ").Append(section.Rows.Count).Append("; pages:");
+                for (int page = 2; page <= pages; page++)
                 {
-                    html.Append("<td");
-                    if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
-                    html.Append('>');
-                    foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
-                    {
-                        var (file, thumb) = Copy(image);
-                        html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
-                            .Append(E(Path.GetFileName(image))).Append("\"></a> ");
-                    }
-                    if (cell.Images is { Count: > 0 }) html.Append("<br>");
-                    html.Append(E(cell.Text)).Append("</td>");
+                    string name = $"table{table}-page{page}.html";
+                    html.Append(" <a href=\"").Append(name).Append("\">").Append(page).Append("</a>");
+                    var body = new StringBuilder();
+                    Head(body, $"{facts.Title}: {section.Title}, page {page} of {pages}");
+                    body.Append("<p><a href=\"index.html\">Back to the report</a></p>\n");
+                    AppendTable(body, section, section.Rows.Skip((page - 1) * RowsPerPage).Take(RowsPerPage), 0, Copy);
+                    body.Append(SortScript).Append("</body></html>\n");
+                    AtomicFile.Write(Path.Combine(folder, name), force, stream => stream.Write(Encoding.UTF8.GetBytes(body.ToString())));
                 }
-                html.Append("</tr>\n");
+                html.Append("</p>\n");
             }
-            html.Append("</tbody></table>\n");
             table++;
         }
         html.Append(SortScript).Append("</body></html>\n");
         AtomicFile.Write(index, force, stream => stream.Write(Encoding.UTF8.GetBytes(html.ToString())));
         return index;
+    }
+
+    private static void Head(StringBuilder html, string title) =>
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>\n<style>")
+            .Append("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
+            .Append("th{background:#eee;cursor:pointer}img{max-width:160px;max-height:160px}dt{font-weight:bold}")
+            .Append("</style></head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
+
+    private static void AppendTable(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table,
+        Func<string, (string File, string Thumb)> copy)
+    {
+        html.Append("<table id=\"t").Append(table).Append("\"><thead><tr>");
+        for (int c = 0; c < section.Columns.Count; c++) html.Append("<th onclick=\"sortTable(").Append(table).Append(',').Append(c).Append(")\">").Append(E(section.Columns[c])).Append("</th>");
+        html.Append("</tr></thead><tbody>\n");
+        foreach (var row in rows)
+        {
+            html.Append("<tr>");
+            foreach (var cell in row)
+            {
+                html.Append("<td");
+                if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
+                html.Append('>');
+                foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
+                {
+                    var (file, thumb) = copy(image);
+                    html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
+                        .Append(E(Path.GetFileName(image))).Append("\"></a> ");
+                }
+                if (cell.Images is { Count: > 0 }) html.Append("<br>");
+                html.Append(E(cell.Text)).Append("</td>");
+            }
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody></table>\n");
     }
 
     private static void Fact(StringBuilder html, string name, string value) => html.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");

@@ -50,7 +50,8 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
             .Select(p => p.Name).ToList();
         var rows = items.Select(item => (IReadOnlyList<ReportCell>)columns.Select(name =>
         {
-            object? value = item.Properties[name]?.Value;
+            // Values made in a script (1..10 | ForEach-Object) arrive wrapped: a number is a number.
+            object? value = item.Properties[name]?.Value is PSObject wrapped ? wrapped.BaseObject : item.Properties[name]?.Value;
             if (value is string text && IsImage(text))
                 return new ReportCell(System.IO.Path.GetFileName(text), null, new[] { text });
             // A list of files (a patient grid's images): each image a thumbnail, the names as text.
