@@ -26,6 +26,8 @@ Describe 'Export-HeatmapReport' {
         $html | Should -Match 'Run &lt;1&gt;'
         $html | Should -Match 'squeezenet1_1'
         $html | Should -Match 'SHA-256 [0-9a-f]{64}'
+        $html | Should -Match '<dt>Method</dt><dd>GradCAM</dd>'
+        $html | Should -Match '<dt>Layer</dt><dd>features\.12</dd>'
         # Every link and image is a file of the report folder; nothing is fetched from elsewhere.
         $refs = [regex]::Matches($html, '(?:href|src)="([^"]+)"') | ForEach-Object { $_.Groups[1].Value }
         $refs.Count | Should -BeGreaterThan 8

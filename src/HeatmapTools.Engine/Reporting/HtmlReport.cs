@@ -13,7 +13,9 @@ public sealed record ReportCell(string Text, double? Number = null, IReadOnlyLis
 public sealed record ReportSection(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<ReportCell>> Rows);
 
 /// <summary>What the report says of the run itself.</summary>
-public sealed record ReportFacts(string Title, string ModuleVersion, IReadOnlyList<string> Models, IReadOnlyList<string> WeightsFiles);
+/// <param name="Settings">The settings the results were made with (method, layer, target, input size, ...), each with its values.</param>
+public sealed record ReportFacts(string Title, string ModuleVersion, IReadOnlyList<string> Models, IReadOnlyList<string> WeightsFiles,
+    IReadOnlyList<(string Name, IReadOnlyList<string> Values)>? Settings = null);
 
 /// <summary>
 /// Writes a run as a folder a reader opens offline: index.html (plain HTML, one small inline script to sort tables, no
@@ -61,6 +63,7 @@ public static class HtmlReport
         Fact(html, "Written", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
         Fact(html, "Models", facts.Models.Count == 0 ? "-" : string.Join(", ", facts.Models));
         foreach (var weights in facts.WeightsFiles) Fact(html, "Weights", $"{weights} (SHA-256 {Sha256(weights)})");
+        foreach (var (name, values) in facts.Settings ?? Array.Empty<(string, IReadOnlyList<string>)>()) Fact(html, name, string.Join(", ", values));
         html.Append("</dl>\n");
         int table = 0;
         foreach (var section in sections)

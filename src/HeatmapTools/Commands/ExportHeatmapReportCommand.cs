@@ -36,7 +36,12 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
             .Select(g => Section(g.Key.Split('.').Last().Replace("System.Management.Automation.", ""), g.ToList())).ToList();
         var models = _items.Select(i => i.Properties["Model"]?.Value?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
         var weights = _items.Select(i => i.Properties["WeightsFile"]?.Value?.ToString()).OfType<string>().Where(File.Exists).Distinct().Order(StringComparer.Ordinal).ToList();
-        var facts = new ReportFacts(Title, MyInvocation.MyCommand.Module?.Version.ToString() ?? "", models, weights);
+        // The settings results carry (as the parameters that made them are named), each with the values used.
+        var settings = new[] { "Method", "Layer", "Target", "InputSize", "Resize", "Normalization", "HeadActivation", "Weights" }
+            .Select(name => (Name: name, Values: (IReadOnlyList<string>)_items.Select(i => i.Properties[name]?.Value?.ToString()).OfType<string>()
+                .Where(v => v.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList()))
+            .Where(s => s.Values.Count > 0).ToList();
+        var facts = new ReportFacts(Title, MyInvocation.MyCommand.Module?.Version.ToString() ?? "", models, weights, settings);
         string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation));
         WriteObject(new FileInfo(index));
     }
