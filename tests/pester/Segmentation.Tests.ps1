@@ -51,6 +51,15 @@ Describe 'Segmentation models' {
         $map.ClassIndex | Should -Be $p.ClassIndex
         $map.Label | Should -Be "$($p.Label) in its pixels"
         { $p | Get-ClassPrediction -SegmentsPath (Join-Path $folder 'segments') -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+        # Two photos of one name from two folders would write one file: the second is refused, -Force or not.
+        $twin = New-Item -ItemType Directory (Join-Path $folder 'twin')
+        Copy-Item (Join-Path $folder 'coffee.png') (Join-Path $twin 'chelsea.png')
+        $both = Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png'), (Join-Path $twin 'chelsea.png') -Model deeplabv3_resnet50 -WeightsPath $Deeplab `
+            -InputSize 64 -SegmentsPath (Join-Path $folder 'twins') -Force -ErrorVariable repeated -ErrorAction SilentlyContinue
+        @($both).Count | Should -Be 2
+        @($both.SegmentsFile | Where-Object { $_ }).Count | Should -Be 1
+        $repeated.Count | Should -Be 1
+        $repeated[0].FullyQualifiedErrorId | Should -BeLike 'OutputNameRepeated*'
     }
 
     It 'refuses what a segmenter cannot answer, and segmentation options on a classifier' {

@@ -29,6 +29,30 @@ public static class SegmentationOverlay
     }
 
     /// <summary>
+    /// Writes &lt;name&gt;_segments.png for <paramref name="source"/> into <paramref name="folder"/> and returns its path.
+    /// <paramref name="written"/> holds this run's names: two photos of one name (from two folders) would write one
+    /// file, so the second is refused (OutputNameRepeated), with -Force too; a file system refusal is OutputWriteFailed.
+    /// </summary>
+    public static string WriteInto(string folder, string source, PixelShares segments, ClassLabels labels, double alpha, bool force,
+        IReadOnlySet<string> inputs, ISet<string> written)
+    {
+        string file = Path.GetFullPath(Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + "_segments.png"));
+        if (!written.Add(file))
+            throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.ResourceExists,
+                $"'{source}' would write '{file}', which an earlier image of this run wrote: give the photos distinct names or -SegmentsPath per folder.", source);
+        try
+        {
+            AtomicFile.CreateFolder(folder);
+            Write(source, segments, labels, file, alpha, force, inputs);
+            return file;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not write '{file}': {ex.Message}", file, ex);
+        }
+    }
+
+    /// <summary>
     /// Writes the overlay of <paramref name="segments"/> (at the network input's size, the photo stretched to it) over the
     /// photo at <paramref name="source"/>, atomically; the categories are resized to the photo with nearest neighbours.
     /// </summary>

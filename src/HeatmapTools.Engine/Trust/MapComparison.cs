@@ -22,8 +22,9 @@ public static class MapComparison
 {
     public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(LayeredModel reference, LayeredModel difference, IReadOnlyList<string> paths,
         PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation,
-        string? figureFolder = null, bool force = false)
+        string? figureFolder = null, bool force = false, ISet<string>? figuresWritten = null)
     {
+        figuresWritten ??= new HashSet<string>(StringComparer.Ordinal);
         if (reference.NumClasses != difference.NumClasses || reference.Info.Name != difference.Info.Name)
             throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidArgument,
                 $"The two models differ in architecture or head ({reference.Info.Name}, {reference.NumClasses} classes against {difference.Info.Name}, " +
@@ -43,7 +44,7 @@ public static class MapComparison
             }
             try
             {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force), null));
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force, figuresWritten), null));
             }
             catch (HeatmapToolsException ex)
             {
@@ -54,7 +55,7 @@ public static class MapComparison
     }
 
     private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
-        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force)
+        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written)
     {
         var a = Predictor.Logits(reference, new[] { image.Chw! }, image.Shape)[0];
         var b = Predictor.Logits(difference, new[] { image.Chw! }, image.Shape)[0];
@@ -65,14 +66,19 @@ public static class MapComparison
         var mapA = CamEngine.Compute(reference, item, method, layers, image.Shape, null, cancellation).Single();
         var mapB = CamEngine.Compute(difference, item, method, layers, image.Shape, null, cancellation).Single();
         var (spearman, ssim) = Agreement(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
-        string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
+        string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, written, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
             { Figure = figure };
     }
 
     /// <summary>The photo with the reference's map (left) and the candidate's (right), captioned with their agreement; written atomically.</summary>
-    private static string Figure(string source, CamResult reference, CamResult difference, string folder, bool force, string caption)
+    private static string Figure(string source, CamResult reference, CamResult difference, string folder, bool force, ISet<string> written, string caption)
     {
+        // Two photos of one name (from two folders) would write one figure: the second is refused, with -Force too.
+        string path = Path.GetFullPath(Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + "_compare.png"));
+        if (!written.Add(path))
+            throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.ResourceExists,
+                $"'{source}' would write '{path}', which an earlier image of this run wrote: give the photos distinct names.", source);
         using var photo = ImageReader.ReadBgr(source);
         using var left = Rendering.OverlayRenderer.Render(photo, reference.Map, reference.Width, reference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
         using var right = Rendering.OverlayRenderer.Render(photo, difference.Map, difference.Width, difference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
@@ -82,9 +88,8 @@ public static class MapComparison
         using var figure = new OpenCvSharp.Mat();
         OpenCvSharp.Cv2.VConcat(new[] { title, pair }, figure);
         IO.AtomicFile.CreateFolder(folder);
-        string path = Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + "_compare.png");
         IO.AtomicFile.Write(path, force, stream => Rendering.ImageEncoder.Encode(figure, "png", stream, note: "Compare-CamHeatmap"), new HashSet<string> { source });
-        return Path.GetFullPath(path);
+        return path;
     }
 
     /// <summary>How alike two maps of one size are: Spearman's rank correlation and SSIM.</summary>

@@ -15,6 +15,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
 {
     private readonly List<string> _files = new();
     private readonly List<CamComparison> _all = new();
+    private readonly HashSet<string> _figures = new(StringComparer.Ordinal);
 
     [Parameter(Mandatory = true, ParameterSetName = "Weights")]
     public string ReferenceWeights { get; set; } = "";
@@ -108,7 +109,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
         foreach (var batch in _files.Chunk(Math.Max(1, BatchSize)))
         {
             foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation,
-                PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force)))
+                PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force, _figures)))
             {
                 if (r.Error is not null)
                 {

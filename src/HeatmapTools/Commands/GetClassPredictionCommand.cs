@@ -12,6 +12,7 @@ namespace HeatmapTools.Commands;
 public sealed class GetClassPredictionCommand : ModelCommandBase
 {
     private readonly BatchQueue<string> _queue = new();
+    private readonly HashSet<string> _segmentsWritten = new(StringComparer.Ordinal);
     private int _done;
 
     [Parameter]
@@ -50,9 +51,10 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
         if (SegmentsPath is not null && !model.Info.IsSegmentation)
             ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"-SegmentsPath draws a segmentation model's categories; {model.Name} is a classifier.", SegmentsPath)));
-        if (SegmentsPath is not null && Resize is { } mode && mode != ResizeMode.Stretch)
+        // The resolved preprocessing, so a model's settings file asking for another resize is caught too.
+        if (SegmentsPath is not null && PreprocessFor(model) is { Native: false, Mode: not ResizeMode.Stretch } moved)
             ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
-                $"-SegmentsPath lays the categories over the photo as the network saw it stretched; -Resize {mode} moves them. Use -Resize Stretch.", SegmentsPath)));
+                $"-SegmentsPath lays the categories over the photo as the network saw it stretched; -Resize {moved.Mode} moves them. Use -Resize Stretch.", SegmentsPath)));
         var labels = LoadLabels(model);
         var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared, HeadFor(model)));
         foreach (var result in results)
@@ -65,20 +67,14 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             string? segments = null;
             if (SegmentsPath is not null && result.Value!.Segments is { } shares)
             {
-                string file = System.IO.Path.Combine(GetUnresolvedProviderPathFromPSPath(SegmentsPath), System.IO.Path.GetFileNameWithoutExtension(result.Path) + "_segments.png");
                 try
                 {
-                    Engine.IO.AtomicFile.CreateFolder(System.IO.Path.GetDirectoryName(file)!);
-                    SegmentationOverlay.Write(result.Path, shares, labels, file, Alpha, Force, batch.Items.ToHashSet());
-                    segments = file;
+                    segments = SegmentationOverlay.WriteInto(GetUnresolvedProviderPathFromPSPath(SegmentsPath), result.Path, shares, labels, Alpha, Force,
+                        batch.Items.ToHashSet(), _segmentsWritten);
                 }
                 catch (HeatmapToolsException ex)
                 {
                     WriteError(ToErrorRecord(ex));
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not write '{file}': {ex.Message}", file, ex)));
                 }
             }
             WriteObject(ToOutput(result.Value!, batch.Request, model, labels, segments));

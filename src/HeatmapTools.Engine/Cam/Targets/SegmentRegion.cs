@@ -38,6 +38,13 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
     {
         var (height, width) = (image.Shape.Height, image.Shape.Width);
         int pixels = height * width;
+        // Categories asked for over a region given need no prediction: the forward pass is spared.
+        if (categories is not null && !IsPredicted)
+        {
+            var given = Rect is { } box ? RectMask(box, image, preprocess) : FileMask(MaskFile!, image, preprocess);
+            foreach (int category in categories) yield return new SegmentTarget(category, given, height, width, ToString());
+            yield break;
+        }
         var output = Predictor.Logits(model, new[] { image.Chw! }, image.Shape)[0];
         int count = output.Length / pixels;
         var predicted = new int[pixels];
