@@ -90,6 +90,10 @@ function Invoke-Build {
     $shared | ForEach-Object { Copy-Item (Join-Path $publishDir $_) $bin }
     Get-ChildItem $publishDir -File | Where-Object { $_.Name -notin $shared -and $_.Extension -in '.dll' } |
         Copy-Item -Destination $deps
+    # The arithmetic check's child process runs from there too, with the runtime settings the SDK wrote for it.
+    $checkConfig = Join-Path $publishDir 'HeatmapTools.ArithmeticCheck.runtimeconfig.json'
+    if (-not (Test-Path $checkConfig)) { throw 'The arithmetic check was not published (HeatmapTools.ArithmeticCheck.runtimeconfig.json is missing).' }
+    Copy-Item $checkConfig $deps
     Get-ChildItem $publishDir -File | Where-Object { ($_.Name -match '\.so(\.|$)|\.dylib$') -and $_.Name -notin $unneededNatives } |
         Copy-Item -Destination $native
     if (Test-Path (Join-Path $bin 'deps/System.Management.Automation.dll')) { throw 'System.Management.Automation.dll must never ship.' }

@@ -9,13 +9,31 @@ public static class Runtime
 {
     private static int _torch, _imaging;
 
-    /// <summary>Everything a model needs: the imaging settings, the allocator, and one libtorch thread per core.</summary>
+    private static readonly object TorchGate = new();
+
+    /// <summary>
+    /// Everything a model needs: the imaging settings, the allocator, the libtorch configuration that computes right
+    /// on this processor, and one libtorch thread per core. Every caller waits until all of it is in force.
+    /// </summary>
     public static void EnsureInitialised()
     {
         EnsureImaging();
-        if (Interlocked.Exchange(ref _torch, 1) == 1) return;
-        NativeHeap.Tune();
-        torch.set_num_threads(Environment.ProcessorCount);
+        if (Volatile.Read(ref _torch) == 0)
+        {
+            lock (TorchGate)
+            {
+                if (_torch == 0)
+                {
+                    NativeHeap.Tune();
+                    // Before libtorch's first operation: which kernels compute right on this processor (a checked verdict).
+                    Arithmetic.ArithmeticCheck.EnsureApplied();
+                    torch.set_num_threads(Environment.ProcessorCount);
+                    Volatile.Write(ref _torch, 1);
+                }
+            }
+        }
+        // Said once per session, to the first run that listens.
+        Arithmetic.ArithmeticCheck.SayFallback();
     }
 
     /// <summary>

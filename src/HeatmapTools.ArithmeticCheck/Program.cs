@@ -1,0 +1,1 @@
+return HeatmapTools.Engine.Arithmetic.CheckChild.Main(args);
