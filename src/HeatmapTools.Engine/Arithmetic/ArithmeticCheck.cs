@@ -73,7 +73,7 @@ public static class ArithmeticCheck
     }
 
     /// <summary>The verdict for this machine: forced, cached, or checked now (and cached). Applies nothing.</summary>
-    public static ArithmeticVerdict Decide(string? cacheFile)
+    public static ArithmeticVerdict Decide(string? cacheFile, Func<TorchBackend, CandidateVerdict>? run = null)
     {
         string cpu = CpuDescription(), signature = Signature(), torchVersion = TorchVersion();
         string? forced = Environment.GetEnvironmentVariable(BackendVariable)?.Trim();
@@ -89,7 +89,7 @@ public static class ArithmeticCheck
             && cached.Torch == torchVersion && cached.SuiteVersion == ArithmeticSuite.Version)
             return cached with { Source = "Cached", CachePath = cacheFile };
 
-        var verdict = Check(cpu, signature, torchVersion, RunChild);
+        var verdict = Check(cpu, signature, torchVersion, run ?? RunChild);
         if (verdict.Source == "Checked" && cacheFile is not null && Write(cacheFile, verdict)) verdict = verdict with { CachePath = cacheFile };
         return verdict;
     }
@@ -306,7 +306,9 @@ public static class ArithmeticCheck
         return info;
     }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // A crashed candidate's error is NaN; JSON has no such number without this.
+    private static readonly JsonSerializerOptions Json = new()
+        { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private static ArithmeticVerdict? Read(string file)
     {
@@ -330,7 +332,7 @@ public static class ArithmeticCheck
             File.Move(temporary, file, overwrite: true);
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             return false; // the verdict still holds for this process; the next one checks again
         }

@@ -133,7 +133,7 @@ public static class ArithmeticSuite
         return results;
     }
 
-    private static CaseResult RunCase(Case item, int timedRepeats)
+    internal static CaseResult RunCase(Case item, int timedRepeats)
     {
         using var scope = NewDisposeScope();
         var generator = new Generator(20261204);

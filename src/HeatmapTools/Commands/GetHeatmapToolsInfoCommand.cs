@@ -15,6 +15,29 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         RunEngine(() => { Engine.Native.Runtime.EnsureInitialised(); return 0; });
         result.Properties.Add(new PSNoteProperty("Probe", RunEngine(Engine.Native.Runtime.Probe)));
         var settings = RunEngine(Engine.Native.Runtime.Describe);
+        // Which libtorch configuration computes here, and what each candidate measured (about_HeatmapTools, ARITHMETIC CHECK).
+        var arithmetic = RunEngine(() => Engine.Arithmetic.ArithmeticCheck.Applied);
+        if (arithmetic is not null)
+        {
+            result.Properties.Add(new PSNoteProperty("Cpu", arithmetic.Cpu));
+            result.Properties.Add(new PSNoteProperty("TorchBackend", arithmetic.Chosen));
+            result.Properties.Add(new PSNoteProperty("TorchBackendSource", arithmetic.Source));
+            result.Properties.Add(new PSNoteProperty("TorchBackendReason", arithmetic.Reason));
+            result.Properties.Add(new PSNoteProperty("ArithmeticCandidates", arithmetic.Candidates.Select(c =>
+            {
+                var row = new PSObject();
+                row.Properties.Add(new PSNoteProperty("Backend", c.Backend));
+                row.Properties.Add(new PSNoteProperty("Right", c.Right));
+                row.Properties.Add(new PSNoteProperty("Error", c.Failure is null ? c.Error : double.NaN));
+                row.Properties.Add(new PSNoteProperty("WorstCase", c.Failure is null ? c.WorstCase : null));
+                row.Properties.Add(new PSNoteProperty("Milliseconds", c.Failure is null ? c.Milliseconds : double.NaN));
+                row.Properties.Add(new PSNoteProperty("Failure", c.Failure));
+                row.Properties.Add(new PSNoteProperty("Description", c.Description));
+                return row;
+            }).ToArray()));
+            result.Properties.Add(new PSNoteProperty("ArithmeticCheckedUtc", arithmetic.CheckedUtc));
+            result.Properties.Add(new PSNoteProperty("ArithmeticCache", arithmetic.CachePath));
+        }
         result.Properties.Add(new PSNoteProperty("NativeHeap", settings.NativeHeap));
         result.Properties.Add(new PSNoteProperty("TorchThreads", settings.TorchThreads));
         result.Properties.Add(new PSNoteProperty("OpenCvThreads", settings.OpenCvThreads));
