@@ -7,7 +7,8 @@ Builds, tests, demonstrates and benchmarks the HeatmapTools module.
 Build: publish the module for this machine's runtime into output/HeatmapTools/<version>.
 Test:  Build, then run the xunit engine tests and the Pester cmdlet tests; prints "N passed, N failed".
 Demo:  Build, then run examples/Classify-Image.ps1 and the other examples on the shared photos.
-Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image.
+Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, Grad-CAM under each right libtorch configuration against
+       pytorch-grad-cam (PYTHONPATH naming checkouts of it and ttach), memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image.
 Package: Build, then publish the module as a PSResourceGet package (.nupkg, versioned from the manifest) into
          output/packages/, installable with Install-PSResource from that folder registered as a repository.
 Clean: remove output/ and every bin/ and obj/ folder.
@@ -245,7 +246,7 @@ switch ($Task) {
         # The ONNX part runs graphs exported by Debian's PyTorch with the same seeded weights as the built-in families.
         $onnxModels = Join-Path $outputRoot 'bench-onnx'
         if (Test-Path '/usr/bin/python3') { Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/HeatmapTools.Bench/make_onnx_bench_models.py'), $onnxModels) }
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels)) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends')) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
     }

@@ -10,7 +10,11 @@ namespace HeatmapTools.Engine.Tests;
 internal static class ArithmeticSetup
 {
     [ModuleInitializer]
-    internal static void ApplyBeforeAnyTensor() => ArithmeticCheck.EnsureApplied();
+    internal static void ApplyBeforeAnyTensor()
+    {
+        Native.NativeOrder.BeforeOpenCv();
+        ArithmeticCheck.EnsureApplied();
+    }
 }
 
 /// <summary>The arithmetic check: that the configuration in force is right here, and how verdicts are reached.</summary>
@@ -128,6 +132,9 @@ public class ArithmeticCheckTests
             Environment.SetEnvironmentVariable(ArithmeticCheck.BackendVariable, "onednnsse41");
             var forced = ArithmeticCheck.Decide(file, Run);
             Assert.Equal(("Forced", TorchBackend.Sse41.Name), (forced.Source, forced.Chosen));
+            Assert.Contains("crashed", forced.FallbackWarning);
+            Environment.SetEnvironmentVariable(ArithmeticCheck.BackendVariable, "NoOneDnn");
+            Assert.Null(ArithmeticCheck.Decide(file, Run).FallbackWarning);
             Environment.SetEnvironmentVariable(ArithmeticCheck.BackendVariable, "Check");
             Assert.Equal("Checked", ArithmeticCheck.Decide(file, Run).Source);
             Assert.Equal(3 * TorchBackend.Candidates.Count, runs);

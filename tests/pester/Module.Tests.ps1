@@ -29,7 +29,7 @@ Describe 'Loading the module' {
         $child | Should -Be 'Default'
 
         # Never silently: a fresh session hears of the tuning once, with -Verbose.
-        $said = Invoke-FreshPwsh "Import-Module '$ModulePath'; Get-HeatmapToolsInfo -Verbose 4>&1 | Where-Object { `$_ -is [Management.Automation.VerboseRecord] -and `$_.Message -match 'allocator' } | ForEach-Object Message"
+        $said = Invoke-FreshPwsh "Import-Module '$ModulePath'; Get-HeatmapToolsInfo -Verbose 3>`$null 4>&1 | Where-Object { `$_ -is [Management.Automation.VerboseRecord] -and `$_.Message -match 'allocator' } | ForEach-Object Message"
         $said | Should -Match 'HEATMAPTOOLS_NATIVE_HEAP=default'
     }
 

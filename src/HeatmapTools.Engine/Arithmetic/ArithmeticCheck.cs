@@ -81,8 +81,17 @@ public static class ArithmeticCheck
         if (!string.IsNullOrEmpty(forced) && !recheck)
         {
             if (TorchBackend.Find(forced) is { } backend)
+            {
+                // Forced is obeyed, but not silently against a verdict this machine already has.
+                var known = cacheFile is null ? null : Read(cacheFile) is { } v && v.Signature == signature && v.Torch == torchVersion
+                    ? v.Candidates.FirstOrDefault(c => c.Backend == backend.Name && !c.Right) : null;
                 return new ArithmeticVerdict(cpu, signature, torchVersion, ArithmeticSuite.Version, DateTime.UtcNow, [], backend.Name,
-                    "Forced", $"{BackendVariable}={backend.Name}", null);
+                    "Forced", $"{BackendVariable}={backend.Name}", null)
+                {
+                    FallbackWarning = known is null ? null
+                        : $"{BackendVariable}={backend.Name} forces {backend.Description}, which the arithmetic check found {Summary(known)} on this processor ({cpu}) (about_HeatmapTools, ARITHMETIC CHECK).",
+                };
+            }
             Native.EnvironmentSettings.Choice(BackendVariable, [.. TorchBackend.Candidates.Select(c => c.Name), CheckValue]);
         }
         if (!recheck && cacheFile is not null && Read(cacheFile) is { } cached && cached.Signature == signature

@@ -44,6 +44,7 @@ public static class Runtime
     public static void EnsureImaging()
     {
         if (Interlocked.Exchange(ref _imaging, 1) == 1) return;
+        NativeOrder.BeforeOpenCv();
         NativeHeap.Tune();
         OpenCvSharp.Cv2.SetNumThreads(1);
         // OpenCV prints its warnings ("[ WARN:0@0.1] ... imread_(...): can't open/read file") straight to the process's
