@@ -42,6 +42,34 @@ Describe 'Export-HeatmapReport' {
         { @($predictions) | Export-HeatmapReport $report -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
     }
 
+    It 'never writes over a file it did not write, and a -Force rerun removes only its own stale files' {
+        $photos = @(Get-ChildItem $folder -Filter *.png | Where-Object Name -notlike '<*')
+        $predictions = $photos | Get-ClassPrediction -Model squeezenet1_1
+        # The user's own file where a report puts its first copy.
+        $report = Join-Path $folder 'users-folder'
+        New-Item -ItemType Directory (Join-Path $report 'files') -Force | Out-Null
+        $mine = Join-Path $report 'files/00001.png'
+        Set-Content $mine 'my own file'
+        $failure = { $predictions | Export-HeatmapReport $report -Force -ErrorAction Stop } | Should -Throw -ErrorId 'ReportFolderNotOurs*' -PassThru
+        $failure.Exception.Message | Should -Match ([regex]::Escape('00001.png'))
+        Get-Content $mine | Should -Be 'my own file'
+        Test-Path (Join-Path $report 'index.html') | Should -BeFalse
+
+        # A report's own folder: a rerun with fewer results removes its stale copies, and leaves the user's other files.
+        $own = Join-Path $folder 'own-report'
+        $predictions | Export-HeatmapReport $own | Out-Null
+        $notes = Join-Path $own 'notes.txt'
+        Set-Content $notes 'kept'
+        @(Get-ChildItem (Join-Path $own 'files')).Count | Should -Be $photos.Count
+        $predictions | Select-Object -First 1 | Export-HeatmapReport $own -Force | Out-Null
+        @(Get-ChildItem (Join-Path $own 'files')).Count | Should -Be 1
+        @(Get-ChildItem (Join-Path $own 'thumbs')).Count | Should -Be 1
+        Get-Content $notes | Should -Be 'kept'
+        # A copy the user changed since is theirs now: the next rerun refuses rather than replace it.
+        Set-Content (Join-Path $own 'files/00001.png') 'edited'
+        { $predictions | Export-HeatmapReport $own -Force -ErrorAction Stop } | Should -Throw -ErrorId 'ReportFolderNotOurs*'
+    }
+
     It 'renders in a real browser: not blank, and its tables sort' {
         $chromium = Get-Command chromium -ErrorAction SilentlyContinue
         $chromium | Should -Not -BeNullOrEmpty -Because 'the report is checked in Debian''s headless chromium (.ci/run installs it)'

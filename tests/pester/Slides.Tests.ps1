@@ -10,6 +10,18 @@ BeforeAll {
 AfterAll { Remove-Item $root -Recurse -Force }
 
 Describe 'Whole-slide images' {
+    It 'reads a JPEG-compressed slide in a session where torch and OpenCV were loaded first' {
+        # Aperio SVS and most real slides are JPEG tiles, read by OpenSlide through the system's libtiff and libjpeg.
+        $jpeg = Join-Path $root 'slide-jpeg.tif'
+        & vips tiffsave $slide $jpeg --tile --pyramid --compression jpeg --Q 90 --tile-width 256 --tile-height 256
+        $LASTEXITCODE | Should -Be 0
+        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; `$null = Get-HeatmapToolsInfo 3>`$null; `$t = Get-SlideTile '$jpeg' -Level 1 -TileSize 256; `$d = Get-SlideTile '$slide' -Level 1 -TileSize 256; `"`$(@(`$t).Count) `$(@(`$d).Count)`""
+        $LASTEXITCODE | Should -Be 0 -Because 'a JPEG slide must not take the session down (exit 139 was a SIGSEGV in libjpeg)'
+        $jpegCount, $deflateCount = "$out".Trim() -split ' '
+        [int] $jpegCount | Should -BeGreaterThan 0
+        [int] $jpegCount | Should -Be ([int] $deflateCount)
+    }
+
     It 'describes the slide: size, pyramid, microns per pixel from the TIFF resolution, properties; an unreadable file is its own error' {
         $info = Get-SlideInfo $slide, (Join-Path $root 'chelsea.png'), $slide -ErrorVariable failed -ErrorAction SilentlyContinue
         @($info).Count | Should -Be 2

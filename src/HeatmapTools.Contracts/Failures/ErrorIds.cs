@@ -21,6 +21,7 @@ public static class ErrorIds
     public const string LayerNotSpatial = "LayerNotSpatial";
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
+    public const string ReportFolderNotOurs = "ReportFolderNotOurs";
     public const string ShardRootOutside = "ShardRootOutside";
     public const string WeightsInvalid = "WeightsInvalid";
     public const string CsvColumnMissing = "CsvColumnMissing";

@@ -32,6 +32,8 @@ public static class HtmlReport
     public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation)
     {
         string index = Path.Combine(folder, "index.html");
+        // Before anything is written: a file of the user's where the report would write stops it, -Force or not.
+        var manifest = ReportManifest.Open(folder);
         if (File.Exists(index) && !force)
             throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(index), index);
         AtomicFile.CreateFolder(Path.Combine(folder, "files"));
@@ -45,6 +47,7 @@ public static class HtmlReport
             int n = copied.Count + 1;
             string file = $"files/{n:D5}{Path.GetExtension(source).ToLowerInvariant()}", thumb = $"thumbs/{n:D5}.jpg";
             File.Copy(source, Path.Combine(folder, file), overwrite: true);
+            manifest.Wrote(file);
             using (var image = Cv2.ImRead(source, ImreadModes.Color))
             {
                 if (image.Empty())
@@ -52,6 +55,7 @@ public static class HtmlReport
                 double scale = (double)ThumbnailSize / Math.Max(image.Width, image.Height);
                 using var small = scale < 1 ? image.Resize(new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), 0, 0, InterpolationFlags.Area) : image.Clone();
                 Cv2.ImWrite(Path.Combine(folder, thumb), small);
+                manifest.Wrote(thumb);
             }
             return copied[source] = (file, thumb);
         }
@@ -85,6 +89,7 @@ public static class HtmlReport
                     AppendTable(body, section, section.Rows.Skip((page - 1) * RowsPerPage).Take(RowsPerPage), 0, Copy);
                     body.Append(SortScript).Append("</body></html>\n");
                     AtomicFile.Write(Path.Combine(folder, name), force, stream => stream.Write(Encoding.UTF8.GetBytes(body.ToString())));
+                    manifest.Wrote(name);
                 }
                 html.Append("</p>\n");
             }
@@ -92,6 +97,8 @@ public static class HtmlReport
         }
         html.Append(SortScript).Append("</body></html>\n");
         AtomicFile.Write(index, force, stream => stream.Write(Encoding.UTF8.GetBytes(html.ToString())));
+        manifest.Wrote("index.html");
+        manifest.Finish();
         return index;
     }
 

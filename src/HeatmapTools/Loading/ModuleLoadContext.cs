@@ -34,6 +34,8 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
+        // Whichever cmdlet touches OpenCV first, the system's codecs are loaded before it (see NativeOrder).
+        if (unmanagedDllName.Contains("OpenCvSharpExtern", StringComparison.Ordinal)) Engine.Native.NativeOrder.BeforeOpenCv();
         string platform = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "osx" : "linux";
         foreach (var candidate in NativeFileNames(unmanagedDllName, platform))
         {
