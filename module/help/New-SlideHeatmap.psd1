@@ -2,11 +2,11 @@
     Name        = 'New-SlideHeatmap'
     Synopsis    = 'Paints tile predictions over a whole-slide image''s thumbnail, with contours and a QuPath GeoJSON of the tiles above a threshold.'
     Description = @'
-New-SlideHeatmap takes tile predictions (Get-ClassPrediction results of Get-SlideTile tiles, whose Path says where on the slide each tile is; or rows with X, Y in level-0 pixels, a Probability and an Extent, such as Import-Csv of what CLAM or TIAToolbox write) and draws them over a thumbnail of the slide whose longer side is -MaxSize: each tile''s square filled with the colormap''s colour for its probability (overlapping tiles share their mean), blended at -Alpha, with a colour bar. Squares are placed by the thumbnail''s own scale, so they cover exactly the tissue they were read from.
+New-SlideHeatmap takes tile predictions (Get-ClassPrediction results of Get-SlideTile tiles, whose Path says where on the slide each tile is; or rows with X, Y in level-0 pixels, a Probability and an Extent, such as Import-Csv of what CLAM or TIAToolbox write) and draws them over a thumbnail of the slide whose longer side is -MaxSize: each tile's square filled with the colormap's colour for its probability (overlapping tiles share their mean), blended at -Alpha, with a colour bar. Squares are placed by the thumbnail's own scale, so they cover exactly the tissue they were read from.
 
 With -Threshold the areas at or above it are outlined, and with -GeoJsonPath the tiles at or above it (detections with their probability) and the outlines (annotations), in level-0 pixels and classified Tumor, are written as a GeoJSON FeatureCollection that QuPath imports (File > Import objects).
 
-The probability of a Get-ClassPrediction result is its positive class''s (-PositiveClass; a two-class head''s class 1 by default). A row that says nothing of where it is, a tile of another slide, a probability outside 0..1 or a tile outside the slide is an error naming it (SlideRegionInvalid); outputs are written atomically and never over an existing file without -Force.
+The probability of a Get-ClassPrediction result is its positive class's (-PositiveClass; a two-class head's class 1 by default). A row that says nothing of where it is, a tile of another slide, a probability outside 0..1 or a tile outside the slide is an error naming it (SlideRegionInvalid); outputs are written atomically and never over an existing file without -Force.
 '@
     Inputs      = @('HeatmapTools.ClassPrediction', 'System.Management.Automation.PSObject')
     Outputs     = @('HeatmapTools.SlideHeatmap')

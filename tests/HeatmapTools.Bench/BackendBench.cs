@@ -24,7 +24,8 @@ internal static class BackendBench
         Console.WriteLine();
         Console.WriteLine($"Arithmetic check on {verdict.Cpu}: {verdict.Chosen} ({verdict.Source}; {verdict.Reason})");
         foreach (var c in verdict.Candidates)
-            Console.WriteLine($"  {c.Backend,-17} {(c.Right ? "right" : "wrong"),-6} error {c.Error,9:G2}  suite {c.Milliseconds,7:F0} ms  {c.Failure}");
+            Console.WriteLine(c.Failure is { } failure ? $"  {c.Backend,-17} failed  {failure}"
+                : $"  {c.Backend,-17} {(c.Right ? "right" : "wrong"),-6} error {c.Error,9:G2}  suite {c.Milliseconds,7:F0} ms");
         var others = verdict.Candidates.Where(c => c.Right && c.Backend != verdict.Chosen).Select(c => c.Backend).ToList();
 
         int images = quick ? 6 : 12, runs = quick ? 3 : 5;

@@ -46,6 +46,23 @@ Describe 'Get-ClassPrediction' {
         Remove-Item -LiteralPath $odd -Force
     }
 
+    It 'reads a list of files as Get-Content gives it: blank lines skipped, padded lines trimmed' {
+        $list = Join-Path $folder 'list.txt'
+        Set-Content $list -Value @("  $(Join-Path $folder 'chelsea.png')  ", '', '   ', (Join-Path $folder 'coffee.png'), '')
+        $results = Get-Content $list | Get-ClassPrediction -Model squeezenet1_1 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed | Should -BeNullOrEmpty
+        $results.Label | Should -Be 'Egyptian_cat', 'espresso'
+    }
+
+    It 'takes -InputSize as PowerShell users type it: 320,256 unquoted is the same as the quoted form' {
+        $photo = Join-Path $folder 'chelsea.png'
+        $typed = Get-ClassPrediction $photo -Model squeezenet1_1 -InputSize 320,256 -ErrorAction Stop
+        $quoted = Get-ClassPrediction $photo -Model squeezenet1_1 -InputSize '320,256' -ErrorAction Stop
+        $square = Get-ClassPrediction $photo -Model squeezenet1_1 -InputSize 224 -ErrorAction Stop
+        $typed.Probability | Should -Be $quoted.Probability
+        $typed.Probability | Should -Not -Be $square.Probability
+    }
+
     It 'honours -Top' {
         (Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1 -Top 5).Predictions.Count | Should -Be 5
     }

@@ -29,6 +29,23 @@ Describe 'Model families from the cmdlets' {
         $dense.Layer | Should -Be 'relu'
     }
 
+    It 'says what a file given to -Model is and where it belongs' {
+        $weights = Join-Path $Models 'squeezenet1_1.pth'
+        $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model $weights } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnknownModel,*'
+        $err.Exception.Message | Should -Match '-WeightsPath'
+        $err.Exception.Message | Should -Not -Match 'Known models'
+        # A TorchScript archive, written by Debian's PyTorch: it is named and the way to ONNX is given.
+        $script = Join-Path ([IO.Path]::GetTempPath()) "hmt-ts-$PID.pt"
+        & /usr/bin/python3 -c "import torch; torch.jit.script(torch.nn.Linear(2, 2)).save('$script')"
+        try {
+            $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model $script } | Should -Throw -PassThru
+            $err.Exception.Message | Should -Match 'TorchScript'
+            $err.Exception.Message | Should -Match 'torch\.onnx\.export'
+        }
+        finally { Remove-Item $script -ErrorAction SilentlyContinue }
+    }
+
     It 'suggests the closest model and layer names' {
         $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model densnet121 -Weights Random } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'UnknownModel,*'

@@ -141,6 +141,9 @@ Import-Module '$ModulePath'
             $help.Synopsis | Should -Not -BeNullOrEmpty -Because $name
             $help.Synopsis | Should -Not -Match '^\s*(New|Get|Measure|Test)-' -Because "$name has a written synopsis, not the generated syntax"
             @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2 -Because $name
+            # The help source's literal here-strings keep an apostrophe as it is: a doubled one is a quoting slip.
+            $text = ($help | Out-String -Width 500) -replace "\s+", ' '
+            $text | Should -Not -Match "\w''\w" -Because "$name's help shows doubled apostrophes"
         }
     }
 

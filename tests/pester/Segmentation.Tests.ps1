@@ -84,4 +84,35 @@ Describe 'Segmentation models' {
         $map.Label | Should -BeLike '* in region_mask.png'
         Get-MaxDifference $map.Map (Read-Npy (Join-Path $SegmentationData "$($case.case).npy")) | Should -BeLessOrEqual 1e-4
     }
+
+    It 'makes a target over no pixel that image''s error, not a blank map, and the other images go on' {
+        $photos = (Join-Path $folder 'chelsea.png'), (Join-Path $folder 'coffee.png')
+        $out = Join-Path $folder 'nothing'
+        $common = @{ Model = 'fcn_resnet50'; WeightsPath = $Fcn; InputSize = 64; ClassIndex = 3; OutputPath = "$out/" }
+        # A rectangle outside both photos.
+        $maps = New-CamHeatmap -LiteralPath $photos @common -Region 5000, 5000, 10, 10 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $maps | Should -BeNullOrEmpty
+        $failed.Count | Should -Be 2
+        $failed | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'TargetSelectsNothing*' }
+        $failed[0].Exception.Message | Should -Match 'chelsea\.png.*5000,5000,10,10'
+        Test-Path $out | Should -BeFalse -Because 'no overlay of nothing is written'
+        # A rectangle smaller than one network pixel, between their centres.
+        { New-CamHeatmap -LiteralPath $photos[0] @common -Region 0, 0, 1, 1 -ErrorAction Stop } | Should -Throw -ErrorId 'TargetSelectsNothing*'
+
+        # An all-zero mask of the photo's size; then a mask of chelsea's size for both photos: coffee's is its own error.
+        $blank = Join-Path $folder 'blank_mask.png'; $full = Join-Path $folder 'full_mask.png'
+        & vips black $blank 451 300; & vips linear $blank $full 1 255 --uchar
+        { New-CamHeatmap -LiteralPath $photos[0] @common -RegionMask $blank -ErrorAction Stop } | Should -Throw -ErrorId 'TargetSelectsNothing*'
+        $maps = New-CamHeatmap -LiteralPath $photos @common -RegionMask $full -NoOverlay -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($maps).Count | Should -Be 1
+        $maps.SourcePath | Should -Be $photos[0]
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'TargetNotApplicable*'
+        $failed[0].Exception.Message | Should -Match 'coffee\.png'
+    }
+
+    It 'refuses an explicit -Target Logit on a segmentation model rather than explaining a segment' {
+        { New-CamHeatmap -LiteralPath (Join-Path $folder 'chelsea.png') -Model fcn_resnet50 -WeightsPath $Fcn -InputSize 64 -Target Logit -NoOverlay -ErrorAction Stop } |
+            Should -Throw -ErrorId 'TargetNotApplicable*'
+    }
 }

@@ -90,6 +90,24 @@ Describe 'Whole-slide images' {
         ($cams | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'cam_mosaic.png') -MaxSize 600).Tiles | Should -Be 3
     }
 
+    It 'writes the heatmap and its GeoJSON both or neither' {
+        $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
+        $image = Join-Path $root 'both.png'; $geo = Join-Path $root 'both.geojson'
+        Set-Content $image 'an old heatmap'
+        { $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath $image -MaxSize 300 -Threshold 0.5 -GeoJsonPath $geo -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OutputExists*'
+        Test-Path $geo | Should -BeFalse -Because 'the image was refused, so its GeoJSON is not written beside the old image'
+        Remove-Item $image
+        Set-Content $geo 'an old GeoJSON'
+        { $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath $image -MaxSize 300 -Threshold 0.5 -GeoJsonPath $geo -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OutputExists*'
+        Test-Path $image | Should -BeFalse -Because 'the GeoJSON was refused, so no new image stands beside the old GeoJSON'
+        Get-Content $geo | Should -Be 'an old GeoJSON'
+        $h = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath $image -MaxSize 300 -Threshold 0.5 -GeoJsonPath $geo -Force
+        $h.GeoJsonPath | Should -Be $geo
+        (Get-Content $geo -Raw | ConvertFrom-Json).type | Should -Be 'FeatureCollection'
+    }
+
     It 'exports the tiles above the threshold and their outline as GeoJSON that parses back' {
         $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 3512; Y = 1400; Probability = 0.7 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
         $geo = Join-Path $root 'tumour.geojson'

@@ -22,6 +22,7 @@ public static class ErrorIds
     public const string OutputExists = "OutputExists";
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string ReportFolderNotOurs = "ReportFolderNotOurs";
+    public const string TargetSelectsNothing = "TargetSelectsNothing";
     public const string ShardRootOutside = "ShardRootOutside";
     public const string WeightsInvalid = "WeightsInvalid";
     public const string CsvColumnMissing = "CsvColumnMissing";

@@ -109,7 +109,15 @@ public static class ArithmeticCheck
         var now = DateTime.UtcNow;
         if (ChildCommand() is null && run == RunChild)
             return CannotRun(cpu, signature, torchVersion, $"no .NET host to start {ChildAssembly} with was found");
-        var results = TorchBackend.Candidates.Select(run).ToList();
+        // Seconds, once per machine: the first command says what it is waiting for.
+        var listener = Running.RunScope.Current;
+        var results = TorchBackend.Candidates.Select((backend, i) =>
+        {
+            listener.Progress($"Checking libtorch's arithmetic on this processor (once per machine): {backend.Description}", (double)i / TorchBackend.Candidates.Count);
+            var verdict = run(backend);
+            listener.Verbose($"Arithmetic check, {backend.Name}: {Summary(verdict)}" + (verdict.Right ? $", suite {verdict.Milliseconds:F0} ms" : ""));
+            return verdict;
+        }).ToList();
         var right = results.Where(r => r.Right).ToList();
         if (right.Count == 0)
         {

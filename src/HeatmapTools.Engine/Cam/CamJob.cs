@@ -37,7 +37,9 @@ public static class CamJob
             items.Select(i => i.Held as HeldInput).ToList());
         try
         {
-            var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation);
+            // An image whose target cannot be made is that image's error; the batch goes on.
+            var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation,
+                (i, error) => prepared[i] = prepared[i].Failed(error));
             var layers = options.Layers.Resolve(model);
             var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
             foreach (var method in options.Methods)

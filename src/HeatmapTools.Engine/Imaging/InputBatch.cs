@@ -18,6 +18,13 @@ public sealed class PreparedImage
     /// budget; null otherwise, and the overlay reads the file again. The caller disposes it.
     /// </summary>
     public Mat? Image { get; init; }
+
+    /// <summary>This image with an error instead of its input (its decoded original is let go).</summary>
+    internal PreparedImage Failed(HeatmapToolsException error)
+    {
+        Image?.Dispose();
+        return new PreparedImage { Path = Path, Shape = Shape, Width = Width, Height = Height, Error = error };
+    }
 }
 
 /// <summary>Decodes and preprocesses a batch of files in parallel; a bad file becomes an error entry, not an exception.</summary>

@@ -136,6 +136,9 @@ public static class ModelCatalog
     {
         if (Known.Value.TryGetValue(name, out var info)) return info;
         if (Onnx.OnnxModels.TryLocate(name, baseDirectory, out var onnx)) return Onnx.OnnxModels.Info(onnx);
+        string file = baseDirectory is null ? name : Path.Combine(baseDirectory, name);
+        if (File.Exists(file))
+            throw new HeatmapToolsException(ErrorIds.UnknownModel, ErrorKind.InvalidArgument, $"-Model '{name}' is a file, not a model: {WeightsFormat.WhatFileIs(file)}", name);
         var closest = Closest(name, Names, 3);
         string hint = closest.Count > 0 ? $" Did you mean {string.Join(" or ", closest.Select(c => $"'{c}'"))}?" : "";
         throw new HeatmapToolsException(ErrorIds.UnknownModel, ErrorKind.InvalidArgument,

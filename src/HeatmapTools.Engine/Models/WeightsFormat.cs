@@ -48,6 +48,30 @@ internal static class WeightsFormat
         }
     }
 
+    /// <summary>
+    /// What to do with a file given to -Model that is not an ONNX graph: a TorchScript archive is exported to ONNX,
+    /// weights go to -WeightsPath beside an architecture's name.
+    /// </summary>
+    public static string WhatFileIs(string path)
+    {
+        string name = Path.GetFileName(path);
+        try
+        {
+            EnsureStateDict(path);
+        }
+        catch (HeatmapToolsException e) when (e.Message.Contains("TorchScript", StringComparison.Ordinal))
+        {
+            return $"a TorchScript archive (torch.jit.save), which HeatmapTools cannot run. Export it to ONNX and give -Model the graph: " +
+                   $"torch.onnx.export(torch.jit.load('{name}'), torch.randn(1, 3, 224, 224), 'model.onnx'), then -Model model.onnx.";
+        }
+        catch (HeatmapToolsException e)
+        {
+            return e.Message.Replace($"Weights file '{path}' ", "it ", StringComparison.Ordinal);
+        }
+        return $"it looks like weights (a PyTorch state dict or safetensors). Give them to -WeightsPath and name the architecture they are " +
+               $"for with -Model, for example -Model resnet50 -WeightsPath '{path}'.";
+    }
+
     /// <summary>ONNX's ModelProto starts with field 1 (ir_version, a small varint) then a string or graph field.</summary>
     private static bool LooksLikeOnnx(byte[] head, int read) =>
         read >= 4 && head[0] == 0x08 && head[1] is > 0 and < 0x20 && head[2] is 0x12 or 0x1A or 0x22 or 0x2A or 0x3A or 0x42;

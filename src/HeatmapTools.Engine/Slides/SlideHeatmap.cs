@@ -77,6 +77,7 @@ public static class SlideHeatmap
             mixed.CopyTo(blended, coveredMask);
         }
         int above = 0;
+        byte[]? geoJson = null;
         if (options.Threshold is double threshold)
         {
             using var hot = new Mat();
@@ -87,8 +88,12 @@ public static class SlideHeatmap
             Cv2.FindContours(hotMask, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
             Cv2.DrawContours(blended, contours, -1, Scalar.All(0), 2);
             above = tiles.Count(t => t.Probability >= threshold);
-            if (options.GeoJsonPath is { } geo)
-                AtomicFile.Write(geo, options.Force, stream => QuPathGeoJson.Write(stream, tiles.Where(t => t.Probability >= threshold).ToList(), contours, scale, threshold));
+            if (options.GeoJsonPath is not null)
+            {
+                using var buffer = new MemoryStream();
+                QuPathGeoJson.Write(buffer, tiles.Where(t => t.Probability >= threshold).ToList(), contours, scale, threshold);
+                geoJson = buffer.ToArray();
+            }
         }
         using var canvas = new Mat(height, width + BarWidth, MatType.CV_8UC3, Scalar.All(255));
         blended.CopyTo(canvas[new Rect(0, 0, width, height)]);
@@ -105,8 +110,24 @@ public static class SlideHeatmap
             var lut = Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
             Patches.PatientAnnotations.DrawColorBar(canvas, width, lut, (0, 1));
         }
+        // The image and its GeoJSON are one result: both are written or neither (a refused image leaves no new GeoJSON
+        // beside an old image, and a GeoJSON that cannot be written takes the new image away again).
+        if (!options.Force && geoJson is not null && options.GeoJsonPath is { } existing && File.Exists(existing))
+            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(System.IO.Path.GetFullPath(existing)), existing);
         AtomicFile.Write(output, options.Force, stream => ImageEncoder.Encode(canvas, System.IO.Path.GetExtension(output).TrimStart('.'), stream, note: "New-SlideHeatmap"),
             new HashSet<string> { slide.Path });
+        if (geoJson is not null && options.GeoJsonPath is { } geo)
+        {
+            try
+            {
+                AtomicFile.Write(geo, options.Force, stream => stream.Write(geoJson), new HashSet<string> { slide.Path, System.IO.Path.GetFullPath(output) });
+            }
+            catch (HeatmapToolsException)
+            {
+                try { File.Delete(output); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
         return new SlideHeatmapResult(System.IO.Path.GetFullPath(output), slide.Path, width, height, scale, tiles.Count, above,
             options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath));
     }

@@ -104,7 +104,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Weights = request.Random ? WeightsSource.Random : WeightsSource.Pretrained,
             Seed = request.Seed,
             NumClasses = model.NumClasses,
-            InputSize = InputSize,
+            InputSize = InputSizeText,
             Mean = Mean,
             Std = Std,
             Normalization = Normalization,

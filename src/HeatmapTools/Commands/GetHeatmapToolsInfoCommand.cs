@@ -26,6 +26,8 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
             result.Properties.Add(new PSNoteProperty("ArithmeticCandidates", arithmetic.Candidates.Select(c =>
             {
                 var row = new PSObject();
+                // Errors of 1e-6 would show as 0.00 in a table: a view of its own shows them as they are.
+                row.TypeNames.Insert(0, "HeatmapTools.ArithmeticCandidate");
                 row.Properties.Add(new PSNoteProperty("Backend", c.Backend));
                 row.Properties.Add(new PSNoteProperty("Right", c.Right));
                 row.Properties.Add(new PSNoteProperty("Error", c.Failure is null ? c.Error : double.NaN));

@@ -13,8 +13,18 @@ public abstract partial class HeatmapCommandBase
     {
         // A slide's tile (Get-SlideTile's Path) names a region of an existing slide, not a file.
         bool Exists(string p) => File.Exists(p) || (folders && Directory.Exists(p)) || Engine.Slides.SlideTilePath.IsTile(p);
-        foreach (var path in paths ?? Array.Empty<string>())
+        foreach (var given in paths ?? Array.Empty<string>())
         {
+            // A blank line of a list read with Get-Content names nothing (it is not the current folder); a line padded
+            // with spaces names the file without them, unless a file of the padded name exists.
+            if (string.IsNullOrWhiteSpace(given))
+            {
+                WriteVerbose("A blank path (an empty line of a list?) names no image; it is skipped.");
+                continue;
+            }
+            string path = given;
+            if (given.Trim() != given && !Exists(System.IO.Path.IsPathFullyQualified(given) ? given : GetUnresolvedProviderPathFromPSPath(given)))
+                path = given.Trim();
             // Globbing costs far more than a file check, so a path without wildcards is taken literally; an absolute
             // file system path needs no provider at all.
             if (literal || !WildcardPattern.ContainsWildcardCharacters(path))

@@ -62,9 +62,15 @@ public abstract partial class ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public ResizeMode? Resize { get; set; }
 
-    /// <summary>"224", "320,256" (width, height) or "Native"; default: the model's own (an ONNX graph's declared input).</summary>
+    /// <summary>
+    /// 224, 320,256 (width, height; typed unquoted it arrives as two values), '320,256' or Native; default: the
+    /// model's own (an ONNX graph's declared input).
+    /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? InputSize { get; set; }
+    public string[]? InputSize { get; set; }
+
+    /// <summary>-InputSize as the engine parses it: its values joined by commas.</summary>
+    protected string? InputSizeText => InputSize is null ? null : string.Join(",", InputSize.Select(v => v.Trim()));
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public float[]? Mean { get; set; }

@@ -67,7 +67,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
 
     protected PreprocessRequest GivenPreprocessing() => new()
     {
-        InputSize = InputSize,
+        InputSize = InputSizeText,
         Mean = Mean,
         Std = Std,
         Normalization = Normalization,

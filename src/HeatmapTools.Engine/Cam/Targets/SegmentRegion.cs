@@ -41,7 +41,7 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
         // Categories asked for over a region given need no prediction: the forward pass is spared.
         if (categories is not null && !IsPredicted)
         {
-            var given = Rect is { } box ? RectMask(box, image, preprocess) : FileMask(MaskFile!, image, preprocess);
+            var given = RequireSome(Rect is { } box ? RectMask(box, image, preprocess) : FileMask(MaskFile!, image, preprocess), image, null);
             foreach (int category in categories) yield return new SegmentTarget(category, given, height, width, ToString());
             yield break;
         }
@@ -58,12 +58,30 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
         }
         var chosen = categories ?? Enumerable.Range(0, count).Where(c => shares[c] > 0)
             .OrderBy(c => c == 0 ? 1 : 0).ThenByDescending(c => shares[c]).ThenBy(c => c).Take(Math.Max(1, top)).ToList();
-        float[]? fixedMask = IsPredicted ? null : Rect is { } r ? RectMask(r, image, preprocess) : FileMask(MaskFile!, image, preprocess);
+        float[]? fixedMask = IsPredicted ? null : RequireSome(Rect is { } r ? RectMask(r, image, preprocess) : FileMask(MaskFile!, image, preprocess), image, null);
         foreach (int category in chosen)
         {
-            var mask = fixedMask ?? predicted.Select(c => c == category ? 1f : 0f).ToArray();
+            var mask = fixedMask ?? RequireSome(predicted.Select(c => c == category ? 1f : 0f).ToArray(), image, category);
             yield return new SegmentTarget(category, mask, height, width, ToString());
         }
+    }
+
+    /// <summary>
+    /// A target over no pixel sums nothing: its map would be blank and its score 0, a picture of nothing. That is the
+    /// image's error (TargetSelectsNothing), naming the region and why it is empty.
+    /// </summary>
+    private float[] RequireSome(float[] mask, PreparedImage image, int? category)
+    {
+        if (mask.Any(v => v != 0)) return mask;
+        var (height, width) = (image.Shape.Height, image.Shape.Width);
+        string why = category is { } c
+            ? $"the model predicts category {c} at no pixel of it; give -Region or -RegionMask to explain the category somewhere"
+            : Rect is { } r
+                ? $"-Region {string.Join(",", r)} covers the centre of no network pixel of the {image.Width} x {image.Height} photo (network input {width} x {height}, " +
+                  $"one network pixel spans {(double)image.Width / width:0.##} x {(double)image.Height / height:0.##} photo pixels): it lies outside the photo or is smaller than one network pixel"
+                : $"-RegionMask '{MaskFile}' has no nonzero pixel (after resizing to the network input {width} x {height})";
+        throw new HeatmapToolsException(ErrorIds.TargetSelectsNothing, ErrorKind.InvalidData,
+            $"The segmentation target selects no pixel of '{image.Path}': {why}. A map over nothing would be blank.", image.Path);
     }
 
     /// <summary>Network pixels whose centres, mapped back onto the photo, fall inside the rectangle.</summary>

@@ -8,6 +8,9 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
 
     public static TargetRequest Default { get; } = new(TargetKind.Default);
 
+    /// <summary>Whether -Target named the kind: an explicit Logit is not the default on a segmentation model.</summary>
+    public bool Explicit { get; init; }
+
     /// <summary>The default kind is Logit, or Similarity when a reference image is given.</summary>
     public static TargetRequest Parse(string? kind, string? referenceImage, int[]? region = null, string? regionMask = null)
     {
@@ -29,7 +32,7 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
         if (chosen != similarity && referenceImage is not null)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"-ReferenceImage is what -Target Similarity compares with; -Target {chosen.KindName} does not use it.", referenceImage);
-        return new TargetRequest(chosen, referenceImage is null ? null : Path.GetFullPath(referenceImage));
+        return new TargetRequest(chosen, referenceImage is null ? null : Path.GetFullPath(referenceImage)) { Explicit = kind is not null };
     }
 
     public override string ToString() => ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"

@@ -9,11 +9,14 @@ namespace HeatmapTools.Engine.Cam.Targets;
 internal static class TargetSelection
 {
     /// <summary>(image, target) pairs in input order; a null target is the image's top class's logit, decided by the forward pass itself.</summary>
+    /// <param name="failed">Told of an image whose targets cannot be made (a region that selects nothing, a mask of another
+    /// size): that image's error, the rest go on. Without it, the failure is thrown.</param>
     public static List<(int Image, CamTarget? Target)> For(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
-        TargetRequest? request = null, PreprocessOptions? preprocess = null, CancellationToken cancellation = default)
+        TargetRequest? request = null, PreprocessOptions? preprocess = null, CancellationToken cancellation = default,
+        Action<int, HeatmapToolsException>? failed = null)
     {
         request ??= TargetRequest.Default;
-        if (model.Info.IsSegmentation) return SegmentPairs(model, items, prepared, request, preprocess);
+        if (model.Info.IsSegmentation) return SegmentPairs(model, items, prepared, request, preprocess, failed);
         if (request.Kind.KindName == SegmentTarget.Maker.Name)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"-Target Segment, -Region and -RegionMask explain a segmentation model's category over a region; {model.Name} is a classifier.", model.Name);
@@ -37,27 +40,36 @@ internal static class TargetSelection
     }
 
     /// <summary>(image, target) pairs of the readable images: a target fixed on the item (a piped map's), else those <paramref name="make"/> gives.</summary>
-    private static List<(int Image, CamTarget? Target)> Pairs(IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared, Func<int, IEnumerable<CamTarget?>> make)
+    private static List<(int Image, CamTarget? Target)> Pairs(IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
+        Func<int, IEnumerable<CamTarget?>> make, Action<int, HeatmapToolsException>? failed = null)
     {
         var pairs = new List<(int, CamTarget?)>();
         for (int i = 0; i < items.Count; i++)
         {
             if (prepared[i].Error is not null) continue;
-            if (items[i].Target is { } fixedTarget) pairs.Add((i, fixedTarget));
-            else pairs.AddRange(make(i).Select(t => (i, t)));
+            if (items[i].Target is { } fixedTarget) { pairs.Add((i, fixedTarget)); continue; }
+            try
+            {
+                pairs.AddRange(make(i).Select(t => (i, t)).ToList());
+            }
+            catch (HeatmapToolsException error) when (failed is not null)
+            {
+                failed(i, error);
+            }
         }
         return pairs;
     }
 
     /// <summary>A segmentation model's targets: each image's categories (asked for, or its top ones by pixels) over the region asked for.</summary>
     private static List<(int Image, CamTarget? Target)> SegmentPairs(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
-        TargetRequest request, PreprocessOptions? preprocess)
+        TargetRequest request, PreprocessOptions? preprocess, Action<int, HeatmapToolsException>? failed)
     {
-        if (request.Kind != TargetKind.Default && request.Kind.KindName != SegmentTarget.Maker.Name)
+        // An explicit -Target Logit is refused too: only the default may mean Segment on a segmenter.
+        if ((request.Explicit || request.Kind != TargetKind.Default) && request.Kind.KindName != SegmentTarget.Maker.Name)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask); " +
                 $"-Target {request.Kind.KindName} explains a classifier's output.", request.Kind.KindName);
-        return Pairs(items, prepared, i => request.Region.TargetsFor(model, prepared[i], items[i].Classes, items[i].Top, preprocess));
+        return Pairs(items, prepared, i => request.Region.TargetsFor(model, prepared[i], items[i].Classes, items[i].Top, preprocess), failed);
     }
 
     // Per model, so a long run decodes and runs its reference once, not once per batch; keyed by the file's stamp too, so a
