@@ -73,6 +73,11 @@ Describe 'Compare-CamHeatmap' {
         @($r).Count | Should -Be 1
         $failed.Count | Should -Be ($photos.Count - 1)
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'MapsNotComparable*'
+        # The other way round: maps only among -Difference are named too, not dropped without a word.
+        $r = Compare-CamHeatmap -Reference $old[0] -Difference $new -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($r).Count | Should -Be 1
+        $failed.Count | Should -Be ($photos.Count - 1)
+        $failed | ForEach-Object { $_.Exception.Message | Should -Match 'among -Reference' }
     }
 
     It 'refuses weights of another head and names an unreadable image' {

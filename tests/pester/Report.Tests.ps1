@@ -70,6 +70,17 @@ Describe 'Export-HeatmapReport' {
         { $predictions | Export-HeatmapReport $own -Force -ErrorAction Stop } | Should -Throw -ErrorId 'ReportFolderNotOurs*'
     }
 
+    It 'shows plain values as values and a hashtable as its keys' {
+        $report = Join-Path $folder 'plain'
+        $html = Get-Content ((@('alpha', 'beta') + @(7, 8) + @(@{ Patient = 'p1'; Tumour = 0.25 })) | Export-HeatmapReport $report).FullName -Raw
+        $html | Should -Not -Match '>Length<'
+        $html | Should -Not -Match '>IsReadOnly<'
+        $html | Should -Match '<td>alpha</td>'
+        $html | Should -Match '<td data-sort="7">7</td>'
+        $html | Should -Match '>Patient<'
+        $html | Should -Match '<td>p1</td>'
+    }
+
     It 'renders in a real browser: not blank, and its tables sort' {
         $chromium = Get-Command chromium -ErrorAction SilentlyContinue
         $chromium | Should -Not -BeNullOrEmpty -Because 'the report is checked in Debian''s headless chromium (.ci/run installs it)'

@@ -108,6 +108,17 @@ Describe 'Whole-slide images' {
         (Get-Content $geo -Raw | ConvertFrom-Json).type | Should -Be 'FeatureCollection'
     }
 
+    It 'shows a slide in a report by a preview, never a copy of the slide' {
+        $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
+        $h = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'for-report.png') -MaxSize 300
+        $report = Join-Path $root 'slide-report'
+        $h | Export-HeatmapReport $report | Out-Null
+        $files = Get-ChildItem (Join-Path $report 'files')
+        $files.Name | Should -Contain '00002.slide.png'
+        $files | Where-Object Length -ge (Get-Item $slide).Length | Should -BeNullOrEmpty -Because 'the slide itself is not copied'
+        (Invoke-TestData size (Join-Path $report 'files/00002.slide.png')) | Should -Match '^1024x68[23]$'
+    }
+
     It 'exports the tiles above the threshold and their outline as GeoJSON that parses back' {
         $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 3512; Y = 1400; Probability = 0.7 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
         $geo = Join-Path $root 'tumour.geojson'

@@ -26,6 +26,9 @@ public static class HtmlReport
 {
     private const int ThumbnailSize = 160;
 
+    /// <summary>The longer side of the preview a slide is shown by.</summary>
+    private const int SlidePreviewSize = 1024;
+
     /// <summary>Rows a table shows on one page: past it, the rest go to pages of their own.</summary>
     public const int RowsPerPage = 500;
 
@@ -45,10 +48,19 @@ public static class HtmlReport
             cancellation.ThrowIfCancellationRequested();
             // Numbered names: two inputs of one name never collide, and no user text reaches a file name.
             int n = copied.Count + 1;
-            string file = $"files/{n:D5}{Path.GetExtension(source).ToLowerInvariant()}", thumb = $"thumbs/{n:D5}.jpg";
-            File.Copy(source, Path.Combine(folder, file), overwrite: true);
+            // A whole-slide image (gigabytes, and more pixels than a decoder holds) is shown by a preview read through
+            // OpenSlide, never copied.
+            bool slide = Slides.Slide.Recognises(source);
+            string file = slide ? $"files/{n:D5}.slide.png" : $"files/{n:D5}{Path.GetExtension(source).ToLowerInvariant()}", thumb = $"thumbs/{n:D5}.jpg";
+            if (slide)
+            {
+                using var opened = Slides.Slide.Open(source);
+                using var preview = opened.Thumbnail(Math.Min(1.0, opened.ScaleFor(SlidePreviewSize)), cancellation);
+                Cv2.ImWrite(Path.Combine(folder, file), preview);
+            }
+            else File.Copy(source, Path.Combine(folder, file), overwrite: true);
             manifest.Wrote(file);
-            using (var image = Cv2.ImRead(source, ImreadModes.Color))
+            using (var image = Cv2.ImRead(Path.Combine(folder, file), ImreadModes.Color))
             {
                 if (image.Empty())
                     throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' is not an image the report can show.", source);

@@ -46,6 +46,13 @@ public sealed class Slide : IDisposable
     public double? MppY { get; }
     public IReadOnlyDictionary<string, string> Properties { get; }
 
+    /// <summary>
+    /// Whether OpenSlide reads this file as a slide (a tiled, pyramidal image; a plain TIFF is not one). False when
+    /// OpenSlide is not installed.
+    /// </summary>
+    public static bool Recognises(string path) =>
+        File.Exists(path) && OpenSlideNative.Available && OpenSlideNative.Text(OpenSlideNative.DetectVendor(System.IO.Path.GetFullPath(path))) is not null;
+
     /// <summary>Opens a slide; SlideReaderMissing when libopenslide0 is not installed, SlideUnreadable when OpenSlide cannot read the file.</summary>
     public static Slide Open(string path)
     {

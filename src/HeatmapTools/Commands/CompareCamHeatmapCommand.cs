@@ -70,6 +70,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
     {
         static string KeyOf(CamHeatmap m) => $"{m.SourcePath}|{m.Method}|{m.Layer}";
         var others = Difference.GroupBy(KeyOf).ToDictionary(g => g.Key, g => g.First());
+        var referenced = Reference.Select(KeyOf).ToHashSet(StringComparer.Ordinal);
         foreach (var a in Reference)
         {
             if (!others.TryGetValue(KeyOf(a), out var b))
@@ -92,6 +93,10 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
                 PredictionChanged = a.ClassIndex != b.ClassIndex, Spearman = spearman, Ssim = ssim,
             });
         }
+        // Unpaired either way: a map only among -Difference is said as well, not dropped.
+        foreach (var b in Difference.Where(m => !referenced.Contains(KeyOf(m))).GroupBy(KeyOf).Select(g => g.First()))
+            WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.MapsNotComparable, ErrorKind.ObjectNotFound,
+                $"No map of '{b.SourcePath}' ({b.Method}, {b.Layer}) among -Reference: it is left out.", b.SourcePath)));
     }
 
     private void Add(CamComparison record)

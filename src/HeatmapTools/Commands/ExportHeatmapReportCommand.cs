@@ -25,7 +25,34 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
 
     protected override void ProcessRecord()
     {
-        if (InputObject is not null) _items.Add(InputObject);
+        if (InputObject is not null) _items.Add(AsRecord(InputObject));
+    }
+
+    /// <summary>
+    /// A plain value (a string, a number, a date) is shown as its value, not as its .NET properties (a string's Length);
+    /// a hashtable as its keys and values, not as a dictionary's Count and IsReadOnly.
+    /// </summary>
+    private static PSObject AsRecord(PSObject item)
+    {
+        object value = item.BaseObject;
+        if (value is System.Collections.IDictionary table)
+        {
+            var record = new PSObject();
+            record.TypeNames.Insert(0, "Table");
+            foreach (System.Collections.DictionaryEntry entry in table) record.Properties.Add(new PSNoteProperty(entry.Key?.ToString() ?? "", entry.Value));
+            return record;
+        }
+        if (value is string or bool or char or byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal
+            or DateTime or DateTimeOffset or TimeSpan or Guid or Enum)
+        {
+            var record = new PSObject();
+            record.TypeNames.Insert(0, value.GetType().Name);
+            object shown = value is string or bool or byte or short or int or long or float or double or decimal ? value
+                : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            record.Properties.Add(new PSNoteProperty("Value", shown));
+            return record;
+        }
+        return item;
     }
 
     protected override void EndProcessing()
