@@ -14,6 +14,7 @@ Each tile is an object with its place in level-0 pixels (X, Y, Extent), level, s
         TileSize        = 'The side of a tile in pixels of the level it is read at. Default 256.'
         Level           = 'The pyramid level tiles are read at (0 is full resolution). Default 0, or the level -Mpp picks.'
         Mpp             = 'Microns per pixel wanted: tiles are read at the coarsest level at least this fine (the slide''s openslide.mpp-x, or a generic TIFF''s resolution tags). A slide that does not say its resolution is refused (SlideRegionInvalid).'
+        SlideMpp        = 'The slide''s own microns per pixel at level 0, for a slide that does not say it or says one no scanner gives (outside 0.02..100, such as the 353 a TIFF written at 72 dpi states; such a value is warned about and not used). -Mpp needs one or the other.'
         Overlap         = 'Pixels (at the level read) that neighbouring tiles share. Default 0.'
         TissueThreshold = 'The saturation (0-255) above which a thumbnail pixel is tissue. Default: Otsu''s threshold of the slide.'
         MinTissue       = 'The smallest share of a tile that must be tissue for the tile to be kept (0 keeps every tile). Default 0.25.'

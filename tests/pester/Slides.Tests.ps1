@@ -88,6 +88,10 @@ Describe 'Whole-slide images' {
         $cams = Get-SlideTile $slide -Level 2 -TileSize 128 | Select-Object -First 3 |
             New-CamHeatmap -Model squeezenet1_1 -InputSize 64 -NoOverlay -OutputPath (Join-Path $root 'cams/{name}.png')
         ($cams | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'cam_mosaic.png') -MaxSize 600).Tiles | Should -Be 3
+        # Each map is scaled to its own peak: a threshold over the mosaic would count every tile as above it.
+        { $cams | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'cam_mosaic_t.png') -MaxSize 600 -Threshold 0.5 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ThresholdNotApplicable*'
+        Test-Path (Join-Path $root 'cam_mosaic_t.png') | Should -BeFalse
     }
 
     It 'writes the heatmap and its GeoJSON both or neither' {
@@ -117,6 +121,25 @@ Describe 'Whole-slide images' {
         $files.Name | Should -Contain '00002.slide.png'
         $files | Where-Object Length -ge (Get-Item $slide).Length | Should -BeNullOrEmpty -Because 'the slide itself is not copied'
         (Invoke-TestData size (Join-Path $report 'files/00002.slide.png')) | Should -Match '^1024x68[23]$'
+    }
+
+    It 'does not trust a resolution no scanner gives, and tiles by microns only with one it can trust' {
+        # vips writes 2.835 pixels per mm (72 dpi, 352.7 um per pixel) when its input states no resolution.
+        $plain = Join-Path $root 'vips72.tif'
+        & vips tiffsave (Join-Path $root 'chelsea.png') $plain --tile --pyramid --tile-width 64 --tile-height 64
+        (Get-SlideInfo $plain).MppX | Should -BeNullOrEmpty
+        $tiles = Get-SlideTile $plain -TileSize 64 -MinTissue 0 -WarningVariable said -WarningAction SilentlyContinue
+        $said.Count | Should -Be 1
+        "$said" | Should -Match 'vips72\.tif.*352\.7'
+        $tiles[0].Mpp | Should -BeNullOrEmpty
+        $failure = { Get-SlideTile $plain -TileSize 64 -Mpp 0.5 -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'SlideRegionInvalid*' -PassThru
+        $failure.Exception.Message | Should -Match '-SlideMpp'
+        # Level 1 is 225 of 451 pixels wide (a downsample of 2.004): the coarsest level at least as fine as 0.6 um.
+        $given = Get-SlideTile $plain -TileSize 32 -MinTissue 0 -SlideMpp 0.25 -Mpp 0.6 -WarningVariable said -WarningAction SilentlyContinue
+        $said.Count | Should -Be 0
+        $given[0].Level | Should -Be 1
+        $given[0].Mpp | Should -BeGreaterThan 0.5
+        $given[0].Mpp | Should -BeLessThan 0.502
     }
 
     It 'exports the tiles above the threshold and their outline as GeoJSON that parses back' {

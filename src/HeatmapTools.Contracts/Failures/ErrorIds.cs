@@ -23,6 +23,7 @@ public static class ErrorIds
     public const string OutputNameRepeated = "OutputNameRepeated";
     public const string ReportFolderNotOurs = "ReportFolderNotOurs";
     public const string TargetSelectsNothing = "TargetSelectsNothing";
+    public const string ThresholdNotApplicable = "ThresholdNotApplicable";
     public const string ShardRootOutside = "ShardRootOutside";
     public const string WeightsInvalid = "WeightsInvalid";
     public const string CsvColumnMissing = "CsvColumnMissing";

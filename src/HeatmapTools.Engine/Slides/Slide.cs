@@ -32,9 +32,18 @@ public sealed class Slide : IDisposable
         }).ToList();
         Properties = ReadProperties(handle);
         Vendor = Properties.GetValueOrDefault("openslide.vendor");
-        MppX = Number(Properties.GetValueOrDefault("openslide.mpp-x")) ?? FromTiffResolution("X");
-        MppY = Number(Properties.GetValueOrDefault("openslide.mpp-y")) ?? FromTiffResolution("Y");
+        double? x = Number(Properties.GetValueOrDefault("openslide.mpp-x")) ?? FromTiffResolution("X");
+        double? y = Number(Properties.GetValueOrDefault("openslide.mpp-y")) ?? FromTiffResolution("Y");
+        // A resolution no scanner has (vips writes 72 dpi, about 353 um per pixel, when it is given none) is not trusted.
+        if (x is double ux && !Plausible(ux) || y is double uy && !Plausible(uy)) ImplausibleMpp = x ?? y;
+        else (MppX, MppY) = (x, y);
     }
+
+    /// <summary>Microns per pixel a slide scanner can have at level 0: from about 0.05 (100x) to 50 (below 0.5x).</summary>
+    public static bool Plausible(double mpp) => mpp is >= 0.02 and <= 100;
+
+    /// <summary>The resolution the file states when it is not one a slide can have (then MppX and MppY are null).</summary>
+    public double? ImplausibleMpp { get; }
 
     public string Path { get; }
     public IReadOnlyList<SlideLevel> Levels { get; }

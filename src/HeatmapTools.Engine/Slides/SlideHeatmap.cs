@@ -57,6 +57,13 @@ public static class SlideHeatmap
         if (unlabelled is not null)
             throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                 $"-Labels paints each tile's true class; the tile at x={unlabelled.X}, y={unlabelled.Y} has none (a Target of 0 or 1: Get-SlideTile -Annotation gives it).", unlabelled);
+        // A CAM map is scaled to its own peak: every mosaic tile's peak is 1, so every tile would be "above" any threshold.
+        var mapped = options.Threshold is null || options.Labels ? null : tiles.FirstOrDefault(t => t.Map is not null);
+        if (mapped is not null)
+            throw new HeatmapToolsException(ErrorIds.ThresholdNotApplicable, ErrorKind.InvalidArgument,
+                $"-Threshold outlines tiles whose probability reaches it; the tile at x={mapped.X}, y={mapped.Y} is a CAM map, and each map is " +
+                "scaled to its own peak (1), so every tile would count as above. Threshold the tiles' probabilities instead: pipe the " +
+                "Get-ClassPrediction results of the tiles, or paint the mosaic without -Threshold.", options.Threshold);
         double scale = slide.ScaleFor(options.MaxSize);
         using var thumbnail = slide.Thumbnail(scale, cancellation);
         int width = thumbnail.Width, height = thumbnail.Height;

@@ -38,11 +38,14 @@ public static class SlideTiling
         using (mask)
         {
             listener.Verbose($"{slide.Path}: {slide.Width} x {slide.Height}, {slide.Levels.Count} level(s); tissue above saturation {mask.Threshold:0.#}.");
+            if (slide.ImplausibleMpp is double stated && options.SlideMpp is null)
+                listener.Warning($"'{slide.Path}' says {stated:0.###} microns per pixel, which no slide scanner gives (a TIFF written without its " +
+                                 "resolution, such as vips' default 72 dpi); the tiles carry no Mpp. Give the scanner's with -SlideMpp.");
             if (outputFolder is not null) AtomicFile.CreateFolder(outputFolder);
             string name = System.IO.Path.GetFileNameWithoutExtension(slide.Path);
             foreach (var tile in TileGrid.Tiles(slide, mask, options, cancellation))
             {
-                double? mpp = slide.MppX * tile.Downsample;
+                double? mpp = (options.SlideMpp ?? slide.MppX) * tile.Downsample;
                 int? target = LabelOf(tile);
                 string? file = null;
                 if (outputFolder is not null)

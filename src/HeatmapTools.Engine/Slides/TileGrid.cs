@@ -15,6 +15,9 @@ public sealed record TileGridOptions
     public int? Level { get; init; }
     /// <summary>Microns per pixel wanted: the level whose resolution is nearest without being coarser.</summary>
     public double? Mpp { get; init; }
+
+    /// <summary>Level-0 microns per pixel given by the user (-SlideMpp), over what the slide says.</summary>
+    public double? SlideMpp { get; init; }
     /// <summary>Pixels (at the level read) neighbouring tiles share.</summary>
     public int Overlap { get; init; }
     /// <summary>Saturation threshold (0-255) of the tissue mask; null: Otsu's.</summary>
@@ -39,9 +42,12 @@ public static class TileGrid
         }
         if (options.Mpp is double mpp)
         {
-            if (slide.MppX is not double base0)
+            if ((options.SlideMpp ?? slide.MppX) is not double base0)
                 throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidArgument,
-                    $"'{slide.Path}' does not say its microns per pixel (no openslide.mpp-x property): give -Level instead of -Mpp.", slide.Path);
+                    slide.ImplausibleMpp is double stated
+                        ? $"'{slide.Path}' says {stated:0.###} microns per pixel, which no slide scanner gives (a TIFF written without its resolution); " +
+                          "give the scanner's with -SlideMpp, or -Level instead of -Mpp."
+                        : $"'{slide.Path}' does not say its microns per pixel (no openslide.mpp-x property): give it with -SlideMpp, or -Level instead of -Mpp.", slide.Path);
             return slide.LevelFor(mpp / base0).Index;
         }
         return 0;

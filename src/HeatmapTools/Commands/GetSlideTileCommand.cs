@@ -20,6 +20,11 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
     [ValidateRange(0.01, 1000.0)]
     public double? Mpp { get; set; }
 
+    /// <summary>The slide's level-0 microns per pixel, where the file does not say it or says one no scanner gives.</summary>
+    [Parameter]
+    [ValidateRange(0.02, 100.0)]
+    public double? SlideMpp { get; set; }
+
     [Parameter]
     [ValidateRange(0, 16383)]
     public int Overlap { get; set; }
@@ -46,7 +51,7 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
 
     protected override void ProcessRecord()
     {
-        var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
+        var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, SlideMpp = SlideMpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
         string? folder = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
         foreach (var file in SlideFiles())
         {
