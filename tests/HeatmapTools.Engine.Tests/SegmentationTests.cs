@@ -104,7 +104,12 @@ public class SegmentationTargetTests
         Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse("Logit", null, new[] { 0, 0, 10, 10 })).ErrorId);
         Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse(null, null, new[] { 0, 0, 0, 10 })).ErrorId);
         var wrongSize = Path.Combine(SharedData.Images, "coffee.png");
-        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(segmenter, TargetRequest.Parse(null, null, null, wrongSize), new[] { 8 }).ErrorId);
+        // A mask of another picture's size is wrong for this image alone: its error, not the run's.
+        var results = CamJob.Run(segmenter, labels, new[] { new CamJobItem(Photo, new[] { 8 }) }, Options(TargetRequest.Parse(null, null, null, wrongSize)),
+            SilentListener.Instance, CancellationToken.None);
+        Assert.Equal(ErrorIds.TargetNotApplicable, Assert.Single(results).Error!.ErrorId);
+        // An explicit Logit is not the segmenter's default.
+        Assert.Equal(ErrorIds.TargetNotApplicable, Refusal(segmenter, TargetRequest.Parse("Logit", null)).ErrorId);
     }
 
     [Fact]

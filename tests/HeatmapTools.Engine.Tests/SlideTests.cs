@@ -35,4 +35,29 @@ public class SlideTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_slide_the_cache_let_go_of_is_still_read_by_whoever_holds_it_and_a_deleted_one_is_named()
+    {
+        string folder = Directory.CreateTempSubdirectory("hmt-slides").FullName;
+        try
+        {
+            var paths = Enumerable.Range(0, 10).Select(i => Path.Combine(folder, $"s{i}.tiff")).ToList();
+            foreach (var path in paths) HeatmapTools.TestData.SyntheticSlide.Write(path, HeatmapTools.TestData.SyntheticSlide.For(600, 400), 0.5);
+            // A reader holds the first slide while nine others pass through the cache, which keeps eight.
+            var first = SlideCache.Get(paths[0]);
+            foreach (var path in paths.Skip(1)) SlideCache.Get(path);
+            using (var region = first.ReadRegion(0, 0, 0, 32, 32)) Assert.Equal(32, region.Width);
+            // Let go of again (as the cache does) and then deleted: the next read names the slide, not a raw IO message.
+            first.Release();
+            File.Delete(paths[0]);
+            var error = Assert.Throws<HeatmapToolsException>(() => first.ReadRegion(0, 0, 0, 32, 32));
+            Assert.Equal(ErrorIds.SlideUnreadable, error.ErrorId);
+            Assert.Contains("s0.tiff", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

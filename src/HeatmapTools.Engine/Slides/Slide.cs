@@ -103,12 +103,12 @@ public sealed class Slide : IDisposable
         using var bgra = new Mat(height, width, MatType.CV_8UC4);
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_handle == IntPtr.Zero, this);
+            var handle = Handle();
             unsafe
             {
-                OpenSlideNative.ReadRegion(_handle, (uint*)bgra.DataPointer, x, y, level, width, height);
+                OpenSlideNative.ReadRegion(handle, (uint*)bgra.DataPointer, x, y, level, width, height);
             }
-            if (OpenSlideNative.Text(OpenSlideNative.GetError(_handle)) is { } error)
+            if (OpenSlideNative.Text(OpenSlideNative.GetError(handle)) is { } error)
                 throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError, $"OpenSlide failed reading '{Path}': {error}", Path);
         }
         return OverWhite(bgra);
@@ -196,12 +196,52 @@ public sealed class Slide : IDisposable
     private static double? Number(string? text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
 
-    public void Dispose()
+    private bool _disposed;
+
+    /// <summary>
+    /// Closes the OpenSlide handle for now (the open-slide cache lets go of it); the next read opens it again, so a
+    /// reader on another thread never meets a closed slide. A slide file gone or changed since is then SlideUnreadable.
+    /// </summary>
+    internal void Release()
     {
         lock (_gate)
         {
             if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
             _handle = IntPtr.Zero;
         }
+    }
+
+    /// <summary>The open handle, opened again after <see cref="Release"/>. Called under the gate.</summary>
+    private IntPtr Handle()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_handle != IntPtr.Zero) return _handle;
+        var handle = File.Exists(Path) ? OpenSlideNative.Open(Path) : IntPtr.Zero;
+        if (handle == IntPtr.Zero)
+            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError,
+                $"Slide '{Path}' could not be opened again to read from it: {(File.Exists(Path) ? "OpenSlide no longer reads it" : "it was deleted or moved")}.", Path);
+        if (OpenSlideNative.Text(OpenSlideNative.GetError(handle)) is { } error)
+        {
+            OpenSlideNative.Close(handle);
+            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError, $"OpenSlide could not read '{Path}' again: {error}", Path);
+        }
+        return _handle = handle;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
+            _handle = IntPtr.Zero;
+            _disposed = true;
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A slide let go of by the cache and dropped by its last reader still closes its handle.</summary>
+    ~Slide()
+    {
+        if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
     }
 }

@@ -58,10 +58,11 @@ public static class SlideCache
             }
             var slide = Slide.Open(path);
             Open.AddFirst((key, slide));
-            // A slide evicted here may still be read by another thread: Slide.ReadRegion then fails as disposed, never reads freed memory.
+            // A slide let go of here may still be read by another thread: its handle is closed for now and opened again
+            // by the next read, so more slides in flight than the cache holds cost reopening, never a closed reader.
             while (Open.Count > Capacity)
             {
-                Open.Last!.Value.Slide.Dispose();
+                Open.Last!.Value.Slide.Release();
                 Open.RemoveLast();
             }
             return slide;

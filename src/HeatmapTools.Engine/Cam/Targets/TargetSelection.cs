@@ -52,7 +52,9 @@ internal static class TargetSelection
             {
                 pairs.AddRange(make(i).Select(t => (i, t)).ToList());
             }
-            catch (HeatmapToolsException error) when (failed is not null)
+            // What is wrong with this image's target (a mask of another size, a region over none of its pixels) is its
+            // error; what is wrong with the request itself (a class outside the head) stops the run as before.
+            catch (HeatmapToolsException error) when (failed is not null && error.Category == ErrorKind.InvalidData)
             {
                 failed(i, error);
             }
