@@ -213,6 +213,26 @@ Describe 'Whole-slide images' {
         { & $rows 0.9 0.1 | Measure-SlideAgreement $slide -TileExtent 200 -Annotation $geo -AnnotationClass Stroma -ErrorAction Stop } | Should -Throw -ErrorId 'AnnotationInvalid*'
     }
 
+    It 'keeps two slides of one name from two folders apart, and a slide whose tiles exist is its own error' {
+        $a = Join-Path $root 'site-a'; $b = Join-Path $root 'site-b'
+        New-Item -ItemType Directory $a, $b -Force | Out-Null
+        & vips tiffsave (Join-Path $root 'chelsea.png') (Join-Path $a 'slide.tif') --tile --pyramid --tile-width 64 --tile-height 64
+        & vips tiffsave (Join-Path $root 'coffee.png') (Join-Path $b 'slide.tif') --tile --pyramid --tile-width 64 --tile-height 64
+        $out = Join-Path $root 'two-sites'
+        $tiles = Get-SlideTile (Join-Path $a 'slide.tif'), (Join-Path $b 'slide.tif') -TileSize 64 -MinTissue 0 -OutputPath $out -WarningVariable said -WarningAction SilentlyContinue
+        $fromA = @($tiles | Where-Object Slide -eq (Join-Path $a 'slide.tif')); $fromB = @($tiles | Where-Object Slide -eq (Join-Path $b 'slide.tif'))
+        $fromA.Count | Should -BeGreaterThan 0
+        $fromB.Count | Should -BeGreaterThan 0
+        @(Get-ChildItem $out -File).Count | Should -Be ($fromA.Count + $fromB.Count) -Because 'no tile of one slide replaced or refused the other''s'
+        $prefixes = @($tiles | ForEach-Object { (Split-Path $_.File -Leaf) -replace '_L\d+_.*$', '' } | Sort-Object -Unique)
+        $prefixes.Count | Should -Be 2
+        "$said" | Should -Match 'has the name of another slide'
+        # Again without -Force: each slide's tiles exist; each slide is its own error and nothing terminates.
+        $again = Get-SlideTile (Join-Path $a 'slide.tif'), (Join-Path $b 'slide.tif') -TileSize 64 -MinTissue 0 -OutputPath $out -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $failed.Count | Should -Be 2
+        $failed | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'OutputExists*' }
+    }
+
     It 'labels tiles by the annotation and writes them as IDC patches New-PatientPatchGrid rebuilds' {
         $geo = [IO.Path]::ChangeExtension($slide, '.geojson')
         $folder = Join-Path $root 'idc'

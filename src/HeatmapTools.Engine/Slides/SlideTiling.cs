@@ -20,8 +20,10 @@ public static class SlideTiling
     /// tiles are TileSize apart on IDC's grid):
     /// New-PatientPatchGrid rebuilds the slide from them.
     /// </summary>
+    /// <param name="name">What the written tiles are named by (the patient id of IDC-named tiles): the slide's base name
+    /// unless the caller keeps two slides of one name apart.</param>
     public static IEnumerable<SlideTileOutput> Tiles(string slidePath, TileGridOptions options, string? outputFolder, bool force, IRunListener listener,
-        CancellationToken cancellation, string? annotation = null, string? annotationClass = null)
+        CancellationToken cancellation, string? annotation = null, string? annotationClass = null, string? name = null)
     {
         var slide = SlideCache.Get(slidePath);
         double scale = slide.ScaleFor(options.MaskSize);
@@ -42,7 +44,7 @@ public static class SlideTiling
                 listener.Warning($"'{slide.Path}' says {stated:0.###} microns per pixel, which no slide scanner gives (a TIFF written without its " +
                                  "resolution, such as vips' default 72 dpi); the tiles carry no Mpp. Give the scanner's with -SlideMpp.");
             if (outputFolder is not null) AtomicFile.CreateFolder(outputFolder);
-            string name = System.IO.Path.GetFileNameWithoutExtension(slide.Path);
+            name ??= System.IO.Path.GetFileNameWithoutExtension(slide.Path);
             foreach (var tile in TileGrid.Tiles(slide, mask, options, cancellation))
             {
                 double? mpp = (options.SlideMpp ?? slide.MppX) * tile.Downsample;
@@ -53,7 +55,7 @@ public static class SlideTiling
                     string fileName = target is int c
                         ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                             $"{name}_idx5_x{(long)Math.Round(tile.X / tile.Downsample) + 1}_y{(long)Math.Round(tile.Y / tile.Downsample) + 1}_class{c}.png")
-                        : System.IO.Path.GetFileName(SlideTilePath.Format(slide.Path, tile.Level, tile.X, tile.Y, tile.Size));
+                        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}_L{tile.Level}_x{tile.X}_y{tile.Y}_s{tile.Size}.png");
                     file = System.IO.Path.Combine(outputFolder, fileName);
                     using var region = slide.ReadRegion(tile.X, tile.Y, tile.Level, tile.Size, tile.Size);
                     AtomicFile.Write(file, force, stream => ImageEncoder.Encode(region, "png", stream, note: $"Get-SlideTile; {name}"), new HashSet<string> { slide.Path });

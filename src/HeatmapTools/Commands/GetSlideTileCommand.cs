@@ -49,6 +49,22 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The name a slide's written tiles carry (their patient id): its base name, unless another slide of this run already
+    /// has that name (slide.tif in two folders), then the name and a hash of its full path, so ids and files stay apart.
+    /// </summary>
+    private string NameFor(string file)
+    {
+        string full = System.IO.Path.GetFullPath(file), name = System.IO.Path.GetFileNameWithoutExtension(file);
+        if (_names.TryAdd(name, full) || _names[name] == full) return name;
+        string unique = $"{name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8]}";
+        WriteWarning($"'{full}' has the name of another slide of this run ('{_names[name]}'): its tiles are named {unique}.");
+        _names[unique] = full;
+        return unique;
+    }
+
     protected override void ProcessRecord()
     {
         var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, SlideMpp = SlideMpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
@@ -56,7 +72,9 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
         foreach (var file in SlideFiles())
         {
             string? annotation = Annotation is null ? null : GetUnresolvedProviderPathFromPSPath(Annotation);
-            foreach (var tile in RunEngineEach(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass)))
+            string name = NameFor(file);
+            // A slide whose tiles cannot be written (a file of the same name from an earlier run) is that slide's error; the other slides go on.
+            foreach (var tile in RunEngineEachOrError(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass, name)))
             {
                 WriteObject(new SlideTile
                 {

@@ -128,6 +128,49 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
         while (RunEngine(() => items.MoveNext())) yield return items.Current;
     }
 
+    /// <summary>
+    /// As <see cref="RunEngineEach{T}"/>, but a failure ends only this enumeration, as a non-terminating error: the
+    /// item (a slide) fails and the command goes on with the next.
+    /// </summary>
+    protected IEnumerable<T> RunEngineEachOrError<T>(Func<IEnumerable<T>> start)
+    {
+        IEnumerator<T>? items = null;
+        try
+        {
+            while (true)
+            {
+                T current;
+                try
+                {
+                    using (Engine.Running.RunScope.Enter(Listener))
+                    {
+                        items ??= start().GetEnumerator();
+                        if (!items.MoveNext()) yield break;
+                        current = items.Current;
+                    }
+                }
+                catch (HeatmapToolsException ex)
+                {
+                    WriteError(ToErrorRecord(ex));
+                    yield break;
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                finally
+                {
+                    Listener.Drain();
+                }
+                yield return current;
+            }
+        }
+        finally
+        {
+            items?.Dispose();
+        }
+    }
+
     private T RunEngineCore<T>(Func<T> work)
     {
         try
