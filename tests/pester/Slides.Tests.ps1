@@ -233,6 +233,17 @@ Describe 'Whole-slide images' {
         $failed | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'OutputExists*' }
     }
 
+    It 'says why a slide gave no tiles, and paints a slide smaller than -MaxSize at its own size' {
+        $tinyPng = Join-Path $root 'tiny.png'; $tiny = Join-Path $root 'tiny.tif'
+        & vips crop (Join-Path $root 'chelsea.png') $tinyPng 100 100 40 30
+        & vips tiffsave $tinyPng $tiny --tile --pyramid --tile-width 64 --tile-height 64
+        $tiles = Get-SlideTile $tiny -TileSize 64 -SlideMpp 0.5 -WarningVariable said -WarningAction SilentlyContinue
+        $tiles | Should -BeNullOrEmpty
+        "$said" | Should -Match 'tiny\.tif.*no tiles.*40 x 30.*smaller than one 64-pixel tile'
+        $h = [pscustomobject]@{ X = 0; Y = 0; Extent = 20; Probability = 0.5 } | New-SlideHeatmap $tiny -OutputPath (Join-Path $root 'tiny_heat.png') -MaxSize 2048
+        "$($h.Width) x $($h.Height)" | Should -Be '40 x 30'
+    }
+
     It 'labels tiles by the annotation and writes them as IDC patches New-PatientPatchGrid rebuilds' {
         $geo = [IO.Path]::ChangeExtension($slide, '.geojson')
         $folder = Join-Path $root 'idc'

@@ -64,7 +64,8 @@ public static class SlideHeatmap
                 $"-Threshold outlines tiles whose probability reaches it; the tile at x={mapped.X}, y={mapped.Y} is a CAM map, and each map is " +
                 "scaled to its own peak (1), so every tile would count as above. Threshold the tiles' probabilities instead: pipe the " +
                 "Get-ClassPrediction results of the tiles, or paint the mosaic without -Threshold.", options.Threshold);
-        double scale = slide.ScaleFor(options.MaxSize);
+        // Never above level 0: a slide smaller than -MaxSize is painted at its own size, not blown up into blocks.
+        double scale = Math.Min(1, slide.ScaleFor(options.MaxSize));
         using var thumbnail = slide.Thumbnail(scale, cancellation);
         int width = thumbnail.Width, height = thumbnail.Height;
         // With -Labels the raster holds each tile's class (0 or 1) where it would hold its probability.

@@ -45,8 +45,10 @@ public static class SlideTiling
                                  "resolution, such as vips' default 72 dpi); the tiles carry no Mpp. Give the scanner's with -SlideMpp.");
             if (outputFolder is not null) AtomicFile.CreateFolder(outputFolder);
             name ??= System.IO.Path.GetFileNameWithoutExtension(slide.Path);
+            int count = 0;
             foreach (var tile in TileGrid.Tiles(slide, mask, options, cancellation))
             {
+                count++;
                 double? mpp = (options.SlideMpp ?? slide.MppX) * tile.Downsample;
                 int? target = LabelOf(tile);
                 string? file = null;
@@ -61,6 +63,14 @@ public static class SlideTiling
                     AtomicFile.Write(file, force, stream => ImageEncoder.Encode(region, "png", stream, note: $"Get-SlideTile; {name}"), new HashSet<string> { slide.Path });
                 }
                 yield return new SlideTileOutput(tile, SlideTilePath.Format(slide.Path, tile.Level, tile.X, tile.Y, tile.Size), mpp, file) { Target = target };
+            }
+            // No tiles is an answer the user must hear, with its reason: a slide smaller than a tile, or no tissue found.
+            if (count == 0)
+            {
+                var level = slide.Levels[TileGrid.LevelFor(slide, options)];
+                listener.Warning(level.Width < options.TileSize || level.Height < options.TileSize
+                    ? $"'{slide.Path}' gave no tiles: it is {level.Width} x {level.Height} pixels at level {level.Index}, smaller than one {options.TileSize}-pixel tile."
+                    : $"'{slide.Path}' gave no tiles: no {options.TileSize}-pixel tile at level {level.Index} has {options.MinTissue:P0} tissue (saturation above {mask.Threshold:0.#}); lower -MinTissue or -TissueThreshold.");
             }
         }
     }
