@@ -26,6 +26,26 @@ Describe 'An ONNX model from the pipeline' {
         $default.Logits[0] | Should -Not -Be $told.Logits[0]
     }
 
+    It 'takes any -InputSize for a graph of dynamic height and width, and refuses Native for a fixed one before any image' {
+        $dynamic = Join-Path ([IO.Path]::GetTempPath()) "hmt-dynamic-$PID.onnx"
+        & /usr/bin/python3 -c @"
+import torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 4)).eval()
+torch.onnx.export(net, torch.randn(1, 3, 64, 64), '$dynamic', input_names=['input'], output_names=['logits'], opset_version=13,
+                  dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}, 'logits': {0: 'b'}})
+"@
+        try {
+            $small = Get-ClassPrediction $photo -Model $dynamic -InputSize 112 -ErrorAction Stop
+            $wide = Get-ClassPrediction $photo -Model $dynamic -InputSize 160,96 -ErrorAction Stop
+            $default = Get-ClassPrediction $photo -Model $dynamic -ErrorAction Stop
+            $small.Logits[0] | Should -Not -Be $default.Logits[0]
+            $wide.Logits[0] | Should -Not -Be $small.Logits[0]
+        }
+        finally { Remove-Item $dynamic -ErrorAction SilentlyContinue }
+        { Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -InputSize Native -ErrorAction Stop } | Should -Throw -ErrorId 'PreprocessInvalid*'
+    }
+
     It 'refuses an input the graph was not made for: <What>' -ForEach @(
         @{ What = 'another size'; Arguments = @{ InputSize = '224' }; Id = 'PreprocessInvalid' }
         @{ What = 'three channels for a grey net'; Arguments = @{ InputChannels = 3 }; Id = 'PreprocessInvalid' }

@@ -39,8 +39,10 @@ public sealed record PreprocessRequest
         if (channels != info.InputChannels)
             throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; -InputChannels {channels} would feed it something else.");
         var (width, height, native) = ParseSize(InputSize, info);
-        if (info.SourceFile is not null && info.InputWidth > 0 && !native && (width != info.Width || height != info.Height))
-            throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; -InputSize {InputSize} would feed it another size.");
+        // Refused before any image: a graph of a fixed size fed another (or each image at its own size) fails inside it.
+        if (info.SourceFile is not null && info.InputWidth > 0 && (native || width != info.Width || height != info.Height))
+            throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; -InputSize {InputSize} would feed it " +
+                          (native ? "each image at its own size." : "another size."));
         var normalization = Normalization ?? (Mean is null && Std is null ? HeatmapTools.Normalization.ImageNet : HeatmapTools.Normalization.None);
         float[] mean, std;
         float scale = 1f / 255;

@@ -98,8 +98,9 @@ internal static class OnnxModelBuilder
         {
             Family = "onnx",
             InputSize = (int)layout.Height,
-            InputHeight = (int)layout.Height,
-            InputWidth = (int)layout.Width,
+            // A fixed size only when the graph declares one: dynamic height and width take any -InputSize (224 by default).
+            InputHeight = layout.SizeFromGraph ? (int)layout.Height : 0,
+            InputWidth = layout.SizeFromGraph ? (int)layout.Width : 0,
             InputChannels = (int)layout.Channels,
             Stages = m => ((OnnxNetwork)m).Stages,
             // From the segment itself, so a network built again from the file (Create) answers for its own taps.
