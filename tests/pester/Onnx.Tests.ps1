@@ -129,6 +129,21 @@ Describe 'A model folder''s sidecar file' {
         finally { $env:HEATMAPTOOLS_MODEL_PATH = $saved }
     }
 
+    It 'names the settings file, not a parameter, when a setting of the file is what cannot be used' {
+        '{ "inputSize": 112 }' | Set-Content (Join-Path $folder 'xray.json')
+        $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'PreprocessInvalid,*'
+        $err.Exception.Message | Should -BeLike "*'inputSize' 112 in the model's settings file*xray.json*"
+        $err.Exception.Message | Should -Not -BeLike '*-InputSize*'
+        '{ "channels": 3 }' | Set-Content (Join-Path $folder 'xray.json')
+        $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike "*'channels' 3 in the model's settings file*xray.json*"
+        # Given on the command line, the parameter is named.
+        Remove-Item (Join-Path $folder 'xray.json')
+        $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') -InputSize 112 } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*-InputSize 112*'
+    }
+
     It 'is refused, naming the file and the key, when it has a key it cannot have' {
         '{ "inputsize": 50, "colour": "red" }' | Set-Content (Join-Path $folder 'xray.json')
         $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') } | Should -Throw -PassThru

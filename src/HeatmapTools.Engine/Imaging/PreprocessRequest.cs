@@ -17,6 +17,13 @@ public sealed record PreprocessRequest
     public int? Channels { get; init; }
     public ResizeMode? Resize { get; init; }
 
+    /// <summary>The model's settings file this request was read from, so a refusal names it rather than a parameter.</summary>
+    public string? SettingsFile { get; init; }
+
+    /// <summary>The settings taken from a settings file (InputSize, Channels, Mean, Std), and which file.</summary>
+    private IReadOnlySet<string> FromFile { get; init; } = new HashSet<string>();
+    private string? FromFileName { get; init; }
+
     /// <summary>This request over <paramref name="fallback"/>: each setting given here wins.</summary>
     public PreprocessRequest Over(PreprocessRequest? fallback) => fallback is null ? this : new PreprocessRequest
     {
@@ -26,7 +33,17 @@ public sealed record PreprocessRequest
         Normalization = Normalization ?? fallback.Normalization,
         Channels = Channels ?? fallback.Channels,
         Resize = Resize ?? fallback.Resize,
+        FromFileName = fallback.SettingsFile ?? fallback.FromFileName,
+        FromFile = new HashSet<string>(new[] { (InputSize, fallback.InputSize, "InputSize"), (Channels?.ToString(), fallback.Channels?.ToString(), "Channels"),
+                (Mean is null ? null : "", fallback.Mean is null ? null : "", "Mean"), (Std is null ? null : "", fallback.Std is null ? null : "", "Std") }
+            .Where(t => t.Item1 is null && t.Item2 is not null).Select(t => t.Item3).Concat(fallback.FromFile)),
     };
+
+    /// <summary>How a refusal names a setting: the parameter, or the key of the settings file it came from.</summary>
+    private string Said(string setting, string value) =>
+        FromFile.Contains(setting) && FromFileName is { } file
+            ? $"'{char.ToLowerInvariant(setting[0])}{setting[1..]}' {value} in the model's settings file '{file}'"
+            : $"-{(setting == "Channels" ? "InputChannels" : setting)} {value}";
 
     /// <summary>
     /// The preprocessing for <paramref name="info"/>. Refused (PreprocessInvalid) when it cannot be what the network
@@ -35,13 +52,13 @@ public sealed record PreprocessRequest
     public PreprocessOptions Resolve(ArchitectureInfo info)
     {
         int channels = Channels ?? info.InputChannels;
-        if (channels is not (1 or 3)) throw Invalid($"-InputChannels {channels}: images become 1 (grey) or 3 (RGB) channels.");
+        if (channels is not (1 or 3)) throw Invalid($"{Said("Channels", channels.ToString(CultureInfo.InvariantCulture))}: images become 1 (grey) or 3 (RGB) channels.");
         if (channels != info.InputChannels)
-            throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; -InputChannels {channels} would feed it something else.");
+            throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; {Said("Channels", channels.ToString(CultureInfo.InvariantCulture))} would feed it something else.");
         var (width, height, native) = ParseSize(InputSize, info);
         // Refused before any image: a graph of a fixed size fed another (or each image at its own size) fails inside it.
         if (info.SourceFile is not null && info.InputWidth > 0 && (native || width != info.Width || height != info.Height))
-            throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; -InputSize {InputSize} would feed it " +
+            throw Invalid($"{info.Name} declares a fixed {info.Width} x {info.Height} input; {Said("InputSize", InputSize ?? "")} would feed it " +
                           (native ? "each image at its own size." : "another size."));
         var normalization = Normalization ?? (Mean is null && Std is null ? HeatmapTools.Normalization.ImageNet : HeatmapTools.Normalization.None);
         float[] mean, std;

@@ -74,6 +74,7 @@ public sealed record ModelSidecar(string Path)
             {
                 Preprocess = new PreprocessRequest
                 {
+                    SettingsFile = path,
                     InputSize = size,
                     Channels = Get("channels")?.GetInt32(),
                     Normalization = Enum<Normalization>("normalization"),
