@@ -46,6 +46,19 @@ Describe 'Model families from the cmdlets' {
         finally { Remove-Item $script -ErrorAction SilentlyContinue }
     }
 
+    It 'says plainly that a grey model runs as an ONNX graph, not as a built-in architecture' {
+        $grey = Join-Path ([IO.Path]::GetTempPath()) "hmt-grey-$PID.pth"
+        & /usr/bin/python3 -c "import torch, torchvision; m = torchvision.models.resnet18(); m.conv1 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False); torch.save(m.state_dict(), '$grey')"
+        try {
+            $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model resnet18 -WeightsPath $grey -InputChannels 1 } | Should -Throw -PassThru
+            $err.Exception.Message | Should -Match 'ONNX'
+            $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model resnet18 -WeightsPath $grey } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'WeightsMismatch,*'
+            $err.Exception.Message | Should -Match 'one channel.*torch\.onnx\.export'
+        }
+        finally { Remove-Item $grey -ErrorAction SilentlyContinue }
+    }
+
     It 'suggests the closest model and layer names' {
         $err = { Get-ClassPrediction -LiteralPath $Chelsea -Model densnet121 -Weights Random } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'UnknownModel,*'

@@ -54,7 +54,8 @@ public sealed record PreprocessRequest
         int channels = Channels ?? info.InputChannels;
         if (channels is not (1 or 3)) throw Invalid($"{Said("Channels", channels.ToString(CultureInfo.InvariantCulture))}: images become 1 (grey) or 3 (RGB) channels.");
         if (channels != info.InputChannels)
-            throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; {Said("Channels", channels.ToString(CultureInfo.InvariantCulture))} would feed it something else.");
+            throw Invalid($"{info.Name} takes {info.InputChannels}-channel input; {Said("Channels", channels.ToString(CultureInfo.InvariantCulture))} would feed it something else." +
+                          (info.SourceFile is null ? " The built-in architectures take three channels; -InputChannels 1 is for ONNX graphs of one-channel input (export a grey model with torch.onnx.export)." : ""));
         var (width, height, native) = ParseSize(InputSize, info);
         // Refused before any image: a graph of a fixed size fed another (or each image at its own size) fails inside it.
         if (info.SourceFile is not null && info.InputWidth > 0 && (native || width != info.Width || height != info.Height))

@@ -145,9 +145,14 @@ public static class StateDictLoader
             if (missing.Count > 0) parts.Add($"missing keys ({missing.Count}): {Preview(missing)}");
             if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {Preview(unexpected)}");
             if (wrongShape.Count > 0) parts.Add($"wrong shapes ({wrongShape.Count}): {Preview(wrongShape)}");
+            // A grey model (an X-ray net trained with its first convolution taking one channel) is the one shape a
+            // built-in architecture cannot take: say so plainly, and how to run it.
+            bool grey = target.Keys.Where(saved.ContainsKey).Any(k => target[k].dim() == 4 && saved[k].dim() == 4 && target[k].shape[1] == 3 && saved[k].shape[1] == 1);
             throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidData,
                 $"Weights file '{path}' does not fit this model: {string.Join("; ", parts)}. " +
-                "Check -Model and -NumClasses match the network the file was saved from.", path);
+                (grey ? "Its first convolution takes one channel (a grey model); the built-in architectures take three (-InputChannels 1 is for ONNX graphs). " +
+                        "Export the model to ONNX (torch.onnx.export) and give -Model the graph, which declares its one channel."
+                      : "Check -Model and -NumClasses match the network the file was saved from."), path);
         }
         foreach (var (key, value) in target) Check(key, saved[key], value.dtype, path);
         using (no_grad())
