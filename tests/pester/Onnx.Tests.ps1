@@ -144,6 +144,13 @@ Describe 'A model folder''s sidecar file' {
         $err.Exception.Message | Should -BeLike '*-InputSize 112*'
     }
 
+    It 'names the settings file when its default layer is not a layer of the model' {
+        '{ "defaultLayer": "features.66" }' | Set-Content (Join-Path $folder 'xray.json')
+        $err = { New-CamHeatmap $photo -Model (Join-Path $folder 'xray.onnx') -NoOverlay } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ModelSidecarInvalid,*'
+        $err.Exception.Message | Should -BeLike "*xray.json*'defaultLayer'*features.66*"
+    }
+
     It 'is refused, naming the file and the key, when it has a key it cannot have' {
         '{ "inputsize": 50, "colour": "red" }' | Set-Content (Join-Path $folder 'xray.json')
         $err = { Get-ClassPrediction $photo -Model (Join-Path $folder 'xray.onnx') } | Should -Throw -PassThru

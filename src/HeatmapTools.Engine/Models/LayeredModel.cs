@@ -86,6 +86,23 @@ public sealed class LayeredModel : IDisposable
             "(any submodule path torchvision prints, such as features.7.1.norm1, can be a target).", layer);
     }
 
+    /// <summary>
+    /// Checks, when the model is loaded, that its default layer is one of its layers; one named by the model's settings
+    /// file is that file's error (ModelSidecarInvalid), since no -Layer was typed.
+    /// </summary>
+    internal void CheckDefaultLayer()
+    {
+        try
+        {
+            ResolveTarget(Info.DefaultLayer);
+        }
+        catch (HeatmapToolsException e) when (e.ErrorId == ErrorIds.UnknownLayer && Info.DefaultLayerFrom is { } file)
+        {
+            throw new HeatmapToolsException(ErrorIds.ModelSidecarInvalid, ErrorKind.InvalidData,
+                $"The model's settings file '{file}' cannot be used: its 'defaultLayer' is '{Info.DefaultLayer}'. {e.Message}", file, e);
+        }
+    }
+
     /// <summary>Stage index of a layer that must be a whole stage (methods that rerun the network from it).</summary>
     public int ResolveLayer(string layer)
     {

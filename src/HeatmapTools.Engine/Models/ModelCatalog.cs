@@ -57,6 +57,9 @@ public sealed record ArchitectureInfo(
     /// </summary>
     public Func<Tensor, Tensor>? OfficialInputTransform { get; init; }
 
+    /// <summary>The settings file that named <see cref="DefaultLayer"/>, if one did: a layer it names wrongly is that file's error.</summary>
+    public string? DefaultLayerFrom { get; init; }
+
     /// <summary>Input height and width when not square (ONNX graphs declare theirs); 0 means <see cref="InputSize"/>.</summary>
     public int InputHeight { get; init; }
     public int InputWidth { get; init; }

@@ -34,7 +34,7 @@ public sealed record ModelSidecar(string Path)
 
     /// <summary>The architecture with the sidecar's default layer, when it names one.</summary>
     public static ArchitectureInfo Apply(ArchitectureInfo info, ModelSidecar? sidecar) =>
-        sidecar?.DefaultLayer is { } layer ? info with { DefaultLayer = layer } : info;
+        sidecar?.DefaultLayer is { } layer ? info with { DefaultLayer = layer, DefaultLayerFrom = sidecar.Path } : info;
 
     private static readonly ConcurrentDictionary<string, ModelSidecar?> Cache = new(StringComparer.Ordinal);
 

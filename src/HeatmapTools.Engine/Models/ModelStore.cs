@@ -125,7 +125,7 @@ public static class ModelStore
         bool official = weightsFile is not null && string.Equals(Path.GetFileName(weightsFile), info.OfficialFileName, StringComparison.Ordinal);
         var model = new LayeredModel(info.Name, network, request.NumClasses, ModelSidecar.Apply(info, ModelSidecar.For(weightsFile)), description,
             weightsFile is null ? null : Path.GetFullPath(weightsFile), official);
-        model.ResolveTarget(model.Info.DefaultLayer);
+        model.CheckDefaultLayer();
         return model;
     }
 }

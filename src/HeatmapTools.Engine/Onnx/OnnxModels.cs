@@ -61,7 +61,7 @@ public static class OnnxModels
         var (network, info) = OnnxModelBuilder.Build(path);
         network.eval();
         var model = new LayeredModel(info.Name, network, info.FixedClasses, ModelSidecar.Apply(info, ModelSidecar.For(path)), $"{path} ({info.Description})", path);
-        model.ResolveTarget(model.Info.DefaultLayer);
+        model.CheckDefaultLayer();
         return model;
     }
 }
