@@ -46,6 +46,22 @@ torch.onnx.export(net, torch.randn(1, 3, 64, 64), '$dynamic', input_names=['inpu
         { Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -InputSize Native -ErrorAction Stop } | Should -Throw -ErrorId 'PreprocessInvalid*'
     }
 
+    It 'lists the layers a user picks from an exported ViT, and every operator with -Recurse' {
+        $vit = Join-Path $PSScriptRoot '../../output/zoo-onnx/vit_b_16.onnx'
+        Test-Path $vit | Should -BeTrue -Because 'build.ps1 -Task Test exports the zoo to ONNX (tests/reference/export_zoo_onnx.py)'
+        $layers = Get-CamLayer -Model $vit
+        $all = Get-CamLayer -Model $vit -Recurse
+        $layers.Count | Should -BeLessThan 150
+        $all.Count | Should -BeGreaterThan (3 * $layers.Count)
+        $layers.Type | Should -Not -Contain 'Shape'
+        $layers.Type | Should -Not -Contain 'Gather'
+        $layers.Name | Should -Not -Contain 'encoder.layers.encoder_layer_0.ln_1.Pow'
+        $layers.Name | Should -Contain 'encoder.layers.encoder_layer_0.ln_1'
+        $layers.Name | Should -Contain 'encoder.layers.encoder_layer_5.mlp'
+        ($layers | Where-Object IsDefault).Name | Should -Be 'encoder.layers.encoder_layer_11.ln_1'
+        $all.Name | Should -Contain 'encoder.layers.encoder_layer_0.ln_1.Pow'
+    }
+
     It 'refuses an input the graph was not made for: <What>' -ForEach @(
         @{ What = 'another size'; Arguments = @{ InputSize = '224' }; Id = 'PreprocessInvalid' }
         @{ What = 'three channels for a grey net'; Arguments = @{ InputChannels = 3 }; Id = 'PreprocessInvalid' }
