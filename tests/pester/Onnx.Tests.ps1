@@ -46,6 +46,52 @@ torch.onnx.export(net, torch.randn(1, 3, 64, 64), '$dynamic', input_names=['inpu
         { Get-ClassPrediction $photo -Model (Join-Path $onnx 'xray_net.opset13.onnx') -InputSize Native -ErrorAction Stop } | Should -Throw -ErrorId 'PreprocessInvalid*'
     }
 
+    It 'makes classic CAM on heads as exporters write global average pooling and a linear layer: <Head>' -ForEach @(
+        @{ Head = 'GlobalAveragePool, Flatten, Gemm' }
+        @{ Head = 'ReduceMean, Gemm' }
+        @{ Head = 'ReduceMean, Shape helpers, Reshape, MatMul, Add' }
+        @{ Head = 'ReduceMean, MatMul' }
+    ) {
+        $graphs = Join-Path $dir 'gap-graphs'
+        if (-not (Test-Path $graphs)) {
+            New-Item -ItemType Directory $graphs | Out-Null
+            & /usr/bin/python3 -c @"
+import torch
+torch.manual_seed(0)
+body = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 16, 3, stride=2, padding=1), torch.nn.ReLU())
+fc = torch.nn.Linear(16, 5)
+class Net(torch.nn.Module):
+    def __init__(self, head):
+        super().__init__(); self.body = body; self.fc = fc; self.head = head
+    def forward(self, x):
+        a = self.body(x)
+        if self.head == 0: return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(a, 1), 1))
+        if self.head == 1: return self.fc(a.mean((2, 3)))
+        if self.head == 2: return a.mean((2, 3), keepdim=True).view(a.size(0), -1) @ self.fc.weight.t() + self.fc.bias
+        if self.head == 3: return a.mean((2, 3)) @ self.fc.weight.t()
+        return self.fc(torch.relu(torch.nn.functional.linear(a.mean((2, 3)), torch.eye(16))))
+for k in range(5):
+    torch.onnx.export(Net(k).eval(), torch.randn(1, 3, 64, 64), '$graphs/head%d.onnx' % k, opset_version=13)
+"@
+        }
+        $index = [array]::IndexOf(@('GlobalAveragePool, Flatten, Gemm', 'ReduceMean, Gemm', 'ReduceMean, Shape helpers, Reshape, MatMul, Add', 'ReduceMean, MatMul'), $Head)
+        $model = Join-Path $graphs "head$index.onnx"
+        $out = Join-Path $dir "gap$index"
+        $cam = New-CamHeatmap $photo -Model $model -Method CAM -ClassIndex 2 -OutputPath $out -MapFormat Npy -NoOverlay -ErrorAction Stop
+        $grad = New-CamHeatmap $photo -Model $model -Method GradCAM -ClassIndex 2 -OutputPath (Join-Path $dir "grad$index") -MapFormat Npy -NoOverlay -ErrorAction Stop
+        $cam.Layer | Should -Be $grad.Layer
+        # On such a head d logit_c / d A_k(i,j) = w_ck / (h w) everywhere, so Grad-CAM's map is CAM's divided by h w:
+        # after normalisation the two are one map (Selvaraju et al. 2017, section 3.1).
+        $a = Read-Npy $cam.MapPath; $b = Read-Npy $grad.MapPath
+        $max = 0.0; for ($k = 0; $k -lt $a.Count; $k++) { $max = [math]::Max($max, [math]::Abs($a[$k] - $b[$k])) }
+        $max | Should -BeLessThan 1e-4
+        ($a | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 0.5
+        # A head that is not pooling and one linear layer is still refused, naming what is in the way.
+        $err = { New-CamHeatmap $photo -Model (Join-Path $graphs 'head4.onnx') -Method CAM -NoOverlay -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotApplicable,*'
+        $err.Exception.Message | Should -BeLike '*Relu*'
+    }
+
     It 'lists the layers a user picks from an exported ViT, and every operator with -Recurse' {
         $vit = Join-Path $PSScriptRoot '../../output/zoo-onnx/vit_b_16.onnx'
         Test-Path $vit | Should -BeTrue -Because 'build.ps1 -Task Test exports the zoo to ONNX (tests/reference/export_zoo_onnx.py)'

@@ -43,6 +43,9 @@ public sealed class OnnxSegment : nn.Module<Tensor, Tensor>
     public string Output { get; }
     public IReadOnlyList<OnnxNode> Nodes => _nodes;
 
+    /// <summary>A weight or constant this segment reads, by tensor name; null for a tensor it computes.</summary>
+    public Tensor? Value(string name) => _weights.TryGetValue(name, out var w) ? w : _constants.TryGetValue(name, out var c) ? c : null;
+
     /// <summary>The tap a tensor of this segment passes through, created when a target name first points at it.</summary>
     public OnnxTap Tap(string tensorName, string targetName, string kind)
     {
