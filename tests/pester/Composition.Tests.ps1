@@ -68,6 +68,30 @@ Describe 'A patch classifier feeds the patient heatmaps' {
         { New-PatientPatchGrid -CsvPath $csv -PositiveClass tumour -OutputPath (Join-Path $root 'nope') -ErrorAction Stop } | Should -Throw -ErrorId 'PositiveClassRequired*'
     }
 
+    It 'gives every class''s probability as a list to read, sort and index by label, written to a CSV cell as exact JSON' {
+        $p = Get-ChildItem $data -Recurse -Filter *.png | Select-Object -First 3 | Get-ClassPrediction -Model resnet18 -NumClasses 2 -Weights Random -Seed 5 -Labels benign, idc
+        $one = $p[0]
+        $one.ClassProbabilities.Count | Should -Be 2
+        $one.ClassProbabilities.Label | Should -Be @('benign', 'idc')
+        # P(idc) from the logits, computed here.
+        $expected = 1 / (1 + [math]::Exp($one.Logits[0] - $one.Logits[1]))
+        [math]::Abs($one.ClassProbabilities['idc'] - $expected) | Should -BeLessThan 1e-9
+        [math]::Abs($one.ClassProbabilities[1].Probability - $expected) | Should -BeLessThan 1e-9
+        $one.ClassProbabilities['tumour'] | Should -BeNullOrEmpty
+        ($one.ClassProbabilities | Sort-Object Probability -Descending | Select-Object -First 1).Label | Should -Be $one.Label
+        ($one.ClassProbabilities | Measure-Object Probability -Sum).Sum | Should -BeGreaterThan (1 - 1e-9)
+        # Shown as labels and values, not as JSON text.
+        $shown = $one | Format-List ClassProbabilities | Out-String
+        $shown | Should -Match 'benign=0\.\d+'
+        $shown | Should -Not -Match '\{"benign"'
+        # A CSV cell is the JSON object with every digit: the same doubles back.
+        $row = $one | ConvertTo-Csv | ConvertFrom-Csv
+        $back = $row.ClassProbabilities | ConvertFrom-Json
+        $back.idc | Should -Be $one.ClassProbabilities['idc']
+        $back.benign | Should -Be $one.ClassProbabilities['benign']
+        $one.ClassProbabilities.ToJson() | Should -Be $row.ClassProbabilities
+    }
+
     It 'names a prediction row whose probabilities are unreadable and draws the rest' {
         $rows = @(Import-Csv (Join-Path $root 'predictions.csv'))
         $rows[0].ClassProbabilities = '{"benign": 0.3, "idc": "lots"}'

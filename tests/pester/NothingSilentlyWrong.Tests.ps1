@@ -515,7 +515,7 @@ torch.save(m.state_dict(), sys.argv[1])
             $sigmoid = 1 / (1 + [math]::Exp(-[double]$p.Logits[0]))
             $p.Probability | Should -BeGreaterThan ($sigmoid - 1e-9)
             $p.Probability | Should -BeLessThan ($sigmoid + 1e-9)
-            ($p.ClassProbabilities | ConvertFrom-Json).class_0 | Should -Be $p.Probability
+            $p.ClassProbabilities['class_0'] | Should -Be $p.Probability
         }
         @($predictions.Probability | Where-Object { $_ -ge 0.999999 }).Count | Should -BeLessThan $predictions.Count
         $idc = Join-Path $root 'idc-one-logit'

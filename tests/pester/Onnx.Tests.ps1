@@ -240,8 +240,8 @@ Describe 'An ONNX patch classifier over patients' {
         $p = $predictions[0]
         $e = $p.Logits | ForEach-Object { [math]::Exp($_ - ($p.Logits | Measure-Object -Maximum).Maximum) }
         $expected = $e[1] / ($e | Measure-Object -Sum).Sum
-        ($p.ClassProbabilities | ConvertFrom-Json).'class_1' | Should -BeGreaterThan ($expected - 1e-9)
-        ($p.ClassProbabilities | ConvertFrom-Json).'class_1' | Should -BeLessThan ($expected + 1e-9)
+        $p.ClassProbabilities['class_1'] | Should -BeGreaterThan ($expected - 1e-9)
+        $p.ClassProbabilities['class_1'] | Should -BeLessThan ($expected + 1e-9)
         $maps = $predictions | Select-Object -First 4 | New-CamHeatmap -NoOverlay
         $maps.Count | Should -Be 4
         $maps[0].Layer | Should -Be (Get-CamLayer -Model $model | Where-Object IsDefault).Name

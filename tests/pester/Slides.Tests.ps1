@@ -276,4 +276,18 @@ Describe 'Whole-slide images' {
         $h.Tiles | Should -Be $tiles.Count
         (Get-HeatmapToolsInfo).ImagesDecoded | Should -BeGreaterThan 0
     }
+
+    It 'paints the same heatmap from predictions piped, through ConvertTo-Json and ConvertFrom-Json, and through a CSV' {
+        $tiles = Get-SlideTile $slide -Level 2 -TileSize 128
+        $p = $tiles | Get-ClassPrediction -Model resnet18 -NumClasses 2 -Weights Random -Seed 4 -InputSize 64 -Labels benign, idc
+        $p[0].ClassProbabilities.Count | Should -Be 2
+        $direct = $p | New-SlideHeatmap $slide -PositiveClass idc -OutputPath (Join-Path $root 'direct.png') -MaxSize 600
+        $json = $p | ConvertTo-Json | ConvertFrom-Json | New-SlideHeatmap $slide -PositiveClass idc -OutputPath (Join-Path $root 'json.png') -MaxSize 600
+        $csv = Join-Path $root 'tile-predictions.csv'
+        $p | Export-Csv $csv
+        $rows = Import-Csv $csv | New-SlideHeatmap $slide -PositiveClass idc -OutputPath (Join-Path $root 'rows.png') -MaxSize 600
+        $direct.Tiles | Should -Be $tiles.Count
+        (Get-FileHash $json.Path).Hash | Should -Be (Get-FileHash $direct.Path).Hash
+        (Get-FileHash $rows.Path).Hash | Should -Be (Get-FileHash $direct.Path).Hash
+    }
 }

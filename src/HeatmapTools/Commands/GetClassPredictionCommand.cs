@@ -116,7 +116,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             Width = p.Width,
             Height = p.Height,
             Logits = p.Logits,
-            ClassProbabilities = p.Probabilities.ToText(),
+            ClassProbabilities = p.Probabilities.ToText() is { } json ? new ClassProbabilityList(p.Probabilities.Labels, p.Probabilities.Values, json) : null,
             // The batch's one array of names, shared (not copied) by its predictions.
             ClassNames = p.Probabilities.Labels as string[] ?? p.Probabilities.Labels.ToArray(),
             PreparedInput = p.Input,

@@ -46,6 +46,7 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
     public double? Probability { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ClassProbabilitiesArgument]
     public string? ClassProbabilities { get; set; }
 
     [Parameter]

@@ -64,10 +64,11 @@ public sealed class ClassPrediction
     public int Width { get; init; }
     public int Height { get; init; }
     /// <summary>
-    /// Every class's probability as JSON text, {label: p} in class order with every digit kept, for heads of at most 32
-    /// classes (null for bigger ones): Export-Csv keeps it, and New-PatientPatchGrid reads P(positive) back from the CSV exactly.
+    /// Every class's probability, in class order, for heads of at most 32 classes (null for bigger ones): a list to sort or
+    /// index by label; Export-Csv writes it as JSON text {label: p} with every digit kept, and New-PatientPatchGrid reads
+    /// P(positive) back from the CSV exactly.
     /// </summary>
-    public string? ClassProbabilities { get; init; }
+    public ClassProbabilityList? ClassProbabilities { get; init; }
     /// <summary>Every class's raw score; hidden from Export-Csv and ConvertTo-Json (a thousand numbers), readable as $p.Logits.</summary>
     [System.Management.Automation.Hidden, Newtonsoft.Json.JsonIgnore]
     public float[] Logits { get; init; } = Array.Empty<float>();
