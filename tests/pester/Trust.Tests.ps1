@@ -64,6 +64,20 @@ Describe 'Test-CamSanity' {
         (Get-ClassPrediction -LiteralPath (Join-Path $folder 'chelsea.png') -Model squeezenet1_1).ClassIndex | Should -Be 285
     }
 
+    It 'lets the README''s ranking example judge every map where it can and say in one line why, with no warning' {
+        $images = 'chelsea.png', 'coffee.png', 'gradcam_both.png' | ForEach-Object { Join-Path $folder $_ }
+        $raw = & (Join-Path $PSScriptRoot '../../examples/Rank-CamMethods.ps1') -ImagePath $images -Method GradCAM -CurveSteps 2 `
+            -PlotPath (Join-Path $folder 'rank') 3>&1 6>&1
+        @($raw | Where-Object { $_ -is [Management.Automation.WarningRecord] }).Count | Should -Be 0
+        $said = $raw | Out-String -Stream
+        $text = $said -join "`n"
+        $text | Should -Not -Match 'WARNING'
+        # Grad-CAM's randomised maps are all zero below features.11 on two photos: judged at step 3, said once.
+        @($said | Where-Object { $_ -like 'Sanity judged after randomising the top 3 layers (down to features.11)*' }).Count | Should -Be 1
+        $text | Should -Not -Match 'undefined\)'
+        $text | Should -Match 'GradCAM .* [0-3]/3 '
+    }
+
     It 'stops after -MaxSteps and fails a threshold nothing can pass' {
         $r = Test-CamSanity -LiteralPath (Join-Path $folder 'coffee.png') -Model squeezenet1_1 -MaxSteps 2 -Threshold -1
         @($r.Steps).Count | Should -Be 2
