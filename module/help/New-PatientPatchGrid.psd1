@@ -20,7 +20,8 @@ Patients are drawn in parallel (-ThrottleLimit, all cores by default) and each w
     Outputs     = @('HeatmapTools.PatientGrid', 'HeatmapTools.PatientMontage')
     Parameters  = @{
         PositiveClass = 'For Get-ClassPrediction results (piped in, or their Export-Csv given to -CsvPath or piped through Import-Csv): the class whose probability the heatmap shows, by index or label. A two-class head defaults to class 1; any other head needs it (PositiveClassRequired).'
-        Shard = 'This node''s share of the selected patients, k/N, by patient id (the union over all shards is the unsharded selection). Not with a montage (ShardConflict): draw the montage afterwards in one run without -Shard.'
+        Shard = 'This node''s share of the selected patients, k/N or Auto (a Slurm array task''s or Kubernetes indexed Job''s place among its tasks: the task in place p of N gets what -Shard (p+1)/N gets), by patient id (the union over all shards is the unsharded selection). Not with a montage (ShardConflict): draw the montage afterwards in one run without -Shard.'
+        ShardCount = 'With -Shard Auto in a Kubernetes indexed Job: the number of tasks (the Job''s completions), when the container does not set HEATMAPTOOLS_SHARD_COUNT. A Slurm array says its own count.'
         InputObject   = 'Patch files or folders (Get-ChildItem output or paths), or table rows (Import-Csv output) with patient_id, x, y and optionally target, probability, path.'
         Path          = 'Patch files or dataset folders (searched recursively). Wildcards are expanded.'
         LiteralPath   = 'Patch files or dataset folders, taken exactly as written.'

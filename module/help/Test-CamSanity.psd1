@@ -12,7 +12,8 @@ The work is done on a private copy of the model: the model the session holds for
     Outputs     = @('HeatmapTools.CamSanity')
     Parameters  = @{
         ReadCount = 'Not typed by hand: bound by name from the lines Get-Content writes, which carry the list file''s PSPath; with it the line''s text is the image path, so Get-Content list.txt | Test-CamSanity reads the images the list names.'
-        Shard = 'This node''s share of the images, k/N, as for New-CamHeatmap.'
+        Shard = 'This node''s share of the images, k/N or Auto (a Slurm array task''s or Kubernetes indexed Job''s place among its tasks: the task in place p of N gets what -Shard (p+1)/N gets), as for New-CamHeatmap.'
+        ShardCount = 'With -Shard Auto in a Kubernetes indexed Job: the number of tasks (the Job''s completions), when the container does not set HEATMAPTOOLS_SHARD_COUNT. A Slurm array says its own count.'
         ShardRoot = 'The shared folder as this node mounts it, as for New-CamHeatmap.'
         Path         = 'Image files. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath  = 'Image files taken exactly as written. Get-ChildItem, Get-ClassPrediction and New-CamHeatmap output bind here.'

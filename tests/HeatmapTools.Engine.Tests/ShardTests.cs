@@ -1,3 +1,4 @@
+using System.Collections;
 using HeatmapTools.Engine.Scaling;
 using Xunit;
 
@@ -57,5 +58,77 @@ public class ShardTests
         var error = Assert.Throws<HeatmapToolsException>(() => Shard.Parse(text));
         Assert.Equal(ErrorIds.ShardInvalid, error.ErrorId);
         Assert.Equal(new Shard(2, 3), Shard.Parse(" 2 / 3 "));
+    }
+}
+
+/// <summary>-Shard Auto: a scheduler task's place among its array's tasks, the share -Shard (place+1)/N gets.</summary>
+public class SchedulerShardTests
+{
+    private static Hashtable Slurm(long id, long min, long max, long step, long count) => new()
+    {
+        ["SLURM_ARRAY_TASK_ID"] = id.ToString(), ["SLURM_ARRAY_TASK_MIN"] = min.ToString(), ["SLURM_ARRAY_TASK_MAX"] = max.ToString(),
+        ["SLURM_ARRAY_TASK_STEP"] = step.ToString(), ["SLURM_ARRAY_TASK_COUNT"] = count.ToString(), ["SLURM_ARRAY_JOB_ID"] = "77",
+    };
+
+    [Theory]
+    [InlineData(0, 3, 1)]   // --array=0-3
+    [InlineData(1, 31, 2)]  // --array=1-31:2, 16 tasks
+    [InlineData(5, 9, 1)]   // --array=5-9
+    [InlineData(10, 100, 10)]
+    public void Every_task_of_a_stepped_Slurm_array_gets_its_own_place_and_all_places_are_taken(long min, long max, long step)
+    {
+        long count = (max - min) / step + 1;
+        var places = new List<int>();
+        for (long id = min; id <= max; id += step)
+        {
+            var (shard, source) = SchedulerShard.FromEnvironment(Slurm(id, min, max, step, count), null);
+            Assert.Equal((int)count, shard.Count);
+            places.Add(shard.Index);
+            Assert.Contains($"task {id}", source);
+        }
+        Assert.Equal(Enumerable.Range(1, (int)count), places);
+    }
+
+    [Fact]
+    public void A_Slurm_list_array_is_refused_since_a_place_cannot_be_told_from_an_id()
+    {
+        // --array=0,4,9: Slurm gives min 0, max 9, step 1, count 3.
+        var e = Assert.Throws<HeatmapToolsException>(() => SchedulerShard.FromEnvironment(Slurm(4, 0, 9, 1, 3), null));
+        Assert.Equal(ErrorIds.ShardInvalid, e.ErrorId);
+        Assert.Contains("-Shard k/N", e.Message);
+    }
+
+    [Fact]
+    public void A_Kubernetes_index_takes_its_count_from_the_job_spec_or_the_parameter()
+    {
+        var env = new Hashtable { ["JOB_COMPLETION_INDEX"] = "2", [SchedulerShard.CountVariable] = "5" };
+        Assert.Equal(new Shard(3, 5), SchedulerShard.FromEnvironment(env, null).Shard);
+        Assert.Equal(new Shard(3, 4), SchedulerShard.FromEnvironment(env, 4).Shard);
+        var none = Assert.Throws<HeatmapToolsException>(() => SchedulerShard.FromEnvironment(new Hashtable { ["JOB_COMPLETION_INDEX"] = "2" }, null));
+        Assert.Contains(SchedulerShard.CountVariable, none.Message);
+        Assert.Throws<HeatmapToolsException>(() => SchedulerShard.FromEnvironment(new Hashtable { ["JOB_COMPLETION_INDEX"] = "4" }, 4));
+    }
+
+    [Fact]
+    public void Outside_a_scheduler_it_names_the_variables_it_looked_for()
+    {
+        var e = Assert.Throws<HeatmapToolsException>(() => SchedulerShard.FromEnvironment(new Hashtable(), null));
+        Assert.Contains("SLURM_ARRAY_TASK_ID", e.Message);
+        Assert.Contains("JOB_COMPLETION_INDEX", e.Message);
+    }
+}
+
+/// <summary>Threads follow what the process was given: a Slurm task's CPUs, never the whole node.</summary>
+public class CpuAllocationTests
+{
+    [Fact]
+    public void A_Slurm_task_computes_with_its_own_CPUs_and_an_explicit_setting_wins()
+    {
+        Assert.Equal(new CpuAllocation(2, "SLURM_CPUS_PER_TASK"), CpuAllocation.Detect(new Hashtable { ["SLURM_CPUS_PER_TASK"] = "2", ["SLURM_JOB_ID"] = "9" }, 64));
+        Assert.Equal(new CpuAllocation(3, "SLURM_JOB_CPUS_PER_NODE"), CpuAllocation.Detect(new Hashtable { ["SLURM_JOB_CPUS_PER_NODE"] = "3(x2)", ["SLURM_JOB_ID"] = "9" }, 64));
+        Assert.Equal(new CpuAllocation(1, CpuAllocation.ThreadsVariable), CpuAllocation.Detect(new Hashtable { [CpuAllocation.ThreadsVariable] = "1", ["SLURM_CPUS_PER_TASK"] = "2" }, 64));
+        // Never more than the cores the process may use.
+        Assert.Equal(4, CpuAllocation.Detect(new Hashtable { ["SLURM_CPUS_PER_TASK"] = "16" }, 4).Threads);
+        Assert.Equal(8, CpuAllocation.Detect(new Hashtable(), 8).Threads);
     }
 }

@@ -32,6 +32,28 @@ Describe '-Shard k/N' {
         }
     }
 
+    It 'takes a scheduler task''s share with -Shard Auto: a Slurm array of any start and step, a Kubernetes index; says which variables it read' {
+        $photoPaths = (Get-ChildItem $photos -Filter *.png).FullName
+        $vars = 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_STEP', 'SLURM_ARRAY_TASK_COUNT', 'JOB_COMPLETION_INDEX', 'HEATMAPTOOLS_SHARD_COUNT'
+        try {
+            # --array=1-5:2 has ids 1, 3, 5: the task with id 3 is the second of three.
+            $env:SLURM_ARRAY_TASK_ID = '3'; $env:SLURM_ARRAY_TASK_MIN = '1'; $env:SLURM_ARRAY_TASK_MAX = '5'; $env:SLURM_ARRAY_TASK_STEP = '2'; $env:SLURM_ARRAY_TASK_COUNT = '3'
+            $auto = @($photoPaths | Get-ClassPrediction -Model squeezenet1_1 -Shard Auto -Verbose 4>&1)
+            (($auto | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match '-Shard Auto: 2/3 \(Slurm array task 3 of 1-5:2'
+            $expected = @($photoPaths | Get-ClassPrediction -Model squeezenet1_1 -Shard 2/3).Path
+            @($auto | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }).Path | Should -Be $expected
+            foreach ($v in $vars) { Remove-Item "env:$v" -ErrorAction SilentlyContinue }
+            $env:JOB_COMPLETION_INDEX = '0'
+            { $photoPaths | Get-ClassPrediction -Model squeezenet1_1 -Shard Auto -ErrorAction Stop } | Should -Throw '*HEATMAPTOOLS_SHARD_COUNT*'
+            @($photoPaths | Get-ClassPrediction -Model squeezenet1_1 -Shard Auto -ShardCount 3).Path | Should -Be @($photoPaths | Get-ClassPrediction -Model squeezenet1_1 -Shard 1/3).Path
+            Remove-Item env:JOB_COMPLETION_INDEX
+            $err = { $photoPaths | New-CamHeatmap -Model squeezenet1_1 -Shard Auto -NoOverlay -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'ShardInvalid,*'
+            $err.Exception.Message | Should -Match 'SLURM_ARRAY_TASK_ID.*JOB_COMPLETION_INDEX'
+        }
+        finally { foreach ($v in $vars) { Remove-Item "env:$v" -ErrorAction SilentlyContinue } }
+    }
+
     It 'keys images by their path below -ShardRoot, so a share mounted elsewhere splits the same way' {
         $copy = Join-Path $root 'mirror'
         Copy-Item $photos (Join-Path $copy 'photos') -Recurse -Force

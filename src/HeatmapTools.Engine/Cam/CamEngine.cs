@@ -121,7 +121,7 @@ public static class CamEngine
         var results = new CamResult[items.Count];
         var (channels, height, width) = shape;
         // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
-        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation }, b =>
+        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax);

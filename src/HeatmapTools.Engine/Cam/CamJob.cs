@@ -50,7 +50,7 @@ public static class CamJob
                     MapPlacement.Place(ComputeByShape(model, pairs.Select(p => (prepared[p.Image], p.Target)).ToList(), method, layers, options.Cam, listener, cancellation),
                         images, options.Preprocess);
                 var written = new ItemResult<CamOutput>[maps.Count];
-                Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation }, k =>
+                Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, k =>
                     written[k] = Hold(writer.Write(images[k], maps[k], method), model, labels, options, layer));
                 for (int k = 0; k < maps.Count; k++)
                 {

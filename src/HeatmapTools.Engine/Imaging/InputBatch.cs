@@ -51,7 +51,7 @@ public static class InputBatch
             Interlocked.Add(ref kept, -bytes);
             return false;
         }
-        Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation }, i =>
+        Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, i =>
         {
             // A previous command's prepared input (a piped prediction): no second decoding while it is held.
             if (held?[i] is { } input && input.Fits(paths[i], options) && input.Chw.TryRead() is { } kept)

@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace HeatmapTools.Engine.Native;
 
-public sealed record NativeSettings(string NativeHeap, int TorchThreads, int OpenCvThreads);
+public sealed record NativeSettings(string NativeHeap, int TorchThreads, int OpenCvThreads, string ThreadSource);
 
 /// <summary>Process-wide native settings, applied once before the first model is built or image decoded.</summary>
 public static class Runtime
@@ -13,7 +13,7 @@ public static class Runtime
 
     /// <summary>
     /// Everything a model needs: the imaging settings, the allocator, the libtorch configuration that computes right
-    /// on this processor, and one libtorch thread per core. Every caller waits until all of it is in force.
+    /// on this processor, and one libtorch thread per core the process was given (CpuAllocation). Every caller waits until all of it is in force.
     /// </summary>
     public static void EnsureInitialised()
     {
@@ -27,7 +27,7 @@ public static class Runtime
                     NativeHeap.Tune();
                     // Before libtorch's first operation: which kernels compute right on this processor (a checked verdict).
                     Arithmetic.ArithmeticCheck.EnsureApplied();
-                    torch.set_num_threads(Environment.ProcessorCount);
+                    torch.set_num_threads(Scaling.CpuAllocation.Current.Threads);
                     Volatile.Write(ref _torch, 1);
                 }
             }
@@ -55,7 +55,7 @@ public static class Runtime
 
     /// <summary>The process-wide settings in force, in plain values for Get-HeatmapToolsInfo.</summary>
     public static NativeSettings Describe() =>
-        new(NativeHeap.Tuned ? "ReuseLargeBlocks" : "Default", torch.get_num_threads(), OpenCvSharp.Cv2.GetNumThreads());
+        new(NativeHeap.Tuned ? "ReuseLargeBlocks" : "Default", torch.get_num_threads(), OpenCvSharp.Cv2.GetNumThreads(), Scaling.CpuAllocation.Current.Source);
 
     /// <summary>A short proof that both native stacks load: used by the module's self-test.</summary>
     public static string Probe()

@@ -63,7 +63,7 @@ public sealed record PatchGridOptions
     public int Columns { get; init; } = 3;
     public int PanelSize { get; init; } = 320;
     public string? MontagePath { get; init; }
-    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
+    public int ThrottleLimit { get; init; } = Scaling.CpuAllocation.Current.Threads;
 
     /// <summary>The native memory budget every worker's canvases are reserved in (shared with CAM batches by default).</summary>
     public Native.MemoryBudget Budget { get; init; } = Native.MemoryBudget.Shared;

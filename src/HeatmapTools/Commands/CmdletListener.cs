@@ -29,9 +29,13 @@ internal sealed class CmdletListener(PSCmdlet cmdlet, string activity, int progr
 
     public void ItemFailed(HeatmapToolsException error) => Post(() => cmdlet.WriteError(HeatmapCommandBase.ToErrorRecord(error)));
 
+    /// <summary>Told of every finished output passed over (a task's record), on the thread that found it.</summary>
+    public Action<string, string>? Skipped { get; set; }
+
     public void OutputSkipped(string source, string output)
     {
         Interlocked.Increment(ref _skipped);
+        Skipped?.Invoke(source, output);
         Verbose($"Skipped '{output}' (of '{source}'): finished.");
     }
 

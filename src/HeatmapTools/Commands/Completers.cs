@@ -155,3 +155,11 @@ internal static class Completions
             .Select(v => new CompletionResult(v, v, CompletionResultType.ParameterValue, v));
     }
 }
+
+/// <summary>Tab completion for -Shard: Auto (the scheduler's task); k/N is typed.</summary>
+public sealed class ShardCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.Matching(new[] { "Auto" }, wordToComplete);
+}

@@ -42,6 +42,7 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         }
         result.Properties.Add(new PSNoteProperty("NativeHeap", settings.NativeHeap));
         result.Properties.Add(new PSNoteProperty("TorchThreads", settings.TorchThreads));
+        result.Properties.Add(new PSNoteProperty("ThreadSource", settings.ThreadSource));
         result.Properties.Add(new PSNoteProperty("OpenCvThreads", settings.OpenCvThreads));
         result.Properties.Add(new PSNoteProperty("EngineLoadContext", AssemblyLoadContext.GetLoadContext(engine)?.Name));
         result.Properties.Add(new PSNoteProperty("EnginePath", engine.Location));

@@ -63,11 +63,24 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>-Shard k/N parsed (null without it); a montage needs every patient it shows, so it refuses sharding.</summary>
-    protected Engine.Scaling.Shard? ShardOf(string? text, bool montage = false)
+    /// <summary>-Shard k/N or Auto (the scheduler's task) parsed (null without it); a montage needs every patient it shows, so it refuses sharding.</summary>
+    protected Engine.Scaling.Shard? ShardOf(string? text, int? count = null, bool montage = false)
     {
         if (text is null) return null;
-        var shard = RunEngine(() => Engine.Scaling.Shard.Parse(text));
+        Engine.Scaling.Shard shard;
+        if (text.Trim().Equals("Auto", StringComparison.OrdinalIgnoreCase))
+        {
+            var (found, source) = RunEngine(() => Engine.Scaling.SchedulerShard.FromEnvironment(Environment.GetEnvironmentVariables(), count));
+            if (_shardSaid.Add(found)) WriteVerbose($"-Shard Auto: {found} ({source}).");
+            shard = found;
+        }
+        else
+        {
+            if (count is not null)
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-ShardCount goes with -Shard Auto (a Kubernetes indexed Job); -Shard k/N says the count itself."),
+                    ErrorIds.ShardInvalid, ErrorCategory.InvalidArgument, count));
+            shard = RunEngine(() => Engine.Scaling.Shard.Parse(text));
+        }
         if (montage)
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
                 "-Shard splits patients between nodes; a montage shows patients from every shard. Draw the patients with -Shard on each node, " +
@@ -75,12 +88,16 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
         return shard;
     }
 
+    private readonly HashSet<Engine.Scaling.Shard> _shardSaid = new();
+
     private bool _pathOnCommandLine;
 
     protected override void BeginProcessing()
     {
         _pathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("Path");
         Listener.Attach();
+        // On a shared node (a Slurm task, a container with a CPU limit) the threads follow the allocation, not the node.
+        WriteVerbose($"Computing with {Engine.Scaling.CpuAllocation.Current}.");
     }
 
     internal static ErrorRecord ToErrorRecord(HeatmapToolsException ex)

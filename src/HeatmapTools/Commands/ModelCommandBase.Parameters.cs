@@ -21,7 +21,13 @@ public abstract partial class ModelCommandBase
 
     /// <summary>This node's share of the images, k/N: an image belongs to one shard by its full path (or its path below -ShardRoot).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ShardCompleter))]
     public string? Shard { get; set; }
+
+    /// <summary>The number of tasks for -Shard Auto in a Kubernetes indexed Job (its completions), when HEATMAPTOOLS_SHARD_COUNT is not set.</summary>
+    [Parameter]
+    [ValidateRange(1, Engine.Scaling.Shard.MaxCount)]
+    public int? ShardCount { get; set; }
 
     /// <summary>The shared folder as this node mounts it: images are keyed by their path below it, so nodes that mount it at different places agree.</summary>
     [Parameter]

@@ -14,7 +14,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     protected IEnumerable<string> InputFiles()
     {
         var files = ReadCount is not null && Path is not null ? InputFiles(Path, null) : InputFiles(Path, LiteralPath);
-        if (ShardOf(Shard) is not { } shard) return files;
+        if (ShardOf(Shard, ShardCount) is not { } shard) return files;
         string? root = ShardRoot is null ? null : GetUnresolvedProviderPathFromPSPath(ShardRoot);
         return files.Where(f =>
         {

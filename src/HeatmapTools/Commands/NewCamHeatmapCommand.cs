@@ -51,6 +51,15 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
     [Parameter]
     public SwitchParameter SkipExisting { get; set; }
 
+    /// <summary>
+    /// A JSON Lines file this run appends its account to (each input done, skipped as finished, or failed with its ErrorId),
+    /// for gathering a scheduler array's tasks (Get-HeatmapRunRecord).
+    /// </summary>
+    [Parameter]
+    public string? RecordPath { get; set; }
+
+    private Engine.Scaling.TaskRecord? _record;
+
     [Parameter]
     public SwitchParameter Update { get; set; }
 
@@ -63,6 +72,13 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         base.BeginProcessing();
         RunEngine(() => Colormaps.Canonical(Colormap));
         _mapFormat = RunEngine(() => RawMapFormat.Parse(MapFormat));
+        if (RecordPath is not null)
+        {
+            string task = ShardOf(Shard, ShardCount)?.ToString() ?? "1/1";
+            string path = GetUnresolvedProviderPathFromPSPath(RecordPath);
+            _record = RunEngine(() => new Engine.Scaling.TaskRecord(path, "New-CamHeatmap", task));
+            Listener.Skipped = (source, output) => _record.Item(source, Engine.Scaling.TaskRecord.Skipped, new[] { output });
+        }
         _clock.Start();
     }
 
@@ -89,6 +105,8 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         foreach (var (key, request, item) in _deferred ?? new()) foreach (var ready in _queue.Add(key, request, item, BatchSize)) Flush(ready);
         if (_queue.Drain() is { } rest) Flush(rest);
         WriteProgress(new ProgressRecord(ProgressId, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
+        _record?.Complete();
+        _record?.Dispose();
         if (SkipExisting || Update)
             WriteInformation($"New-CamHeatmap: {_done} image(s) taken, {Listener.SkippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
     }
@@ -131,12 +149,23 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         {
             if (result.Error is not null)
             {
+                _record?.Item(result.Path, Engine.Scaling.TaskRecord.Failed, Array.Empty<string>(), errorId: result.Error.ErrorId, message: result.Error.Message);
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            WriteObject(CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target));
+            var written = CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target);
+            _record?.Item(written.SourcePath, Engine.Scaling.TaskRecord.Done, new[] { written.OutputPath, written.MapPath }.OfType<string>(),
+                new Dictionary<string, string>
+                {
+                    ["Method"] = written.Method, ["Layer"] = written.Layer, ["ClassIndex"] = written.ClassIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Label"] = written.Label, ["Score"] = written.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                });
+            WriteObject(written);
+            // On disk before anything else can happen to the task (a test's pause, a scancel).
+            _record?.Flush();
             ResultWritten();
         }
+        _record?.Flush();
         _done += batch.Items.Count;
         double rate = _done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-6);
         Listener.Progress($"{_done} image(s) done ({rate:F1}/s) with {model.Name}");

@@ -120,7 +120,13 @@ public sealed partial class NewPatientPatchGridCommand
 
     /// <summary>This node's share of the selected patients, k/N (by patient id); patient files only, no montage.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ShardCompleter))]
     public string? Shard { get; set; }
+
+    /// <summary>The number of tasks for -Shard Auto in a Kubernetes indexed Job (its completions), when HEATMAPTOOLS_SHARD_COUNT is not set.</summary>
+    [Parameter]
+    [ValidateRange(1, Engine.Scaling.Shard.MaxCount)]
+    public int? ShardCount { get; set; }
 
     [Parameter]
     public string NameTemplate { get; set; } = PatientFileNames.DefaultTemplate;
@@ -141,7 +147,7 @@ public sealed partial class NewPatientPatchGridCommand
 
     [Parameter]
     [ValidateRange(1, 1024)]
-    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+    public int ThrottleLimit { get; set; } = Engine.Scaling.CpuAllocation.Current.Threads;
 
     [Parameter]
     public PatchImageFormat ImageFormat { get; set; } = PatchImageFormat.Png;

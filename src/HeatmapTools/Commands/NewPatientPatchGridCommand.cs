@@ -53,7 +53,7 @@ public sealed partial class NewPatientPatchGridCommand : HeatmapCommandBase
         // -Random picks -First patients, or enough to fill the montage, or shuffles them all.
         int? randomCount = !Random ? null : First ?? (Montage || MontageOnly ? Rows * Columns : int.MaxValue);
         var selection = new PatientSelection(PatchIntake.ExpandPatientIds(PatientId, prepared.Patients.Keys), First, randomCount, Seed,
-            Limit: MontageOnly ? Rows * Columns : null, Shard: ShardOf(Shard, Montage || MontageOnly || MontagePath is not null));
+            Limit: MontageOnly ? Rows * Columns : null, Shard: ShardOf(Shard, ShardCount, Montage || MontageOnly || MontagePath is not null));
         var chosen = RunEngine(() => PatchGridJob.Select(prepared.Patients, selection));
         string outputDirectory = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var approved = chosen.Where(p => ShouldProcess($"patient {p.PatientId} ({p.Patches.Count} patches)", $"Write patch grid images to {outputDirectory}")).ToList();
