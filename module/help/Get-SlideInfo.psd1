@@ -7,6 +7,9 @@
     Parameters  = @{
         Path        = 'Slides to describe. Wildcards are expanded.'
         LiteralPath = 'Slides, taken exactly as written. Get-ChildItem output binds here.'
+        Shard       = 'This task''s share of the slides, k/N or Auto (a Slurm array task''s or Kubernetes indexed Job''s place among its tasks), by each slide''s full path (or its path below -ShardRoot): N tasks split a folder of slides without coordinating.'
+        ShardCount  = 'With -Shard Auto in a Kubernetes indexed Job: the number of tasks, when HEATMAPTOOLS_SHARD_COUNT is not set.'
+        ShardRoot   = 'The shared folder as this node mounts it: with -Shard, slides are keyed by their path below it.'
     }
     Examples    = @(
         @{ Code = 'Get-SlideInfo slide.tiff | Select-Object Vendor, Width, Height, MppX, Levels'; Remarks = 'The slide''s size, resolution and pyramid.' }

@@ -11,6 +11,9 @@ Each tile is an object with its place in level-0 pixels (X, Y, Extent), level, s
     Parameters  = @{
         Path            = 'Slides to tile. Wildcards are expanded.'
         LiteralPath     = 'Slides, taken exactly as written. Get-ChildItem output binds here.'
+        Shard       = 'This task''s share of the slides, k/N or Auto (a Slurm array task''s or Kubernetes indexed Job''s place among its tasks), by each slide''s full path (or its path below -ShardRoot): N tasks split a folder of slides without coordinating.'
+        ShardCount  = 'With -Shard Auto in a Kubernetes indexed Job: the number of tasks, when HEATMAPTOOLS_SHARD_COUNT is not set.'
+        ShardRoot   = 'The shared folder as this node mounts it: with -Shard, slides are keyed by their path below it.'
         TileSize        = 'The side of a tile in pixels of the level it is read at. Default 256.'
         Level           = 'The pyramid level tiles are read at (0 is full resolution). Default 0, or the level -Mpp picks.'
         Mpp             = 'Microns per pixel wanted: tiles are read at the coarsest level at least this fine (the slide''s openslide.mpp-x, or a generic TIFF''s resolution tags). A slide that does not say its resolution is refused (SlideRegionInvalid).'

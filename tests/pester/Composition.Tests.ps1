@@ -199,6 +199,44 @@ Describe 'A patient-wide CAM mosaic' {
     }
 }
 
+Describe 'A CAM mosaic of maps made in another process' {
+    BeforeAll {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-remade-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $data = Join-Path $root 'idc'
+        $null = Invoke-TestData idc $data 1 4 3
+        # A patch classifier shipped with its settings file: its own size and statistics.
+        $shipped = New-Item -ItemType Directory (Join-Path $root 'models')
+        Copy-Item ([IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/onnx/mobile_hs.opset17.onnx'))) (Join-Path $shipped 'patchnet.onnx')
+        '{ "mean": [0.7, 0.5, 0.7], "std": [0.15, 0.2, 0.15], "resize": "Stretch" }' | Set-Content (Join-Path $shipped 'patchnet.json')
+    }
+    AfterAll { Remove-Item $root -Recurse -Force }
+
+    It 'remakes the very map the result was made with: <What>' -ForEach @(
+        @{ What = 'a non-square input'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 64,48' }
+        @{ What = 'each patch at its native size'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize Native' }
+        @{ What = 'Caffe normalisation'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -Normalization Caffe' }
+        @{ What = 'a model''s settings file'; Arguments = "-Model '{models}/patchnet.onnx'" }
+    ) {
+        $Arguments = $Arguments -replace '\{models\}', (Join-Path $root 'models')
+        $files = @(Get-ChildItem $data -Recurse -Filter *.png)
+        $mine = @($files | Where-Object Name -match '_x1_y\d+_')
+        # Made in another process and passed on as JSON text: the results arrive without their maps.
+        $json = Invoke-FreshPwsh "Import-Module '$((Resolve-Path $ModulePath).Path)'; `$env:HEATMAPTOOLS_MODEL_PATH = '$Models'; '$($mine.FullName -join "','")' | New-CamHeatmap $Arguments -NoOverlay | ConvertTo-Json -Depth 3"
+        $arrived = @(($json -join "`n") | ConvertFrom-Json)
+        $arrived.Count | Should -Be $mine.Count
+        $arrived[0].PSObject.Properties.Name | Should -Not -Contain 'Map'
+        $remade = @($files) + $arrived | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root "remade-$What") -ErrorVariable failed
+        $failed | Should -BeNullOrEmpty
+        # The same maps made here, carried by the live results.
+        $live = Invoke-Expression "`$mine | New-CamHeatmap $Arguments -NoOverlay"
+        $carried = @($files) + @($live) | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root "carried-$What")
+        $remade.ProblemCount | Should -Be 0
+        $a = $remade.Files | Where-Object { $_ -like '*_cam.png' }
+        $b = $carried.Files | Where-Object { $_ -like '*_cam.png' }
+        (Get-FileHash $a).Hash | Should -Be (Get-FileHash $b).Hash
+    }
+}
+
 Describe 'Results that carry their tensors' {
     BeforeAll {
         $photos = Get-ChildItem $Images -Filter *.png

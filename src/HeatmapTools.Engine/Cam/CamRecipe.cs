@@ -17,9 +17,14 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
     /// <summary>What the map explained (the result's Target and ReferenceImage); Logit when the result names none.</summary>
     public string? Target { get; init; }
     public string? ReferenceImage { get; init; }
+    /// <summary>The preprocessing the result was made with, as asked (the model's settings file fills the rest when made again).</summary>
+    public PreprocessRequest Preprocess { get; init; } = new();
+    /// <summary>The carried map's size (MapWidth, MapHeight); 0 when the result does not say.</summary>
+    public int MapWidth { get; init; }
+    public int MapHeight { get; init; }
 
     /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
-    public static CamRecipe? From(Func<string, string?> property)
+    public static CamRecipe? From(Func<string, string?> property, Func<string, float[]?> numbers)
     {
         if (property("SourcePath") is not { } source || property("Method") is not { } method || property("Model") is not { } model
             || property("Layer") is not { } layer || !int.TryParse(property("ClassIndex"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int classIndex))
@@ -32,30 +37,50 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             float.TryParse(property(name), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ||
             float.TryParse(property(name), NumberStyles.Float, CultureInfo.CurrentCulture, out v) ? v : fallback;
         return new CamRecipe(source, model, string.IsNullOrEmpty(property("WeightsPath")) ? null : property("WeightsPath"),
-            string.Equals(property("Weights"), "Random", StringComparison.OrdinalIgnoreCase), seed, classes, method, layer, classIndex,
+            // Random by name (a live object, a CSV) or by value (ConvertTo-Json writes enums as numbers).
+            Enum.TryParse<WeightsSource>(property("Weights"), true, out var weights) && weights == WeightsSource.Random, seed, classes, method, layer, classIndex,
             Flag("AugSmooth"), Flag("EigenSmooth"))
         {
             RawMin = Number("MapMin", 0), RawMax = Number("MapMax", 1),
             Target = string.IsNullOrEmpty(property("Target")) ? null : property("Target"),
             ReferenceImage = string.IsNullOrEmpty(property("ReferenceImage")) ? null : property("ReferenceImage"),
+            Preprocess = new PreprocessRequest
+            {
+                InputSize = string.IsNullOrEmpty(property("InputSize")) ? null : property("InputSize"),
+                Mean = numbers("Mean"),
+                Std = numbers("Std"),
+                Normalization = Enum.TryParse<Normalization>(property("Normalization"), true, out var normalization) ? normalization : null,
+                Channels = int.TryParse(property("InputChannels"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int channels) ? channels : null,
+                Resize = Enum.TryParse<ResizeMode>(property("Resize"), true, out var resize) ? resize : null,
+            },
+            MapWidth = int.TryParse(property("MapWidth"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) ? w : 0,
+            MapHeight = int.TryParse(property("MapHeight"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int h) ? h : 0,
         };
     }
 
     /// <summary>
-    /// The map the result carried (a deserialised float[,] arrives flattened; maps are square, at the model's input
-    /// size), or, when it carried none, the map made again: nothing written, resized as New-CamHeatmap does by default.
+    /// The map the result carried (a deserialised float[,] arrives flattened, its size in MapWidth and MapHeight), or, when
+    /// it carried none, the map made again with the preprocessing the result was made with (its settings over the
+    /// model's settings file), nothing written.
     /// </summary>
     public (float[] Map, int Width, int Height, float RawMin, float RawMax) Compute(float[]? carried, CancellationToken cancellation)
     {
-        int side = carried is null ? 0 : (int)Math.Round(Math.Sqrt(carried.Length));
-        if (side > 0 && side * side == carried!.Length) return (carried, side, side, RawMin, RawMax);
+        if (carried is { Length: > 0 })
+        {
+            if (MapWidth > 0 && MapHeight > 0 && MapWidth * MapHeight == carried.Length) return (carried, MapWidth, MapHeight, RawMin, RawMax);
+            // A result of an older session names no size: its maps were square.
+            int side = (int)Math.Round(Math.Sqrt(carried.Length));
+            if (MapWidth == 0 && side * side == carried.Length) return (carried, side, side, RawMin, RawMax);
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData,
+                $"The map of '{SourcePath}' arrived with {carried.Length} values, not the {MapWidth} x {MapHeight} its result names.", SourcePath);
+        }
         var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
         var method = CamMethods.Get(Method);
         var options = new CamJobOptions
         {
             Methods = new[] { method },
             Layers = LayerSelection.Parse(new[] { Layer }),
-            Preprocess = PreprocessOptions.ImageNet(ResizeMode.Stretch, model.Info.InputSize),
+            Preprocess = Preprocess.Over(ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile)?.Preprocess).Resolve(model.Info),
             Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
             Target = Targets.TargetRequest.Parse(Target, ReferenceImage),
         };

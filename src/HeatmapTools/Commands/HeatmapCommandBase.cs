@@ -90,6 +90,20 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
 
     private readonly HashSet<Engine.Scaling.Shard> _shardSaid = new();
 
+    /// <summary>The files of this node's share (-Shard), keyed by full path or by the path below -ShardRoot.</summary>
+    protected IEnumerable<string> InShard(IEnumerable<string> files, string? shardText, int? count, string? shardRoot)
+    {
+        if (ShardOf(shardText, count) is not { } shard) return files;
+        string? root = shardRoot is null ? null : GetUnresolvedProviderPathFromPSPath(shardRoot);
+        return files.Where(f =>
+        {
+            if (Engine.Scaling.Shard.ImageKey(f, root) is { } key) return shard.Contains(key);
+            WriteError(new ErrorRecord(new PSArgumentException($"'{f}' is not below -ShardRoot '{root}', so it belongs to no shard; it is left out."),
+                ErrorIds.ShardRootOutside, ErrorCategory.InvalidArgument, f));
+            return false;
+        });
+    }
+
     private bool _pathOnCommandLine;
 
     protected override void BeginProcessing()

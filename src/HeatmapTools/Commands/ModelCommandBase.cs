@@ -14,15 +14,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     protected IEnumerable<string> InputFiles()
     {
         var files = ReadCount is not null && Path is not null ? InputFiles(Path, null) : InputFiles(Path, LiteralPath);
-        if (ShardOf(Shard, ShardCount) is not { } shard) return files;
-        string? root = ShardRoot is null ? null : GetUnresolvedProviderPathFromPSPath(ShardRoot);
-        return files.Where(f =>
-        {
-            if (Engine.Scaling.Shard.ImageKey(f, root) is { } key) return shard.Contains(key);
-            WriteError(new ErrorRecord(new PSArgumentException($"'{f}' is not below -ShardRoot '{root}', so it belongs to no shard; it is left out."),
-                ErrorIds.ShardRootOutside, ErrorCategory.InvalidArgument, f));
-            return false;
-        });
+        return InShard(files, Shard, ShardCount, ShardRoot);
     }
 
     /// <summary>-Labels as a later command can use it: a file given relative to here becomes its full path.</summary>

@@ -153,7 +153,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            var written = CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target);
+            var written = CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target, GivenPreprocessing());
             _record?.Item(written.SourcePath, Engine.Scaling.TaskRecord.Done, new[] { written.OutputPath, written.MapPath }.OfType<string>(),
                 new Dictionary<string, string>
                 {

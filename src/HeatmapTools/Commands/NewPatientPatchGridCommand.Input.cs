@@ -53,7 +53,7 @@ public sealed partial class NewPatientPatchGridCommand
                 };
                 string here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
                 // A map result from another process is a map again (its carried values, or made again from the patch) before the patch run sees it.
-                if (Get(ColumnNames().PatientId) is null && RunEngine(() => Engine.Cam.CamRecipe.From(Get)) is { } recipe)
+                if (Get(ColumnNames().PatientId) is null && RunEngine(() => Engine.Cam.CamRecipe.From(Get, name => Numbers(InputObject!, name))) is { } recipe)
                 {
                     AddRecipe(recipe, CarriedMap(InputObject!), here);
                     break;

@@ -13,6 +13,18 @@ public abstract class SlideFilesCommandBase : HeatmapCommandBase
     [Alias("PSPath")]
     public string[]? LiteralPath { get; set; }
 
-    /// <summary>The slide files this record names.</summary>
-    protected IEnumerable<string> SlideFiles() => InputFiles(Path, LiteralPath);
+    /// <summary>This task's share of the slides, k/N or Auto (a scheduler array's task), keyed as images are.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ShardCompleter))]
+    public string? Shard { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, Engine.Scaling.Shard.MaxCount)]
+    public int? ShardCount { get; set; }
+
+    [Parameter]
+    public string? ShardRoot { get; set; }
+
+    /// <summary>The slide files this record names, of this task's share.</summary>
+    protected IEnumerable<string> SlideFiles() => InShard(InputFiles(Path, LiteralPath), Shard, ShardCount, ShardRoot);
 }

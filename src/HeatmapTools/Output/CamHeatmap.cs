@@ -42,11 +42,32 @@ public sealed class CamHeatmap
     /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
     public bool AugSmooth { get; init; }
     public bool EigenSmooth { get; init; }
+    /// <summary>
+    /// The preprocessing asked for (null: the model's own, or its settings file's), named as the parameters, so the next
+    /// command (Measure-CamFaithfulness, Test-CamSanity) prepares the image alike and a map can be made again elsewhere.
+    /// </summary>
+    [System.Management.Automation.Hidden] public string? InputSize { get; init; }
+    [System.Management.Automation.Hidden] public float[]? Mean { get; init; }
+    [System.Management.Automation.Hidden] public float[]? Std { get; init; }
+    [System.Management.Automation.Hidden] public Normalization? Normalization { get; init; }
+    [System.Management.Automation.Hidden] public int? InputChannels { get; init; }
+    [System.Management.Automation.Hidden] public ResizeMode? Resize { get; init; }
+    /// <summary>The map's size (the network input's, which need not be square).</summary>
+    [System.Management.Automation.Hidden] public int MapWidth { get; init; }
+    [System.Management.Automation.Hidden] public int MapHeight { get; init; }
     private readonly float[,]? _map;
 
     internal static CamHeatmap From(Engine.Cam.CamOutput r, Engine.Models.LayeredModel model, Engine.Models.WeightsRequest request, TextList? labels,
-        Engine.Cam.CamOptions cam, Engine.Cam.Targets.TargetRequest target) => new()
+        Engine.Cam.CamOptions cam, Engine.Cam.Targets.TargetRequest target, Engine.Imaging.PreprocessRequest preprocess) => new()
     {
+        InputSize = preprocess.InputSize,
+        Mean = preprocess.Mean,
+        Std = preprocess.Std,
+        Normalization = preprocess.Normalization,
+        InputChannels = preprocess.Channels,
+        Resize = preprocess.Resize,
+        MapWidth = r.MapWidth,
+        MapHeight = r.MapHeight,
         SourcePath = r.SourcePath,
         OutputPath = r.OutputPath,
         MapPath = r.MapPath,
