@@ -187,3 +187,19 @@ public class SegmentationTargetTests
         }
     }
 }
+
+/// <summary>Two requests for one region are one request wherever requests are compared or grouped (batches, plans).</summary>
+public class SegmentRegionEqualityTests
+{
+    [Fact]
+    public void Requests_for_the_same_rectangle_are_equal_and_hash_alike()
+    {
+        var a = TargetRequest.Parse("Segment", null, new[] { 10, 20, 30, 40 });
+        var b = TargetRequest.Parse("Segment", null, new[] { 10, 20, 30, 40 });
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.Single(new[] { a, b }.GroupBy(r => r));
+        Assert.NotEqual(a, TargetRequest.Parse("Segment", null, new[] { 10, 20, 30, 41 }));
+        Assert.NotEqual(a, TargetRequest.Parse("Segment", null));
+    }
+}

@@ -54,6 +54,14 @@ Describe '-Shard k/N' {
         finally { foreach ($v in $vars) { Remove-Item "env:$v" -ErrorAction SilentlyContinue } }
     }
 
+    It 'computes with the CPUs a Slurm task was given, not every core of the node, and says so' {
+        $said = Invoke-FreshPwsh "`$env:SLURM_JOB_ID = '7'; `$env:SLURM_CPUS_PER_TASK = '1'; Import-Module '$((Resolve-Path $ModulePath).Path)'; `$i = Get-HeatmapToolsInfo; '{0}|{1}' -f `$i.TorchThreads, `$i.ThreadSource"
+        ($said | Select-Object -Last 1) | Should -Be '1|SLURM_CPUS_PER_TASK'
+        $verbose = (Get-ChildItem $photos -Filter *.png | Select-Object -First 1 | Get-ClassPrediction -Model squeezenet1_1 -Verbose 4>&1 |
+            Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n"
+        $verbose | Should -Match 'Computing with \d+ thread\(s\) from '
+    }
+
     It 'keys images by their path below -ShardRoot, so a share mounted elsewhere splits the same way' {
         $copy = Join-Path $root 'mirror'
         Copy-Item $photos (Join-Path $copy 'photos') -Recurse -Force

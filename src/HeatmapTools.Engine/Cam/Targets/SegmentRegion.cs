@@ -30,6 +30,18 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
 
     public override string ToString() => Rect is { } r ? string.Join(",", r) : MaskFile is { } f ? Path.GetFileName(f) : "its pixels";
 
+    // By value: two requests for one rectangle are one request (a record compares an array member by reference).
+    public bool Equals(SegmentRegion? other) => other is not null && MaskFile == other.MaskFile
+        && (Rect is null ? other.Rect is null : other.Rect is not null && Rect.AsSpan().SequenceEqual(other.Rect));
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(MaskFile);
+        foreach (int v in Rect ?? Array.Empty<int>()) hash.Add(v);
+        return hash.ToHashCode();
+    }
+
     /// <summary>
     /// Each image's segmentation targets: the categories asked for, or its <paramref name="top"/> categories by share
     /// of pixels (background only when it has them all), each over this region at the network input's size.
