@@ -46,7 +46,7 @@ Describe 'A Slurm job array' -Skip:([bool] $slurmMissing) {
         & bash (Join-Path $repo 'tests/tools/slurm-cluster.sh') stop $cluster
         'SLURM_CONF', 'IMAGES', 'OUT', 'BATCH_SIZE', 'HEATMAPTOOLS_MODULE', 'HEATMAPTOOLS_PWSH', 'HEATMAPTOOLS_TEST_PAUSE_AFTER', 'HEATMAPTOOLS_TEST_PAUSE_WHILE' |
             ForEach-Object { Remove-Item "env:$_" -ErrorAction SilentlyContinue }
-        Remove-Item $cluster -Recurse -Force -ErrorAction SilentlyContinue
+        if (-not $env:HMT_KEEP) { Remove-Item $cluster -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
     It 'shares 40 images between 4 tasks, redoes only what a cancelled task left, and gathers every input once' {
@@ -97,5 +97,21 @@ Describe 'A Slurm job array' -Skip:([bool] $slurmMissing) {
         # One report of the whole run, a row per input.
         $report = Get-Content (Join-Path $out 'report/index.html') -Raw
         ([regex]::Matches($report, 'img_\d\d\.png')).Count | Should -BeGreaterOrEqual 40
+    }
+    It 'shares slides between the tasks of the slide example: every slide tiled, classified and painted once' {
+        $slides = Join-Path $work 'slides'
+        New-Item -ItemType Directory $slides -Force | Out-Null
+        foreach ($name in 'a', 'b', 'c') { $null = Invoke-TestData slide (Join-Path $slides "$name.tiff") 3000 2000 }
+        $heatmaps = Join-Path $work 'heatmaps'
+        $env:SLIDES = $slides; $env:OUT = $heatmaps; $env:MODEL = 'squeezenet1_1'; $env:POSITIVE = '285'; $env:MPP = ''
+        try {
+            $job = sbatch --parsable --chdir $work --array=0-1 (Join-Path $repo 'examples/slurm/slide-array.sbatch')
+            $LASTEXITCODE | Should -Be 0
+            Wait-Until { Test-JobGone $job } 'the slide array to end'
+        }
+        finally { 'SLIDES', 'MODEL', 'POSITIVE', 'MPP' | ForEach-Object { Remove-Item "env:$_" -ErrorAction SilentlyContinue } }
+        $logs = (Get-ChildItem $work -Filter 'hmt-slides-*.log' | Get-Content) -join "`n"
+        (Get-ChildItem $heatmaps -Filter *.png).BaseName | Sort-Object | Should -Be @('a', 'b', 'c') -Because $logs
+        (Get-ChildItem $heatmaps -Filter *.geojson).Count | Should -Be 3
     }
 }
