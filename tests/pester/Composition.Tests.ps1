@@ -233,7 +233,10 @@ Describe 'A CAM mosaic of maps made in another process' {
         $remade.ProblemCount | Should -Be 0
         $a = $remade.Files | Where-Object { $_ -like '*_cam.png' }
         $b = $carried.Files | Where-Object { $_ -like '*_cam.png' }
-        (Get-FileHash $a).Hash | Should -Be (Get-FileHash $b).Hash
+        # Made one image at a time against a batch of four: libtorch may round differently, so up to 4 grey levels (2 seen); a map
+        # prepared otherwise (another size, mean or std) differed by 16 to 102.
+        $worst = & /usr/bin/python3 -c 'import cv2, sys; a = cv2.imread(sys.argv[1]).astype(int); b = cv2.imread(sys.argv[2]).astype(int); print(abs(a - b).max() if a.shape == b.shape else 999)' $a $b
+        [int]$worst | Should -BeLessOrEqual 4
     }
 }
 
