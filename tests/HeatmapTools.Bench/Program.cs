@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -10,7 +10,7 @@ string shared = sharedIndex >= 0 ? args[sharedIndex + 1]
     : Environment.GetEnvironmentVariable("HEATMAPTOOLS_SHARED") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../shared"));
 bool quick = args.Contains("--quick");
 // Every part computes under the libtorch configuration the module would choose here, applied before any tensor.
-if (mode is not ("patches" or "heap" or "heap-child" or "budget" or "budget-child")) HeatmapTools.Engine.Native.Runtime.EnsureInitialised();
+if (mode is not ("patches" or "stain" or "heap" or "heap-child" or "budget" or "budget-child")) HeatmapTools.Engine.Native.Runtime.EnsureInitialised();
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; shared data: {shared}");
 
 if (mode is "cam" or "all") CamBench.Run(shared, quick);
@@ -33,6 +33,7 @@ if (mode == "budget-child") BudgetBench.RunChild();
 if (mode is "slides" or "all") SlideBench.Run(shared, quick, args.Contains("--large"));
 if (mode == "slides-large-child") SlideBench.RunLargeChild();
 if (mode is "backends" or "all") BackendBench.Run(shared, quick);
+if (mode is "stain" or "all") StainBench.Run(quick);
 if (mode == "backend-child")
     BackendBench.RunChild(args[Array.IndexOf(args, "--model") + 1], args[Array.IndexOf(args, "--list") + 1],
         int.Parse(args[Array.IndexOf(args, "--runs") + 1], CultureInfo.InvariantCulture));

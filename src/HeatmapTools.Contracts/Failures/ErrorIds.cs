@@ -75,4 +75,7 @@ public static class ErrorIds
     public const string ThresholdRequired = "ThresholdRequired";
     public const string AnnotationInvalid = "AnnotationInvalid";
     public const string MapsNotComparable = "MapsNotComparable";
+    public const string StainNoTissue = "StainNoTissue";
+    public const string StainNotHAndE = "StainNotHAndE";
+    public const string StainMatrixInvalid = "StainMatrixInvalid";
 }

@@ -1,0 +1,30 @@
+namespace HeatmapTools.Engine.Stain;
+
+/// <summary>
+/// Whether a target looks like an H&amp;E stain at all, so a photo of something else (or another stain) is refused rather
+/// than cast onto every tile. Its Macenko matrix must have non-negative absorption, an eosin that absorbs green most
+/// (it is pink), a haematoxylin that absorbs green more than blue, and two stains at least 5 degrees apart. Measured on
+/// TestData/stain: the three H&amp;E sites pass (18 to 29 degrees, eosin green 0.94 to 0.99); the immunohistochemistry
+/// photo they were made from (haematoxylin and DAB), two photos of a cat and a cup, skimage's astronaut and a grey ramp
+/// all fail (their second stain absorbs blue most, or the two coincide).
+/// </summary>
+public static class StainCheck
+{
+    public static void RequireHAndE(StainImage target)
+    {
+        var m = new MacenkoExtractor().Extract(target);
+        double[] h = m[0], e = m[1];
+        double angle = Math.Acos(Math.Clamp(h[0] * e[0] + h[1] * e[1] + h[2] * e[2], -1, 1)) * 180 / Math.PI;
+        string? why =
+            m.Any(r => r.Any(v => v < -0.15)) ? "a stain with negative absorption" :
+            angle < 5 ? $"its two stains only {angle:0.#} degrees apart (one colour, not two dyes)" :
+            !(e[1] >= e[0] && e[1] >= e[2]) ? "a second stain that absorbs green less than " + (e[2] > e[0] ? "blue" : "red") + " (eosin is pink: it absorbs green most)" :
+            !(h[1] > h[2]) ? "a first stain that absorbs blue more than green (haematoxylin absorbs green)" : null;
+        if (why is not null)
+            throw new HeatmapToolsException(ErrorIds.StainNotHAndE, ErrorKind.InvalidData,
+                $"'{target.Name}' does not look like H&E: its stain vectors (R, G, B optical density) {Format(h)} and {Format(e)} show {why}. " +
+                "Give a tile of H&E-stained tissue as the target, or -StainNormalization Custom with -StainMatrix for other stains.", target.Name);
+    }
+
+    private static string Format(double[] v) => "(" + string.Join(", ", v.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))) + ")";
+}
