@@ -23,6 +23,9 @@ Each tile is an object with its place in level-0 pixels (X, Y, Extent), level, s
         MinTissue       = 'The smallest share of a tile that must be tissue for the tile to be kept (0 keeps every tile). Default 0.25.'
         OutputPath      = 'A folder to write each tile into as a PNG file named like its Path; the File property gives it.'
         Force           = 'With -OutputPath, overwrite tiles that exist.'
+        StainNormalization= 'Tiles written with -OutputPath are brought to the stain of -StainTarget first (Macenko, Reinhard, Ruifrok, Vahadane or Custom); every tile carries the setting, so a model cmdlet it is piped into normalises the tile it reads from the slide alike. A tile without tissue is its StainNoTissue error and is not handed on.'
+        StainTarget     = 'The reference tile whose stain the tiles are brought to.'
+        StainMatrix     = 'With -StainNormalization Custom: the stains'' optical density in R, G, B, haematoxylin first (6 or 9 numbers).'
         Annotation      = 'The slide''s annotation (QuPath GeoJSON in level-0 pixels, or a mask image of the slide''s proportions): each tile''s Target is 1 when its centre lies in it, else 0, and tiles written with -OutputPath are named as Kaggle IDC patches (<slide>_idx5_x<X>_y<Y>_class<0|1>.png, X and Y in pixels of the level read, 1-based as IDC''s are), which New-PatientPatchGrid -PatchSize <TileSize> rebuilds.'
         AnnotationClass = 'With -Annotation, only GeoJSON features of this classification (for example Tumor).'
     }

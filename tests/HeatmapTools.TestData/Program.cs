@@ -12,6 +12,7 @@ const string Usage = """
       size <image>                                                           prints "WIDTHxHEIGHT"
       mean <image> <x> <y> <w> <h>                                           prints the mean "B,G,R" of a rectangle
       inkwidth <image> <x> <y> <w> <h>                                       prints how wide the dark (text) pixels of a rectangle spread
+      diff <a> <b>                                                           prints "WORST SHARE": the largest difference of any value and the share differing by more than 1
       decode <root> [threads]                                                decodes every PNG under root, prints count and seconds
       mask <out.png> <width> <height> <x> <y> <w> <h>                        writes a black image with a white rectangle (an annotation mask)
       slide <out.tiff> [width] [height] [mpp]                                writes a synthetic pyramidal TIFF slide and its tumour GeoJSON, prints the layout as JSON
@@ -115,6 +116,18 @@ switch (Arg(0, ""))
             for (int x = 0; x < gray.Cols; x++)
                 if (gray.At<byte>(y, x) < 128) { left = Math.Min(left, x); right = Math.Max(right, x); }
         Console.WriteLine(right < 0 ? 0 : right - left + 1);
+        return 0;
+    }
+    case "diff":
+    {
+        using var a = Cv2.ImRead(Required(1, "an image"), ImreadModes.Color);
+        using var b = Cv2.ImRead(Required(2, "an image"), ImreadModes.Color);
+        if (a.Empty() || b.Empty() || a.Size() != b.Size()) throw new ArgumentException($"'{args[1]}' and '{args[2]}' are not two images of one size.");
+        using var d = new Mat();
+        Cv2.Absdiff(a, b, d);
+        using var flat = d.Reshape(1);
+        flat.GetArray(out byte[] values);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{values.Max()} {values.Count(v => v > 1) / (double)values.Length:R}"));
         return 0;
     }
     case "decode":

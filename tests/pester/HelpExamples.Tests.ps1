@@ -27,6 +27,11 @@ BeforeAll {
     Invoke-TestData idc $idc 3 12 1 10253 | Out-Null
     Invoke-TestData csv $idc (Join-Path $fixtures 'predictions.csv') 3 12 1 ids 10253 | Out-Null
     Copy-Item (Get-ChildItem $idc -Recurse -Filter *.png | Select-Object -First 1).FullName (Join-Path $fixtures 'patch.png')
+    # H&E tiles of two sites and a reference tile of a third (the stain parity tests' sites).
+    $stain = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/stain'
+    Copy-Item (Join-Path $stain 'site_A.png') (Join-Path $fixtures 'reference.png')
+    $null = New-Item -ItemType Directory (Join-Path $fixtures 'he-tiles')
+    foreach ($site in 'B', 'C') { Copy-Item (Join-Path $stain "site_$site.png") (Join-Path $fixtures "he-tiles/site_$site.png") }
     Invoke-TestData slide (Join-Path $fixtures 'slide.tiff') 6000 4000 | Out-Null  # and slide.geojson, its tumour
     $python = @'
 import sys, torch, torchvision

@@ -71,7 +71,7 @@ public static class InputBatch
                 bool keep = false;
                 try
                 {
-                    var chw = Preprocessor.ToChw(bgr, options);
+                    var chw = Preprocessor.ToChw(bgr, options, paths[i]);
                     keep = !reduced && Keep(bgr);
                     result[i] = new PreparedImage { Path = paths[i], Chw = chw, Width = bgr.Width * reduction, Height = bgr.Height * reduction, Image = keep ? bgr : null,
                         Shape = options.Native ? new InputShape(options.Channels, bgr.Height, bgr.Width) : options.Shape };

@@ -16,6 +16,12 @@ public sealed record PreprocessRequest
     public Normalization? Normalization { get; init; }
     public int? Channels { get; init; }
     public ResizeMode? Resize { get; init; }
+    /// <summary>Stain normalisation before the network (-StainNormalization), to the stain of <see cref="StainTarget"/>.</summary>
+    public StainMethod? StainNormalization { get; init; }
+    /// <summary>The reference tile's full path.</summary>
+    public string? StainTarget { get; init; }
+    /// <summary>-StainMatrix for Custom: six numbers (two stains' R, G, B optical density) or nine.</summary>
+    public double[]? StainMatrix { get; init; }
 
     /// <summary>The model's settings file this request was read from, so a refusal names it rather than a parameter.</summary>
     public string? SettingsFile { get; init; }
@@ -33,6 +39,10 @@ public sealed record PreprocessRequest
         Normalization = Normalization ?? fallback.Normalization,
         Channels = Channels ?? fallback.Channels,
         Resize = Resize ?? fallback.Resize,
+        // A stain setting travels whole: a method from one place and a target from another would be neither's.
+        StainNormalization = StainNormalization ?? fallback.StainNormalization,
+        StainTarget = StainNormalization is null ? fallback.StainTarget : StainTarget,
+        StainMatrix = StainNormalization is null ? fallback.StainMatrix : StainMatrix,
         FromFileName = fallback.SettingsFile ?? fallback.FromFileName,
         FromFile = new HashSet<string>(new[] { (InputSize, fallback.InputSize, "InputSize"), (Channels?.ToString(), fallback.Channels?.ToString(), "Channels"),
                 (Mean is null ? null : "", fallback.Mean is null ? null : "", "Mean"), (Std is null ? null : "", fallback.Std is null ? null : "", "Std") }
@@ -86,6 +96,9 @@ public sealed record PreprocessRequest
         if (std.Any(s => !(s > 0) || float.IsInfinity(s)) || mean.Any(m => !float.IsFinite(m)))
             throw Invalid($"-Std must be positive and -Mean finite; got mean {string.Join(",", mean)}, std {string.Join(",", std)}.");
         var mode = Resize ?? ResizeMode.Stretch;
+        var stain = StainNormalization is { } method ? Stain.StainTargets.Fitted(method, StainTarget, StainMatrix) : null;
+        if (StainNormalization is null && (StainTarget is not null || StainMatrix is not null))
+            throw Invalid("-StainTarget and -StainMatrix need -StainNormalization (Macenko, Reinhard, Ruifrok, Vahadane or Custom).");
         // Size is the side the decoder may reduce a huge image to (never below it); a native input is not reduced.
         return new PreprocessOptions(native ? 4096 : Math.Max(width, height), mean, std, mode)
         {
@@ -95,6 +108,7 @@ public sealed record PreprocessRequest
             Scale = scale,
             Bgr = bgr,
             Native = native,
+            Stain = stain,
         };
     }
 

@@ -37,10 +37,13 @@ public sealed record PreprocessOptions(int Size, float[] Mean, float[] Std, Resi
     /// <summary>Each image at its own size (a patch classifier fed patches as trained): no resizing at all.</summary>
     public bool Native { get; init; }
 
+    /// <summary>Each image brought to a reference's stain first (-StainNormalization), fitted once; null for none.</summary>
+    public Stain.StainNormalizer? Stain { get; init; }
+
     public InputShape Shape => new(Channels, Height, Width);
 
     /// <summary>Everything that changes the network input, for keys that must tell two preprocessings apart.</summary>
-    public string Signature => $"{Width}x{Height}x{Channels}|{Mode}|{(Native ? "native" : "")}|{(Bgr ? "bgr" : "rgb")}|{Scale}|{string.Join(",", Mean)}|{string.Join(",", Std)}";
+    public string Signature => $"{Width}x{Height}x{Channels}|{Mode}|{(Native ? "native" : "")}|{(Bgr ? "bgr" : "rgb")}|{Scale}|{string.Join(",", Mean)}|{string.Join(",", Std)}|{Stain?.Signature}";
 
     public bool Equivalent(PreprocessOptions other) => Signature == other.Signature;
 }
@@ -48,8 +51,15 @@ public sealed record PreprocessOptions(int Size, float[] Mean, float[] Std, Resi
 /// <summary>Turns a BGR image into a normalised CHW RGB float array, exactly as OpenCV-based reference code does.</summary>
 public static class Preprocessor
 {
-    public static float[] ToChw(Mat bgr, PreprocessOptions options)
+    /// <param name="name">The item in errors (a tile without tissue under -StainNormalization is StainNoTissue naming it).</param>
+    public static float[] ToChw(Mat bgr, PreprocessOptions options, string? name = null)
     {
+        if (options.Stain is { } stain)
+        {
+            // At the image's own size, before any resize: the stain statistics are the tile's, as TIAToolbox fits them.
+            using var normalised = stain.Transform(bgr, name ?? "image");
+            return ToChw(normalised, options with { Stain = null });
+        }
         if (options.Channels == 1)
         {
             // Grey first, then resized (as PIL's convert('L') before a resize): OpenCV's 0.299 R + 0.587 G + 0.114 B.

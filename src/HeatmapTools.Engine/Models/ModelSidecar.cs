@@ -11,9 +11,12 @@ namespace HeatmapTools.Engine.Models;
 /// <code>
 /// { "labels": ["normal", "tumour"] or "labels.txt", "inputSize": 50 or [320, 256] or "Native", "channels": 1,
 ///   "normalization": "ImageNet" | "Caffe" | "None", "mean": [0.5], "std": [0.25], "resize": "Stretch" | "CenterCrop" | "Letterbox",
-///   "headActivation": "Softmax" | "Sigmoid" | "None", "defaultLayer": "features.7", "positiveClass": "tumour" }
+///   "headActivation": "Softmax" | "Sigmoid" | "None", "defaultLayer": "features.7", "positiveClass": "tumour",
+///   "stainNormalization": "Macenko" | "Reinhard" | "Ruifrok" | "Vahadane" | "Custom", "stainTarget": "reference.png",
+///   "stainMatrix": [[0.65, 0.70, 0.29], [0.07, 0.99, 0.11]] }
 /// </code>
-/// Every key is optional; a parameter given on the command line wins over the file.
+/// Every key is optional; a parameter given on the command line wins over the file. Relative paths (labels, stainTarget)
+/// are read from the file's folder, so a team ships its stain reference beside the model.
 /// </summary>
 public sealed record ModelSidecar(string Path)
 {
@@ -54,7 +57,7 @@ public sealed record ModelSidecar(string Path)
             using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException("it is not a JSON object");
-            var known = new[] { "labels", "inputSize", "channels", "normalization", "mean", "std", "resize", "headActivation", "defaultLayer", "positiveClass" };
+            var known = new[] { "labels", "inputSize", "channels", "normalization", "mean", "std", "resize", "headActivation", "defaultLayer", "positiveClass", "stainNormalization", "stainTarget", "stainMatrix" };
             foreach (var p in root.EnumerateObject())
                 if (!known.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
                     throw new FormatException($"'{p.Name}' is not a key it can have ({string.Join(", ", known)})");
@@ -81,6 +84,10 @@ public sealed record ModelSidecar(string Path)
                     Mean = Floats("mean"),
                     Std = Floats("std"),
                     Resize = Enum<ResizeMode>("resize"),
+                    StainNormalization = Enum<StainMethod>("stainNormalization"),
+                    StainTarget = Get("stainTarget") is { } target ? System.IO.Path.GetFullPath(target.GetString() ?? throw new FormatException("'stainTarget' is not a file name"), dir) : null,
+                    StainMatrix = Get("stainMatrix") is { } matrix ? matrix.EnumerateArray()
+                        .SelectMany(x => x.ValueKind == JsonValueKind.Array ? x.EnumerateArray().Select(y => y.GetDouble()) : new[] { x.GetDouble() }).ToArray() : null,
                 },
                 Labels = labels is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : null,
                 LabelsFile = labels is { ValueKind: JsonValueKind.String } f ? System.IO.Path.GetFullPath(f.GetString()!, dir) : null,

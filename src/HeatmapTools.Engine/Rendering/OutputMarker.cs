@@ -12,6 +12,13 @@ namespace HeatmapTools.Engine.Rendering;
 public static class OutputMarker
 {
     private const string Keyword = "HeatmapTools";
+
+    /// <summary>
+    /// Whether a note is of an image written to be a model's input (a slide's tile, a stain-normalised image), not an
+    /// overlay or figure: those are explained like any photo.
+    /// </summary>
+    public static bool IsModelInput(string note) =>
+        note.StartsWith("Get-SlideTile", StringComparison.Ordinal) || note.StartsWith("ConvertTo-StainNormalized", StringComparison.Ordinal);
     private static readonly byte[] PngSignature = { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
 
     /// <summary>The encoded image with the note added (PNG after its header chunk, JPEG after its start marker); other formats unchanged.</summary>

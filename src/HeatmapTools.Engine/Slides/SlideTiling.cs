@@ -20,10 +20,11 @@ public static class SlideTiling
     /// tiles are TileSize apart on IDC's grid):
     /// New-PatientPatchGrid rebuilds the slide from them.
     /// </summary>
+    /// <param name="stain">Written tiles are brought to this stain first; a tile it cannot normalise (no tissue) is that tile's error and is not handed on.</param>
     /// <param name="name">What the written tiles are named by (the patient id of IDC-named tiles): the slide's base name
     /// unless the caller keeps two slides of one name apart.</param>
     public static IEnumerable<SlideTileOutput> Tiles(string slidePath, TileGridOptions options, string? outputFolder, bool force, IRunListener listener,
-        CancellationToken cancellation, string? annotation = null, string? annotationClass = null, string? name = null)
+        CancellationToken cancellation, string? annotation = null, string? annotationClass = null, string? name = null, Stain.StainNormalizer? stain = null)
     {
         var slide = SlideCache.Get(slidePath);
         double scale = slide.ScaleFor(options.MaskSize);
@@ -60,7 +61,26 @@ public static class SlideTiling
                         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}_L{tile.Level}_x{tile.X}_y{tile.Y}_s{tile.Size}.png");
                     file = System.IO.Path.Combine(outputFolder, fileName);
                     using var region = slide.ReadRegion(tile.X, tile.Y, tile.Level, tile.Size, tile.Size);
-                    AtomicFile.Write(file, force, stream => ImageEncoder.Encode(region, "png", stream, note: $"Get-SlideTile; {name}"), new HashSet<string> { slide.Path });
+                    OpenCvSharp.Mat? normalised = null;
+                    try
+                    {
+                        try
+                        {
+                            normalised = stain?.Transform(region, SlideTilePath.Format(slide.Path, tile.Level, tile.X, tile.Y, tile.Size));
+                        }
+                        catch (HeatmapToolsException error)
+                        {
+                            listener.ItemFailed(error);
+                            continue;
+                        }
+                        var written = normalised ?? region;
+                        AtomicFile.Write(file, force, stream => ImageEncoder.Encode(written, "png", stream,
+                            note: $"Get-SlideTile; {name}" + (stain is null ? "" : $"; {stain.Method} stain of '{stain.TargetName}'")), new HashSet<string> { slide.Path, stain?.TargetName ?? "" });
+                    }
+                    finally
+                    {
+                        normalised?.Dispose();
+                    }
                 }
                 yield return new SlideTileOutput(tile, SlideTilePath.Format(slide.Path, tile.Level, tile.X, tile.Y, tile.Size), mpp, file) { Target = target };
             }

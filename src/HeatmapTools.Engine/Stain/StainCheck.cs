@@ -23,7 +23,7 @@ public static class StainCheck
         if (why is not null)
             throw new HeatmapToolsException(ErrorIds.StainNotHAndE, ErrorKind.InvalidData,
                 $"'{target.Name}' does not look like H&E: its stain vectors (R, G, B optical density) {Format(h)} and {Format(e)} show {why}. " +
-                "Give a tile of H&E-stained tissue as the target, or -StainNormalization Custom with -StainMatrix for other stains.", target.Name);
+                "Give a tile of H&E-stained tissue as the target, or the Custom method with -StainMatrix for other stains.", target.Name);
     }
 
     private static string Format(double[] v) => "(" + string.Join(", ", v.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))) + ")";

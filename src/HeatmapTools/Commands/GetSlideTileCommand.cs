@@ -49,6 +49,15 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    [Parameter]
+    public StainMethod? StainNormalization { get; set; }
+
+    [Parameter]
+    public string? StainTarget { get; set; }
+
+    [Parameter]
+    public double[]? StainMatrix { get; set; }
+
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -69,18 +78,26 @@ public sealed class GetSlideTileCommand : SlideFilesCommandBase
     {
         var options = new TileGridOptions { TileSize = TileSize, Level = Level, Mpp = Mpp, SlideMpp = SlideMpp, Overlap = Overlap, TissueThreshold = TissueThreshold, MinTissue = MinTissue };
         string? folder = OutputPath is null ? null : GetUnresolvedProviderPathFromPSPath(OutputPath);
+        string? stainTarget = StainTarget is null ? null : GetUnresolvedProviderPathFromPSPath(StainTarget);
+        // Fitted once, before any slide: an unusable target stops the command (it would be every tile's error).
+        var stain = StainNormalization is { } method ? RunEngine(() => Engine.Stain.StainTargets.Fitted(method, stainTarget, StainMatrix))
+            : StainTarget is null && StainMatrix is null ? null
+            : RunEngine<Engine.Stain.StainNormalizer?>(() => throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument, "-StainTarget and -StainMatrix need -StainNormalization."));
         foreach (var file in SlideFiles())
         {
             string? annotation = Annotation is null ? null : GetUnresolvedProviderPathFromPSPath(Annotation);
             string name = NameFor(file);
             // A slide whose tiles cannot be written (a file of the same name from an earlier run) is that slide's error; the other slides go on.
-            foreach (var tile in RunEngineEachOrError(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass, name)))
+            foreach (var tile in RunEngineEachOrError(() => SlideTiling.Tiles(file, options, folder, Force, Listener, Cancellation, annotation, AnnotationClass, name, stain)))
             {
                 WriteObject(new SlideTile
                 {
                     Path = tile.Path, Slide = tile.Info.Slide, Level = tile.Info.Level, X = tile.Info.X, Y = tile.Info.Y, Size = tile.Info.Size,
                     Extent = tile.Info.Extent, Downsample = tile.Info.Downsample, Mpp = tile.Mpp, TissueFraction = tile.Info.TissueFraction, File = tile.File,
                     Target = tile.Target,
+                    StainNormalization = StainNormalization,
+                    StainTarget = stainTarget,
+                    StainMatrix = StainMatrix,
                 });
             }
         }

@@ -94,6 +94,16 @@ public abstract partial class ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public HeadActivation? HeadActivation { get; set; }
 
+    // Stain normalisation binds from results and slide tiles too, so every command of a pipeline sees the same stain.
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public StainMethod? StainNormalization { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? StainTarget { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public double[]? StainMatrix { get; set; }
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int BatchSize { get; set; } = 8;

@@ -65,6 +65,9 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
         Normalization = Normalization,
         Channels = InputChannels,
         Resize = Resize,
+        StainNormalization = StainNormalization,
+        StainTarget = StainTarget is null ? null : GetUnresolvedProviderPathFromPSPath(StainTarget),
+        StainMatrix = StainMatrix,
     };
 
     /// <summary>-HeadActivation, else the model's sidecar, else Auto (the model decides).</summary>

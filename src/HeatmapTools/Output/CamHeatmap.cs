@@ -52,6 +52,9 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden] public Normalization? Normalization { get; init; }
     [System.Management.Automation.Hidden] public int? InputChannels { get; init; }
     [System.Management.Automation.Hidden] public ResizeMode? Resize { get; init; }
+    [System.Management.Automation.Hidden] public StainMethod? StainNormalization { get; init; }
+    [System.Management.Automation.Hidden] public string? StainTarget { get; init; }
+    [System.Management.Automation.Hidden] public double[]? StainMatrix { get; init; }
     /// <summary>The map's size (the network input's, which need not be square).</summary>
     [System.Management.Automation.Hidden] public int MapWidth { get; init; }
     [System.Management.Automation.Hidden] public int MapHeight { get; init; }
@@ -66,6 +69,9 @@ public sealed class CamHeatmap
         Normalization = preprocess.Normalization,
         InputChannels = preprocess.Channels,
         Resize = preprocess.Resize,
+        StainNormalization = preprocess.StainNormalization,
+        StainTarget = preprocess.StainTarget,
+        StainMatrix = preprocess.StainMatrix,
         MapWidth = r.MapWidth,
         MapHeight = r.MapHeight,
         SourcePath = r.SourcePath,

@@ -58,6 +58,9 @@ public sealed class ClassPrediction
     [System.Management.Automation.Hidden] public Normalization? Normalization { get; init; }
     [System.Management.Automation.Hidden] public int? InputChannels { get; init; }
     [System.Management.Automation.Hidden] public ResizeMode? Resize { get; init; }
+    [System.Management.Automation.Hidden] public StainMethod? StainNormalization { get; init; }
+    [System.Management.Automation.Hidden] public string? StainTarget { get; init; }
+    [System.Management.Automation.Hidden] public double[]? StainMatrix { get; init; }
     [System.Management.Automation.Hidden] public HeadActivation? HeadActivation { get; init; }
     /// <summary>How the head's outputs became probabilities (Softmax, Sigmoid or None), so New-PatientPatchGrid reads them alike.</summary>
     [System.Management.Automation.Hidden] public string? HeadUsed { get; init; }

@@ -26,6 +26,13 @@ public sealed class SlideTile
     public string? File { get; init; }
     /// <summary>With -Annotation: 1 when the tile's centre lies in the annotated tumour, else 0.</summary>
     public int? Target { get; init; }
+    /// <summary>
+    /// -StainNormalization as given to Get-SlideTile: written tiles were normalised, and a model cmdlet the tile is piped
+    /// into binds these and normalises the tile it reads from the slide alike.
+    /// </summary>
+    [System.Management.Automation.Hidden] public StainMethod? StainNormalization { get; init; }
+    [System.Management.Automation.Hidden] public string? StainTarget { get; init; }
+    [System.Management.Automation.Hidden] public double[]? StainMatrix { get; init; }
 }
 
 /// <summary>New-SlideHeatmap's result.</summary>

@@ -36,7 +36,7 @@ internal sealed class CamOutputPlan
         for (int i = 0; i < items.Count; i++)
         {
             if (plan[i].Item1 == Need.Finished) continue;
-            if (Rendering.OutputMarker.Read(items[i].Path) is not { } note) continue;
+            if (Rendering.OutputMarker.Read(items[i].Path) is not { } note || Rendering.OutputMarker.IsModelInput(note)) continue;
             plan[i] = (Need.OwnOutput, null, new List<string>());
             listener.Verbose($"Skipped '{items[i].Path}': HeatmapTools wrote it ({note}). -IncludeOwnOutput explains it anyway.");
         }
