@@ -152,6 +152,31 @@ public class StainParityTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_tile_of_one_or_two_flat_colours_is_StainNotHAndE_not_a_NaN(int colours)
+    {
+        // A slide's flat tile (pen ink, a synthetic slide, one dye alone): Macenko's two directions coincide and the
+        // least-squares concentrations have no unique answer; TIAToolbox still returns an image.
+        var rgb = new byte[3 * 64 * 64];
+        for (int i = 0; i < 64 * 64; i++)
+        {
+            var (r, g, b) = colours == 2 && i % 64 < 32 ? (255, 255, 255) : (150, 60, 160);
+            (rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]) = ((byte)r, (byte)g, (byte)b);
+        }
+        var tile = new StainImage(rgb, 64, 64, "flat-tile.png");
+        foreach (var method in new[] { StainMethod.Macenko, StainMethod.Vahadane })
+        {
+            var error = Assert.Throws<HeatmapToolsException>(() => StainNormalizer.Fitted(method, Read("site_A.png")).Transform(tile));
+            Assert.Equal(ErrorIds.StainNotHAndE, error.ErrorId);
+            Assert.Contains("flat-tile.png", error.Message);
+            Assert.DoesNotContain("NaN", error.Message);
+        }
+        // A fixed matrix separates any colour.
+        Assert.Equal(tile.Pixels, StainNormalizer.Fitted(StainMethod.Ruifrok, Read("site_A.png")).Transform(tile).Pixels);
+    }
+
+    [Theory]
     [InlineData("A")]
     [InlineData("B")]
     [InlineData("C")]

@@ -26,5 +26,25 @@ public static class StainCheck
                 "Give a tile of H&E-stained tissue as the target, or the Custom method with -StainMatrix for other stains.", target.Name);
     }
 
+    /// <summary>
+    /// Fewest degrees between a tile's own two stain vectors for its concentrations to mean anything: below it the
+    /// least-squares split between the dyes is ill-conditioned (Gram condition number above 3,000 at 2 degrees) or
+    /// undefined (a tile of one flat colour gives two equal vectors). The H&amp;E sites measure 18 to 29.
+    /// </summary>
+    public const double MinimumTileSeparation = 2;
+
+    /// <summary>A tile whose extracted stains coincide is StainNotHAndE naming it: there are not two dyes to separate.</summary>
+    public static void RequireSeparable(StainImage tile, double[][] matrix)
+    {
+        if (matrix.Length < 2) return;
+        double[] h = matrix[0], e = matrix[1];
+        double cosine = h[0] * e[0] + h[1] * e[1] + h[2] * e[2];
+        double angle = double.IsFinite(cosine) ? Math.Acos(Math.Clamp(cosine, -1, 1)) * 180 / Math.PI : 0;
+        if (!(angle >= MinimumTileSeparation))
+            throw new HeatmapToolsException(ErrorIds.StainNotHAndE, ErrorKind.InvalidData,
+                $"'{tile.Name}' has no two stains to separate: its stain vectors {Format(h)} and {Format(e)} are {angle:0.##} degrees apart " +
+                $"(at least {MinimumTileSeparation} needed), as in a tile of one flat colour or of one dye alone. Reinhard or a fixed matrix (Ruifrok, Custom) normalises it.", tile.Name);
+    }
+
     private static string Format(double[] v) => "(" + string.Join(", ", v.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))) + ")";
 }

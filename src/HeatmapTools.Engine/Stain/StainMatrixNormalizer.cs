@@ -27,6 +27,7 @@ public sealed class StainMatrixNormalizer : StainNormalizer
         // A fixed matrix needs no tissue to be found, but a tile of background has nothing to normalise.
         if (!_extractor.FromImage) source.TissueMask(0.8);
         var matrix = _extractor.Extract(source);
+        if (_extractor.FromImage) StainCheck.RequireSeparable(source, matrix);
         int k = matrix.Length, n = source.Pixels;
         var scale = new double[k];
         for (int s = 0; s < k; s++)
