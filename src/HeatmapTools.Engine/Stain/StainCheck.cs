@@ -43,7 +43,7 @@ public static class StainCheck
         if (!(angle >= MinimumTileSeparation))
             throw new HeatmapToolsException(ErrorIds.StainNotHAndE, ErrorKind.InvalidData,
                 $"'{tile.Name}' has no two stains to separate: its stain vectors {Format(h)} and {Format(e)} are {angle:0.##} degrees apart " +
-                $"(at least {MinimumTileSeparation} needed), as in a tile of one flat colour or of one dye alone. Reinhard or a fixed matrix (Ruifrok, Custom) normalises it.", tile.Name);
+                $"(at least {MinimumTileSeparation} needed), as in a tile of one flat colour or of one dye alone. A fixed matrix (Ruifrok, Custom) normalises any tile, Reinhard one of one dye.", tile.Name);
     }
 
     private static string Format(double[] v) => "(" + string.Join(", ", v.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))) + ")";
