@@ -26,6 +26,20 @@ internal static class Measure
         return process.PeakWorkingSet64 / 1048576.0;
     }
 
+    /// <summary>Starts the peak over (Linux: writing 5 to clear_refs resets VmHWM), so the next step's peak is its own; false where it cannot.</summary>
+    public static bool ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public static double WorkingSetMb()
     {
         using var process = Process.GetCurrentProcess();

@@ -6,6 +6,46 @@ namespace HeatmapTools.Engine.Tests;
 public class SlideTests
 {
     [Fact]
+    public void A_raster_painted_window_by_window_equals_it_painted_whole_CAM_maps_included()
+    {
+        HeatmapTools.Engine.Native.Runtime.EnsureImaging();
+        // Overlapping tiles, one past the raster's edge, with 7 x 5 maps (a gradient and a peak) resized to their squares:
+        // the OME-TIFF paints 64-pixel windows that cut through squares; OpenCV's resize of the whole square is the reference.
+        float[] Map(int seed) => Enumerable.Range(0, 35).Select(i => (float)((i * seed % 17) / 16.0)).ToArray();
+        var tiles = new List<TileProbability>
+        {
+            new(0, 0, 300, 0.2),
+            new(150, 90, 300, 0.9),
+            new(400, 200, 300, 0.5) { Map = Map(3), MapWidth = 7, MapHeight = 5 },
+            new(500, 330, 300, 0.5) { Map = Map(5), MapWidth = 7, MapHeight = 5 },
+            new(40, 500, 260, 0.7) { Map = Map(7), MapWidth = 7, MapHeight = 5 },
+        };
+        const double scale = 0.37;
+        const int width = 290, height = 280;
+        var (whole, covered) = SlideHeatmap.Raster(tiles, scale, width, height);
+        using var _w = whole;
+        using var _c = covered;
+        double worst = 0;
+        int wrongCover = 0;
+        for (int wy = 0; wy < height; wy += 64)
+            for (int wx = 0; wx < width; wx += 64)
+            {
+                var window = new OpenCvSharp.Rect(wx, wy, 64, 64);
+                var (part, partCovered) = SlideHeatmap.RasterWindow(tiles, scale, width, height, window);
+                using (part)
+                using (partCovered)
+                    for (int y = 0; y < 64 && wy + y < height; y++)
+                        for (int x = 0; x < 64 && wx + x < width; x++)
+                        {
+                            worst = Math.Max(worst, Math.Abs(part.At<float>(y, x) - whole.At<float>(wy + y, wx + x)));
+                            if (partCovered.At<byte>(y, x) != covered.At<byte>(wy + y, wx + x)) wrongCover++;
+                        }
+            }
+        Assert.Equal(0, wrongCover);
+        Assert.True(worst < 1e-6, $"Window and whole differ by {worst}.");
+    }
+
+    [Fact]
     public void Auroc_is_the_Mann_Whitney_statistic_with_ties_counted_half()
     {
         // scikit-learn's roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) is 0.75.

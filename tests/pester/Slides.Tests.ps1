@@ -291,3 +291,77 @@ Describe 'Whole-slide images' {
         (Get-FileHash $rows.Path).Hash | Should -Be (Get-FileHash $direct.Path).Hash
     }
 }
+
+Describe 'OME-TIFF heatmaps for QuPath' {
+    BeforeAll {
+        # Read back by tifffile and vips, not by the library that wrote it.
+        function Read-OmeTiff([string] $Path, [object[]] $Queries) {
+            $json = ConvertTo-Json -Compress -InputObject @($Queries | ForEach-Object { , @($_) })
+            $out = $json | & /usr/bin/python3 (Join-Path $PSScriptRoot 'read_ome_tiff.py') $Path
+            if ($LASTEXITCODE -ne 0) { throw "tifffile could not read '$Path'" }
+            $out | ConvertFrom-Json
+        }
+        # Neighbouring tiles get different probabilities, so a tile painted one place off is a wrong value.
+        $script:omeRows = @(Get-SlideTile $slide -TileSize 512 | ForEach-Object {
+                [pscustomobject]@{ X = $_.X; Y = $_.Y; Extent = $_.Extent; Probability = ((($_.X / 512) * 7 + ($_.Y / 512) * 3) % 11) / 10 }
+            })
+        # Glass in the slide's corner: no tile lies there.
+        $script:glass = @(40, 40)
+    }
+
+    It 'writes the tile probabilities as a tiled pyramid at the slide''s level-0 geometry and pixel size, read back by tifffile and vips' {
+        $omeRows.Count | Should -BeGreaterThan 20
+        $ome = Join-Path $root 'probability.ome.tif'
+        $h = $omeRows | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'probability.png') -MaxSize 300 -OmeTiffPath $ome
+        $h.OmeTiffPath | Should -Be $ome
+        $h.OmeTiffLevels | Should -Be 5
+        $h.OmeTiffPixelSize | Should -Be 0.5
+        $queries = @(foreach ($r in $omeRows) { foreach ($level in 0, 2) { , @($level, [long](($r.X + $r.Extent / 2) / [math]::Pow(2, $level)), [long](($r.Y + $r.Extent / 2) / [math]::Pow(2, $level))) } })
+        $queries += , @(0, $glass[0], $glass[1])
+        $read = Read-OmeTiff $ome $queries
+        $read.is_ome | Should -BeTrue
+        ($read.levels | ForEach-Object { $_ -join 'x' }) | Should -Be @('4000x6000', '2000x3000', '1000x1500', '500x750', '250x375')
+        $read.subifds | Should -Be 4 -Because 'the reduced resolutions are SubIFDs of the first image, the OME-TIFF pyramid layout'
+        $read.tile | Should -Be @(512, 512)
+        $read.physical | Should -Be @('0.5', '0.5')
+        $read.type | Should -Be 'uint8'
+        $read.channel | Should -Be 'probability'
+        for ($i = 0; $i -lt $omeRows.Count; $i++) {
+            foreach ($k in 0, 1) {
+                $v = $read.values[2 * $i + $k]
+                [math]::Abs(($v - 1) / 254 - $omeRows[$i].Probability) | Should -BeLessOrEqual (0.5 / 254 + 1e-9) -Because "the tile at $($omeRows[$i].X), $($omeRows[$i].Y) (level $(2 * $k))"
+            }
+        }
+        $read.values[-1] | Should -Be 0 -Because 'no tile lies on the glass'
+        & vipsheader -f n-subifds $ome | Should -Be 4
+        & vipsheader -f width "$ome[subifd=1]" | Should -Be 1500
+        [double](& vipsheader -f xres $ome) | Should -Be 2000 -Because 'vips reads 2,000 pixels per millimetre: 0.5 um per pixel'
+    }
+
+    It 'writes float32 values with NaN off the tiles, at a stated downsample' {
+        $ome = Join-Path $root 'float.ome.tif'
+        $h = $omeRows | New-SlideHeatmap $slide -OutputPath (Join-Path $root 'float.png') -MaxSize 300 -OmeTiffPath $ome -OmeTiffDownsample 4 -OmeTiffSampleType Float
+        $h.OmeTiffLevels | Should -Be 3
+        $h.OmeTiffPixelSize | Should -Be 2
+        $queries = @($omeRows | ForEach-Object { , @(0, [long](($_.X + $_.Extent / 2) / 4), [long](($_.Y + $_.Extent / 2) / 4)) }) + , @(0, ($glass[0] / 4), ($glass[1] / 4))
+        $read = Read-OmeTiff $ome $queries
+        ($read.levels | ForEach-Object { $_ -join 'x' }) | Should -Be @('1000x1500', '500x750', '250x375')
+        $read.type | Should -Be 'float'
+        $read.physical | Should -Be @('2', '2')
+        for ($i = 0; $i -lt $omeRows.Count; $i++) { [math]::Abs($read.values[$i] - $omeRows[$i].Probability) | Should -BeLessThan 1e-6 }
+        $read.values[-1] | Should -BeNullOrEmpty -Because 'NaN where no tile lies'
+    }
+
+    It 'writes the heatmap, its GeoJSON and its OME-TIFF all or none, and never over the slide' {
+        $image = Join-Path $root 'none.png'; $ome = Join-Path $root 'none.ome.tif'
+        Set-Content $ome 'an old OME-TIFF'
+        { $omeRows | New-SlideHeatmap $slide -OutputPath $image -MaxSize 300 -OmeTiffPath $ome -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+        Test-Path $image | Should -BeFalse
+        Get-Content $ome | Should -Be 'an old OME-TIFF'
+        { $omeRows | New-SlideHeatmap $slide -OutputPath $image -MaxSize 300 -OmeTiffPath $slide -Force -ErrorAction Stop } | Should -Throw -ErrorId 'OutputIsInput*'
+        Test-Path $image | Should -BeFalse
+        { $omeRows | New-SlideHeatmap $slide -OutputPath $image -MaxSize 300 -OmeTiffPath $image -ErrorAction Stop } | Should -Throw -ErrorId 'OutputNameRepeated*'
+        $h = $omeRows | New-SlideHeatmap $slide -OutputPath $image -MaxSize 300 -OmeTiffPath $ome -Force
+        (Read-OmeTiff $h.OmeTiffPath @()).levels.Count | Should -Be 5
+    }
+}

@@ -36,7 +36,8 @@ public static partial class AtomicFile
         {
             Directory.CreateDirectory(folder);
             if (SweptFolders.TryAdd(folder, 0)) SweepStale(folder);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            // Read too: a TIFF writer walks back over the directories it wrote to link the next one.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
                 write(stream);
             if (overwrite) File.Move(temp, full, overwrite: true);
             else PublishNoReplace(temp, full);

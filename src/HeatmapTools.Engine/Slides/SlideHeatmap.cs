@@ -28,9 +28,15 @@ public sealed record SlideHeatmapOptions
     public bool Force { get; init; }
     /// <summary>Paint each tile's true class (tumour red, other tissue pink, as the patient grids do) instead of its probability.</summary>
     public bool Labels { get; init; }
+    /// <summary>Also write the values as a pyramidal OME-TIFF at the slide's geometry (QuPath's overlay); null: not.</summary>
+    public string? OmeTiffPath { get; init; }
+    public OmeTiffOptions OmeTiff { get; init; } = new();
 }
 
-public sealed record SlideHeatmapResult(string Path, string Slide, int Width, int Height, double Scale, int Tiles, int TilesAbove, string? GeoJsonPath);
+public sealed record SlideHeatmapResult(string Path, string Slide, int Width, int Height, double Scale, int Tiles, int TilesAbove, string? GeoJsonPath)
+{
+    public OmeTiffResult? OmeTiff { get; init; }
+}
 
 /// <summary>
 /// Paints tile probabilities over a slide's thumbnail: each tile's square filled with the colormap's colour for its
@@ -118,26 +124,43 @@ public static class SlideHeatmap
             var lut = Colormaps.Colors(colormap).Select(v => new Scalar(v.Item0, v.Item1, v.Item2)).ToArray();
             Patches.PatientAnnotations.DrawColorBar(canvas, width, lut, (0, 1));
         }
-        // The image and its GeoJSON are one result: both are written or neither (a refused image leaves no new GeoJSON
-        // beside an old image, and a GeoJSON that cannot be written takes the new image away again).
-        if (!options.Force && geoJson is not null && options.GeoJsonPath is { } existing && File.Exists(existing))
-            throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(System.IO.Path.GetFullPath(existing)), existing);
-        AtomicFile.Write(output, options.Force, stream => ImageEncoder.Encode(canvas, System.IO.Path.GetExtension(output).TrimStart('.'), stream, note: "New-SlideHeatmap"),
-            new HashSet<string> { slide.Path });
-        if (geoJson is not null && options.GeoJsonPath is { } geo)
+        // The image, its GeoJSON and its OME-TIFF are one result: all are written or none (a refused image leaves no new
+        // GeoJSON beside an old image, and an output that cannot be written takes the others away again).
+        var inputs = new HashSet<string> { slide.Path };
+        var all = new[] { output, geoJson is null ? null : options.GeoJsonPath, options.OmeTiffPath }.OfType<string>().Select(System.IO.Path.GetFullPath).ToList();
+        if (all.Distinct().Count() < all.Count)
+            throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.InvalidArgument,
+                $"The heatmap, its GeoJSON and its OME-TIFF need three names; two of them are '{all.GroupBy(p => p).First(g => g.Count() > 1).Key}'.", output);
+        foreach (var other in all)
+            if (!options.Force && File.Exists(other))
+                throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(other), other);
+        var written = new List<string>();
+        OmeTiffResult? pyramid = null;
+        try
         {
-            try
+            // The OME-TIFF first: it takes longest, and a cancelled run then leaves nothing.
+            if (options.OmeTiffPath is { } ome)
             {
-                AtomicFile.Write(geo, options.Force, stream => stream.Write(geoJson), new HashSet<string> { slide.Path, System.IO.Path.GetFullPath(output) });
+                var channel = options.Labels ? "label" : tiles.Any(t => t.Map is not null) ? "CAM" : "probability";
+                var paint = options.Labels ? tiles.Select(t => t with { Probability = t.Label!.Value, Map = null }).ToList() : tiles;
+                pyramid = OmeTiffHeatmap.Write(SlideGeometry.Of(slide), paint, ome, options.OmeTiff with { Channel = channel }, options.Force, inputs, cancellation);
+                written.Add(pyramid.Path);
             }
-            catch (HeatmapToolsException)
-            {
-                try { File.Delete(output); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                throw;
-            }
+            var outputs = new HashSet<string>(inputs.Concat(written));
+            AtomicFile.Write(output, options.Force, stream => ImageEncoder.Encode(canvas, System.IO.Path.GetExtension(output).TrimStart('.'), stream, note: "New-SlideHeatmap"),
+                outputs);
+            written.Add(System.IO.Path.GetFullPath(output));
+            if (geoJson is not null && options.GeoJsonPath is { } geo)
+                AtomicFile.Write(geo, options.Force, stream => stream.Write(geoJson), new HashSet<string>(inputs.Concat(written)));
+        }
+        catch (Exception ex) when (ex is HeatmapToolsException or OperationCanceledException)
+        {
+            foreach (var path in written)
+                try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
         return new SlideHeatmapResult(System.IO.Path.GetFullPath(output), slide.Path, width, height, scale, tiles.Count, above,
-            options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath));
+            options.Threshold is null ? null : options.GeoJsonPath is null ? null : System.IO.Path.GetFullPath(options.GeoJsonPath)) { OmeTiff = pyramid };
     }
 
     // The patient grids' label colours (BGR): tumour red, other tissue pink.
@@ -157,22 +180,35 @@ public static class SlideHeatmap
     /// The tiles as a raster at <paramref name="scale"/>: each pixel's mean probability over the tiles covering it (0 where
     /// none does, float), and which pixels any tile covers (255). The caller disposes both.
     /// </summary>
-    public static (Mat Mean, Mat Covered) Raster(IReadOnlyList<TileProbability> tiles, double scale, int width, int height)
+    public static (Mat Mean, Mat Covered) Raster(IReadOnlyList<TileProbability> tiles, double scale, int width, int height) =>
+        RasterWindow(tiles, scale, width, height, new Rect(0, 0, width, height));
+
+    /// <summary>
+    /// <see cref="Raster"/> for one window of a raster of <paramref name="width"/> x <paramref name="height"/> (long: a
+    /// slide's level 0 exceeds int), from <paramref name="tiles"/> that may cover it: the OME-TIFF writes a level window by
+    /// window. A CAM map is sampled over the part of its square inside the window as if resized to the whole square.
+    /// </summary>
+    public static (Mat Mean, Mat Covered) RasterWindow(IEnumerable<TileProbability> tiles, double scale, long width, long height, Rect window)
     {
-        using var sum = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
-        using var count = new Mat(height, width, MatType.CV_32FC1, Scalar.All(0));
+        using var sum = new Mat(window.Height, window.Width, MatType.CV_32FC1, Scalar.All(0));
+        using var count = new Mat(window.Height, window.Width, MatType.CV_32FC1, Scalar.All(0));
         foreach (var t in tiles)
         {
-            var r = Footprint(t, scale, width, height);
-            if (r.Width == 0 || r.Height == 0) continue;
+            var (fx, fy, fw, fh) = Footprint(t, scale, width, height);
+            long ix0 = Math.Max(fx, window.X), iy0 = Math.Max(fy, window.Y);
+            long ix1 = Math.Min(fx + fw, window.X + window.Width), iy1 = Math.Min(fy + fh, window.Y + window.Height);
+            if (ix1 <= ix0 || iy1 <= iy0) continue;
+            var r = new Rect((int)(ix0 - window.X), (int)(iy0 - window.Y), (int)(ix1 - ix0), (int)(iy1 - iy0));
             using (var s = sum[r])
             {
                 if (t.Map is { } map)
                 {
                     using var source = Mat.FromPixelData(t.MapHeight, t.MapWidth, MatType.CV_32FC1, map);
+                    // The whole square resized, then its part in the window: the same values whichever window holds them.
                     using var sized = new Mat();
-                    Cv2.Resize(source, sized, r.Size, 0, 0, InterpolationFlags.Linear);
-                    Cv2.Add(s, sized, s);
+                    Cv2.Resize(source, sized, new Size((int)fw, (int)fh), 0, 0, InterpolationFlags.Linear);
+                    using var part = sized[new Rect((int)(ix0 - fx), (int)(iy0 - fy), r.Width, r.Height)];
+                    Cv2.Add(s, part, s);
                 }
                 else
                     Cv2.Add(s, new Scalar(t.Probability), s);
@@ -193,11 +229,11 @@ public static class SlideHeatmap
         return (mean, coveredMask);
     }
 
-    /// <summary>A tile's square on the thumbnail: its level-0 corners times the scale, rounded to the pixel grid.</summary>
-    public static Rect Footprint(TileProbability t, double scale, int width, int height)
+    /// <summary>A tile's square on a raster at <paramref name="scale"/>: its level-0 corners times the scale, rounded to the pixel grid.</summary>
+    public static (long X, long Y, long Width, long Height) Footprint(TileProbability t, double scale, long width, long height)
     {
-        int x0 = (int)Math.Round(t.X * scale), y0 = (int)Math.Round(t.Y * scale);
-        int x1 = Math.Min(width, (int)Math.Round((t.X + t.Extent) * scale)), y1 = Math.Min(height, (int)Math.Round((t.Y + t.Extent) * scale));
-        return new Rect(x0, y0, Math.Max(0, x1 - x0), Math.Max(0, y1 - y0));
+        long x0 = (long)Math.Round(t.X * scale), y0 = (long)Math.Round(t.Y * scale);
+        long x1 = Math.Min(width, (long)Math.Round((t.X + t.Extent) * scale)), y1 = Math.Min(height, (long)Math.Round((t.Y + t.Extent) * scale));
+        return (x0, y0, Math.Max(0, x1 - x0), Math.Max(0, y1 - y0));
     }
 }

@@ -38,6 +38,18 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
     [Parameter]
     public SwitchParameter Labels { get; set; }
 
+    /// <summary>Also write the values as a tiled, pyramidal OME-TIFF at the slide's geometry, for QuPath.</summary>
+    [Parameter]
+    public string? OmeTiffPath { get; set; }
+
+    /// <summary>Level-0 pixels per OME-TIFF pixel at its full resolution.</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int OmeTiffDownsample { get; set; } = 1;
+
+    [Parameter]
+    public OmeTiffSampleType OmeTiffSampleType { get; set; } = OmeTiffSampleType.Byte;
+
     protected override bool AcceptsLabelsOnly => Labels;
 
     protected override void BeginProcessing()
@@ -52,17 +64,20 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
     {
         string output = GetUnresolvedProviderPathFromPSPath(OutputPath);
         var (slide, tiles) = ResolveTiles();
-        if (!ShouldProcess(output, $"Write the heatmap of {tiles.Count} tile(s) of {slide.Path}")) return;
+        if (!ShouldProcess(output, $"Write the heatmap of {tiles.Count} tile(s) of {slide.Path}" + (OmeTiffPath is null ? "" : " and its OME-TIFF"))) return;
         var options = new SlideHeatmapOptions
         {
             MaxSize = MaxSize, Colormap = RunEngine(() => Colormaps.Canonical(Colormap)), Alpha = Alpha, Threshold = Threshold, Force = Force, Labels = Labels,
             GeoJsonPath = GeoJsonPath is null ? null : GetUnresolvedProviderPathFromPSPath(GeoJsonPath),
+            OmeTiffPath = OmeTiffPath is null ? null : GetUnresolvedProviderPathFromPSPath(OmeTiffPath),
+            OmeTiff = new OmeTiffOptions { Downsample = OmeTiffDownsample, SampleType = OmeTiffSampleType },
         };
         var result = RunEngine(() => Engine.Slides.SlideHeatmap.Write(slide, tiles, output, options, Cancellation));
         WriteObject(new SlideHeatmap
         {
             Path = result.Path, Slide = result.Slide, Width = result.Width, Height = result.Height, Scale = result.Scale, Tiles = result.Tiles,
             TilesAbove = result.TilesAbove, GeoJsonPath = result.GeoJsonPath,
+            OmeTiffPath = result.OmeTiff?.Path, OmeTiffLevels = result.OmeTiff?.Levels ?? 0, OmeTiffPixelSize = result.OmeTiff?.PixelSizeMicrons,
         });
     }
 }

@@ -48,6 +48,12 @@ public sealed class SlideHeatmap
     /// <summary>Tiles at or above -Threshold.</summary>
     public int TilesAbove { get; init; }
     public string? GeoJsonPath { get; init; }
+    /// <summary>The pyramidal OME-TIFF, with -OmeTiffPath.</summary>
+    public string? OmeTiffPath { get; init; }
+    /// <summary>Its resolutions: the full one and each halving.</summary>
+    public int OmeTiffLevels { get; init; }
+    /// <summary>Microns per pixel at its full resolution, when the slide states its own.</summary>
+    public double? OmeTiffPixelSize { get; init; }
 }
 
 /// <summary>Measure-SlideAgreement's result for one slide.</summary>
