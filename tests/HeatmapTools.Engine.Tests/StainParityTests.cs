@@ -49,6 +49,52 @@ public class StainParityTests
         Assert.True(share <= 0.005 && worst <= 3, $"{expected}: {share:P3} of values differ by more than 1 grey level (at most 0.5 % allowed), worst {worst} (at most 3).");
     }
 
+    public static IEnumerable<object[]> Augmentations() => Manifest.GetProperty("augment").EnumerateArray()
+        .Select(a => new object[] { a.GetProperty("source").GetString()!, a.GetProperty("alpha").EnumerateArray().Select(v => v.GetDouble()).ToArray(),
+            a.GetProperty("beta").EnumerateArray().Select(v => v.GetDouble()).ToArray(), a.GetProperty("expected").GetString()! });
+
+    [Theory]
+    [MemberData(nameof(Augmentations))]
+    public void Augmented_tile_matches_TIAToolbox_StainAugmentor(string source, double[] alpha, double[] beta, string expected)
+    {
+        var result = new StainAugmenter(Read(source)).Augment(alpha, beta);
+        var (share, worst) = Difference(result, Read(expected));
+        Assert.True(share <= 0.005 && worst <= 3, $"{expected}: {share:P3} of values differ by more than 1 grey level (at most 0.5 % allowed), worst {worst} (at most 3).");
+        // And it did something: the tile itself is far from the augmented one.
+        Assert.True(Difference(Read(source), Read(expected)).Share > 0.3);
+    }
+
+    [Fact]
+    public void Augmentation_without_scale_or_shift_gives_the_tile_back_and_a_seed_repeats_its_draws()
+    {
+        var tile = Read("site_B.png");
+        var augmenter = new StainAugmenter(tile);
+        var (share, worst) = Difference(augmenter.Augment(new[] { 1.0, 1.0 }, new[] { 0.0, 0.0 }), tile);
+        Assert.True(share <= 0.005 && worst <= 1, $"{share:P3} off, worst {worst}");
+        Assert.Equal(augmenter.Draw(new Random(7), 0.4, 0.2), augmenter.Draw(new Random(7), 0.4, 0.2), new DrawComparer());
+        var (a, b) = augmenter.Draw(new Random(7), 0.4, 0.2);
+        Assert.All(a, v => Assert.InRange(v, 0.6, 1.4));
+        Assert.All(b, v => Assert.InRange(v, -0.2, 0.2));
+    }
+
+    private sealed class DrawComparer : IEqualityComparer<(double[], double[])>
+    {
+        public bool Equals((double[], double[]) x, (double[], double[]) y) => x.Item1.SequenceEqual(y.Item1) && x.Item2.SequenceEqual(y.Item2);
+        public int GetHashCode((double[], double[]) obj) => 0;
+    }
+
+    private static (double Share, int Worst) Difference(StainImage a, StainImage b)
+    {
+        int off = 0, worst = 0;
+        for (int i = 0; i < a.Rgb.Length; i++)
+        {
+            int d = Math.Abs(a.Rgb[i] - b.Rgb[i]);
+            if (d > 1) off++;
+            worst = Math.Max(worst, d);
+        }
+        return ((double)off / a.Rgb.Length, worst);
+    }
+
     [Theory]
     [InlineData("A")]
     [InlineData("B")]

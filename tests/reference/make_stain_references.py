@@ -10,7 +10,9 @@ tiatoolbox_shim.py (its stain code unchanged, on Debian's packages).
 The sites: skimage.data.immunohistochemistry() (a real tissue photo) separated into haematoxylin and DAB with
 skimage.color.rgb2hed, each concentration scaled to optical density and rendered again through H&E stain vectors:
 site A with Ruifrok's vectors, site B darker and bluer, site C pale and pinker; 256 x 256 crops from different places.
-Writes site_<s>.png, <method>_<source>_to_<target>.png (TIAToolbox's output, uint8 RGB), white.png (no tissue), ihc.png
+Writes site_<s>.png, <method>_<source>_to_<target>.png (TIAToolbox's output, uint8 RGB), augment_<s>_<k>.png
+(TIAToolbox's StainAugmentor, Macenko, with the scale and shift of each stain given instead of drawn at random; its own
+draw is unseeded), white.png (no tissue), ihc.png
 (a crop of the unaltered photo: haematoxylin and DAB, not H&E) and
 manifest.json (the stain matrices TIAToolbox extracts, Vahadane's included: its dictionary learning is not seeded by
 TIAToolbox, so it is a loose reference).
@@ -24,7 +26,7 @@ os.makedirs(out, exist_ok=True)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tiatoolbox_shim  # noqa: E402
-stainnorm, stainextract, _ = tiatoolbox_shim.load(tia)
+stainnorm, stainextract, stainaugment = tiatoolbox_shim.load(tia)
 
 ihc = data.immunohistochemistry()
 hed = color.rgb2hed(ihc)
@@ -71,5 +73,25 @@ for source, target in (('B', 'A'), ('C', 'A'), ('A', 'B')):
         cv2.imwrite(os.path.join(out, file), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
         manifest['pairs'].append({'method': method, 'source': f'site_{source}.png', 'target': f'site_{target}.png',
                                   'expected': file})
+# Stain augmentation with fixed parameters: get_params draws alpha then beta once per stain, haematoxylin first.
+class Fixed(stainaugment.StainAugmentor):
+    def __init__(self, alphas, betas):
+        super().__init__(method='macenko', sigma1=0.4, sigma2=0.2, augment_background=False)
+        self.draws = list(zip(alphas, betas))
+
+    def get_params(self):
+        self.alpha, self.beta = self.draws.pop(0)
+        return {}
+
+
+manifest['augment'] = []
+for source, k, alphas, betas in (('B', 0, [0.7, 1.3], [0.1, -0.15]), ('B', 1, [1.35, 0.65], [-0.2, 0.18]),
+                                 ('C', 0, [1.2, 0.8], [0.05, 0.12])):
+    augmentor = Fixed(alphas, betas)
+    augmentor.fit(sites[source].copy())
+    result = augmentor.augment()
+    file = f'augment_{source}_{k}.png'
+    cv2.imwrite(os.path.join(out, file), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
+    manifest['augment'].append({'source': f'site_{source}.png', 'alpha': alphas, 'beta': betas, 'expected': file})
 json.dump(manifest, open(os.path.join(out, 'manifest.json'), 'w'), indent=1)
 print('wrote', len(manifest['pairs']), 'pairs to', out)
