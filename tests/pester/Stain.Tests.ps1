@@ -177,3 +177,63 @@ Describe '-StainNormalization in a model run' {
         }
     }
 }
+
+Describe 'Measure-StainRobustness' {
+    BeforeAll {
+        $script:tiles = Join-Path ([IO.Path]::GetTempPath()) ("hmt-stainrobust-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory $tiles
+        foreach ($name in 'site_B.png', 'site_C.png', 'white.png') { Copy-Item (Join-Path $stainData $name) $tiles }
+    }
+    AfterAll { Remove-Item $tiles -Recurse -Force }
+
+    It 'moves the prediction and the map with seeded stain augmentation, repeats with the seed, and names a blank tile' {
+        $files = Get-ChildItem $tiles -Filter *.png | Sort-Object Name
+        $plots = Join-Path $tiles 'figures'
+        $a = @($files | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 6 -PlotPath $plots -ErrorVariable failures -ErrorAction SilentlyContinue)
+        $a.Count | Should -Be 2
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'StainNoTissue,*'
+        $failures[0].Exception.Message | Should -BeLike '*white.png*'
+        foreach ($r in $a) {
+            $r.Probabilities.Count | Should -Be 6
+            $r.MapSpearman.Count | Should -Be 6
+            $r.ProbabilityMin | Should -BeLessOrEqual $r.ProbabilityMax
+            $r.Alpha | ForEach-Object { $_ | ForEach-Object { $_ | Should -BeGreaterOrEqual 0.6; $_ | Should -BeLessOrEqual 1.4 } }
+            $r.Beta | ForEach-Object { $_ | ForEach-Object { $_ | Should -BeGreaterOrEqual -0.2; $_ | Should -BeLessOrEqual 0.2 } }
+            ($r.ProbabilityMax - $r.ProbabilityMin) | Should -BeGreaterThan 0.01 -Because 'another stain moves an ImageNet model''s probability'
+            Test-Path $r.PlotPath | Should -BeTrue
+            $r.PlotPath | Should -BeLike '*_stain.png'
+        }
+        # The original's probability is Get-ClassPrediction's.
+        $p = Get-ClassPrediction $a[0].SourcePath -Model squeezenet1_1
+        $p.ClassIndex | Should -Be $a[0].ClassIndex
+        [math]::Abs($p.Probability - $a[0].Probability) | Should -BeLessThan 1e-5
+        # The same seed draws the same copies, in another batch and order; another seed draws others.
+        $again = $files | Sort-Object Name -Descending | Select-Object -Skip 1 | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 6 -BatchSize 1
+        $again[-1].SourcePath | Should -Be $a[0].SourcePath
+        $again[-1].Probabilities | Should -Be $a[0].Probabilities
+        $other = $files[0] | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 6 -AugmentationSeed 5
+        $other.Probabilities | Should -Not -Be $a[0].Probabilities
+    }
+
+    It 'gives the tile back without scale or shift: the same probability and the same map' {
+        $r = Get-ChildItem $tiles -Filter site_B.png | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 3 -Sigma1 0 -Sigma2 0
+        foreach ($p in $r.Probabilities) { [math]::Abs($p - $r.Probability) | Should -BeLessThan 0.01 }
+        $r.PredictionKept | Should -Be 1
+        $r.MapSpearmanMin | Should -BeGreaterThan 0.99
+    }
+
+    It 'augments before the model''s own preprocessing: a stain-normalised model sees each copy normalised' {
+        # Scaling each stain's concentrations (no shift) leaves the stain vectors and moves each stain's 99th percentile
+        # by the same factor, which Macenko's normalisation divides out again: normalised copies are the normalised tile.
+        $reference = Join-Path $stainData 'site_A.png'
+        $plain = Get-ChildItem $tiles -Filter site_C.png | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 6 -Sigma2 0
+        $normalised = Get-ChildItem $tiles -Filter site_C.png | Measure-StainRobustness -Model squeezenet1_1 -Augmentations 6 -Sigma2 0 -StainNormalization Macenko -StainTarget $reference
+        $p = Get-ClassPrediction (Join-Path $tiles 'site_C.png') -Model squeezenet1_1 -StainNormalization Macenko -StainTarget $reference
+        $p.ClassIndex | Should -Be $normalised.ClassIndex
+        [math]::Abs($p.Probability - $normalised.Probability) | Should -BeLessThan 1e-5
+        ($plain.ProbabilityMax - $plain.ProbabilityMin) | Should -BeGreaterThan 0.05
+        ($normalised.ProbabilityMax - $normalised.ProbabilityMin) | Should -BeLessThan (($plain.ProbabilityMax - $plain.ProbabilityMin) / 4)
+        $normalised.MapSpearmanMin | Should -BeGreaterThan $plain.MapSpearmanMin
+    }
+}

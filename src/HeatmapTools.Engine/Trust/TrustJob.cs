@@ -32,6 +32,8 @@ public sealed record TrustJobOptions
 
 public sealed record FaithfulnessOutput(string SourcePath, CamMethod Method, string Layer, FaithfulnessResult Metrics, string? PlotPath);
 
+public sealed record StainRobustnessOutput(string SourcePath, CamMethod Method, string Layer, StainRobustnessResult Result, string? PlotPath);
+
 public sealed record SanityOutput(string SourcePath, string Layer, SanityResult Result, string? PlotPath);
 
 /// <summary>
@@ -43,15 +45,7 @@ public static class TrustJob
     public static IReadOnlyList<ItemResult<FaithfulnessOutput>> Faithfulness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation)
     {
-        // The measures read one class's score off perturbed images; a map of another target would be judged by a score it does not explain.
-        if (model.Info.IsSegmentation)
-            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
-                $"Measure-CamFaithfulness scores one class of a classifier on perturbed images; {model.Name} is a segmentation model, whose maps explain a category " +
-                "over a region. Test-CamSanity checks maps of any target.", model.Name);
-        if (options.Target.Kind.KindName is not ("Logit" or "Softmax"))
-            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
-                $"Measure-CamFaithfulness scores one class (its logit or softmax) on perturbed images, so it judges maps of -Target Logit or Softmax, not {options.Target.Kind.KindName}. " +
-                "Test-CamSanity checks maps of any target.", options.Target.Kind.KindName);
+        RequireClassScores(model, options, "Measure-CamFaithfulness");
         return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
@@ -62,6 +56,47 @@ public static class TrustJob
                 if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
                 return new FaithfulnessOutput(source, method, layer, result, plot);
             })).ToList());
+    }
+
+    /// <summary>
+    /// Each map's image under seeded stain augmentation (Measure-StainRobustness): the class's probability and the
+    /// map's rank correlation with the original's for every copy, and a figure of the spread.
+    /// </summary>
+    public static IReadOnlyList<ItemResult<StainRobustnessOutput>> StainRobustness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
+        StainRobustnessOptions robustness, IRunListener listener, CancellationToken cancellation)
+    {
+        RequireClassScores(model, options, "Measure-StainRobustness");
+        var layers = options.Layers.Resolve(model);
+        return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+            maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
+            {
+                var image = prepared[pairs[k].Image];
+                string? plot = options.PlotPathFor(image.Path, method, map.ClassIndex, "stain");
+                var shown = new List<Stain.StainImage>();
+                var result = Trust.StainRobustness.Measure(model, image, map, map.Target ?? new ClassTarget(map.ClassIndex), method, layers, options.Preprocess,
+                    options.Cam, robustness, listener, cancellation, plot is null ? null : (i, copy) => { if (i < Plotting.StainRobustnessFigure.CopiesShown) shown.Add(copy); });
+                report.Report((k + 1.0) / maps.Count);
+                if (plot is not null)
+                {
+                    using var bgr = ImageReader.ReadBgr(image.Path);
+                    Plotting.StainRobustnessFigure.Write(plot, options.Force, $"{Path.GetFileName(image.Path)}, {method.Name}", result,
+                        Stain.StainImage.FromBgr(bgr, image.Path), shown, options.ClassName?.Invoke(map.ClassIndex));
+                }
+                return new StainRobustnessOutput(image.Path, method, layer, result, plot);
+            })).ToList());
+    }
+
+    /// <summary>The measures read one class's score off changed images; a map of another target would be judged by a score it does not explain.</summary>
+    private static void RequireClassScores(LayeredModel model, TrustJobOptions options, string command)
+    {
+        if (model.Info.IsSegmentation)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{command} scores one class of a classifier on changed images; {model.Name} is a segmentation model, whose maps explain a category " +
+                "over a region. Test-CamSanity checks maps of any target.", model.Name);
+        if (options.Target.Kind.KindName is not ("Logit" or "Softmax"))
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{command} scores one class (its logit or softmax) on changed images, so it judges maps of -Target Logit or Softmax, not {options.Target.Kind.KindName}. " +
+                "Test-CamSanity checks maps of any target.", options.Target.Kind.KindName);
     }
 
     public static IReadOnlyList<ItemResult<SanityOutput>> Sanity(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,

@@ -85,6 +85,33 @@ public sealed class CamSanity : CamJudgement
     public CamSanityStep[] Steps { get; init; } = Array.Empty<CamSanityStep>();
 }
 
+/// <summary>Measure-StainRobustness's result for one (image, class, method): how the prediction and the map move under stain augmentation.</summary>
+public sealed class StainRobustness : CamJudgement
+{
+    /// <summary>The original image's probability of the class (softmax, or a one-logit head's sigmoid).</summary>
+    public double Probability { get; init; }
+    public double ProbabilityMean { get; init; }
+    public double ProbabilityMin { get; init; }
+    public double ProbabilityMax { get; init; }
+    /// <summary>Share of the copies whose call (top class; for one logit, whether it reaches 0.5) is the original's.</summary>
+    public double PredictionKept { get; init; }
+    /// <summary>Median over the copies of the map's Spearman rank correlation with the original map; NaN when a map is constant.</summary>
+    public double MapSpearmanMedian { get; init; }
+    public double MapSpearmanMin { get; init; }
+    public int Augmentations { get; init; }
+    public string AugmentationMethod { get; init; } = "";
+    public double Sigma1 { get; init; }
+    public double Sigma2 { get; init; }
+    public int Seed { get; init; }
+    /// <summary>Each copy's probability of the class, in draw order.</summary>
+    public double[] Probabilities { get; init; } = Array.Empty<double>();
+    /// <summary>Each copy's map's Spearman correlation with the original map.</summary>
+    public double[] MapSpearman { get; init; } = Array.Empty<double>();
+    /// <summary>Each copy's scale (alpha) and shift (beta) per stain, haematoxylin first: what TIAToolbox's augmentor would be given.</summary>
+    [System.Management.Automation.Hidden] public double[][] Alpha { get; init; } = Array.Empty<double[]>();
+    [System.Management.Automation.Hidden] public double[][] Beta { get; init; } = Array.Empty<double[]>();
+}
+
 /// <summary>Compare-CamHeatmap's result for one image: the two models' predictions and how alike their maps of one class are.</summary>
 public sealed class CamComparison
 {
