@@ -94,7 +94,7 @@ internal sealed class CapturedForward
         int last = splitHead ? model.HeadIndex!.Value - 1 : model.Stages.Count - 1;
         for (int i = start; i <= last; i++)
         {
-            var hooks = layers.Where(l => l.Stage == i && !l.IsStage).Select(t => t.Inner!.register_forward_hook((_, _, output) =>
+            using (model.Taps.On(layers.Where(l => l.Stage == i && !l.IsStage).Select(t => ((nn.Module)t.Inner!, (Func<Tensor, Tensor>)(output =>
             {
                 // TorchSharp's Sequential disposes each intermediate result once the next module has run, and modules may
                 // run in dispose scopes of their own: what is kept here are handles of our own, outside any scope
@@ -107,14 +107,9 @@ internal sealed class CapturedForward
                 captured[t] = mine;
                 handedOn[t] = seen;
                 return handed;
-            })).ToList();
-            try
+            })))))
             {
                 x = model.Run(x, i, i);
-            }
-            finally
-            {
-                foreach (var hook in hooks) hook.remove();
             }
             var stageTargets = layers.Where(l => l.Stage == i && l.IsStage).ToList();
             if (stageTargets.Count > 0)

@@ -9,26 +9,20 @@ namespace HeatmapTools.Engine.Cam;
 /// Guided backpropagation (Springenberg et al. 2015, "Striving for Simplicity: The All Convolutional Net"): the gradient
 /// of the class score with respect to the input, where every ReLU module passes back only positive gradients at positive
 /// inputs. As pytorch-grad-cam's GuidedBackpropReLUModel, only ReLU modules are guided (functional relus inside blocks are
-/// not), and the model itself is never changed: the guided step is a forward hook, removed afterwards.
+/// not), and the model itself is never changed: the guided step is a forward hook for this thread's pass only.
 /// </summary>
 internal static class GuidedBackprop
 {
     /// <summary>B x 3 x H x W gradients of each image's target logit, laid out as the input.</summary>
     public static Tensor InputGradients(LayeredModel model, Tensor input, IReadOnlyList<Targets.CamTarget> targets)
     {
-        var hooks = model.Network.named_modules().Select(m => m.module).OfType<ReLU>()
-            .Select(relu => relu.register_forward_hook((_, _, output) => GuidedRelu.apply(output))).ToList();
-        try
-        {
-            var x = input.detach().clone().requires_grad_(true);
-            using var enabled = enable_grad();
-            var scores = cat(targets.Select((t, i) => t.Score(model, x[i..(i + 1)], 0)).ToList(), 0).sum();
-            return autograd.grad(new[] { scores }, new[] { x })[0].detach();
-        }
-        finally
-        {
-            foreach (var hook in hooks) hook.remove();
-        }
+        // The model may be running on another thread at the same time: the guided step is this thread's alone (ModuleTaps).
+        using var guided = model.Taps.On(model.Network.named_modules().Select(m => m.module).OfType<ReLU>()
+            .Select(relu => ((nn.Module)relu, (Func<Tensor, Tensor>)(output => GuidedRelu.apply(output)))));
+        var x = input.detach().clone().requires_grad_(true);
+        using var enabled = enable_grad();
+        var scores = cat(targets.Select((t, i) => t.Score(model, x[i..(i + 1)], 0)).ToList(), 0).sum();
+        return autograd.grad(new[] { scores }, new[] { x })[0].detach();
     }
 
     private sealed record Held(Tensor Tensor);

@@ -43,27 +43,16 @@ public static class LayerCatalog
         {
             var stage = model.Stages[i];
             var inner = new List<LayerDescription>();
-            var hooks = new List<Action>();
+            var describe = model.NestedOf(i).Select(n => ((nn.Module)n.Module, (Func<Tensor, Tensor>)(output =>
             {
-                foreach (var (name, typed) in model.NestedOf(i))
-                {
-                    var remover = typed.register_forward_hook((_, _, output) =>
-                    {
-                        // A module called more than once (a shared ReLU) is described by its last call, the one a target records.
-                        inner.RemoveAll(d => d.Name == name);
-                        inner.Add(new LayerDescription(info.Name, i, name, typed is Onnx.OnnxTap tap ? tap.Kind : typed.GetType().Name, output.shape.ToArray(), AliasesOf(name), name == defaultLayer) { IsStage = false });
-                        return output;
-                    });
-                    hooks.Add(remover.remove);
-                }
-            }
-            try
+                // A module called more than once (a shared ReLU) is described by its last call, the one a target records.
+                inner.RemoveAll(d => d.Name == n.Name);
+                inner.Add(new LayerDescription(info.Name, i, n.Name, n.Module is Onnx.OnnxTap tap ? tap.Kind : n.Module.GetType().Name, output.shape.ToArray(), AliasesOf(n.Name), n.Name == defaultLayer) { IsStage = false });
+                return output;
+            }))).ToList();
+            using (model.Taps.On(describe))
             {
                 x = model.Run(x, i, i);
-            }
-            finally
-            {
-                foreach (var remove in hooks) remove();
             }
             result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module is FunctionStage f ? f.Kind : stage.Module is Onnx.OnnxSegment segment ? segment.Nodes[^1].Op : stage.Module.GetType().Name,
                 x.shape.ToArray(), AliasesOf(stage.Name), stage.Name == defaultLayer));

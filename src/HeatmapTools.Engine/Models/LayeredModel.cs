@@ -46,6 +46,9 @@ public sealed class LayeredModel : IDisposable
         for (int i = 0; i < Stages.Count; i++)
             foreach (var (path, module) in NestedOf(i))
                 _nested.TryAdd(path, new LayerTarget(i, path, module));
+        // Every module a run may hook: nested targets (and the layer catalogue's descriptions), and ReLUs (guided backprop).
+        Taps = new ModuleTaps(_nested.Values.Select(t => t.Inner!)
+            .Concat(network.named_modules().Select(m => m.module).OfType<ReLU>()));
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
         // A segmenter's last projection gives a map per category, not one score per class: it has no class head.
         _head = info.IsSegmentation ? null : ClassHead.Find(Stages);
@@ -62,6 +65,9 @@ public sealed class LayeredModel : IDisposable
     /// <summary>The file the weights were loaded from, wherever it was found; null for a random model.</summary>
     public string? WeightsFile { get; }
     public IReadOnlyList<Stage> Stages { get; }
+
+    /// <summary>Hooks on the model's modules for the current thread only (the model is shared between runspaces).</summary>
+    public ModuleTaps Taps { get; }
     public IReadOnlyDictionary<string, string> Aliases => _aliases;
 
     /// <summary>Every name a target can be given: stages, submodules inside them, and aliases.</summary>
