@@ -16,9 +16,15 @@ Describe 'Export-HeatmapReport' {
         $index = @($predictions) + @($maps) | Export-HeatmapReport $report -Title 'Run <1>'
         $index.Name | Should -Be 'index.html'
         $html = Get-Content $index.FullName -Raw
-        # One table per kind of result, a row per result.
-        ([regex]::Matches($html, '<table')).Count | Should -Be 2
-        ([regex]::Matches($html, '<tr>')).Count | Should -Be (2 + $predictions.Count + $maps.Count)
+        # A table for the predictions, a row each; the maps, pictures first, as a gallery: a card each with its overlay and values.
+        ([regex]::Matches($html, '<table')).Count | Should -Be 1
+        ([regex]::Matches($html, '<tr>')).Count | Should -Be (1 + $predictions.Count)
+        $cards = [regex]::Matches($html, '<figure>(.*?)</figure>', 'Singleline')
+        $cards.Count | Should -Be $maps.Count
+        foreach ($card in $cards) {
+            $card.Groups[1].Value | Should -Match '<img loading="lazy" src="thumbs/'
+            $card.Groups[1].Value | Should -Match '<b>ClassIndex</b> \d+<br>'
+        }
         [regex]::Matches($html, '<h2>[^<]*</h2>').Value -join ' ' | Should -Be '<h2>ClassPrediction (4)</h2> <h2>CamHeatmap (4)</h2>'
         $html | Should -Match 'CamHeatmap \(4\)'
         $html | Should -Not -Match '<img src=x'
@@ -114,7 +120,7 @@ Describe 'Export-HeatmapReport' {
         $ascending | Should -Not -Be $given -Because 'the photos were not given in class order, so sorting shows'
     }
 
-    It 'shows each patient''s images as thumbnails in its row' {
+    It 'shows each patient''s images as thumbnails in its card' {
         $idc = Join-Path $folder 'idc'
         Invoke-TestData idc $idc 2 12 1 10253 | Out-Null
         $grids = New-PatientPatchGrid -Path $idc -OutputPath (Join-Path $folder 'grids')
@@ -123,6 +129,7 @@ Describe 'Export-HeatmapReport' {
         $files = @($grids.Files)
         $files.Count | Should -BeGreaterOrEqual 4
         ([regex]::Matches($html, '<img loading="lazy"')).Count | Should -Be $files.Count
+        ([regex]::Matches($html, '<figure>')).Count | Should -Be @($grids).Count
         foreach ($f in $files) { $html | Should -Match ([regex]::Escape([IO.Path]::GetFileName($f))) }
     }
 

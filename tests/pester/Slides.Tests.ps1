@@ -365,3 +365,88 @@ Describe 'OME-TIFF heatmaps for QuPath' {
         (Read-OmeTiff $h.OmeTiffPath @()).levels.Count | Should -Be 5
     }
 }
+
+Describe 'A deep-zoom slide viewer in the report' {
+    BeforeAll {
+        # Two tiles above the threshold (probability 1 and 0.95) over the tumour, one at 0 elsewhere; an annotation around the first two.
+        $script:viewerRows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 1.0 }, [pscustomobject]@{ X = 3512; Y = 1400; Probability = 0.95 },
+            [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.0 }
+        $script:annotation = Join-Path $root 'viewer-annotation.geojson'
+        Set-Content $annotation ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"classification":{"name":"Tumor"}},' +
+            '"geometry":{"type":"Polygon","coordinates":[[[2900,1300],[4100,1300],[4100,2000],[2900,2000],[2900,1300]]]}}]}')
+        $script:chromium = (Get-Command chromium -ErrorAction SilentlyContinue).Source
+        # The page in headless Chromium at a state its address asks for: the DOM once the viewer is ready, or a screenshot.
+        $script:Browse = {
+            param([string] $Page, [string] $Hash, [string] $Screenshot)
+            $profile = "--user-data-dir=$(Join-Path $root ('chromium-' + [guid]::NewGuid().ToString('N')))"
+            $options = '--headless', '--no-sandbox', '--disable-gpu', $profile, '--virtual-time-budget=20000', '--window-size=1000,1000'
+            $address = 'file://' + $Page + '#' + $Hash
+            if ($Screenshot) { & $chromium @options "--screenshot=$Screenshot" $address 2>$null | Out-Null; return }
+            & $chromium @options '--dump-dom' $address 2>$null | Out-String
+        }
+    }
+
+    It 'shows the slide with its heatmap as a layer, the opacity slider, the outlines, and a tile''s prediction on a click' {
+        $chromium | Should -Not -BeNullOrEmpty -Because 'the viewer is checked in Debian''s headless chromium (.ci/run installs it)'
+        $h = $viewerRows | New-SlideHeatmap $slide -TileExtent 512 -Threshold 0.5 -OutputPath (Join-Path $root 'viewer-heat.png') -MaxSize 600
+        $a = $viewerRows | Measure-SlideAgreement $slide -TileExtent 512 -Annotation $annotation -MaxSize 600
+        $report = Join-Path $root 'viewer-report'
+        $index = @($h) + @($a) | Export-HeatmapReport $report -SlideViewerSize 3000
+        $html = Get-Content $index.FullName -Raw
+        $html | Should -Match '<h2>Slide viewers \(1\)</h2>'
+        $html | Should -Match 'href="slide1\.html"'
+        $page = Join-Path $report 'slide1.html'
+        $viewer = Get-Content $page -Raw
+        # OpenSeadragon and every tile are the report's own files: nothing is fetched from elsewhere.
+        $viewer | Should -Not -Match '(?:src|href)="(?:https?:)?//'
+        Get-Content (Join-Path $report 'files/openseadragon/openseadragon.min.js') -TotalCount 1 | Should -Match 'openseadragon 6\.'
+        # Deep Zoom's pyramid of a 3000 x 2000 image: levels 0..12, level k halved (rounding up) 12 - k times, 254-pixel tiles.
+        foreach ($name in 'slide', 'heatmap') {
+            ([xml](Get-Content (Join-Path $report "files/deepzoom/1/$name.dzi") -Raw)).Image.Size.Width | Should -Be 3000
+            foreach ($level in 0..12) {
+                $w = [math]::Ceiling(3000 / [math]::Pow(2, 12 - $level)); $ht = [math]::Ceiling(2000 / [math]::Pow(2, 12 - $level))
+                @(Get-ChildItem (Join-Path $report "files/deepzoom/1/${name}_files/$level")).Count |
+                    Should -Be ([math]::Ceiling($w / 254) * [math]::Ceiling($ht / 254)) -Because "$name level $level"
+            }
+        }
+
+        # The first tile's centre, the tile at 0's centre, and the annotation's left edge, in the page's pixels.
+        $dom = & $Browse $page 'opacity=100&select=3100,1500&probe=3256,1656;1256,2256;2900,1650'
+        $dom | Should -Match 'data-ready="true"' -Because 'the viewer opened the slide and its heatmap layer'
+        $dom | Should -Match 'id="info">Tile at x=3000, y=1400 \(side 512\): probability 1\.0000<'
+        $probe = [regex]::Match($dom, 'id="probe"[^>]*>([^<]+)<').Groups[1].Value
+        $hot, $cold, $edge = $probe -split ';' | ForEach-Object { , [int[]]($_ -split ',') }
+        $opaque = Join-Path $root 'viewer-opaque.png'
+        & $Browse $page 'opacity=100' $opaque
+        $clear = Join-Path $root 'viewer-clear.png'
+        & $Browse $page 'opacity=0' $clear
+        function Get-Bgr([string] $Image, [int[]] $At) { [int[]]((Invoke-TestData mean $Image ($At[0] - 1) ($At[1] - 1) 3 3) -split ',' | ForEach-Object { [double]$_ }) }
+        # Fully opaque, the heatmap's colours: Jet's dark red at probability 1, its dark blue at 0.
+        $b, $g, $r = Get-Bgr $opaque $hot
+        $r | Should -BeGreaterThan 100; $g | Should -BeLessThan 60; $b | Should -BeLessThan 60
+        $b, $g, $r = Get-Bgr $opaque $cold
+        $b | Should -BeGreaterThan 100; $r | Should -BeLessThan 60
+        # The slider at 0 shows the tissue under it, not the blue.
+        $b, $g, $r = Get-Bgr $clear $cold
+        ($b - $r) | Should -BeLessThan 40
+        # The annotation's outline in green over the pink tissue.
+        $b, $g, $r = Get-Bgr $clear $edge
+        $g | Should -BeGreaterThan $r
+        # A click off every outlined tile says so: the tile at 0 is below the threshold.
+        & $Browse $page 'select=1256,2256' | Should -Match 'id="info">No outlined tile at x=1256, y=2256\.<'
+    }
+
+    It 'gives no viewer to a heatmap that came through a file, and refuses to write over a viewer page it did not write' {
+        $h = $viewerRows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'viewer-json.png') -MaxSize 300
+        $report = Join-Path $root 'viewer-json-report'
+        $html = Get-Content ($h | ConvertTo-Json | ConvertFrom-Json | Export-HeatmapReport $report).FullName -Raw
+        $html | Should -Not -Match 'Slide viewers'
+        $html | Should -Match 'viewer-json\.png'
+        # A page of the user's where the viewer would go.
+        $theirs = Join-Path $root 'viewer-theirs'
+        New-Item -ItemType Directory $theirs | Out-Null
+        Set-Content (Join-Path $theirs 'slide1.html') 'mine'
+        { $h | Export-HeatmapReport $theirs -Force -ErrorAction Stop } | Should -Throw -ErrorId 'ReportFolderNotOurs*'
+        Get-Content (Join-Path $theirs 'slide1.html') | Should -Be 'mine'
+    }
+}

@@ -9,8 +9,11 @@ namespace HeatmapTools.Engine.Reporting;
 /// <summary>One cell of a report table: text, a number to sort by, or images (each shown as a thumbnail linked to the full file).</summary>
 public sealed record ReportCell(string Text, double? Number = null, IReadOnlyList<string>? Images = null);
 
-/// <summary>A table of one kind of result (predictions, maps, patients, ...).</summary>
-public sealed record ReportSection(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<ReportCell>> Rows);
+/// <summary>
+/// A table of one kind of result (predictions, maps, patients, ...); a gallery shows each result as a card of its images
+/// with its values beneath, for results that are pictures first (CAM overlays, patient grids).
+/// </summary>
+public sealed record ReportSection(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<ReportCell>> Rows, bool Gallery = false);
 
 /// <summary>What the report says of the run itself.</summary>
 /// <param name="Settings">The settings the results were made with (method, layer, target, input size, ...), each with its values.</param>
@@ -32,7 +35,11 @@ public static class HtmlReport
     /// <summary>Rows a table shows on one page: past it, the rest go to pages of their own.</summary>
     public const int RowsPerPage = 500;
 
-    public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation)
+    /// <summary>The longer side of a slide viewer's deep-zoom image when none is asked for: about 6x below a 40x scan of 100,000 pixels.</summary>
+    public const int DefaultViewerSize = 16384;
+
+    public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation,
+        IReadOnlyList<SlideViewerInput>? viewers = null, int viewerSize = DefaultViewerSize)
     {
         string index = Path.Combine(folder, "index.html");
         // Before anything is written: a file of the user's where the report would write stops it, -Force or not.
@@ -81,6 +88,25 @@ public static class HtmlReport
         foreach (var weights in facts.WeightsFiles) Fact(html, "Weights", $"{weights} (SHA-256 {Sha256(weights)})");
         foreach (var (name, values) in facts.Settings ?? Array.Empty<(string, IReadOnlyList<string>)>()) Fact(html, name, string.Join(", ", values));
         html.Append("</dl>\n");
+        if (viewers is { Count: > 0 })
+        {
+            // A deep-zoom viewer per slide, on a page of its own (one OpenSeadragon per page), listed first with its preview.
+            SlideViewer.WriteAssets(folder, manifest.Wrote);
+            html.Append("<h2>Slide viewers (").Append(viewers.Count).Append(")</h2>\n<div class=\"gallery\">");
+            for (int v = 0; v < viewers.Count; v++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Running.RunScope.Current.Progress($"Deep-zoom viewer of {Path.GetFileName(viewers[v].Slide)}", (double)v / viewers.Count);
+                string page = $"slide{v + 1}.html";
+                SlideViewer.Write(folder, page, $"files/deepzoom/{v + 1}", facts.Title, viewers[v], viewerSize, manifest.Wrote, cancellation);
+                var (_, thumb) = Copy(viewers[v].Slide);
+                html.Append("<figure><a href=\"").Append(page).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
+                    .Append(E(Path.GetFileName(viewers[v].Slide))).Append("\"></a><figcaption><a href=\"").Append(page).Append("\">")
+                    .Append(E(Path.GetFileName(viewers[v].Slide))).Append("</a><br>").Append(viewers[v].Tiles.Count).Append(" tiles")
+                    .Append(viewers[v].Annotation is null ? "" : ", annotated").Append("</figcaption></figure>");
+            }
+            html.Append("</div>\n");
+        }
         int table = 0;
         foreach (var section in sections)
         {
@@ -118,11 +144,18 @@ public static class HtmlReport
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>\n<style>")
             .Append("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
             .Append("th{background:#eee;cursor:pointer}img{max-width:160px;max-height:160px}dt{font-weight:bold}")
+            .Append(".gallery{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:2em}.gallery figure{margin:0;padding:6px;border:1px solid #ccc;max-width:340px}")
+            .Append(".gallery figcaption{font-size:.85em;overflow-wrap:anywhere}")
             .Append("</style></head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
 
     private static void AppendTable(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table,
         Func<string, (string File, string Thumb)> copy)
     {
+        if (section.Gallery)
+        {
+            AppendGallery(html, section, rows, copy);
+            return;
+        }
         html.Append("<table id=\"t").Append(table).Append("\"><thead><tr>");
         for (int c = 0; c < section.Columns.Count; c++) html.Append("<th onclick=\"sortTable(").Append(table).Append(',').Append(c).Append(")\">").Append(E(section.Columns[c])).Append("</th>");
         html.Append("</tr></thead><tbody>\n");
@@ -146,6 +179,32 @@ public static class HtmlReport
             html.Append("</tr>\n");
         }
         html.Append("</tbody></table>\n");
+    }
+
+    /// <summary>Each result a card: its images as thumbnails linked to the files, then its other values, one per line.</summary>
+    private static void AppendGallery(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows,
+        Func<string, (string File, string Thumb)> copy)
+    {
+        html.Append("<div class=\"gallery\">\n");
+        foreach (var row in rows)
+        {
+            html.Append("<figure>");
+            foreach (var cell in row)
+                foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
+                {
+                    var (file, thumb) = copy(image);
+                    html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
+                        .Append(E(Path.GetFileName(image))).Append("\"></a> ");
+                }
+            html.Append("<figcaption>");
+            for (int c = 0; c < row.Count && c < section.Columns.Count; c++)
+            {
+                if (row[c].Text.Length == 0) continue;
+                html.Append("<b>").Append(E(section.Columns[c])).Append("</b> ").Append(E(row[c].Text)).Append("<br>");
+            }
+            html.Append("</figcaption></figure>\n");
+        }
+        html.Append("</div>\n");
     }
 
     private static void Fact(StringBuilder html, string name, string value) => html.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");

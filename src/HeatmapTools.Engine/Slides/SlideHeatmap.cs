@@ -167,7 +167,7 @@ public static class SlideHeatmap
     private static readonly Scalar Tumour = new(0, 0, 255), Other = new(203, 192, 255);
 
     /// <summary>Class 1 (255 in <paramref name="levels"/>) tumour red, anything less the other tissue's pink; overlapping tiles of both classes count as tumour when most are.</summary>
-    private static void LabelColours(Mat levels, Mat colours)
+    internal static void LabelColours(Mat levels, Mat colours)
     {
         colours.Create(levels.Size(), MatType.CV_8UC3);
         colours.SetTo(Other);

@@ -23,6 +23,14 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The longer side of each slide viewer's deep-zoom image; 0 takes the slide's full resolution.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int SlideViewerSize { get; set; } = HtmlReport.DefaultViewerSize;
+
+    /// <summary>Pictures first: a gallery of cards rather than table rows.</summary>
+    private static readonly HashSet<string> GalleryKinds = new(StringComparer.Ordinal) { "CamHeatmap", "PatientGrid", "PatientMontage" };
+
     protected override void ProcessRecord()
     {
         if (InputObject is not null) _items.Add(AsRecord(InputObject));
@@ -69,7 +77,19 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
                 .Where(v => v.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList()))
             .Where(s => s.Values.Count > 0).ToList();
         var facts = new ReportFacts(Title, MyInvocation.MyCommand.Module?.Version.ToString() ?? "", models, weights, settings);
-        string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation));
+        // A slide heatmap made in this session carries its tiles: it gets a deep-zoom viewer, outlined by the annotation
+        // of a Measure-SlideAgreement result of the same slide when one is piped too.
+        var agreements = _items.Select(i => i.BaseObject).OfType<SlideAgreement>().ToList();
+        var viewers = _items.Select(i => i.BaseObject).OfType<SlideHeatmap>()
+            .Where(h => h.ViewerSource is not null)
+            .GroupBy(h => h.Path, StringComparer.Ordinal).Select(g => g.First())
+            .Select(h =>
+            {
+                var input = h.ViewerSource!;
+                var agreement = agreements.FirstOrDefault(a => string.Equals(System.IO.Path.GetFullPath(a.Slide), System.IO.Path.GetFullPath(h.Slide), StringComparison.Ordinal));
+                return agreement is null ? input : input with { Annotation = agreement.Annotation, AnnotationClass = agreement.AnnotationClass };
+            }).ToList();
+        string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation, viewers, SlideViewerSize));
         WriteObject(new FileInfo(index));
     }
 
@@ -95,7 +115,7 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
             return IsNumber(value) ? new ReportCell(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture))
                 : new ReportCell(value?.ToString() ?? "");
         }).ToList()).ToList();
-        return new ReportSection(title, columns, rows);
+        return new ReportSection(title, columns, rows, GalleryKinds.Contains(title));
     }
 
     private static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()) && File.Exists(path);

@@ -31,7 +31,7 @@ public sealed class MeasureSlideAgreementCommand : SlideRowsCommandBase
         {
             Slide = r.Slide, Annotation = r.Annotation, Tiles = r.Tiles, TilesInAnnotation = r.TilesInAnnotation, MaxProbability = r.MaxProbability,
             PredictedPositive = r.PredictedPositive, AnnotatedPositive = r.AnnotatedPositive, MassInside = r.MassInside, PointingGame = r.PointingGame,
-            Dice = r.Dice, Auroc = r.Auroc, RightForWrongRegion = r.RightForWrongRegion, Threshold = Threshold,
+            Dice = r.Dice, Auroc = r.Auroc, RightForWrongRegion = r.RightForWrongRegion, Threshold = Threshold, AnnotationClass = AnnotationClass,
         });
     }
 }

@@ -78,6 +78,7 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
             Path = result.Path, Slide = result.Slide, Width = result.Width, Height = result.Height, Scale = result.Scale, Tiles = result.Tiles,
             TilesAbove = result.TilesAbove, GeoJsonPath = result.GeoJsonPath,
             OmeTiffPath = result.OmeTiff?.Path, OmeTiffLevels = result.OmeTiff?.Levels ?? 0, OmeTiffPixelSize = result.OmeTiff?.PixelSizeMicrons,
+            ViewerSource = new Engine.Reporting.SlideViewerInput(result.Slide, tiles, options.Colormap, Labels, Threshold),
         });
     }
 }

@@ -54,6 +54,11 @@ public sealed class SlideHeatmap
     public int OmeTiffLevels { get; init; }
     /// <summary>Microns per pixel at its full resolution, when the slide states its own.</summary>
     public double? OmeTiffPixelSize { get; init; }
+    /// <summary>
+    /// What Export-HeatmapReport's slide viewer paints the heatmap layer from (the tiles and how they were painted);
+    /// internal, so PowerShell's formatting, Export-Csv and ConvertTo-Json never see it.
+    /// </summary>
+    internal Engine.Reporting.SlideViewerInput? ViewerSource { get; init; }
 }
 
 /// <summary>Measure-SlideAgreement's result for one slide.</summary>
@@ -61,6 +66,8 @@ public sealed class SlideAgreement
 {
     public string Slide { get; init; } = "";
     public string Annotation { get; init; } = "";
+    /// <summary>-AnnotationClass as given: the report's slide viewer outlines the same features.</summary>
+    [System.Management.Automation.Hidden] public string? AnnotationClass { get; init; }
     public int Tiles { get; init; }
     /// <summary>Tiles whose centre lies in the annotation.</summary>
     public int TilesInAnnotation { get; init; }
