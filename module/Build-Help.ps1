@@ -79,6 +79,11 @@ $w.WriteStartElement('helpItems', 'http://msh')
 $w.WriteAttributeString('schema', 'maml')
 foreach ($file in Get-ChildItem $HelpSource -Filter *.psd1 | Sort-Object Name) {
     $help = Import-PowerShellDataFile $file.FullName
+    # Parameters a cmdlet shares with another (ParametersFrom) or with every cmdlet that makes maps (shared/*.psd1) are
+    # written once: a cmdlet's own text wins.
+    $inherited = @(if ($help.ParametersFrom) { (Import-PowerShellDataFile (Join-Path $HelpSource "$($help.ParametersFrom).psd1")).Parameters })
+    $inherited += @(Get-ChildItem (Join-Path $HelpSource 'shared') -Filter *.psd1 -ErrorAction SilentlyContinue | ForEach-Object { (Import-PowerShellDataFile $_.FullName).Parameters })
+    foreach ($table in $inherited) { foreach ($key in @($table.Keys)) { if (-not $help.Parameters.ContainsKey($key)) { $help.Parameters[$key] = $table[$key] } } }
     foreach ($key in @($help.Parameters.Keys)) { $help.Parameters[$key] = $help.Parameters[$key].Replace('{CamMethods}', $camMethods) }
     $help.Description = $help.Description.Replace('{CamMethods}', $camMethods)
     $command = Get-Command $help.Name -Module HeatmapTools

@@ -38,6 +38,9 @@ public sealed record CamOptions
     /// asked for, each copy explains its own top class, as pytorch-grad-cam does.
     /// </summary>
     public bool AugSmooth { get; init; }
+
+    /// <summary>Settings of the pixel attribution methods (Integrated Gradients, Occlusion, ...).</summary>
+    public Attribution.AttributionOptions Attribution { get; init; } = new();
 }
 
 /// <summary>
@@ -49,6 +52,13 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
 {
     /// <summary>What the map explains (the class's logit unless a target said otherwise).</summary>
     public Targets.CamTarget? Target { get; init; }
+
+    /// <summary>A pixel attribution's values, C x H x W at the network input (the map is their picture); null for CAMs.</summary>
+    public float[]? Attribution { get; init; }
+
+    /// <summary>The network input's size the attribution is laid out at (the map may be placed back on the image since).</summary>
+    public int AttributionWidth { get; init; }
+    public int AttributionHeight { get; init; }
 }
 
 /// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
@@ -60,6 +70,7 @@ public static class CamEngine
         options ??= new CamOptions();
         listener ??= SilentListener.Instance;
         if (items.Count == 0) return Array.Empty<CamResult>();
+        if (method is Attribution.AttributionMethod attribution) return Attribution.AttributionEngine.Compute(model, items, attribution, shape, options, cancellation);
         if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, shape, options, cancellation, listener);
         if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
         var targetLayers = layers.Select(model.ResolveTarget).ToList();

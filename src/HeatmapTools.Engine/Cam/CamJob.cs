@@ -76,7 +76,7 @@ public static class CamJob
     private static ItemResult<CamOutput> Hold(ItemResult<CamOutput> result, LayeredModel model, ClassLabels labels, CamJobOptions options, string layer)
     {
         if (result.Value is not { } r) return result;
-        string key = MapKey.Of(model, options.Preprocess, r.Method, layer, r.Target, options.Cam);
+        string key = MapKey.Of(model, options.Preprocess, r.Method, r.Method.LayerName(layer), r.Target, options.Cam);
         if (options.HoldFor is not { } request) return result with { Value = r with { Key = key } };
         // What the map needs to be made again, and no more: not this run's name registry, nor its listener.
         var again = options.Quiet(r.Method);

@@ -43,6 +43,12 @@ public abstract class CamMethod
     /// <summary>True when the map needs d score / d activations (one backward pass).</summary>
     public virtual bool UsesGradients => false;
 
+    /// <summary>True for pixel attributions (Integrated Gradients, ...): taken at the network input, they read no layer.</summary>
+    public virtual bool IsAttribution => false;
+
+    /// <summary>The layer results name: the one asked for, or the network input for an attribution.</summary>
+    public string LayerName(string layer) => IsAttribution ? "input" : layer;
+
     /// <summary>True when the result also carries guided backpropagation's input gradients (Guided Grad-CAM).</summary>
     public virtual bool UsesGuidedBackprop => false;
 

@@ -5,10 +5,11 @@ using HeatmapTools.Engine.Cam.Targets;
 namespace HeatmapTools.Commands;
 
 /// <summary>The maps one pipeline record asks for: methods, layers and smoothing; records asking alike share a batch.</summary>
-internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth, TargetRequest Target)
+internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth, TargetRequest Target,
+    Engine.Attribution.AttributionOptions Attribution)
 {
     public bool Equals(CamSelection? other) => other is not null && Methods.SequenceEqual(other.Methods) && Layers.Equals(other.Layers)
-        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth && Target == other.Target;
+        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth && Target == other.Target && Attribution == other.Attribution;
 
     public override int GetHashCode() => HashCode.Combine(Methods.Count, Layers, AugSmooth, EigenSmooth, Target);
 }
@@ -45,6 +46,28 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter EigenSmooth { get; set; }
 
+    // Pixel attributions' settings (-Method IntegratedGradients, Occlusion, ...); nullable, so a CAM result piped on binds none.
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 4096)]
+    public int? Steps { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public IntegrationMethod? Integration { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public AttributionBaseline? Baseline { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 4096)]
+    public int? Window { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 4096)]
+    public int? Stride { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public AttributionSign? Sign { get; set; }
+
     /// <summary>What each map explains: a class's Logit (default), its Softmax probability, a one-logit head's Negative, the Sum of the classes, Similarity to -ReferenceImage, or a segmentation model's category over a region (Segment).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(TargetCompleter))]
@@ -71,13 +94,38 @@ public abstract class CamCommandBase : ModelCommandBase
     public string? RegionMask { get; set; }
 
     /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
-    private protected CamSelection CurrentSelection() => new(
-        RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList()),
-        LayerSelection.Parse(Layer),
+    private protected CamSelection CurrentSelection()
+    {
+        var methods = RunEngine(() => Method.Select(CamMethods.Get).Distinct().ToList());
+        // Attributions are taken at the input: a result of one piped on names its layer "input", which is no layer to resolve.
+        var layers = methods.All(m => m.IsAttribution) && Layer is { Length: > 0 }
+            ? Layer.Where(l => !string.Equals(l, Engine.Attribution.AttributionMethod.InputLayer, StringComparison.OrdinalIgnoreCase)).ToArray() : Layer;
+        if (methods.All(m => m.IsAttribution) && layers is { Length: > 0 })
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                $"{string.Join(", ", methods.Select(m => m.Name))} attribute{(methods.Count == 1 ? "s" : "")} the network input and read{(methods.Count == 1 ? "s" : "")} no layer: -Layer {string.Join(", ", layers)} does not apply."),
+                ErrorIds.MethodNotApplicable, ErrorCategory.InvalidArgument, layers));
+        return Select(methods, layers);
+    }
+
+    private CamSelection Select(IReadOnlyList<CamMethod> methods, string[]? layers) => new(
+        methods,
+        LayerSelection.Parse(layers),
         AugSmooth, EigenSmooth,
         RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
             string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage),
-            Region is { Length: > 0 } ? Region : null, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))));
+            Region is { Length: > 0 } ? Region : null, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))),
+        AttributionSettings());
+
+    /// <summary>The attribution settings given, over the defaults (Captum's where it has them).</summary>
+    private Engine.Attribution.AttributionOptions AttributionSettings()
+    {
+        var defaults = new Engine.Attribution.AttributionOptions();
+        return defaults with
+        {
+            Steps = Steps ?? defaults.Steps, Integration = Integration ?? defaults.Integration, Baseline = Baseline ?? defaults.Baseline,
+            Window = Window ?? defaults.Window, Stride = Stride ?? defaults.Stride, Sign = Sign ?? defaults.Sign,
+        };
+    }
 
     /// <summary>The classes asked for by index or name; null means the top class (or -Top classes).</summary>
     protected IReadOnlyList<int>? ResolveClasses()
@@ -93,5 +141,5 @@ public abstract class CamCommandBase : ModelCommandBase
     }
 
     private protected static CamOptions CamOptionsFor(CamSelection selection) =>
-        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth };
+        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, Attribution = selection.Attribution };
 }

@@ -12,7 +12,7 @@ namespace HeatmapTools.Commands;
 /// <summary>Computes class activation maps and writes them as heatmap overlays on the original images.</summary>
 [Cmdlet(VerbsCommon.New, "CamHeatmap", SupportsShouldProcess = true)]
 [OutputType(typeof(CamHeatmap))]
-public sealed class NewCamHeatmapCommand : CamCommandBase
+public class NewCamHeatmapCommand : CamCommandBase
 {
     private readonly BatchQueue<(CamJobItem Item, CamSelection Selection)> _queue = new();
     private readonly Stopwatch _clock = new();
@@ -76,7 +76,7 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
         {
             string task = ShardOf(Shard, ShardCount)?.ToString() ?? "1/1";
             string path = GetUnresolvedProviderPathFromPSPath(RecordPath);
-            _record = RunEngine(() => new Engine.Scaling.TaskRecord(path, "New-CamHeatmap", task));
+            _record = RunEngine(() => new Engine.Scaling.TaskRecord(path, MyInvocation.MyCommand.Name, task));
             Listener.Skipped = (source, output) => _record.Item(source, Engine.Scaling.TaskRecord.Skipped, new[] { output });
         }
         _clock.Start();
@@ -104,11 +104,11 @@ public sealed class NewCamHeatmapCommand : CamCommandBase
             WriteVerbose($"The inputs come from several folders below '{_root}': their outputs keep that tree below '{OutputPath}'.");
         foreach (var (key, request, item) in _deferred ?? new()) foreach (var ready in _queue.Add(key, request, item, BatchSize)) Flush(ready);
         if (_queue.Drain() is { } rest) Flush(rest);
-        WriteProgress(new ProgressRecord(ProgressId, "New-CamHeatmap", "Done") { RecordType = ProgressRecordType.Completed });
+        WriteProgress(new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, "Done") { RecordType = ProgressRecordType.Completed });
         _record?.Complete();
         _record?.Dispose();
         if (SkipExisting || Update)
-            WriteInformation($"New-CamHeatmap: {_done} image(s) taken, {Listener.SkippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
+            WriteInformation($"{MyInvocation.MyCommand.Name}: {_done} image(s) taken, {Listener.SkippedCount} finished output(s) skipped (listed with -Verbose).", new[] { "HeatmapTools", "Summary" });
     }
 
     private protected override int ProgressId => 2;

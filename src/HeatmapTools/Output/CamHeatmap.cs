@@ -55,6 +55,16 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden] public StainMethod? StainNormalization { get; init; }
     [System.Management.Automation.Hidden] public string? StainTarget { get; init; }
     [System.Management.Automation.Hidden] public double[]? StainMatrix { get; init; }
+    /// <summary>
+    /// A pixel attribution's settings, named as the parameters, so the next command makes the same attribution; null for
+    /// a CAM. The attribution's values themselves go to a file with -MapFormat (&lt;name&gt;_attribution.npy).
+    /// </summary>
+    [System.Management.Automation.Hidden] public int? Steps { get; init; }
+    [System.Management.Automation.Hidden] public IntegrationMethod? Integration { get; init; }
+    [System.Management.Automation.Hidden] public AttributionBaseline? Baseline { get; init; }
+    [System.Management.Automation.Hidden] public int? Window { get; init; }
+    [System.Management.Automation.Hidden] public int? Stride { get; init; }
+    [System.Management.Automation.Hidden] public AttributionSign? Sign { get; init; }
     /// <summary>The map's size (the network input's, which need not be square).</summary>
     [System.Management.Automation.Hidden] public int MapWidth { get; init; }
     [System.Management.Automation.Hidden] public int MapHeight { get; init; }
@@ -95,6 +105,12 @@ public sealed class CamHeatmap
         Held = r.Held,
         AugSmooth = cam.AugSmooth,
         EigenSmooth = cam.EigenSmooth,
+        Steps = r.Method.IsAttribution ? cam.Attribution.Steps : null,
+        Integration = r.Method.IsAttribution ? cam.Attribution.Integration : null,
+        Baseline = r.Method.IsAttribution ? cam.Attribution.Baseline : null,
+        Window = r.Method.IsAttribution ? cam.Attribution.Window : null,
+        Stride = r.Method.IsAttribution ? cam.Attribution.Stride : null,
+        Sign = r.Method.IsAttribution ? cam.Attribution.Sign : null,
         Target = r.Target.Kind,
         ReferenceImage = target.ReferenceImage,
         Region = target.Region.Rect,

@@ -82,7 +82,7 @@ internal sealed class CamOutputPlan
             IEnumerable<int> classes;
             if (item.Classes is { } known) classes = known;
             else if (item.Top == 1 && options.Methods.All(m =>
-                naming.For(item.Path, 0, labels[0].Name, m.Name, layer) == naming.For(item.Path, 1, labels[Math.Min(1, labels.Count - 1)].Name, m.Name, layer)))
+                naming.For(item.Path, 0, labels[0].Name, m.Name, m.LayerName(layer)) == naming.For(item.Path, 1, labels[Math.Min(1, labels.Count - 1)].Name, m.Name, m.LayerName(layer))))
                 classes = new[] { 0 };
             else return null;
             var names = new List<string>();
@@ -90,10 +90,11 @@ internal sealed class CamOutputPlan
                 foreach (int c in classes)
                 {
                     if (c < 0 || c >= labels.Count) return null;
-                    string target = naming.For(item.Path, c, labels[c].Name, method.Name, layer);
+                    string target = naming.For(item.Path, c, labels[c].Name, method.Name, method.LayerName(layer));
                     if (!options.NoOverlay) names.Add(target);
                     if (options.MapFormat is { } format) names.Add(OutputNaming.MapPathFor(target, format.Extension));
                     if (options.MapFormat is not null && method.UsesGuidedBackprop) names.Add(OutputNaming.GuidedPathFor(target));
+                    if (options.MapFormat is not null && method.IsAttribution) names.Add(OutputNaming.AttributionPathFor(target));
                 }
             return names.Count > 0 && names.All(n => File.Exists(n) && !options.Policy.Stale(n, item.Path)) ? names : null;
         }

@@ -10,11 +10,12 @@ namespace HeatmapTools.Engine.Cam.Output;
 /// Writes one map's files: the overlay on the original (or Guided Grad-CAM's pixel picture), the raw map in the chosen
 /// format and guided gradients beside it. Its failure is that item's error; the batch goes on.
 /// </summary>
-internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colormap, string layer, ClassLabels labels, CamJobOptions options,
+internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colormap, string askedLayer, ClassLabels labels, CamJobOptions options,
     OutputRegistry? outputs, IRunListener listener, CancellationToken cancellation)
 {
     public ItemResult<CamOutput> Write(PreparedImage image, CamResult map, CamMethod method)
     {
+        string layer = method.LayerName(askedLayer);
         // A stopped run starts no more files, whichever worker thread this is (those being written finish whole).
         cancellation.ThrowIfCancellationRequested();
         string label = map.Target?.Label(labels) ?? labels[map.ClassIndex].Name;
@@ -46,6 +47,15 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
                     if (policy.PassOver(guidedPath, image.Path)) listener.OutputSkipped(image.Path, guidedPath);
                     else IO.AtomicFile.Write(guidedPath, policy.Overwrite(guidedPath, image.Path), s => IO.Npy.WriteFloat32(s, new[] { 3, map.Height, map.Width }, guided));
                 }
+                // An attribution's values as computed, at the network input (channels as the network takes them).
+                if (map.Attribution is { } attribution)
+                {
+                    string attributionPath = OutputNaming.AttributionPathFor(target);
+                    int channels = attribution.Length / (map.AttributionHeight * map.AttributionWidth);
+                    if (policy.PassOver(attributionPath, image.Path)) listener.OutputSkipped(image.Path, attributionPath);
+                    else IO.AtomicFile.Write(attributionPath, policy.Overwrite(attributionPath, image.Path),
+                        s => IO.Npy.WriteFloat32(s, new[] { channels, map.AttributionHeight, map.AttributionWidth }, attribution));
+                }
             }
             return new ItemResult<CamOutput>(image.Path,
                 new CamOutput(image.Path, overlayPath, mapPath, method, layer, map.ClassIndex, label, map.Score, map.Map, map.Width, map.Height)
@@ -71,6 +81,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
         var original = image.Image ?? reread!;
         cancellation.ThrowIfCancellationRequested();
         // Guided Grad-CAM's picture is the pixel-level product itself, not a colour blend.
+        string layer = method.LayerName(askedLayer);
         using var overlay = map.Guided is { } guided
             ? GuidedRenderer.Render(map.Map, guided, map.Width, map.Height, original.Size())
             : OverlayRenderer.Render(original, map.Map, map.Width, map.Height, colormap, options.Alpha);

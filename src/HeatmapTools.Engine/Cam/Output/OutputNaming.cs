@@ -155,6 +155,10 @@ public sealed class OutputNaming
     public static string GuidedPathFor(string overlayPath) =>
         Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_guided.npy");
 
+    /// <summary>Where an attribution's values go beside a raw map: float32 .npy, C x H x W at the network input.</summary>
+    public static string AttributionPathFor(string overlayPath) =>
+        Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_attribution.npy");
+
     public static string MapPathFor(string overlayPath, string mapExtension) =>
         Path.Combine(Path.GetDirectoryName(overlayPath)!, Path.GetFileNameWithoutExtension(overlayPath) + "_map" + mapExtension);
 }

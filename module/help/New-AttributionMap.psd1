@@ -1,0 +1,21 @@
+@{
+    Name        = 'New-AttributionMap'
+    ParametersFrom = 'New-CamHeatmap'
+    Synopsis    = 'Pixel attributions as Captum computes them (Integrated Gradients, Saliency, Input x Gradient, Occlusion), written as overlays on the original images.'
+    Description = @'
+New-AttributionMap says how much each value of the network's input counts for a class: Integrated Gradients (the default; Sundararajan et al. 2017: the input minus a baseline, times the class score's gradient averaged along the straight path from the baseline, by -Integration quadrature with -Steps points), Saliency (the gradient's magnitude; Simonyan et al. 2014), InputXGradient (the input times the gradient; Shrikumar et al. 2016) and Occlusion (the score's drop when a -Window square is set to the baseline, slid by -Stride, each value getting the mean drop of the squares over it; Zeiler and Fergus 2014). The attributions equal Captum's on the same model and input (Saliency, InputXGradient and Occlusion within 1e-4 of the largest magnitude; Integrated Gradients within 1e-4 at the 99th percentile, as Captum's own float32 result differs from its float64 one by up to 1e-3 where the path crosses ReLU kinks).
+
+The picture is the attribution summed over channels, of the -Sign asked for, divided by the value where the largest 2 % of its mass begins and clipped (Captum's visualize_image_attr scaling), drawn in -Colormap over the image at -Alpha as New-CamHeatmap draws maps; with -MapFormat the picture is saved as the raw map, and the attribution itself as <name>_attribution.npy (float32, channels x height x width at the network input, channels as the network takes them). Results are CamHeatmap objects with Layer "input", carrying the settings, so Measure-CamFaithfulness, Test-CamSanity and Compare-CamHeatmap judge the attribution they were given. Everything else (inputs, models, targets, output names, -SkipExisting, -Shard, -RecordPath, -WhatIf) is as New-CamHeatmap, which takes these methods by -Method too. A class activation map asked for here is refused (MethodNotApplicable): New-CamHeatmap makes those.
+'@
+    Inputs      = @('System.String', 'System.IO.FileInfo', 'HeatmapTools.ClassPrediction')
+    Outputs     = @('HeatmapTools.CamHeatmap')
+    Parameters  = @{
+        Method = 'The attribution: IntegratedGradients (default), Saliency, InputXGradient or Occlusion; several give one output each.'
+        Layer  = 'Not used: attributions are taken at the network input. A result piped on carries Layer "input", which is accepted; any other layer is refused (MethodNotApplicable).'
+    }
+    Examples    = @(
+        @{ Code = 'Get-ChildItem chelsea.png | New-AttributionMap -Model squeezenet1_1 -Steps 32 -OutputPath ig/{name}_{method}.png -Force'; Remarks = 'Integrated Gradients (32 Gauss-Legendre points from a zero baseline) of the top class, as an overlay.' }
+        @{ Code = 'New-AttributionMap chelsea.png -Model squeezenet1_1 -Method Saliency, Occlusion -Window 32 -Stride 16 -OutputPath attr -MapFormat Npy -Force'; Remarks = 'Saliency and Occlusion side by side, each with its picture as a raw map and its attribution as attr/chelsea_cam_<method>_<class>_attribution.npy.' }
+    )
+    Links       = @('New-CamHeatmap', 'Measure-CamFaithfulness', 'about_HeatmapTools')
+}

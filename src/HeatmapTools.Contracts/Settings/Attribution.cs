@@ -1,0 +1,38 @@
+namespace HeatmapTools;
+
+/// <summary>How Integrated Gradients approximates its path integral (Captum's <c>method</c>).</summary>
+public enum IntegrationMethod
+{
+    /// <summary>Gauss-Legendre quadrature on [0, 1] (Captum's default, <c>gausslegendre</c>).</summary>
+    GaussLegendre,
+    /// <summary>n equal steps, the gradient at each step's left end.</summary>
+    RiemannLeft,
+    /// <summary>n equal steps, the gradient at each step's right end.</summary>
+    RiemannRight,
+    /// <summary>n equal steps, the gradient at each step's middle.</summary>
+    RiemannMiddle,
+    /// <summary>n points from 0 to 1, the end points at half weight (Captum's <c>riemann_trapezoid</c>: each weight 1/n).</summary>
+    RiemannTrapezoid,
+}
+
+/// <summary>What an attribution compares the image with: the input with its information taken away.</summary>
+public enum AttributionBaseline
+{
+    /// <summary>Zero in the network's input space: after ImageNet normalisation, the mean colour (Captum's baselines=0).</summary>
+    Zero,
+    /// <summary>The input blurred (11 x 11 Gaussian, sigma 5, zeros outside), as the insertion curve starts.</summary>
+    Blur,
+}
+
+/// <summary>Which attributions a picture shows (Captum's visualize_image_attr <c>sign</c>).</summary>
+public enum AttributionSign
+{
+    /// <summary>The magnitude, whichever way it points (Captum's default).</summary>
+    AbsoluteValue,
+    /// <summary>Only what speaks for the target.</summary>
+    Positive,
+    /// <summary>Only what speaks against it.</summary>
+    Negative,
+    /// <summary>Both ways, -1 at 0 and +1 at 1 of the map (0.5 is no attribution).</summary>
+    All,
+}

@@ -1,0 +1,27 @@
+namespace HeatmapTools.Engine.Attribution;
+
+/// <summary>Settings of the pixel attribution methods, with Captum's names where it has them.</summary>
+public sealed record AttributionOptions
+{
+    /// <summary>Integrated Gradients' points along the path (Captum's n_steps; its default 50).</summary>
+    public int Steps { get; init; } = 50;
+
+    public IntegrationMethod Integration { get; init; } = IntegrationMethod.GaussLegendre;
+
+    public AttributionBaseline Baseline { get; init; } = AttributionBaseline.Zero;
+
+    /// <summary>Occlusion's square, in network input pixels (Captum's sliding_window_shapes, over every channel).</summary>
+    public int Window { get; init; } = 16;
+
+    /// <summary>Occlusion's step between squares (Captum's strides).</summary>
+    public int Stride { get; init; } = 8;
+
+    /// <summary>Which attributions the map shows.</summary>
+    public AttributionSign Sign { get; init; } = AttributionSign.AbsoluteValue;
+
+    /// <summary>The share of attribution mass above the map's top (Captum's outlier_perc): the map is clipped there.</summary>
+    public double OutlierPercent { get; init; } = 2;
+
+    /// <summary>How many perturbed or interpolated inputs go through the network at once.</summary>
+    public int Chunk { get; init; } = 16;
+}

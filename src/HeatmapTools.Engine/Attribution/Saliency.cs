@@ -1,0 +1,11 @@
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Attribution;
+
+/// <summary>The magnitude of the target's gradient with respect to each input value (Captum's Saliency, abs=True).</summary>
+public sealed class Saliency : AttributionMethod
+{
+    public override string Name => "Saliency";
+    public override string Paper => "Simonyan et al. 2014, Deep Inside Convolutional Networks: Visualising Image Classification Models and Saliency Maps";
+    public override Tensor Attribute(AttributionContext context) => context.Gradients(context.Input).abs();
+}

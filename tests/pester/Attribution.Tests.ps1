@@ -1,0 +1,66 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:folder = New-TestFolder
+    $script:reference = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/attribution'
+    $script:cases = (Get-Content (Join-Path $reference 'cases.json') -Raw | ConvertFrom-Json).cases
+    # The largest difference, as a share of the reference's largest magnitude, and the 99th percentile of the differences.
+    function Compare-Attribution([float[]] $Ours, [float[]] $Expected) {
+        $Ours.Count | Should -Be $Expected.Count
+        $scale = ($Expected | ForEach-Object { [math]::Abs($_) } | Measure-Object -Maximum).Maximum
+        $errors = [double[]]::new($Expected.Count)
+        for ($i = 0; $i -lt $Expected.Count; $i++) { $errors[$i] = [math]::Abs($Ours[$i] - $Expected[$i]) / $scale }
+        [Array]::Sort($errors)
+        [pscustomobject]@{ Worst = $errors[-1]; P99 = $errors[[int](0.99 * ($errors.Count - 1))] }
+    }
+}
+AfterAll { Remove-Item $folder -Recurse -Force }
+
+Describe 'New-AttributionMap' {
+    It 'writes Captum''s attribution of a photo and its picture, and a result piped on makes the same attribution again' {
+        $chelsea = Join-Path $folder 'chelsea.png'
+        $target = $cases.chelsea.target
+        $out = Join-Path $folder 'ig'
+        $r = New-AttributionMap $chelsea -Model squeezenet1_1 -ClassIndex $target -Steps 32 -OutputPath $out -MapFormat Npy
+        $r.Method | Should -Be 'IntegratedGradients'
+        $r.Layer | Should -Be 'input'
+        $r.ClassIndex | Should -Be $target
+        Test-Path $r.OutputPath | Should -BeTrue
+        $file = Join-Path $out 'chelsea_cam_attribution.npy'
+        Test-Path $file | Should -BeTrue
+        # From the photo through the module's own preprocessing, against Captum's attribution of the reference's input.
+        $fit = Compare-Attribution (Read-Npy $file) (Read-Npy (Join-Path $reference 'chelsea.IntegratedGradients.npy'))
+        $fit.P99 | Should -BeLessThan 1e-3
+        $fit.Worst | Should -BeLessThan 1e-2
+        # The settings ride on the result (32 steps, not the default 50): piped on, the attribution is made alike.
+        $again = Join-Path $folder 'ig-again'
+        $r | New-AttributionMap -OutputPath $again -MapFormat Npy | Out-Null
+        $same = Compare-Attribution (Read-Npy (Join-Path $again 'chelsea_cam_attribution.npy')) (Read-Npy $file)
+        $same.Worst | Should -BeLessThan 1e-6
+        $fifty = Join-Path $folder 'ig-50'
+        New-AttributionMap $chelsea -Model squeezenet1_1 -ClassIndex $target -OutputPath $fifty -MapFormat Npy | Out-Null
+        (Compare-Attribution (Read-Npy (Join-Path $fifty 'chelsea_cam_attribution.npy')) (Read-Npy $file)).Worst | Should -BeGreaterThan 1e-6 -Because '50 steps are not 32'
+    }
+
+    It 'makes Occlusion and Saliency as Captum does, and New-CamHeatmap takes them by -Method' {
+        $coffee = Join-Path $folder 'coffee.png'
+        $target = $cases.coffee.target
+        $out = Join-Path $folder 'occlusion'
+        $r = New-CamHeatmap $coffee -Model squeezenet1_1 -Method Occlusion, Saliency -ClassIndex $target -Window 32 -Stride 16 -OutputPath $out -MapFormat Npy
+        @($r).Count | Should -Be 2
+        foreach ($name in 'Occlusion', 'Saliency') {
+            $file = Join-Path $out "coffee_cam_$($name.ToLower())_$($target)_attribution.npy"
+            if (-not (Test-Path $file)) { $file = (Get-ChildItem $out -Filter "*$name*_attribution.npy").FullName }
+            $fit = Compare-Attribution (Read-Npy $file) (Read-Npy (Join-Path $reference "coffee.$name.npy"))
+            $fit.P99 | Should -BeLessThan 1e-3 -Because $name
+        }
+    }
+
+    It 'refuses a class activation map, and a layer, which attributions do not read' {
+        $chelsea = Join-Path $folder 'chelsea.png'
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -Method GradCAM -OutputPath (Join-Path $folder 'x') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MethodNotApplicable*'
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -Layer features.12 -OutputPath (Join-Path $folder 'x') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MethodNotApplicable*'
+        Test-Path (Join-Path $folder 'x') | Should -BeFalse
+    }
+}
