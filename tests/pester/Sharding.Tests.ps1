@@ -81,6 +81,25 @@ Describe '-Shard k/N' {
         finally { Remove-Item $outside -Force }
     }
 
+    It 'appends a task''s record only to a run record: never to a file of the user''s' {
+        $two = (Get-ChildItem $photos -Filter *.png | Select-Object -First 2).FullName
+        $notes = Join-Path $root 'notes.txt'
+        Set-Content $notes 'my notes'
+        $maps = Join-Path $root 'record-maps'
+        { $two | New-CamHeatmap -Model squeezenet1_1 -OutputPath (Join-Path $maps '{name}.png') -RecordPath $notes -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RecordFileNotOurs*'
+        Get-Content $notes | Should -Be 'my notes'
+        Test-Path $maps | Should -BeFalse -Because 'nothing runs when the record cannot be kept'
+        # A record is appended to by the next run: two start lines, and the second run's items as skipped (already done).
+        $record = Join-Path $root 'run.jsonl'
+        $two | New-CamHeatmap -Model squeezenet1_1 -OutputPath (Join-Path $maps '{name}.png') -RecordPath $record | Out-Null
+        $two | New-CamHeatmap -Model squeezenet1_1 -OutputPath (Join-Path $maps '{name}.png') -RecordPath $record -SkipExisting | Out-Null
+        $lines = Get-Content $record | ForEach-Object { $_ | ConvertFrom-Json }
+        @($lines | Where-Object kind -eq 'start').Count | Should -Be 2
+        @($lines | Where-Object { $_.kind -eq 'item' -and $_.status -eq 'Skipped' }).Count | Should -Be 2
+        (Get-HeatmapRunRecord $record | Where-Object Status -eq 'Skipped').Count | Should -Be 2
+    }
+
     It 'splits patients between nodes and refuses a montage' {
         $out = Join-Path $root 'grids'
         $byShard = foreach ($k in 1..2) { , @(New-PatientPatchGrid -Path $data -OutputPath $out -Kind Labels -Shard "$k/2" | ForEach-Object PatientId) }

@@ -25,6 +25,7 @@ public static class ErrorIds
     public const string TargetSelectsNothing = "TargetSelectsNothing";
     public const string ThresholdNotApplicable = "ThresholdNotApplicable";
     public const string ShardRootOutside = "ShardRootOutside";
+    public const string RecordFileNotOurs = "RecordFileNotOurs";
     public const string WeightsInvalid = "WeightsInvalid";
     public const string CsvColumnMissing = "CsvColumnMissing";
     public const string CsvColumnAmbiguous = "CsvColumnAmbiguous";

@@ -28,10 +28,50 @@ public sealed class TaskRecord : IDisposable
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
         _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        try
+        {
+            RequireRecord(path);
+        }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
         _task = task;
         Line(new Dictionary<string, object?> { ["kind"] = "start", ["command"] = command, ["task"] = task, ["host"] = Environment.MachineName,
             ["pid"] = Environment.ProcessId, ["time"] = DateTimeOffset.UtcNow });
         Flush();
+    }
+
+    /// <summary>
+    /// A record is appended to only when it is one: an existing file whose first line is not a task's start line (an
+    /// image, a CSV, a typo'd path to the user's notes) is the user's, and is left as it was.
+    /// </summary>
+    private static void RequireRecord(string path)
+    {
+        string? first;
+        using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
+        {
+            if (reader.BaseStream.Length == 0) return;
+            var buffer = new char[4096];
+            int read = reader.ReadBlock(buffer, 0, buffer.Length);
+            first = new string(buffer, 0, read).Split('\n')[0];
+        }
+        bool ours;
+        try
+        {
+            using var doc = JsonDocument.Parse(first);
+            ours = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("kind", out var kind)
+                && kind.ValueKind == JsonValueKind.String && kind.GetString() == "start" && doc.RootElement.TryGetProperty("command", out _);
+        }
+        catch (JsonException)
+        {
+            ours = false;
+        }
+        if (!ours)
+            throw new HeatmapToolsException(ErrorIds.RecordFileNotOurs, ErrorKind.ResourceExists,
+                $"'{Path.GetFullPath(path)}' exists and is not a run record (its first line is not a task's start line), so -RecordPath will not " +
+                "append to it. Give a new file or one an earlier run recorded into.", path);
     }
 
     public void Item(string input, string status, IEnumerable<string> outputs, IReadOnlyDictionary<string, string>? facts = null,
