@@ -227,7 +227,7 @@ public static class SlideViewer
             });
             viewer.addHandler('open', function () {
               viewer.addTiledImage({ tileSource: {{Source("heatmap", "png")}}, x: 0, y: 0, width: 1, opacity: opacity.value / 100,
-                success: function (e) { heat = e.item; ready(); } });
+                success: function (e) { heat = e.item; whenDrawn(); } });
               var svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
               svg.setAttribute('viewBox', '0 0 ' + slideSize[0] + ' ' + slideSize[1]);
               svg.setAttribute('preserveAspectRatio', 'none');
@@ -236,14 +236,37 @@ public static class SlideViewer
               viewer.addOverlay({ element: svg, location: new OpenSeadragon.Rect(0, 0, 1, slideSize[1] / slideSize[0]) });
             });
             // The address can ask for a state (index.html links plainly; tests ask): #opacity=N&select=x,y&probe=x,y;x,y
+            var wanted = {};
+            location.hash.replace(/^#/, '').split('&').forEach(function (kv) { var p = kv.split('='); if (p.length === 2) wanted[p[0]] = p[1]; });
+            // Ready once both layers have every tile of the view and a frame has been drawn with them.
+            function whenDrawn() {
+              var items = [viewer.world.getItemAt(0), heat];
+              function check() {
+                if (!items.every(function (i) { return i.getFullyLoaded(); })) return;
+                items.forEach(function (i) { i.removeHandler('fully-loaded-change', check); });
+                // After loading: a layer at opacity 0 loads no tiles.
+                if (wanted.opacity !== undefined) setOpacity(+wanted.opacity);
+                viewer.forceRedraw();
+                viewer.addOnceHandler('update-viewport', function () { requestAnimationFrame(ready); });
+              }
+              items.forEach(function (i) { i.addHandler('fully-loaded-change', check); });
+              check();
+            }
+            // Each probe: the level-0 point's place in the page, and the drawn colour there (the canvas can be read where
+            // the browser lets a page read its own files' pixels: chromium --allow-file-access-from-files).
             function ready() {
-              var wanted = {};
-              location.hash.replace(/^#/, '').split('&').forEach(function (kv) { var p = kv.split('='); if (p.length === 2) wanted[p[0]] = p[1]; });
-              if (wanted.opacity !== undefined) setOpacity(+wanted.opacity);
               if (wanted.select) { var xy = wanted.select.split(',').map(Number); choose(xy[0], xy[1]); }
               if (wanted.probe) {
-                var probe = document.getElementById('probe');
-                probe.textContent = wanted.probe.split(';').map(function (pt) { var xy = pt.split(',').map(Number); return viewerPoint(xy[0], xy[1]).join(','); }).join(';');
+                var canvas = viewer.drawer.canvas, context = canvas.getContext('2d'), box = canvas.getBoundingClientRect();
+                var scale = canvas.width / box.width;
+                document.getElementById('probe').textContent = wanted.probe.split(';').map(function (pt) {
+                  var xy = pt.split(',').map(Number), at = viewerPoint(xy[0], xy[1]), rgb;
+                  try {
+                    var d = context.getImageData(Math.round((at[0] - box.left - window.scrollX) * scale), Math.round((at[1] - box.top - window.scrollY) * scale), 1, 1).data;
+                    rgb = [d[0], d[1], d[2]];
+                  } catch (e) { rgb = ['unreadable']; }
+                  return at.concat(rgb).join(',');
+                }).join(';');
               }
               document.body.setAttribute('data-ready', 'true');
             }
