@@ -14,8 +14,8 @@ The picture is the attribution summed over channels, of the -Sign asked for, div
         Layer  = 'Not used: attributions are taken at the network input. A result piped on carries Layer "input", which is accepted; any other layer is refused (MethodNotApplicable).'
     }
     Examples    = @(
-        @{ Code = 'Get-ChildItem chelsea.png | New-AttributionMap -Model squeezenet1_1 -Steps 32 -OutputPath ig/{name}_{method}.png -Force'; Remarks = 'Integrated Gradients (32 Gauss-Legendre points from a zero baseline) of the top class, as an overlay.' }
-        @{ Code = 'New-AttributionMap chelsea.png -Model squeezenet1_1 -Method Saliency, Occlusion -Window 32 -Stride 16 -OutputPath attr -MapFormat Npy -Force'; Remarks = 'Saliency and Occlusion side by side, each with its picture as a raw map and its attribution as attr/chelsea_cam_<method>_<class>_attribution.npy.' }
+        @{ Code = 'Get-ChildItem reference.png | New-AttributionMap -Model squeezenet1_1 -Steps 32 -OutputPath ''ig/{name}_{method}.png'' -Force'; Remarks = 'Integrated Gradients (32 Gauss-Legendre points from a zero baseline) of the top class, as an overlay.' }
+        @{ Code = 'New-AttributionMap reference.png -Model squeezenet1_1 -Method Saliency, Occlusion -Window 32 -Stride 16 -OutputPath attr -MapFormat Npy -Force'; Remarks = 'Saliency and Occlusion side by side, each with its picture as a raw map and its attribution as attr/reference_cam_<method>_<class>_attribution.npy.' }
     )
     Links       = @('New-CamHeatmap', 'Measure-CamFaithfulness', 'about_HeatmapTools')
 }

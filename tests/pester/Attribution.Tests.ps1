@@ -61,6 +61,11 @@ Describe 'New-AttributionMap' {
             Should -Throw -ErrorId 'MethodNotApplicable*'
         { New-AttributionMap $chelsea -Model squeezenet1_1 -Layer features.12 -OutputPath (Join-Path $folder 'x') -ErrorAction Stop } |
             Should -Throw -ErrorId 'MethodNotApplicable*'
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -Steps 0 -OutputPath (Join-Path $folder 'x') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
         Test-Path (Join-Path $folder 'x') | Should -BeFalse
+        # A class activation map piped on carries no attribution settings (nulls), and is judged as before.
+        $cam = New-CamHeatmap $chelsea -Model squeezenet1_1 -OutputPath (Join-Path $folder 'cam')
+        ($cam | Measure-CamFaithfulness -CurveSteps 0 -NoRoad -ErrorAction Stop).Method | Should -Be 'GradCAM'
     }
 }

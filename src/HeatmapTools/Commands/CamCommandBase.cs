@@ -46,9 +46,9 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter EigenSmooth { get; set; }
 
-    // Pixel attributions' settings (-Method IntegratedGradients, Occlusion, ...); nullable, so a CAM result piped on binds none.
+    // Pixel attributions' settings (-Method IntegratedGradients, Occlusion, ...); nullable, so a CAM result piped on binds
+    // none (and no ValidateRange, which refuses the null such a result carries: AttributionSettings checks the range).
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 4096)]
     public int? Steps { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -58,11 +58,9 @@ public abstract class CamCommandBase : ModelCommandBase
     public AttributionBaseline? Baseline { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 4096)]
     public int? Window { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 4096)]
     public int? Stride { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -119,6 +117,10 @@ public abstract class CamCommandBase : ModelCommandBase
     /// <summary>The attribution settings given, over the defaults (Captum's where it has them).</summary>
     private Engine.Attribution.AttributionOptions AttributionSettings()
     {
+        foreach (var (name, value) in new[] { ("Steps", Steps), ("Window", Window), ("Stride", Stride) })
+            if (value is < 1 or > 4096)
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(name, value, $"-{name} must be 1 to 4096; {value} was given."),
+                    "ParameterArgumentValidationError", ErrorCategory.InvalidArgument, value));
         var defaults = new Engine.Attribution.AttributionOptions();
         return defaults with
         {
