@@ -165,6 +165,16 @@ public class SegmentationTargetTests
                 var map = CamEngine.Compute(segmenter, new[] { new CamItem(input, target) }, method, Array.Empty<string>(), 64, options, CancellationToken.None).Single();
                 Assert.Equal(64 * 64, map.Map.Length);
                 Assert.All(map.Map, v => Assert.True(float.IsFinite(v), $"{method.Name}: a non-finite value"));
+                if (method.Name == "Occlusion" && map.Map.Max() == map.Map.Min())
+                {
+                    // This seeded segmenter's segment score moves by less than float32 resolves at about 249 (measured: the
+                    // image, zeros and half the image all score 248.9258), so every occluded square drops it by 0: a
+                    // constant map is then the right one, which the score of the fully occluded (zero) input confirms.
+                    var context = new Attribution.AttributionContext { Model = segmenter, Input = TorchSharp.torch.tensor(input, new long[] { 1, 3, 64, 64 }),
+                        Target = target, Options = new Attribution.AttributionOptions() };
+                    Assert.Equal(context.Scores(context.Input)[0], context.Scores(TorchSharp.torch.zeros_like(context.Input))[0]);
+                    continue;
+                }
                 Assert.True(map.Map.Max() > map.Map.Min(), $"{method.Name}: a constant map");
             }
             catch (HeatmapToolsException refused)
