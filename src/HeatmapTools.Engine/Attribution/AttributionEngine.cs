@@ -20,8 +20,8 @@ public static class AttributionEngine
             throw new HeatmapToolsException(ErrorIds.MethodNotSupported, ErrorKind.InvalidArgument,
                 $"{method.Name} attributes the input, so -AugSmooth and -EigenSmooth (which smooth a layer's CAM) do not apply.", method.Name);
         var results = new CamResult[items.Count];
-        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), shape);
         using var scope = NewDisposeScope();
+        var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), shape);
         Tensor logits;
         using (no_grad()) logits = model.Logits(input);
         for (int i = 0; i < items.Count; i++)
