@@ -13,7 +13,7 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HeatmapTools.Format.ps1xml')
     FunctionsToExport      = @()
-    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Get-HeatmapToolsInfo', 'Measure-CamFaithfulness', 'Test-CamSanity', 'Get-SlideTile', 'New-SlideHeatmap', 'Measure-SlideAgreement', 'Get-SlideInfo', 'Compare-CamHeatmap', 'Export-HeatmapReport', 'Get-HeatmapRunRecord', 'ConvertTo-StainNormalized', 'Measure-StainRobustness', 'New-AttributionMap')
+    CmdletsToExport        = @('Get-ClassPrediction', 'New-CamHeatmap', 'Get-CamLayer', 'New-PatientPatchGrid', 'Get-HeatmapToolsInfo', 'Measure-CamFaithfulness', 'Test-CamSanity', 'Get-SlideTile', 'New-SlideHeatmap', 'Measure-SlideAgreement', 'Get-SlideInfo', 'Compare-CamHeatmap', 'Export-HeatmapReport', 'Get-HeatmapRunRecord', 'ConvertTo-StainNormalized', 'Measure-StainRobustness', 'New-AttributionMap', 'Measure-Explanation')
     VariablesToExport      = @()
     AliasesToExport        = @()
     PrivateData            = @{

@@ -26,6 +26,11 @@ public static class ErrorIds
     public const string ThresholdNotApplicable = "ThresholdNotApplicable";
     public const string ShardRootOutside = "ShardRootOutside";
     public const string RecordFileNotOurs = "RecordFileNotOurs";
+    public const string ExplanationMaskMissing = "ExplanationMaskMissing";
+    public const string ExplanationMaskEmpty = "ExplanationMaskEmpty";
+    public const string ExplanationMaskInvalid = "ExplanationMaskInvalid";
+    public const string ExplanationSettingInvalid = "ExplanationSettingInvalid";
+    public const string ExplanationMetricUndefined = "ExplanationMetricUndefined";
     public const string WeightsInvalid = "WeightsInvalid";
     public const string CsvColumnMissing = "CsvColumnMissing";
     public const string CsvColumnAmbiguous = "CsvColumnAmbiguous";

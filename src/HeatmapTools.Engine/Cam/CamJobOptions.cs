@@ -16,6 +16,9 @@ public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int To
 
     /// <summary>The one target to explain, instead of those the run's -Target would make (a map made again as it was first made).</summary>
     public Targets.CamTarget? Target { get; init; }
+
+    /// <summary>Where the explanation should point (Measure-Explanation's localisation metrics).</summary>
+    public Explanation.RegionMask? Localisation { get; init; }
 }
 
 /// <summary>What a New-CamHeatmap run makes and where it writes it: plain values, the same for every batch of the run.</summary>

@@ -22,6 +22,9 @@ public sealed record TrustJobOptions
     /// <summary>Replace existing figures.</summary>
     public bool Force { get; init; }
 
+    /// <summary>An attribution's own values are needed, not its picture: a piped result's held picture is not enough.</summary>
+    public bool NeedsAttributionValues { get; init; }
+
     /// <summary>Class names for figures' titles; class indices alone without it.</summary>
     public Func<int, string>? ClassName { get; init; }
 
@@ -33,6 +36,13 @@ public sealed record TrustJobOptions
 public sealed record FaithfulnessOutput(string SourcePath, CamMethod Method, string Layer, FaithfulnessResult Metrics, string? PlotPath);
 
 public sealed record StainRobustnessOutput(string SourcePath, CamMethod Method, string Layer, StainRobustnessResult Result, string? PlotPath);
+
+public sealed record ExplanationOutput(string SourcePath, CamMethod Method, string Layer, int ClassIndex,
+    IReadOnlyDictionary<string, Explanation.MetricValue> Values, string? PlotPath)
+{
+    /// <summary>Pixel Flipping's features per step as used.</summary>
+    public int FeaturesInStep { get; init; }
+}
 
 public sealed record SanityOutput(string SourcePath, string Layer, SanityResult Result, string? PlotPath);
 
@@ -84,6 +94,59 @@ public static class TrustJob
                 }
                 return new StainRobustnessOutput(image.Path, method, layer, result, plot);
             })).ToList());
+    }
+
+    /// <summary>
+    /// Quantus's metrics of each map or attribution (Measure-Explanation): the explanation at the network input (an
+    /// attribution summed over channels), the image's input, its region where one is given, and the model for the
+    /// perturbing metrics. A value that is not a number (a region the explanation has no mass in, an explanation of
+    /// zeros) is that map's error, naming the metric.
+    /// </summary>
+    public static IReadOnlyList<ItemResult<ExplanationOutput>> Explanation(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
+        IReadOnlyList<Explanation.ExplanationMetric> metrics, Explanation.ExplanationOptions settings, IRunListener listener, CancellationToken cancellation)
+    {
+        if (metrics.Any(m => m.NeedsModel)) RequireClassScores(model, options, "Measure-Explanation's " + string.Join(", ", metrics.Where(m => m.NeedsModel).Select(m => m.Name)));
+        return Run(model, items, options with { NeedsAttributionValues = true }, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+            maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
+            {
+                var image = prepared[pairs[k].Image];
+                var (values, height, width) = map.Attribution is { } attribution
+                    ? (SumChannels(attribution, map.AttributionHeight * map.AttributionWidth), map.AttributionHeight, map.AttributionWidth)
+                    : (map.Map, map.Height, map.Width);
+                if (height != image.Shape.Height || width != image.Shape.Width)
+                    throw new InvalidOperationException($"The map is {width} x {height}; the network input is {image.Shape.Width} x {image.Shape.Height}.");
+                bool[]? mask = metrics.Any(m => m.NeedsMask) && items[pairs[k].Image].Localisation is { } region ? region.AtInput(image, options.Preprocess) : null;
+                var sample = new Explanation.ExplanationSample
+                {
+                    Explanation = values, Height = height, Width = width, Input = image.Chw!, ClassIndex = map.ClassIndex,
+                    Mask = mask, Logits = model.Logits, Name = image.Path,
+                };
+                var results = new Dictionary<string, Explanation.MetricValue>();
+                for (int i = 0; i < metrics.Count; i++)
+                {
+                    var value = metrics[i].Evaluate(sample, settings, cancellation);
+                    if (!double.IsFinite(value.Value) || value.Curve?.Any(v => !double.IsFinite(v)) == true)
+                        throw new HeatmapToolsException(ErrorIds.ExplanationMetricUndefined, ErrorKind.InvalidResult,
+                            $"{metrics[i].Name} of the {method.Name} explanation of '{image.Path}' (class {map.ClassIndex}) is not a number: " +
+                            (metrics[i].NeedsMask ? "the explanation has no mass (or no extent) over the region." : "the explanation is all zeros or the scores are not finite."), image.Path);
+                    results[metrics[i].Name] = value;
+                    report.Report((k + (i + 1.0) / metrics.Count) / maps.Count);
+                }
+                string? plot = options.PlotPathFor(image.Path, method, map.ClassIndex, "explanation");
+                if (plot is not null && results.Values.Any(v => v.Curve is not null))
+                    Plotting.ExplanationFigure.Write(plot, options.Force, $"{Path.GetFileName(image.Path)}, {method.Name}", results);
+                else plot = null;
+                return new ExplanationOutput(image.Path, method, layer, map.ClassIndex, results, plot)
+                    { FeaturesInStep = settings.StepFor(image.Shape.Channels, height, width) };
+            })).ToList());
+    }
+
+    private static float[] SumChannels(float[] chw, int plane)
+    {
+        var sum = new float[plane];
+        for (int c = 0; c < chw.Length / plane; c++)
+            for (int i = 0; i < plane; i++) sum[i] += chw[c * plane + i];
+        return sum;
     }
 
     /// <summary>The measures read one class's score off changed images; a map of another target would be judged by a score it does not explain.</summary>
@@ -156,6 +219,7 @@ public static class TrustJob
         var maps = new CamResult?[pairs.Count];
         for (int k = 0; k < pairs.Count; k++)
             if (items[pairs[k].Image].Map is { } held && pairs[k].Target is { } target
+                && !(options.NeedsAttributionValues && method is Attribution.AttributionMethod)
                 && held.Key == MapKey.Of(model, options.Preprocess, method, layer, target, options.Cam) && held.TryRead() is { } map)
                 maps[k] = new CamResult(map, held.Width, held.Height, target.ClassIndex, held.Score) { Target = target };
         var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();

@@ -91,6 +91,9 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? RegionMask { get; set; }
 
+    /// <summary>Whether -Region and -RegionMask choose a segmentation target (they say where explanations should point in Measure-Explanation).</summary>
+    private protected virtual bool RegionIsTarget => true;
+
     /// <summary>This record's methods, layers and smoothing (unknown method names stop the command with UnknownMethod).</summary>
     private protected CamSelection CurrentSelection()
     {
@@ -111,7 +114,8 @@ public abstract class CamCommandBase : ModelCommandBase
         AugSmooth, EigenSmooth,
         RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
             string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage),
-            Region is { Length: > 0 } ? Region : null, string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))),
+            RegionIsTarget && Region is { Length: > 0 } ? Region : null,
+            !RegionIsTarget || string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))),
         AttributionSettings());
 
     /// <summary>The attribution settings given, over the defaults (Captum's where it has them).</summary>

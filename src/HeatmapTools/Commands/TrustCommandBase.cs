@@ -33,6 +33,12 @@ public abstract class TrustCommandBase : CamCommandBase
 
     private protected override int ProgressId => 3;
 
+    /// <summary>An input as this command needs it (with what the record says of it beyond the map).</summary>
+    private protected virtual CamJobItem Itemise(CamJobItem item) => item;
+
+    /// <summary>What is written for a record (a view of it that shows what was asked).</summary>
+    private protected virtual object Present(CamJudgement record) => record;
+
     protected override void ProcessRecord()
     {
         var request = CurrentWeightsRequest();
@@ -40,7 +46,7 @@ public abstract class TrustCommandBase : CamCommandBase
         var selection = CurrentSelection();
         foreach (var file in InputFiles())
         {
-            var item = new CamJobItem(file, classes, Top) { Map = MapTensor };
+            var item = Itemise(new CamJobItem(file, classes, Top) { Map = MapTensor });
             foreach (var ready in _queue.Add((Key(request), selection), request, (item, selection), BatchSize)) Flush(ready);
         }
     }
@@ -72,7 +78,7 @@ public abstract class TrustCommandBase : CamCommandBase
         foreach (var result in RunEngine(() => Judge(model, labels, batch.Items.Select(i => i.Item).ToList(), options).ToList()))
         {
             if (result.Error is not null) WriteError(ToErrorRecord(result.Error));
-            else WriteObject(result.Value);
+            else WriteObject(Present(result.Value!));
         }
     }
 }

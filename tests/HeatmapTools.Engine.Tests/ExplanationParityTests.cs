@@ -1,0 +1,100 @@
+using System.Text.Json;
+using HeatmapTools.Engine.Explanation;
+using HeatmapTools.Engine.IO;
+using Xunit;
+
+namespace HeatmapTools.Engine.Tests;
+
+/// <summary>Measure-Explanation's metrics against Quantus 0.6.0 (tests/reference/make_explanation_references.py).</summary>
+public class ExplanationParityTests
+{
+    private static string Data => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "explanation");
+    private static string Attributions => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "attribution");
+
+    private static readonly Lazy<JsonDocument> Metrics = new(() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "metrics.json"))));
+
+    private static readonly string[] CaseNames = { "chelsea", "coffee", "both_t281" };
+    private static readonly string[] Explanations = { "IntegratedGradients", "Saliency", "InputXGradient", "GradCAM" };
+
+    public static IEnumerable<object[]> Cases() => from c in CaseNames from e in Explanations select new object[] { c, e };
+
+    /// <summary>The reference's name for a setting, the metric and the settings it was made with.</summary>
+    private static readonly (string Reference, string Metric, ExplanationOptions Options)[] Settings =
+    {
+        ("Sparseness", "Sparseness", new()),
+        ("Complexity", "Complexity", new()),
+        ("EffectiveComplexity", "EffectiveComplexity", new() { Eps = 1e-5 }),
+        ("PointingGame", "PointingGame", new()),
+        ("RelevanceRankAccuracy", "RelevanceRankAccuracy", new()),
+        ("RelevanceMassAccuracy", "RelevanceMassAccuracy", new()),
+        ("TopKIntersection", "TopKIntersection", new() { K = 1000 }),
+        ("TopKIntersection_k5000", "TopKIntersection", new() { K = 5000 }),
+        ("AttributionLocalisation", "AttributionLocalisation", new()),
+        ("PixelFlipping", "PixelFlipping", new() { FeaturesInStep = 224 * 4, Baseline = PerturbBaselineKind.Black }),
+        ("PixelFlipping_white", "PixelFlipping", new() { FeaturesInStep = 224 * 7, Baseline = PerturbBaselineKind.White }),
+        ("RegionPerturbation", "RegionPerturbation", new() { PatchSize = 16, Regions = 30, Order = RegionOrder.Morf }),
+        ("RegionPerturbation_lerf", "RegionPerturbation", new() { PatchSize = 14, Regions = 20, Order = RegionOrder.Lerf }),
+    };
+
+    /// <summary>The explanation as the reference judged it: a Captum attribution summed over channels, or pytorch-grad-cam's map.</summary>
+    private static float[] ExplanationOf(string name, string explanation)
+    {
+        if (explanation == "GradCAM")
+        {
+            string folder = name == "both_t281" ? "squeezenet1_1_target281" : "squeezenet1_1";
+            string image = name == "both_t281" ? "gradcam_both" : name;
+            return Npy.ReadFloat32(Path.Combine(SharedData.Reference, folder, $"{image}.GradCAM.npy")).Data;
+        }
+        var chw = Npy.ReadFloat32(Path.Combine(Attributions, $"{name}.{explanation}.npy")).Data;
+        var sum = new float[224 * 224];
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < sum.Length; i++) sum[i] += chw[c * sum.Length + i];
+        return sum;
+    }
+
+    private static ExplanationSample Sample(string name, string explanation, bool[]? mask)
+    {
+        using var cases = JsonDocument.Parse(File.ReadAllText(Path.Combine(Attributions, "cases.json")));
+        return new ExplanationSample
+        {
+            Explanation = ExplanationOf(name, explanation), Height = 224, Width = 224,
+            Input = Npy.ReadFloat32(Path.Combine(Attributions, $"{name}.input.npy")).Data,
+            ClassIndex = cases.RootElement.GetProperty("cases").GetProperty(name).GetProperty("target").GetInt32(),
+            Mask = mask, Logits = SharedData.SqueezeNetModel.Logits, Name = name,
+        };
+    }
+
+    private static bool[] Mask(string mask) => Npy.ReadFloat32(Path.Combine(Data, $"{mask}.mask.npy")).Data.Select(v => v != 0).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Metrics_match_Quantus(string name, string explanation)
+    {
+        var expected = Metrics.Value.RootElement.GetProperty("results").GetProperty($"{name}.{explanation}");
+        var failures = new List<string>();
+        foreach (var (reference, metricName, options) in Settings)
+        {
+            var metric = ExplanationMetrics.ByName(metricName);
+            var keys = metric.NeedsMask ? new[] { "box", "disc" } : new string?[] { null };
+            foreach (var mask in keys)
+            {
+                var sample = Sample(name, explanation, mask is null ? null : Mask(mask));
+                var ours = metric.Evaluate(sample, options, CancellationToken.None);
+                var want = expected.GetProperty(mask is null ? reference : $"{reference}.{mask}");
+                string label = $"{reference}{(mask is null ? "" : "." + mask)}";
+                if (want.ValueKind == JsonValueKind.Array)
+                {
+                    var curve = want.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+                    if (ours.Curve is null || ours.Curve.Count != curve.Length) { failures.Add($"{label}: {ours.Curve?.Count} points, Quantus {curve.Length}"); continue; }
+                    double worst = curve.Zip(ours.Curve, (e, o) => Math.Abs(e - o)).Max();
+                    if (worst > 1e-4) failures.Add($"{label}: curve off by {worst:G3}");
+                    double area = ExplanationMetric.Trapezoid(curve);
+                    if (Math.Abs(area - ours.Value) > 1e-4 * Math.Max(1, curve.Length)) failures.Add($"{label}: area {ours.Value:G6}, Quantus's curve {area:G6}");
+                }
+                else if (Math.Abs(want.GetDouble() - ours.Value) > 1e-4)
+                    failures.Add($"{label}: {ours.Value:G8}, Quantus {want.GetDouble():G8}");
+            }
+        }
+        Assert.True(failures.Count == 0, $"{name}.{explanation}: " + string.Join("; ", failures));
+    }
+}
