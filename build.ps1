@@ -246,7 +246,7 @@ switch ($Task) {
         # The ONNX part runs graphs exported by Debian's PyTorch with the same seeded weights as the built-in families.
         $onnxModels = Join-Path $outputRoot 'bench-onnx'
         if (Test-Path '/usr/bin/python3') { Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/HeatmapTools.Bench/make_onnx_bench_models.py'), $onnxModels) }
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution')) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution'), @('explanation')) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
         # One process against Slurm arrays of 2 and 4 tasks (a single-node cluster from Debian's packages, as root).

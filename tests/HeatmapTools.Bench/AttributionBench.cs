@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Engine.Attribution;
 using HeatmapTools.Engine.Cam;
@@ -59,27 +58,11 @@ internal static class AttributionBench
 
     private static double? Python(string method, int runs, IEnumerable<string> files)
     {
-        string script = Path.Combine(AppContext.BaseDirectory, "attribution_bench.py");
-        if (!File.Exists("/usr/bin/python3") || !File.Exists(script) || Environment.GetEnvironmentVariable("CAPTUM") is not { } captum || !Directory.Exists(captum))
+        if (Environment.GetEnvironmentVariable("CAPTUM") is not { } captum || !Directory.Exists(captum))
         {
             Console.WriteLine("Captum: not measured (set CAPTUM to a checkout of meta-pytorch/captum; needs Debian's python3-torch and python3-torchvision)");
             return null;
         }
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, method, runs.ToString(CultureInfo.InvariantCulture) }.Concat(files)) start.ArgumentList.Add(a);
-        start.Environment["PYTHONPATH"] = captum;
-        // Debian's OpenBLAS tuned for this CPU, as the developers' guide says to time Debian's torch.
-        start.Environment.Remove("OPENBLAS_CORETYPE");
-        start.Environment.Remove("OPENBLAS_L2_SIZE");
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Console.Error.WriteLine($"attribution_bench.py {method} failed: {stderr.Result.Trim().Split('\n').LastOrDefault()}");
-            return null;
-        }
-        return double.TryParse(stdout.Trim().Split('\n').Last(), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? rate : null;
+        return ReferencePython.Rate("attribution_bench.py", new[] { method, runs.ToString(CultureInfo.InvariantCulture) }.Concat(files), captum);
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|attribution|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|attribution|explanation|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -35,6 +35,7 @@ if (mode == "slides-large-child") SlideBench.RunLargeChild();
 if (mode is "backends" or "all") BackendBench.Run(shared, quick);
 if (mode is "stain" or "all") StainBench.Run(quick);
 if (mode is "attribution" or "all") AttributionBench.Run(shared, quick);
+if (mode is "explanation" or "all") ExplanationBench.Run(shared, quick);
 if (mode == "backend-child")
     BackendBench.RunChild(args[Array.IndexOf(args, "--model") + 1], args[Array.IndexOf(args, "--list") + 1],
         int.Parse(args[Array.IndexOf(args, "--runs") + 1], CultureInfo.InvariantCulture));
