@@ -7,7 +7,7 @@ public static class ExplanationMetrics
     {
         new Sparseness(), new Complexity(), new EffectiveComplexity(),
         new PointingGame(), new RelevanceRankAccuracy(), new RelevanceMassAccuracy(), new TopKIntersection(), new AttributionLocalisation(),
-        new PixelFlipping(), new RegionPerturbation(),
+        new PixelFlipping(), new RegionPerturbation(), new FaithfulnessCorrelation(),
     };
 
     public static IReadOnlyList<string> Names => All.Select(m => m.Name).ToList();

@@ -18,6 +18,10 @@ public sealed record ExplanationOptions
     /// <summary>The number of -PerturbBaseline Value.</summary>
     public float BaselineValue { get; init; }
     public ulong Seed { get; init; }
+    /// <summary>Faithfulness Correlation's random subsets (nr_runs, 100).</summary>
+    public int Samples { get; init; } = 100;
+    /// <summary>Features per subset of Faithfulness Correlation (subset_size, 224).</summary>
+    public int SubsetSize { get; init; } = 224;
     /// <summary>Scores read off the model: null takes each metric's Quantus default (softmax for the perturbing metrics).</summary>
     public ScoreKind? Score { get; init; }
     /// <summary>Perturbed inputs through the network at once.</summary>

@@ -18,7 +18,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     [Parameter]
     [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PointingGame", "RelevanceRankAccuracy", "RelevanceMassAccuracy",
-        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation")]
+        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation")]
     public string[]? Metric { get; set; }
 
     [Parameter]
@@ -52,6 +52,14 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     [Parameter]
     public int PerturbSeed { get; set; }
+
+    [Parameter]
+    [ValidateRange(2, 100000)]
+    public int Samples { get; set; } = 100;
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int SubsetSize { get; set; } = 224;
 
     [Parameter]
     public ScoreKind? Score { get; set; }
@@ -101,6 +109,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
         {
             FeaturesInStep = FeaturesInStep, PatchSize = PatchSize, Regions = Regions, Order = Order, K = TopK, Eps = Eps,
             Baseline = kind, BaselineValue = value, Seed = (ulong)(uint)PerturbSeed, Score = Score,
+            Samples = Samples, SubsetSize = SubsetSize,
         };
         return TrustJob.Explanation(model, items, options, metrics, settings, Listener, Cancellation)
             .Select(r => new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels, settings), r.Error));
@@ -130,6 +139,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             AttributionLocalisation = V("AttributionLocalisation"),
             PixelFlipping = V("PixelFlipping"),
             RegionPerturbation = V("RegionPerturbation"),
+            FaithfulnessCorrelation = V("FaithfulnessCorrelation"),
             PixelFlippingCurve = C("PixelFlipping"),
             RegionPerturbationCurve = C("RegionPerturbation"),
             FeaturesInStep = output.Values.ContainsKey("PixelFlipping") ? output.FeaturesInStep : null,

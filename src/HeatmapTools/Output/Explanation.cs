@@ -18,6 +18,7 @@ public sealed class ExplanationMeasurement : CamJudgement
     public double? AttributionLocalisation { get; init; }
     public double? PixelFlipping { get; init; }
     public double? RegionPerturbation { get; init; }
+    public double? FaithfulnessCorrelation { get; init; }
     [System.Management.Automation.Hidden]
     public double[]? PixelFlippingCurve { get; init; }
     [System.Management.Automation.Hidden]
