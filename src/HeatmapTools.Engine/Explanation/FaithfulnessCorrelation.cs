@@ -43,18 +43,6 @@ public sealed class FaithfulnessCorrelation : ExplanationMetric
             foreach (var f in subsets[s]) into[f] = value;
         }, cancellation);
         var drops = scores.Select(v => original - v).ToArray();
-        return new MetricValue(Pearson(sums, drops));
-    }
-
-    private static double Pearson(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxy / Math.Sqrt(sxx * syy);
+        return new MetricValue(Trust.Similarity.Pearson(sums, drops));
     }
 }

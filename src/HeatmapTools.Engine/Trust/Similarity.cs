@@ -80,7 +80,7 @@ public static class Similarity
         return ranks;
     }
 
-    private static double Pearson(double[] a, double[] b)
+    internal static double Pearson(double[] a, double[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
         for (int i = 0; i < a.Length; i++)
