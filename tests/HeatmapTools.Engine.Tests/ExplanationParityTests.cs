@@ -164,4 +164,80 @@ public class ExplanationStochasticTests
         Assert.Equal(1.0, metric.Evaluate(Sample(exact), options, CancellationToken.None).Value, 4);
         Assert.InRange(metric.Evaluate(Sample(shuffled), options, CancellationToken.None).Value, -0.5, 0.5);
     }
+
+    /// <summary>The engine's explanation of (input, class) pairs by <paramref name="method"/>, summed over channels, as Measure-Explanation makes them again.</summary>
+    private static Func<IReadOnlyList<(float[] Input, int ClassIndex)>, IReadOnlyList<float[]>> Explainer(string method) => requests =>
+        Cam.CamEngine.Compute(SharedData.SqueezeNetModel, requests.Select(r => new Cam.CamItem(r.Input, new Cam.Targets.ClassTarget(r.ClassIndex))).ToList(),
+                Cam.CamMethods.Get(method), Array.Empty<string>(), 224, new Cam.CamOptions(), CancellationToken.None)
+            .Select(r => Enumerable.Range(0, 224 * 224).Select(i => r.Attribution![i] + r.Attribution[50176 + i] + r.Attribution[100352 + i]).ToArray()).ToList();
+
+    private static ExplanationSample SqueezeNetSample(string name, string method)
+    {
+        using var cases = JsonDocument.Parse(File.ReadAllText(Path.Combine(Attributions, "cases.json")));
+        var input = Npy.ReadFloat32(Path.Combine(Attributions, $"{name}.input.npy")).Data;
+        int target = cases.RootElement.GetProperty("cases").GetProperty(name).GetProperty("target").GetInt32();
+        var explain = Explainer(method);
+        return new ExplanationSample
+        {
+            Explanation = explain(new[] { (input, target) })[0], Height = 224, Width = 224, Input = input, ClassIndex = target,
+            Logits = SharedData.SqueezeNetModel.Logits, Explain = explain, Classes = 1000, Name = name,
+        };
+    }
+
+    [Theory]
+    [InlineData("chelsea", "MaxSensitivity")]
+    [InlineData("chelsea", "AvgSensitivity")]
+    [InlineData("coffee", "MaxSensitivity")]
+    [InlineData("coffee", "AvgSensitivity")]
+    public void Sensitivity_over_seeds_falls_within_Quantus_seed_to_seed_spread(string name, string metricName)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "stochastic.json")));
+        var reference = doc.RootElement.GetProperty("results").GetProperty($"{name}.Saliency.{metricName}");
+        double mean = reference.GetProperty("mean").GetDouble(), spread = reference.GetProperty("std").GetDouble();
+        var sample = SqueezeNetSample(name, "Saliency");
+        var metric = ExplanationMetrics.ByName(metricName);
+        var ours = Enumerable.Range(0, 8).Select(seed => metric.Evaluate(sample, new ExplanationOptions { Seed = (ulong)seed, SensitivitySamples = 10, NoiseLevel = 0.2 }, CancellationToken.None).Value).ToArray();
+        Assert.True(Math.Abs(ours.Average() - mean) <= spread,
+            $"{name} {metricName}: our mean over 8 seeds {ours.Average():G4} is off Quantus's mean over 10 {mean:G4} by more than its seed-to-seed standard deviation {spread:G3}");
+    }
+
+    /// <summary>
+    /// Input x Gradient of a linear model, summed over channels, is sum_c w x: uniform noise up to b on every feature
+    /// changes it by sum_c w n, whose expected square is b^2/3 sum_c w^2 per pixel, so over many pixels every noisy copy's
+    /// sensitivity is close to sqrt(b^2/3 sum w^2) / |a|.
+    /// </summary>
+    [Fact]
+    public void Avg_sensitivity_of_a_linear_explanation_is_the_noise_closed_form()
+    {
+        const int side = 64, plane = side * side;
+        var random = new Random(9);
+        var w = Enumerable.Range(0, 3 * plane).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var input = Enumerable.Range(0, 3 * plane).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] Explain(float[] x) => Enumerable.Range(0, plane).Select(p => w[p] * x[p] + w[plane + p] * x[plane + p] + w[2 * plane + p] * x[2 * plane + p]).ToArray();
+        var a = Explain(input);
+        var sample = new ExplanationSample
+        {
+            Explanation = a, Height = side, Width = side, Input = input, ClassIndex = 0,
+            Explain = requests => requests.Select(r => Explain(r.Input)).ToList(),
+        };
+        const double bound = 0.3;
+        double expected = Math.Sqrt(bound * bound / 3 * w.Sum(v => (double)v * v)) / Math.Sqrt(a.Sum(v => (double)v * v));
+        var value = new AvgSensitivity().Evaluate(sample, new ExplanationOptions { SensitivitySamples = 20, NoiseLevel = bound, Seed = 2 }, CancellationToken.None);
+        Assert.InRange(value.Value / expected, 0.98, 1.02);
+        Assert.True(new MaxSensitivity().Evaluate(sample, new ExplanationOptions { SensitivitySamples = 20, NoiseLevel = bound, Seed = 2 }, CancellationToken.None).Value >= value.Value);
+        Assert.Equal(0, new AvgSensitivity().Evaluate(sample, new ExplanationOptions { SensitivitySamples = 3, NoiseLevel = 0 }, CancellationToken.None).Value, 9);
+    }
+
+    [Theory]
+    [InlineData("chelsea", "Saliency")]
+    [InlineData("chelsea", "InputXGradient")]
+    [InlineData("coffee", "Saliency")]
+    [InlineData("coffee", "InputXGradient")]
+    public void Random_logit_matches_Quantus_for_the_class_it_drew(string name, string method)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "stochastic.json")));
+        var reference = doc.RootElement.GetProperty("random_logit").GetProperty($"{name}.{method}");
+        var ours = new RandomLogit().Evaluate(SqueezeNetSample(name, method), new ExplanationOptions { OtherClass = reference.GetProperty("other_class").GetInt32() }, CancellationToken.None);
+        Assert.Equal(reference.GetProperty("score").GetDouble(), ours.Value, 4);
+    }
 }

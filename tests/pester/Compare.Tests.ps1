@@ -48,10 +48,16 @@ Describe 'Compare-CamHeatmap' {
             Images = $photos; Model = 'squeezenet1_1'; ReferenceWeights = $released; DifferenceWeights = $retrained }
         $run = Invoke-Pester -Container $gate -PassThru -Output None
         $run.FailedCount | Should -BeGreaterThan 0
+        # The metric gates: a candidate that explains differently fails them; one tolerance wide enough passes.
+        $metricGate = Invoke-Pester -Container (New-PesterContainer -Path (Join-Path $PSScriptRoot '../../examples/ModelReleaseGate.Tests.ps1') -Data @{
+            Images = $photos; Model = 'squeezenet1_1'; ReferenceWeights = $released; DifferenceWeights = $retrained
+            MetricTolerance = @{ Sparseness = 0.001; Complexity = 100 } }) -PassThru -Output None
+        @($metricGate.Failed.ExpandedName) | Should -Contain 'explains as the released model does by Sparseness (means within 0.001)'
+        @($metricGate.Passed.ExpandedName) | Should -Contain 'explains as the released model does by Complexity (means within 100)'
         $pass = Invoke-Pester -Container (New-PesterContainer -Path (Join-Path $PSScriptRoot '../../examples/ModelReleaseGate.Tests.ps1') -Data @{
             Images = $photos; Model = 'squeezenet1_1'; ReferenceWeights = $released; DifferenceWeights = (Join-Path $Models 'squeezenet1_1.safetensors') }) -PassThru -Output None
         $pass.FailedCount | Should -Be 0
-        $pass.PassedCount | Should -Be 3
+        $pass.PassedCount | Should -Be 5 -Because 'three gates and two metric gates (Complexity, Sparseness)'
     }
 
     It 'compares two sets of New-CamHeatmap results as it compares the weights that made them' {

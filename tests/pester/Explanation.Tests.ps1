@@ -111,4 +111,18 @@ Describe 'Measure-Explanation' {
         $same.RegionPerturbationCurve | Should -Be $one.RegionPerturbationCurve
         $other.RegionPerturbationCurve | Should -Not -Be $one.RegionPerturbationCurve
     }
+
+    It 'explains noisy copies and another class with the same method (a map and an attribution), seeded' {
+        foreach ($method in 'GradCAM', 'Saliency') {
+            $one = Measure-Explanation $chelsea -Model squeezenet1_1 -Method $method -Metric MaxSensitivity, AvgSensitivity, RandomLogit -Samples 3 -PerturbSeed 1
+            $one.Metrics | Should -Be @('MaxSensitivity', 'AvgSensitivity', 'RandomLogit')
+            $one.MaxSensitivity | Should -BeGreaterOrEqual $one.AvgSensitivity
+            $one.AvgSensitivity | Should -BeGreaterThan 0 -Because "noise changes the $method explanation"
+            $one.AvgSensitivitySpread | Should -Not -BeNullOrEmpty
+            $one.RandomLogit | Should -BeLessThan 1 -Because "another class's $method explanation differs"
+            $same = Measure-Explanation $chelsea -Model squeezenet1_1 -Method $method -Metric AvgSensitivity, RandomLogit -Samples 3 -PerturbSeed 1
+            $same.AvgSensitivity | Should -Be $one.AvgSensitivity
+            $same.RandomLogit | Should -Be $one.RandomLogit
+        }
+    }
 }

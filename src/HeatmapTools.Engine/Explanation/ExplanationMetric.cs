@@ -8,6 +8,8 @@ public enum MetricFamily
     Complexity,
     Localisation,
     Faithfulness,
+    Robustness,
+    Randomisation,
 }
 
 /// <summary>
@@ -27,6 +29,13 @@ public sealed class ExplanationSample
     public bool[]? Mask { get; init; }
     /// <summary>A batch of inputs to logits (faithfulness metrics).</summary>
     public Func<Tensor, Tensor>? Logits { get; init; }
+    /// <summary>
+    /// The same method's explanations of other inputs or classes (robustness and randomisation metrics): each (input,
+    /// class) explained as this explanation was, height x width.
+    /// </summary>
+    public Func<IReadOnlyList<(float[] Input, int ClassIndex)>, IReadOnlyList<float[]>>? Explain { get; init; }
+    /// <summary>How many classes the model has (Random Logit draws another).</summary>
+    public int Classes { get; init; }
     /// <summary>The item named in errors.</summary>
     public string Name { get; init; } = "explanation";
 
@@ -34,7 +43,11 @@ public sealed class ExplanationSample
 }
 
 /// <summary>A metric's value for one explanation; curve metrics give their curve and its area (NumPy's trapz, unit steps) as the value.</summary>
-public sealed record MetricValue(double Value, IReadOnlyList<double>? Curve = null);
+public sealed record MetricValue(double Value, IReadOnlyList<double>? Curve = null)
+{
+    /// <summary>A stochastic metric's spread: the standard deviation of the samples its value comes from.</summary>
+    public double? Spread { get; init; }
+}
 
 /// <summary>
 /// One of Quantus's metrics, named and defaulted as Quantus 0.6.0 names and defaults it (abs, normalise, softmax), for
@@ -55,6 +68,8 @@ public abstract class ExplanationMetric
     public virtual bool Softmax => false;
     public bool NeedsMask => Family == MetricFamily.Localisation;
     public bool NeedsModel => Family == MetricFamily.Faithfulness;
+    /// <summary>Explains other inputs or classes with the same method.</summary>
+    public bool NeedsExplainer => Family is MetricFamily.Robustness or MetricFamily.Randomisation;
 
     public abstract MetricValue Evaluate(ExplanationSample sample, ExplanationOptions options, CancellationToken cancellation);
 
@@ -62,9 +77,12 @@ public abstract class ExplanationMetric
     /// The explanation as Quantus's preprocessing leaves it: divided by its largest magnitude (unless it is all zeros),
     /// then made absolute; in float32 as NumPy does it, so thresholds (EffectiveComplexity's eps) fall alike.
     /// </summary>
-    protected float[] Prepared(ExplanationSample sample)
+    protected float[] Prepared(ExplanationSample sample) => Prepared(sample.Explanation);
+
+    /// <summary>Any explanation (one made again for a metric) prepared alike.</summary>
+    protected float[] Prepared(float[] explanation)
     {
-        var a = (float[])sample.Explanation.Clone();
+        var a = (float[])explanation.Clone();
         if (Normalise)
         {
             float max = 0;

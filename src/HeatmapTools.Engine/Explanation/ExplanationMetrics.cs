@@ -8,6 +8,7 @@ public static class ExplanationMetrics
         new Sparseness(), new Complexity(), new EffectiveComplexity(),
         new PointingGame(), new RelevanceRankAccuracy(), new RelevanceMassAccuracy(), new TopKIntersection(), new AttributionLocalisation(),
         new PixelFlipping(), new RegionPerturbation(), new FaithfulnessCorrelation(),
+        new MaxSensitivity(), new AvgSensitivity(), new RandomLogit(),
     };
 
     public static IReadOnlyList<string> Names => All.Select(m => m.Name).ToList();

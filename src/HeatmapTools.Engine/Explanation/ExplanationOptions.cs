@@ -20,6 +20,12 @@ public sealed record ExplanationOptions
     public ulong Seed { get; init; }
     /// <summary>Faithfulness Correlation's random subsets (nr_runs, 100).</summary>
     public int Samples { get; init; } = 100;
+    /// <summary>Max- and Avg-Sensitivity's noisy copies (nr_samples, 200).</summary>
+    public int SensitivitySamples { get; init; } = 200;
+    /// <summary>The bound of the uniform noise added to every feature for Max- and Avg-Sensitivity (lower_bound, 0.2).</summary>
+    public double NoiseLevel { get; init; } = 0.2;
+    /// <summary>Random Logit's other class; null draws one, seeded, from the classes other than the explained one.</summary>
+    public int? OtherClass { get; init; }
     /// <summary>Features per subset of Faithfulness Correlation (subset_size, 224).</summary>
     public int SubsetSize { get; init; } = 224;
     /// <summary>Scores read off the model: null takes each metric's Quantus default (softmax for the perturbing metrics).</summary>

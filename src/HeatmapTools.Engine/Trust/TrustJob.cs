@@ -106,6 +106,7 @@ public static class TrustJob
         IReadOnlyList<Explanation.ExplanationMetric> metrics, Explanation.ExplanationOptions settings, IRunListener listener, CancellationToken cancellation)
     {
         if (metrics.Any(m => m.NeedsModel)) RequireClassScores(model, options, "Measure-Explanation's " + string.Join(", ", metrics.Where(m => m.NeedsModel).Select(m => m.Name)));
+        var layers = options.Layers.Resolve(model);
         return Run(model, items, options with { NeedsAttributionValues = true }, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
@@ -119,7 +120,13 @@ public static class TrustJob
                 var sample = new Explanation.ExplanationSample
                 {
                     Explanation = values, Height = height, Width = width, Input = image.Chw!, ClassIndex = map.ClassIndex,
-                    Mask = mask, Logits = model.Logits, Name = image.Path,
+                    Mask = mask, Logits = model.Logits, Name = image.Path, Classes = model.NumClasses,
+                    // Robustness and randomisation explain noisy copies or other classes as this map was made: the same
+                    // method, layers and options; a noisy copy keeps the map's own target.
+                    Explain = requests => CamEngine.Compute(model,
+                            requests.Select(r => new CamItem(r.Input, r.ClassIndex == map.ClassIndex && map.Target is { } own ? own : new ClassTarget(r.ClassIndex))).ToList(),
+                            method, layers, image.Shape, options.Cam, cancellation)
+                        .Select(r => r.Attribution is { } other ? SumChannels(other, r.AttributionHeight * r.AttributionWidth) : r.Map).ToList(),
                 };
                 var results = new Dictionary<string, Explanation.MetricValue>();
                 for (int i = 0; i < metrics.Count; i++)

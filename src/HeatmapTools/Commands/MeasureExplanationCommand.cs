@@ -18,7 +18,8 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     [Parameter]
     [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PointingGame", "RelevanceRankAccuracy", "RelevanceMassAccuracy",
-        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation")]
+        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation",
+        "MaxSensitivity", "AvgSensitivity", "RandomLogit")]
     public string[]? Metric { get; set; }
 
     [Parameter]
@@ -54,8 +55,12 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
     public int PerturbSeed { get; set; }
 
     [Parameter]
-    [ValidateRange(2, 100000)]
-    public int Samples { get; set; } = 100;
+    [ValidateRange(1, 100000)]
+    public int? Samples { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1000.0)]
+    public double NoiseLevel { get; set; } = 0.2;
 
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -109,7 +114,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
         {
             FeaturesInStep = FeaturesInStep, PatchSize = PatchSize, Regions = Regions, Order = Order, K = TopK, Eps = Eps,
             Baseline = kind, BaselineValue = value, Seed = (ulong)(uint)PerturbSeed, Score = Score,
-            Samples = Samples, SubsetSize = SubsetSize,
+            Samples = Samples ?? 100, SensitivitySamples = Samples ?? 200, NoiseLevel = NoiseLevel, SubsetSize = SubsetSize,
         };
         return TrustJob.Explanation(model, items, options, metrics, settings, Listener, Cancellation)
             .Select(r => new ItemResult<CamJudgement>(r.Path, r.Value is null ? null : ToRecord(r.Value, model, labels, settings), r.Error));
@@ -140,6 +145,11 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             PixelFlipping = V("PixelFlipping"),
             RegionPerturbation = V("RegionPerturbation"),
             FaithfulnessCorrelation = V("FaithfulnessCorrelation"),
+            MaxSensitivity = V("MaxSensitivity"),
+            AvgSensitivity = V("AvgSensitivity"),
+            RandomLogit = V("RandomLogit"),
+            MaxSensitivitySpread = output.Values.TryGetValue("MaxSensitivity", out var max) ? max.Spread : null,
+            AvgSensitivitySpread = output.Values.TryGetValue("AvgSensitivity", out var avg) ? avg.Spread : null,
             PixelFlippingCurve = C("PixelFlipping"),
             RegionPerturbationCurve = C("RegionPerturbation"),
             FeaturesInStep = output.Values.ContainsKey("PixelFlipping") ? output.FeaturesInStep : null,

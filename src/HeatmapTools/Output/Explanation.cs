@@ -19,6 +19,12 @@ public sealed class ExplanationMeasurement : CamJudgement
     public double? PixelFlipping { get; init; }
     public double? RegionPerturbation { get; init; }
     public double? FaithfulnessCorrelation { get; init; }
+    public double? MaxSensitivity { get; init; }
+    public double? AvgSensitivity { get; init; }
+    public double? RandomLogit { get; init; }
+    /// <summary>The standard deviation of the noisy copies' sensitivities, which Max- and Avg-Sensitivity come from.</summary>
+    public double? MaxSensitivitySpread { get; init; }
+    public double? AvgSensitivitySpread { get; init; }
     [System.Management.Automation.Hidden]
     public double[]? PixelFlippingCurve { get; init; }
     [System.Management.Automation.Hidden]
