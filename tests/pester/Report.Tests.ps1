@@ -48,6 +48,25 @@ Describe 'Export-HeatmapReport' {
         { @($predictions) | Export-HeatmapReport $report -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
     }
 
+    It 'shows every result it can when one image cannot be shown, and names that one in its error' {
+        $photos = (Get-ChildItem $folder -Filter *.png | Where-Object Name -in 'chelsea.png', 'coffee.png').FullName
+        $maps = New-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -OutputPath (Join-Path $folder 'broken-maps/{name}.png')
+        # The coffee overlay is damaged after it was written: the report cannot show it, and says so.
+        $damaged = ($maps | Where-Object { $_.SourcePath -like '*coffee.png' }).OutputPath
+        [IO.File]::WriteAllBytes($damaged, [byte[]](0x89, 0x50, 0x4e, 0x47, 1, 2, 3))
+        $report = Join-Path $folder 'report-damaged'
+        $index = $maps | Export-HeatmapReport $report -ErrorVariable bad -ErrorAction SilentlyContinue
+        $index.Name | Should -Be 'index.html'
+        @($bad).Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'ImageUnreadable*'
+        $bad[0].TargetObject | Should -Be $damaged
+        $html = Get-Content $index.FullName -Raw
+        ([regex]::Matches($html, '<figure>')).Count | Should -Be 2
+        $html | Should -Match '\(coffee\.png not shown\)'
+        ([regex]::Matches($html, 'src="thumbs/')).Count | Should -BeGreaterThan 0
+        { $maps | Export-HeatmapReport (Join-Path $folder 'report-damaged-stop') -ErrorAction Stop } | Should -Throw -ErrorId 'ImageUnreadable*'
+    }
+
     It 'never writes over a file it did not write, and a -Force rerun removes only its own stale files' {
         $photos = @(Get-ChildItem $folder -Filter *.png | Where-Object Name -notlike '<*')
         $predictions = $photos | Get-ClassPrediction -Model squeezenet1_1

@@ -39,7 +39,7 @@ public static class HtmlReport
     public const int DefaultViewerSize = 16384;
 
     public static string Write(string folder, ReportFacts facts, IReadOnlyList<ReportSection> sections, bool force, CancellationToken cancellation,
-        IReadOnlyList<SlideViewerInput>? viewers = null, int viewerSize = DefaultViewerSize)
+        IReadOnlyList<SlideViewerInput>? viewers = null, int viewerSize = DefaultViewerSize, Action<HeatmapToolsException>? itemError = null)
     {
         string index = Path.Combine(folder, "index.html");
         // Before anything is written: a file of the user's where the report would write stops it, -Force or not.
@@ -48,10 +48,25 @@ public static class HtmlReport
             throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(index), index);
         AtomicFile.CreateFolder(Path.Combine(folder, "files"));
         AtomicFile.CreateFolder(Path.Combine(folder, "thumbs"));
-        var copied = new Dictionary<string, (string File, string Thumb)>(StringComparer.Ordinal);
-        (string File, string Thumb) Copy(string source)
+        var copied = new Dictionary<string, (string File, string Thumb)?>(StringComparer.Ordinal);
+        // An image (or slide) the report cannot show is that item's error, said once; the report goes on without it.
+        HeatmapToolsException Unshowable(string source, Exception ex) => ex as HeatmapToolsException
+            ?? new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' cannot be shown in the report: {ex.Message}", source, ex);
+        (string File, string Thumb)? Copy(string source)
         {
             if (copied.TryGetValue(source, out var known)) return known;
+            try
+            {
+                return copied[source] = CopyOne(source);
+            }
+            catch (Exception ex) when (ex is HeatmapToolsException or IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException)
+            {
+                itemError?.Invoke(Unshowable(source, ex));
+                return copied[source] = null;
+            }
+        }
+        (string File, string Thumb) CopyOne(string source)
+        {
             cancellation.ThrowIfCancellationRequested();
             // Numbered names: two inputs of one name never collide, and no user text reaches a file name.
             int n = copied.Count + 1;
@@ -76,7 +91,7 @@ public static class HtmlReport
                 Cv2.ImWrite(Path.Combine(folder, thumb), small);
                 manifest.Wrote(thumb);
             }
-            return copied[source] = (file, thumb);
+            return (file, thumb);
         }
 
         var html = new StringBuilder();
@@ -98,8 +113,17 @@ public static class HtmlReport
                 cancellation.ThrowIfCancellationRequested();
                 Running.RunScope.Current.Progress($"Deep-zoom viewer of {Path.GetFileName(viewers[v].Slide)}", (double)v / viewers.Count);
                 string page = $"slide{v + 1}.html";
-                SlideViewer.Write(folder, page, $"files/deepzoom/{v + 1}", facts.Title, viewers[v], viewerSize, manifest.Wrote, cancellation);
-                var (_, thumb) = Copy(viewers[v].Slide);
+                try
+                {
+                    SlideViewer.Write(folder, page, $"files/deepzoom/{v + 1}", facts.Title, viewers[v], viewerSize, manifest.Wrote, cancellation);
+                }
+                catch (Exception ex) when (ex is HeatmapToolsException or IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException)
+                {
+                    itemError?.Invoke(Unshowable(viewers[v].Slide, ex));
+                    html.Append("<figure><figcaption>").Append(E(Path.GetFileName(viewers[v].Slide))).Append(": no viewer, the slide could not be read</figcaption></figure>");
+                    continue;
+                }
+                if (Copy(viewers[v].Slide) is not var (_, thumb)) continue;
                 html.Append("<figure><a href=\"").Append(page).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
                     .Append(E(Path.GetFileName(viewers[v].Slide))).Append("\"></a><figcaption><a href=\"").Append(page).Append("\">")
                     .Append(E(Path.GetFileName(viewers[v].Slide))).Append("</a><br>").Append(viewers[v].Tiles.Count).Append(" tiles")
@@ -149,7 +173,7 @@ public static class HtmlReport
             .Append("</style></head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
 
     private static void AppendTable(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table,
-        Func<string, (string File, string Thumb)> copy)
+        Func<string, (string File, string Thumb)?> copy)
     {
         if (section.Gallery)
         {
@@ -169,7 +193,11 @@ public static class HtmlReport
                 html.Append('>');
                 foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
                 {
-                    var (file, thumb) = copy(image);
+                    if (copy(image) is not var (file, thumb))
+                    {
+                        html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
+                        continue;
+                    }
                     html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
                         .Append(E(Path.GetFileName(image))).Append("\"></a> ");
                 }
@@ -183,7 +211,7 @@ public static class HtmlReport
 
     /// <summary>Each result a card: its images as thumbnails linked to the files, then its other values, one per line.</summary>
     private static void AppendGallery(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows,
-        Func<string, (string File, string Thumb)> copy)
+        Func<string, (string File, string Thumb)?> copy)
     {
         html.Append("<div class=\"gallery\">\n");
         foreach (var row in rows)
@@ -192,7 +220,11 @@ public static class HtmlReport
             foreach (var cell in row)
                 foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
                 {
-                    var (file, thumb) = copy(image);
+                    if (copy(image) is not var (file, thumb))
+                    {
+                        html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
+                        continue;
+                    }
                     html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
                         .Append(E(Path.GetFileName(image))).Append("\"></a> ");
                 }

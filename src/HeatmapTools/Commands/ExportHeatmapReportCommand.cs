@@ -89,7 +89,10 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
                 var agreement = agreements.FirstOrDefault(a => string.Equals(System.IO.Path.GetFullPath(a.Slide), System.IO.Path.GetFullPath(h.Slide), StringComparison.Ordinal));
                 return agreement is null ? input : input with { Annotation = agreement.Annotation, AnnotationClass = agreement.AnnotationClass };
             }).ToList();
-        string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation, viewers, SlideViewerSize));
+        var unshown = new System.Collections.Concurrent.ConcurrentQueue<HeatmapToolsException>();
+        string index = RunEngine(() => HtmlReport.Write(folder, facts, sections, Force, Cancellation, viewers, SlideViewerSize, unshown.Enqueue));
+        // Each item the report could not show is its own error; the report holds everything else.
+        foreach (var error in unshown) WriteError(ToErrorRecord(error));
         WriteObject(new FileInfo(index));
     }
 
