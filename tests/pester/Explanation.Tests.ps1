@@ -105,6 +105,11 @@ Describe 'Measure-Explanation' {
         { $ig | Measure-Explanation -Metric PixelFlipping -PlotPath $plots -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
         $lerf = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 30 -Order Lerf
         $lerf.RegionPerturbationCurve | Should -Not -Be $morf.RegionPerturbationCurve
+        # A number of either sign is a baseline value, never taken for a named kind.
+        $minusOne = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 10 -PerturbBaseline -1
+        $zero = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 10 -PerturbBaseline 0
+        $minusOne.PerturbBaseline | Should -Be '-1'
+        $minusOne.RegionPerturbationCurve | Should -Not -Be $zero.RegionPerturbationCurve
         $one = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 10 -Order Random -PerturbSeed 3
         $same = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 10 -Order Random -PerturbSeed 3
         $other = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 10 -Order Random -PerturbSeed 4

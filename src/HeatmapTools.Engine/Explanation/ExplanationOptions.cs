@@ -3,7 +3,7 @@ namespace HeatmapTools.Engine.Explanation;
 /// <summary>Settings of the metrics, named after Quantus's arguments; null takes the default each metric states.</summary>
 public sealed record ExplanationOptions
 {
-    /// <summary>Features (one channel of one pixel) perturbed per step of Pixel Flipping and Monotonicity (features_in_step).</summary>
+    /// <summary>Features (one channel of one pixel) perturbed per step of Pixel Flipping (features_in_step).</summary>
     public int? FeaturesInStep { get; init; }
     /// <summary>Region Perturbation's square patch side (patch_size, 8).</summary>
     public int PatchSize { get; init; } = 8;

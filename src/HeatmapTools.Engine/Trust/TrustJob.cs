@@ -105,7 +105,9 @@ public static class TrustJob
     public static IReadOnlyList<ItemResult<ExplanationOutput>> Explanation(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         IReadOnlyList<Explanation.ExplanationMetric> metrics, Explanation.ExplanationOptions settings, IRunListener listener, CancellationToken cancellation)
     {
-        if (metrics.Any(m => m.NeedsModel)) RequireClassScores(model, options, "Measure-Explanation's " + string.Join(", ", metrics.Where(m => m.NeedsModel).Select(m => m.Name)));
+        // The perturbing metrics read one class's score; Random Logit explains another class as this one was explained.
+        var scored = metrics.Where(m => m.NeedsModel || m.Family == Engine.Explanation.MetricFamily.Randomisation).ToList();
+        if (scored.Count > 0) RequireClassScores(model, options, "Measure-Explanation's " + string.Join(", ", scored.Select(m => m.Name)));
         var layers = options.Layers.Resolve(model);
         return Run(model, items, options with { NeedsAttributionValues = true }, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
@@ -122,9 +124,10 @@ public static class TrustJob
                     Explanation = values, Height = height, Width = width, Input = image.Chw!, ClassIndex = map.ClassIndex,
                     Mask = mask, Logits = model.Logits, Name = image.Path, Classes = model.NumClasses,
                     // Robustness and randomisation explain noisy copies or other classes as this map was made: the same
-                    // method, layers and options; a noisy copy keeps the map's own target.
+                    // method, layers and options; a noisy copy keeps the map's own target, another class gets its kind.
                     Explain = requests => CamEngine.Compute(model,
-                            requests.Select(r => new CamItem(r.Input, r.ClassIndex == map.ClassIndex && map.Target is { } own ? own : new ClassTarget(r.ClassIndex))).ToList(),
+                            requests.Select(r => new CamItem(r.Input, r.ClassIndex == map.ClassIndex && map.Target is { } own ? own
+                                : map.Target is SoftmaxTarget ? new SoftmaxTarget(r.ClassIndex) : new ClassTarget(r.ClassIndex))).ToList(),
                             method, layers, image.Shape, options.Cam, cancellation)
                         .Select(r => r.Attribution is { } other ? SumChannels(other, r.AttributionHeight * r.AttributionWidth) : r.Map).ToList(),
                 };

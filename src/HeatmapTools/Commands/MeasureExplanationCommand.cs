@@ -83,9 +83,18 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     private protected override CamJobItem Itemise(CamJobItem item) => item with { Localisation = Localisation() };
 
-    private IReadOnlyList<ExplanationMetric> Chosen()
+    private (PerturbBaselineKind Kind, float Value) _baseline;
+
+    protected override void BeginProcessing()
     {
-        bool region = Localisation() is not null;
+        base.BeginProcessing();
+        _baseline = ParseBaseline(PerturbBaseline) ?? throw new PipelineStoppedException();
+    }
+
+    /// <summary>The metrics asked for, or the defaults (with the localisation metrics when the batch has a region).</summary>
+    private IReadOnlyList<ExplanationMetric> Chosen(IReadOnlyList<CamJobItem> items)
+    {
+        bool region = items.Any(i => i.Localisation is not null);
         var names = Metric ?? (region ? Defaults.Concat(LocalisationMetrics).ToArray() : Defaults);
         var metrics = names.Distinct(StringComparer.OrdinalIgnoreCase).Select(ExplanationMetrics.ByName).ToList();
         if (!region && metrics.FirstOrDefault(m => m.NeedsMask) is { } needs)
@@ -94,22 +103,24 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
         return metrics;
     }
 
-    private (PerturbBaselineKind Kind, float Value) Baseline()
+    /// <summary>A number (any sign, in the network input's units) or one of the named baselines; an error for anything else.</summary>
+    private (PerturbBaselineKind Kind, float Value)? ParseBaseline(string text)
     {
-        if (Enum.TryParse<PerturbBaselineKind>(PerturbBaseline, true, out var kind) && kind != PerturbBaselineKind.Value && !char.IsDigit(PerturbBaseline[0]))
-            return (kind, 0);
-        if (float.TryParse(PerturbBaseline, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && float.IsFinite(value))
+        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && float.IsFinite(value))
             return (PerturbBaselineKind.Value, value);
+        // By name only: Enum.TryParse would also take "-1" or "7" as a kind.
+        var named = Enum.GetNames<PerturbBaselineKind>().FirstOrDefault(n => n != nameof(PerturbBaselineKind.Value) && string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
+        if (named is not null) return (Enum.Parse<PerturbBaselineKind>(named), 0);
         ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.ExplanationSettingInvalid, ErrorKind.InvalidArgument,
-            $"-PerturbBaseline '{PerturbBaseline}' is none of Black, White, Mean, Uniform or a number (in the network input's units).", PerturbBaseline)));
-        return default;
+            $"-PerturbBaseline '{text}' is none of Black, White, Mean, Uniform or a number (in the network input's units).", text)));
+        return null;
     }
 
     private protected override IEnumerable<ItemResult<CamJudgement>> Judge(LayeredModel model, ClassLabels labels,
         IReadOnlyList<CamJobItem> items, TrustJobOptions options)
     {
-        var metrics = Chosen();
-        var (kind, value) = Baseline();
+        var metrics = Chosen(items);
+        var (kind, value) = _baseline;
         var settings = new ExplanationOptions
         {
             FeaturesInStep = FeaturesInStep, PatchSize = PatchSize, Regions = Regions, Order = Order, K = TopK, Eps = Eps,
