@@ -14,7 +14,7 @@ public class AttributionParityTests
 
     public static IEnumerable<object[]> Cases() =>
         from c in new[] { "chelsea", "coffee", "both_t281" }
-        from m in new[] { "Saliency", "InputXGradient", "IntegratedGradients", "IntegratedGradientsRiemannTrapezoid", "Occlusion" }
+        from m in new[] { "Saliency", "InputXGradient", "IntegratedGradients", "IntegratedGradientsRiemannTrapezoid", "Occlusion", "GuidedBackprop" }
         select new object[] { c, m };
 
     /// <summary>The method and the settings the reference was made with (cases.json).</summary>
@@ -93,5 +93,53 @@ public class AttributionParityTests
         double change = Score(x) - Score(start), sum = ours.Attribution!.Sum(v => (double)v);
         Assert.True(Math.Abs(sum - change) <= 0.02 * Math.Abs(change), $"attributions sum to {sum:G5}; the score changed by {change:G5}");
         Assert.Equal(Score(x), ours.Score, 3);
+    }
+
+    /// <summary>
+    /// A noise tunnel draws random copies, so it is checked as Captum's is run: tests/reference/make_noise_tunnel_references.py
+    /// keeps, per attribution value, the mean and standard deviation over 10 seeds of Captum's NoiseTunnel; our mean over
+    /// 8 seeds must fall within the two means' combined standard error (4 of them) for nearly every value, and the values'
+    /// typical distance must be what sampling alone gives (a z-score near 0.8, the mean |z| of a normal variable).
+    /// </summary>
+    [Theory]
+    [InlineData("chelsea.Saliency.SmoothGrad")]
+    [InlineData("chelsea.Saliency.VarGrad")]
+    [InlineData("chelsea.InputXGradient.SmoothGradSquared")]
+    [InlineData("coffee.Saliency.SmoothGrad")]
+    public void Noise_tunnel_over_seeds_falls_within_Captum_seed_to_seed_spread(string key)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "noise_tunnel.json")));
+        var setting = doc.RootElement.GetProperty("cases").GetProperty(key);
+        string name = setting.GetProperty("image").GetString()!, method = setting.GetProperty("method").GetString()!;
+        int samples = doc.RootElement.GetProperty("nt_samples").GetInt32(), seeds = doc.RootElement.GetProperty("seeds").GetInt32();
+        double level = doc.RootElement.GetProperty("level").GetDouble();
+        var tunnel = Enum.Parse<NoiseTunnel>(key.Split('.')[^1]);
+        using var cases = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "cases.json")));
+        int target = cases.RootElement.GetProperty("cases").GetProperty(name).GetProperty("target").GetInt32();
+        var input = Npy.ReadFloat32(Path.Combine(Data, $"{name}.input.npy")).Data;
+        // TorchSharp's generator draws as PyTorch's does: seeds Captum's run did not use keep the two samples independent.
+        const int ours = 8;
+        var runs = Enumerable.Range(100, ours).Select(seed => CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) },
+            CamMethods.Get(method), Array.Empty<string>(), 224,
+            new CamOptions { Attribution = new AttributionOptions { NoiseTunnel = tunnel, TunnelSamples = samples, TunnelNoise = level, TunnelSeed = seed } },
+            CancellationToken.None).Single().Attribution!).ToArray();
+        var mean = Npy.ReadFloat32(Path.Combine(Data, $"{key}.mean.npy")).Data;
+        var spread = Npy.ReadFloat32(Path.Combine(Data, $"{key}.std.npy")).Data;
+        var z = new double[mean.Length];
+        for (int i = 0; i < mean.Length; i++)
+        {
+            double m = runs.Average(r => (double)r[i]);
+            double variance = runs.Sum(r => (r[i] - m) * (r[i] - m)) / (ours - 1);
+            double error = Math.Sqrt(variance / ours + (double)spread[i] * spread[i] / seeds);
+            z[i] = error == 0 ? (m == mean[i] ? 0 : double.PositiveInfinity) : Math.Abs(m - mean[i]) / error;
+        }
+        double typical = z.Average(), beyond = z.Count(v => v > 4) / (double)z.Length;
+        Assert.True(typical is > 0.6 and < 1.0, $"{key}: mean |z| {typical:G3} (sampling alone gives about 0.8)");
+        Assert.True(beyond < 0.005, $"{key}: {beyond:P2} of the values are more than 4 standard errors from Captum's mean");
+        // Seeded: the same seed repeats exactly.
+        var again = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, CamMethods.Get(method),
+            Array.Empty<string>(), 224, new CamOptions { Attribution = new AttributionOptions { NoiseTunnel = tunnel, TunnelSamples = samples, TunnelNoise = level, TunnelSeed = 100 } },
+            CancellationToken.None).Single().Attribution!;
+        Assert.Equal(runs[0], again);
     }
 }

@@ -55,6 +55,30 @@ Describe 'New-AttributionMap' {
         }
     }
 
+    It 'takes GuidedBackprop as Captum does, and a noise tunnel over any method whose seed and settings ride on the result' {
+        $chelsea = Join-Path $folder 'chelsea.png'
+        $target = $cases.chelsea.target
+        $guided = New-AttributionMap $chelsea -Model squeezenet1_1 -Method GuidedBackprop -ClassIndex $target -OutputPath (Join-Path $folder 'gb') -MapFormat Npy
+        $fit = Compare-Attribution (Read-Npy (Join-Path $folder 'gb/chelsea_cam_attribution.npy')) (Read-Npy (Join-Path $reference 'chelsea.GuidedBackprop.npy'))
+        $fit.P99 | Should -BeLessThan 1e-3
+        $guided.NoiseTunnel | Should -Be 'None'
+        $smooth = Join-Path $folder 'smooth'
+        $r = New-AttributionMap $chelsea -Model squeezenet1_1 -Method InputXGradient -ClassIndex $target -NoiseTunnel VarGrad -TunnelSamples 4 -TunnelNoise 0.1 -TunnelSeed 7 -OutputPath $smooth -MapFormat Npy
+        $r.NoiseTunnel | Should -Be 'VarGrad'
+        $r.TunnelSamples | Should -Be 4
+        $first = Read-Npy (Join-Path $smooth 'chelsea_cam_attribution.npy')
+        ($first | Measure-Object -Minimum).Minimum | Should -BeGreaterOrEqual 0 -Because 'a variance is never negative'
+        # Piped on, the same tunnel, copies, noise and seed make the same attribution; another seed another.
+        $again = Join-Path $folder 'smooth-again'
+        $r | New-AttributionMap -OutputPath $again -MapFormat Npy | Out-Null
+        (Compare-Attribution (Read-Npy (Join-Path $again 'chelsea_cam_attribution.npy')) $first).Worst | Should -BeLessThan 1e-6
+        $other = Join-Path $folder 'smooth-other'
+        $r | New-AttributionMap -TunnelSeed 8 -OutputPath $other -MapFormat Npy | Out-Null
+        (Compare-Attribution (Read-Npy (Join-Path $other 'chelsea_cam_attribution.npy')) $first).Worst | Should -BeGreaterThan 1e-3
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -NoiseTunnel SmoothGrad -TunnelNoise -1 -OutputPath (Join-Path $folder 'y') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
     It 'refuses a class activation map, and a layer, which attributions do not read' {
         $chelsea = Join-Path $folder 'chelsea.png'
         { New-AttributionMap $chelsea -Model squeezenet1_1 -Method GradCAM -OutputPath (Join-Path $folder 'x') -ErrorAction Stop } |

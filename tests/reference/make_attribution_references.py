@@ -13,7 +13,7 @@ each case's target class and the settings used.
 """
 import json, os, sys
 import cv2, numpy as np, torch, torchvision
-from captum.attr import Saliency, InputXGradient, IntegratedGradients, Occlusion
+from captum.attr import Saliency, InputXGradient, IntegratedGradients, Occlusion, GuidedBackprop
 from captum.attr._utils import visualization as viz
 
 shared, out = sys.argv[1:3]
@@ -35,6 +35,7 @@ SETTINGS = {
     'IntegratedGradients': {'n_steps': 32, 'method': 'gausslegendre', 'baselines': 0},
     'IntegratedGradientsRiemannTrapezoid': {'n_steps': 20, 'method': 'riemann_trapezoid', 'baselines': 0},
     'Occlusion': {'sliding_window_shapes': [3, 32, 32], 'strides': [3, 16, 16], 'baselines': 0},
+    'GuidedBackprop': {},
 }
 
 def attribute(name, x, target):
@@ -45,6 +46,8 @@ def attribute(name, x, target):
     if name.startswith('IntegratedGradients'):
         s = SETTINGS[name]
         return IntegratedGradients(model).attribute(x, baselines=0.0, target=target, n_steps=s['n_steps'], method=s['method'])
+    if name == 'GuidedBackprop':
+        return GuidedBackprop(model).attribute(x, target=target)
     if name == 'Occlusion':
         s = SETTINGS[name]
         return Occlusion(model).attribute(x, sliding_window_shapes=tuple(s['sliding_window_shapes']), strides=tuple(s['strides']),

@@ -7,5 +7,9 @@
         Window      = 'With -Method Occlusion: the side of the square set to the baseline, in network input pixels, over every channel (Captum''s sliding_window_shapes). Default 16.'
         Stride      = 'With -Method Occlusion: the step between squares (Captum''s strides). Default 8.'
         Sign        = 'With a pixel attribution: what its picture shows (Captum''s visualize_image_attr sign): AbsoluteValue (default), Positive, Negative, or All (0.5 is no attribution). The map is the channels'' sum of the attribution, clipped where the largest 2 % of its mass begins and scaled to 0..1.'
+        NoiseTunnel = 'With a pixel attribution: explain -TunnelSamples noisy copies of the image (Gaussian noise) with the method and combine them (Captum''s NoiseTunnel): SmoothGrad (their mean; Smilkov et al. 2017), SmoothGradSquared (the mean of their squares) or VarGrad (their variance; Adebayo et al. 2018). Default None: the image itself.'
+        TunnelSamples = 'With -NoiseTunnel: how many noisy copies are explained (Captum''s nt_samples). Default 20.'
+        TunnelNoise  = 'With -NoiseTunnel: the noise''s standard deviation as a share of the image''s range at the network input (its largest minus its smallest value), as Smilkov et al. give it; Captum''s stdevs is this times that range. Default 0.15.'
+        TunnelSeed   = 'With -NoiseTunnel: seeds the noise, so the same image, method and seed give the same map. Default 0.'
     }
 }

@@ -36,3 +36,16 @@ public enum AttributionSign
     /// <summary>Both ways, -1 at 0 and +1 at 1 of the map (0.5 is no attribution).</summary>
     All,
 }
+
+/// <summary>How an attribution is combined over noisy copies of the input (Captum's NoiseTunnel <c>nt_type</c>).</summary>
+public enum NoiseTunnel
+{
+    /// <summary>The attribution of the input itself.</summary>
+    None,
+    /// <summary>The mean of the copies' attributions (Smilkov et al. 2017, SmoothGrad; Captum's <c>smoothgrad</c>).</summary>
+    SmoothGrad,
+    /// <summary>The mean of their squares (Hooker et al. 2019; Captum's <c>smoothgrad_sq</c>).</summary>
+    SmoothGradSquared,
+    /// <summary>Their variance (Adebayo et al. 2018, VarGrad; Captum's <c>vargrad</c>).</summary>
+    VarGrad,
+}

@@ -33,7 +33,7 @@ public static class AttributionEngine
             float score;
             using (no_grad()) score = target.Score(model, x, 0).item<float>();
             var context = new AttributionContext { Model = model, Input = x, Target = target, Options = options.Attribution, Cancellation = cancellation };
-            var attribution = method.Attribute(context).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+            var attribution = NoisyCopies.Attribute(method, context).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
             if (Array.Exists(attribution, v => !float.IsFinite(v)))
                 throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
                     $"{method.Name} of {target} gave non-finite attributions: the weights or the input overflow.", method.Name);

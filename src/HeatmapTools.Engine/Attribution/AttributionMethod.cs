@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace HeatmapTools.Engine.Attribution;
 
 /// <summary>What an attribution method is given: one image's network input and what to explain.</summary>
-public sealed class AttributionContext
+public sealed record AttributionContext
 {
     public required LayeredModel Model { get; init; }
     /// <summary>The network input, 1 x C x H x W.</summary>
@@ -64,6 +64,21 @@ public abstract class AttributionMethod : CamMethod
 
     /// <summary>1 x C x H x W attributions of the context's input.</summary>
     public abstract Tensor Attribute(AttributionContext context);
+
+    /// <summary>
+    /// The attributions of each row of <paramref name="inputs"/> (N x C x H x W, variants of one image such as a noise
+    /// tunnel's copies) for the context's target; one row at a time unless the method batches them.
+    /// </summary>
+    public virtual Tensor AttributeEach(AttributionContext context, Tensor inputs)
+    {
+        var rows = new List<Tensor>();
+        for (long i = 0; i < inputs.shape[0]; i++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            rows.Add(Attribute(context with { Input = inputs[TensorIndex.Slice(i, i + 1)] }));
+        }
+        return cat(rows, 0);
+    }
 
     public sealed override Tensor Map(CamContext context) =>
         throw new InvalidOperationException($"{Name} attributes the input; the engine calls Attribute, not Map.");

@@ -22,6 +22,21 @@ public sealed record AttributionOptions
     /// <summary>The share of attribution mass above the map's top (Captum's outlier_perc): the map is clipped there.</summary>
     public double OutlierPercent { get; init; } = 2;
 
+    /// <summary>Whether the attribution is taken over noisy copies of the input, and how they are combined.</summary>
+    public NoiseTunnel NoiseTunnel { get; init; } = NoiseTunnel.None;
+
+    /// <summary>The noisy copies (Captum's nt_samples).</summary>
+    public int TunnelSamples { get; init; } = 20;
+
+    /// <summary>
+    /// The noise's standard deviation as a share of the input's range (its largest minus its smallest value at the network
+    /// input), as Smilkov et al. give it (they found 10-20 % best); Captum's stdevs is this times the range.
+    /// </summary>
+    public double TunnelNoise { get; init; } = 0.15;
+
+    /// <summary>Seeds the noise, so a map is made again exactly.</summary>
+    public int TunnelSeed { get; init; }
+
     /// <summary>How many perturbed or interpolated inputs go through the network at once.</summary>
     public int Chunk { get; init; } = 16;
 }

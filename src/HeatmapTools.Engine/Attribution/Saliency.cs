@@ -8,4 +8,7 @@ public sealed class Saliency : AttributionMethod
     public override string Name => "Saliency";
     public override string Paper => "Simonyan et al. 2014, Deep Inside Convolutional Networks: Visualising Image Classification Models and Saliency Maps";
     public override Tensor Attribute(AttributionContext context) => context.Gradients(context.Input).abs();
+
+    // Rows are independent: their gradients come a chunk at a time.
+    public override Tensor AttributeEach(AttributionContext context, Tensor inputs) => context.Gradients(inputs).abs();
 }

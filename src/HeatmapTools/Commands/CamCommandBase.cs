@@ -66,6 +66,18 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public AttributionSign? Sign { get; set; }
 
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public NoiseTunnel? NoiseTunnel { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int? TunnelSamples { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public double? TunnelNoise { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int? TunnelSeed { get; set; }
+
     /// <summary>What each map explains: a class's Logit (default), its Softmax probability, a one-logit head's Negative, the Sum of the classes, Similarity to -ReferenceImage, or a segmentation model's category over a region (Segment).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(TargetCompleter))]
@@ -121,13 +133,18 @@ public abstract class CamCommandBase : ModelCommandBase
     /// <summary>The attribution settings given, over the defaults (Captum's where it has them).</summary>
     private Engine.Attribution.AttributionOptions AttributionSettings()
     {
-        foreach (var (name, value) in new[] { ("Steps", Steps), ("Window", Window), ("Stride", Stride) })
+        foreach (var (name, value) in new[] { ("Steps", Steps), ("Window", Window), ("Stride", Stride), ("TunnelSamples", TunnelSamples) })
             if (value is < 1 or > 4096)
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(name, value, $"-{name} must be 1 to 4096; {value} was given."),
                     "ParameterArgumentValidationError", ErrorCategory.InvalidArgument, value));
+        if (TunnelNoise is double level && (!double.IsFinite(level) || level < 0 || level > 10))
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException("TunnelNoise", level, $"-TunnelNoise is a share of the input's range, 0 to 10; {level} was given."),
+                "ParameterArgumentValidationError", ErrorCategory.InvalidArgument, level));
         var defaults = new Engine.Attribution.AttributionOptions();
         return defaults with
         {
+            NoiseTunnel = NoiseTunnel ?? defaults.NoiseTunnel, TunnelSamples = TunnelSamples ?? defaults.TunnelSamples,
+            TunnelNoise = TunnelNoise ?? defaults.TunnelNoise, TunnelSeed = TunnelSeed ?? defaults.TunnelSeed,
             Steps = Steps ?? defaults.Steps, Integration = Integration ?? defaults.Integration, Baseline = Baseline ?? defaults.Baseline,
             Window = Window ?? defaults.Window, Stride = Stride ?? defaults.Stride, Sign = Sign ?? defaults.Sign,
         };

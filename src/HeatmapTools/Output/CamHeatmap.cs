@@ -65,6 +65,10 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden] public int? Window { get; init; }
     [System.Management.Automation.Hidden] public int? Stride { get; init; }
     [System.Management.Automation.Hidden] public AttributionSign? Sign { get; init; }
+    [System.Management.Automation.Hidden] public NoiseTunnel? NoiseTunnel { get; init; }
+    [System.Management.Automation.Hidden] public int? TunnelSamples { get; init; }
+    [System.Management.Automation.Hidden] public double? TunnelNoise { get; init; }
+    [System.Management.Automation.Hidden] public int? TunnelSeed { get; init; }
     /// <summary>The map's size (the network input's, which need not be square).</summary>
     [System.Management.Automation.Hidden] public int MapWidth { get; init; }
     [System.Management.Automation.Hidden] public int MapHeight { get; init; }
@@ -111,6 +115,10 @@ public sealed class CamHeatmap
         Window = r.Method.IsAttribution ? cam.Attribution.Window : null,
         Stride = r.Method.IsAttribution ? cam.Attribution.Stride : null,
         Sign = r.Method.IsAttribution ? cam.Attribution.Sign : null,
+        NoiseTunnel = r.Method.IsAttribution ? cam.Attribution.NoiseTunnel : null,
+        TunnelSamples = r.Method.IsAttribution ? cam.Attribution.TunnelSamples : null,
+        TunnelNoise = r.Method.IsAttribution ? cam.Attribution.TunnelNoise : null,
+        TunnelSeed = r.Method.IsAttribution ? cam.Attribution.TunnelSeed : null,
         Target = r.Target.Kind,
         ReferenceImage = target.ReferenceImage,
         Region = target.Region.Rect,
