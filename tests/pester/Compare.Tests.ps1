@@ -60,6 +60,28 @@ Describe 'Compare-CamHeatmap' {
         $pass.PassedCount | Should -Be 5 -Because 'three gates and two metric gates (Complexity, Sparseness)'
     }
 
+    It 'gates on any two of Quantus''s metrics: each model''s values as Measure-Explanation gives them, the retrained head out of tolerance' {
+        $tolerance = @{ Sparseness = 0.05; Complexity = 0.05 }
+        $same = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights (Join-Path $Models 'squeezenet1_1.safetensors') -MetricTolerance $tolerance -Summary
+        $same.MetricsPassed | Should -BeTrue
+        @($same.Metrics).Count | Should -Be 2
+        foreach ($m in $same.Metrics) { $m.Change | Should -Be 0 -Because "$($m.Metric) of the same weights" }
+        $each = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Metric Sparseness, PixelFlipping
+        foreach ($r in $each) {
+            $before = Measure-Explanation -LiteralPath $r.Path -Model squeezenet1_1 -WeightsPath $released -ClassIndex $r.ClassIndex -Metric Sparseness, PixelFlipping
+            $after = Measure-Explanation -LiteralPath $r.Path -Model squeezenet1_1 -WeightsPath $retrained -ClassIndex $r.ClassIndex -Metric Sparseness, PixelFlipping
+            $r.ReferenceMetrics.Sparseness | Should -BeLessThan ($before.Sparseness + 1e-9)
+            $r.ReferenceMetrics.Sparseness | Should -BeGreaterThan ($before.Sparseness - 1e-9)
+            $r.DifferenceMetrics.PixelFlipping | Should -BeLessThan ($after.PixelFlipping + 1e-9)
+            $r.DifferenceMetrics.PixelFlipping | Should -BeGreaterThan ($after.PixelFlipping - 1e-9)
+        }
+        $gate = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -MetricTolerance $tolerance -Summary
+        $gate.MetricsPassed | Should -BeFalse
+        ($gate.Metrics | Where-Object Passed -eq $false).Metric | Should -Contain 'Sparseness'
+        { Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -MetricTolerance @{ PointingGame = 0.1 } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ExplanationSettingInvalid*'
+    }
+
     It 'compares two sets of New-CamHeatmap results as it compares the weights that made them' {
         $old = New-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -WeightsPath $released -NoOverlay -OutputPath (Join-Path $folder 'old/{name}.png')
         # The candidate's maps of the class the released model ranked first, as the weights comparison explains them.

@@ -11,7 +11,14 @@ public sealed record MapComparisonResult(string Path, int ClassIndex, int Refere
 {
     /// <summary>The two overlays side by side (reference left), when a figure folder was given.</summary>
     public string? Figure { get; init; }
+
+    /// <summary>Quantus's metrics of each model's explanation, when asked for (by name).</summary>
+    public IReadOnlyDictionary<string, double>? ReferenceMetrics { get; init; }
+    public IReadOnlyDictionary<string, double>? DifferenceMetrics { get; init; }
 }
+
+/// <summary>Quantus's metrics to judge both models' explanations by, with their settings.</summary>
+public sealed record ComparisonMetrics(IReadOnlyList<Explanation.ExplanationMetric> Metrics, Explanation.ExplanationOptions Settings);
 
 /// <summary>
 /// Compares the maps two models (old and new weights of one architecture) make of the same images: the class the
@@ -22,7 +29,7 @@ public static class MapComparison
 {
     public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(LayeredModel reference, LayeredModel difference, IReadOnlyList<string> paths,
         PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation,
-        string? figureFolder = null, bool force = false, ISet<string>? figuresWritten = null)
+        string? figureFolder = null, bool force = false, ISet<string>? figuresWritten = null, ComparisonMetrics? metrics = null)
     {
         figuresWritten ??= new HashSet<string>(StringComparer.Ordinal);
         if (reference.NumClasses != difference.NumClasses || reference.Info.Name != difference.Info.Name)
@@ -44,7 +51,7 @@ public static class MapComparison
             }
             try
             {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force, figuresWritten), null));
+                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force, figuresWritten, metrics), null));
             }
             catch (HeatmapToolsException ex)
             {
@@ -55,7 +62,7 @@ public static class MapComparison
     }
 
     private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
-        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written)
+        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written, ComparisonMetrics? metrics)
     {
         var a = Predictor.Logits(reference, new[] { image.Chw! }, image.Shape)[0];
         var b = Predictor.Logits(difference, new[] { image.Chw! }, image.Shape)[0];
@@ -68,7 +75,41 @@ public static class MapComparison
         var (spearman, ssim) = Agreement(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
         string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, written, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
-            { Figure = figure };
+        {
+            Figure = figure,
+            ReferenceMetrics = metrics is null ? null : Judge(reference, "reference", image, mapA, method, layers, c, metrics, cancellation),
+            DifferenceMetrics = metrics is null ? null : Judge(difference, "candidate", image, mapB, method, layers, c, metrics, cancellation),
+        };
+    }
+
+    /// <summary>
+    /// Quantus's metrics of one model's explanation of class <paramref name="c"/>, judged as Measure-Explanation judges
+    /// it (at the network input, an attribution summed over channels; noisy copies and other classes explained again by
+    /// the same model and method). A value that is not a number is the image's error, naming the metric and the model.
+    /// </summary>
+    private static Dictionary<string, double> Judge(LayeredModel model, string role, PreparedImage image, CamResult map, CamMethod method,
+        IReadOnlyList<string> layers, int c, ComparisonMetrics metrics, CancellationToken cancellation)
+    {
+        float[] Values(CamResult r) => r.Attribution is { } chw ? TrustJob.SumChannels(chw, r.AttributionHeight * r.AttributionWidth) : r.Map;
+        var sample = new Explanation.ExplanationSample
+        {
+            Explanation = Values(map), Height = image.Shape.Height, Width = image.Shape.Width, Input = image.Chw!, ClassIndex = c,
+            Logits = model.Logits, Name = image.Path, Classes = model.NumClasses,
+            Explain = requests => CamEngine.Compute(model, requests.Select(r => new CamItem(r.Input, new Cam.Targets.ClassTarget(r.ClassIndex))).ToList(),
+                method, layers, image.Shape, null, cancellation).Select(Values).ToList(),
+        };
+        if (map.Height != image.Shape.Height || map.Width != image.Shape.Width)
+            throw new InvalidOperationException($"The map is {map.Width} x {map.Height}; the network input is {image.Shape.Width} x {image.Shape.Height}.");
+        var values = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (var metric in metrics.Metrics)
+        {
+            double value = metric.Evaluate(sample, metrics.Settings, cancellation).Value;
+            if (!double.IsFinite(value))
+                throw new HeatmapToolsException(ErrorIds.ExplanationMetricUndefined, ErrorKind.InvalidResult,
+                    $"{metric.Name} of the {role} model's {method.Name} explanation of '{image.Path}' (class {c}) is not a number: the explanation is all zeros or the scores are not finite.", image.Path);
+            values[metric.Name] = value;
+        }
+        return values;
     }
 
     /// <summary>The photo with the reference's map (left) and the candidate's (right), captioned with their agreement; written atomically.</summary>

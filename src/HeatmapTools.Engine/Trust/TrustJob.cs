@@ -151,7 +151,7 @@ public static class TrustJob
             })).ToList());
     }
 
-    private static float[] SumChannels(float[] chw, int plane)
+    internal static float[] SumChannels(float[] chw, int plane)
     {
         var sum = new float[plane];
         for (int c = 0; c < chw.Length / plane; c++)

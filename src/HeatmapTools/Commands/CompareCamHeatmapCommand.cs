@@ -52,6 +52,47 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>Quantus's metrics (Measure-Explanation's names) to judge both models' explanations by.</summary>
+    [Parameter]
+    [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation",
+        "MaxSensitivity", "AvgSensitivity", "RandomLogit")]
+    public string[]? Metric { get; set; }
+
+    /// <summary>The largest change of each metric's mean the summary passes (metric name = tolerance); its names are judged too.</summary>
+    [Parameter]
+    public System.Collections.Hashtable? MetricTolerance { get; set; }
+
+    private Engine.Explanation.ExplanationMetric[] _metrics = Array.Empty<Engine.Explanation.ExplanationMetric>();
+    private Dictionary<string, double>? _tolerances;
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        var names = (Metric ?? Array.Empty<string>()).Concat(MetricTolerance?.Keys.Cast<object>().Select(k => k.ToString()!) ?? Array.Empty<string>());
+        _metrics = RunEngine(() => names.Select(Engine.Explanation.ExplanationMetrics.ByName).Distinct().ToArray());
+        var regional = _metrics.Where(m => m.NeedsMask).Select(m => m.Name).ToList();
+        if (regional.Count > 0)
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                $"{string.Join(", ", regional)} need{(regional.Count == 1 ? "s" : "")} a region each image's explanation should point at; Compare-CamHeatmap has none. Use Measure-Explanation -Mask under each model."),
+                ErrorIds.ExplanationSettingInvalid, ErrorCategory.InvalidArgument, regional));
+        if (_metrics.Length > 0 && ParameterSetName == "Results")
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                "-Metric judges each model's explanation with the model itself, so it needs -ReferenceWeights and -DifferenceWeights, not two sets of maps."),
+                ErrorIds.ExplanationSettingInvalid, ErrorCategory.InvalidArgument, Metric));
+        if (MetricTolerance is not null)
+        {
+            _tolerances = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+            foreach (System.Collections.DictionaryEntry entry in MetricTolerance)
+            {
+                if (!double.TryParse(Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture), System.Globalization.NumberStyles.Float,
+                        System.Globalization.CultureInfo.InvariantCulture, out var tolerance) || !double.IsFinite(tolerance) || tolerance < 0)
+                    ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"-MetricTolerance's {entry.Key} is '{entry.Value}'; a tolerance is a number of 0 or more."),
+                        ErrorIds.ExplanationSettingInvalid, ErrorCategory.InvalidArgument, entry.Value));
+                _tolerances[Engine.Explanation.ExplanationMetrics.ByName(entry.Key.ToString()!).Name] = tolerance;
+            }
+        }
+    }
+
     protected override void ProcessRecord()
     {
         // Two sets of maps are given whole as parameters; images are read only to compare weights.
@@ -62,7 +103,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
     {
         if (ParameterSetName == "Results") CompareResults();
         else CompareWeights();
-        if (Summary) WriteObject(CamComparisonSummary.Of(_all, ReferenceWeights, DifferenceWeights));
+        if (Summary) WriteObject(CamComparisonSummary.Of(_all, ReferenceWeights, DifferenceWeights, _metrics.Select(m => m.Name).ToList(), _tolerances));
     }
 
     /// <summary>Two sets of maps already made: each reference map with the difference map of the same image, method and layer.</summary>
@@ -114,7 +155,8 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
         foreach (var batch in _files.Chunk(Math.Max(1, BatchSize)))
         {
             foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation,
-                PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force, _figures)))
+                PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force, _figures,
+                _metrics.Length == 0 ? null : new ComparisonMetrics(_metrics, new Engine.Explanation.ExplanationOptions()))))
             {
                 if (r.Error is not null)
                 {
@@ -127,6 +169,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
                     Path = v.Path, Method = method.Name, ClassIndex = v.ClassIndex, ReferenceClass = v.ReferenceClass, DifferenceClass = v.DifferenceClass,
                     PredictionChanged = v.ReferenceClass != v.DifferenceClass, ReferenceProbability = v.ReferenceProbability,
                     DifferenceProbability = v.DifferenceProbability, Spearman = v.Spearman, Ssim = v.Ssim, PlotPath = v.Figure,
+                    ReferenceMetrics = v.ReferenceMetrics, DifferenceMetrics = v.DifferenceMetrics,
                 };
                 Add(record);
             }

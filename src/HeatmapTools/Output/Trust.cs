@@ -131,10 +131,27 @@ public sealed class CamComparison
     public double Ssim { get; init; }
     /// <summary>The two overlays side by side (-PlotPath); null without it.</summary>
     public string? PlotPath { get; init; }
+    /// <summary>Quantus's metrics (-Metric) of each model's explanation of ClassIndex, by name; null without -Metric.</summary>
+    public IReadOnlyDictionary<string, double>? ReferenceMetrics { get; init; }
+    public IReadOnlyDictionary<string, double>? DifferenceMetrics { get; init; }
+}
+
+/// <summary>One metric over the compared images: each model's mean, the change, and whether it stays within its tolerance.</summary>
+public sealed class CamMetricChange
+{
+    public string Metric { get; init; } = "";
+    public double ReferenceMean { get; init; }
+    public double DifferenceMean { get; init; }
+    /// <summary>DifferenceMean - ReferenceMean.</summary>
+    public double Change { get; init; }
+    /// <summary>The largest change allowed (-MetricTolerance); null when none was given.</summary>
+    public double? Tolerance { get; init; }
+    /// <summary>|Change| &lt;= Tolerance; null without a tolerance.</summary>
+    public bool? Passed { get; init; }
 }
 
 /// <summary>Compare-CamHeatmap -Summary: the figures a release gate asserts on.</summary>
-public sealed class CamComparisonSummary
+public sealed record CamComparisonSummary
 {
     public string ReferenceWeights { get; init; } = "";
     public string DifferenceWeights { get; init; } = "";
@@ -146,8 +163,31 @@ public sealed class CamComparisonSummary
     public double MinSsim { get; init; }
     /// <summary>The image whose maps differ most (lowest Spearman).</summary>
     public string? WorstImage { get; init; }
+    /// <summary>Each -Metric over the images both models were judged on.</summary>
+    public CamMetricChange[] Metrics { get; init; } = Array.Empty<CamMetricChange>();
+    /// <summary>Every metric with a tolerance stayed within it; null when no tolerance was given.</summary>
+    public bool? MetricsPassed { get; init; }
 
-    internal static CamComparisonSummary Of(IReadOnlyList<CamComparison> all, string reference, string difference) => new()
+    internal static CamComparisonSummary Of(IReadOnlyList<CamComparison> all, string reference, string difference,
+        IReadOnlyList<string>? metrics = null, IReadOnlyDictionary<string, double>? tolerances = null)
+    {
+        var changes = (metrics ?? Array.Empty<string>()).Select(name =>
+        {
+            var judged = all.Where(c => c.ReferenceMetrics?.ContainsKey(name) == true && c.DifferenceMetrics?.ContainsKey(name) == true).ToList();
+            double before = judged.Count == 0 ? double.NaN : judged.Average(c => c.ReferenceMetrics![name]);
+            double after = judged.Count == 0 ? double.NaN : judged.Average(c => c.DifferenceMetrics![name]);
+            double? tolerance = tolerances is not null && tolerances.TryGetValue(name, out var t) ? t : null;
+            // No image judged is no evidence: a tolerance then fails rather than passing on NaN.
+            return new CamMetricChange
+            {
+                Metric = name, ReferenceMean = before, DifferenceMean = after, Change = after - before, Tolerance = tolerance,
+                Passed = tolerance is double limit ? judged.Count > 0 && Math.Abs(after - before) <= limit : null,
+            };
+        }).ToArray();
+        return Summarise(all, reference, difference) with { Metrics = changes, MetricsPassed = changes.Any(c => c.Passed is not null) ? changes.All(c => c.Passed != false) : null };
+    }
+
+    private static CamComparisonSummary Summarise(IReadOnlyList<CamComparison> all, string reference, string difference) => new()
     {
         ReferenceWeights = reference,
         DifferenceWeights = difference,
