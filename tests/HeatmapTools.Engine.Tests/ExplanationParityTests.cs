@@ -64,6 +64,28 @@ public class ExplanationParityTests
         };
     }
 
+    /// <summary>
+    /// IROF perturbs SLIC superpixels: ours equal scikit-image 0.19's (the segments Quantus's get_superpixel_segments gave
+    /// for the same input, tests/reference/make_irof_references.py), and IROF's value equals Quantus's (its segment mask
+    /// broadcast over the channels, which its own assert otherwise refuses on a colour image).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Irof_and_its_superpixels_match_Quantus_and_scikit_image(string name, string explanation)
+    {
+        var sample = Sample(name, explanation, null);
+        var expected = Npy.ReadFloat32(Path.Combine(Data, $"{name}.slic.npy")).Data;
+        var (labels, count) = Imaging.Slic.Segment(sample.Input, 3, 224, 224);
+        int differing = labels.Where((l, i) => l != (int)expected[i]).Count();
+        Assert.True(differing == 0, $"{name}: {differing} of {labels.Length} pixels in another superpixel than scikit-image's");
+        Assert.Equal((int)expected.Max() + 1, count);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "irof.json")));
+        double want = doc.RootElement.GetProperty("results").GetProperty($"{name}.{explanation}").GetDouble();
+        var ours = new Irof().Evaluate(sample, new ExplanationOptions(), CancellationToken.None);
+        Assert.True(Math.Abs(ours.Value - want) <= 1e-4, $"{name}.{explanation}: IROF {ours.Value:G8}, Quantus {want:G8}");
+        Assert.Equal(count, ours.Curve!.Count);
+    }
+
     private static bool[] Mask(string mask) => Npy.ReadFloat32(Path.Combine(Data, $"{mask}.mask.npy")).Data.Select(v => v != 0).ToArray();
 
     [Theory]

@@ -103,6 +103,13 @@ Describe 'Measure-Explanation' {
         Test-Path $morf.PlotPath | Should -BeTrue
         $morf.RegionPerturbationCurve.Count | Should -Be 30
         { $ig | Measure-Explanation -Metric PixelFlipping -PlotPath $plots -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists*'
+        # IROF over SLIC superpixels, by default with Quantus's mean baseline (not the black the others default to).
+        $irof = $ig | Measure-Explanation -Metric IROF
+        $irof.IROFCurve.Count | Should -BeGreaterThan 50
+        $irof.IROF | Should -BeGreaterThan 0
+        $irof.PerturbBaseline | Should -BeNullOrEmpty
+        ($ig | Measure-Explanation -Metric IROF -PerturbBaseline Black).IROF | Should -Not -Be $irof.IROF
+        ($ig | Measure-Explanation -Metric IROF -PerturbBaseline Mean).IROF | Should -Be $irof.IROF
         $lerf = $ig | Measure-Explanation -Metric RegionPerturbation -PatchSize 16 -Regions 30 -Order Lerf
         $lerf.RegionPerturbationCurve | Should -Not -Be $morf.RegionPerturbationCurve
         # A number of either sign is a baseline value, never taken for a named kind.

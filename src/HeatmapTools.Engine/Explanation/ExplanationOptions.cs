@@ -14,7 +14,8 @@ public sealed record ExplanationOptions
     public int K { get; init; } = 1000;
     /// <summary>Effective Complexity's threshold (eps, 1e-5).</summary>
     public double Eps { get; init; } = 1e-5;
-    public PerturbBaselineKind Baseline { get; init; } = PerturbBaselineKind.Black;
+    /// <summary>What replaces perturbed features; null takes each metric's Quantus default (black, IROF's mean).</summary>
+    public PerturbBaselineKind? Baseline { get; init; }
     /// <summary>The number of -PerturbBaseline Value.</summary>
     public float BaselineValue { get; init; }
     public ulong Seed { get; init; }

@@ -11,15 +11,18 @@ internal sealed class Perturbation
 {
     private readonly ExplanationOptions _options;
     private readonly Random _random;
+    private readonly PerturbBaselineKind _kind;
 
-    public Perturbation(ExplanationOptions options)
+    /// <param name="fallback">The metric's own default, when the options name no baseline.</param>
+    public Perturbation(ExplanationOptions options, PerturbBaselineKind fallback = PerturbBaselineKind.Black)
     {
         _options = options;
+        _kind = options.Baseline ?? fallback;
         _random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
     }
 
     /// <summary>The value that replaces features now, given the array as perturbed so far.</summary>
-    public float Baseline(ReadOnlySpan<float> current) => _options.Baseline switch
+    public float Baseline(ReadOnlySpan<float> current) => _kind switch
     {
         PerturbBaselineKind.Black => Min(current),
         PerturbBaselineKind.White => Max(current),

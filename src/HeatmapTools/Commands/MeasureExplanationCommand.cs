@@ -18,7 +18,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     [Parameter]
     [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PointingGame", "RelevanceRankAccuracy", "RelevanceMassAccuracy",
-        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation",
+        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation", "IROF",
         "MaxSensitivity", "AvgSensitivity", "RandomLogit")]
     public string[]? Metric { get; set; }
 
@@ -49,7 +49,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
     public double Eps { get; set; } = 1e-5;
 
     [Parameter]
-    public string PerturbBaseline { get; set; } = "Black";
+    public string? PerturbBaseline { get; set; }
 
     [Parameter]
     public int PerturbSeed { get; set; }
@@ -83,12 +83,13 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     private protected override CamJobItem Itemise(CamJobItem item) => item with { Localisation = Localisation() };
 
-    private (PerturbBaselineKind Kind, float Value) _baseline;
+    private (PerturbBaselineKind? Kind, float Value) _baseline;
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        _baseline = ParseBaseline(PerturbBaseline) ?? throw new PipelineStoppedException();
+        // Not given: each metric takes Quantus's default (black; IROF the mean).
+        _baseline = PerturbBaseline is null ? (null, 0) : ParseBaseline(PerturbBaseline) ?? throw new PipelineStoppedException();
     }
 
     /// <summary>The metrics asked for, or the defaults (with the localisation metrics when the batch has a region).</summary>
@@ -104,7 +105,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
     }
 
     /// <summary>A number (any sign, in the network input's units) or one of the named baselines; an error for anything else.</summary>
-    private (PerturbBaselineKind Kind, float Value)? ParseBaseline(string text)
+    private (PerturbBaselineKind? Kind, float Value)? ParseBaseline(string text)
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && float.IsFinite(value))
             return (PerturbBaselineKind.Value, value);
@@ -155,6 +156,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             AttributionLocalisation = V("AttributionLocalisation"),
             PixelFlipping = V("PixelFlipping"),
             RegionPerturbation = V("RegionPerturbation"),
+            IROF = V("IROF"),
             FaithfulnessCorrelation = V("FaithfulnessCorrelation"),
             MaxSensitivity = V("MaxSensitivity"),
             AvgSensitivity = V("AvgSensitivity"),
@@ -163,8 +165,9 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             AvgSensitivitySpread = output.Values.TryGetValue("AvgSensitivity", out var avg) ? avg.Spread : null,
             PixelFlippingCurve = C("PixelFlipping"),
             RegionPerturbationCurve = C("RegionPerturbation"),
+            IROFCurve = C("IROF"),
             FeaturesInStep = output.Values.ContainsKey("PixelFlipping") ? output.FeaturesInStep : null,
-            PerturbBaseline = settings.Baseline == PerturbBaselineKind.Value ? settings.BaselineValue.ToString(CultureInfo.InvariantCulture) : settings.Baseline.ToString(),
+            PerturbBaseline = settings.Baseline == PerturbBaselineKind.Value ? settings.BaselineValue.ToString(CultureInfo.InvariantCulture) : settings.Baseline?.ToString(),
         };
     }
 

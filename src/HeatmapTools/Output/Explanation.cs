@@ -18,6 +18,7 @@ public sealed class ExplanationMeasurement : CamJudgement
     public double? AttributionLocalisation { get; init; }
     public double? PixelFlipping { get; init; }
     public double? RegionPerturbation { get; init; }
+    public double? IROF { get; init; }
     public double? FaithfulnessCorrelation { get; init; }
     public double? MaxSensitivity { get; init; }
     public double? AvgSensitivity { get; init; }
@@ -29,8 +30,11 @@ public sealed class ExplanationMeasurement : CamJudgement
     public double[]? PixelFlippingCurve { get; init; }
     [System.Management.Automation.Hidden]
     public double[]? RegionPerturbationCurve { get; init; }
+    /// <summary>IROF's class probability after each superpixel removed, as a share of the original's.</summary>
+    [System.Management.Automation.Hidden]
+    public double[]? IROFCurve { get; init; }
     /// <summary>Pixel Flipping's features per step as used (its default depends on the input size).</summary>
     public int? FeaturesInStep { get; init; }
     /// <summary>What the perturbing metrics put in place of features.</summary>
-    public string PerturbBaseline { get; init; } = "";
+    public string? PerturbBaseline { get; init; }
 }
