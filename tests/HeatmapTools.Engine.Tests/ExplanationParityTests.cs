@@ -86,6 +86,55 @@ public class ExplanationParityTests
         Assert.Equal(count, ours.Curve!.Count);
     }
 
+    /// <summary>
+    /// Monotonicity against Quantus 0.6.0's with its one wrong call put right (it writes the baseline where the input's
+    /// values belong, so as released it always answers true: tests/reference/make_monotonicity_references.py): every
+    /// step's probability within 1e-4 and the same answer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Monotonicity_matches_Quantus_put_right(string name, string explanation)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Data, "monotonicity.json")));
+        var want = doc.RootElement.GetProperty("results").GetProperty($"{name}.{explanation}");
+        var curve = want.GetProperty("curve").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var ours = new Monotonicity().Evaluate(Sample(name, explanation, null),
+            new ExplanationOptions { FeaturesInStep = doc.RootElement.GetProperty("features_in_step").GetInt32() }, CancellationToken.None);
+        Assert.Equal(curve.Length, ours.Curve!.Count);
+        double worst = curve.Zip(ours.Curve, (e, o) => Math.Abs(e - o)).Max();
+        Assert.True(worst <= 1e-4, $"{name}.{explanation}: curve off by {worst:G3}");
+        Assert.Equal(want.GetProperty("monotonic").GetBoolean() ? 1.0 : 0.0, ours.Value);
+    }
+
+    /// <summary>
+    /// A linear model's logit is sum(w x) over a zero logit: putting a feature back from the baseline b adds w (x - b),
+    /// so the probability never falls exactly when every such term is positive (weights small enough that float32
+    /// probabilities do not saturate at 1), and the explanation w (x - b) orders them.
+    /// </summary>
+    [Fact]
+    public void Monotonicity_of_a_linear_model_is_its_terms_signs()
+    {
+        const int side = 8, plane = side * side;
+        var random = new Random(3);
+        var pixel = Enumerable.Range(0, plane).Select(_ => (float)(0.2 + random.NextDouble())).ToArray();
+        float black = pixel.Min();
+        float[] Weights(bool negative) => Enumerable.Range(0, plane).Select(p => (float)(0.01 * (0.1 + random.NextDouble())) * (negative && p == 17 ? -1 : 1)).ToArray();
+        foreach (bool negative in new[] { false, true })
+        {
+            var w = Weights(negative);
+            var input = Enumerable.Range(0, 3 * plane).Select(i => pixel[i % plane]).ToArray();
+            var weights = TorchSharp.torch.tensor(Enumerable.Range(0, 3 * plane).Select(i => w[i % plane]).ToArray(), new long[] { 1, 3, side, side });
+            var sample = new ExplanationSample
+            {
+                Explanation = Enumerable.Range(0, plane).Select(p => 3 * w[p] * (pixel[p] - black)).ToArray(), Height = side, Width = side,
+                Input = input, ClassIndex = 0,
+                Logits = x => TorchSharp.torch.stack(new[] { (x * weights).sum(new long[] { 1, 2, 3 }), TorchSharp.torch.zeros(x.shape[0]) }, 1),
+            };
+            var value = new Monotonicity().Evaluate(sample, new ExplanationOptions { FeaturesInStep = 3 }, CancellationToken.None);
+            Assert.Equal(negative ? 0.0 : 1.0, value.Value);
+        }
+    }
+
     private static bool[] Mask(string mask) => Npy.ReadFloat32(Path.Combine(Data, $"{mask}.mask.npy")).Data.Select(v => v != 0).ToArray();
 
     [Theory]

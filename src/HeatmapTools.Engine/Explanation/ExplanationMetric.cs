@@ -93,6 +93,16 @@ public abstract class ExplanationMetric
         return a;
     }
 
+    /// <summary>The features changed per step (-FeaturesInStep or its default), checked against the input's size.</summary>
+    protected static int FeaturesInStep(ExplanationSample sample, ExplanationOptions options)
+    {
+        int step = options.StepFor(sample.Channels, sample.Height, sample.Width), features = sample.Input.Length;
+        if (step < 1 || step > features)
+            throw new HeatmapToolsException(ErrorIds.ExplanationSettingInvalid, ErrorKind.InvalidArgument,
+                $"-FeaturesInStep {step} must be between 1 and the network input's {features} features.", step);
+        return step;
+    }
+
     /// <summary>Indices of <paramref name="values"/> from the largest down, equal values in index order (NumPy's stable argsort of the negated values).</summary>
     internal static int[] Descending(float[] values)
     {

@@ -7,7 +7,7 @@ public static class ExplanationMetrics
     {
         new Sparseness(), new Complexity(), new EffectiveComplexity(),
         new PointingGame(), new RelevanceRankAccuracy(), new RelevanceMassAccuracy(), new TopKIntersection(), new AttributionLocalisation(),
-        new PixelFlipping(), new RegionPerturbation(), new FaithfulnessCorrelation(), new Irof(),
+        new PixelFlipping(), new RegionPerturbation(), new FaithfulnessCorrelation(), new Irof(), new Monotonicity(),
         new MaxSensitivity(), new AvgSensitivity(), new RandomLogit(),
     };
 

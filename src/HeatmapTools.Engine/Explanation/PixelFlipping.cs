@@ -19,10 +19,7 @@ public sealed class PixelFlipping : ExplanationMetric
     {
         var a = Prepared(sample);
         int plane = sample.Height * sample.Width, features = sample.Input.Length;
-        int step = options.StepFor(sample.Channels, sample.Height, sample.Width);
-        if (step < 1 || step > features)
-            throw new HeatmapToolsException(ErrorIds.ExplanationSettingInvalid, ErrorKind.InvalidArgument,
-                $"-FeaturesInStep {step} must be between 1 and the network input's {features} features.", step);
+        int step = FeaturesInStep(sample, options);
         var order = FeatureOrder(a, sample.Channels, plane, descending: true);
         var x = (float[])sample.Input.Clone();
         var perturbation = new Perturbation(options);

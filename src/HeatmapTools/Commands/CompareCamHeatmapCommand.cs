@@ -54,7 +54,7 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
 
     /// <summary>Quantus's metrics (Measure-Explanation's names) to judge both models' explanations by.</summary>
     [Parameter]
-    [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation", "IROF",
+    [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation", "IROF", "Monotonicity",
         "MaxSensitivity", "AvgSensitivity", "RandomLogit")]
     public string[]? Metric { get; set; }
 

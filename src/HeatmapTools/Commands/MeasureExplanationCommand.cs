@@ -18,7 +18,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
 
     [Parameter]
     [ValidateSet("Sparseness", "Complexity", "EffectiveComplexity", "PointingGame", "RelevanceRankAccuracy", "RelevanceMassAccuracy",
-        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation", "IROF",
+        "TopKIntersection", "AttributionLocalisation", "PixelFlipping", "RegionPerturbation", "FaithfulnessCorrelation", "IROF", "Monotonicity",
         "MaxSensitivity", "AvgSensitivity", "RandomLogit")]
     public string[]? Metric { get; set; }
 
@@ -157,6 +157,7 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             PixelFlipping = V("PixelFlipping"),
             RegionPerturbation = V("RegionPerturbation"),
             IROF = V("IROF"),
+            Monotonicity = V("Monotonicity"),
             FaithfulnessCorrelation = V("FaithfulnessCorrelation"),
             MaxSensitivity = V("MaxSensitivity"),
             AvgSensitivity = V("AvgSensitivity"),
@@ -166,7 +167,8 @@ public sealed class MeasureExplanationCommand : TrustCommandBase
             PixelFlippingCurve = C("PixelFlipping"),
             RegionPerturbationCurve = C("RegionPerturbation"),
             IROFCurve = C("IROF"),
-            FeaturesInStep = output.Values.ContainsKey("PixelFlipping") ? output.FeaturesInStep : null,
+            MonotonicityCurve = C("Monotonicity"),
+            FeaturesInStep = output.Values.ContainsKey("PixelFlipping") || output.Values.ContainsKey("Monotonicity") ? output.FeaturesInStep : null,
             PerturbBaseline = settings.Baseline == PerturbBaselineKind.Value ? settings.BaselineValue.ToString(CultureInfo.InvariantCulture) : settings.Baseline?.ToString(),
         };
     }

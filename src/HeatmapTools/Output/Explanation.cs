@@ -19,6 +19,8 @@ public sealed class ExplanationMeasurement : CamJudgement
     public double? PixelFlipping { get; init; }
     public double? RegionPerturbation { get; init; }
     public double? IROF { get; init; }
+    /// <summary>1 when the class's probability never fell as the input's features were put back least relevant first, else 0.</summary>
+    public double? Monotonicity { get; init; }
     public double? FaithfulnessCorrelation { get; init; }
     public double? MaxSensitivity { get; init; }
     public double? AvgSensitivity { get; init; }
@@ -33,6 +35,8 @@ public sealed class ExplanationMeasurement : CamJudgement
     /// <summary>IROF's class probability after each superpixel removed, as a share of the original's.</summary>
     [System.Management.Automation.Hidden]
     public double[]? IROFCurve { get; init; }
+    [System.Management.Automation.Hidden]
+    public double[]? MonotonicityCurve { get; init; }
     /// <summary>Pixel Flipping's features per step as used (its default depends on the input size).</summary>
     public int? FeaturesInStep { get; init; }
     /// <summary>What the perturbing metrics put in place of features.</summary>
