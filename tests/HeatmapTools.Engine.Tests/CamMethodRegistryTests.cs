@@ -13,7 +13,7 @@ public class CamMethodRegistryTests
     [Fact]
     public void Every_pytorch_grad_cam_method_the_module_offers_is_registered_with_its_paper()
     {
-        var expected = new[] { "GradCAM", "GradCAMPlusPlus", "XGradCAM", "HiResCAM", "LayerCAM", "GradCAMElementWise", "EigenCAM", "EigenGradCAM", "ScoreCAM", "AblationCAM", "CAM", "GuidedGradCAM", "IntegratedGradients", "Saliency", "InputXGradient", "Occlusion" };
+        var expected = new[] { "GradCAM", "GradCAMPlusPlus", "XGradCAM", "HiResCAM", "LayerCAM", "GradCAMElementWise", "EigenCAM", "EigenGradCAM", "ScoreCAM", "AblationCAM", "CAM", "GuidedGradCAM", "IntegratedGradients", "Saliency", "InputXGradient", "Occlusion", "GuidedBackprop" };
         Assert.Equal(expected.Order(), CamMethods.Names.Order());
         Assert.Equal("GradCAM", CamMethods.Names[0]);
         Assert.All(CamMethods.Every, m => Assert.Matches(@"\d{4}", m.Paper));
