@@ -90,6 +90,10 @@ public static class MapComparison
     private static Dictionary<string, double> Judge(LayeredModel model, string role, PreparedImage image, CamResult map, CamMethod method,
         IReadOnlyList<string> layers, int c, ComparisonMetrics metrics, CancellationToken cancellation)
     {
+        // That image's error, not the run's: only HeatmapToolsException is caught per image.
+        if (map.Height != image.Shape.Height || map.Width != image.Shape.Width)
+            throw new HeatmapToolsException(ErrorIds.MapsNotComparable, ErrorKind.InvalidData,
+                $"The {role} model's map of '{image.Path}' is {map.Width} x {map.Height}; its metrics are taken at the network input, {image.Shape.Width} x {image.Shape.Height}.", image.Path);
         float[] Values(CamResult r) => r.Attribution is { } chw ? TrustJob.SumChannels(chw, r.AttributionHeight * r.AttributionWidth) : r.Map;
         var sample = new Explanation.ExplanationSample
         {
@@ -98,8 +102,6 @@ public static class MapComparison
             Explain = requests => CamEngine.Compute(model, requests.Select(r => new CamItem(r.Input, new Cam.Targets.ClassTarget(r.ClassIndex))).ToList(),
                 method, layers, image.Shape, null, cancellation).Select(Values).ToList(),
         };
-        if (map.Height != image.Shape.Height || map.Width != image.Shape.Width)
-            throw new InvalidOperationException($"The map is {map.Width} x {map.Height}; the network input is {image.Shape.Width} x {image.Shape.Height}.");
         var values = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (var metric in metrics.Metrics)
         {
