@@ -36,6 +36,8 @@ public static class ErrorIds
     public const string CsvColumnAmbiguous = "CsvColumnAmbiguous";
     public const string CsvCultureMismatch = "CsvCultureMismatch";
     public const string ScoreNotFinite = "ScoreNotFinite";
+    public const string BoxInvalid = "BoxInvalid";
+    public const string NothingDetected = "NothingDetected";
     public const string OnnxOperatorUnsupported = "OnnxOperatorUnsupported";
     public const string OnnxModelInvalid = "OnnxModelInvalid";
     public const string PreprocessInvalid = "PreprocessInvalid";

@@ -154,6 +154,9 @@ public static class CamEngine
             else if (model.Info.IsSegmentation)
                 throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                     $"{model.Name} is a segmentation model: a map needs a category and region to explain (SegmentTarget), not a top class.", model.Name);
+            else if (model.Info.IsDetection)
+                throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                    $"{model.Name} is a detector: a map needs boxes to explain (BoxTarget), not a top class.", model.Name);
             else top ??= logits.detach().argmax(1).data<long>().ToArray();
             targets[i] = items[i].Target ?? new Targets.ClassTarget((int)top![i]);
         }

@@ -17,6 +17,9 @@ public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int To
     /// <summary>The one target to explain, instead of those the run's -Target would make (a map made again as it was first made).</summary>
     public Targets.CamTarget? Target { get; init; }
 
+    /// <summary>A detector's boxes to explain in this image (piped detections), photo pixels; null: -Box's, or the image's own detections.</summary>
+    public IReadOnlyList<Targets.LabelledBox>? Boxes { get; init; }
+
     /// <summary>Where the explanation should point (Measure-Explanation's localisation metrics).</summary>
     public Explanation.RegionMask? Localisation { get; init; }
 }

@@ -20,6 +20,7 @@ public enum ModelTask
 {
     Classification,
     Segmentation,
+    Detection,
 }
 
 /// <summary>What the module knows about one architecture: how to build it and where its official weights live.</summary>
@@ -96,10 +97,15 @@ public sealed record ArchitectureInfo(
     /// <summary>Classes when -NumClasses is not given: ImageNet's 1,000, Pascal VOC's 21 for torchvision's segmenters.</summary>
     public int DefaultClasses { get; init; } = 1000;
 
-    /// <summary>Classification or segmentation: a segmenter's targets are categories over regions, not class scores.</summary>
+    /// <summary>Classification, segmentation or detection: a segmenter's targets are categories over regions, a detector's boxes, not class scores.</summary>
     public ModelTask Task { get; init; } = ModelTask.Classification;
 
     public bool IsSegmentation => Task == ModelTask.Segmentation;
+
+    /// <summary>A detector's output layout (boxes and class scores per anchor); null for other tasks.</summary>
+    public Detection.DetectionOutput? Detection { get; init; }
+
+    public bool IsDetection => Task == ModelTask.Detection;
 
     /// <summary>
     /// A stage whose output a later stage reads besides its own input (LRASPP's head takes the backbone's low-level

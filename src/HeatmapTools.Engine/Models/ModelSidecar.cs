@@ -13,7 +13,7 @@ namespace HeatmapTools.Engine.Models;
 ///   "normalization": "ImageNet" | "Caffe" | "None", "mean": [0.5], "std": [0.25], "resize": "Stretch" | "CenterCrop" | "Letterbox",
 ///   "headActivation": "Softmax" | "Sigmoid" | "None", "defaultLayer": "features.7", "positiveClass": "tumour",
 ///   "stainNormalization": "Macenko" | "Reinhard" | "Ruifrok" | "Vahadane" | "Custom", "stainTarget": "reference.png",
-///   "stainMatrix": [[0.65, 0.70, 0.29], [0.07, 0.99, 0.11]] }
+///   "stainMatrix": [[0.65, 0.70, 0.29], [0.07, 0.99, 0.11]], "detectionOutput": "YoloV8" | "YoloV5" }
 /// </code>
 /// Every key is optional; a parameter given on the command line wins over the file. Relative paths (labels, stainTarget)
 /// are read from the file's folder, so a team ships its stain reference beside the model.
@@ -25,6 +25,9 @@ public sealed record ModelSidecar(string Path)
     public string? LabelsFile { get; init; }
     public HeadActivation? HeadActivation { get; init; }
     public string? DefaultLayer { get; init; }
+
+    /// <summary>A detector's output layout (YoloV8, YoloV5) when its shape alone should not decide it.</summary>
+    public string? DetectionOutput { get; init; }
     public Prediction.PositiveClass? PositiveClass { get; init; }
 
     /// <summary>A stamp of a model file's sidecar (its time, or none), for caches of models built with it.</summary>
@@ -57,7 +60,7 @@ public sealed record ModelSidecar(string Path)
             using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException("it is not a JSON object");
-            var known = new[] { "labels", "inputSize", "channels", "normalization", "mean", "std", "resize", "headActivation", "defaultLayer", "positiveClass", "stainNormalization", "stainTarget", "stainMatrix" };
+            var known = new[] { "labels", "inputSize", "channels", "normalization", "mean", "std", "resize", "headActivation", "defaultLayer", "positiveClass", "stainNormalization", "stainTarget", "stainMatrix", "detectionOutput" };
             foreach (var p in root.EnumerateObject())
                 if (!known.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
                     throw new FormatException($"'{p.Name}' is not a key it can have ({string.Join(", ", known)})");
@@ -93,6 +96,8 @@ public sealed record ModelSidecar(string Path)
                 LabelsFile = labels is { ValueKind: JsonValueKind.String } f ? System.IO.Path.GetFullPath(f.GetString()!, dir) : null,
                 HeadActivation = Enum<HeadActivation>("headActivation"),
                 DefaultLayer = Get("defaultLayer")?.GetString(),
+                DetectionOutput = Get("detectionOutput") is { } layout ? Detection.DetectionOutput.Names.FirstOrDefault(n => n.Equals(layout.GetString(), StringComparison.OrdinalIgnoreCase))
+                    ?? throw new FormatException($"'detectionOutput' is '{layout}', not one of {string.Join(", ", Detection.DetectionOutput.Names)}") : null,
                 PositiveClass = Get("positiveClass") is { } pc ? Prediction.PositiveClass.Parse(pc.ValueKind == JsonValueKind.Number ? pc.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : pc.GetString()) : null,
             };
         }

@@ -94,6 +94,7 @@ internal static class OnnxModelBuilder
         var network = new OnnxNetwork(name, stages, graph);
         var probe = OnnxProbe.Run(network, segments, layout, graph, tensorTarget);
         string defaultLayer = probe.DefaultLayer ?? stages[^1].Name;
+        var detection = Detector(probe.OutputShape, graph.Path);
         var info = new ArchitectureInfo(name, _ => Randomised(Build(path).Network), defaultLayer, null, aliases)
         {
             Family = "onnx",
@@ -108,12 +109,27 @@ internal static class OnnxModelBuilder
                 : Array.Empty<(string, nn.Module<Tensor, Tensor>)>(),
             TargetLayouts = probe.Layouts,
             OutputIsProbability = probe.OutputIsProbability,
-            FixedClasses = probe.Classes,
-            Task = probe.Segmentation ? ModelTask.Segmentation : ModelTask.Classification,
+            FixedClasses = detection is not null ? detection.ClassesOf(probe.OutputShape[1], probe.OutputShape[2]) : probe.Classes,
+            Task = detection is not null ? ModelTask.Detection : probe.Segmentation ? ModelTask.Segmentation : ModelTask.Classification,
+            Detection = detection,
             SourceFile = graph.Path,
             Description = $"ONNX opset {graph.Opset}{(graph.Producer.Length > 0 ? $" from {graph.Producer}" : "")}",
         };
         return (network, info);
+    }
+
+    /// <summary>
+    /// A graph whose output is B x rows x columns is a detector (classifiers give B x classes, segmenters B x classes x H x
+    /// W): its layout is the settings file's "detectionOutput", or the one its orientation fits.
+    /// </summary>
+    private static Detection.DetectionOutput? Detector(long[] output, string path)
+    {
+        if (output.Length != 3) return null;
+        string? declared = ModelSidecar.For(path)?.DetectionOutput;
+        return Detection.DetectionOutput.Recognise(output[1], output[2], declared)
+            ?? throw new HeatmapToolsException(ErrorIds.OnnxModelInvalid, ErrorKind.InvalidData,
+                $"'{path}' outputs {output[1]} x {output[2]} values per image, which {(declared is null ? "no detection layout" : $"the settings file's detectionOutput {declared}")} reads: " +
+                "a detector's output is (4 + classes) x anchors (YoloV8) or anchors x (5 + classes) (YoloV5).", path);
     }
 
     /// <summary>

@@ -24,8 +24,9 @@ internal sealed record OnnxInputLayout(bool ChannelsLast, long Channels, long He
 
 /// <summary>What one run of the graph at load tells: each target's layout, the default layer, whether it outputs probabilities.</summary>
 /// <param name="Segmentation">The output is a map per class at the input's size (B x classes x H x W): a segmentation model.</param>
+/// <param name="OutputShape">The output's shape for one image.</param>
 internal sealed record OnnxProbeResult(IReadOnlyDictionary<string, ActivationLayout> Layouts, string? DefaultLayer, bool OutputIsProbability, int Classes,
-    bool Segmentation = false);
+    bool Segmentation, long[] OutputShape);
 
 internal static class OnnxProbe
 {
@@ -101,7 +102,7 @@ internal static class OnnxProbe
         bool probability = last.Op == "Softmax" || last.Op is "Identity" or "Flatten" or "Reshape" &&
             graph.Nodes.LastOrDefault(n => n.Outputs.Contains(last.Inputs[0]))?.Op == "Softmax";
         bool segmentation = output.dim() == 4 && output.shape[2] == input.Height && output.shape[3] == input.Width && output.shape[1] > 1;
-        return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1, segmentation);
+        return new OnnxProbeResult(layouts, chosen is null ? null : tensorTarget[chosen], probability, output.dim() >= 2 ? (int)output.shape[1] : 1, segmentation, output.shape);
     }
 
     private static Tensor Weighted(Tensor t)

@@ -50,6 +50,10 @@ public abstract class CamTarget
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"{model.Name} is a segmentation model: its output is a map per category, which a class's score does not read. " +
                 "Explain a category over a region (-Target Segment, with -Region or -RegionMask).", model.Name);
+        if (model.Info.IsDetection)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{model.Name} is a detector: its output is boxes with class scores, which a class's score does not read. Explain its boxes (-Target Box, " +
+                "the default: its detections, or -Box with -ClassIndex).", model.Name);
         if (classIndex < 0 || classIndex >= model.NumClasses)
             throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument,
                 $"Class index {classIndex} is outside 0..{model.NumClasses - 1}.", classIndex);

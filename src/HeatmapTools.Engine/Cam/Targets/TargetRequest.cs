@@ -6,6 +6,12 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
     /// <summary>Where a segmentation target sums its category (-Region, -RegionMask); the predicted pixels by default.</summary>
     public SegmentRegion Region { get; init; } = SegmentRegion.Predicted;
 
+    /// <summary>Boxes typed with -Box (photo pixels) for every image of a detector; null: each image's own detections.</summary>
+    public IReadOnlyList<LabelledBox>? Boxes { get; init; }
+
+    /// <summary>Which of a detector's outputs are its detections, when a map explains them.</summary>
+    public Detection.DetectionOptions Detection { get; init; } = Engine.Detection.DetectionOptions.Default;
+
     public static TargetRequest Default { get; } = new(TargetKind.Default);
 
     /// <summary>Whether -Target named the kind: an explicit Logit is not the default on a segmentation model.</summary>
@@ -35,6 +41,7 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
         return new TargetRequest(chosen, referenceImage is null ? null : Path.GetFullPath(referenceImage)) { Explicit = kind is not null };
     }
 
-    public override string ToString() => ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"
+    public override string ToString() => Boxes is { Count: > 0 } boxes ? $"{Kind.KindName}({string.Join("; ", boxes.Select(b => $"{b.ClassIndex}@{b.Box}"))})"
+        : ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"
         : Region.IsPredicted ? Kind.KindName : $"{Kind.KindName}({Region})";
 }

@@ -17,6 +17,10 @@ internal static class TargetSelection
     {
         request ??= TargetRequest.Default;
         if (model.Info.IsSegmentation) return SegmentPairs(model, items, prepared, request, preprocess, failed);
+        if (model.Info.IsDetection) return BoxPairs(model, items, prepared, request, preprocess, failed);
+        if (request.Kind.KindName == BoxTarget.Maker.Name || request.Boxes is not null)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-Target Box and -Box explain a detector's boxes; {model.Name} is not a detector.", model.Name);
         if (request.Kind.KindName == SegmentTarget.Maker.Name)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"-Target Segment, -Region and -RegionMask explain a segmentation model's category over a region; {model.Name} is a classifier.", model.Name);
@@ -54,7 +58,7 @@ internal static class TargetSelection
             }
             // What is wrong with this image's target (a mask of another size, a region over none of its pixels) is its
             // error; what is wrong with the request itself (a class outside the head) stops the run as before.
-            catch (HeatmapToolsException error) when (failed is not null && error.Category == ErrorKind.InvalidData)
+            catch (HeatmapToolsException error) when (failed is not null && error.Category is ErrorKind.InvalidData or ErrorKind.InvalidResult)
             {
                 failed(i, error);
             }
@@ -62,16 +66,82 @@ internal static class TargetSelection
         return pairs;
     }
 
+    /// <summary>
+    /// Refuses a kind of target other than the model's own (Segment for a segmenter, Box for a detector); an explicit
+    /// -Target Logit too, since only the default may mean the model's own kind.
+    /// </summary>
+    private static void RequireOwnKind(TargetRequest request, string own, string what)
+    {
+        if ((request.Explicit || request.Kind != TargetKind.Default) && request.Kind.KindName != own)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{what}; -Target {request.Kind.KindName} explains a classifier's output.", request.Kind.KindName);
+    }
+
     /// <summary>A segmentation model's targets: each image's categories (asked for, or its top ones by pixels) over the region asked for.</summary>
     private static List<(int Image, CamTarget? Target)> SegmentPairs(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
         TargetRequest request, PreprocessOptions? preprocess, Action<int, HeatmapToolsException>? failed)
     {
-        // An explicit -Target Logit is refused too: only the default may mean Segment on a segmenter.
-        if ((request.Explicit || request.Kind != TargetKind.Default) && request.Kind.KindName != SegmentTarget.Maker.Name)
-            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
-                $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask); " +
-                $"-Target {request.Kind.KindName} explains a classifier's output.", request.Kind.KindName);
+        RequireOwnKind(request, SegmentTarget.Maker.Name,
+            $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask)");
         return Pairs(items, prepared, i => request.Region.TargetsFor(model, prepared[i], items[i].Classes, items[i].Top, preprocess), failed);
+    }
+
+    /// <summary>
+    /// A detector's targets: one per image for the boxes piped with it, else those typed with -Box, else its own detections
+    /// (found in one forward pass per input shape); an image where nothing is detected is that image's error.
+    /// </summary>
+    private static List<(int Image, CamTarget? Target)> BoxPairs(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
+        TargetRequest request, PreprocessOptions? preprocess, Action<int, HeatmapToolsException>? failed)
+    {
+        RequireOwnKind(request, BoxTarget.Maker.Name, $"{model.Name} is a detector: its maps explain boxes (-Target Box, the default: its detections, or -Box with -ClassIndex)");
+        if (preprocess is null) throw new ArgumentNullException(nameof(preprocess), "A detector's boxes are placed through the preprocessing.");
+        var layout = model.Info.Detection!;
+        var own = new Dictionary<int, IReadOnlyList<Detection.DetectedBox>>();
+        var notFinite = new Dictionary<int, float>();
+        var needDetections = Enumerable.Range(0, items.Count)
+            .Where(i => prepared[i].Error is null && items[i].Target is null && items[i].Boxes is null && request.Boxes is null).ToList();
+        foreach (var group in needDetections.GroupBy(i => prepared[i].Shape))
+        {
+            var members = group.ToList();
+            var found = Detect(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key, request.Detection, (k, value) => notFinite[members[k]] = value);
+            foreach (var (i, boxes) in members.Zip(found)) own[i] = boxes;
+        }
+        return Pairs(items, prepared, i =>
+        {
+            var image = prepared[i];
+            var geometry = Detection.BoxGeometry.Of(preprocess, image.Width, image.Height, image.Shape);
+            IReadOnlyList<LabelledBox> input, photo;
+            if ((items[i].Boxes ?? request.Boxes) is { } typed)
+            {
+                photo = typed;
+                input = typed.Select(b => b with { Box = geometry.ToInput(b.Box) }).ToList();
+            }
+            else
+            {
+                var found = own[i];
+                if (notFinite.TryGetValue(i, out float bad))
+                    throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
+                        $"{model.Name} scores '{image.Path}' {bad}: its detections cannot be ranked. The weights or the input overflow.", image.Path);
+                if (found.Count == 0)
+                    throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
+                        $"{model.Name} detects nothing in '{image.Path}' above score {request.Detection.ScoreThreshold}: there is no box to explain. " +
+                        "Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
+                input = found.Select(d => new LabelledBox(d.ClassIndex, d.InputBox)).ToList();
+                photo = found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList();
+            }
+            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, input, photo) };
+        }, failed);
+    }
+
+    /// <summary>Detections of same-shaped inputs, in one forward pass without gradients.</summary>
+    internal static IReadOnlyList<Detection.DetectedBox>[] Detect(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape, Detection.DetectionOptions options,
+        Action<int, float>? notFinite = null)
+    {
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var output = model.Logits(Predictor.Stack(chw, shape));
+        var (rows, columns) = model.Info.Detection!.Shape(output.shape[1], model.NumClasses);
+        return Detection.Detector.Detect(output.reshape(output.shape[0], rows, columns), model.Info.Detection, options, notFinite);
     }
 
     // Per model, so a long run decodes and runs its reference once, not once per batch; keyed by the file's stamp too, so a
