@@ -8,6 +8,8 @@ Images come from the pipeline (Get-ChildItem output, strings) or from -Path (wil
 
 Weights are found in this order: -WeightsPath (safetensors, a PyTorch state_dict .pth, or TorchSharp's format); each folder in HEATMAPTOOLS_MODEL_PATH (<model>.safetensors, <model>.pth or torchvision's published file name); the user cache (~/.cache/HeatmapTools); finally torchvision's official checkpoint is downloaded into the cache with its SHA-256 checked, unless -Offline or HEATMAPTOOLS_OFFLINE=1. -Weights Random -Seed N builds a seeded random model. A model is loaded once per session.
 
+A detector (an ONNX graph whose output is (4 + classes) x anchors, as YOLOv8 exports it, or anchors x (5 + classes), as YOLOv5 exports it; its settings file's "detectionOutput" can say which) returns each photo's Detections: ClassIndex, Label, Score and Box (X1, Y1, X2, Y2 in the photo's pixels, back through the letterbox or resize), highest score first: each anchor's best class, scores above -ScoreThreshold, non-maximum suppression per class at -IouThreshold (torchvision's batched_nms), at most -MaxDetections. Its ranked classes are each class's best detection score. -BoxesPath draws them on the photo. Piped into New-CamHeatmap, the detections are what the map explains.
+
 Results stream out as each batch finishes, in input order. An unreadable image is a non-terminating error (ErrorId ImageUnreadable) and the others are still classified. The output objects carry the path, model, weights asked for (WeightsPath) and top-1 class so they can be piped straight into New-CamHeatmap; WeightsFile says which file was actually loaded, wherever it was found.
 '@
     Inputs      = @('System.String', 'System.IO.FileInfo')
@@ -19,7 +21,8 @@ Results stream out as each batch finishes, in input order. An unreadable image i
         ShardRoot = 'The shared folder as this node mounts it: with -Shard, images are keyed by their path below it, so nodes that mount the share at different places split it the same way. An image outside it is a ShardRootOutside error.'
         SegmentsPath = 'A segmentation model only (fcn_*, deeplabv3_*): a folder to write each image''s predicted categories into, <name>_segments.png: the photo with each pixel coloured by its category (the Pascal VOC palette) and a legend of the categories present with their share of the pixels. Refused for a classifier and with -Resize other than Stretch.'
         Alpha       = 'With -SegmentsPath, how strongly the category colours cover the photo (0 to 1, default 0.5).'
-        Force       = 'With -SegmentsPath, overwrite an existing segments image.'
+        BoxesPath   = 'A detector only: a folder to write each photo with its detections drawn into, <name>_boxes.png: each box in its class''s colour with its label and score above it. Refused for other models.'
+        Force       = 'With -SegmentsPath or -BoxesPath, overwrite an existing image.'
         Path        = 'Image files to classify. Wildcards are expanded. Strings from the pipeline bind here.'
         LiteralPath = 'Image files, taken exactly as written (no wildcards). Get-ChildItem output binds here through its PSPath property.'
         Model       = 'An ONNX graph (a path ending in .onnx, or a name with <name>.onnx in a HEATMAPTOOLS_MODEL_PATH folder) from any framework, or an architecture by torchvision name: vgg16 (default), densenet121, efficientnet_b0, convnext_tiny, vit_b_16, swin_t and the rest of torchvision''s classifiers (README lists them). A state dict saved from torchvision''s model of that name loads unchanged. Tab completion lists them; a misspelt name suggests the closest.'

@@ -20,11 +20,13 @@ Input: cv2.imread, BGR->RGB, letterboxed as the module letterboxes (scale to fit
 .NET's Math.Round, centred with integer halving, cv2.resize INTER_LINEAR on uint8, the rest black), / 255.
 Detections: per anchor the best class and its score; anchors with score > SCORE kept; torchvision.ops.batched_nms at
 IOU (per class); the first MAX kept; boxes mapped back to the photo (minus the band's offset, over the band's own
-scale per axis: fw / width, fh / height), clipped to the photo.
+scale per axis: fw / width, fh / height), clipped to the photo; a box left with no width or height (wholly in the
+letterbox's padding) dropped.
 Maps (at the network input, H x W, float32): EigenCAM at each of LAYERS (no target), and GradCAM with a box target that
 is pytorch-grad-cam's FasterRCNNBoxScoreTarget read on the raw output: for each detection (input pixels, class), the
-anchor of greatest IoU with its box; if that IoU > 0.5 and the anchor's best class is the detection's, IoU plus the
-anchor's score of that class is added. pytorch-grad-cam's own GradCAM and EigenCAM classes compute them.
+anchor of greatest IoU with its box, boxes compared where the photo is (output boxes clipped to the band, detections
+as reported, clipped, brought back to the input); if that IoU > 0.5 and the anchor's best class is the detection's, IoU
+plus the anchor's score of that class is added. pytorch-grad-cam's own GradCAM and EigenCAM classes compute them.
 Writes <name>.onnx, <name>.json, <name>.<photo>.input.npy, <name>.<photo>.output.npy (the raw output), manifest.json
 (detections in photo pixels and the input's too, maps' files). Each map is also computed in float64; one moving by
 more than 2e-5 is refused.
@@ -123,12 +125,15 @@ def detect(output, v5):
 
 
 class BoxScoreTarget:
-    """pytorch-grad-cam's FasterRCNNBoxScoreTarget on a raw YOLO output: the anchor of greatest IoU stands for the output box."""
-    def __init__(self, v5, labels, boxes, iou_threshold=0.5):
-        self.v5, self.labels, self.boxes, self.iou_threshold = v5, labels, boxes, iou_threshold
+    """pytorch-grad-cam's FasterRCNNBoxScoreTarget on a raw YOLO output: the anchor of greatest IoU stands for the output box.
+    Boxes are compared where the photo is (the window: the letterbox's band), as detections are reported clipped to it."""
+    def __init__(self, v5, labels, boxes, window, iou_threshold=0.5):
+        self.v5, self.labels, self.boxes, self.window, self.iou_threshold = v5, labels, boxes, window, iou_threshold
 
     def __call__(self, output):
         boxes, scores = decode(output, self.v5)
+        x0, y0, x1, y1 = self.window
+        boxes = torch.stack([boxes[:, 0].clamp(x0, x1), boxes[:, 1].clamp(y0, y1), boxes[:, 2].clamp(x0, x1), boxes[:, 3].clamp(y0, y1)], 1)
         best, cls = scores.max(1)
         total = torch.zeros(1, dtype=output.dtype)
         for box, label in zip(self.boxes, self.labels):
@@ -149,6 +154,11 @@ def letterbox(rgb):
     canvas = np.zeros((H, W, 3), np.uint8)
     canvas[y0:y0 + fh, x0:x0 + fw] = cv2.resize(rgb, (fw, fh), interpolation=cv2.INTER_LINEAR)
     return canvas, (x0, y0, fw, fh)
+
+
+def to_input(photo_boxes, band, w, h):
+    x0, y0, fw, fh = band
+    return photo_boxes * np.array([fw / w, fh / h, fw / w, fh / h]) + np.array([x0, y0, x0, y0])
 
 
 def to_photo(boxes, band, w, h):
@@ -194,15 +204,18 @@ for name, v5 in (('tiny_yolov8', False), ('tiny_yolov5', True)):
         np.save(os.path.join(out, f'{name}.{stem}.input.npy'), x.numpy())
         np.save(os.path.join(out, f'{name}.{stem}.output.npy'), output.numpy())
         boxes, scores, classes, anchors = detect(output[0], v5)
+        photo_boxes = to_photo(boxes, band, w, h)
+        # A box wholly in the letterbox's padding is not in the photo: not a detection of it.
+        shown = torch.from_numpy((photo_boxes[:, 2] > photo_boxes[:, 0]) & (photo_boxes[:, 3] > photo_boxes[:, 1]))
+        boxes, scores, classes, anchors, photo_boxes = boxes[shown], scores[shown], classes[shown], anchors[shown], photo_boxes[shown.numpy()]
         if not 3 <= len(boxes) <= MAX:
             sys.exit(f'{name} on {photo}: {len(boxes)} detections; the test needs a few')
-        photo_boxes = to_photo(boxes, band, w, h)
+        window = to_input(np.array([0.0, 0.0, w, h]), band, w, h).tolist()
         # As a user types boxes: the first two detections inside the photo (not in the letterbox's band) to one decimal of a
         # photo pixel (-Box), brought to the input as the module does.
         inside = [k for k, b in enumerate(photo_boxes) if b[2] - b[0] > 2 and b[3] - b[1] > 2][:2]
         typed = np.round(photo_boxes[inside], 1)
-        x0, y0, fw, fh = band
-        typed_input = typed * np.array([fw / w, fh / h, fw / w, fh / h]) + np.array([x0, y0, x0, y0])
+        typed_input = to_input(typed, band, w, h)
         maps = {}
         for layer in LAYERS:
             for method, cls_ in (('EigenCAM', EigenCAM), ('GradCAM', GradCAM), ('GradCAM-typed', GradCAM)):
@@ -211,8 +224,9 @@ for name, v5 in (('tiny_yolov8', False), ('tiny_yolov5', True)):
                 results = []
                 for dtype in (torch.float32, torch.float64):
                     m = copy.deepcopy(model).to(dtype)
-                    target = None if method == 'EigenCAM' else [BoxScoreTarget(v5, classes[inside].tolist(), typed_input)] if method.endswith('typed') \
-                        else [BoxScoreTarget(v5, classes.tolist(), boxes.to(dtype).detach().numpy())]
+                    # The detections as reported (clipped to the photo), brought back to the input.
+                    target = None if method == 'EigenCAM' else [BoxScoreTarget(v5, classes[inside].tolist(), typed_input, window)] if method.endswith('typed') \
+                        else [BoxScoreTarget(v5, classes.tolist(), to_input(photo_boxes, band, w, h), window)]
                     with cls_(model=m, target_layers=[getattr(m, layer)]) as cam:
                         results.append(cam(input_tensor=x.to(dtype), targets=target)[0].astype(np.float64))
                 if np.abs(results[0] - results[1]).max() > 2e-5 or results[0].max() <= 0:

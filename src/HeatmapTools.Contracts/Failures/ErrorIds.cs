@@ -38,6 +38,7 @@ public static class ErrorIds
     public const string ScoreNotFinite = "ScoreNotFinite";
     public const string BoxInvalid = "BoxInvalid";
     public const string NothingDetected = "NothingDetected";
+    public const string BoxNotMatched = "BoxNotMatched";
     public const string OnnxOperatorUnsupported = "OnnxOperatorUnsupported";
     public const string OnnxModelInvalid = "OnnxModelInvalid";
     public const string PreprocessInvalid = "PreprocessInvalid";

@@ -49,6 +49,9 @@ public readonly record struct BoxGeometry(double ScaleX, double ScaleY, double O
         Math.Clamp((b.X1 - OffsetX) / ScaleX, 0, PhotoWidth), Math.Clamp((b.Y1 - OffsetY) / ScaleY, 0, PhotoHeight),
         Math.Clamp((b.X2 - OffsetX) / ScaleX, 0, PhotoWidth), Math.Clamp((b.Y2 - OffsetY) / ScaleY, 0, PhotoHeight));
 
+    /// <summary>Whether a box on the network input shows in the photo (not wholly over the letterbox's padding or outside a crop).</summary>
+    public bool Shows(BoxCorners b) => ToPhoto(b) is { Width: > 0, Height: > 0 };
+
     /// <summary>A box in the photo's pixels, on the network input.</summary>
     public BoxCorners ToInput(BoxCorners b) => new(b.X1 * ScaleX + OffsetX, b.Y1 * ScaleY + OffsetY, b.X2 * ScaleX + OffsetX, b.Y2 * ScaleY + OffsetY);
 }

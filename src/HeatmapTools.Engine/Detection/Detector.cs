@@ -1,3 +1,6 @@
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models;
+using HeatmapTools.Engine.Prediction;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,9 +15,29 @@ public sealed record DetectionOptions(double ScoreThreshold = 0.25, double IouTh
 /// <summary>One box a detector found: its class, score, the anchor (output column) it came from, and where it is on the network input.</summary>
 public sealed record DetectedBox(int ClassIndex, float Score, BoxCorners InputBox, int Anchor);
 
+/// <summary>A detection as a user reads it: its class, score and box in the photo's pixels.</summary>
+public sealed record PhotoDetection(int ClassIndex, string Label, float Score, BoxCorners Box);
+
 /// <summary>Reads detections off a detector's raw outputs: decode, each anchor's best class, score threshold, NMS per class.</summary>
 public static class Detector
 {
+    /// <summary>Detections of same-shaped inputs, in one forward pass without gradients.</summary>
+    public static IReadOnlyList<DetectedBox>[] Detect(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape, DetectionOptions options,
+        Action<int, float>? notFinite = null)
+    {
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        return Detect(Outputs(model, chw, shape), model.Info.Detection!, options, notFinite);
+    }
+
+    /// <summary>A detector's raw outputs (B x rows x columns) for same-shaped inputs; the caller holds the dispose scope and the grad mode.</summary>
+    public static Tensor Outputs(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape)
+    {
+        var output = model.Logits(Predictor.Stack(chw, shape));
+        var (rows, columns) = model.Info.Detection!.Shape(output.shape[1], model.NumClasses);
+        return output.reshape(output.shape[0], rows, columns);
+    }
+
     /// <summary>Each sample's detections, highest score first; a sample with a score that is not a number is reported by index.</summary>
     public static IReadOnlyList<DetectedBox>[] Detect(Tensor output, DetectionOutput layout, DetectionOptions options, Action<int, float>? notFinite = null)
     {

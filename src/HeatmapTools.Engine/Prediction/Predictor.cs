@@ -15,6 +15,9 @@ public sealed record ImagePrediction(string Path, string Model, IReadOnlyList<Ra
 
     /// <summary>A segmentation model's category per pixel and shares; null for a classifier.</summary>
     public PixelShares? Segments { get; init; }
+
+    /// <summary>A detector's boxes in the photo's pixels, highest score first; null for other models.</summary>
+    public IReadOnlyList<Detection.PhotoDetection>? Detections { get; init; }
 }
 
 /// <summary>Classifies batches of images; tensors live only inside one batch's dispose scope.</summary>
@@ -22,7 +25,7 @@ public static class Predictor
 {
     public static IReadOnlyList<ItemResult<ImagePrediction>> PredictBatch(
         LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths, PreprocessOptions preprocess, int top, CancellationToken cancellation,
-        Held.HeldMemory? hold = null, HeadActivation head = HeadActivation.Auto)
+        Held.HeldMemory? hold = null, HeadActivation head = HeadActivation.Auto, Detection.DetectionOptions? detection = null)
     {
         // Held inputs keep the decoded originals too, so an overlay downstream needs no second decoding.
         var prepared = InputBatch.Prepare(paths, preprocess, cancellation, keepImages: hold is not null);
@@ -30,7 +33,7 @@ public static class Predictor
         var handed = new HashSet<OpenCvSharp.Mat>();
         try
         {
-            return Predict(model, labels, paths, prepared, preprocess, top, hold, handed, head);
+            return Predict(model, labels, paths, prepared, preprocess, top, hold, handed, head, detection ?? Detection.DetectionOptions.Default);
         }
         finally
         {
@@ -40,20 +43,38 @@ public static class Predictor
     }
 
     private static List<ItemResult<ImagePrediction>> Predict(LayeredModel model, ClassLabels labels, IReadOnlyList<string> paths,
-        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold, HashSet<OpenCvSharp.Mat> handed, HeadActivation head)
+        PreparedImage[] prepared, PreprocessOptions preprocess, int top, Held.HeldMemory? hold, HashSet<OpenCvSharp.Mat> handed, HeadActivation head,
+        Detection.DetectionOptions detection)
     {
         var good = prepared.Where(p => p.Error is null).ToList();
         // Images at their own size (-InputSize Native) run in one batch per size.
         var logits = new float[good.Count][];
+        var detections = new IReadOnlyList<Detection.DetectedBox>?[good.Count];
         foreach (var group in good.Select((p, k) => (p, k)).GroupBy(t => t.p.Shape))
         {
-            var rows = Logits(model, group.Select(t => t.p.Chw!).ToList(), group.Key);
-            foreach (var ((_, k), row) in group.Zip(rows)) logits[k] = row;
+            var members = group.ToList();
+            if (model.Info.IsDetection)
+            {
+                // A detector's scores per class are the best any of its detections gives the class (0 for none).
+                var found = Detection.Detector.Detect(model, members.Select(t => t.p.Chw!).ToList(), group.Key, detection,
+                    (k, value) => logits[members[k].k] = new[] { value });
+                foreach (var ((p, k), all) in members.Zip(found))
+                {
+                    // A box wholly over the letterbox's padding is not in the photo.
+                    var geometry = Detection.BoxGeometry.Of(preprocess, p.Width, p.Height, p.Shape);
+                    var boxes = all.Where(b => geometry.Shows(b.InputBox)).ToList();
+                    detections[k] = boxes;
+                    logits[k] ??= Enumerable.Range(0, model.NumClasses).Select(c => boxes.Where(b => b.ClassIndex == c).Select(b => b.Score).DefaultIfEmpty(0f).Max()).ToArray();
+                }
+                continue;
+            }
+            var rows = Logits(model, members.Select(t => t.p.Chw!).ToList(), group.Key);
+            foreach (var ((_, k), row) in members.Zip(rows)) logits[k] = row;
         }
 
         var results = new List<ItemResult<ImagePrediction>>(paths.Count);
         // One array of names for the batch: every prediction refers to it rather than copying a thousand names.
-        int classes = good.Count == 0 ? 0 : model.Info.IsSegmentation ? model.NumClasses : logits[0].Length;
+        int classes = good.Count == 0 ? 0 : model.Info.IsSegmentation || model.Info.IsDetection ? model.NumClasses : logits[0].Length;
         string[] names = Enumerable.Range(0, classes).Select(i => labels[i].Name).ToArray();
         int next = 0;
         foreach (var item in prepared)
@@ -63,6 +84,7 @@ public static class Predictor
                 results.Add(new ItemResult<ImagePrediction>(item.Path, null, item.Error));
                 continue;
             }
+            var boxes = detections[next];
             float[] row = logits[next++];
             // A non-finite score cannot rank classes nor be written as a probability: that image's error, not the batch's.
             if (NonFinite(row) is { } bad)
@@ -82,6 +104,8 @@ public static class Predictor
                     row = segments.MeanOutputs;
                     probabilities = new ClassProbabilities(names, segments.Shares);
                 }
+                else if (boxes is not null)
+                    probabilities = new ClassProbabilities(names, row.Select(v => (double)v).ToArray());
                 else
                     probabilities = ClassProbabilities.FromLogits(row, names, head, model.Info.OutputIsProbability, item.Path);
             }
@@ -104,9 +128,16 @@ public static class Predictor
             }
             results.Add(new ItemResult<ImagePrediction>(item.Path,
                 new ImagePrediction(item.Path, model.Name, segments is null ? Rank(row, probabilities.Values, labels, top) : RankShares(segments, labels, top),
-                    row, probabilities, item.Width, item.Height) { Input = input, Segments = segments }, null));
+                    row, probabilities, item.Width, item.Height) { Input = input, Segments = segments, Detections = boxes is null ? null : InPhoto(boxes, item, preprocess, labels) }, null));
         }
         return results;
+    }
+
+    /// <summary>A detector's boxes carried back to the photo they were found in.</summary>
+    private static IReadOnlyList<Detection.PhotoDetection> InPhoto(IReadOnlyList<Detection.DetectedBox> boxes, PreparedImage image, PreprocessOptions preprocess, ClassLabels labels)
+    {
+        var geometry = Detection.BoxGeometry.Of(preprocess, image.Width, image.Height, image.Shape);
+        return boxes.Select(b => new Detection.PhotoDetection(b.ClassIndex, labels[b.ClassIndex].Name, b.Score, geometry.ToPhoto(b.InputBox))).ToList();
     }
 
     /// <summary>The first NaN or infinite score, if any.</summary>

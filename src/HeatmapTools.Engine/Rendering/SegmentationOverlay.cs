@@ -35,22 +35,7 @@ public static class SegmentationOverlay
     /// </summary>
     public static string WriteInto(string folder, string source, PixelShares segments, ClassLabels labels, double alpha, bool force,
         IReadOnlySet<string> inputs, ISet<string> written)
-    {
-        string file = Path.GetFullPath(Path.Combine(folder, Path.GetFileNameWithoutExtension(source) + "_segments.png"));
-        if (!written.Add(file))
-            throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.ResourceExists,
-                $"'{source}' would write '{file}', which an earlier image of this run wrote: give the photos distinct names or -SegmentsPath per folder.", source);
-        try
-        {
-            AtomicFile.CreateFolder(folder);
-            Write(source, segments, labels, file, alpha, force, inputs);
-            return file;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not write '{file}': {ex.Message}", file, ex);
-        }
-    }
+        => PredictionFiles.WriteInto(folder, source, "_segments.png", "-SegmentsPath", written, file => Write(source, segments, labels, file, alpha, force, inputs));
 
     /// <summary>
     /// Writes the overlay of <paramref name="segments"/> (at the network input's size, the photo stretched to it) over the

@@ -40,6 +40,9 @@ public static class TextRenderer
         return bgr;
     }
 
+    /// <summary>The width a caption needs to show <paramref name="text"/> at <paramref name="maxPixels"/>, margins included.</summary>
+    public static int Width(string text, float maxPixels = 13f) => (int)Math.Ceiling(Measure(Runs(text), maxPixels)) + 8;
+
     private static float Measure(List<(SKTypeface Typeface, string Text)> runs, float size)
     {
         float total = 0;

@@ -103,6 +103,14 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? RegionMask { get; set; }
 
+    /// <summary>A detector's boxes to explain, x1, y1, x2, y2 in the photo's pixels, four numbers a box; each box's class from -ClassIndex.</summary>
+    [Parameter]
+    public double[]? Box { get; set; }
+
+    /// <summary>A detector's boxes piped on (Get-ClassPrediction's detections, or a map's): explained instead of detecting again.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public object[]? Detections { get; set; }
+
     /// <summary>Whether -Region and -RegionMask choose a segmentation target (they say where explanations should point in Measure-Explanation).</summary>
     private protected virtual bool RegionIsTarget => true;
 
@@ -127,8 +135,53 @@ public abstract class CamCommandBase : ModelCommandBase
         RunEngine(() => TargetRequest.Parse(!string.IsNullOrEmpty(Target) ? Target : string.IsNullOrEmpty(TargetKind) ? null : TargetKind,
             string.IsNullOrEmpty(ReferenceImage) ? null : GetUnresolvedProviderPathFromPSPath(ReferenceImage),
             RegionIsTarget && Region is { Length: > 0 } ? Region : null,
-            !RegionIsTarget || string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))),
+            !RegionIsTarget || string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))) with
+        {
+            Boxes = TypedBoxes(),
+            Detection = new Engine.Detection.DetectionOptions(ScoreThreshold ?? Engine.Detection.DetectionOptions.Default.ScoreThreshold,
+                IouThreshold ?? Engine.Detection.DetectionOptions.Default.IouThreshold, MaxDetections ?? Engine.Detection.DetectionOptions.Default.MaxDetections),
+        },
         AttributionSettings());
+
+    /// <summary>-Box's boxes with their classes: -ClassIndex gives one class for every box, or one per box.</summary>
+    private IReadOnlyList<LabelledBox>? TypedBoxes()
+    {
+        if (Box is null) return null;
+        return RunEngine(() =>
+        {
+            if (Box.Length == 0 || Box.Length % 4 != 0)
+                throw new HeatmapToolsException(ErrorIds.BoxInvalid, ErrorKind.InvalidArgument,
+                    $"-Box takes four numbers a box (x1, y1, x2, y2 in the photo's pixels); {Box.Length} were given.", Box.Length);
+            int count = Box.Length / 4;
+            if (ClassIndex is not { Length: > 0 } classes || (classes.Length != 1 && classes.Length != count))
+                throw new HeatmapToolsException(ErrorIds.BoxInvalid, ErrorKind.InvalidArgument,
+                    $"-Box needs each box's class: -ClassIndex with one class for all {count} box(es), or one per box ({ClassIndex?.Length ?? 0} given).", "ClassIndex");
+            return Enumerable.Range(0, count).Select(k => new LabelledBox(classes[classes.Length == 1 ? 0 : k], Engine.Detection.BoxCorners.Parse(Box, 4 * k))).ToList();
+        });
+    }
+
+    /// <summary>The boxes piped with this record (DetectionRecords, or their JSON: ClassIndex and Box with X1, Y1, X2, Y2); null when none were.</summary>
+    private protected IReadOnlyList<LabelledBox>? PipedBoxes()
+    {
+        if (Detections is null) return null;
+        return RunEngine(() => Detections.Select(d =>
+        {
+            var o = PSObject.AsPSObject(d);
+            if (o.BaseObject is DetectionRecord record) return new LabelledBox(record.ClassIndex, record.Box.ToCorners());
+            object? Read(PSObject from, string name) => from.Properties[name]?.Value
+                ?? throw new HeatmapToolsException(ErrorIds.BoxInvalid, ErrorKind.InvalidArgument, $"A detection piped in has no {name}: it takes ClassIndex and Box (X1, Y1, X2, Y2).", name);
+            var box = PSObject.AsPSObject(Read(o, "Box"));
+            try
+            {
+                var corners = new[] { "X1", "Y1", "X2", "Y2" }.Select(n => Convert.ToDouble(Read(box, n), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                return new LabelledBox(Convert.ToInt32(Read(o, "ClassIndex"), System.Globalization.CultureInfo.InvariantCulture), Engine.Detection.BoxCorners.Parse(corners));
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new HeatmapToolsException(ErrorIds.BoxInvalid, ErrorKind.InvalidArgument, $"A detection piped in is not one: {e.Message}", d);
+            }
+        }).ToList());
+    }
 
     /// <summary>The attribution settings given, over the defaults (Captum's where it has them).</summary>
     private Engine.Attribution.AttributionOptions AttributionSettings()

@@ -13,6 +13,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
 {
     private readonly BatchQueue<string> _queue = new();
     private readonly HashSet<string> _segmentsWritten = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _boxesWritten = new(StringComparer.Ordinal);
     private int _done;
 
     [Parameter]
@@ -22,6 +23,10 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
     /// <summary>A folder to write each image's predicted segmentation into (a segmentation model only): &lt;name&gt;_segments.png.</summary>
     [Parameter]
     public string? SegmentsPath { get; set; }
+
+    /// <summary>A folder to write each photo with a detector's boxes drawn into: &lt;name&gt;_boxes.png.</summary>
+    [Parameter]
+    public string? BoxesPath { get; set; }
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -55,8 +60,12 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
         if (SegmentsPath is not null && PreprocessFor(model) is { Native: false, Mode: not ResizeMode.Stretch } moved)
             ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                 $"-SegmentsPath lays the categories over the photo as the network saw it stretched; -Resize {moved.Mode} moves them. Use -Resize Stretch.", SegmentsPath)));
+        if (BoxesPath is not null && !model.Info.IsDetection)
+            ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-BoxesPath draws a detector's boxes; {model.Name} is not a detector.", BoxesPath)));
+        var detection = DetectionFor(model);
         var labels = LoadLabels(model);
-        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared, HeadFor(model)));
+        var results = RunEngine(() => Predictor.PredictBatch(model, labels, batch.Items, PreprocessFor(model), Top, Cancellation, HeldMemory.Shared, HeadFor(model), detection));
         foreach (var result in results)
         {
             if (result.Error is not null)
@@ -77,13 +86,25 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
                     WriteError(ToErrorRecord(ex));
                 }
             }
-            WriteObject(ToOutput(result.Value!, batch.Request, model, labels, segments));
+            string? boxes = null;
+            if (BoxesPath is not null && result.Value!.Detections is { } found)
+            {
+                try
+                {
+                    boxes = BoxDrawing.WriteInto(GetUnresolvedProviderPathFromPSPath(BoxesPath), result.Path, found, Force, batch.Items.ToHashSet(), _boxesWritten);
+                }
+                catch (HeatmapToolsException ex)
+                {
+                    WriteError(ToErrorRecord(ex));
+                }
+            }
+            WriteObject(ToOutput(result.Value!, batch.Request, model, labels, segments, boxes));
         }
         _done += batch.Items.Count;
         WriteProgress(new ProgressRecord(1, "Get-ClassPrediction", $"{_done} image(s) classified with {model.Name}"));
     }
 
-    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, LayeredModel model, ClassLabels labels, string? segmentsFile)
+    private ClassPrediction ToOutput(ImagePrediction p, WeightsRequest request, LayeredModel model, ClassLabels labels, string? segmentsFile, string? boxesFile)
     {
         var ranked = p.Top.Select(t => new RankedClass
         {
@@ -126,6 +147,8 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
             PixelShares = p.Segments is { } s ? string.Join("; ", Enumerable.Range(0, s.Shares.Length).Where(c => s.Shares[c] > 0).OrderByDescending(c => s.Shares[c])
                 .Select(c => $"{labels[c].Name}={s.Shares[c].ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}")) : null,
             SegmentsFile = segmentsFile,
+            BoxesFile = boxesFile,
+            Detections = p.Detections?.Select(d => new DetectionRecord { ClassIndex = d.ClassIndex, Label = d.Label, Score = d.Score, Box = BoxRecord.From(d.Box) }).ToArray(),
         };
     }
 }

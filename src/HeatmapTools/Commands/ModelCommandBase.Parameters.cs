@@ -107,4 +107,19 @@ public abstract partial class ModelCommandBase
     [Parameter]
     [ValidateRange(1, 256)]
     public int BatchSize { get; set; } = 8;
+
+    /// <summary>A detector's detections: a box counts when its class's score is above this (YOLO's 0.25).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? ScoreThreshold { get; set; }
+
+    /// <summary>A detector's non-maximum suppression: a box overlapping a better one of its class by more than this IoU is dropped (0.45).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? IouThreshold { get; set; }
+
+    /// <summary>A detector's detections per image at most, the best kept (100).</summary>
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int? MaxDetections { get; set; }
 }

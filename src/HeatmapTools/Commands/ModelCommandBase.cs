@@ -70,6 +70,21 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
         StainMatrix = StainMatrix,
     };
 
+    /// <summary>
+    /// The detection settings for a detector; the settings given for another model stop the command (TargetNotApplicable),
+    /// as they would change nothing.
+    /// </summary>
+    protected Engine.Detection.DetectionOptions DetectionFor(LayeredModel model)
+    {
+        var given = new (string Name, object? Value)[] { ("ScoreThreshold", ScoreThreshold), ("IouThreshold", IouThreshold), ("MaxDetections", MaxDetections) }
+            .Where(p => p.Value is not null).Select(p => "-" + p.Name).ToList();
+        if (!model.Info.IsDetection && given.Count > 0)
+            ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{string.Join(", ", given)} choose{(given.Count == 1 ? "s" : "")} a detector's detections; {model.Name} is not a detector.", given[0])));
+        var defaults = Engine.Detection.DetectionOptions.Default;
+        return new Engine.Detection.DetectionOptions(ScoreThreshold ?? defaults.ScoreThreshold, IouThreshold ?? defaults.IouThreshold, MaxDetections ?? defaults.MaxDetections);
+    }
+
     /// <summary>-HeadActivation, else the model's sidecar, else Auto (the model decides).</summary>
     protected HeatmapTools.HeadActivation HeadFor(LayeredModel model) =>
         HeadActivation ?? SidecarOf(model)?.HeadActivation ?? HeatmapTools.HeadActivation.Auto;

@@ -91,7 +91,7 @@ public class NewCamHeatmapCommand : CamCommandBase
         {
             // -NoOverlay without -MapFormat only hands the maps to the pipeline: nothing is written, so nothing to confirm.
             if (WritesFiles && !ShouldProcess(file, $"Write {string.Join(", ", selection.Methods)} heatmap(s)")) continue;
-            var item = new CamJobItem(file, classes, Top, PreparedInput);
+            var item = new CamJobItem(file, classes, Top, PreparedInput) { Boxes = PipedBoxes() };
             if (WritesFiles && OutputNaming.NeedsRoot(ResolvedOutputPath)) (_deferred ??= new()).Add(((Key(request), selection), request, (item, selection)));
             else foreach (var ready in _queue.Add((Key(request), selection), request, (item, selection), BatchSize)) Flush(ready);
         }
@@ -122,6 +122,7 @@ public class NewCamHeatmapCommand : CamCommandBase
         var model = LoadModel(batch.Request);
         var selection = batch.Items[0].Selection;
         var labels = LoadLabels(model);
+        DetectionFor(model);
         var options = new CamJobOptions
         {
             Methods = selection.Methods,
@@ -153,7 +154,7 @@ public class NewCamHeatmapCommand : CamCommandBase
                 WriteError(ToErrorRecord(result.Error));
                 continue;
             }
-            var written = CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target, GivenPreprocessing());
+            var written = CamHeatmap.From(result.Value!, model, batch.Request, LabelsAsGiven, options.Cam, options.Target, GivenPreprocessing(), labels);
             _record?.Item(written.SourcePath, Engine.Scaling.TaskRecord.Done, new[] { written.OutputPath, written.MapPath }.OfType<string>(),
                 new Dictionary<string, string>
                 {

@@ -46,7 +46,7 @@ public abstract class TrustCommandBase : CamCommandBase
         var selection = CurrentSelection();
         foreach (var file in InputFiles())
         {
-            var item = Itemise(new CamJobItem(file, classes, Top) { Map = MapTensor });
+            var item = Itemise(new CamJobItem(file, classes, Top) { Map = MapTensor, Boxes = PipedBoxes() });
             foreach (var ready in _queue.Add((Key(request), selection), request, (item, selection), BatchSize)) Flush(ready);
         }
     }
@@ -61,6 +61,7 @@ public abstract class TrustCommandBase : CamCommandBase
     {
         var model = LoadModel(batch.Request);
         var labels = LoadLabels(model);
+        DetectionFor(model);
         var selection = batch.Items[0].Selection;
         string? plots = PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath);
         if (plots is not null && !ShouldProcess(plots, $"Write {Activity} figures")) plots = null;

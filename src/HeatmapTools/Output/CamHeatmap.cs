@@ -32,6 +32,8 @@ public sealed class CamHeatmap
     public int[]? Region { get; init; }
     /// <summary>A segmentation map's region as a mask image (-RegionMask).</summary>
     public string? RegionMask { get; init; }
+    /// <summary>A detector's map: the boxes it explains, in the photo's pixels (binds to -Detections, so the map can be made again); null for other models.</summary>
+    public DetectionRecord[]? Detections { get; init; }
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
@@ -75,7 +77,7 @@ public sealed class CamHeatmap
     private readonly float[,]? _map;
 
     internal static CamHeatmap From(Engine.Cam.CamOutput r, Engine.Models.LayeredModel model, Engine.Models.WeightsRequest request, TextList? labels,
-        Engine.Cam.CamOptions cam, Engine.Cam.Targets.TargetRequest target, Engine.Imaging.PreprocessRequest preprocess) => new()
+        Engine.Cam.CamOptions cam, Engine.Cam.Targets.TargetRequest target, Engine.Imaging.PreprocessRequest preprocess, Engine.Models.ClassLabels classNames) => new()
     {
         InputSize = preprocess.InputSize,
         Mean = preprocess.Mean,
@@ -123,6 +125,8 @@ public sealed class CamHeatmap
         ReferenceImage = target.ReferenceImage,
         Region = target.Region.Rect,
         RegionMask = target.Region.MaskFile,
+        Detections = r.Target is Engine.Cam.Targets.BoxTarget boxes
+            ? boxes.PhotoBoxes.Select(b => new DetectionRecord { ClassIndex = b.ClassIndex, Label = classNames[b.ClassIndex].Name, Box = BoxRecord.From(b.Box) }).ToArray() : null,
     };
 
     /// <summary>The map at the network's input resolution, [row, column], values in [0,1]. Hidden from Export-Csv,

@@ -37,6 +37,10 @@ public sealed class ClassPrediction
     public string? PixelShares { get; init; }
     /// <summary>The overlay of the predicted categories with its legend (-SegmentsPath); null when none was written.</summary>
     public string? SegmentsFile { get; init; }
+    /// <summary>A detector's boxes, highest score first (binds to New-CamHeatmap's -Detections); null for other models.</summary>
+    public DetectionRecord[]? Detections { get; init; }
+    /// <summary>The photo with the detections drawn (-BoxesPath); null when none was written.</summary>
+    public string? BoxesFile { get; init; }
     /// <summary>The ranking as one line, for Export-Csv: ('n02123045', 'tabby', 0.7096), ...</summary>
     public string Ranking => string.Join(", ", Predictions.Select(p => p.ToString()));
     /// <summary>The -WeightsPath asked for (null when the weights were looked up); binds to New-CamHeatmap's parameter.</summary>

@@ -85,6 +85,9 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
         using var overlay = map.Guided is { } guided
             ? GuidedRenderer.Render(map.Map, guided, map.Width, map.Height, original.Size())
             : OverlayRenderer.Render(original, map.Map, map.Width, map.Height, colormap, options.Alpha);
+        // A detector's map is read with the boxes it explains.
+        if (map.Target is Targets.BoxTarget boxes)
+            BoxDrawing.Draw(overlay, boxes.PhotoBoxes.Select(b => (b.Box, b.ClassIndex, labels[b.ClassIndex].Name)));
         IO.AtomicFile.Write(path, overwrite, stream =>
         {
             options.Writing?.Invoke(path);

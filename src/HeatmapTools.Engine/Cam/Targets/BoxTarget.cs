@@ -10,8 +10,9 @@ public sealed record LabelledBox(int ClassIndex, BoxCorners Box);
 
 /// <summary>
 /// Boxes a detector found, scored as pytorch-grad-cam's FasterRCNNBoxScoreTarget scores them, read on the raw output:
-/// for each box, the anchor whose decoded box overlaps it most; if that IoU passes the threshold and the anchor's best
-/// class is the box's, the IoU plus the anchor's score of that class counts. One target sums all its boxes, as the
+/// for each box, the anchor whose decoded box overlaps it most (compared where the photo is on the input: output boxes
+/// clipped to it, as detections are reported); if that IoU passes the threshold and the anchor's best class is the
+/// box's, the IoU plus the anchor's score of that class counts. One target sums all its boxes, as the
 /// tutorial explains every detection in one map. A box matched by its own anchor (IoU within 1e-4 of 1, as a detection
 /// explained on the output it came from is) sits at the IoU's maximum, a kink whose gradient bits of rounding would
 /// choose: there the IoU counts without a gradient, and the score carries the map.
@@ -22,15 +23,17 @@ public sealed class BoxTarget : CamTarget
     private readonly DetectionOutput _layout;
     private readonly int _classes;
 
-    /// <param name="inputBoxes">The boxes on the network input, with their classes.</param>
-    /// <param name="photoBoxes">The same boxes in the photo's pixels, for records and overlays.</param>
-    public BoxTarget(DetectionOutput layout, int classes, IReadOnlyList<LabelledBox> inputBoxes, IReadOnlyList<LabelledBox> photoBoxes,
-        double iouThreshold = 0.5)
+    private readonly BoxCorners _window;
+
+    /// <param name="photoBoxes">The boxes in the photo's pixels (as detections are reported, clipped to it), with their classes.</param>
+    /// <param name="geometry">Where the photo sits on the network input: the boxes are compared there, output boxes clipped to it.</param>
+    public BoxTarget(DetectionOutput layout, int classes, IReadOnlyList<LabelledBox> photoBoxes, BoxGeometry geometry, double iouThreshold = 0.5)
     {
         _layout = layout;
         _classes = classes;
-        InputBoxes = inputBoxes;
         PhotoBoxes = photoBoxes;
+        InputBoxes = photoBoxes.Select(b => b with { Box = geometry.ToInput(b.Box) }).ToList();
+        _window = geometry.ToInput(new BoxCorners(0, 0, geometry.PhotoWidth, geometry.PhotoHeight));
         IouThreshold = iouThreshold;
     }
 
@@ -61,32 +64,56 @@ public sealed class BoxTarget : CamTarget
                     $"Class index {box.ClassIndex} is outside 0..{model.NumClasses - 1}.", box.ClassIndex);
     }
 
-    /// <summary>Per sample, the sum over the boxes of the matched anchor's IoU and class score (0 for a box nothing matches).</summary>
+    /// <summary>
+    /// Per sample, the sum over the boxes of the matched anchor's IoU and class score; a box nothing matches adds 0 (a
+    /// perturbed image may lose it), still tied to the output so gradients are defined.
+    /// </summary>
     public override Tensor Score(Tensor output)
     {
         long batch = output.shape[0];
-        var (rows, columns) = _layout.Shape(output.numel() / batch, _classes);
-        var samples = output.reshape(batch, rows, columns);
-        var targets = tensor(InputBoxes.SelectMany(b => new[] { (float)b.Box.X1, (float)b.Box.Y1, (float)b.Box.X2, (float)b.Box.Y2 }).ToArray(),
-            new long[] { InputBoxes.Count, 4 }).to(output.dtype);
+        var samples = Samples(output);
         var totals = new List<Tensor>((int)batch);
         for (long s = 0; s < batch; s++)
         {
-            var (boxes, scores) = _layout.Decode(samples[s]);
-            var (best, classes) = scores.max(1);
-            var ious = Iou(targets, boxes);
-            var total = zeros(1, dtype: output.dtype);
-            for (int k = 0; k < InputBoxes.Count; k++)
-            {
-                long index = ious[k].argmax().ToInt64();
-                var iou = ious[k, index];
-                double value = iou.ToDouble();
-                if (!(value > IouThreshold) || classes[index].ToInt64() != InputBoxes[k].ClassIndex) continue;
-                total = total + (value >= 1 - Kink ? iou.detach() : iou) + best[index];
-            }
+            var total = samples[s].sum().mul(0).reshape(1);
+            foreach (var (_, iou, score) in Matches(samples[s]))
+                total = total + (iou.ToDouble() >= 1 - Kink ? iou.detach() : iou) + score;
             totals.Add(total);
         }
         return cat(totals, 0);
+    }
+
+    /// <summary>The boxes (in the photo's pixels) that no output box of one sample's output matches.</summary>
+    public IReadOnlyList<LabelledBox> Unmatched(Tensor sampleOutput)
+    {
+        var matched = Matches(Samples(sampleOutput.reshape(1, -1))[0]).Select(m => m.Box).ToHashSet();
+        return PhotoBoxes.Where((_, k) => !matched.Contains(k)).ToList();
+    }
+
+    private Tensor Samples(Tensor output)
+    {
+        long batch = output.shape[0];
+        var (rows, columns) = _layout.Shape(output.numel() / batch, _classes);
+        return output.reshape(batch, rows, columns);
+    }
+
+    /// <summary>Each box matched in one sample (rows x columns): its index, the IoU with the anchor that overlaps it most, and that anchor's score of the class.</summary>
+    private IEnumerable<(int Box, Tensor Iou, Tensor Score)> Matches(Tensor sample)
+    {
+        var targets = tensor(InputBoxes.SelectMany(b => new[] { (float)b.Box.X1, (float)b.Box.Y1, (float)b.Box.X2, (float)b.Box.Y2 }).ToArray(),
+            new long[] { InputBoxes.Count, 4 }).to(sample.dtype);
+        var (decoded, scores) = _layout.Decode(sample);
+        // Output boxes where the photo is, as detections are reported: a box's part over the letterbox's padding is no part of the photo.
+        var (x1, y1, x2, y2) = (_window.X1, _window.Y1, _window.X2, _window.Y2);
+        var boxes = stack(new[] { decoded[.., 0].clamp(x1, x2), decoded[.., 1].clamp(y1, y2), decoded[.., 2].clamp(x1, x2), decoded[.., 3].clamp(y1, y2) }, 1);
+        var (best, classes) = scores.max(1);
+        var ious = Iou(targets, boxes);
+        for (int k = 0; k < InputBoxes.Count; k++)
+        {
+            long index = ious[k].argmax().ToInt64();
+            var iou = ious[k, index];
+            if (iou.ToDouble() > IouThreshold && classes[index].ToInt64() == InputBoxes[k].ClassIndex) yield return (k, iou, best[index]);
+        }
     }
 
     /// <summary>IoU of each of <paramref name="a"/> (n x 4) with each of <paramref name="b"/> (m x 4), corners, as torchvision's box_iou.</summary>

@@ -41,6 +41,12 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
         return new TargetRequest(chosen, referenceImage is null ? null : Path.GetFullPath(referenceImage)) { Explicit = kind is not null };
     }
 
+    // Requests are compared to batch records that ask alike: boxes by value, not by list.
+    public bool Equals(TargetRequest? other) => other is not null && Kind == other.Kind && ReferenceImage == other.ReferenceImage && Region == other.Region
+        && Explicit == other.Explicit && Detection == other.Detection && (Boxes is null) == (other.Boxes is null) && (Boxes is null || Boxes.SequenceEqual(other.Boxes!));
+
+    public override int GetHashCode() => HashCode.Combine(Kind, ReferenceImage, Region, Explicit, Detection, Boxes?.Count);
+
     public override string ToString() => Boxes is { Count: > 0 } boxes ? $"{Kind.KindName}({string.Join("; ", boxes.Select(b => $"{b.ClassIndex}@{b.Box}"))})"
         : ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"
         : Region.IsPredicted ? Kind.KindName : $"{Kind.KindName}({Region})";

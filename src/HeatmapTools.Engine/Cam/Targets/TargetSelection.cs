@@ -87,8 +87,9 @@ internal static class TargetSelection
     }
 
     /// <summary>
-    /// A detector's targets: one per image for the boxes piped with it, else those typed with -Box, else its own detections
-    /// (found in one forward pass per input shape); an image where nothing is detected is that image's error.
+    /// A detector's targets: one per image for the boxes typed with -Box, else those piped with it, else its own detections
+    /// (found in one forward pass per input shape; of the classes asked for, when some are); an image where nothing is
+    /// detected is that image's error.
     /// </summary>
     private static List<(int Image, CamTarget? Target)> BoxPairs(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
         TargetRequest request, PreprocessOptions? preprocess, Action<int, HeatmapToolsException>? failed)
@@ -96,52 +97,57 @@ internal static class TargetSelection
         RequireOwnKind(request, BoxTarget.Maker.Name, $"{model.Name} is a detector: its maps explain boxes (-Target Box, the default: its detections, or -Box with -ClassIndex)");
         if (preprocess is null) throw new ArgumentNullException(nameof(preprocess), "A detector's boxes are placed through the preprocessing.");
         var layout = model.Info.Detection!;
+        // Boxes given (typed, or piped) become targets here; the rest are the image's own detections.
+        var given = new Dictionary<int, BoxTarget>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (prepared[i].Error is not null || items[i].Target is not null || (request.Boxes ?? items[i].Boxes) is not { Count: > 0 } boxes) continue;
+            given[i] = new BoxTarget(layout, model.NumClasses, boxes, Detection.BoxGeometry.Of(preprocess, prepared[i].Width, prepared[i].Height, prepared[i].Shape));
+        }
+        // One forward pass per input shape finds the detections, and checks every given box is one the model outputs.
         var own = new Dictionary<int, IReadOnlyList<Detection.DetectedBox>>();
         var notFinite = new Dictionary<int, float>();
-        var needDetections = Enumerable.Range(0, items.Count)
-            .Where(i => prepared[i].Error is null && items[i].Target is null && items[i].Boxes is null && request.Boxes is null).ToList();
-        foreach (var group in needDetections.GroupBy(i => prepared[i].Shape))
+        var unmatched = new Dictionary<int, IReadOnlyList<LabelledBox>>();
+        var run = Enumerable.Range(0, items.Count).Where(i => prepared[i].Error is null && items[i].Target is null && (request.Boxes ?? items[i].Boxes) is not { Count: 0 }).ToList();
+        foreach (var group in run.GroupBy(i => prepared[i].Shape))
         {
             var members = group.ToList();
-            var found = Detect(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key, request.Detection, (k, value) => notFinite[members[k]] = value);
-            foreach (var (i, boxes) in members.Zip(found)) own[i] = boxes;
+            using var scope = NewDisposeScope();
+            using var inference = inference_mode();
+            var output = Detection.Detector.Outputs(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key);
+            var found = Detection.Detector.Detect(output, layout, request.Detection, (k, value) => notFinite[members[k]] = value);
+            for (int k = 0; k < members.Count; k++)
+            {
+                if (given.TryGetValue(members[k], out var target)) unmatched[members[k]] = target.Unmatched(output[k]);
+                else own[members[k]] = found[k];
+            }
         }
         return Pairs(items, prepared, i =>
         {
             var image = prepared[i];
+            if (notFinite.TryGetValue(i, out float bad))
+                throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
+                    $"{model.Name} scores '{image.Path}' {bad}: its detections cannot be ranked. The weights or the input overflow.", image.Path);
+            if (given.TryGetValue(i, out var target))
+            {
+                if (unmatched[i] is { Count: > 0 } lost)
+                    throw new HeatmapToolsException(ErrorIds.BoxNotMatched, ErrorKind.InvalidData,
+                        $"{model.Name} outputs no box in '{image.Path}' that matches {string.Join("; ", lost.Select(b => $"class {b.ClassIndex} at {b.Box}"))} " +
+                        "(IoU above 0.5 with an output box of that class): the map would not explain it. Give boxes the model detects (Get-ClassPrediction's Detections).", image.Path);
+                return new CamTarget?[] { target };
+            }
+            // An image piped with no detections has nothing to explain: a map of no boxes would be blank, not an answer.
+            if (!own.TryGetValue(i, out var all))
+                throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
+                    $"'{image.Path}' came with no boxes to explain (its detections are empty). Lower -ScoreThreshold where they were found, or give -Box.", image.Path);
             var geometry = Detection.BoxGeometry.Of(preprocess, image.Width, image.Height, image.Shape);
-            IReadOnlyList<LabelledBox> input, photo;
-            if ((items[i].Boxes ?? request.Boxes) is { } typed)
-            {
-                photo = typed;
-                input = typed.Select(b => b with { Box = geometry.ToInput(b.Box) }).ToList();
-            }
-            else
-            {
-                var found = own[i];
-                if (notFinite.TryGetValue(i, out float bad))
-                    throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
-                        $"{model.Name} scores '{image.Path}' {bad}: its detections cannot be ranked. The weights or the input overflow.", image.Path);
-                if (found.Count == 0)
-                    throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
-                        $"{model.Name} detects nothing in '{image.Path}' above score {request.Detection.ScoreThreshold}: there is no box to explain. " +
-                        "Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
-                input = found.Select(d => new LabelledBox(d.ClassIndex, d.InputBox)).ToList();
-                photo = found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList();
-            }
-            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, input, photo) };
+            var found = all.Where(d => geometry.Shows(d.InputBox) && (items[i].Classes is not { } classes || classes.Contains(d.ClassIndex))).ToList();
+            if (found.Count == 0)
+                throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
+                    $"{model.Name} detects nothing{(items[i].Classes is { } asked ? $" of class {string.Join(", ", asked)}" : "")} in '{image.Path}' above score " +
+                    $"{request.Detection.ScoreThreshold}: there is no box to explain. Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
+            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry) };
         }, failed);
-    }
-
-    /// <summary>Detections of same-shaped inputs, in one forward pass without gradients.</summary>
-    internal static IReadOnlyList<Detection.DetectedBox>[] Detect(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape, Detection.DetectionOptions options,
-        Action<int, float>? notFinite = null)
-    {
-        using var scope = NewDisposeScope();
-        using var inference = inference_mode();
-        var output = model.Logits(Predictor.Stack(chw, shape));
-        var (rows, columns) = model.Info.Detection!.Shape(output.shape[1], model.NumClasses);
-        return Detection.Detector.Detect(output.reshape(output.shape[0], rows, columns), model.Info.Detection, options, notFinite);
     }
 
     // Per model, so a long run decodes and runs its reference once, not once per batch; keyed by the file's stamp too, so a
