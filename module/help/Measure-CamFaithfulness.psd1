@@ -33,7 +33,7 @@ The score is the class's softmax probability (-Score Softmax, the default, pytor
         Region      = 'Not used here (segmentation maps are refused: the measures score a classifier''s class); bound from piped results so that refusal names it.'
         RegionMask  = 'Not used here (see -Region).'
         ReferenceImage = 'Not used here (Similarity maps are refused); bound from piped results so that refusal names it.'
-        Score        = 'Softmax (default): the class probability; Logit: the raw class score.'
+        Score        = 'Softmax (default): the class probability; Logit: the raw class score. A detector''s maps are judged by their boxes'' score (each box''s matched IoU plus its class score, as -Target Box scores them), which is Logit and its default; Softmax is refused for it (TargetNotApplicable).'
         Percentile   = 'ROAD''s percentiles, 0 to 100. Default 10, 20, ..., 90 (pytorch-grad-cam''s averages).'
         Noise        = 'Standard deviation of the noise added to imputed pixels, in normalised input units. Default 0.01; 0 gives pytorch-grad-cam''s numbers exactly.'
         NoiseSeed    = 'Seed of the imputation noise, so a measurement repeats exactly. Default 0.'

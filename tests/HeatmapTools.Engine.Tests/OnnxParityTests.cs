@@ -197,6 +197,29 @@ public class OnnxRefusalTests
 /// <summary>The sanity check's cascade runs on a graph: its stages' weights are re-drawn, and the maps stop resembling the original.</summary>
 public class OnnxSanityTests
 {
+    [Theory]
+    [InlineData("onnx", "se_resnet.opset17.onnx", "se_resnet.input.npy")]
+    [InlineData("detection", "tiny_yolov8.onnx", "tiny_yolov8.coffee.input.npy")]
+    public void The_cascades_copy_of_a_graph_starts_as_the_graph(string data, string graph, string inputFile)
+    {
+        // The cascade re-draws stage after stage of a copy; a copy that did not take the graph's weights would start random,
+        // and every step would compare with a random network's map.
+        string folder = Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", data);
+        var model = ModelStore.Get(new WeightsRequest(Path.Combine(folder, graph)));
+        var input = Npy.ReadFloat32(Path.Combine(folder, inputFile)).Data;
+        var (copy, random) = ModelStore.CopyWithRandomSource(model, 3);
+        using (copy)
+        using (random)
+        {
+            var own = Predictor.Logits(model, new[] { input }, model.Info.Shape)[0];
+            double Worst(LayeredModel other) => own.Zip(Predictor.Logits(other, new[] { input }, model.Info.Shape)[0]).Max(p => Math.Abs(p.First - p.Second));
+            double scale = own.Max(Math.Abs);
+            // The same weights, laid out anew: equal up to float rounding.
+            Assert.True(Worst(copy) <= 1e-5 * scale, $"the copy's outputs differ by {Worst(copy)}");
+            Assert.True(Worst(random) > 1e-2 * scale, $"the random source's outputs differ by only {Worst(random)}");
+        }
+    }
+
     [Fact]
     public void The_cascade_redraws_a_graphs_stages_and_the_map_changes()
     {

@@ -129,3 +129,31 @@ Describe 'New-CamHeatmap on a detector' {
         { New-CamHeatmap $photos[0] -Model squeezenet1_1 -NoOverlay -Box 1, 2, 3, 4 -ClassIndex 0 -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
     }
 }
+
+Describe 'The trust cmdlets on a detector' {
+    It 'Measure-CamFaithfulness scores the boxes: the original score is each detection''s IoU with itself (1) plus its score' {
+        $p = Get-ClassPrediction $photos -Model $v8
+        $f = Measure-CamFaithfulness $photos -Model $v8 -Method GradCAM -NoRoad -CurveSteps 4
+        foreach ($r in $f) {
+            $detections = ($p | Where-Object Path -eq $r.SourcePath).Detections
+            $r.Score | Should -Be 'Logit'
+            $r.Label | Should -BeLike "*($($detections.Count) boxes)"
+            $expected = $detections.Count + ($detections | Measure-Object Score -Sum).Sum
+            [math]::Abs($r.OriginalScore - $expected) | Should -BeLessOrEqual (1e-4 * $expected)
+            # Deleting every pixel leaves none of the boxes the model found.
+            $r.Deletion[0].Score | Should -Be $r.OriginalScore
+            $r.Deletion[-1].Score | Should -BeLessThan $r.OriginalScore
+        }
+        { Measure-CamFaithfulness $photos[0] -Model $v8 -Score Softmax -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
+    }
+
+    It 'Test-CamSanity re-draws the detector from its head down (the copy starting as the graph) and names the boxes' {
+        $s = Test-CamSanity $photos[1] -Model $v8 -Method EigenCAM -WarningAction SilentlyContinue
+        $s.Label | Should -BeLike '*boxes)'
+        $s.Steps.Count | Should -BeGreaterThan 2
+        # Each stage re-drawn moves the map further from the trained one.
+        $s.Steps[0].Spearman | Should -BeLessThan 0.99
+        ($s.Steps | ForEach-Object Spearman | Select-Object -Unique).Count | Should -BeGreaterThan 1
+    }
+}
+

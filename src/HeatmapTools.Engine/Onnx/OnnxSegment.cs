@@ -117,6 +117,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     {
         _stages = stages;
         Graph = graph;
+        // Registered, so the network's state dict holds its weights: a copy (the sanity check's) takes them from it.
+        for (int i = 0; i < stages.Count; i++) register_module($"stage{i}", stages[i].Module);
     }
 
     public OnnxGraph Graph { get; }

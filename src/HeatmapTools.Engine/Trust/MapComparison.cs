@@ -39,6 +39,9 @@ public static class MapComparison
         if (reference.Info.IsSegmentation)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"Compare-CamHeatmap explains a classifier's class under both models; {reference.Name} is a segmentation model.", reference.Name);
+        if (reference.Info.IsDetection)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"Compare-CamHeatmap explains a classifier's class under both models; {reference.Name} is a detector, whose boxes differ between the two.", reference.Name);
         var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
         var results = new List<ItemResult<MapComparisonResult>>();
         foreach (var image in prepared)

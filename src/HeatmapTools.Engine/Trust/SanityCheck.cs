@@ -55,7 +55,7 @@ public static class SanityCheck
         // A caller that already has the trained model's maps of these items (TrustJob) hands them over: not computed twice.
         var original = originalMaps ?? CamEngine.Compute(model, items, method, layers, shape, options.Cam, cancellation);
         // The same classes at every step: the question is whether the explanation of this class depends on the weights.
-        var fixedItems = items.Select((item, i) => item with { Target = original[i].Target ?? new Cam.Targets.ClassTarget(original[i].ClassIndex) }).ToList();
+        var fixedItems = items.Select((item, i) => item with { Target = item.Target ?? original[i].Target ?? new Cam.Targets.ClassTarget(original[i].ClassIndex) }).ToList();
         var cascade = Cascade(model, options.MaxSteps);
         var steps = items.Select(_ => new List<SanityStep>()).ToArray();
         var (copy, random) = ModelStore.CopyWithRandomSource(model, options.Seed);

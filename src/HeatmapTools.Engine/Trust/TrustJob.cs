@@ -33,7 +33,11 @@ public sealed record TrustJobOptions
         Path.Combine(PlotFolder, IO.FileNames.Sanitise($"{Path.GetFileNameWithoutExtension(source)}_{method.Name}_{classIndex}_{kind}") + ".png");
 }
 
-public sealed record FaithfulnessOutput(string SourcePath, CamMethod Method, string Layer, FaithfulnessResult Metrics, string? PlotPath);
+public sealed record FaithfulnessOutput(string SourcePath, CamMethod Method, string Layer, FaithfulnessResult Metrics, string? PlotPath)
+{
+    /// <summary>What the judged map explains.</summary>
+    public CamTarget? Target { get; init; }
+}
 
 public sealed record StainRobustnessOutput(string SourcePath, CamMethod Method, string Layer, StainRobustnessResult Result, string? PlotPath);
 
@@ -44,7 +48,11 @@ public sealed record ExplanationOutput(string SourcePath, CamMethod Method, stri
     public int FeaturesInStep { get; init; }
 }
 
-public sealed record SanityOutput(string SourcePath, string Layer, SanityResult Result, string? PlotPath);
+public sealed record SanityOutput(string SourcePath, string Layer, SanityResult Result, string? PlotPath)
+{
+    /// <summary>What the checked map explains.</summary>
+    public CamTarget? Target { get; init; }
+}
 
 /// <summary>
 /// A batch of images through the trust measures: decode once, compute each method's maps, then measure them. A bad
@@ -55,16 +63,20 @@ public static class TrustJob
     public static IReadOnlyList<ItemResult<FaithfulnessOutput>> Faithfulness(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation)
     {
-        RequireClassScores(model, options, "Measure-CamFaithfulness");
+        RequireClassScores(model, options, "Measure-CamFaithfulness", boxes: metrics.Score == ScoreKind.Logit);
         return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
-                var result = Trust.Faithfulness.Measure(model, prepared[pairs[k].Image].Chw!, prepared[pairs[k].Image].Shape, map.Map, map.ClassIndex, metrics,
-                    new Share(report, k, maps.Count), cancellation);
+                var image = prepared[pairs[k].Image];
+                // A detector's map is judged by its boxes' score (each box's matched IoU and class score) on the changed images.
+                var result = map.Target is BoxTarget boxes
+                    ? Trust.Faithfulness.Measure(x => boxes.Score(model.Logits(x)).unsqueeze(1), image.Chw!, image.Shape.Height, image.Shape.Width, map.Map, 0, metrics,
+                        new Share(report, k, maps.Count), cancellation) with { ClassIndex = map.ClassIndex }
+                    : Trust.Faithfulness.Measure(model, image.Chw!, image.Shape, map.Map, map.ClassIndex, metrics, new Share(report, k, maps.Count), cancellation);
                 string? plot = options.PlotPathFor(source, method, map.ClassIndex, "faithfulness");
                 if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
-                return new FaithfulnessOutput(source, method, layer, result, plot);
+                return new FaithfulnessOutput(source, method, layer, result, plot) { Target = map.Target };
             })).ToList());
     }
 
@@ -160,8 +172,16 @@ public static class TrustJob
     }
 
     /// <summary>The measures read one class's score off changed images; a map of another target would be judged by a score it does not explain.</summary>
-    private static void RequireClassScores(LayeredModel model, TrustJobOptions options, string command)
+    /// <param name="boxes">Whether the command scores a detector's boxes too (Measure-CamFaithfulness with logits).</param>
+    private static void RequireClassScores(LayeredModel model, TrustJobOptions options, string command, bool boxes = false)
     {
+        if (model.Info.IsDetection)
+        {
+            if (boxes) return;
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"{command} scores one class of a classifier{(command == "Measure-CamFaithfulness" ? " as a probability" : "")} on changed images; {model.Name} is a detector, " +
+                "whose maps explain boxes. Measure-CamFaithfulness (-Score Logit) scores its boxes; Test-CamSanity checks their maps.", model.Name);
+        }
         if (model.Info.IsSegmentation)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"{command} scores one class of a classifier on changed images; {model.Name} is a segmentation model, whose maps explain a category " +
@@ -176,8 +196,11 @@ public static class TrustJob
         SanityOptions sanity, IRunListener listener, CancellationToken cancellation) =>
         Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
         {
-            // The whole batch goes through each randomisation step at once; the classes are those the maps explained.
-            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].Target ?? new ClassTarget(maps[k].ClassIndex))).ToList();
+            // The whole batch goes through each randomisation step at once; the classes are those the maps explained. A detector's
+            // boxes are held to the outputs the trained model matched them with: a randomised model outputs other boxes.
+            var camItems = pairs.Select((p, k) => new CamItem(prepared[p.Image].Chw!, maps[k].Target is BoxTarget boxes
+                ? boxes.PinnedTo(Predictor.Logits(model, new[] { prepared[p.Image].Chw! }, prepared[p.Image].Shape)[0])
+                : maps[k].Target ?? new ClassTarget(maps[k].ClassIndex))).ToList();
             if (pairs.Select(p => prepared[p.Image].Shape).Distinct().Count() > 1)
                 throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                     "Test-CamSanity runs a batch through each randomised model at once, so its images need one input size: use a fixed -InputSize rather than Native.");
@@ -188,7 +211,7 @@ public static class TrustJob
                 string source = prepared[pairs[k].Image].Path;
                 string? plot = options.PlotPathFor(source, method, r.ClassIndex, "sanity");
                 if (plot is not null) Plotting.SanityFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", r, options.ClassName?.Invoke(r.ClassIndex));
-                return new SanityOutput(source, layer, r, plot);
+                return new SanityOutput(source, layer, r, plot) { Target = maps[k].Target };
             })).ToList();
         });
 
@@ -202,7 +225,12 @@ public static class TrustJob
         if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
         var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held as Held.HeldInput).ToList());
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
-        var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation);
+        // An image whose target cannot be made (a detector finding nothing in it) is that image's error; the rest go on.
+        var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation, (i, error) =>
+        {
+            results.Add(new ItemResult<T>(prepared[i].Path, null, error));
+            prepared[i] = prepared[i].Failed(error);
+        });
         if (pairs.Count == 0) return results;
         for (int m = 0; m < options.Methods.Count; m++)
         {

@@ -12,7 +12,7 @@ namespace HeatmapTools.Commands;
 public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
 {
     [Parameter]
-    public ScoreKind Score { get; set; } = ScoreKind.Softmax;
+    public ScoreKind? Score { get; set; }
 
     [Parameter]
     [ValidateRange(0.0, 100.0)]
@@ -38,7 +38,7 @@ public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
         IReadOnlyList<CamJobItem> items, TrustJobOptions options) =>
         TrustJob.Faithfulness(model, items, options, new FaithfulnessOptions
         {
-            Score = Score,
+            Score = Score ?? (model.Info.IsDetection ? ScoreKind.Logit : ScoreKind.Softmax),
             Percentiles = Percentile,
             Noise = Noise,
             Seed = (ulong)(uint)NoiseSeed,
@@ -58,7 +58,7 @@ public sealed class MeasureCamFaithfulnessCommand : TrustCommandBase
             Method = output.Method.Name,
             Layer = output.Layer,
             ClassIndex = m.ClassIndex,
-            Label = labels[m.ClassIndex].Name,
+            Label = output.Target?.Label(labels) ?? labels[m.ClassIndex].Name,
             Score = m.Score.ToString(),
             OriginalScore = m.OriginalScore,
             CamMultImageConfidenceChange = m.CamMultImageConfidenceChange,

@@ -50,7 +50,7 @@ public sealed class TestCamSanityCommand : TrustCommandBase
             Layer = output.Layer,
             ClassIndex = r.ClassIndex,
             // A Similarity map is of no one class: it is labelled by what it compares with.
-            Label = r.ClassIndex >= 0 ? labels[r.ClassIndex].Name : $"similar to {System.IO.Path.GetFileName(referenceImage)}",
+            Label = output.Target?.Label(labels) ?? (r.ClassIndex >= 0 ? labels[r.ClassIndex].Name : $"similar to {System.IO.Path.GetFileName(referenceImage)}"),
             Passed = r.Passed,
             Verdict = r.Verdict,
             Threshold = r.Threshold,

@@ -24,6 +24,7 @@ public sealed class BoxTarget : CamTarget
     private readonly int _classes;
 
     private readonly BoxCorners _window;
+    private long[]? _anchors;
 
     /// <param name="photoBoxes">The boxes in the photo's pixels (as detections are reported, clipped to it), with their classes.</param>
     /// <param name="geometry">Where the photo sits on the network input: the boxes are compared there, output boxes clipped to it.</param>
@@ -76,11 +77,32 @@ public sealed class BoxTarget : CamTarget
         for (long s = 0; s < batch; s++)
         {
             var total = samples[s].sum().mul(0).reshape(1);
-            foreach (var (_, iou, score) in Matches(samples[s]))
+            foreach (var (_, _, iou, score) in Matches(samples[s]))
                 total = total + (iou.ToDouble() >= 1 - Kink ? iou.detach() : iou) + score;
             totals.Add(total);
         }
         return cat(totals, 0);
+    }
+
+    /// <summary>
+    /// This target held to the anchors one output (one sample's, flattened) matches its boxes with: scored on another
+    /// network (a randomised copy, in the sanity check) by those anchors' IoU and class score whatever they output,
+    /// since its own best matches would be other boxes. A box that output does not match counts 0.
+    /// </summary>
+    public BoxTarget PinnedTo(float[] output)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sample = Samples(tensor(output).reshape(1, -1))[0];
+        var anchors = Enumerable.Repeat(-1L, InputBoxes.Count).ToArray();
+        foreach (var (box, anchor, _, _) in Matches(sample)) anchors[box] = anchor;
+        return new BoxTarget(this, anchors);
+    }
+
+    private BoxTarget(BoxTarget from, long[] anchors)
+    {
+        (_layout, _classes, _window, _anchors) = (from._layout, from._classes, from._window, anchors);
+        (PhotoBoxes, InputBoxes, IouThreshold) = (from.PhotoBoxes, from.InputBoxes, from.IouThreshold);
     }
 
     /// <summary>The boxes (in the photo's pixels) that no output box of one sample's output matches.</summary>
@@ -97,8 +119,11 @@ public sealed class BoxTarget : CamTarget
         return output.reshape(batch, rows, columns);
     }
 
-    /// <summary>Each box matched in one sample (rows x columns): its index, the IoU with the anchor that overlaps it most, and that anchor's score of the class.</summary>
-    private IEnumerable<(int Box, Tensor Iou, Tensor Score)> Matches(Tensor sample)
+    /// <summary>
+    /// Each box matched in one sample (rows x columns): its index, the anchor that overlaps it most (or the pinned one),
+    /// their IoU, and that anchor's score of the class.
+    /// </summary>
+    private IEnumerable<(int Box, long Anchor, Tensor Iou, Tensor Score)> Matches(Tensor sample)
     {
         var targets = tensor(InputBoxes.SelectMany(b => new[] { (float)b.Box.X1, (float)b.Box.Y1, (float)b.Box.X2, (float)b.Box.Y2 }).ToArray(),
             new long[] { InputBoxes.Count, 4 }).to(sample.dtype);
@@ -110,9 +135,14 @@ public sealed class BoxTarget : CamTarget
         var ious = Iou(targets, boxes);
         for (int k = 0; k < InputBoxes.Count; k++)
         {
+            if (_anchors is { } pinned)
+            {
+                if (pinned[k] >= 0) yield return (k, pinned[k], ious[k, pinned[k]], scores[pinned[k], InputBoxes[k].ClassIndex]);
+                continue;
+            }
             long index = ious[k].argmax().ToInt64();
             var iou = ious[k, index];
-            if (iou.ToDouble() > IouThreshold && classes[index].ToInt64() == InputBoxes[k].ClassIndex) yield return (k, iou, best[index]);
+            if (iou.ToDouble() > IouThreshold && classes[index].ToInt64() == InputBoxes[k].ClassIndex) yield return (k, index, iou, best[index]);
         }
     }
 
