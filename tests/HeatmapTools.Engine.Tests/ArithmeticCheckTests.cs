@@ -82,22 +82,22 @@ public class ArithmeticCheckTests
         Assert.Contains("Test CPU family 26", verdict.FallbackWarning);
         Assert.Contains("SIGFPE", verdict.FallbackWarning);
 
-        var faster = ArithmeticCheck.Check("cpu", "sig", "torch", b =>
-            b == TorchBackend.Sse41 ? Passed(b, 500) : b == TorchBackend.Off ? Passed(b, 900) : Crashed(b));
-        Assert.Equal(TorchBackend.Sse41.Name, faster.Chosen);
+        // Only where libtorch's own kernels fail too is a held-back oneDNN taken.
+        var only = ArithmeticCheck.Check("cpu", "sig", "torch", b => b == TorchBackend.Sse41 ? Passed(b, 500) : b == TorchBackend.Off ? Wrong(b) : Crashed(b));
+        Assert.Equal(TorchBackend.Sse41.Name, only.Chosen);
     }
 
     [Fact]
-    public void Where_oneDNN_as_shipped_is_wrong_a_held_back_oneDNN_replaces_libtorchs_own_kernels_only_when_clearly_faster()
+    public void Where_oneDNN_as_shipped_is_wrong_no_held_back_oneDNN_replaces_libtorchs_own_kernels_however_fast()
     {
-        // Measured on a Zen 5 VM under load: the suite timed SSE4.1 a little faster than oneDNN off, it was chosen, and
-        // real models then computed wrong under it (resnext50 GradCAM++ 2.6e-4 off; efficientnet_b6 failed in libtorch).
-        var noisy = ArithmeticCheck.Check("cpu", "sig", "torch", b =>
-            b == TorchBackend.Sse41 ? Passed(b, 800) : b == TorchBackend.Off ? Passed(b, 900) : Crashed(b));
-        Assert.Equal(TorchBackend.Off.Name, noisy.Chosen);
-        var clearly = ArithmeticCheck.Check("cpu", "sig", "torch", b =>
-            b == TorchBackend.Avx2 ? Passed(b, 590) : b == TorchBackend.Off ? Passed(b, 900) : Crashed(b));
-        Assert.Equal(TorchBackend.Avx2.Name, clearly.Chosen);
+        // Measured on a Zen 5 VM: SSE4.1 passed the suite, timed faster than oneDNN off under load, and then computed
+        // SqueezeNet's input gradient 0.47 % off on two threads (resnext50 GradCAM++ 2.6e-4 off; efficientnet_b6 failed in libtorch).
+        foreach (double ms in new[] { 800.0, 590, 100 })
+        {
+            var verdict = ArithmeticCheck.Check("cpu", "sig", "torch", b =>
+                b == TorchBackend.Sse41 || b == TorchBackend.Avx2 ? Passed(b, ms) : b == TorchBackend.Off ? Passed(b, 900) : Crashed(b));
+            Assert.Equal(TorchBackend.Off.Name, verdict.Chosen);
+        }
     }
 
     [Fact]

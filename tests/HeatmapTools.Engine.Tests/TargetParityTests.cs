@@ -83,7 +83,7 @@ public class TargetParityTests
         var unknown = Assert.Throws<HeatmapToolsException>(() => TargetRequest.Parse("Softmx", null));
         Assert.Equal(ErrorIds.UnknownTarget, unknown.ErrorId);
         Assert.Contains("'Softmax'", unknown.Message);
-        Assert.Equal(new[] { "Logit", "Negative", "Segment", "Similarity", "Softmax", "Sum" }, TargetKind.Names);
+        Assert.Equal(new[] { "Logit", "Box", "Negative", "Segment", "Similarity", "Softmax", "Sum" }, TargetKind.Names);
     }
 
     [Fact]

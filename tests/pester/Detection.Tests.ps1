@@ -106,6 +106,25 @@ Describe 'New-CamHeatmap on a detector' {
         $class.ClassIndex | Should -Be $first.ClassIndex
     }
 
+    It '-RenormalizeInBoxes scales the map inside each box on its own and clears it outside; refused for a classifier' {
+        $p = Get-ClassPrediction $photos[1] -Model $v8 -ScoreThreshold 0.6
+        $m = $p | New-CamHeatmap -Method GradCAM -NoOverlay -RenormalizeInBoxes
+        $plain = $p | New-CamHeatmap -Method GradCAM -NoOverlay
+        $m.RenormalizeInBoxes | Should -BeTrue
+        $rows = $m.Map.GetLength(0); $columns = $m.Map.GetLength(1)
+        $sx = $columns / $p.Width; $sy = $rows / $p.Height
+        $inside = 0.0; $outside = 0.0
+        for ($y = 0; $y -lt $rows; $y++) { for ($x = 0; $x -lt $columns; $x++) {
+            $near = @($p.Detections | Where-Object { $x -ge $_.Box.X1 * $sx - 2 -and $x -le $_.Box.X2 * $sx + 2 -and $y -ge $_.Box.Y1 * $sy - 2 -and $y -le $_.Box.Y2 * $sy + 2 }).Count -gt 0
+            if ($near) { $inside = [math]::Max($inside, $m.Map[$y, $x]) } else { $outside = [math]::Max($outside, $m.Map[$y, $x]) }
+        } }
+        $outside | Should -Be 0
+        $inside | Should -BeGreaterThan 0.99
+        $flat = [float[]]::new($plain.Map.Length); [Buffer]::BlockCopy($plain.Map, 0, $flat, 0, 4 * $flat.Length)
+        Get-MaxDifference $m.Map $flat | Should -BeGreaterThan 0.05
+        { New-CamHeatmap $photos[0] -Model squeezenet1_1 -NoOverlay -RenormalizeInBoxes -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
+    }
+
     It 'makes a box the model does not output that image''s BoxNotMatched, and one detecting nothing NothingDetected; the rest go on' {
         $maps = New-CamHeatmap $photos -Model $v8 -Method GradCAM -NoOverlay -Box 5, 5, 6, 6 -ClassIndex 0 -ErrorVariable failed -ErrorAction SilentlyContinue
         $maps | Should -BeNullOrEmpty

@@ -33,6 +33,9 @@ BeforeAll {
     $null = New-Item -ItemType Directory (Join-Path $fixtures 'he-tiles')
     foreach ($site in 'B', 'C') { Copy-Item (Join-Path $stain "site_$site.png") (Join-Path $fixtures "he-tiles/site_$site.png") }
     Invoke-TestData slide (Join-Path $fixtures 'slide.tiff') 6000 4000 | Out-Null  # and slide.geojson, its tumour
+    # A YOLO-style detector exported to ONNX with its settings file (the detection tests' seeded one).
+    $detection = Join-Path $PSScriptRoot '../HeatmapTools.Engine.Tests/TestData/detection'
+    foreach ($extension in 'onnx', 'json') { Copy-Item (Join-Path $detection "tiny_yolov8.$extension") (Join-Path $fixtures "yolo.$extension") }
     $python = @'
 import sys, torch, torchvision
 torch.manual_seed(0)

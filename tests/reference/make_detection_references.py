@@ -26,7 +26,9 @@ Maps (at the network input, H x W, float32): EigenCAM at each of LAYERS (no targ
 is pytorch-grad-cam's FasterRCNNBoxScoreTarget read on the raw output: for each detection (input pixels, class), the
 anchor of greatest IoU with its box, boxes compared where the photo is (output boxes clipped to the band, detections
 as reported, clipped, brought back to the input); if that IoU > 0.5 and the anchor's best class is the detection's, IoU
-plus the anchor's score of that class is added. pytorch-grad-cam's own GradCAM and EigenCAM classes compute them.
+plus the anchor's score of that class is added. pytorch-grad-cam's own GradCAM and EigenCAM classes compute them; the detections'
+GradCAM map is also renormalised inside the boxes as the Faster R-CNN tutorial's renormalize_cam_in_bounding_boxes means
+to (box by box; the tutorial's own call scales each row of a box on its own with 1.5.5's scale_cam_image).
 Writes <name>.onnx, <name>.json, <name>.<photo>.input.npy, <name>.<photo>.output.npy (the raw output), manifest.json
 (detections in photo pixels and the input's too, maps' files). Each map is also computed in float64; one moving by
 more than 2e-5 is refused.
@@ -34,6 +36,7 @@ more than 2e-5 is refused.
 import copy, json, os, sys
 import cv2, numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from pytorch_grad_cam import EigenCAM, GradCAM
+from pytorch_grad_cam.utils.image import scale_cam_image
 
 SEED, H, W, C = 3, 128, 160, 5
 SCORE, IOU, MAX = 0.25, 0.45, 100
@@ -234,6 +237,25 @@ for name, v5 in (('tiny_yolov8', False), ('tiny_yolov5', True)):
                 file = f'{name}.{stem}.{layer}.{method}.npy'
                 np.save(os.path.join(out, file), results[0].astype(np.float32))
                 maps[f'{layer}/{method}'] = file
+        # The tutorial's renormalize_cam_in_bounding_boxes on the detections' GradCAM map: each box (input pixels, truncated to
+        # integers as its np.int32) min-max scaled alone, zero elsewhere, the boxes' maximum, scaled again. As the tutorial
+        # means it: its scale_cam_image iterates over the first axis (a batch), so given one 2-D map it scales each row on
+        # its own (checked below); the scaling is written out for the 2-D map here.
+        def scale_2d(img):
+            img = img - np.min(img)
+            return img / (1e-7 + np.max(img))
+        rows = scale_cam_image(np.float32([[0, 1, 2], [10, 20, 30]]))
+        assert np.allclose(rows, [[0, 0.5, 1], [0, 0.5, 1]], atol=1e-6), 'scale_cam_image no longer scales a 2-D map row by row'
+        own = np.load(os.path.join(out, maps[f'{LAYERS[0]}/GradCAM']))
+        images = []
+        for x1, y1, x2, y2 in to_input(photo_boxes, band, w, h).astype(np.int32):
+            img = own * 0
+            img[y1:y2, x1:x2] = scale_2d(own[y1:y2, x1:x2].copy())
+            images.append(img)
+        renormalized = scale_2d(np.max(np.float32(images), axis=0))
+        file = f'{name}.{stem}.{LAYERS[0]}.GradCAM-inboxes.npy'
+        np.save(os.path.join(out, file), renormalized.astype(np.float32))
+        maps[f'{LAYERS[0]}/GradCAM-inboxes'] = file
         cases[stem] = {
             'photo': photo, 'photo_width': w, 'photo_height': h, 'band': list(band),
             'input': f'{name}.{stem}.input.npy', 'output': f'{name}.{stem}.output.npy',

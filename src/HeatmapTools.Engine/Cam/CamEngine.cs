@@ -39,6 +39,9 @@ public sealed record CamOptions
     /// </summary>
     public bool AugSmooth { get; init; }
 
+    /// <summary>A detector's map renormalised inside each box it explains (pytorch-grad-cam's Faster R-CNN tutorial); other maps are left as they are.</summary>
+    public bool RenormalizeInBoxes { get; init; }
+
     /// <summary>Settings of the pixel attribution methods (Integrated Gradients, Occlusion, ...).</summary>
     public Attribution.AttributionOptions Attribution { get; init; } = new();
 }
@@ -66,6 +69,19 @@ public static class CamEngine
 {
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
         IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener = null)
+    {
+        if (options is not { RenormalizeInBoxes: true }) return ComputeMaps(model, items, method, layers, shape, options, cancellation, listener);
+        if (!model.Info.IsDetection)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-RenormalizeInBoxes renormalises a detector's map inside its boxes; {model.Name} is not a detector.", model.Name);
+        // After smoothing, as the tutorial renormalises the finished map; at the network input, where the boxes are.
+        var maps = ComputeMaps(model, items, method, layers, shape, options with { RenormalizeInBoxes = false }, cancellation, listener);
+        return maps.Select(m => m.Target is Targets.BoxTarget boxes
+            ? m with { Map = Detection.InBoxes.Renormalize(m.Map, m.Width, m.Height, boxes.InputBoxes.Select(b => b.Box)) } : m).ToList();
+    }
+
+    private static IReadOnlyList<CamResult> ComputeMaps(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
+        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener)
     {
         options ??= new CamOptions();
         listener ??= SilentListener.Instance;

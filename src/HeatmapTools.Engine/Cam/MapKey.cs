@@ -11,5 +11,5 @@ public static class MapKey
 {
     public static string Of(LayeredModel model, PreprocessOptions preprocess, CamMethod method, string layer, Targets.CamTarget target, CamOptions cam) =>
         string.Join("|", model.Name, model.NumClasses, model.WeightsDescription, preprocess.Signature, method.Name, layer, target.Key, cam.AugSmooth, cam.EigenSmooth)
-        + (method.IsAttribution ? "|" + cam.Attribution : "");
+        + (method.IsAttribution ? "|" + cam.Attribution : "") + (cam.RenormalizeInBoxes ? "|inboxes" : "");
 }

@@ -8,8 +8,12 @@ namespace HeatmapTools.Commands;
 internal sealed record CamSelection(IReadOnlyList<CamMethod> Methods, LayerSelection Layers, bool AugSmooth, bool EigenSmooth, TargetRequest Target,
     Engine.Attribution.AttributionOptions Attribution)
 {
+    /// <summary>A detector's maps renormalised inside their boxes (-RenormalizeInBoxes).</summary>
+    public bool RenormalizeInBoxes { get; init; }
+
     public bool Equals(CamSelection? other) => other is not null && Methods.SequenceEqual(other.Methods) && Layers.Equals(other.Layers)
-        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth && Target == other.Target && Attribution == other.Attribution;
+        && AugSmooth == other.AugSmooth && EigenSmooth == other.EigenSmooth && Target == other.Target && Attribution == other.Attribution
+        && RenormalizeInBoxes == other.RenormalizeInBoxes;
 
     public override int GetHashCode() => HashCode.Combine(Methods.Count, Layers, AugSmooth, EigenSmooth, Target);
 }
@@ -107,6 +111,10 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter]
     public double[]? Box { get; set; }
 
+    /// <summary>A detector's map renormalised inside each box it explains, as pytorch-grad-cam's Faster R-CNN tutorial shows it.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter RenormalizeInBoxes { get; set; }
+
     /// <summary>A detector's boxes piped on (Get-ClassPrediction's detections, or a map's): explained instead of detecting again.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public object[]? Detections { get; set; }
@@ -141,7 +149,7 @@ public abstract class CamCommandBase : ModelCommandBase
             Detection = new Engine.Detection.DetectionOptions(ScoreThreshold ?? Engine.Detection.DetectionOptions.Default.ScoreThreshold,
                 IouThreshold ?? Engine.Detection.DetectionOptions.Default.IouThreshold, MaxDetections ?? Engine.Detection.DetectionOptions.Default.MaxDetections),
         },
-        AttributionSettings());
+        AttributionSettings()) { RenormalizeInBoxes = RenormalizeInBoxes };
 
     /// <summary>-Box's boxes with their classes: -ClassIndex gives one class for every box, or one per box.</summary>
     private IReadOnlyList<LabelledBox>? TypedBoxes()
@@ -217,5 +225,5 @@ public abstract class CamCommandBase : ModelCommandBase
     }
 
     private protected static CamOptions CamOptionsFor(CamSelection selection) =>
-        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, Attribution = selection.Attribution };
+        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, Attribution = selection.Attribution, RenormalizeInBoxes = selection.RenormalizeInBoxes };
 }

@@ -44,6 +44,8 @@ public sealed class CamHeatmap
     /// <summary>Whether the map was smoothed (-AugSmooth, -EigenSmooth): Measure-CamFaithfulness and Test-CamSanity judge it as made.</summary>
     public bool AugSmooth { get; init; }
     public bool EigenSmooth { get; init; }
+    /// <summary>A detector's map renormalised inside its boxes (-RenormalizeInBoxes).</summary>
+    public bool RenormalizeInBoxes { get; init; }
     /// <summary>
     /// The preprocessing asked for (null: the model's own, or its settings file's), named as the parameters, so the next
     /// command (Measure-CamFaithfulness, Test-CamSanity) prepares the image alike and a map can be made again elsewhere.
@@ -111,6 +113,7 @@ public sealed class CamHeatmap
         Held = r.Held,
         AugSmooth = cam.AugSmooth,
         EigenSmooth = cam.EigenSmooth,
+        RenormalizeInBoxes = cam.RenormalizeInBoxes,
         Steps = r.Method.IsAttribution ? cam.Attribution.Steps : null,
         Integration = r.Method.IsAttribution ? cam.Attribution.Integration : null,
         Baseline = r.Method.IsAttribution ? cam.Attribution.Baseline : null,
