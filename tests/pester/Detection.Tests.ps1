@@ -28,6 +28,9 @@ Describe 'Get-ClassPrediction on a detector' {
                 $corners = $got.Box.X1, $got.Box.Y1, $got.Box.X2, $got.Box.Y2
                 for ($j = 0; $j -lt 4; $j++) { [math]::Abs($corners[$j] - $want.box[$j]) | Should -BeLessOrEqual 0.01 }
             }
+            # One line for Export-Csv and the report.
+            ($p.Boxes -split '; ').Count | Should -Be $case.detections.Count
+            ($p.Boxes -split '; ')[0] | Should -Be $p.Detections[0].ToString()
             # The ranked classes are each class's best detection score.
             $p.Label | Should -Be $case.detections[0].label
             [math]::Abs($p.Probability - $case.detections[0].score) | Should -BeLessOrEqual 1e-4

@@ -39,6 +39,8 @@ public sealed class ClassPrediction
     public string? SegmentsFile { get; init; }
     /// <summary>A detector's boxes, highest score first (binds to New-CamHeatmap's -Detections); null for other models.</summary>
     public DetectionRecord[]? Detections { get; init; }
+    /// <summary>A detector's detections as one line, for Export-Csv and the report ("cat 0.977 [267.4,178,314.9,220.1]; ..."); null for other models.</summary>
+    public string? Boxes => Detections is null ? null : string.Join("; ", Detections.Select(d => d.ToString()));
     /// <summary>The photo with the detections drawn (-BoxesPath); null when none was written.</summary>
     public string? BoxesFile { get; init; }
     /// <summary>The ranking as one line, for Export-Csv: ('n02123045', 'tabby', 0.7096), ...</summary>
