@@ -57,6 +57,23 @@ public class DetectionParityTests
         Assert.Equal(Manifest().GetProperty("labels").GetArrayLength(), model.NumClasses);
     }
 
+    [Fact]
+    public void A_detectors_default_layer_is_its_deepest_widest_maps_before_the_heads()
+    {
+        // Without a settings file naming one: of the coarsest maps, the widest, the last (pytorch-grad-cam's YOLOv5 notebook's model[-2]).
+        string folder = Directory.CreateTempSubdirectory("hmt-detector-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Folder, "tiny_yolov8.onnx"), Path.Combine(folder, "bare_yolov8.onnx"));
+            var model = ModelStore.Get(new WeightsRequest(Path.Combine(folder, "bare_yolov8.onnx")));
+            Assert.Equal("c5.2", model.CanonicalLayerName(model.Info.DefaultLayer));
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void The_letterboxed_input_is_the_scripts(string name, string photo)

@@ -98,6 +98,19 @@ internal static class OnnxProbe
                 if (g[.., 1..].abs().sum().ToDouble() > 0) { chosen = tokens[k]; break; }
             }
         }
+        // A detector (B x rows x columns out): the deepest features before its heads, as pytorch-grad-cam's YOLOv5 notebook
+        // takes model[-2]: of the coarsest maps, those with the most channels, the last computed (a head's maps are narrower).
+        if (output.dim() == 3)
+        {
+            var maps = candidates.Where(t => shapes[t].Length == 4 && !nhwc.Contains(t) && shapes[t][2] * shapes[t][3] > 1).ToList();
+            if (maps.Count > 0)
+            {
+                long coarsest = maps.Min(t => shapes[t][2] * shapes[t][3]);
+                var deepest = maps.Where(t => shapes[t][2] * shapes[t][3] == coarsest).ToList();
+                long widest = deepest.Max(t => shapes[t][1]);
+                chosen = deepest.Last(t => shapes[t][1] == widest);
+            }
+        }
         var last = graph.Nodes.Last(n => n.Outputs.Contains(graph.OutputName));
         bool probability = last.Op == "Softmax" || last.Op is "Identity" or "Flatten" or "Reshape" &&
             graph.Nodes.LastOrDefault(n => n.Outputs.Contains(last.Inputs[0]))?.Op == "Softmax";
