@@ -146,8 +146,7 @@ public abstract class CamCommandBase : ModelCommandBase
             !RegionIsTarget || string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))) with
         {
             Boxes = TypedBoxes(),
-            Detection = new Engine.Detection.DetectionOptions(ScoreThreshold ?? Engine.Detection.DetectionOptions.Default.ScoreThreshold,
-                IouThreshold ?? Engine.Detection.DetectionOptions.Default.IouThreshold, MaxDetections ?? Engine.Detection.DetectionOptions.Default.MaxDetections),
+            Detection = GivenDetection(),
         },
         AttributionSettings()) { RenormalizeInBoxes = RenormalizeInBoxes };
 

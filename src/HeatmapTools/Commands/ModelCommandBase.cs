@@ -81,6 +81,12 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
         if (!model.Info.IsDetection && given.Count > 0)
             ThrowTerminatingError(ToErrorRecord(new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"{string.Join(", ", given)} choose{(given.Count == 1 ? "s" : "")} a detector's detections; {model.Name} is not a detector.", given[0])));
+        return GivenDetection();
+    }
+
+    /// <summary>The detection settings given, over the defaults (YOLO's score 0.25, IoU 0.45, 100 boxes).</summary>
+    private protected Engine.Detection.DetectionOptions GivenDetection()
+    {
         var defaults = Engine.Detection.DetectionOptions.Default;
         return new Engine.Detection.DetectionOptions(ScoreThreshold ?? defaults.ScoreThreshold, IouThreshold ?? defaults.IouThreshold, MaxDetections ?? defaults.MaxDetections);
     }
