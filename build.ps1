@@ -143,6 +143,7 @@ function Initialize-ZooWeights {
 # The target parity tests' seeded one-logit resnet18 and resnet50, made the same way by their reference script.
 function Initialize-TargetWeights {
     $zoo = Join-Path $outputRoot 'zoo-weights'
+    $shared = if ($env:HEATMAPTOOLS_SHARED) { $env:HEATMAPTOOLS_SHARED } else { Join-Path $root '../shared' }
     if (-not (Test-Path '/usr/bin/python3')) { return }
     if (-not ((Test-Path (Join-Path $zoo 'resnet18_binary_seed3.pth')) -and (Test-Path (Join-Path $zoo 'resnet50_seed1.pth')))) {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_target_references.py'), 'weights', $zoo)
@@ -150,6 +151,10 @@ function Initialize-TargetWeights {
     $segmenters = 'fcn_resnet50', 'deeplabv3_resnet50', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large'
     if ($segmenters | Where-Object { -not (Test-Path (Join-Path $zoo "$($_)_seed1.pth")) }) {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_segmentation_references.py'), 'weights', $zoo)
+    }
+    $detectors = 'fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn'
+    if ($detectors | Where-Object { -not (Test-Path (Join-Path $zoo "$($_)_seed1.pth")) }) {
+        Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_rcnn_references.py'), 'weights', $shared, $zoo)
     }
     $onnx = Join-Path $outputRoot 'zoo-onnx'
     if ('fcn_resnet50', 'deeplabv3_mobilenet_v3_large' | Where-Object { -not (Test-Path (Join-Path $onnx "$($_)_segmentation.onnx")) }) {

@@ -93,6 +93,8 @@ public static class CamEngine
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = NewDisposeScope();
+        // A detector that suppresses its own boxes outputs them as the run that chose the boxes asked.
+        using var detection = Detection.DetectionScope.Use(items.Select(i => i.Target).OfType<Targets.BoxTarget>().FirstOrDefault()?.Options);
         var input = Predictor.Stack(items.Select(i => i.Chw).ToList(), shape);
         bool gradients = method.UsesGradients;
         var forward = CapturedForward.Run(model, input, targetLayers, gradients);
@@ -147,11 +149,13 @@ public static class CamEngine
         float[]? guided = method.UsesGuidedBackprop ? GuidedBackprop.InputGradients(model, input, targets).contiguous().data<float>().ToArray() : null;
         var results = new CamResult[items.Count];
         var (channels, height, width) = shape;
+        // A detector's layers cover its padded batch: maps are stretched over that and cut to the photo.
+        var extent = model.Network is Models.Detectors.IMapView view ? view.Extent(height, width) : (1.0, 1.0);
         // Plain arrays from here on, and libtorch is idle: the maps are finished on all cores.
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, b =>
         {
             var maps = perLayer.Select(p => p.Maps.AsSpan(b * p.H * p.W, p.H * p.W).ToArray()).ToList();
-            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax);
+            var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax, extent);
             int plane = channels * height * width;
             results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax)
                 { Target = targets[b] };

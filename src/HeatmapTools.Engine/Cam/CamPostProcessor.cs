@@ -15,9 +15,11 @@ public static class CamPostProcessor
     /// <param name="rawMin">The smallest value of the relu'd layer map before scaling (over layers, the smallest).</param>
     /// <param name="rawMax">The largest (over layers, the largest): with <paramref name="rawMin"/>, what the scaled map's 0 and 1 stood for, so maps
     /// of several images can be put on one scale again (a patient's CAM mosaic).</param>
+    /// <param name="extent">How far the layers' maps reach past the image, per axis: each is resized to that extent and cut to the image at its top left (a detector's padded batch).</param>
     public static float[] Combine(IReadOnlyList<float[]> layerMaps, IReadOnlyList<(int H, int W)> layerShapes, int width, int height,
-        out float rawMin, out float rawMax)
+        out float rawMin, out float rawMax, (double Width, double Height)? extent = null)
     {
+        var (fullWidth, fullHeight) = extent is { } e ? ((int)Math.Round(width * e.Width), (int)Math.Round(height * e.Height)) : (width, height);
         int layers = layerMaps.Count;
         float[]? sum = null;
         rawMin = float.PositiveInfinity;
@@ -30,7 +32,8 @@ public static class CamPostProcessor
             rawMin = Math.Min(rawMin, low);
             rawMax = Math.Max(rawMax, high);
             MinMax(map);
-            var resized = Resize(map, layerShapes[l].W, layerShapes[l].H, width, height);
+            var resized = Resize(map, layerShapes[l].W, layerShapes[l].H, fullWidth, fullHeight);
+            if (fullWidth != width || fullHeight != height) resized = TopLeft(resized, fullWidth, width, height);
             Relu(resized);
             if (sum is null) sum = resized;
             else Add(sum, resized);
@@ -43,6 +46,13 @@ public static class CamPostProcessor
     // The loops below run once or more per map on 50,176 floats, which with scalar code (and LINQ's Min/Max, which
     // are not vectorised for float) cost more than the network's own work on small models. They are vectorised with
     // the same IEEE operations per element as the scalar tail, so results are bit for bit those of plain loops.
+
+    private static float[] TopLeft(float[] map, int mapWidth, int width, int height)
+    {
+        var result = new float[width * height];
+        for (int y = 0; y < height; y++) Array.Copy(map, y * mapWidth, result, y * width, width);
+        return result;
+    }
 
     /// <summary>max(x, 0), with NaN turned into 0 as well.</summary>
     public static void Relu(float[] map)

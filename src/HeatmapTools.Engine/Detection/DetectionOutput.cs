@@ -27,12 +27,21 @@ public abstract class DetectionOutput
     /// <summary>Rows and columns of one sample's output of <paramref name="values"/> numbers for <paramref name="classes"/> classes (outputs arrive flattened).</summary>
     public (long Rows, long Columns) Shape(long values, int classes)
     {
-        long width = AnchorsFirst ? classes + 5 : classes + 4;
+        long width = classes + BoxColumns;
         return AnchorsFirst ? (values / width, width) : (width, values / width);
     }
 
     /// <summary>Whether a layout's output is read anchors first: the orientation that tells the two exports apart.</summary>
     protected abstract bool AnchorsFirst { get; }
+
+    /// <summary>Numbers per anchor before the class scores: the box, and YOLOv5's objectness.</summary>
+    protected virtual int BoxColumns => AnchorsFirst ? 5 : 4;
+
+    /// <summary>Whether the network has suppressed its own boxes (thresholded, NMS per class, the best kept): reading it applies the threshold and the count only.</summary>
+    public virtual bool Suppressed => false;
+
+    /// <summary>Whether a graph's output may be read in this layout by its shape alone.</summary>
+    internal virtual bool Recognisable => true;
 
     public static IReadOnlyCollection<string> Names => Layouts.All.Keys.Order(StringComparer.Ordinal).ToList();
 
@@ -52,7 +61,7 @@ public abstract class DetectionOutput
             return layout.ClassesOf(rows, columns) > 0 ? layout : null;
         }
         bool anchorsFirst = rows > columns;
-        return Layouts.All.Values.FirstOrDefault(l => l.AnchorsFirst == anchorsFirst && l.ClassesOf(rows, columns) > 0);
+        return Layouts.All.Values.FirstOrDefault(l => l.Recognisable && l.AnchorsFirst == anchorsFirst && l.ClassesOf(rows, columns) > 0);
     }
 
     /// <summary>Centre x, centre y, width, height (anchors x 4) as corners.</summary>

@@ -6,10 +6,25 @@ using static TorchSharp.torch;
 
 namespace HeatmapTools.Engine.Detection;
 
-/// <summary>What counts as a detection: a score above the threshold (YOLO's 0.25), NMS at the IoU threshold, the best ones kept.</summary>
-public sealed record DetectionOptions(double ScoreThreshold = 0.25, double IouThreshold = 0.45, int MaxDetections = 100)
+/// <summary>
+/// What counts as a detection: a score above the threshold, NMS at the IoU threshold, the best ones kept. A setting left
+/// null is the model's (torchvision's detectors carry their own), else YOLO's (0.25, 0.45, 100).
+/// </summary>
+public sealed record DetectionOptions(double? ScoreThreshold = null, double? IouThreshold = null, int? MaxDetections = null)
 {
-    public static DetectionOptions Default { get; } = new();
+    /// <summary>YOLO's settings, for a detector that names none.</summary>
+    public static DetectionOptions Default { get; } = new(0.25, 0.45, 100);
+
+    /// <summary>These settings, each missing one taken from <paramref name="fallback"/>.</summary>
+    public DetectionOptions Over(DetectionOptions? fallback) => fallback is null ? this
+        : new(ScoreThreshold ?? fallback.ScoreThreshold, IouThreshold ?? fallback.IouThreshold, MaxDetections ?? fallback.MaxDetections);
+
+    /// <summary>Every setting decided: the given ones, then the model's, then YOLO's.</summary>
+    public DetectionOptions For(Models.ArchitectureInfo info) => Over(info.DetectionDefaults).Over(Default);
+
+    public double Score => ScoreThreshold ?? Default.ScoreThreshold!.Value;
+    public double Iou => IouThreshold ?? Default.IouThreshold!.Value;
+    public int Max => MaxDetections ?? Default.MaxDetections!.Value;
 }
 
 /// <summary>One box a detector found: its class, score, the anchor (output column) it came from, and where it is on the network input.</summary>
@@ -27,12 +42,15 @@ public static class Detector
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        return Detect(Outputs(model, chw, shape), model.Info.Detection!, options, notFinite);
+        options = options.For(model.Info);
+        return Detect(Outputs(model, chw, shape, options), model.Info.Detection!, options, notFinite);
     }
 
     /// <summary>A detector's raw outputs (B x rows x columns) for same-shaped inputs; the caller holds the dispose scope and the grad mode.</summary>
-    public static Tensor Outputs(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape)
+    /// <param name="options">The settings a network that suppresses its own boxes applies (torchvision's).</param>
+    public static Tensor Outputs(LayeredModel model, IReadOnlyList<float[]> chw, InputShape shape, DetectionOptions? options = null)
     {
+        using var settings = DetectionScope.Use(options?.For(model.Info));
         var output = model.Logits(Predictor.Stack(chw, shape));
         var (rows, columns) = model.Info.Detection!.Shape(output.shape[1], model.NumClasses);
         return output.reshape(output.shape[0], rows, columns);
@@ -58,10 +76,13 @@ public static class Detector
             }
             var classValues = classes.contiguous().data<long>().ToArray();
             var boxValues = boxes.contiguous().data<float>().ToArray();
-            var candidates = Enumerable.Range(0, bestValues.Length).Where(i => bestValues[i] > options.ScoreThreshold).ToArray();
+            var candidates = Enumerable.Range(0, bestValues.Length).Where(i => bestValues[i] > options.Score).ToArray();
             var candidateBoxes = candidates.Select(i => boxValues.AsSpan(i * 4, 4).ToArray()).ToList();
-            var keep = BoxNms.Keep(candidateBoxes, candidates.Select(i => bestValues[i]).ToList(), candidates.Select(i => (int)classValues[i]).ToList(),
-                options.IouThreshold, options.MaxDetections);
+            // A network that suppressed its own boxes is read as it is: NMS again, with another rounding, could drop one it kept.
+            var keep = layout.Suppressed
+                ? Enumerable.Range(0, candidates.Length).OrderByDescending(k => bestValues[candidates[k]]).Take(options.Max).ToList()
+                : BoxNms.Keep(candidateBoxes, candidates.Select(i => bestValues[i]).ToList(), candidates.Select(i => (int)classValues[i]).ToList(),
+                    options.Iou, options.Max);
             results[b] = keep.Select(k =>
             {
                 var box = candidateBoxes[k];

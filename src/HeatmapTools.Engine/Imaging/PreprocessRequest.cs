@@ -59,7 +59,9 @@ public sealed record PreprocessRequest
     /// The preprocessing for <paramref name="info"/>. Refused (PreprocessInvalid) when it cannot be what the network
     /// takes: another channel count or size than a graph declares, a mean or std of the wrong length, a zero std.
     /// </summary>
-    public PreprocessOptions Resolve(ArchitectureInfo info)
+    public PreprocessOptions Resolve(ArchitectureInfo info) => (info.DefaultPreprocess is { } expected ? Over(expected) : this).ResolveOver(info);
+
+    private PreprocessOptions ResolveOver(ArchitectureInfo info)
     {
         int channels = Channels ?? info.InputChannels;
         if (channels is not (1 or 3)) throw Invalid($"{Said("Channels", channels.ToString(CultureInfo.InvariantCulture))}: images become 1 (grey) or 3 (RGB) channels.");

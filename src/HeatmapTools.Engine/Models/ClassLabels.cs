@@ -87,6 +87,18 @@ public sealed class ClassLabels
         "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
     };
 
+    /// <summary>The 91 COCO categories torchvision's detection weights predict, in their order ("N/A" for ids COCO leaves unused).</summary>
+    public static IReadOnlyList<string> CocoCategories { get; } = new[]
+    {
+        "__background__", "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant", "N/A",
+        "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "N/A", "backpack",
+        "umbrella", "N/A", "N/A", "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove",
+        "skateboard", "surfboard", "tennis racket", "bottle", "N/A", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich",
+        "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "N/A", "dining table", "N/A", "N/A",
+        "toilet", "N/A", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "N/A", "book",
+        "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush",
+    };
+
     /// <summary>
     /// ImageNet labels found like weights (HEATMAPTOOLS_MODEL_PATH folders, then the cache), or a segmenter's Pascal VOC
     /// categories when it has their number; numbered names otherwise.

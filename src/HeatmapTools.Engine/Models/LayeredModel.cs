@@ -51,7 +51,7 @@ public sealed class LayeredModel : IDisposable
             .Concat(network.named_modules().Select(m => m.module).OfType<ReLU>()));
         _aliases = new Dictionary<string, string>(info.LayerAliases, StringComparer.OrdinalIgnoreCase);
         // A segmenter's last projection gives a map per category, not one score per class: it has no class head.
-        _head = info.IsSegmentation ? null : ClassHead.Find(Stages);
+        _head = info.IsSegmentation || info.IsDetection ? null : ClassHead.Find(Stages);
         // A container's name (layer4, features) means its last stage, as a torchvision target layer would.
         foreach (var group in Stages.Where(s => s.Name.Contains('.')).GroupBy(s => s.Name[..s.Name.LastIndexOf('.')]))
             if (!_index.ContainsKey(group.Key) && info.NestedTargets is null) _aliases.TryAdd(group.Key, group.Last().Name);
@@ -137,6 +137,7 @@ public sealed class LayeredModel : IDisposable
     /// </summary>
     public Tensor ToMaps(LayerTarget target, Tensor x)
     {
+        if (Network is Detectors.IMapView view && view.Maps(target.Name, x) is { } maps) return maps;
         var layout = Info.TargetLayouts is { } layouts ? layouts.GetValueOrDefault(target.Name, ActivationLayout.ChannelsFirst) : Info.Layout;
         switch (layout)
         {

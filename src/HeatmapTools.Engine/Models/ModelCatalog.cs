@@ -106,6 +106,12 @@ public sealed record ArchitectureInfo(
     public Detection.DetectionOutput? Detection { get; init; }
 
     public bool IsDetection => Task == ModelTask.Detection;
+    /// <summary>The class names the architecture's outputs have by default (COCO's for torchvision's detectors); null: ImageNet's or numbered.</summary>
+    public IReadOnlyList<string>? DefaultLabels { get; init; }
+    /// <summary>A detector's own score threshold, NMS IoU and box count (torchvision's constructors set theirs); null: YOLO's.</summary>
+    public Detection.DetectionOptions? DetectionDefaults { get; init; }
+    /// <summary>Preprocessing the network expects when nothing else is said (torchvision's detectors: each photo whole, [0, 1]; they resize and normalise inside).</summary>
+    public Imaging.PreprocessRequest? DefaultPreprocess { get; init; }
 
     /// <summary>
     /// A stage whose output a later stage reads besides its own input (LRASPP's head takes the backbone's low-level

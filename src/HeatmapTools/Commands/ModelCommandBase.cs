@@ -9,7 +9,7 @@ namespace HeatmapTools.Commands;
 public abstract partial class ModelCommandBase : HeatmapCommandBase
 {
     // By head size and the model's sidecar: piped items of two models with one head size may name their classes differently.
-    private readonly Dictionary<(int, string?, bool), ClassLabels> _labels = new();
+    private readonly Dictionary<(int, string?, bool, bool), ClassLabels> _labels = new();
 
     protected IEnumerable<string> InputFiles()
     {
@@ -84,12 +84,8 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
         return GivenDetection();
     }
 
-    /// <summary>The detection settings given, over the defaults (YOLO's score 0.25, IoU 0.45, 100 boxes).</summary>
-    private protected Engine.Detection.DetectionOptions GivenDetection()
-    {
-        var defaults = Engine.Detection.DetectionOptions.Default;
-        return new Engine.Detection.DetectionOptions(ScoreThreshold ?? defaults.ScoreThreshold, IouThreshold ?? defaults.IouThreshold, MaxDetections ?? defaults.MaxDetections);
-    }
+    /// <summary>The detection settings given; the model's own (torchvision's), else YOLO's (score 0.25, IoU 0.45, 100 boxes), fill the rest.</summary>
+    private protected Engine.Detection.DetectionOptions GivenDetection() => new(ScoreThreshold, IouThreshold, MaxDetections);
 
     /// <summary>-HeadActivation, else the model's sidecar, else Auto (the model decides).</summary>
     protected HeatmapTools.HeadActivation HeadFor(LayeredModel model) =>
@@ -120,12 +116,13 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     {
         _sidecarLabels = SidecarOf(model);
         // Pascal VOC's names for torchvision's segmenters; an ONNX segmenter's categories are its own (numbered, or -Labels).
-        return LoadLabels(model.NumClasses, model.Info.IsSegmentation && model.Info.SourceFile is null);
+        return LoadLabels(model.NumClasses, model.Info.IsSegmentation && model.Info.SourceFile is null, model.Info.DefaultLabels);
     }
 
-    protected ClassLabels LoadLabels(int numClasses, bool segmentation = false)
+    /// <param name="defaults">The architecture's own class names (COCO's for torchvision's detectors), used when they are as many as the classes.</param>
+    protected ClassLabels LoadLabels(int numClasses, bool segmentation = false, IReadOnlyList<string>? defaults = null)
     {
-        var key = (numClasses, _sidecarLabels?.Path, segmentation);
+        var key = (numClasses, _sidecarLabels?.Path, segmentation, defaults is null);
         if (_labels.TryGetValue(key, out var cached)) return cached;
         return _labels[key] = RunEngine(() =>
         {
@@ -145,6 +142,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
                         $"'{sidecar.Path}' lists {listed.Length} labels but the model has {numClasses} classes.", sidecar.Path);
                 if (sidecar.LabelsFile is { } file) return ClassLabels.FromFile(file, numClasses);
             }
+            if (defaults is { } own && own.Count == numClasses) return ClassLabels.FromStrings(own);
             return ClassLabels.ForModel(numClasses, SessionState.Path.CurrentFileSystemLocation.ProviderPath, segmentation);
         });
     }

@@ -39,6 +39,8 @@ public sealed class BoxTarget : CamTarget
     }
 
     public IReadOnlyList<LabelledBox> InputBoxes { get; }
+    /// <summary>The detection settings the boxes were found with, which a detector that suppresses its own boxes applies again when scored.</summary>
+    public DetectionOptions? Options { get; init; }
     public IReadOnlyList<LabelledBox> PhotoBoxes { get; }
     public double IouThreshold { get; }
 
@@ -102,7 +104,7 @@ public sealed class BoxTarget : CamTarget
     private BoxTarget(BoxTarget from, long[] anchors)
     {
         (_layout, _classes, _window, _anchors) = (from._layout, from._classes, from._window, anchors);
-        (PhotoBoxes, InputBoxes, IouThreshold) = (from.PhotoBoxes, from.InputBoxes, from.IouThreshold);
+        (PhotoBoxes, InputBoxes, IouThreshold, Options) = (from.PhotoBoxes, from.InputBoxes, from.IouThreshold, from.Options);
     }
 
     /// <summary>The boxes (in the photo's pixels) that no output box of one sample's output matches.</summary>

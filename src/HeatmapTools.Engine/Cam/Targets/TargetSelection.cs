@@ -97,12 +97,13 @@ internal static class TargetSelection
         RequireOwnKind(request, BoxTarget.Maker.Name, $"{model.Name} is a detector: its maps explain boxes (-Target Box, the default: its detections, or -Box with -ClassIndex)");
         if (preprocess is null) throw new ArgumentNullException(nameof(preprocess), "A detector's boxes are placed through the preprocessing.");
         var layout = model.Info.Detection!;
+        var settings = request.Detection.For(model.Info);
         // Boxes given (typed, or piped) become targets here; the rest are the image's own detections.
         var given = new Dictionary<int, BoxTarget>();
         for (int i = 0; i < items.Count; i++)
         {
             if (prepared[i].Error is not null || items[i].Target is not null || (request.Boxes ?? items[i].Boxes) is not { Count: > 0 } boxes) continue;
-            given[i] = new BoxTarget(layout, model.NumClasses, boxes, Detection.BoxGeometry.Of(preprocess, prepared[i].Width, prepared[i].Height, prepared[i].Shape));
+            given[i] = new BoxTarget(layout, model.NumClasses, boxes, Detection.BoxGeometry.Of(preprocess, prepared[i].Width, prepared[i].Height, prepared[i].Shape)) { Options = settings };
         }
         // One forward pass per input shape finds the detections, and checks every given box is one the model outputs.
         var own = new Dictionary<int, IReadOnlyList<Detection.DetectedBox>>();
@@ -114,8 +115,8 @@ internal static class TargetSelection
             var members = group.ToList();
             using var scope = NewDisposeScope();
             using var inference = inference_mode();
-            var output = Detection.Detector.Outputs(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key);
-            var found = Detection.Detector.Detect(output, layout, request.Detection, (k, value) => notFinite[members[k]] = value);
+            var output = Detection.Detector.Outputs(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key, settings);
+            var found = Detection.Detector.Detect(output, layout, settings, (k, value) => notFinite[members[k]] = value);
             for (int k = 0; k < members.Count; k++)
             {
                 if (given.TryGetValue(members[k], out var target)) unmatched[members[k]] = target.Unmatched(output[k]);
@@ -145,8 +146,8 @@ internal static class TargetSelection
             if (found.Count == 0)
                 throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
                     $"{model.Name} detects nothing{(items[i].Classes is { } asked ? $" of class {string.Join(", ", asked)}" : "")} in '{image.Path}' above score " +
-                    $"{request.Detection.ScoreThreshold}: there is no box to explain. Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
-            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry) };
+                    $"{settings.Score}: there is no box to explain. Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
+            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry) { Options = settings } };
         }, failed);
     }
 

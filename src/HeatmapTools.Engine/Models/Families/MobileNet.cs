@@ -53,11 +53,12 @@ internal sealed class MobileNetFamily : IModelFamily
     /// MobileNetV3-Large's features (torchvision's <c>features</c>, 17 modules) as segmentation models take them: with
     /// <paramref name="dilated"/>, the last stage keeps its resolution and dilates its depthwise convolutions by 2.
     /// </summary>
-    internal static Sequential LargeFeatures(bool dilated)
+    /// <param name="eps">BatchNorm's epsilon: MobileNetV3's own 0.001, or 1e-5 where a detector passes its norm layer.</param>
+    internal static Sequential LargeFeatures(bool dilated, double eps = 0.001)
     {
         // The last three blocks (C5): torchvision's _mobilenet_v3_conf(dilated=True).
         var setting = Large.Select((c, i) => dilated && i >= Large.Length - 3 ? c with { Dilation = 2 } : c).ToArray();
-        return MobileNetV3.Features(setting);
+        return MobileNetV3.Features(setting, eps);
     }
 
     private sealed class MobileNetV3 : Module<Tensor, Tensor>
@@ -77,9 +78,9 @@ internal sealed class MobileNetFamily : IModelFamily
 
         public override Tensor forward(Tensor input) => classifier.call(avgpool.call(features.call(input)).flatten(1));
 
-        internal static Sequential Features(Bneck[] setting)
+        internal static Sequential Features(Bneck[] setting, double eps = 0.001)
         {
-            var norm = Blocks.BatchNorm(0.001);
+            var norm = Blocks.BatchNorm(eps);
             var layers = new List<Module<Tensor, Tensor>> { Blocks.ConvNormAct(3, setting[0].In, 3, stride: 2, norm: norm, activation: () => Hardswish()) };
             layers.AddRange(setting.Select(c => (Module<Tensor, Tensor>)new InvertedResidual(c, norm)));
             int lastIn = setting[^1].Out;

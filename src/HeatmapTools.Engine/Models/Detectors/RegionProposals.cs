@@ -1,0 +1,133 @@
+using HeatmapTools.Engine.Detection;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HeatmapTools.Engine.Models.Detectors;
+
+/// <summary>What torchvision's RegionProposalNetwork keeps at test time (its constructors' rpn_* arguments).</summary>
+internal sealed record ProposalSettings(int PreNmsTopN, int PostNmsTopN, double NmsThreshold = 0.7, double ScoreThreshold = 0.0, float MinSize = 1e-3f);
+
+/// <summary>
+/// torchvision's RegionProposalNetwork at test time (Ren et al. 2015, "Faster R-CNN"): a shared 3 x 3 convolution, an
+/// objectness logit and four box codes per anchor; per level the best anchors by objectness, decoded, clipped, small
+/// and low ones dropped, NMS per level, the best kept. Proposals carry no gradient (torchvision detaches them).
+/// </summary>
+internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
+{
+    private readonly RpnHead head;
+    private readonly float[][] _cells;
+    private readonly ProposalSettings _settings;
+
+    public RegionProposalNetwork(IReadOnlyList<int[]> sizes, float[] ratios, ProposalSettings settings) : base("RegionProposalNetwork")
+    {
+        _cells = sizes.Select(s => CellAnchors(s, ratios)).ToArray();
+        head = new RpnHead(256, _cells[0].Length / 4);
+        _settings = settings;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => throw new NotSupportedException("Proposals come from the feature levels: call Propose.");
+
+    /// <summary>Each sample's proposals as corners (n x 4 floats, resized-image pixels), best first.</summary>
+    public float[][] Propose(IReadOnlyList<Tensor> levels, RcnnPass pass)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long batch = levels[0].shape[0];
+        var objectness = new List<Tensor>();
+        var codes = new List<Tensor>();
+        var anchors = new List<Tensor>();
+        for (int l = 0; l < levels.Count; l++)
+        {
+            var (o, d) = head.Run(levels[l]);
+            long h = levels[l].shape[2], w = levels[l].shape[3], a = o.shape[1];
+            objectness.Add(o.permute(0, 2, 3, 1).reshape(batch, -1));
+            codes.Add(d.view(batch, a, 4, h, w).permute(0, 3, 4, 1, 2).reshape(batch, -1, 4));
+            anchors.Add(Grid(_cells[l], h, w, pass.PaddedHeight / h, pass.PaddedWidth / w));
+        }
+        var allAnchors = cat(anchors, 0);
+        var result = new float[batch][];
+        for (long b = 0; b < batch; b++)
+        {
+            var picked = new List<long>();
+            var levelOf = new List<int>();
+            long offset = 0;
+            for (int l = 0; l < levels.Count; l++)
+            {
+                long n = objectness[l].shape[1];
+                var top = objectness[l][b].topk((int)Math.Min(_settings.PreNmsTopN, n)).indexes;
+                foreach (var i in top.data<long>()) { picked.Add(offset + i); levelOf.Add(l); }
+                offset += n;
+            }
+            var index = tensor(picked.ToArray());
+            var logits = cat(objectness, 1)[b].index_select(0, index);
+            var boxes = BoxCoding.ClipTo(BoxCoding.Decode(cat(codes, 1)[b].index_select(0, index), allAnchors.index_select(0, index), (1, 1, 1, 1)).squeeze(1),
+                pass.Height, pass.Width).contiguous();
+            var probability = logits.sigmoid().data<float>().ToArray();
+            var values = boxes.data<float>().ToArray();
+            var candidates = Enumerable.Range(0, picked.Count)
+                .Where(i => BoxCoding.Large(values.AsSpan(4 * i, 4).ToArray(), _settings.MinSize) && probability[i] >= _settings.ScoreThreshold).ToList();
+            var keep = BoxNms.Keep(candidates.Select(i => values.AsSpan(4 * i, 4).ToArray()).ToList(), candidates.Select(i => probability[i]).ToList(),
+                candidates.Select(i => levelOf[i]).ToList(), _settings.NmsThreshold, _settings.PostNmsTopN);
+            result[b] = keep.SelectMany(k => values.AsSpan(4 * candidates[k], 4).ToArray()).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// AnchorGenerator's cell anchors for one level: per aspect ratio (outer) and size (inner), a box centred on 0 with
+    /// height size x sqrt(ratio) and width size / sqrt(ratio), rounded half to even, in single precision.
+    /// </summary>
+    private static float[] CellAnchors(int[] sizes, float[] ratios)
+    {
+        var result = new List<float>();
+        foreach (var ratio in ratios)
+        {
+            float hRatio = MathF.Sqrt(ratio), wRatio = 1 / hRatio;
+            foreach (var size in sizes)
+            {
+                float w = wRatio * size, h = hRatio * size;
+                result.AddRange(new[] { -w / 2, -h / 2, w / 2, h / 2 }.Select(v => MathF.Round(v, MidpointRounding.ToEven)));
+            }
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>Every location's anchors (location by location, row-major; the cell's anchors inner), as AnchorGenerator lays them out.</summary>
+    private static Tensor Grid(float[] cell, long height, long width, long strideH, long strideW)
+    {
+        var shiftX = arange(0, width, dtype: ScalarType.Int32) * strideW;
+        var shiftY = arange(0, height, dtype: ScalarType.Int32) * strideH;
+        var grid = meshgrid(new[] { shiftY, shiftX }, indexing: "ij");
+        var (y, x) = (grid[0].reshape(-1), grid[1].reshape(-1));
+        var shifts = stack(new[] { x, y, x, y }, 1);
+        var baseAnchors = tensor(cell, new long[] { cell.Length / 4, 4 });
+        return (shifts.view(-1, 1, 4) + baseAnchors.view(1, -1, 4)).reshape(-1, 4);
+    }
+
+    /// <summary>torchvision's RPNHead: conv.0.0 (3 x 3, ReLU), cls_logits and bbox_pred (1 x 1).</summary>
+    private sealed class RpnHead : Module<Tensor, Tensor>
+    {
+        private readonly Sequential conv;
+        private readonly Conv2d cls_logits;
+        private readonly Conv2d bbox_pred;
+
+        public RpnHead(long channels, int anchors) : base("RPNHead")
+        {
+            conv = Sequential(Sequential(Conv2d(channels, channels, 3, padding: 1), ReLU()));
+            cls_logits = Conv2d(channels, anchors, 1);
+            bbox_pred = Conv2d(channels, anchors * 4, 1);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => cls_logits.call(conv.call(input));
+
+        public (Tensor Objectness, Tensor Codes) Run(Tensor level)
+        {
+            var t = conv.call(level);
+            return (cls_logits.call(t), bbox_pred.call(t));
+        }
+    }
+}

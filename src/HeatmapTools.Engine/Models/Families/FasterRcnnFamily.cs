@@ -1,0 +1,42 @@
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.Models.Detectors;
+using static TorchSharp.torch;
+
+namespace HeatmapTools.Engine.Models.Families;
+
+/// <summary>
+/// torchvision's Faster R-CNN detectors (91 COCO categories, index 0 the background), with their constructors' settings.
+/// The MobileNetV3-Large FPN models feed the pyramid from features 13 and 16 (both at stride 32) and pool boxes from the
+/// first; BatchNorm's epsilon is torchvision's 1e-5 here (FrozenBatchNorm2d with trained weights, BatchNorm2d without).
+/// Each takes the photo whole in [0, 1]: the network resizes and normalises it itself.
+/// </summary>
+internal sealed class FasterRcnnFamily : IModelFamily
+{
+    public IEnumerable<ArchitectureInfo> Architectures()
+    {
+        yield return MobileNet("fasterrcnn_mobilenet_v3_large_320_fpn", new RcnnSettings(320, 640, new ProposalSettings(150, 150, ScoreThreshold: 0.05),
+            Enumerable.Repeat(new[] { 32, 64, 128, 256, 512 }, 3).ToList(), new[] { 0.5f, 1f, 2f }), "fasterrcnn_mobilenet_v3_large_320_fpn-907ea3f9.pth");
+        yield return MobileNet("fasterrcnn_mobilenet_v3_large_fpn", new RcnnSettings(800, 1333, new ProposalSettings(1000, 1000, ScoreThreshold: 0.05),
+            Enumerable.Repeat(new[] { 32, 64, 128, 256, 512 }, 3).ToList(), new[] { 0.5f, 1f, 2f }), "fasterrcnn_mobilenet_v3_large_fpn-fb6a3cc7.pth");
+    }
+
+    private static ArchitectureInfo MobileNet(string name, RcnnSettings settings, string file) =>
+        Detector(name, n => new FasterRcnn(new BackboneWithFpn(MobileNetFamily.LargeFeatures(dilated: false, eps: 1e-5), new[] { 13, 16 }, new long[] { 160, 960 }), n, settings),
+            2, settings, file, $"{name}: Faster R-CNN on MobileNetV3-Large with FPN, {settings.MinSize}-pixel short side, 91 COCO categories");
+
+    private static ArchitectureInfo Detector(string name, Func<int, nn.Module<Tensor, Tensor>> create, int levels, RcnnSettings settings, string file, string description) =>
+        // One FPN level by torchvision's key in the backbone's output dict: backbone.fpn.0 is the finest level's output convolution.
+        new(name, create, "backbone", file, Enumerable.Range(0, levels).ToDictionary(l => $"backbone.fpn.{l}", l => $"backbone.fpn.layer_blocks.{l}", StringComparer.OrdinalIgnoreCase))
+        {
+            Family = "detection",
+            Task = ModelTask.Detection,
+            Detection = new Detection.TorchvisionOutput(),
+            DetectionDefaults = settings.Defaults,
+            DefaultClasses = ClassLabels.CocoCategories.Count,
+            DefaultLabels = ClassLabels.CocoCategories,
+            InputSize = settings.MinSize,
+            DefaultPreprocess = new PreprocessRequest { InputSize = "Native", Normalization = HeatmapTools.Normalization.None },
+            Stages = m => ((FasterRcnn)m).Stages(),
+            Description = description,
+        };
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using HeatmapTools.Engine.Cam;
+using HeatmapTools.Engine.Cam.Targets;
+using HeatmapTools.Engine.Detection;
+using HeatmapTools.Engine.Imaging;
+using HeatmapTools.Engine.IO;
+using HeatmapTools.Engine.Models;
+using Xunit;
+
+namespace HeatmapTools.Engine.Tests;
+
+/// <summary>
+/// torchvision's Faster R-CNN detectors, seeded and calibrated (tests/reference/make_rcnn_references.py wrote the weights,
+/// torchvision 0.14's detections at score threshold 0, pytorch-grad-cam 1.5.5's tutorial EigenCAM and a hand-written
+/// Grad-CAM on the FPN outputs' tensors).
+/// </summary>
+public class RcnnParityTests
+{
+    internal static string Folder => Path.Combine(SharedData.RepoRoot, "tests", "HeatmapTools.Engine.Tests", "TestData", "rcnn");
+
+    private static JsonElement Manifest()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        return doc.RootElement.Clone();
+    }
+
+    private static JsonElement Case(string model, string photo) =>
+        Manifest().GetProperty("models").GetProperty(model).GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("photo").GetString() == photo);
+
+    public static IEnumerable<object[]> Cases() =>
+        from model in Manifest().GetProperty("models").EnumerateObject()
+        from c in model.Value.GetProperty("cases").EnumerateArray()
+        select new object[] { model.Name, c.GetProperty("photo").GetString()! };
+
+    /// <summary>The cases with a Grad-CAM reference (one whose boxes float64 matched otherwise is not kept).</summary>
+    public static IEnumerable<object[]> GradientCases() =>
+        from model in Manifest().GetProperty("models").EnumerateObject()
+        from c in model.Value.GetProperty("cases").EnumerateArray()
+        where c.GetProperty("maps").EnumerateArray().Any(m => m.GetString() == "GradCAM")
+        select new object[] { model.Name, c.GetProperty("photo").GetString()! };
+
+    internal static LayeredModel Load(string name)
+    {
+        string weights = Path.Combine(ModelZooTests.ZooWeights, $"{name}_seed1.pth");
+        Assert.True(File.Exists(weights), $"{weights} is missing: run /usr/bin/python3 tests/reference/make_rcnn_references.py weights ../shared {ModelZooTests.ZooWeights}, as build.ps1 -Task Test does.");
+        return ModelStore.Get(new WeightsRequest(name, weights, NumClasses: 91));
+    }
+
+    internal static string PhotoPath(string photo) => photo == "coffee450" ? Path.Combine(Folder, "coffee450.png") : Path.Combine(SharedData.Images, photo + ".png");
+
+    internal static PreparedImage Prepare(LayeredModel model, string photo) =>
+        InputBatch.Prepare(new[] { PhotoPath(photo) }, new PreprocessRequest().Resolve(model.Info), CancellationToken.None)[0];
+
+    [Fact]
+    public void A_torchvision_detector_takes_the_photo_whole_and_names_cocos_categories()
+    {
+        var model = Load("fasterrcnn_mobilenet_v3_large_320_fpn");
+        Assert.True(model.Info.IsDetection);
+        var preprocess = new PreprocessRequest().Resolve(model.Info);
+        Assert.True(preprocess.Native);
+        Assert.Equal(new[] { 0f, 0f, 0f }, preprocess.Mean);
+        Assert.Equal(new[] { 1f, 1f, 1f }, preprocess.Std);
+        Assert.Equal("cat", ClassLabels.CocoCategories[17]);
+        Assert.Equal(new DetectionOptions(0.05, 0.5, 100), new DetectionOptions().For(model.Info));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Detections_equal_torchvisions_at_score_threshold_0(string name, string photo)
+    {
+        var model = Load(name);
+        var c = Case(name, photo);
+        var image = Prepare(model, photo);
+        var found = Detector.Detect(model, new[] { image.Chw! }, image.Shape, new DetectionOptions(0.0))[0];
+        var boxes = c.GetProperty("boxes").EnumerateArray().Select(b => b.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+        var labels = c.GetProperty("labels").EnumerateArray().Select(v => v.GetInt32()).ToList();
+        var scores = c.GetProperty("scores").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal(boxes.Count, found.Count);
+        // Past `firm`, PyTorch in float64 ranks otherwise: near ties there are rounding's to decide.
+        int firm = c.GetProperty("firm").GetInt32();
+        Assert.True(firm >= 40, $"{name} {photo}: only {firm} detections are firm in the reference");
+        for (int k = 0; k < firm; k++)
+        {
+            Assert.True(labels[k] == found[k].ClassIndex, $"{name} {photo} detection {k}: class {found[k].ClassIndex}, torchvision {labels[k]}");
+            Assert.True(Math.Abs(scores[k] - found[k].Score) <= 1e-3, $"{name} {photo} detection {k}: score {found[k].Score}, torchvision {scores[k]}");
+            var b = found[k].InputBox;
+            var ours = new[] { b.X1, b.Y1, b.X2, b.Y2 };
+            for (int j = 0; j < 4; j++)
+                Assert.True(Math.Abs(boxes[k][j] - ours[j]) <= 0.5, $"{name} {photo} detection {k} corner {j}: {ours[j]}, torchvision {boxes[k][j]}");
+        }
+    }
+
+    private static CamResult Map(LayeredModel model, PreparedImage image, CamTarget target, string method, bool flip = false) =>
+        CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, CamMethods.Get(method), new[] { "backbone" }, image.Shape,
+            new CamOptions { FlipEigenSign = flip }, CancellationToken.None).Single();
+
+    private static BoxTarget Targets(LayeredModel model, JsonElement c, PreparedImage image) =>
+        new(model.Info.Detection!, model.NumClasses,
+            c.GetProperty("targets").EnumerateArray().Select(t => new LabelledBox(t.GetProperty("label").GetInt32(),
+                BoxCorners.Parse(t.GetProperty("box").EnumerateArray().Select(v => v.GetDouble()).ToArray()))).ToList(),
+            BoxGeometry.Of(new PreprocessRequest().Resolve(model.Info), image.Width, image.Height, image.Shape))
+        { Options = new DetectionOptions(0.0) };
+
+    private static double Worst(float[] expected, float[] ours) => expected.Zip(ours).Max(p => Math.Abs(p.First - p.Second));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EigenCAM_at_the_backbone_is_the_tutorials_placed_on_the_photo(string name, string photo)
+    {
+        var model = Load(name);
+        var c = Case(name, photo);
+        var image = Prepare(model, photo);
+        var target = Targets(model, c, image);
+        var expected = Npy.ReadFloat32(Path.Combine(Folder, $"{name}.{photo}.EigenCAM.npy"));
+        var plain = Map(model, image, target, "EigenCAM");
+        Assert.Equal((expected.Shape[0], expected.Shape[1]), (plain.Height, plain.Width));
+        // An SVD fixes its direction only up to sign.
+        double worst = Math.Min(Worst(expected.Data, plain.Map), Worst(expected.Data, Map(model, image, target, "EigenCAM", flip: true).Map));
+        Assert.True(worst <= 1e-4, $"{name} {photo}: largest difference {worst}");
+        // Where the transform pads nothing, the map is the tutorial's own call's.
+        var pass = Models.Detectors.RcnnPass.For(image.Height, image.Width, name.Contains("320") ? 320 : 800, name.Contains("320") ? 640 : 1333);
+        var tutorial = Npy.ReadFloat32(Path.Combine(Folder, $"{name}.{photo}.EigenCAM-tutorial.npy")).Data;
+        if (pass.PaddedHeight == pass.Height && pass.PaddedWidth == pass.Width)
+            Assert.True(Worst(tutorial, plain.Map) <= 1e-4 || Worst(tutorial, Map(model, image, target, "EigenCAM", flip: true).Map) <= 1e-4, $"{name} {photo}: not the tutorial's map");
+        else
+            Assert.True(Worst(tutorial, plain.Map) > 1e-2, $"{name} {photo}: a padded batch's map was stretched over the photo");
+    }
+
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void GradCAM_at_the_backbone_equals_pytorchs_on_the_fpn_tensors(string name, string photo)
+    {
+        var model = Load(name);
+        var c = Case(name, photo);
+        var image = Prepare(model, photo);
+        var expected = Npy.ReadFloat32(Path.Combine(Folder, $"{name}.{photo}.GradCAM.npy"));
+        var ours = Map(model, image, Targets(model, c, image), "GradCAM");
+        double worst = Worst(expected.Data, ours.Map);
+        Assert.True(worst <= 1e-4, $"{name} {photo}: largest difference {worst}");
+    }
+}
