@@ -251,7 +251,11 @@ switch ($Task) {
         # The ONNX part runs graphs exported by Debian's PyTorch with the same seeded weights as the built-in families.
         $onnxModels = Join-Path $outputRoot 'bench-onnx'
         if (Test-Path '/usr/bin/python3') { Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/HeatmapTools.Bench/make_onnx_bench_models.py'), $onnxModels) }
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution'), @('explanation')) {
+        $zoo = Join-Path $outputRoot 'zoo-weights'
+        if ((Test-Path '/usr/bin/python3') -and -not (Test-Path (Join-Path $zoo 'fasterrcnn_mobilenet_v3_large_320_fpn_seed1.pth'))) {
+            Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_rcnn_references.py'), 'weights', $shared, $zoo)
+        }
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution'), @('explanation'), @('detection', '--weights', $zoo)) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
         # One process against Slurm arrays of 2 and 4 tasks (a single-node cluster from Debian's packages, as root).

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|attribution|explanation|all] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|attribution|explanation|detection|all] [--weights <dir> (detection)] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -36,6 +36,9 @@ if (mode is "backends" or "all") BackendBench.Run(shared, quick);
 if (mode is "stain" or "all") StainBench.Run(quick);
 if (mode is "attribution" or "all") AttributionBench.Run(shared, quick);
 if (mode is "explanation" or "all") ExplanationBench.Run(shared, quick);
+int weightsIndex = Array.IndexOf(args, "--weights");
+string weights = weightsIndex >= 0 ? args[weightsIndex + 1] : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../output/zoo-weights"));
+if (mode is "detection" or "all") DetectionBench.Run(shared, weights, quick);
 if (mode == "backend-child")
     BackendBench.RunChild(args[Array.IndexOf(args, "--model") + 1], args[Array.IndexOf(args, "--list") + 1],
         int.Parse(args[Array.IndexOf(args, "--runs") + 1], CultureInfo.InvariantCulture));

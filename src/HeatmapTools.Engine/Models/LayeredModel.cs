@@ -163,7 +163,7 @@ public sealed class LayeredModel : IDisposable
     public Tensor Run(Tensor x, int from, int to)
     {
         // The weights are channels-last (see ChannelsLast); images entering the first stage follow suit.
-        if (from == 0) x = ChannelsLast.Of(x);
+        if (from == 0 && Info.ChannelsLast) x = ChannelsLast.Of(x);
         for (int i = from; i <= to; i++)
         {
             var module = Stages[i].Module;

@@ -108,6 +108,12 @@ public sealed record ArchitectureInfo(
     public bool IsDetection => Task == ModelTask.Detection;
     /// <summary>The class names the architecture's outputs have by default (COCO's for torchvision's detectors); null: ImageNet's or numbered.</summary>
     public IReadOnlyList<string>? DefaultLabels { get; init; }
+    /// <summary>
+    /// Whether weights and images are kept channels-last (see ChannelsLast). Not for torchvision's detectors: with oneDNN
+    /// off (as on the Zen 5 CPU the arithmetic check turns it off on) MobileNetV3's depthwise convolutions run about three
+    /// times slower channels-last (the 320 FPN backbone: 350 ms a photo against 120 ms), and the detector's speed is theirs.
+    /// </summary>
+    public bool ChannelsLast { get; init; } = true;
     /// <summary>A detector's own score threshold, NMS IoU and box count (torchvision's constructors set theirs); null: YOLO's.</summary>
     public Detection.DetectionOptions? DetectionDefaults { get; init; }
     /// <summary>Preprocessing the network expects when nothing else is said (torchvision's detectors: each photo whole, [0, 1]; they resize and normalise inside).</summary>

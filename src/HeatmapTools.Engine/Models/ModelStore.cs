@@ -92,7 +92,7 @@ public static class ModelStore
             var network = CreateNetwork(model.Info, model.NumClasses, s);
             network.eval();
             foreach (var parameter in network.parameters()) parameter.requires_grad = false;
-            ChannelsLast.ConvertWeights(network);
+            if (model.Info.ChannelsLast) ChannelsLast.ConvertWeights(network);
             return new LayeredModel(model.Name, network, model.NumClasses, model.Info, description, null, official);
         }
         var copy = Make(seed, $"copy of {model.WeightsDescription}");
@@ -118,7 +118,7 @@ public static class ModelStore
         network.eval();
         // Maps need gradients of a score with respect to activations only, never with respect to weights.
         foreach (var parameter in network.parameters()) parameter.requires_grad = false;
-        ChannelsLast.ConvertWeights(network);
+        if (info.ChannelsLast) ChannelsLast.ConvertWeights(network);
         string description = weightsFile ?? $"random (seed {request.Seed?.ToString() ?? "none"})";
         // torchvision's own GoogLeNet and Inception v3 checkpoints expect transform_input; files saved from a model built
         // without weights (as fine-tuned models usually are) do not.

@@ -37,6 +37,7 @@ internal sealed class FasterRcnnFamily : IModelFamily
             InputSize = settings.MinSize,
             DefaultPreprocess = new PreprocessRequest { InputSize = "Native", Normalization = HeatmapTools.Normalization.None },
             Stages = m => ((FasterRcnn)m).Stages(),
+            ChannelsLast = false,
             Description = description,
         };
 }
