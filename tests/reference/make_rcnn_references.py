@@ -10,7 +10,8 @@
         (x 25) so scores spread. On Debian's python3-torch 1.13 and python3-torchvision 0.14; the calibration runs the
         network, so other processors give weights a rounding apart (the tests' tolerances hold them). build.ps1 runs this.
     PYTHONPATH=/path/to/pytorch-grad-cam:/path/to/ttach /usr/bin/python3 tests/reference/make_rcnn_references.py \
-        references ../shared output/zoo-weights tests/HeatmapTools.Engine.Tests/TestData/rcnn
+        references ../shared output/zoo-weights tests/HeatmapTools.Engine.Tests/TestData/rcnn [MODEL ...]
+        (models named are made again alone; the manifest keeps the others')
 
 References per model and photo (chelsea.png; coffee.png; coffee450, coffee.png's top-left 450 x 300,
 which the 320 model's transform leaves unpadded; it resizes coffee.png to 479 x 319, PyTorch's scalar-over-tensor rounding):
@@ -34,7 +35,7 @@ import cv2, numpy as np, torch, torchvision
 from torchvision.models import detection
 
 SEED = 1
-MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn')
+MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn')
 PHOTOS = ('chelsea', 'coffee', 'coffee450')
 
 
@@ -85,6 +86,8 @@ from pytorch_grad_cam.utils.model_targets import FasterRCNNBoxScoreTarget
 
 out = sys.argv[4]
 os.makedirs(out, exist_ok=True)
+# Models named after the folders are made again alone; the manifest keeps the others'.
+only = sys.argv[5:] or list(MODELS)
 
 
 def loaded(name, dtype=torch.float32):
@@ -152,8 +155,9 @@ def gradcam(model, image, boxes, labels):
     return placed(cam, model, image)
 
 
-manifest = {'models': {}}
-for name in MODELS:
+manifest_file = os.path.join(out, 'manifest.json')
+manifest = json.load(open(manifest_file)) if os.path.exists(manifest_file) and sys.argv[5:] else {'models': {}}
+for name in only:
     model, model64 = loaded(name), loaded(name, torch.float64)
     model64.roi_heads.score_thresh = model.roi_heads.score_thresh = 0.0
     default = loaded(name)
@@ -189,5 +193,5 @@ for name in MODELS:
         print(name, stem, len(found['scores']), 'firm', firm, 'targets', len(chosen), 'top', [round(float(s), 3) for s in found['scores'][:5]])
     manifest['models'][name] = {'weights': f'{name}_seed{SEED}.pth', 'layer': 'backbone', 'cases': cases}
     cv2.imwrite(os.path.join(out, 'coffee450.png'), cv2.imread(os.path.join(shared, 'images', 'coffee.png'))[:300, :450])
-    with open(os.path.join(out, 'manifest.json'), 'w') as f:
+    with open(manifest_file, 'w') as f:
         json.dump(manifest, f, indent=1)

@@ -57,6 +57,7 @@ internal sealed class SegmentationNetwork : Module<Tensor, Tensor>
     }
 
     /// <summary>A ResNet with the strides of its last two stages turned into dilation (output stride 8), without avgpool and fc.</summary>
+    /// <summary>A ResNet's body, conv1 to layer4, its keys as torchvision's (the segmenters dilate it; the detectors' FPN reads it as it is).</summary>
     public static Sequential DilatedResNet(TorchSharp.Modules.ResNet resnet)
     {
         var keep = new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4" };

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace HeatmapTools.Engine.Models.Families;
 
 /// <summary>
-/// torchvision's Faster R-CNN detectors (91 COCO categories, index 0 the background), with their constructors' settings.
+/// torchvision's Faster R-CNN detectors (91 COCO categories, index 0 the background), with their constructors' settings:
+/// on MobileNetV3-Large (320 and 800 pixels) and on ResNet-50.
 /// The MobileNetV3-Large FPN models feed the pyramid from features 13 and 16 (both at stride 32) and pool boxes from the
 /// first; BatchNorm's epsilon is torchvision's 1e-5 here (FrozenBatchNorm2d with trained weights, BatchNorm2d without).
 /// Each takes the photo whole in [0, 1]: the network resizes and normalises it itself.
@@ -18,6 +19,11 @@ internal sealed class FasterRcnnFamily : IModelFamily
             Enumerable.Repeat(new[] { 32, 64, 128, 256, 512 }, 3).ToList(), new[] { 0.5f, 1f, 2f }), "fasterrcnn_mobilenet_v3_large_320_fpn-907ea3f9.pth");
         yield return MobileNet("fasterrcnn_mobilenet_v3_large_fpn", new RcnnSettings(800, 1333, new ProposalSettings(1000, 1000, ScoreThreshold: 0.05),
             Enumerable.Repeat(new[] { 32, 64, 128, 256, 512 }, 3).ToList(), new[] { 0.5f, 1f, 2f }), "fasterrcnn_mobilenet_v3_large_fpn-fb6a3cc7.pth");
+        // ResNet-50's layer1..layer4 (strides 4 to 32) feed the pyramid; one anchor size per level.
+        var resnet = new RcnnSettings(800, 1333, new ProposalSettings(1000, 1000), new[] { 32, 64, 128, 256, 512 }.Select(s => new[] { s }).ToList(), new[] { 0.5f, 1f, 2f });
+        yield return Detector("fasterrcnn_resnet50_fpn",
+            n => new FasterRcnn(new BackboneWithFpn(SegmentationNetwork.DilatedResNet(TorchSharp.Modules.ResNet.ResNet50(1000)), new[] { 4, 5, 6, 7 }, new long[] { 256, 512, 1024, 2048 }), n, resnet),
+            4, resnet, "fasterrcnn_resnet50_fpn_coco-258fb6c6.pth", "fasterrcnn_resnet50_fpn: Faster R-CNN on ResNet-50 with FPN, 800-pixel short side, 91 COCO categories");
     }
 
     private static ArchitectureInfo MobileNet(string name, RcnnSettings settings, string file) =>
