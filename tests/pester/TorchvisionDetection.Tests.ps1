@@ -51,6 +51,16 @@ Describe 'A torchvision Faster R-CNN through the cmdlets' {
         $grid.GetLength(0), $grid.GetLength(1) | Should -Be @(400, 600)
     }
 
+    It 'judges its box maps: faithfulness on the box score, and the sanity cascade re-drawing the heads, then the backbone' {
+        $map = New-CamHeatmap $coffee -Model $model -WeightsPath $weights -Method GradCAM -NoOverlay -ScoreThreshold 0.9
+        $f = $map | Measure-CamFaithfulness -CurveSteps 8 -NoRoad
+        $f.OriginalScore | Should -BeGreaterThan 0
+        $f.DropInConfidence | Should -BeGreaterThan 0
+        # A re-drawn detector outputs other boxes (or none): its boxes are matched there by IoU, and none matching is no crash.
+        $s = Test-CamSanity $coffee -Model $model -WeightsPath $weights -Method GradCAM -ScoreThreshold 0.9 -WarningAction SilentlyContinue
+        $s.Steps.Count | Should -Be 2
+    }
+
     It 'refuses a class-score target: a detector''s maps explain boxes' {
         { New-CamHeatmap $coffee -Model $model -WeightsPath $weights -NoOverlay -Target Logit -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
     }

@@ -55,7 +55,7 @@ public static class LayerCatalog
                 x = model.Run(x, i, i);
             }
             result.Add(new LayerDescription(info.Name, i, stage.Name, stage.Module is FunctionStage f ? f.Kind : stage.Module is Onnx.OnnxSegment segment ? segment.Nodes[^1].Op : stage.Module.GetType().Name,
-                x.shape.ToArray(), AliasesOf(stage.Name), stage.Name == defaultLayer));
+                (network is Detectors.IMapView view && view.Maps(stage.Name, x) is { } maps ? maps : x).shape.ToArray(), AliasesOf(stage.Name), stage.Name == defaultLayer));
             result.AddRange(inner);
         }
         return result;

@@ -93,6 +93,9 @@ public sealed class BoxTarget : CamTarget
     /// </summary>
     public BoxTarget PinnedTo(float[] output)
     {
+        // A network that suppresses its own boxes outputs detections, not anchors: a row of a re-drawn copy's output is
+        // another box, so its boxes are matched there as anywhere (a box it does not output counts 0).
+        if (_layout.Suppressed) return this;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var sample = Samples(tensor(output).reshape(1, -1))[0];
@@ -133,6 +136,8 @@ public sealed class BoxTarget : CamTarget
         // Output boxes where the photo is, as detections are reported: a box's part over the letterbox's padding is no part of the photo.
         var (x1, y1, x2, y2) = (_window.X1, _window.Y1, _window.X2, _window.Y2);
         var boxes = stack(new[] { decoded[.., 0].clamp(x1, x2), decoded[.., 1].clamp(y1, y2), decoded[.., 2].clamp(x1, x2), decoded[.., 3].clamp(y1, y2) }, 1);
+        // No output box (a detector that found nothing): nothing matches.
+        if (boxes.shape[0] == 0) yield break;
         var (best, classes) = scores.max(1);
         var ious = Iou(targets, boxes);
         for (int k = 0; k < InputBoxes.Count; k++)

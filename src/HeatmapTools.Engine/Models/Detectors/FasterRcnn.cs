@@ -45,13 +45,34 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
 
     public override Tensor forward(Tensor input) => Heads(backbone.call(Transform(input)));
 
-    /// <summary>The three stages, named as the layers a user picks: <c>transform</c>, <c>backbone</c>, <c>roi_heads</c>.</summary>
+    /// <summary>
+    /// The three stages, named as the layers a user picks: <c>transform</c>, <c>backbone</c>, and <c>heads</c> (the RPN
+    /// and the RoI heads, whose weights it holds, so Test-CamSanity's cascade re-draws them first).
+    /// </summary>
     public IReadOnlyList<Stage> Stages() => new[]
     {
         new Stage("transform", new FunctionStage("GeneralizedRCNNTransform", Transform)),
         new Stage("backbone", backbone),
-        new Stage("roi_heads", new FunctionStage("RoIHeads", Heads)),
+        new Stage("heads", new HeadsStage(rpn, roi_heads, Heads)),
     };
+
+    /// <summary>The heads as one stage: it holds the RPN's and the RoI heads' modules (their keys as torchvision's, rpn.* and roi_heads.*) and runs them.</summary>
+    private sealed class HeadsStage : Module<Tensor, Tensor>
+    {
+        private readonly RegionProposalNetwork rpn;
+        private readonly RoiHeads roi_heads;
+        private readonly Func<Tensor, Tensor> _run;
+
+        public HeadsStage(RegionProposalNetwork rpn, RoiHeads roi_heads, Func<Tensor, Tensor> run) : base("RCNNHeads")
+        {
+            this.rpn = rpn;
+            this.roi_heads = roi_heads;
+            _run = run;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => _run(input);
+    }
 
     /// <summary>The packed FPN levels of <c>backbone</c> as pytorch-grad-cam's fasterrcnn_reshape_transform joins them.</summary>
     public Tensor? Maps(string target, Tensor x) =>
