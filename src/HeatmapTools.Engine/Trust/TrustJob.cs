@@ -71,7 +71,7 @@ public static class TrustJob
                 var image = prepared[pairs[k].Image];
                 // A detector's map is judged by its boxes' score (each box's matched IoU and class score) on the changed images.
                 var result = map.Target is BoxTarget boxes
-                    ? Trust.Faithfulness.Measure(x => boxes.Score(model.Logits(x)).unsqueeze(1), image.Chw!, image.Shape.Height, image.Shape.Width, map.Map, 0, metrics,
+                    ? Trust.Faithfulness.Measure(x => ScoreBoxes(model, boxes, x), image.Chw!, image.Shape.Height, image.Shape.Width, map.Map, 0, metrics,
                         new Share(report, k, maps.Count), cancellation) with { ClassIndex = map.ClassIndex }
                     : Trust.Faithfulness.Measure(model, image.Chw!, image.Shape, map.Map, map.ClassIndex, metrics, new Share(report, k, maps.Count), cancellation);
                 string? plot = options.PlotPathFor(source, method, map.ClassIndex, "faithfulness");
@@ -298,5 +298,12 @@ public static class TrustJob
     private sealed class Share(IProgress<double> whole, int k, int n) : IProgress<double>
     {
         public void Report(double value) => whole.Report((k + value) / n);
+    }
+
+    /// <summary>A detector's boxes scored on changed images, the network suppressing its own boxes as the run that found them asked.</summary>
+    private static TorchSharp.torch.Tensor ScoreBoxes(Models.LayeredModel model, BoxTarget boxes, TorchSharp.torch.Tensor x)
+    {
+        using var settings = Detection.DetectionScope.Use(boxes.Options);
+        return boxes.Score(model.Logits(x)).unsqueeze(1);
     }
 }
