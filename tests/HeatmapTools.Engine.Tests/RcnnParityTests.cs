@@ -89,6 +89,20 @@ public class RcnnParityTests
             Assert.True(found.Any(d => Same(k, d)), $"{name} {photo}: torchvision's detection {k} (class {labels[k]}, {scores[k]} at {string.Join(",", boxes[k])}) is not among ours");
     }
 
+    [Fact]
+    public void A_score_that_is_not_a_number_is_reported_not_read_as_nothing_detected()
+    {
+        var model = Load("fasterrcnn_mobilenet_v3_large_320_fpn");
+        var image = Prepare(model, "coffee450");
+        var chw = (float[])image.Chw!.Clone();
+        chw[chw.Length / 2] = float.NaN;
+        var bad = new List<float>();
+        var found = Detector.Detect(model, new[] { chw }, image.Shape, new DetectionOptions(), (_, v) => bad.Add(v))[0];
+        Assert.Empty(found);
+        Assert.Single(bad);
+        Assert.True(float.IsNaN(bad[0]));
+    }
+
     private static CamResult Map(LayeredModel model, PreparedImage image, CamTarget target, string method, bool flip = false) =>
         CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, CamMethods.Get(method), new[] { "backbone" }, image.Shape,
             new CamOptions { FlipEigenSign = flip }, CancellationToken.None).Single();

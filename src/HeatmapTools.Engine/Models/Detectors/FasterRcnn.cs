@@ -114,7 +114,12 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
         var samples = new List<Tensor>();
         for (int b = 0; b < proposals.Length; b++)
         {
-            var boxes = proposals[b];
+            // Objectness that is not a number: one row of NaN carries it out (the image's ScoreNotFinite).
+            if (proposals[b] is not { } boxes)
+            {
+                samples.Add(full(new long[] { 1, 4 + _classes }, float.NaN, packed.dtype));
+                continue;
+            }
             var level = RoiAlign.Levels(boxes, finest, coarsest);
             var parts = new List<Tensor>();
             var order = new List<int>();
@@ -126,6 +131,11 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
                 order.AddRange(members);
             }
             // Rows back in proposal order, as MultiScaleRoIAlign fills its result by each level's indices.
+            if (parts.Count == 0)
+            {
+                samples.Add(zeros(new long[] { 0, 4 + _classes }, packed.dtype));
+                continue;
+            }
             var rows = parts.Count == 1 ? parts[0] : cat(parts, 0).index_select(0, argsort(tensor(order.ToArray())));
             samples.Add(Detect(rows, boxes, pass, options));
         }
@@ -150,6 +160,9 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
             values = flatScores.detach().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
             boxValues = flatBoxes.detach().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
         }
+        // A score that is not a number cannot be thresholded: one row of NaN carries it out, so it is the image's
+        // ScoreNotFinite, not a photo with nothing detected.
+        if (values.Any(v => !float.IsFinite(v))) return full(new long[] { 1, 4 + _classes }, float.NaN, pooled.dtype);
         int perProposal = _classes - 1;
         var candidates = Enumerable.Range(0, values.Length)
             .Where(i => values[i] > options.Score && BoxCoding.Large(boxValues.AsSpan(4 * i, 4).ToArray(), 1e-2f)).ToList();

@@ -30,8 +30,8 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Proposals come from the feature levels: call Propose.");
 
-    /// <summary>Each sample's proposals as corners (n x 4 floats, resized-image pixels), best first.</summary>
-    public float[][] Propose(IReadOnlyList<Tensor> levels, RcnnPass pass)
+    /// <summary>Each sample's proposals as corners (n x 4 floats, resized-image pixels), best first; null for a sample whose objectness is not a number.</summary>
+    public float[]?[] Propose(IReadOnlyList<Tensor> levels, RcnnPass pass)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -48,7 +48,7 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             anchors.Add(Grid(_cells[l], h, w, pass.PaddedHeight / h, pass.PaddedWidth / w));
         }
         var allAnchors = cat(anchors, 0);
-        var result = new float[batch][];
+        var result = new float[]?[batch];
         for (long b = 0; b < batch; b++)
         {
             var picked = new List<long>();
@@ -66,6 +66,7 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             var boxes = BoxCoding.ClipTo(BoxCoding.Decode(cat(codes, 1)[b].index_select(0, index), allAnchors.index_select(0, index), (1, 1, 1, 1)).squeeze(1),
                 pass.Height, pass.Width).contiguous();
             var probability = logits.sigmoid().data<float>().ToArray();
+            if (probability.Any(p => !float.IsFinite(p))) continue;
             var values = boxes.data<float>().ToArray();
             var candidates = Enumerable.Range(0, picked.Count)
                 .Where(i => BoxCoding.Large(values.AsSpan(4 * i, 4).ToArray(), _settings.MinSize) && probability[i] >= _settings.ScoreThreshold).ToList();
