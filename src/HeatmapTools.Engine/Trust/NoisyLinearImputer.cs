@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static HeatmapTools.Engine.Native.HeldScalars;
 
 namespace HeatmapTools.Engine.Trust;
 
@@ -15,7 +16,8 @@ namespace HeatmapTools.Engine.Trust;
 /// convolution, all images and channels of a batch at once. Large removed regions make plain CG slow to carry values
 /// inwards, so it starts from the same problem solved at half the resolution (recursively), which leaves mostly local
 /// error for CG to remove. It runs in float64: the system's condition number grows with the removed region, and float32
-/// rounding alone kept CG from reaching the direct solve.
+/// rounding alone kept CG from reaching the direct solve. Its hundreds of thousands of elementwise calls take their Scalars
+/// from <see cref="Native.HeldScalars"/> (no <c>a + b</c>, no bare numbers): ROAD runs beside other threads' work.
 /// </remarks>
 internal static class NoisyLinearImputer
 {
@@ -50,9 +52,14 @@ internal static class NoisyLinearImputer
             // float32 only 6.0 / 6.6, float64 throughout 9.5 / 12.0, this 6.6 / 9.2.
             var rough = Solve(x32[planes], known32[planes].contiguous(), FirstTolerance, cancellation).to_type(ScalarType.Float64);
             var k = known[planes].contiguous();
-            return x[planes] * k + Refine(x[planes], k, 1 - k, rough * (1 - k), Tolerance, cancellation) * (1 - k);
+            var u = Complement(k);
+            return (x[planes] * k).add(Refine(x[planes], k, u, rough * u, Tolerance, cancellation) * u, One);
         }).ToArray());
-        if (noise != 0) filled = filled + (float)noise * randn(filled.shape, ScalarType.Float32, generator: random).to_type(ScalarType.Float64) * (1 - known);
+        if (noise != 0)
+        {
+            using var amount = noise.ToScalar();
+            filled = filled.add(randn(filled.shape, ScalarType.Float32, generator: random).to_type(ScalarType.Float64).mul(amount) * Complement(known), One);
+        }
         return filled.reshape(b, c, h, w).to_type(images.dtype).MoveToOuterDisposeScope();
     }
 
@@ -60,14 +67,14 @@ internal static class NoisyLinearImputer
     private static Tensor Solve(Tensor x, Tensor known, double tolerance, CancellationToken cancellation)
     {
         long h = x.shape[2], w = x.shape[3];
-        var unknown = 1 - known;
+        var unknown = Complement(known);
         Tensor start;
         if (h >= 16 && w >= 16)
         {
             // The coarse problem: a coarse pixel is known when any of its four is, with their mean.
             var weight = nn.functional.avg_pool2d(known, 2, ceil_mode: true);
-            var coarseKnown = (weight > 0).to_type(x.dtype);
-            var coarse = nn.functional.avg_pool2d(x * known, 2, ceil_mode: true) / weight.clamp_min(1e-12) * coarseKnown;
+            var coarseKnown = weight.gt(Of(0L)).to_type(x.dtype);
+            var coarse = nn.functional.avg_pool2d(x * known, 2, ceil_mode: true) / weight.clamp_min(Of(1e-12)) * coarseKnown;
             var solved = Solve(coarse, coarseKnown, tolerance, cancellation);
             start = nn.functional.interpolate(solved, new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false) * unknown;
         }
@@ -75,8 +82,11 @@ internal static class NoisyLinearImputer
         {
             start = zeros_like(x);
         }
-        return x * known + Refine(x, known, unknown, start, tolerance, cancellation) * unknown;
+        return (x * known).add(Refine(x, known, unknown, start, tolerance, cancellation) * unknown, One);
     }
+
+    /// <summary>1 - t.</summary>
+    private static Tensor Complement(Tensor t) => t.neg().add_(One, One);
 
     /// <summary>Conjugate gradients for the unknown pixels from a first guess.</summary>
     private static Tensor Refine(Tensor x, Tensor known, Tensor unknown, Tensor u, double tolerance, CancellationToken cancellation)
@@ -88,9 +98,9 @@ internal static class NoisyLinearImputer
         {
             var padded = nn.functional.pad(t, new long[] { 1, 1, 1, 1 });
             Tensor At(int dy, int dx) => padded[.., .., TensorIndex.Slice(1 + dy, 1 + dy + h), TensorIndex.Slice(1 + dx, 1 + dx + w)];
-            var straight = At(-1, 0) + At(1, 0) + At(0, -1) + At(0, 1);
-            var diagonal = At(-1, -1) + At(-1, 1) + At(1, -1) + At(1, 1);
-            return straight * Straight + diagonal * Diagonal;
+            var straight = At(-1, 0).add(At(1, 0), One).add_(At(0, -1), One).add_(At(0, 1), One);
+            var diagonal = At(-1, -1).add(At(-1, 1), One).add_(At(1, -1), One).add_(At(1, 1), One);
+            return straight.mul_(Of(Straight)).add_(diagonal, Of(Diagonal));
         }
         // Weights of the neighbours inside the image: 1 inside, less at edges and corners.
         var inside = Neighbours(ones(1, 1, h, w, x.dtype));
@@ -102,8 +112,9 @@ internal static class NoisyLinearImputer
         var p = r.clone();
         var dims = new long[] { 1, 2, 3 };
         var rr = (r * r).sum(dims, keepdim: true);
-        var stop = (rhs * rhs).sum(dims, keepdim: true) * (tolerance * tolerance);
-        double tiny = x.dtype == ScalarType.Float64 ? 1e-300 : 1e-30;
+        var stop = (rhs * rhs).sum(dims, keepdim: true).mul_(Of(tolerance * tolerance));
+        var tiny = Of(x.dtype == ScalarType.Float64 ? 1e-300 : 1e-30);
+        var zero = Of(0L);
         for (int i = 0; i < 20_000; i++)
         {
             if (i % 25 == 0)
@@ -115,12 +126,12 @@ internal static class NoisyLinearImputer
             var ap = Apply(p);
             var pap = (p * ap).sum(dims, keepdim: true);
             // A system with nothing (left) to solve has p = 0: its step is 0 rather than 0 / 0.
-            var alpha = where(pap > 0, rr / pap.clamp_min(tiny), zeros_like(pap));
-            u.add_(alpha * p);
+            var alpha = where(pap.gt(zero), rr / pap.clamp_min(tiny), zeros_like(pap));
+            u.addcmul_(alpha, p, One);
             r.sub_(alpha * ap);
             var next = (r * r).sum(dims, keepdim: true);
-            var beta = where(rr > 0, next / rr.clamp_min(tiny), zeros_like(rr));
-            p.mul_(beta).add_(r);
+            var beta = where(rr.gt(zero), next / rr.clamp_min(tiny), zeros_like(rr));
+            p.mul_(beta).add_(r, One);
             rr.copy_(next);
         }
         return u;
