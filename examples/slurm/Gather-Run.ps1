@@ -5,11 +5,13 @@
 param(
     [string] $Images = $env:IMAGES,
     [string] $Out = $env:OUT,
-    [string] $Module = $(if ($env:MODULE) { $env:MODULE } else { 'HeatmapTools' })
+    [string] $Module = $(if ($env:MODULE) { $env:MODULE } else { 'HeatmapTools' }),
+    # The run's inputs below $Images: photos by default; slides for the slide array (INCLUDE='*.svs,*.tif,...').
+    [string[]] $Include = $(if ($env:INCLUDE) { $env:INCLUDE -split ',' } else { '*.png', '*.jpg', '*.jpeg', '*.tif', '*.tiff' })
 )
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module HeatmapTools)) { Import-Module $Module }
-$inputs = (Get-ChildItem -LiteralPath $Images -Recurse -File -Include *.png, *.jpg, *.jpeg, *.tif, *.tiff).FullName
+$inputs = (Get-ChildItem -LiteralPath $Images -Recurse -File -Include $Include).FullName
 $items = @(Get-HeatmapRunRecord (Join-Path $Out 'records') -InputPath $inputs)
 $byStatus = [ordered]@{}
 foreach ($g in $items | Group-Object Status | Sort-Object Name) { $byStatus[$g.Name] = $g.Count }

@@ -34,6 +34,7 @@ The probability of a Get-ClassPrediction result is its positive class's (-Positi
         OmeTiffPath        = 'Also write the values as a tiled, pyramidal OME-TIFF here (.ome.tif), at the slide''s level-0 geometry, for QuPath.'
         OmeTiffDownsample  = 'Level-0 pixels per OME-TIFF pixel at its full resolution (1 to 4096). Default 1: the slide''s own size.'
         OmeTiffSampleType  = 'Byte (0 no tile, else p = (value - 1) / 254) or Float (float32 p, NaN no tile). Default Byte.'
+        RecordPath         = 'A JSON Lines task record to append the slide to: Done with its heatmap, GeoJSON and OME-TIFF and its tile counts, or Failed with the ErrorId (a stop leaves it unrecorded). A file that is not such a record is refused (RecordFileNotOurs). Give each task of a scheduler array its own file and gather them with Get-HeatmapRunRecord (examples/slurm/slide-array.sbatch).'
         Force              = 'Overwrite existing outputs.'
     }
     Examples    = @(

@@ -112,6 +112,34 @@ Describe 'Whole-slide images' {
         (Get-Content $geo -Raw | ConvertFrom-Json).type | Should -Be 'FeatureCollection'
     }
 
+    It 'records each slide painted, or its failure with the ErrorId, for gathering (-RecordPath)' {
+        $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
+        $record = Join-Path $root 'records/slides.jsonl'
+        $image = Join-Path $root 'recorded.png'; $geo = Join-Path $root 'recorded.geojson'
+        $null = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath $image -MaxSize 300 -Threshold 0.5 -GeoJsonPath $geo -RecordPath $record
+        # A second slide whose tile lies outside it: that slide fails, and the record says how.
+        $small = Join-Path $root 'small.tiff'
+        $null = Invoke-TestData slide $small 1200 800
+        { $rows | New-SlideHeatmap $small -TileExtent 512 -OutputPath (Join-Path $root 'small.png') -MaxSize 300 -RecordPath $record -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SlideRegionInvalid*'
+        $lines = Get-Content $record | ForEach-Object { $_ | ConvertFrom-Json }
+        @($lines | Where-Object kind -eq 'start').Count | Should -Be 2
+        $items = Get-HeatmapRunRecord $record -InputPath $slide, $small, (Join-Path $root 'never.tiff')
+        $items.Count | Should -Be 3
+        $done = $items | Where-Object Input -eq $slide
+        $done.Status | Should -Be 'Done'
+        $done.Outputs | Should -Be @($image, $geo)
+        $failed = $items | Where-Object Input -eq $small
+        $failed.Status | Should -Be 'Failed'
+        $failed.ErrorId | Should -Be 'SlideRegionInvalid'
+        $failed.Message | Should -BeLike '*outside*'
+        ($items | Where-Object Input -like '*never.tiff').Status | Should -Be 'Missing'
+        # -WhatIf writes nothing, the record included.
+        $whatIf = Join-Path $root 'records/whatif.jsonl'
+        $null = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'whatif.png') -RecordPath $whatIf -WhatIf
+        Test-Path $whatIf | Should -BeFalse
+    }
+
     It 'shows a slide in a report by a preview, never a copy of the slide' {
         $rows = [pscustomobject]@{ X = 3000; Y = 1400; Probability = 0.9 }, [pscustomobject]@{ X = 1000; Y = 2000; Probability = 0.2 }
         $h = $rows | New-SlideHeatmap $slide -TileExtent 512 -OutputPath (Join-Path $root 'for-report.png') -MaxSize 300

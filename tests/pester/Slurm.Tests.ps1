@@ -113,5 +113,14 @@ Describe 'A Slurm job array' -Skip:([bool] $slurmMissing) {
         $logs = (Get-ChildItem $work -Filter 'hmt-slides-*.log' | Get-Content) -join "`n"
         (Get-ChildItem $heatmaps -Filter *.png).BaseName | Sort-Object | Should -Be @('a', 'b', 'c') -Because $logs
         (Get-ChildItem $heatmaps -Filter *.geojson).Count | Should -Be 3
+        # The gather counts every slide once from the two tasks' records, with its heatmap and GeoJSON.
+        $gathered = & (Join-Path $repo 'examples/slurm/Gather-Run.ps1') -Images $slides -Out $heatmaps -Module $ModulePath -Include '*.tiff'
+        $summary = Get-Content (Join-Path $heatmaps 'summary.json') -Raw | ConvertFrom-Json
+        $summary.Inputs | Should -Be 3 -Because "$gathered"
+        $summary.Finished | Should -Be 3
+        $items = Get-HeatmapRunRecord (Join-Path $heatmaps 'records')
+        # Which task a slide falls to is its path's hash: all three may fall to one.
+        $items | ForEach-Object { $_.Task | Should -BeIn '1/2', '2/2'; $_.Outputs.Count | Should -Be 2 }
+        Test-Path (Join-Path $heatmaps 'report/index.html') | Should -BeTrue
     }
 }

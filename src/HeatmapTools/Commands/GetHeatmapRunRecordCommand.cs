@@ -5,7 +5,7 @@ using HeatmapTools.Engine.Scaling;
 namespace HeatmapTools.Commands;
 
 /// <summary>
-/// Gathers the records tasks left (New-CamHeatmap -RecordPath): every input once, as its newest record says, checked
+/// Gathers the records tasks left (New-CamHeatmap, New-SlideHeatmap -RecordPath): every input once, as its newest record says, checked
 /// against the outputs on disk; with -InputPath, inputs no task recorded are listed as Missing.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "HeatmapRunRecord")]

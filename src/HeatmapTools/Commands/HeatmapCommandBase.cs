@@ -214,7 +214,8 @@ public abstract partial class HeatmapCommandBase : PSCmdlet, IDisposable
         }
         catch (HeatmapToolsException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex));
+            Terminating = ToErrorRecord(ex);
+            ThrowTerminatingError(Terminating);
             throw; // unreachable: ThrowTerminatingError always throws
         }
     }

@@ -72,13 +72,8 @@ public class NewCamHeatmapCommand : CamCommandBase
         base.BeginProcessing();
         RunEngine(() => Colormaps.Canonical(Colormap));
         _mapFormat = RunEngine(() => RawMapFormat.Parse(MapFormat));
-        if (RecordPath is not null)
-        {
-            string task = ShardOf(Shard, ShardCount)?.ToString() ?? "1/1";
-            string path = GetUnresolvedProviderPathFromPSPath(RecordPath);
-            _record = RunEngine(() => new Engine.Scaling.TaskRecord(path, MyInvocation.MyCommand.Name, task));
-            Listener.Skipped = (source, output) => _record.Item(source, Engine.Scaling.TaskRecord.Skipped, new[] { output });
-        }
+        _record = OpenRecord(RecordPath, ShardOf(Shard, ShardCount));
+        if (_record is { } record) Listener.Skipped = (source, output) => record.Item(source, Engine.Scaling.TaskRecord.Skipped, new[] { output });
         _clock.Start();
     }
 

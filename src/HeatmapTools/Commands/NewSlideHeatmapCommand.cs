@@ -50,6 +50,13 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
     [Parameter]
     public OmeTiffSampleType OmeTiffSampleType { get; set; } = OmeTiffSampleType.Byte;
 
+    /// <summary>
+    /// A JSON Lines task record this run appends the slide to (Done with its files and tile counts, or Failed with the
+    /// ErrorId), gathered with Get-HeatmapRunRecord as New-CamHeatmap's are.
+    /// </summary>
+    [Parameter]
+    public string? RecordPath { get; set; }
+
     protected override bool AcceptsLabelsOnly => Labels;
 
     protected override void BeginProcessing()
@@ -63,8 +70,26 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
     protected override void EndProcessing()
     {
         string output = GetUnresolvedProviderPathFromPSPath(OutputPath);
+        if (!ShouldProcess(output, $"Write the heatmap of {Slide}" + (OmeTiffPath is null ? "" : " and its OME-TIFF"))) return;
+        using var record = OpenRecord(RecordPath, null);
+        try
+        {
+            Write(output, record);
+        }
+        catch (Exception error)
+        {
+            RecordFailure(record, SlideKey, error);
+            throw;
+        }
+        record?.Complete();
+    }
+
+    /// <summary>The slide as records name it: its full path, as Get-HeatmapRunRecord -InputPath resolves the inputs.</summary>
+    private string SlideKey => System.IO.Path.GetFullPath(GetUnresolvedProviderPathFromPSPath(Slide));
+
+    private void Write(string output, Engine.Scaling.TaskRecord? record)
+    {
         var (slide, tiles) = ResolveTiles();
-        if (!ShouldProcess(output, $"Write the heatmap of {tiles.Count} tile(s) of {slide.Path}" + (OmeTiffPath is null ? "" : " and its OME-TIFF"))) return;
         var options = new SlideHeatmapOptions
         {
             MaxSize = MaxSize, Colormap = RunEngine(() => Colormaps.Canonical(Colormap)), Alpha = Alpha, Threshold = Threshold, Force = Force, Labels = Labels,
@@ -73,6 +98,12 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
             OmeTiff = new OmeTiffOptions { Downsample = OmeTiffDownsample, SampleType = OmeTiffSampleType },
         };
         var result = RunEngine(() => Engine.Slides.SlideHeatmap.Write(slide, tiles, output, options, Cancellation));
+        record?.Item(SlideKey, Engine.Scaling.TaskRecord.Done, new[] { result.Path, result.GeoJsonPath, result.OmeTiff?.Path }.OfType<string>(),
+            new Dictionary<string, string>
+            {
+                ["Tiles"] = result.Tiles.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["TilesAbove"] = result.TilesAbove.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
         WriteObject(new SlideHeatmap
         {
             Path = result.Path, Slide = result.Slide, Width = result.Width, Height = result.Height, Scale = result.Scale, Tiles = result.Tiles,
