@@ -95,6 +95,29 @@ public class AttributionParityTests
         Assert.Equal(Score(x), ours.Score, 3);
     }
 
+    [Fact]
+    public void Integrated_gradients_from_a_uniform_noise_baseline_add_up_and_the_seed_decides_the_noise()
+    {
+        // The baseline by its definition: each value uniform between the input's smallest and largest, drawn from the seed.
+        var (input, target, _) = TrustMetricsTests.Case("coffee");
+        var model = SharedData.SqueezeNetModel;
+        CamResult Run(int seed) => CamEngine.Compute(model, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, CamMethods.Get("IntegratedGradients"),
+            Array.Empty<string>(), 224, new CamOptions { Attribution = new AttributionOptions { Steps = 64, Baseline = AttributionBaseline.Uniform, TunnelSeed = seed } },
+            CancellationToken.None).Single();
+        var ours = Run(7);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var inference = TorchSharp.torch.no_grad();
+        var x = TorchSharp.torch.tensor(input, new long[] { 1, 3, 224, 224 });
+        float low = input.Min(), high = input.Max();
+        using var random = new TorchSharp.torch.Generator(7);
+        var start = TorchSharp.torch.rand(new long[] { 1, 3, 224, 224 }, generator: random) * (high - low) + low;
+        float Score(TorchSharp.torch.Tensor t) => model.Logits(t)[0, target].item<float>();
+        double change = Score(x) - Score(start), sum = ours.Attribution!.Sum(v => (double)v);
+        Assert.True(Math.Abs(sum - change) <= 0.02 * Math.Abs(change), $"attributions sum to {sum:G5}; the score changed by {change:G5}");
+        Assert.Equal(ours.Attribution, Run(7).Attribution);
+        Assert.NotEqual(ours.Attribution, Run(8).Attribution);
+    }
+
     /// <summary>
     /// A noise tunnel draws random copies, so it is checked as Captum's is run: tests/reference/make_noise_tunnel_references.py
     /// keeps, per attribution value, the mean and standard deviation over 10 seeds of Captum's NoiseTunnel; our mean over

@@ -41,6 +41,33 @@ Describe 'New-AttributionMap' {
         (Compare-Attribution (Read-Npy (Join-Path $fifty 'chelsea_cam_attribution.npy')) (Read-Npy $file)).Worst | Should -BeGreaterThan 1e-6 -Because '50 steps are not 32'
     }
 
+    It 'compares the photo with an image given as the baseline, prepared for the network as the photo is (-BaselineImage)' {
+        $chelsea = Join-Path $folder 'chelsea.png'; $coffee = Join-Path $folder 'coffee.png'
+        $target = $cases.chelsea.target
+        $out = Join-Path $folder 'ig-image'
+        $r = New-AttributionMap $chelsea -Model squeezenet1_1 -ClassIndex $target -Steps 64 -BaselineImage $coffee -OutputPath $out -MapFormat Npy
+        $r.Baseline | Should -Be 'Image'
+        $r.BaselineImage | Should -Be $coffee
+        $ours = Read-Npy (Join-Path $out 'chelsea_cam_attribution.npy')
+        # Completeness: the attributions add up to the logit's change from coffee to chelsea, each logit as Get-ClassPrediction gives it.
+        $logit = { param($photo) (Get-ClassPrediction $photo -Model squeezenet1_1 -Top 1000).Predictions | Where-Object ClassIndex -eq $target | ForEach-Object Logit }
+        $change = (& $logit $chelsea) - (& $logit $coffee)
+        $sum = ($ours | Measure-Object -Sum).Sum
+        [math]::Abs($sum - $change) | Should -BeLessThan (0.02 * [math]::Abs($change)) -Because "the attributions sum to $sum and the logit changed by $change"
+        # Piped on, the same baseline is used again.
+        $again = Join-Path $folder 'ig-image-again'
+        $r | New-AttributionMap -OutputPath $again -MapFormat Npy | Out-Null
+        (Compare-Attribution (Read-Npy (Join-Path $again 'chelsea_cam_attribution.npy')) $ours).Worst | Should -BeLessThan 1e-6
+        # The photo against itself: nothing changes along the path, so nothing is attributed.
+        $self = Join-Path $folder 'ig-self'
+        New-AttributionMap $chelsea -Model squeezenet1_1 -ClassIndex $target -Steps 8 -BaselineImage $chelsea -OutputPath $self -MapFormat Npy | Out-Null
+        $none = Read-Npy (Join-Path $self 'chelsea_cam_attribution.npy')
+        ($none | ForEach-Object { [math]::Abs($_) } | Measure-Object -Maximum).Maximum | Should -Be 0
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -Baseline Blur -BaselineImage $coffee -OutputPath $self -ErrorAction Stop } | Should -Throw -ErrorId 'BaselineInvalid*'
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -Baseline Image -OutputPath $self -ErrorAction Stop } | Should -Throw -ErrorId 'BaselineInvalid*'
+        { New-AttributionMap $chelsea -Model squeezenet1_1 -BaselineImage (Join-Path $folder 'missing.png') -OutputPath $self -ErrorAction Stop } | Should -Throw -ErrorId 'BaselineInvalid*'
+    }
+
     It 'makes Occlusion and Saliency as Captum does, and New-CamHeatmap takes them by -Method' {
         $coffee = Join-Path $folder 'coffee.png'
         $target = $cases.coffee.target

@@ -15,6 +15,7 @@ public static class ErrorIds
     public const string UnknownLayer = "UnknownLayer";
     public const string UnknownClass = "UnknownClass";
     public const string MethodNotApplicable = "MethodNotApplicable";
+    public const string BaselineInvalid = "BaselineInvalid";
     public const string UnknownMethod = "UnknownMethod";
     public const string MethodNotSupported = "MethodNotSupported";
     public const string LayerNotAStage = "LayerNotAStage";

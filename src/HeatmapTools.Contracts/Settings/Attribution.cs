@@ -22,6 +22,13 @@ public enum AttributionBaseline
     Zero,
     /// <summary>The input blurred (11 x 11 Gaussian, sigma 5, zeros outside), as the insertion curve starts.</summary>
     Blur,
+    /// <summary>
+    /// Uniform noise between the input's smallest and largest value at the network input, each value drawn on its own
+    /// (-TunnelSeed seeds it: the same pattern for every image, so a map is made again exactly).
+    /// </summary>
+    Uniform,
+    /// <summary>The image -BaselineImage names, prepared for the network as the input is (a black frame, a reference slide tile).</summary>
+    Image,
 }
 
 /// <summary>Which attributions a picture shows (Captum's visualize_image_attr <c>sign</c>).</summary>

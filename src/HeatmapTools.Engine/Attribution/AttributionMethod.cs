@@ -84,9 +84,5 @@ public abstract class AttributionMethod : CamMethod
         throw new InvalidOperationException($"{Name} attributes the input; the engine calls Attribute, not Map.");
 
     /// <summary>The baseline the input is compared with, 1 x C x H x W.</summary>
-    protected static Tensor Baseline(AttributionContext context) => context.Options.Baseline switch
-    {
-        AttributionBaseline.Blur => Trust.DeletionInsertion.Blur(context.Input[0]).unsqueeze(0),
-        _ => zeros_like(context.Input),
-    };
+    protected static Tensor Baseline(AttributionContext context) => AttributionBaselines.Of(context);
 }

@@ -10,6 +10,12 @@ public sealed record AttributionOptions
 
     public AttributionBaseline Baseline { get; init; } = AttributionBaseline.Zero;
 
+    /// <summary>The image file of <see cref="AttributionBaseline.Image"/>.</summary>
+    public string? BaselineImagePath { get; init; }
+
+    /// <summary>That image as the network takes it (<see cref="AttributionBaselines.Prepare"/>): set per model, never by hand.</summary>
+    public PreparedBaseline? BaselineImage { get; init; }
+
     /// <summary>Occlusion's square, in network input pixels (Captum's sliding_window_shapes, over every channel).</summary>
     public int Window { get; init; } = 16;
 

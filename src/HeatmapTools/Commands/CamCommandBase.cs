@@ -61,6 +61,10 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public AttributionBaseline? Baseline { get; set; }
 
+    /// <summary>The image of -Baseline Image (given alone, it implies it), prepared for the network as the input is.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? BaselineImage { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public int? Window { get; set; }
 
@@ -201,11 +205,16 @@ public abstract class CamCommandBase : ModelCommandBase
             ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException("TunnelNoise", level, $"-TunnelNoise is a share of the input's range, 0 to 10; {level} was given."),
                 "ParameterArgumentValidationError", ErrorCategory.InvalidArgument, level));
         var defaults = new Engine.Attribution.AttributionOptions();
+        if (BaselineImage is not null && Baseline is not (null or AttributionBaseline.Image))
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException($"-BaselineImage is the image of -Baseline Image; -Baseline {Baseline} was given with it."),
+                ErrorIds.BaselineInvalid, ErrorCategory.InvalidArgument, BaselineImage));
+        var baseline = Baseline ?? (BaselineImage is null ? defaults.Baseline : AttributionBaseline.Image);
         return defaults with
         {
+            BaselineImagePath = baseline == AttributionBaseline.Image && BaselineImage is not null ? GetUnresolvedProviderPathFromPSPath(BaselineImage) : null,
             NoiseTunnel = NoiseTunnel ?? defaults.NoiseTunnel, TunnelSamples = TunnelSamples ?? defaults.TunnelSamples,
             TunnelNoise = TunnelNoise ?? defaults.TunnelNoise, TunnelSeed = TunnelSeed ?? defaults.TunnelSeed,
-            Steps = Steps ?? defaults.Steps, Integration = Integration ?? defaults.Integration, Baseline = Baseline ?? defaults.Baseline,
+            Steps = Steps ?? defaults.Steps, Integration = Integration ?? defaults.Integration, Baseline = baseline,
             Window = Window ?? defaults.Window, Stride = Stride ?? defaults.Stride, Sign = Sign ?? defaults.Sign,
         };
     }
@@ -223,6 +232,11 @@ public abstract class CamCommandBase : ModelCommandBase
         return classes.Count > 0 ? classes.Distinct().ToList() : null;
     }
 
-    private protected static CamOptions CamOptionsFor(CamSelection selection) =>
-        new() { AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, Attribution = selection.Attribution, RenormalizeInBoxes = selection.RenormalizeInBoxes };
+    /// <summary>The selection's map settings for a model: an image baseline is prepared with the preprocessing its inputs get.</summary>
+    private protected CamOptions CamOptionsFor(CamSelection selection, Engine.Imaging.PreprocessOptions preprocess) =>
+        new()
+        {
+            AugSmooth = selection.AugSmooth, EigenSmooth = selection.EigenSmooth, RenormalizeInBoxes = selection.RenormalizeInBoxes,
+            Attribution = RunEngine(() => Engine.Attribution.AttributionBaselines.Prepare(selection.Attribution, preprocess, Cancellation)),
+        };
 }

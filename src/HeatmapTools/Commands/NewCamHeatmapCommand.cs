@@ -134,7 +134,7 @@ public class NewCamHeatmapCommand : CamCommandBase
             Update = Update,
             IncludeOwnOutputs = IncludeOwnOutput,
             HoldFor = batch.Request,
-            Cam = CamOptionsFor(selection),
+            Cam = CamOptionsFor(selection, PreprocessFor(model)),
             Target = selection.Target,
         };
         var started = _clock.Elapsed;

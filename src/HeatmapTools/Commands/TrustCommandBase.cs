@@ -70,7 +70,7 @@ public abstract class TrustCommandBase : CamCommandBase
             Methods = selection.Methods,
             Layers = selection.Layers,
             Preprocess = PreprocessFor(model),
-            Cam = CamOptionsFor(selection),
+            Cam = CamOptionsFor(selection, PreprocessFor(model)),
             Target = selection.Target,
             PlotFolder = plots,
             Force = Force,

@@ -66,6 +66,7 @@ public sealed class CamHeatmap
     [System.Management.Automation.Hidden] public int? Steps { get; init; }
     [System.Management.Automation.Hidden] public IntegrationMethod? Integration { get; init; }
     [System.Management.Automation.Hidden] public AttributionBaseline? Baseline { get; init; }
+    [System.Management.Automation.Hidden] public string? BaselineImage { get; init; }
     [System.Management.Automation.Hidden] public int? Window { get; init; }
     [System.Management.Automation.Hidden] public int? Stride { get; init; }
     [System.Management.Automation.Hidden] public AttributionSign? Sign { get; init; }
@@ -117,6 +118,7 @@ public sealed class CamHeatmap
         Steps = r.Method.IsAttribution ? cam.Attribution.Steps : null,
         Integration = r.Method.IsAttribution ? cam.Attribution.Integration : null,
         Baseline = r.Method.IsAttribution ? cam.Attribution.Baseline : null,
+        BaselineImage = r.Method.IsAttribution ? cam.Attribution.BaselineImagePath : null,
         Window = r.Method.IsAttribution ? cam.Attribution.Window : null,
         Stride = r.Method.IsAttribution ? cam.Attribution.Stride : null,
         Sign = r.Method.IsAttribution ? cam.Attribution.Sign : null,
