@@ -22,7 +22,8 @@ public sealed record ReportFacts(string Title, string ModuleVersion, IReadOnlyLi
 
 /// <summary>
 /// Writes a run as a folder a reader opens offline: index.html (plain HTML, one small inline script to sort tables, no
-/// network), the images it shows copied into files/ with a thumbnail each in thumbs/, lazily loaded. Every text from
+/// network), the images it shows copied into files/ with a thumbnail each in thumbs/, lazily loaded; every file whole
+/// or not at all (AtomicFile), so a stopped report leaves no half image. Every text from
 /// the inputs (file names, patient ids, labels) is HTML-escaped; links are relative to the folder, so it can be moved.
 /// </summary>
 public static class HtmlReport
@@ -78,9 +79,16 @@ public static class HtmlReport
             {
                 using var opened = Slides.Slide.Open(source);
                 using var preview = opened.Thumbnail(Math.Min(1.0, opened.ScaleFor(SlidePreviewSize)), cancellation);
-                Cv2.ImWrite(Path.Combine(folder, file), preview);
+                AtomicFile.WriteBytes(Path.Combine(folder, file), overwrite: true, preview.ImEncode(".png"));
             }
-            else File.Copy(source, Path.Combine(folder, file), overwrite: true);
+            else
+            {
+                AtomicFile.Write(Path.Combine(folder, file), overwrite: true, target =>
+                {
+                    using var original = File.OpenRead(source);
+                    original.CopyTo(target);
+                });
+            }
             manifest.Wrote(file);
             using (var image = Cv2.ImRead(Path.Combine(folder, file), ImreadModes.Color))
             {
@@ -88,7 +96,7 @@ public static class HtmlReport
                     throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' is not an image the report can show.", source);
                 double scale = (double)ThumbnailSize / Math.Max(image.Width, image.Height);
                 using var small = scale < 1 ? image.Resize(new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), 0, 0, InterpolationFlags.Area) : image.Clone();
-                Cv2.ImWrite(Path.Combine(folder, thumb), small);
+                AtomicFile.WriteBytes(Path.Combine(folder, thumb), overwrite: true, small.ImEncode(".jpg"));
                 manifest.Wrote(thumb);
             }
             return (file, thumb);
