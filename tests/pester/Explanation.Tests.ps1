@@ -76,6 +76,36 @@ Describe 'Measure-Explanation' {
         }
     }
 
+    It 'takes a QuPath GeoJSON region in level-0 slide pixels for a slide tile: the tile''s share of it, holes cut out' {
+        $slide = Join-Path $folder 'geo-slide.tiff'
+        $null = Invoke-TestData slide $slide 3000 2000 0.5
+        $tile = Get-SlideTile $slide -Level 1 -TileSize 224 | Select-Object -First 1
+        $tile.Downsample | Should -BeGreaterThan 1 -Because 'the level must scale level-0 coordinates'
+        $d = $tile.Downsample
+        # The tile's left half, drawn on the slide; the second polygon's hole takes away its top half.
+        $ring = { param($x1, $y1, $x2, $y2) , @(@($x1, $y1), @($x2, $y1), @($x2, $y2), @($x1, $y2), @($x1, $y1)) }
+        $x0 = $tile.X; $y0 = $tile.Y; $half = $x0 + 112 * $d; $bottom = $y0 + 224 * $d; $middle = $y0 + 112 * $d
+        $left = @{ type = 'FeatureCollection'; features = @(@{ type = 'Feature'; properties = @{ objectType = 'annotation' }
+            geometry = @{ type = 'Polygon'; coordinates = @(& $ring $x0 $y0 $half $bottom) } }) }
+        $holed = @{ type = 'Feature'; geometry = @{ type = 'MultiPolygon'; coordinates = @(, @((& $ring $x0 $y0 $half $bottom), (& $ring ($x0 - 50) ($y0 - 50) ($half + 50) $middle))) } }
+        $left | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $folder 'geo-slide.geojson')
+        $holed | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $folder 'geo-holed.geojson')
+        $metrics = 'RelevanceMassAccuracy', 'AttributionLocalisation', 'RelevanceRankAccuracy'
+        $common = @{ Model = 'squeezenet1_1'; Method = 'InputXGradient'; ClassIndex = 1; Metric = $metrics }
+        # {slide} names the tile's slide: one GeoJSON per slide, as QuPath exports them.
+        $byGeo = Measure-Explanation $tile.Path @common -Mask (Join-Path $folder '{slide}.geojson')
+        $byRegion = Measure-Explanation $tile.Path @common -Region 0, 0, 112, 224
+        $byHoled = Measure-Explanation $tile.Path @common -Mask (Join-Path $folder 'geo-holed.geojson')
+        $byQuarter = Measure-Explanation $tile.Path @common -Region 0, 112, 112, 112
+        foreach ($m in $metrics) {
+            $byGeo.$m | Should -Be $byRegion.$m -Because $m
+            $byHoled.$m | Should -Be $byQuarter.$m -Because "$m with the hole"
+        }
+        $byHoled.RelevanceMassAccuracy | Should -Not -Be $byGeo.RelevanceMassAccuracy
+        Set-Content (Join-Path $folder 'points.geojson') '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [10, 10]}}'
+        { Measure-Explanation $tile.Path @common -Mask (Join-Path $folder 'points.geojson') -ErrorAction Stop } | Should -Throw -ErrorId 'ExplanationMaskInvalid*'
+    }
+
     It 'says which item''s region cannot be used and goes on with the others' {
         $coffee = Join-Path $folder 'coffee.png'
         $mask = Join-Path $folder 'small.pgm'

@@ -9,14 +9,19 @@ namespace HeatmapTools.Engine.Explanation;
 /// </summary>
 public sealed record RegionMask
 {
-    /// <summary>A mask image as large as the image (any non-zero pixel is inside); {name} and {dir} stand for the image's stem and folder.</summary>
+    /// <summary>
+    /// A mask image as large as the image (any non-zero pixel is inside), or a QuPath GeoJSON of the region
+    /// (<see cref="GeoJsonRegion"/>); {name} and {dir} stand for the image's stem and folder, {slide} for a slide tile's
+    /// slide (its stem; the image's stem otherwise).
+    /// </summary>
     public string? Path { get; init; }
     /// <summary>A rectangle in image pixels: x, y, width, height.</summary>
     public int[]? Rect { get; init; }
 
     /// <summary>The mask file for one image.</summary>
     public string? PathFor(string image) => Path?.Replace("{name}", System.IO.Path.GetFileNameWithoutExtension(image))
-        .Replace("{dir}", System.IO.Path.GetDirectoryName(image) ?? "");
+        .Replace("{dir}", System.IO.Path.GetDirectoryName(image) ?? "")
+        .Replace("{slide}", System.IO.Path.GetFileNameWithoutExtension(Slides.SlideTilePath.TryParse(image, out var tile) ? tile.Slide : image));
 
     /// <summary>The region at the network input, height x width, row by row.</summary>
     public bool[] AtInput(PreparedImage image, PreprocessOptions preprocess)
@@ -44,6 +49,7 @@ public sealed record RegionMask
         string path = PathFor(image.Path)!;
         if (!File.Exists(path))
             throw new HeatmapToolsException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"The mask '{path}' for '{image.Path}' does not exist.", path);
+        if (GeoJsonRegion.Recognises(path)) return GeoJsonRegion.Rasterise(path, image);
         using var bgr = ImageReader.ReadBgr(path);
         if (bgr.Width != image.Width || bgr.Height != image.Height)
             throw new HeatmapToolsException(ErrorIds.ExplanationMaskInvalid, ErrorKind.InvalidData,
