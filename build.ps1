@@ -195,6 +195,16 @@ function Invoke-Test {
     $counters = $doc.TestRun.ResultSummary.Counters
     $xPassed = [int]$counters.passed
     $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+    # A test host that crashes (a native fault) ends the run with what it had: the tests it never ran are failures, not
+    # absent. dotnet test exits non-zero then, with no failed test to show for it.
+    $xAborted = 0
+    if ($xunitExit -ne 0 -and $xFailed -eq 0) {
+        $listed = @(& dotnet test (Join-Path $root 'tests/HeatmapTools.Engine.Tests/HeatmapTools.Engine.Tests.csproj') -c $Configuration --no-build --list-tests 2>$null |
+            Where-Object { $_ -match '^\s{4}\S' }).Count
+        $xAborted = [Math]::Max(1, $listed - [int]$counters.executed)
+        $xFailed += $xAborted
+        Write-Host "xunit run aborted (exit code $xunitExit, $($doc.TestRun.ResultSummary.outcome)): $($counters.executed) of $listed tests ran; the $xAborted that did not count as failed."
+    }
 
     # Pester runs in a child pwsh so the module under test loads into a clean process.
     $pesterResult = Join-Path $results 'pester.json'
