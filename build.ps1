@@ -187,7 +187,7 @@ function Invoke-Test {
     Invoke-Native dotnet @('build', (Join-Path $root 'tests/HeatmapTools.TestData/HeatmapTools.TestData.csproj'), '-c', $Configuration,
         '-o', (Join-Path $outputRoot 'testdata'), '-nologo', '-v', 'q')
     & dotnet test (Join-Path $root 'tests/HeatmapTools.Engine.Tests/HeatmapTools.Engine.Tests.csproj') -c $Configuration -nologo `
-        --logger "trx;LogFileName=engine.trx" --results-directory $results
+        --logger "trx;LogFileName=engine.trx" --results-directory $results --blame
     $xunitExit = $LASTEXITCODE
     $trx = Join-Path $results 'engine.trx'
     if (-not (Test-Path $trx)) { throw "The xunit run produced no results (exit code $xunitExit)." }
@@ -196,7 +196,7 @@ function Invoke-Test {
     $xPassed = [int]$counters.passed
     $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
     # A test host that crashes (a native fault) ends the run with what it had: the tests it never ran are failures, not
-    # absent. dotnet test exits non-zero then, with no failed test to show for it.
+    # absent. dotnet test exits non-zero then, with no failed test to show for it; --blame names the test that was running.
     $xAborted = 0
     if ($xunitExit -ne 0 -and $xFailed -eq 0) {
         $listed = @(& dotnet test (Join-Path $root 'tests/HeatmapTools.Engine.Tests/HeatmapTools.Engine.Tests.csproj') -c $Configuration --no-build --list-tests 2>$null |
