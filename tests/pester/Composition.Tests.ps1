@@ -216,8 +216,16 @@ Describe 'A CAM mosaic of maps made in another process' {
         @{ What = 'each patch at its native size'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize Native' }
         @{ What = 'Caffe normalisation'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -Normalization Caffe' }
         @{ What = 'a model''s settings file'; Arguments = "-Model '{models}/patchnet.onnx'" }
+        # An attribution's own settings: each made again at its defaults drew another map (Occlusion's squares, 50 steps from black ...).
+        @{ What = 'Occlusion''s window and stride'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 32,32 -Method Occlusion -Window 8 -Stride 4' }
+        @{ What = 'Integrated Gradients from noise'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 64,64 -Method IntegratedGradients -Steps 4 -Baseline Uniform -TunnelSeed 3' }
+        @{ What = 'Integrated Gradients from an image'; Arguments = "-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 64,64 -Method IntegratedGradients -Steps 4 -BaselineImage '{baseline}'" }
+        @{ What = 'SmoothGrad'; Arguments = '-Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 64,64 -Method Saliency -NoiseTunnel SmoothGrad -TunnelSamples 3 -TunnelNoise 0.3 -Sign Positive' }
+        # A segmenter's category over a rectangle, not over the pixels it predicts.
+        @{ What = 'a segment region'; Arguments = '-Model lraspp_mobilenet_v3_large -NumClasses 3 -Weights Random -Seed 1 -InputSize 64,64 -ClassIndex 1 -Region 0,0,20,20' }
     ) {
         $Arguments = $Arguments -replace '\{models\}', (Join-Path $root 'models')
+        $Arguments = $Arguments -replace '\{baseline\}', (Get-ChildItem $data -Recurse -Filter *.png | Where-Object Name -notmatch '_x1_y\d+_' | Select-Object -First 1).FullName
         $files = @(Get-ChildItem $data -Recurse -Filter *.png)
         $mine = @($files | Where-Object Name -match '_x1_y\d+_')
         # Made in another process and passed on as JSON text: the results arrive without their maps.

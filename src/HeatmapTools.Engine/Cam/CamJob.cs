@@ -88,10 +88,11 @@ public static class CamJob
 
     /// <summary>One (image, target) map as <paramref name="options"/> would make it, computed alone and written nowhere.</summary>
     /// <param name="target">The target; null makes it as the options' -Target does (a similarity target from its reference image).</param>
+    /// <param name="classes">Without a target, the classes the options' -Target explains (a segment target's category); null: the top one.</param>
     public static CamOutput MapOf(LayeredModel model, ClassLabels labels, string path, CamTarget? target, CamMethod method, CamJobOptions options,
-        CancellationToken cancellation)
+        CancellationToken cancellation, IReadOnlyList<int>? classes = null)
     {
-        var item = new CamJobItem(path, target is null ? null : new[] { target.ClassIndex }) { Target = target };
+        var item = new CamJobItem(path, target is null ? classes : new[] { target.ClassIndex }) { Target = target };
         var result = Run(model, labels, new[] { item }, options.Quiet(method), SilentListener.Instance, cancellation).Single();
         return result.Error is { } error ? throw error : result.Value!;
     }

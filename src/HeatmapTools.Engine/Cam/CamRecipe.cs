@@ -22,6 +22,14 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
     /// <summary>The carried map's size (MapWidth, MapHeight); 0 when the result does not say.</summary>
     public int MapWidth { get; init; }
     public int MapHeight { get; init; }
+    /// <summary>A pixel attribution's settings (Steps, Baseline, Window, the noise tunnel ...); null for a CAM.</summary>
+    public Attribution.AttributionOptions? Attribution { get; init; }
+    /// <summary>A segmentation map's region (the result's Region, x, y, width, height, or RegionMask); none: the predicted pixels.</summary>
+    public int[]? Region { get; init; }
+    public string? RegionMask { get; init; }
+    /// <summary>A detector's map names its boxes (the result's Detections); such a map is not made again here.</summary>
+    public bool Detections { get; init; }
+    public bool RenormalizeInBoxes { get; init; }
 
     /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
     public static CamRecipe? From(Func<string, string?> property, Func<string, float[]?> numbers)
@@ -58,6 +66,30 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             },
             MapWidth = int.TryParse(property("MapWidth"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) ? w : 0,
             MapHeight = int.TryParse(property("MapHeight"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int h) ? h : 0,
+            Attribution = AttributionFrom(property, Number),
+            Region = numbers("Region")?.Select(v => (int)v).ToArray() is { Length: > 0 } region ? region : null,
+            RegionMask = string.IsNullOrEmpty(property("RegionMask")) ? null : property("RegionMask"),
+            Detections = !string.IsNullOrEmpty(property("Detections")),
+            RenormalizeInBoxes = Flag("RenormalizeInBoxes"),
+        };
+    }
+
+    /// <summary>The attribution settings a result names (each one it omits at its default); null when it names none (a CAM).</summary>
+    private static Attribution.AttributionOptions? AttributionFrom(Func<string, string?> property, Func<string, float, float> number)
+    {
+        string[] names = { "Steps", "Integration", "Baseline", "BaselineImage", "Window", "Stride", "Sign", "NoiseTunnel", "TunnelSamples", "TunnelNoise", "TunnelSeed" };
+        if (names.All(name => string.IsNullOrEmpty(property(name)))) return null;
+        var defaults = new Attribution.AttributionOptions();
+        int Whole(string name, int fallback) => int.TryParse(property(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
+        T Choice<T>(string name, T fallback) where T : struct, Enum => Enum.TryParse<T>(property(name), true, out var v) ? v : fallback;
+        var baseline = Choice("Baseline", defaults.Baseline);
+        return defaults with
+        {
+            Steps = Whole("Steps", defaults.Steps), Integration = Choice("Integration", defaults.Integration), Baseline = baseline,
+            BaselineImagePath = baseline == AttributionBaseline.Image && !string.IsNullOrEmpty(property("BaselineImage")) ? property("BaselineImage") : null,
+            Window = Whole("Window", defaults.Window), Stride = Whole("Stride", defaults.Stride), Sign = Choice("Sign", defaults.Sign),
+            NoiseTunnel = Choice("NoiseTunnel", defaults.NoiseTunnel), TunnelSamples = Whole("TunnelSamples", defaults.TunnelSamples),
+            TunnelNoise = number("TunnelNoise", (float)defaults.TunnelNoise), TunnelSeed = Whole("TunnelSeed", defaults.TunnelSeed),
         };
     }
 
@@ -77,24 +109,38 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData,
                 $"The map of '{SourcePath}' arrived with {carried.Length} values, not the {MapWidth} x {MapHeight} its result names.", SourcePath);
         }
+        if (Detections)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidData,
+                $"The detector's map of '{SourcePath}' arrived without its values: its boxes are not made again here. " +
+                "Pass the results with their maps (ConvertTo-Json -Depth 3 keeps Map), or run New-CamHeatmap in this process.", SourcePath);
         var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
         var method = CamMethods.Get(Method);
+        var preprocess = Preprocess.Over(ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile)?.Preprocess).Resolve(model.Info);
         var options = new CamJobOptions
         {
             Methods = new[] { method },
-            Layers = LayerSelection.Parse(new[] { Layer }),
-            Preprocess = Preprocess.Over(ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile)?.Preprocess).Resolve(model.Info),
-            Cam = new CamOptions { AugSmooth = AugSmooth, EigenSmooth = EigenSmooth },
-            Target = Targets.TargetRequest.Parse(Target, ReferenceImage),
+            // An attribution's Layer names the input, which no model lists: it takes the default layer and ignores it.
+            Layers = method.IsAttribution ? LayerSelection.Default : LayerSelection.Parse(new[] { Layer }),
+            Preprocess = preprocess,
+            Cam = new CamOptions
+            {
+                AugSmooth = AugSmooth, EigenSmooth = EigenSmooth, RenormalizeInBoxes = RenormalizeInBoxes,
+                // An image baseline is prepared as the inputs are, as the first run prepared it.
+                Attribution = Attribution is { } attribution ? Engine.Attribution.AttributionBaselines.Prepare(attribution, preprocess, cancellation) : new(),
+            },
+            Target = Targets.TargetRequest.Parse(Target, ReferenceImage, Region, RegionMask),
         };
-        // A similarity target is made by the run from its reference image; the others from the class the result names.
-        var target = options.Target.Kind.UsesClasses || options.Target.ReferenceImage is null
+        bool segment = options.Target.Kind.KindName == Targets.SegmentTarget.Maker.Name;
+        // A similarity target is made by the run from its reference image, a segment target from the image's own
+        // prediction over the region; the others from the class the result names.
+        var target = !segment && (options.Target.Kind.UsesClasses || options.Target.ReferenceImage is null)
             ? options.Target.Kind.For(new Targets.TargetContext(null, () => Array.Empty<float>()), new[] { ClassIndex }).Single() : null;
         if (target is Targets.SumTarget)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidData,
                 $"The Sum map of '{SourcePath}' arrived without its values, and its result names only its first class: it cannot be made again here. " +
                 "Pass the results with their maps (ConvertTo-Json -Depth 3 keeps Map), or run New-CamHeatmap in this process.", SourcePath);
-        var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, target, method, options, cancellation);
+        var map = CamJob.MapOf(model, ClassLabels.Numbered(model.NumClasses), SourcePath, target, method, options, cancellation,
+            segment ? new[] { ClassIndex } : null);
         return (map.Map, map.MapWidth, map.MapHeight, map.RawMin, map.RawMax);
     }
 }
