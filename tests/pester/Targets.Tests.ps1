@@ -82,3 +82,44 @@ Describe 'What a map explains (-Target)' {
         @(Get-ChildItem $folder -Filter 'chelsea_cam*').Count | Should -Be 0
     }
 }
+
+Describe 'Choosing targets costs no pass of its own' {
+    BeforeAll {
+        $folder = New-TestFolder
+        $photos = @(Get-ChildItem $folder -Filter *.png)
+        # Passes of a batch through a network's input, counted by the engine: how many a run made.
+        function Measure-Passes([scriptblock] $run) {
+            $before = (Get-HeatmapToolsInfo).ForwardPasses
+            $null = & $run
+            (Get-HeatmapToolsInfo).ForwardPasses - $before
+        }
+    }
+    AfterAll { Remove-Item $folder -Recurse -Force }
+
+    It 'makes a batch''s <Target> maps of their top class in the one pass that makes the maps' -ForEach @(
+        @{ Target = 'Logit' }, @{ Target = 'Softmax' }, @{ Target = 'Sum' }
+    ) {
+        $maps = $null
+        Measure-Passes { $script:maps = $photos | New-CamHeatmap -Model squeezenet1_1 -Target $Target -NoOverlay } | Should -Be 1
+        $script:maps.Count | Should -Be $photos.Count
+        $script:maps.Target | Sort-Object -Unique | Should -Be $Target
+        # The class each map explains is the one its image's logits rank first.
+        $top = $photos | Get-ClassPrediction -Model squeezenet1_1
+        $script:maps.ClassIndex | Should -Be $top.ClassIndex
+    }
+
+    It 'compares a batch with a reference in one pass, the reference run once per session' {
+        $reference = $photos[0].FullName
+        $null = $photos | New-CamHeatmap -Model squeezenet1_1 -ReferenceImage $reference -NoOverlay
+        Measure-Passes { $photos | New-CamHeatmap -Model squeezenet1_1 -ReferenceImage $reference -NoOverlay } | Should -Be 1
+    }
+
+    It 'ranks several top classes (-Top) in one pass a batch before the maps, not one an image: <What>' -ForEach @(
+        @{ What = '-Top 2'; Arguments = @{ Model = 'squeezenet1_1'; Top = 2 }; Maps = 6 }
+        @{ What = 'predicted categories'; Arguments = @{ Model = 'lraspp_mobilenet_v3_large'; Weights = 'Random'; Seed = 1; NumClasses = 3; InputSize = '64,64' }; Maps = 3 }
+    ) {
+        $out = $null
+        Measure-Passes { $script:out = $photos | New-CamHeatmap @Arguments -NoOverlay } | Should -Be 2
+        @($script:out).Count | Should -Be $Maps
+    }
+}

@@ -28,7 +28,7 @@ public static class AttributionEngine
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
-            var target = items[i].Target ?? new Cam.Targets.ClassTarget((int)logits[i].argmax().item<long>());
+            var target = options.TargetFor(items[i], () => (int)logits[i].argmax().item<long>());
             var x = input[i..(i + 1)];
             float score;
             using (no_grad()) score = target.Score(model, x, 0).item<float>();

@@ -44,6 +44,18 @@ public sealed record CamOptions
 
     /// <summary>Settings of the pixel attribution methods (Integrated Gradients, Occlusion, ...).</summary>
     public Attribution.AttributionOptions Attribution { get; init; } = new();
+
+    /// <summary>
+    /// What an item without a target explains of its top class, chosen from the batch's own logits in the pass that makes
+    /// the map (-Target Softmax: its softmax), so choosing it costs no pass of its own; the logit when null.
+    /// </summary>
+    public Targets.TargetKind? TopKind { get; init; }
+
+    /// <summary>An item's target, or the <see cref="TopKind"/> target of the class its logits rank first.</summary>
+    internal Targets.CamTarget TargetFor(CamItem item, Func<int> topClass) =>
+        item.Target ?? (TopKind is { UsesClasses: true } kind
+            ? kind.For(new Targets.TargetContext(null, Array.Empty<float>), new[] { topClass() }).Single()
+            : new Targets.ClassTarget(topClass()));
 }
 
 /// <summary>
@@ -111,7 +123,7 @@ public static class CamEngine
     private static IReadOnlyList<CamResult> Finish(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<LayerTarget> targetLayers,
         InputShape shape, CamOptions options, CapturedForward forward, Tensor input, bool gradients, IRunListener listener, CancellationToken cancellation)
     {
-        var targets = ResolveTargets(items, forward.Logits, model);
+        var targets = ResolveTargets(items, forward.Logits, model, options);
         var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
         var scores = forward.Scores(targets);
 
@@ -163,8 +175,8 @@ public static class CamEngine
         return results;
     }
 
-    /// <summary>Each item's target; without one, the logit of the class the model ranks first for it.</summary>
-    private static IReadOnlyList<Targets.CamTarget> ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, LayeredModel model)
+    /// <summary>Each item's target; without one, the class the model ranks first for it (its logit, or as <see cref="CamOptions.TopKind"/> says).</summary>
+    private static IReadOnlyList<Targets.CamTarget> ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, LayeredModel model, CamOptions options)
     {
         long[]? top = null;
         var targets = new Targets.CamTarget[items.Count];
@@ -178,7 +190,7 @@ public static class CamEngine
                 throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                     $"{model.Name} is a detector: a map needs boxes to explain (BoxTarget), not a top class.", model.Name);
             else top ??= logits.detach().argmax(1).data<long>().ToArray();
-            targets[i] = items[i].Target ?? new Targets.ClassTarget((int)top![i]);
+            targets[i] = options.TargetFor(items[i], () => (int)top![i]);
         }
         return targets;
     }

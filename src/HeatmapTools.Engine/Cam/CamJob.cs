@@ -47,7 +47,8 @@ public static class CamJob
                 cancellation.ThrowIfCancellationRequested();
                 var images = pairs.Select(p => prepared[p.Image]).ToList();
                 var maps = pairs.Count == 0 ? Array.Empty<CamResult>() :
-                    MapPlacement.Place(ComputeByShape(model, pairs.Select(p => (prepared[p.Image], p.Target)).ToList(), method, layers, options.Cam, listener, cancellation),
+                    MapPlacement.Place(ComputeByShape(model, pairs.Select(p => (prepared[p.Image], p.Target)).ToList(), method, layers,
+                        options.Cam with { TopKind = options.Target.Kind }, listener, cancellation),
                         images, options.Preprocess);
                 var written = new ItemResult<CamOutput>[maps.Count];
                 Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, k =>

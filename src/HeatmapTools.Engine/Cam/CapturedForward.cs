@@ -71,6 +71,7 @@ internal sealed class CapturedForward
         Tensor x;
         using (no_grad())
         {
+            if (start == 0) LayeredModel.CountInputPass();
             x = start == 0 ? input : model.Run(input, 0, start - 1);
         }
         var captured = new Dictionary<LayerTarget, Tensor>();

@@ -159,9 +159,18 @@ public sealed class LayeredModel : IDisposable
         return x;
     }
 
+    private static long _inputPasses;
+
+    /// <summary>Batches that entered a network at its input since the process started (Get-HeatmapToolsInfo's ForwardPasses):
+    /// what a run costs in passes, which tests read.</summary>
+    public static long InputPasses => Interlocked.Read(ref _inputPasses);
+
+    internal static void CountInputPass() => Interlocked.Increment(ref _inputPasses);
+
     /// <summary>Runs stages [from, to] inclusive on x. The caller owns the result; intermediates die with the caller's scope.</summary>
     public Tensor Run(Tensor x, int from, int to)
     {
+        if (from == 0) CountInputPass();
         // The weights are channels-last (see ChannelsLast); images entering the first stage follow suit.
         if (from == 0 && Info.ChannelsLast) x = ChannelsLast.Of(x);
         for (int i = from; i <= to; i++)

@@ -265,7 +265,7 @@ public static class TrustJob
         if (missing.Count > 0)
         {
             var computed = CamJob.ComputeByShape(model, missing.Select(k => (prepared[pairs[k].Image], pairs[k].Target)).ToList(), method,
-                options.Layers.Resolve(model), options.Cam, listener, cancellation);
+                options.Layers.Resolve(model), options.Cam with { TopKind = options.Target.Kind }, listener, cancellation);
             for (int j = 0; j < missing.Count; j++) maps[missing[j]] = computed[j];
         }
         return maps.Select(m => m!).ToList();

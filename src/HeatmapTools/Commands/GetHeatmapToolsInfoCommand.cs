@@ -58,6 +58,7 @@ public sealed class GetHeatmapToolsInfoCommand : HeatmapCommandBase
         result.Properties.Add(new PSNoteProperty("HeldItems", held.Count));
         result.Properties.Add(new PSNoteProperty("HeldReleased", held.Released));
         result.Properties.Add(new PSNoteProperty("ImagesDecoded", Engine.Imaging.ImageReader.Decoded));
+        result.Properties.Add(new PSNoteProperty("ForwardPasses", Engine.Models.LayeredModel.InputPasses));
         WriteObject(result);
     }
 }

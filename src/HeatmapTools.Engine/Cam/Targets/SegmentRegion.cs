@@ -42,11 +42,19 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
         return hash.ToHashCode();
     }
 
+    /// <summary>Whether <see cref="TargetsFor"/> reads the image's prediction: not for categories asked for over a region given.</summary>
+    internal bool NeedsPrediction(IReadOnlyList<int>? categories) => categories is null || IsPredicted;
+
+    /// <summary>The image's targets, its prediction made alone.</summary>
+    internal IEnumerable<SegmentTarget> TargetsFor(LayeredModel model, PreparedImage image, IReadOnlyList<int>? categories, int top, PreprocessOptions? preprocess) =>
+        TargetsFor(image, categories, top, preprocess, () => Predictor.Logits(model, new[] { image.Chw! }, image.Shape)[0]);
+
     /// <summary>
     /// Each image's segmentation targets: the categories asked for, or its <paramref name="top"/> categories by share
-    /// of pixels (background only when it has them all), each over this region at the network input's size.
+    /// of pixels (background only when it has them all), each over this region at the network input's size,
+    /// read from the image's prediction (its output at every pixel) when they need it.
     /// </summary>
-    internal IEnumerable<SegmentTarget> TargetsFor(LayeredModel model, PreparedImage image, IReadOnlyList<int>? categories, int top, PreprocessOptions? preprocess)
+    internal IEnumerable<SegmentTarget> TargetsFor(PreparedImage image, IReadOnlyList<int>? categories, int top, PreprocessOptions? preprocess, Func<float[]> prediction)
     {
         var (height, width) = (image.Shape.Height, image.Shape.Width);
         int pixels = height * width;
@@ -57,7 +65,7 @@ public sealed record SegmentRegion(int[]? Rect = null, string? MaskFile = null)
             foreach (int category in categories) yield return new SegmentTarget(category, given, height, width, ToString());
             yield break;
         }
-        var output = Predictor.Logits(model, new[] { image.Chw! }, image.Shape)[0];
+        var output = prediction();
         int count = output.Length / pixels;
         var predicted = new int[pixels];
         var shares = new int[count];

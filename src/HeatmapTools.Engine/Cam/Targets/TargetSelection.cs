@@ -8,7 +8,10 @@ namespace HeatmapTools.Engine.Cam.Targets;
 /// <summary>Which targets each image of a batch is explained for: those asked for, or its top classes, of the kind -Target names.</summary>
 internal static class TargetSelection
 {
-    /// <summary>(image, target) pairs in input order; a null target is the image's top class's logit, decided by the forward pass itself.</summary>
+    /// <summary>
+    /// (image, target) pairs in input order; a null target is the image's top class under the request's kind (its logit,
+    /// softmax ...), decided by the pass that makes the map (<see cref="CamOptions.TopKind"/>).
+    /// </summary>
     /// <param name="failed">Told of an image whose targets cannot be made (a region that selects nothing, a mask of another
     /// size): that image's error, the rest go on. Without it, the failure is thrown.</param>
     public static List<(int Image, CamTarget? Target)> For(LayeredModel model, IReadOnlyList<CamJobItem> items, IReadOnlyList<PreparedImage> prepared,
@@ -25,16 +28,18 @@ internal static class TargetSelection
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"-Target Segment, -Region and -RegionMask explain a segmentation model's category over a region; {model.Name} is a classifier.", model.Name);
         var kind = request.Kind;
-        bool plainLogit = kind == TargetKind.Default;
         var context = new TargetContext(request.ReferenceImage, () => ReferenceFeatures(model, request.ReferenceImage!, preprocess!, cancellation));
-        // Classes not asked for are ranked here, except the top class's logit, which the forward pass finds itself.
+        // Several top classes (-Top) are ranked here, in one pass per input shape; the top class alone is found by the
+        // pass that makes its map.
         var needRanking = Enumerable.Range(0, items.Count)
-            .Where(i => prepared[i].Error is null && items[i].Target is null && kind.UsesClasses && items[i].Classes is null && (items[i].Top > 1 || !plainLogit)).ToList();
+            .Where(i => prepared[i].Error is null && items[i].Target is null && kind.UsesClasses && items[i].Classes is null && items[i].Top > 1).ToList();
         var ranked = new Dictionary<int, int[]>();
-        foreach (int i in needRanking)
+        foreach (var group in needRanking.GroupBy(i => prepared[i].Shape))
         {
-            var logits = Predictor.Logits(model, new[] { prepared[i].Chw! }, prepared[i].Shape)[0];
-            ranked[i] = logits.Select((v, c) => (v, c)).OrderByDescending(p => p.v).Take(items[i].Top).Select(p => p.c).ToArray();
+            var members = group.ToList();
+            var logits = Predictor.Logits(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key);
+            for (int k = 0; k < members.Count; k++)
+                ranked[members[k]] = logits[k].Select((v, c) => (v, c)).OrderByDescending(p => p.v).Take(items[members[k]].Top).Select(p => p.c).ToArray();
         }
         return Pairs(items, prepared, i =>
         {
@@ -83,7 +88,17 @@ internal static class TargetSelection
     {
         RequireOwnKind(request, SegmentTarget.Maker.Name,
             $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask)");
-        return Pairs(items, prepared, i => request.Region.TargetsFor(model, prepared[i], items[i].Classes, items[i].Top, preprocess), failed);
+        // The images whose categories or pixels come from the prediction are predicted together, one pass per input shape.
+        var outputs = new Dictionary<int, float[]>();
+        var predict = Enumerable.Range(0, items.Count)
+            .Where(i => prepared[i].Error is null && items[i].Target is null && request.Region.NeedsPrediction(items[i].Classes)).ToList();
+        foreach (var group in predict.GroupBy(i => prepared[i].Shape))
+        {
+            var members = group.ToList();
+            var logits = Predictor.Logits(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key);
+            for (int k = 0; k < members.Count; k++) outputs[members[k]] = logits[k];
+        }
+        return Pairs(items, prepared, i => request.Region.TargetsFor(prepared[i], items[i].Classes, items[i].Top, preprocess, () => outputs[i]), failed);
     }
 
     /// <summary>
