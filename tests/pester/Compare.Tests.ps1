@@ -30,6 +30,28 @@ Describe 'Compare-CamHeatmap' {
         }
     }
 
+    It 'runs a batch through each model once, and finds what each model alone predicts and maps' {
+        $before = (Get-HeatmapToolsInfo).ForwardPasses
+        $each = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained
+        # One pass a model for the batch (it was four an image: two predictions and two maps).
+        ((Get-HeatmapToolsInfo).ForwardPasses - $before) | Should -Be 2
+        $reference = $photos | Get-ClassPrediction -Model squeezenet1_1 -WeightsPath $released -Top 1000
+        $candidate = $photos | Get-ClassPrediction -Model squeezenet1_1 -WeightsPath $retrained -Top 1000
+        for ($i = 0; $i -lt $photos.Count; $i++) {
+            $each[$i].Path | Should -Be $photos[$i]
+            $each[$i].ClassIndex | Should -Be $reference[$i].ClassIndex
+            $each[$i].ReferenceProbability | Should -BeGreaterThan ($reference[$i].Probability - 1e-5)
+            $each[$i].ReferenceProbability | Should -BeLessThan ($reference[$i].Probability + 1e-5)
+            # The candidate's probability of the reference's class, and its own top class.
+            $own = $candidate[$i].Predictions | Where-Object ClassIndex -eq $each[$i].ClassIndex
+            [Math]::Abs($each[$i].DifferenceProbability - $own.Probability) | Should -BeLessThan 1e-5
+            $each[$i].DifferenceClass | Should -Be $candidate[$i].ClassIndex
+            # Compared alone, the image's maps agree as they did in the batch.
+            $again = Compare-CamHeatmap -LiteralPath $photos[$i] -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained
+            [Math]::Abs($again.Spearman - $each[$i].Spearman) | Should -BeLessThan 1e-4
+        }
+    }
+
     It 'finds a re-initialised head far off, and its summary fails the release gate' {
         $each = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -PlotPath (Join-Path $folder 'compare')
         foreach ($r in $each) {
@@ -70,10 +92,12 @@ Describe 'Compare-CamHeatmap' {
         foreach ($r in $each) {
             $before = Measure-Explanation -LiteralPath $r.Path -Model squeezenet1_1 -WeightsPath $released -ClassIndex $r.ClassIndex -Metric Sparseness, PixelFlipping
             $after = Measure-Explanation -LiteralPath $r.Path -Model squeezenet1_1 -WeightsPath $retrained -ClassIndex $r.ClassIndex -Metric Sparseness, PixelFlipping
-            $r.ReferenceMetrics.Sparseness | Should -BeLessThan ($before.Sparseness + 1e-9)
-            $r.ReferenceMetrics.Sparseness | Should -BeGreaterThan ($before.Sparseness - 1e-9)
-            $r.DifferenceMetrics.PixelFlipping | Should -BeLessThan ($after.PixelFlipping + 1e-9)
-            $r.DifferenceMetrics.PixelFlipping | Should -BeGreaterThan ($after.PixelFlipping - 1e-9)
+            # Compare-CamHeatmap maps the batch together, Measure-Explanation this image alone: float rounding only (7e-9 seen in
+            # Sparseness; 3e-6 in PixelFlipping, whose order of near-equal pixels the rounding can swap).
+            $r.ReferenceMetrics.Sparseness | Should -BeLessThan ($before.Sparseness + 1e-6)
+            $r.ReferenceMetrics.Sparseness | Should -BeGreaterThan ($before.Sparseness - 1e-6)
+            $r.DifferenceMetrics.PixelFlipping | Should -BeLessThan ($after.PixelFlipping + 1e-4)
+            $r.DifferenceMetrics.PixelFlipping | Should -BeGreaterThan ($after.PixelFlipping - 1e-4)
         }
         $gate = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -MetricTolerance $tolerance -Summary
         $gate.MetricsPassed | Should -BeFalse

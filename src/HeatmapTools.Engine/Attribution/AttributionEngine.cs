@@ -39,7 +39,8 @@ public static class AttributionEngine
                     $"{method.Name} of {target} gave non-finite attributions: the weights or the input overflow.", method.Name);
             var map = Visual(attribution, shape.Channels, shape.Height, shape.Width, options.Attribution.Sign, options.Attribution.OutlierPercent);
             results[i] = new CamResult(map, shape.Width, shape.Height, target.ClassIndex, score)
-                { Target = target, Attribution = attribution, AttributionWidth = shape.Width, AttributionHeight = shape.Height };
+                { Target = target, Attribution = attribution, AttributionWidth = shape.Width, AttributionHeight = shape.Height,
+                  Logits = model.Info.IsSegmentation || model.Info.IsDetection ? null : logits[i].to_type(ScalarType.Float32).data<float>().ToArray() };
         }
         return results;
     }

@@ -71,6 +71,10 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
     /// <summary>A pixel attribution's values, C x H x W at the network input (the map is their picture); null for CAMs.</summary>
     public float[]? Attribution { get; init; }
 
+    /// <summary>The image's logits in the pass that made the map (a classifier's; null for segmenters and detectors), so a
+    /// caller that needs the prediction too runs no pass of its own.</summary>
+    public float[]? Logits { get; init; }
+
     /// <summary>The network input's size the attribution is laid out at (the map may be placed back on the image since).</summary>
     public int AttributionWidth { get; init; }
     public int AttributionHeight { get; init; }
@@ -158,6 +162,7 @@ public static class CamEngine
         }
 
         var scoreValues = scores.detach().data<float>().ToArray();
+        var logitRows = model.Info.IsSegmentation || model.Info.IsDetection ? null : Predictor.Rows(forward.Logits.detach());
         float[]? guided = method.UsesGuidedBackprop ? GuidedBackprop.InputGradients(model, input, targets).contiguous().data<float>().ToArray() : null;
         var results = new CamResult[items.Count];
         var (channels, height, width) = shape;
@@ -170,7 +175,7 @@ public static class CamEngine
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax, extent);
             int plane = channels * height * width;
             results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax)
-                { Target = targets[b] };
+                { Target = targets[b], Logits = logitRows?[b] };
         });
         return results;
     }

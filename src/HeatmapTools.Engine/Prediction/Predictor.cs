@@ -153,10 +153,15 @@ public static class Predictor
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var input = Stack(chw, shape);
-        var output = model.Logits(input).contiguous();
-        var flat = output.data<float>().ToArray();
-        int classes = (int)output.shape[1];
-        return Enumerable.Range(0, chw.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
+        return Rows(model.Logits(input));
+    }
+
+    /// <summary>A batch's outputs (B x anything) as one float row an image.</summary>
+    public static float[][] Rows(Tensor output)
+    {
+        var flat = output.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        int batch = (int)output.shape[0], per = flat.Length / Math.Max(1, batch);
+        return Enumerable.Range(0, batch).Select(i => flat.AsSpan(i * per, per).ToArray()).ToArray();
     }
 
     public static Tensor Stack(IReadOnlyList<float[]> chw, InputShape shape) => Stack(chw, shape.Channels, shape.Height, shape.Width);

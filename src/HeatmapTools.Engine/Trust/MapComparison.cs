@@ -42,39 +42,45 @@ public static class MapComparison
         if (reference.Info.IsDetection)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                 $"Compare-CamHeatmap explains a classifier's class under both models; {reference.Name} is a detector, whose boxes differ between the two.", reference.Name);
+        if (classIndex is int asked && (asked < 0 || asked >= reference.NumClasses))
+            throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument, $"Class index {asked} is outside 0..{reference.NumClasses - 1}.", asked);
         var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
-        var results = new List<ItemResult<MapComparisonResult>>();
-        foreach (var image in prepared)
+        var results = new ItemResult<MapComparisonResult>?[prepared.Length];
+        for (int i = 0; i < prepared.Length; i++)
+            if (prepared[i].Error is { } error) results[i] = new ItemResult<MapComparisonResult>(prepared[i].Path, null, error);
+        // The batch goes through each model together, once a model: the reference's pass chooses the class (its top one
+        // unless one is asked for) and makes its maps; the candidate's explains that class. Each map carries its pass's logits.
+        foreach (var group in Enumerable.Range(0, prepared.Length).Where(i => prepared[i].Error is null).GroupBy(i => prepared[i].Shape))
         {
             cancellation.ThrowIfCancellationRequested();
-            if (image.Error is { } error)
+            var members = group.ToList();
+            var mapsA = CamEngine.Compute(reference, members.Select(i => new CamItem(prepared[i].Chw!, classIndex is int c ? new Cam.Targets.ClassTarget(c) : null)).ToList(),
+                method, layers, group.Key, null, cancellation);
+            var mapsB = CamEngine.Compute(difference, members.Select((i, k) => new CamItem(prepared[i].Chw!, new Cam.Targets.ClassTarget(mapsA[k].ClassIndex))).ToList(),
+                method, layers, group.Key, null, cancellation);
+            for (int k = 0; k < members.Count; k++)
             {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, null, error));
-                continue;
-            }
-            try
-            {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, classIndex, cancellation, figureFolder, force, figuresWritten, metrics), null));
-            }
-            catch (HeatmapToolsException ex)
-            {
-                results.Add(new ItemResult<MapComparisonResult>(image.Path, null, ex));
+                var image = prepared[members[k]];
+                try
+                {
+                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, mapsA[k], mapsB[k], cancellation,
+                        figureFolder, force, figuresWritten, metrics), null);
+                }
+                catch (HeatmapToolsException ex)
+                {
+                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, null, ex);
+                }
             }
         }
-        return results;
+        return results.Select(r => r!).ToList();
     }
 
     private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
-        int? classIndex, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written, ComparisonMetrics? metrics)
+        CamResult mapA, CamResult mapB, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written, ComparisonMetrics? metrics)
     {
-        var a = Predictor.Logits(reference, new[] { image.Chw! }, image.Shape)[0];
-        var b = Predictor.Logits(difference, new[] { image.Chw! }, image.Shape)[0];
-        int c = classIndex ?? ArgMax(a);
-        if (c < 0 || c >= a.Length)
-            throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument, $"Class index {c} is outside 0..{a.Length - 1}.", c);
-        var item = new[] { new CamItem(image.Chw!, new Cam.Targets.ClassTarget(c)) };
-        var mapA = CamEngine.Compute(reference, item, method, layers, image.Shape, null, cancellation).Single();
-        var mapB = CamEngine.Compute(difference, item, method, layers, image.Shape, null, cancellation).Single();
+        var a = mapA.Logits!;
+        var b = mapB.Logits!;
+        int c = mapA.ClassIndex;
         var (spearman, ssim) = Agreement(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
         string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, written, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
