@@ -8,7 +8,7 @@ Build: publish the module for this machine's runtime into output/HeatmapTools/<v
 Test:  Build, then run the xunit engine tests and the Pester cmdlet tests; prints "N passed, N failed".
 Demo:  Build, then run examples/Classify-Image.ps1 and the other examples on the shared photos.
 Bench: run tests/HeatmapTools.Bench: CAM images/s against forward-only, Grad-CAM under each right libtorch configuration against
-       pytorch-grad-cam (PYTHONPATH naming checkouts of it and ttach), memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image, one process against 2- and 4-task Slurm arrays (as root, with Debian's slurm-wlm and munge), Macenko stain normalisation against TIAToolbox (TIATOOLBOX naming a checkout), Integrated Gradients and Occlusion against Captum (CAPTUM naming a checkout).
+       pytorch-grad-cam (PYTHONPATH naming checkouts of it and ttach), memory over 2,000 images, patch grids against decode-only, the native heap tuning against glibc's defaults, the trust measures' cost per image, -Target Softmax against Logit and Compare-CamHeatmap against two New-CamHeatmap runs (passes counted), one process against 2- and 4-task Slurm arrays (as root, with Debian's slurm-wlm and munge), Macenko stain normalisation against TIAToolbox (TIATOOLBOX naming a checkout), Integrated Gradients and Occlusion against Captum (CAPTUM naming a checkout).
 Package: Build, then publish the module as a PSResourceGet package (.nupkg, versioned from the manifest) into
          output/packages/, installable with Install-PSResource from that folder registered as a repository.
 Clean: remove output/ and every bin/ and obj/ folder.
@@ -265,7 +265,7 @@ switch ($Task) {
         if ((Test-Path '/usr/bin/python3') -and -not (Test-Path (Join-Path $zoo 'fasterrcnn_mobilenet_v3_large_320_fpn_seed1.pth'))) {
             Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_rcnn_references.py'), 'weights', $shared, $zoo)
         }
-        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution'), @('explanation'), @('detection', '--weights', $zoo)) {
+        foreach ($part in @('cam'), @('memory'), @('memory', '--model', 'vit_b_16'), @('pipeline'), @('collect'), @('patches'), @('heap'), @('trust'), @('targets'), @('budget'), @('onnx', '--onnx', $onnxModels), @('backends'), @('attribution'), @('explanation'), @('detection', '--weights', $zoo)) {
             Invoke-Native dotnet (@('run', '--no-build', '--project', $bench, '-c', 'Release', '--') + $part + @('--shared', $shared))
         }
         # One process against Slurm arrays of 2 and 4 tasks (a single-node cluster from Debian's packages, as root).

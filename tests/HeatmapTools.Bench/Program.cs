@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HeatmapTools.Bench;
 
-// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|budget|onnx|slides|backends|stain|attribution|explanation|detection|all] [--weights <dir> (detection)] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
+// Usage: HeatmapTools.Bench [cam|memory|pipeline|collect|patches|heap|trust|targets|budget|onnx|slides|backends|stain|attribution|explanation|detection|all] [--weights <dir> (detection)] [--large (slides)] [--onnx <dir>] [--shared <dir>] [--quick] [--images <n> (memory)] [--model <name> (memory)]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int sharedIndex = Array.IndexOf(args, "--shared");
@@ -24,6 +24,7 @@ if (mode is "collect" or "all") PipelineBench.Collect(shared, memoryImages);
 if (mode is "patches" or "all") PatchBench.Run(quick);
 if (mode is "heap" or "all") HeapBench.Run(shared);
 if (mode is "trust" or "all") TrustBench.Run(shared, quick);
+if (mode is "targets" or "all") TargetsBench.Run(shared, quick);
 if (mode == "heap-child") HeapBench.RunChild(shared);
 if (mode is "budget" or "all") BudgetBench.Run();
 int onnxIndex = Array.IndexOf(args, "--onnx");

@@ -58,13 +58,17 @@ public static class MapComparison
                 method, layers, group.Key, null, cancellation);
             var mapsB = CamEngine.Compute(difference, members.Select((i, k) => new CamItem(prepared[i].Chw!, new Cam.Targets.ClassTarget(mapsA[k].ClassIndex))).ToList(),
                 method, layers, group.Key, null, cancellation);
+            // Plain arrays, and libtorch idle: the agreements (a sort and a filtered image each) on all cores.
+            var agreements = new (double Spearman, double Ssim)[members.Count];
+            Parallel.For(0, members.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads },
+                k => agreements[k] = Agreement(mapsA[k].Map, mapsB[k].Map, mapsA[k].Height, mapsA[k].Width));
             for (int k = 0; k < members.Count; k++)
             {
                 var image = prepared[members[k]];
                 try
                 {
-                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, mapsA[k], mapsB[k], cancellation,
-                        figureFolder, force, figuresWritten, metrics), null);
+                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, mapsA[k], mapsB[k], agreements[k],
+                        cancellation, figureFolder, force, figuresWritten, metrics), null);
                 }
                 catch (HeatmapToolsException ex)
                 {
@@ -76,12 +80,13 @@ public static class MapComparison
     }
 
     private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
-        CamResult mapA, CamResult mapB, CancellationToken cancellation, string? figureFolder, bool force, ISet<string> written, ComparisonMetrics? metrics)
+        CamResult mapA, CamResult mapB, (double Spearman, double Ssim) agreement, CancellationToken cancellation, string? figureFolder, bool force,
+        ISet<string> written, ComparisonMetrics? metrics)
     {
         var a = mapA.Logits!;
         var b = mapB.Logits!;
         int c = mapA.ClassIndex;
-        var (spearman, ssim) = Agreement(mapA.Map, mapB.Map, mapA.Height, mapA.Width);
+        var (spearman, ssim) = agreement;
         string? figure = figureFolder is null ? null : Figure(image.Path, mapA, mapB, figureFolder, force, written, $"Spearman {spearman:0.000}, SSIM {ssim:0.000}");
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
         {
