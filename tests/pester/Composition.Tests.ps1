@@ -248,6 +248,30 @@ Describe 'A CAM mosaic of maps made in another process' {
     }
 }
 
+Describe 'Maps that cannot be made again from their result' {
+    BeforeAll {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ("hmt-unmade-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = Invoke-TestData idc (Join-Path $root 'idc') 1 4 3
+        $script:patch = (Get-ChildItem (Join-Path $root 'idc') -Recurse -Filter *.png | Select-Object -First 1).FullName
+    }
+    AfterAll { Remove-Item $root -Recurse -Force }
+
+    # As ConvertFrom-Json gives a result that crossed a process: properties only, no map.
+    It 'refuses <What> that arrived without its values, naming the patch' -ForEach @(
+        @{ What = 'a Sum map'; Extra = @{ Target = 'Sum' } }
+        @{ What = 'a detector''s map'; Extra = @{ Target = 'Box'; Detections = @(@{ ClassIndex = 1; Label = 'person'; Box = @{ X1 = 1; Y1 = 2; X2 = 30; Y2 = 40 } }) } }
+    ) {
+        $result = [ordered]@{ SourcePath = $patch; Model = 'resnet18'; NumClasses = 2; Weights = 'Random'; Seed = 1; Method = 'GradCAM'; Layer = 'layer4'; ClassIndex = 0 }
+        foreach ($k in $Extra.Keys) { $result[$k] = $Extra[$k] }
+        $arrived = ([pscustomobject]$result | ConvertTo-Json -Depth 4) | ConvertFrom-Json
+        $grid = $arrived | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root ($What -replace '\W', '')) -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'TargetNotApplicable,*'
+        "$($failed[0])" | Should -BeLike "*$patch*"
+        $grid | Where-Object { $_.Files -like '*_cam.png' } | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Results that carry their tensors' {
     BeforeAll {
         $photos = Get-ChildItem $Images -Filter *.png
