@@ -20,6 +20,7 @@ It returns per slide: MassInside (the share of the heatmap's probability mass in
         Extent             = 'A tile''s side in level-0 pixels; -TileExtent when rows do not give it.'
         Probability        = 'A row''s probability (0 to 1); bound from piped rows.'
         Map                = 'A New-CamHeatmap result''s map (bound from piped results of Get-SlideTile tiles, whose SourcePath says where each is): its peak counts as the tile''s probability.'
+        InputObject        = 'The piped object itself. A New-CamHeatmap result that arrives without its map (passed through ConvertTo-Json, Export-Clixml or remoting from another process) has its map made again from its tile with what it names (model, weights, method, layer, class, target, every preprocessing and attribution setting); a Sum map or a detector''s cannot be, and is that row''s error (TargetNotApplicable).'
         Target             = 'A tile''s true class, 0 or 1 (Get-SlideTile -Annotation gives it; an IDC table''s target column); bound from piped rows. Not used by the figures here, which read the annotation itself.'
         ClassProbabilities = 'A Get-ClassPrediction result''s probabilities; the positive class''s is used.'
         PositiveClass      = 'Which class is positive (an index or a label); a two-class head''s class 1 by default.'

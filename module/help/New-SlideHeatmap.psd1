@@ -20,6 +20,7 @@ The probability of a Get-ClassPrediction result is its positive class's (-Positi
         Extent             = 'A tile''s side in level-0 pixels; -TileExtent when rows do not give it.'
         Probability        = 'A row''s probability (0 to 1); bound from piped rows.'
         Map                = 'A New-CamHeatmap result''s map (bound from piped results of Get-SlideTile tiles, whose SourcePath says where each is): its tile is painted with the map resized to its square, the CAM mosaic; the map''s peak counts as its probability for -Threshold.'
+        InputObject        = 'The piped object itself. A New-CamHeatmap result that arrives without its map (passed through ConvertTo-Json, Export-Clixml or remoting from another process) has its map made again from its tile with what it names (model, weights, method, layer, class, target, every preprocessing and attribution setting); a Sum map or a detector''s cannot be, and is that row''s error (TargetNotApplicable).'
         Target             = 'A tile''s true class, 0 or 1 (Get-SlideTile -Annotation gives it; an IDC table''s target column); bound from piped rows. With -Labels it is what is painted.'
         Labels             = 'Paint each tile''s true class (its Target: tumour red, other tissue pink, as the patient grids do) instead of its probability; a row without one is SlideRegionInvalid.'
         ClassProbabilities = 'A Get-ClassPrediction result''s probabilities; the positive class''s is painted.'

@@ -46,14 +46,10 @@ public sealed partial class NewPatientPatchGridCommand
                 break;
             default:
                 // A table row (Import-Csv), a prediction's row, or a map result from another process: the engine tells them apart.
-                string? Get(string name) => InputObject!.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value switch
-                {
-                    IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-                    var value => value?.ToString(),
-                };
+                string? Get(string name) => PipedProperties.Text(InputObject!, name);
                 string here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
                 // A map result from another process is a map again (its carried values, or made again from the patch) before the patch run sees it.
-                if (Get(ColumnNames().PatientId) is null && RunEngine(() => Engine.Cam.CamRecipe.From(Get, name => Numbers(InputObject!, name))) is { } recipe)
+                if (Get(ColumnNames().PatientId) is null && RunEngine(() => PipedProperties.Recipe(InputObject!)) is { } recipe)
                 {
                     AddRecipe(recipe, CarriedMap(InputObject!), here);
                     break;

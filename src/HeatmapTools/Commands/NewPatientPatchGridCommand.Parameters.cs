@@ -15,17 +15,7 @@ public sealed partial class NewPatientPatchGridCommand
     public string? PositiveClass { get; set; }
 
     /// <summary>The Map property of a deserialised CamHeatmap: a list of numbers, or null when it came without one.</summary>
-    private static float[]? CarriedMap(PSObject item) => Numbers(item, "Map");
-
-    /// <summary>A list of numbers a property holds (a float[] live; a list of numbers after ConvertFrom-Json or remoting), else null.</summary>
-    private static float[]? Numbers(PSObject item, string name)
-    {
-        var value = item.Properties[name]?.Value;
-        if ((value as PSObject)?.BaseObject is { } inner) value = inner;
-        return value is IEnumerable list and not string
-            ? list.Cast<object>().Select(v => Convert.ToSingle((v as PSObject)?.BaseObject ?? v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
-            : null;
-    }
+    private static float[]? CarriedMap(PSObject item) => PipedProperties.Numbers(item, "Map");
 
     [Parameter(Position = 0, ParameterSetName = "Input")]
     [SupportsWildcards]

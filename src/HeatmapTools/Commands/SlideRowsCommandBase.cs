@@ -16,6 +16,11 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
     [Parameter(Mandatory = true, Position = 0)]
     public string Slide { get; set; } = "";
 
+    /// <summary>The piped object itself: a New-CamHeatmap result that arrives without its map (from another process) is
+    /// made a map again from what it names.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <summary>A tile's path as Get-SlideTile names it (piped Get-ClassPrediction and New-CamHeatmap results carry it): where on the slide the tile is.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("SourcePath")]
@@ -71,8 +76,9 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
         try
         {
             int? label = Target is "0" or "1" ? Target[0] - '0' : null;
+            var map = Map ?? (Probability is null && ClassProbabilities is null ? RemadeMap() : null);
             // A map's tile is ranked (threshold, GeoJSON) by its map's peak; a row with only its true class has none.
-            double probability = Map is { } map ? map.Cast<float>().Max()
+            double probability = map is not null ? map.Cast<float>().Max()
                 : ClassProbabilities is { Length: > 0 } text ? Engine.Prediction.ClassProbabilities.Parse(text, item).Positive(_positive, item)
                 : Probability ?? (label is int known && AcceptsLabelsOnly ? known
                 : throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData, $"'{item}' has no Probability, ClassProbabilities or Map.", item));
@@ -80,12 +86,37 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
             if (tile is null && (X is null || Y is null))
                 throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{item}' says neither where on the slide it is (a Get-SlideTile path) nor its X and Y in level-0 pixels.", item);
-            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, Map, label));
+            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, map, label));
         }
         catch (HeatmapToolsException ex)
         {
             WriteError(ToErrorRecord(ex));
         }
+    }
+
+    /// <summary>
+    /// The map of a map result that arrived without it, made again as its result names (CamRecipe); null for other rows.
+    /// One that cannot be made (its model missing, a Sum map) is this row's error.
+    /// </summary>
+    private float[,]? RemadeMap()
+    {
+        if (InputObject is not { } input) return null;
+        var (grid, problem) = RunEngine<(float[,]?, HeatmapToolsException?)>(() =>
+        {
+            try
+            {
+                if (PipedProperties.Recipe(input) is not { } recipe) return (null, null);
+                var (values, width, height, _, _) = recipe.Compute(PipedProperties.Numbers(input, "Map"), Cancellation);
+                var made = new float[height, width];
+                Buffer.BlockCopy(values, 0, made, 0, values.Length * sizeof(float));
+                return (made, null);
+            }
+            catch (HeatmapToolsException ex)
+            {
+                return (null, ex);
+            }
+        });
+        return problem is null ? grid : throw problem;
     }
 
     /// <summary>The slide (-Slide) and the rows as tiles in its level-0 pixels; rows that cannot be placed are reported and left out.</summary>
