@@ -256,12 +256,23 @@ Describe 'Maps that cannot be made again from their result' {
     }
     AfterAll { Remove-Item $root -Recurse -Force }
 
+    It 'refuses a result read back from Export-Csv, which lost the settings the map was made with' {
+        $csv = Join-Path $root 'maps.csv'
+        New-CamHeatmap -LiteralPath $patch -Model resnet18 -NumClasses 2 -Weights Random -Seed 1 -InputSize 64,48 -NoOverlay | Export-Csv $csv
+        $grid = Import-Csv $csv | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root 'fromcsv') -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        # Made again at the model's 224 pixels it would be another map, drawn without a word.
+        @($failed).Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'CsvRowInvalid,*'
+        "$($failed[0])" | Should -BeLike "*$patch*Export-Csv*"
+        $grid | Where-Object { $_.Files -like '*_cam.png' } | Should -BeNullOrEmpty
+    }
+
     # As ConvertFrom-Json gives a result that crossed a process: properties only, no map.
     It 'refuses <What> that arrived without its values, naming the patch' -ForEach @(
         @{ What = 'a Sum map'; Extra = @{ Target = 'Sum' } }
         @{ What = 'a detector''s map'; Extra = @{ Target = 'Box'; Detections = @(@{ ClassIndex = 1; Label = 'person'; Box = @{ X1 = 1; Y1 = 2; X2 = 30; Y2 = 40 } }) } }
     ) {
-        $result = [ordered]@{ SourcePath = $patch; Model = 'resnet18'; NumClasses = 2; Weights = 'Random'; Seed = 1; Method = 'GradCAM'; Layer = 'layer4'; ClassIndex = 0 }
+        $result = [ordered]@{ SourcePath = $patch; Model = 'resnet18'; NumClasses = 2; Weights = 'Random'; Seed = 1; Method = 'GradCAM'; Layer = 'layer4'; ClassIndex = 0; MapWidth = 224; MapHeight = 224 }
         foreach ($k in $Extra.Keys) { $result[$k] = $Extra[$k] }
         $arrived = ([pscustomobject]$result | ConvertTo-Json -Depth 4) | ConvertFrom-Json
         $grid = $arrived | New-PatientPatchGrid -Kind Cam -OutputPath (Join-Path $root ($What -replace '\W', '')) -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue

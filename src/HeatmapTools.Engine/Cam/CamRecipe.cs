@@ -30,6 +30,11 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
     /// <summary>A detector's map names its boxes (the result's Detections); such a map is not made again here.</summary>
     public bool Detections { get; init; }
     public bool RenormalizeInBoxes { get; init; }
+    /// <summary>
+    /// Whether the result brought the settings it was made with (its hidden properties: preprocessing, attribution, map
+    /// size). A live result, ConvertTo-Json and remoting keep them; Export-Csv leaves hidden properties out.
+    /// </summary>
+    public bool SettingsCarried { get; init; }
 
     /// <summary>The recipe in an object's properties, looked up by name; null when the object is not a map result.</summary>
     public static CamRecipe? From(Func<string, string?> property, Func<string, float[]?> numbers)
@@ -71,6 +76,8 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             RegionMask = string.IsNullOrEmpty(property("RegionMask")) ? null : property("RegionMask"),
             Detections = !string.IsNullOrEmpty(property("Detections")),
             RenormalizeInBoxes = Flag("RenormalizeInBoxes"),
+            // Every result names its map's size; a row without it lost the hidden settings beside it.
+            SettingsCarried = !string.IsNullOrEmpty(property("MapWidth")),
         };
     }
 
@@ -109,6 +116,11 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData,
                 $"The map of '{SourcePath}' arrived with {carried.Length} values, not the {MapWidth} x {MapHeight} its result names.", SourcePath);
         }
+        if (!SettingsCarried)
+            throw new HeatmapToolsException(ErrorIds.CsvRowInvalid, ErrorKind.InvalidData,
+                $"The map of '{SourcePath}' arrived without its values and without the settings it was made with (its input size, normalisation, " +
+                "attribution settings: Export-Csv leaves a result's hidden properties out), so it cannot be made again as it was made. " +
+                "Pass the results themselves, or through ConvertTo-Json or Export-Clixml, which keep them.", SourcePath);
         if (Detections)
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidData,
                 $"The detector's map of '{SourcePath}' arrived without its values: its boxes are not made again here. " +
