@@ -71,7 +71,7 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             },
             MapWidth = int.TryParse(property("MapWidth"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) ? w : 0,
             MapHeight = int.TryParse(property("MapHeight"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int h) ? h : 0,
-            Attribution = AttributionFrom(property, Number),
+            Attribution = AttributionFrom(property),
             Region = numbers("Region")?.Select(v => (int)v).ToArray() is { Length: > 0 } region ? region : null,
             RegionMask = string.IsNullOrEmpty(property("RegionMask")) ? null : property("RegionMask"),
             Detections = !string.IsNullOrEmpty(property("Detections")),
@@ -82,11 +82,15 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
     }
 
     /// <summary>The attribution settings a result names (each one it omits at its default); null when it names none (a CAM).</summary>
-    private static Attribution.AttributionOptions? AttributionFrom(Func<string, string?> property, Func<string, float, float> number)
+    private static Attribution.AttributionOptions? AttributionFrom(Func<string, string?> property)
     {
         string[] names = { "Steps", "Integration", "Baseline", "BaselineImage", "Window", "Stride", "Sign", "NoiseTunnel", "TunnelSamples", "TunnelNoise", "TunnelSeed" };
         if (names.All(name => string.IsNullOrEmpty(property(name)))) return null;
         var defaults = new Attribution.AttributionOptions();
+        // In double, as the parameter is: through float, 0.15 would come back as 0.15000000596 and the noise with it.
+        double Fraction(string name, double fallback) =>
+            double.TryParse(property(name), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ||
+            double.TryParse(property(name), NumberStyles.Float, CultureInfo.CurrentCulture, out v) ? v : fallback;
         int Whole(string name, int fallback) => int.TryParse(property(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
         T Choice<T>(string name, T fallback) where T : struct, Enum => Enum.TryParse<T>(property(name), true, out var v) ? v : fallback;
         var baseline = Choice("Baseline", defaults.Baseline);
@@ -96,7 +100,7 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             BaselineImagePath = baseline == AttributionBaseline.Image && !string.IsNullOrEmpty(property("BaselineImage")) ? property("BaselineImage") : null,
             Window = Whole("Window", defaults.Window), Stride = Whole("Stride", defaults.Stride), Sign = Choice("Sign", defaults.Sign),
             NoiseTunnel = Choice("NoiseTunnel", defaults.NoiseTunnel), TunnelSamples = Whole("TunnelSamples", defaults.TunnelSamples),
-            TunnelNoise = number("TunnelNoise", (float)defaults.TunnelNoise), TunnelSeed = Whole("TunnelSeed", defaults.TunnelSeed),
+            TunnelNoise = Fraction("TunnelNoise", defaults.TunnelNoise), TunnelSeed = Whole("TunnelSeed", defaults.TunnelSeed),
         };
     }
 
