@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""torchvision 0.14's Faster R-CNN detectors, seeded and made meaningful, with their detections and maps, for the parity tests.
+"""torchvision 0.14's detectors (Faster R-CNN, RetinaNet, FCOS), seeded and made meaningful, with their detections and maps, for the parity tests.
 
     /usr/bin/python3 tests/reference/make_rcnn_references.py weights ../shared output/zoo-weights
         writes <model>_seed1.pth for MODELS: torchvision.models.detection's constructor (weights=None,
@@ -7,13 +7,16 @@
         collapse (random BatchNorm statistics give every proposal the same feature): BatchNorm statistics calibrated in
         one train-mode pass of the backbone over the two photos as the model's transform prepares them (cumulative
         average), the RPN's objectness sharpened (x 15: proposals follow the features, no probability rounds to 1, so no ties), and the class logits sharpened
-        (x 25, ResNet-50's x 3) so scores spread. On Debian's python3-torch 1.13 and python3-torchvision 0.14; the calibration runs the
+        (x 25, ResNet-50's x 3) so scores spread. The one-stage detectors (RetinaNet, FCOS) have no proposals: their head
+        towers' convolutions without a normalisation are scaled in turn to give features of unit spread on the photos
+        (their init, std 0.01, fades every feature to nothing), the class logits to a spread of 1.5 around the prior's
+        bias, box codes to 0.2 (FCOS's distances, a ReLU's, to 1 around 1.5, so few boxes collapse to a line; centre-ness to 1). On Debian's python3-torch 1.13 and python3-torchvision 0.14; the calibration runs the
         network, so other processors give weights a rounding apart (the tests' tolerances hold them). build.ps1 runs this.
     PYTHONPATH=/path/to/pytorch-grad-cam:/path/to/ttach /usr/bin/python3 tests/reference/make_rcnn_references.py \
         references ../shared output/zoo-weights tests/HeatmapTools.Engine.Tests/TestData/rcnn [MODEL ...]
         (models named are made again alone; the manifest keeps the others')
 
-References per model and photo (chelsea.png; coffee.png; coffee450, coffee.png's top-left 450 x 300,
+References per model and photo (chelsea.png; coffee.png; coffee450 for the Faster R-CNNs, coffee.png's top-left 450 x 300,
 which the 320 model's transform leaves unpadded; it resizes coffee.png to 479 x 319, PyTorch's scalar-over-tensor rounding):
 - detections at box_score_thresh 0 (torchvision's model, eval, list input of the photo as RGB / 255): boxes in the
   photo's pixels, labels, scores, all 100;
@@ -35,8 +38,12 @@ import cv2, numpy as np, torch, torchvision
 from torchvision.models import detection
 
 SEED = 1
-MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn')
-PHOTOS = ('chelsea', 'coffee', 'coffee450')
+MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn',
+          'fasterrcnn_resnet50_fpn_v2', 'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn')
+# The 800-pixel ResNet-50 detectors run the photo at about 800 x 1067: two photos keep the tests' time in bounds.
+PHOTOS = {name: ('chelsea', 'coffee') if 'resnet50' in name else ('chelsea', 'coffee', 'coffee450') for name in MODELS}
+# These weights saturate RetinaNet's scores on coffee at 1 (27 float32 ties, no detection firm): chelsea only.
+PHOTOS['retinanet_resnet50_fpn'] = ('chelsea',)
 # ResNet-50's box features are larger: x 25 saturates its scores at 1 (float32 ties that rank at random).
 SHARPEN = {'fasterrcnn_resnet50_fpn': 3}
 
@@ -63,11 +70,44 @@ def made(name, shared):
     with torch.no_grad():
         images, _ = model.transform([photo(shared, 'chelsea'), photo(shared, 'coffee')])
         model.backbone(images.tensors)
-        model.rpn.head.cls_logits.weight.mul_(15)
-        model.roi_heads.box_predictor.cls_score.weight.mul_(SHARPEN.get(name, 25))
+        if hasattr(model, 'rpn'):
+            model.rpn.head.cls_logits.weight.mul_(15)
+            model.roi_heads.box_predictor.cls_score.weight.mul_(SHARPEN.get(name, 25))
     for m in norms:
         m.momentum = 0.1
-    return model.eval()
+    model.eval()
+    if not hasattr(model, 'rpn'):
+        with torch.no_grad():
+            spread(model.head, list(model.backbone(images.tensors).values()))
+    return model
+
+
+def spread(head, levels):
+    """A one-stage head made to respond to the photo: each unnormalised tower convolution, then each output, scaled to a spread."""
+    def outputs(module):
+        seen = []
+        handle = module.register_forward_hook(lambda m, i, o: seen.append(o))
+        head(levels)
+        handle.remove()
+        return torch.cat([o.flatten() for o in seen])
+
+    towers = (head.classification_head.conv, head.regression_head.conv)
+    grouped = any(isinstance(m, torch.nn.GroupNorm) for t in towers for m in t.modules())
+    for tower in towers if not grouped else ():
+        for conv in [m for m in tower.modules() if isinstance(m, torch.nn.Conv2d)]:
+            factor = 1 / outputs(conv).std()
+            conv.weight.mul_(factor)
+            conv.bias.mul_(factor)
+    regression = head.regression_head
+    goals = [(head.classification_head.cls_logits, 1.5), (regression.bbox_reg, 1.0 if hasattr(regression, 'bbox_ctrness') else 0.2)]
+    if hasattr(regression, 'bbox_ctrness'):
+        goals.append((regression.bbox_ctrness, 1.0))
+    for conv, goal in goals:
+        values = outputs(conv)
+        conv.weight.mul_(goal / values.std())
+    if hasattr(regression, 'bbox_ctrness'):
+        # FCOS's distances pass a relu: centred on zero, half the boxes would collapse to a line or a point.
+        regression.bbox_reg.bias.add_(1.5)
 
 
 mode = sys.argv[1]
@@ -89,7 +129,9 @@ from pytorch_grad_cam.utils.model_targets import FasterRCNNBoxScoreTarget
 out = sys.argv[4]
 os.makedirs(out, exist_ok=True)
 # Models named after the folders are made again alone; the manifest keeps the others'.
-only = sys.argv[5:] or list(MODELS)
+# --no-maps: detections only (minutes, where the float64 maps take an hour per ResNet-50 model).
+no_maps = '--no-maps' in sys.argv
+only = [a for a in sys.argv[5:] if a != '--no-maps'] or list(MODELS)
 
 
 def loaded(name, dtype=torch.float32):
@@ -100,7 +142,7 @@ def loaded(name, dtype=torch.float32):
 
 def reshape(x):
     # pytorch-grad-cam's fasterrcnn_reshape_transform (tutorial), for activations and gradients alike.
-    size = x['pool'].size()[-2:]
+    size = list(x.values())[-1].size()[-2:]
     return torch.cat([torch.nn.functional.interpolate(torch.abs(v), size, mode='bilinear') for v in x.values()], 1)
 
 
@@ -160,13 +202,17 @@ def gradcam(model, image, boxes, labels):
 
 
 manifest_file = os.path.join(out, 'manifest.json')
-manifest = json.load(open(manifest_file)) if os.path.exists(manifest_file) and sys.argv[5:] else {'models': {}}
+manifest = json.load(open(manifest_file)) if os.path.exists(manifest_file) and only != list(MODELS) else {'models': {}}
 for name in only:
     model, model64 = loaded(name), loaded(name, torch.float64)
-    model64.roi_heads.score_thresh = model.roi_heads.score_thresh = 0.0
+    for m in (model, model64):
+        if hasattr(m, 'roi_heads'):
+            m.roi_heads.score_thresh = 0.0
+        else:
+            m.score_thresh = 0.0
     default = loaded(name)
     cases = []
-    for stem in PHOTOS:
+    for stem in PHOTOS[name]:
         image = photo(shared, stem)
         found, found64 = detections(model, image), detections(model64, image.double())
         n = min(len(found['scores']), len(found64['scores']))
@@ -175,7 +221,13 @@ for name in only:
         kept = detections(default, image)
         chosen = [(b.tolist(), int(l)) for b, l in zip(kept['boxes'][:3], kept['labels'][:3])]
         boxes, labels = [c[0] for c in chosen], [c[1] for c in chosen]
-        maps = {}
+        maps, moved = {}, {}
+        if no_maps:
+            cases.append({'photo': stem, 'height': image.shape[1], 'width': image.shape[2],
+                          'boxes': found['boxes'].tolist(), 'labels': found['labels'].tolist(), 'scores': found['scores'].tolist(),
+                          'firm': firm, 'moved': moved, 'targets': [{'box': b, 'label': l} for b, l in chosen], 'maps': []})
+            print(name, stem, len(found['scores']), 'firm', firm, 'top', [round(float(s), 3) for s in found['scores'][:5]], flush=True)
+            continue
         maps['EigenCAM'] = eigen(model, image)
         check = eigen(model64, image.double())
         moved = {'EigenCAM': float(np.abs(maps['EigenCAM'] - check).max())}

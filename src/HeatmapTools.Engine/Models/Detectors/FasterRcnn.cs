@@ -8,7 +8,7 @@ namespace HeatmapTools.Engine.Models.Detectors;
 
 /// <summary>What a torchvision Faster R-CNN constructor fixes: its transform's sizes, anchors, proposals and box settings.</summary>
 internal sealed record RcnnSettings(int MinSize, int MaxSize, ProposalSettings Proposals, IReadOnlyList<int[]> AnchorSizes, float[] AspectRatios,
-    double BoxScoreThreshold = 0.05, double BoxNmsThreshold = 0.5, int DetectionsPerImage = 100)
+    double BoxScoreThreshold = 0.05, double BoxNmsThreshold = 0.5, int DetectionsPerImage = 100) : IDetectorSettings
 {
     public DetectionOptions Defaults => new(BoxScoreThreshold, BoxNmsThreshold, DetectionsPerImage);
 }
@@ -22,86 +22,35 @@ internal sealed record RcnnSettings(int MinSize, int MaxSize, ProposalSettings P
 /// stages, transform, backbone (its FPN levels packed into one activation) and the heads; its output is the detections
 /// as <see cref="TorchvisionOutput"/> lays them out, differentiable through their scores and boxes.
 /// </summary>
-internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
+internal sealed class FasterRcnn : TorchvisionDetector
 {
-    private static readonly float[] Mean = { 0.485f, 0.456f, 0.406f };
-    private static readonly float[] Std = { 0.229f, 0.224f, 0.225f };
-
     private readonly BackboneWithFpn backbone;
     private readonly RegionProposalNetwork rpn;
     private readonly RoiHeads roi_heads;
     private readonly RcnnSettings _settings;
     private readonly int _classes;
 
-    public FasterRcnn(BackboneWithFpn backbone, int numClasses, RcnnSettings settings) : base("FasterRCNN")
+    /// <param name="convHead">
+    /// The v2 models' heads (Li et al. 2021, "Benchmarking Detection Transfer Learning with Vision Transformers"): two 3 x 3
+    /// convolutions in the RPN head, and FastRCNNConvFCHead (four 3 x 3 convolutions with BatchNorm, one fully connected
+    /// layer) for TwoMLPHead.
+    /// </param>
+    public FasterRcnn(BackboneWithFpn backbone, int numClasses, RcnnSettings settings, bool convHead = false) : base("FasterRCNN", settings)
     {
         this.backbone = backbone;
-        rpn = new RegionProposalNetwork(settings.AnchorSizes, settings.AspectRatios, settings.Proposals);
-        roi_heads = new RoiHeads(256 * 7 * 7, 1024, numClasses);
+        rpn = new RegionProposalNetwork(settings.AnchorSizes, settings.AspectRatios, settings.Proposals, convHead ? 2 : 1);
+        roi_heads = new RoiHeads(convHead ? ConvFcHead(256, 7, 1024) : new TwoMlpHead(256 * 7 * 7, 1024), 1024, numClasses);
         _settings = settings;
         _classes = numClasses;
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => Heads(backbone.call(Transform(input)));
+    protected override BackboneWithFpn Backbone => backbone;
 
-    /// <summary>
-    /// The three stages, named as the layers a user picks: <c>transform</c>, <c>backbone</c>, and <c>heads</c> (the RPN
-    /// and the RoI heads, whose weights it holds, so Test-CamSanity's cascade re-draws them first).
-    /// </summary>
-    public IReadOnlyList<Stage> Stages() => new[]
-    {
-        new Stage("transform", new FunctionStage("GeneralizedRCNNTransform", Transform)),
-        new Stage("backbone", backbone),
-        new Stage("heads", new HeadsStage(rpn, roi_heads, Heads)),
-    };
-
-    /// <summary>The heads as one stage: it holds the RPN's and the RoI heads' modules (their keys as torchvision's, rpn.* and roi_heads.*) and runs them.</summary>
-    private sealed class HeadsStage : Module<Tensor, Tensor>
-    {
-        private readonly RegionProposalNetwork rpn;
-        private readonly RoiHeads roi_heads;
-        private readonly Func<Tensor, Tensor> _run;
-
-        public HeadsStage(RegionProposalNetwork rpn, RoiHeads roi_heads, Func<Tensor, Tensor> run) : base("RCNNHeads")
-        {
-            this.rpn = rpn;
-            this.roi_heads = roi_heads;
-            _run = run;
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input) => _run(input);
-    }
-
-    /// <summary>The packed FPN levels of <c>backbone</c> as pytorch-grad-cam's fasterrcnn_reshape_transform joins them.</summary>
-    public Tensor? Maps(string target, Tensor x) =>
-        target.Equals("backbone", StringComparison.OrdinalIgnoreCase) && x.dim() == 4 && x.shape[2] == 1 ? BackboneWithFpn.Joined(x) : null;
-
-    /// <summary>
-    /// The photo's placement on a map of <c>backbone</c> (or any layer of the padded batch): the batch's extent over the
-    /// photo's, per axis, so a map is stretched over the batch and cut to the photo rather than stretched over the photo.
-    /// </summary>
-    public (double Width, double Height) Extent(int photoHeight, int photoWidth)
-    {
-        var pass = RcnnPass.For(photoHeight, photoWidth, _settings.MinSize, _settings.MaxSize);
-        return ((double)pass.PaddedWidth / pass.Width, (double)pass.PaddedHeight / pass.Height);
-    }
-
-    /// <summary>GeneralizedRCNNTransform: ImageNet normalisation, bilinear resize (align_corners false), zero padding to a multiple of 32.</summary>
-    private Tensor Transform(Tensor x)
-    {
-        int height = (int)x.shape[2], width = (int)x.shape[3];
-        var pass = RcnnPass.For(height, width, _settings.MinSize, _settings.MaxSize);
-        RcnnPass.Begin(pass);
-        var mean = tensor(Mean).to(x.dtype).view(1, 3, 1, 1);
-        var std = tensor(Std).to(x.dtype).view(1, 3, 1, 1);
-        var resized = functional.interpolate((x - mean) / std, new long[] { pass.Height, pass.Width }, mode: InterpolationMode.Bilinear, align_corners: false);
-        return functional.pad(resized, new long[] { 0, pass.PaddedWidth - pass.Width, 0, pass.PaddedHeight - pass.Height });
-    }
+    protected override IEnumerable<(string Name, Module Module)> HeadModules => new (string, Module)[] { ("rpn", rpn), ("roi_heads", roi_heads) };
 
     /// <summary>Proposals, box head and post-processing on the packed levels; the detections in photo pixels.</summary>
-    private Tensor Heads(Tensor packed)
+    protected override Tensor Heads(Tensor packed)
     {
         var pass = RcnnPass.Current;
         var levels = BackboneWithFpn.Unpack(packed);
@@ -139,8 +88,7 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
             var rows = parts.Count == 1 ? parts[0] : cat(parts, 0).index_select(0, argsort(tensor(order.ToArray())));
             samples.Add(Detect(rows, boxes, pass, options));
         }
-        long most = samples.Max(s => s.shape[0]);
-        return stack(samples.Select(s => s.shape[0] == most ? s : functional.pad(s, new long[] { 0, 0, 0, most - s.shape[0] })).ToList(), 0);
+        return Batch(samples);
     }
 
     /// <summary>One sample's detections: rows of box (photo pixels) and a score per class, its score at its label.</summary>
@@ -170,23 +118,25 @@ internal sealed class FasterRcnn : Module<Tensor, Tensor>, IMapView
             candidates.Select(i => i % perProposal + 1).ToList(), options.Iou, options.Max);
         var index = tensor(keep.Select(k => (long)candidates[k]).ToArray());
         var kept = flatBoxes.index_select(0, index);
-        var labels = tensor(keep.Select(k => (long)(candidates[k] % perProposal + 1)).ToArray());
-        // transform.postprocess: each axis scaled by the photo's size over the resized one, in single precision.
-        float ratioW = (float)pass.PhotoWidth / pass.Width, ratioH = (float)pass.PhotoHeight / pass.Height;
-        var photo = kept * tensor(new[] { ratioW, ratioH, ratioW, ratioH }).to(kept.dtype);
-        var classScores = zeros(new long[] { keep.Count, _classes }, flatScores.dtype).scatter(1, labels.view(-1, 1), flatScores.index_select(0, index).view(-1, 1));
-        return cat(new[] { photo, classScores }, 1);
+        var labels = keep.Select(k => (long)(candidates[k] % perProposal + 1)).ToArray();
+        return Rows(ToPhoto(kept, pass), flatScores.index_select(0, index), labels, _classes);
     }
 
-    /// <summary>torchvision's RoIHeads' layers: box_head (TwoMLPHead: fc6, fc7) and box_predictor (FastRCNNPredictor: cls_score, bbox_pred).</summary>
+    /// <summary>torchvision's FastRCNNConvFCHead: box_head.0 to .3 (3 x 3 convolution without bias, BatchNorm, ReLU), flatten, box_head.5 (fully connected, ReLU).</summary>
+    private static Module<Tensor, Tensor> ConvFcHead(long channels, long resolution, long representation) =>
+        Sequential(Enumerable.Range(0, 4)
+            .Select(_ => (Module<Tensor, Tensor>)Sequential(Conv2d(channels, channels, 3, padding: 1, bias: false), BatchNorm2d(channels), ReLU()))
+            .Append(Flatten()).Append(Linear(channels * resolution * resolution, representation)).Append(ReLU()).ToArray());
+
+    /// <summary>torchvision's RoIHeads' layers: box_head (TwoMLPHead: fc6, fc7, or FastRCNNConvFCHead) and box_predictor (FastRCNNPredictor: cls_score, bbox_pred).</summary>
     private sealed class RoiHeads : Module<Tensor, Tensor>
     {
-        private readonly TwoMlpHead box_head;
+        private readonly Module<Tensor, Tensor> box_head;
         private readonly FastRcnnPredictor box_predictor;
 
-        public RoiHeads(long inChannels, long representation, int classes) : base("RoIHeads")
+        public RoiHeads(Module<Tensor, Tensor> boxHead, long representation, int classes) : base("RoIHeads")
         {
-            box_head = new TwoMlpHead(inChannels, representation);
+            box_head = boxHead;
             box_predictor = new FastRcnnPredictor(representation, classes);
             RegisterComponents();
         }

@@ -20,11 +20,16 @@ internal sealed class BackboneWithFpn : Module<Tensor, Tensor>
 
     /// <param name="body">The stages as torchvision's IntermediateLayerGetter keeps them (names "0", "1", ... or "conv1", "layer1", ...).</param>
     /// <param name="returned">Indices of the body's children whose outputs feed the pyramid, finest first.</param>
-    public BackboneWithFpn(Sequential body, int[] returned, long[] inChannels) : base("BackboneWithFPN")
+    /// <param name="p6p7From">
+    /// Channels LastLevelP6P7 reads (RetinaNet's and FCOS's extra levels "p6" and "p7" in place of "pool"): 256 reads
+    /// the pyramid's coarsest output P5, the body's channels read the body's last stage C5; null for LastLevelMaxPool.
+    /// </param>
+    /// <param name="norm">BatchNorm after each pyramid convolution (torchvision's norm_layer, the v2 models'), which then has no bias.</param>
+    public BackboneWithFpn(Sequential body, int[] returned, long[] inChannels, long? p6p7From = null, bool norm = false) : base("BackboneWithFPN")
     {
         this.body = body;
         _returned = returned;
-        fpn = new FeaturePyramidNetwork(inChannels, 256);
+        fpn = new FeaturePyramidNetwork(inChannels, 256, p6p7From, norm);
         RegisterComponents();
     }
 
@@ -66,25 +71,32 @@ internal sealed class BackboneWithFpn : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>torchvision's FeaturePyramidNetwork with LastLevelMaxPool, keys inner_blocks.i.0 and layer_blocks.i.0.</summary>
+/// <summary>
+/// torchvision's FeaturePyramidNetwork, keys inner_blocks.i.0 and layer_blocks.i.0 (and i.1 with a norm), with LastLevelMaxPool or
+/// LastLevelP6P7 (Lin et al. 2017, "Focal Loss for Dense Object Detection": keys extra_blocks.p6 and extra_blocks.p7).
+/// </summary>
 internal sealed class FeaturePyramidNetwork : Module<Tensor, Tensor>
 {
     private readonly ModuleList<Module<Tensor, Tensor>> inner_blocks = new();
     private readonly ModuleList<Module<Tensor, Tensor>> layer_blocks = new();
+    private readonly LastLevelP6P7? extra_blocks;
 
-    public FeaturePyramidNetwork(long[] inChannels, long outChannels) : base("FeaturePyramidNetwork")
+    public FeaturePyramidNetwork(long[] inChannels, long outChannels, long? p6p7From = null, bool norm = false) : base("FeaturePyramidNetwork")
     {
         foreach (var c in inChannels)
         {
-            inner_blocks.Add(Sequential(Conv2d(c, outChannels, 1)));
-            layer_blocks.Add(Sequential(Conv2d(outChannels, outChannels, 3, padding: 1)));
+            inner_blocks.Add(norm ? Sequential(Conv2d(c, outChannels, 1, bias: false), BatchNorm2d(outChannels)) : Sequential(Conv2d(c, outChannels, 1)));
+            layer_blocks.Add(norm
+                ? Sequential(Conv2d(outChannels, outChannels, 3, padding: 1, bias: false), BatchNorm2d(outChannels))
+                : Sequential(Conv2d(outChannels, outChannels, 3, padding: 1)));
         }
+        if (p6p7From is { } from) extra_blocks = new LastLevelP6P7(from, outChannels);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("The pyramid takes several levels: call Levels.");
 
-    /// <summary>The pyramid's outputs for the body's levels (finest first), then the "pool" level.</summary>
+    /// <summary>The pyramid's outputs for the body's levels (finest first), then the "pool" level or "p6" and "p7".</summary>
     public List<Tensor> Levels(IReadOnlyList<Tensor> x)
     {
         int last = x.Count - 1;
@@ -97,7 +109,36 @@ internal sealed class FeaturePyramidNetwork : Module<Tensor, Tensor>
             inner = lateral + topDown;
             results.Insert(0, layer_blocks[i].call(inner));
         }
-        results.Add(functional.max_pool2d(results[^1], 1, 2, 0));
+        if (extra_blocks is null)
+        {
+            results.Add(functional.max_pool2d(results[^1], 1, 2, 0));
+            return results;
+        }
+        var p6 = extra_blocks.P6(extra_blocks.UsesP5 ? results[^1] : x[last]);
+        results.Add(p6);
+        results.Add(extra_blocks.P7(p6));
         return results;
+    }
+
+    private sealed class LastLevelP6P7 : Module<Tensor, Tensor>
+    {
+        private readonly Conv2d p6;
+        private readonly Conv2d p7;
+
+        public LastLevelP6P7(long inChannels, long outChannels) : base("LastLevelP6P7")
+        {
+            p6 = Conv2d(inChannels, outChannels, 3, stride: 2, padding: 1);
+            p7 = Conv2d(outChannels, outChannels, 3, stride: 2, padding: 1);
+            UsesP5 = inChannels == outChannels;
+            RegisterComponents();
+        }
+
+        public bool UsesP5 { get; }
+
+        public Tensor P6(Tensor x) => p6.call(x);
+
+        public Tensor P7(Tensor p6Level) => p7.call(functional.relu(p6Level));
+
+        public override Tensor forward(Tensor input) => P7(P6(input));
     }
 }

@@ -20,10 +20,11 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
     private readonly float[][] _cells;
     private readonly ProposalSettings _settings;
 
-    public RegionProposalNetwork(IReadOnlyList<int[]> sizes, float[] ratios, ProposalSettings settings) : base("RegionProposalNetwork")
+    /// <param name="convDepth">The head's 3 x 3 convolutions (torchvision's conv_depth: 1, the v2 models' 2).</param>
+    public RegionProposalNetwork(IReadOnlyList<int[]> sizes, float[] ratios, ProposalSettings settings, int convDepth = 1) : base("RegionProposalNetwork")
     {
-        _cells = sizes.Select(s => CellAnchors(s, ratios)).ToArray();
-        head = new RpnHead(256, _cells[0].Length / 4);
+        _cells = sizes.Select(s => Anchors.Cell(s, ratios)).ToArray();
+        head = new RpnHead(256, _cells[0].Length / 4, convDepth);
         _settings = settings;
         RegisterComponents();
     }
@@ -45,7 +46,7 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
             long h = levels[l].shape[2], w = levels[l].shape[3], a = o.shape[1];
             objectness.Add(o.permute(0, 2, 3, 1).reshape(batch, -1));
             codes.Add(d.view(batch, a, 4, h, w).permute(0, 3, 4, 1, 2).reshape(batch, -1, 4));
-            anchors.Add(Grid(_cells[l], h, w, pass.PaddedHeight / h, pass.PaddedWidth / w));
+            anchors.Add(Anchors.Grid(_cells[l], h, w, pass));
         }
         var allAnchors = cat(anchors, 0);
         var result = new float[]?[batch];
@@ -77,47 +78,16 @@ internal sealed class RegionProposalNetwork : Module<Tensor, Tensor>
         return result;
     }
 
-    /// <summary>
-    /// AnchorGenerator's cell anchors for one level: per aspect ratio (outer) and size (inner), a box centred on 0 with
-    /// height size x sqrt(ratio) and width size / sqrt(ratio), rounded half to even, in single precision.
-    /// </summary>
-    private static float[] CellAnchors(int[] sizes, float[] ratios)
-    {
-        var result = new List<float>();
-        foreach (var ratio in ratios)
-        {
-            float hRatio = MathF.Sqrt(ratio), wRatio = 1 / hRatio;
-            foreach (var size in sizes)
-            {
-                float w = wRatio * size, h = hRatio * size;
-                result.AddRange(new[] { -w / 2, -h / 2, w / 2, h / 2 }.Select(v => MathF.Round(v, MidpointRounding.ToEven)));
-            }
-        }
-        return result.ToArray();
-    }
-
-    /// <summary>Every location's anchors (location by location, row-major; the cell's anchors inner), as AnchorGenerator lays them out.</summary>
-    private static Tensor Grid(float[] cell, long height, long width, long strideH, long strideW)
-    {
-        var shiftX = arange(0, width, dtype: ScalarType.Int32) * strideW;
-        var shiftY = arange(0, height, dtype: ScalarType.Int32) * strideH;
-        var grid = meshgrid(new[] { shiftY, shiftX }, indexing: "ij");
-        var (y, x) = (grid[0].reshape(-1), grid[1].reshape(-1));
-        var shifts = stack(new[] { x, y, x, y }, 1);
-        var baseAnchors = tensor(cell, new long[] { cell.Length / 4, 4 });
-        return (shifts.view(-1, 1, 4) + baseAnchors.view(1, -1, 4)).reshape(-1, 4);
-    }
-
-    /// <summary>torchvision's RPNHead: conv.0.0 (3 x 3, ReLU), cls_logits and bbox_pred (1 x 1).</summary>
+    /// <summary>torchvision's RPNHead: conv.0.0, conv.1.0... (3 x 3, ReLU each), cls_logits and bbox_pred (1 x 1).</summary>
     private sealed class RpnHead : Module<Tensor, Tensor>
     {
         private readonly Sequential conv;
         private readonly Conv2d cls_logits;
         private readonly Conv2d bbox_pred;
 
-        public RpnHead(long channels, int anchors) : base("RPNHead")
+        public RpnHead(long channels, int anchors, int convDepth) : base("RPNHead")
         {
-            conv = Sequential(Sequential(Conv2d(channels, channels, 3, padding: 1), ReLU()));
+            conv = Sequential(Enumerable.Range(0, convDepth).Select(_ => (nn.Module<Tensor, Tensor>)Sequential(Conv2d(channels, channels, 3, padding: 1), ReLU())).ToArray());
             cls_logits = Conv2d(channels, anchors, 1);
             bbox_pred = Conv2d(channels, anchors * 4, 1);
             RegisterComponents();

@@ -24,15 +24,24 @@ internal sealed class FasterRcnnFamily : IModelFamily
         yield return Detector("fasterrcnn_resnet50_fpn",
             n => new FasterRcnn(new BackboneWithFpn(SegmentationNetwork.DilatedResNet(TorchSharp.Modules.ResNet.ResNet50(1000)), new[] { 4, 5, 6, 7 }, new long[] { 256, 512, 1024, 2048 }), n, resnet),
             4, resnet, "fasterrcnn_resnet50_fpn_coco-258fb6c6.pth", "fasterrcnn_resnet50_fpn: Faster R-CNN on ResNet-50 with FPN, 800-pixel short side, 91 COCO categories");
+        // v2: BatchNorm in the pyramid and the box head, two convolutions in the RPN head.
+        yield return Detector("fasterrcnn_resnet50_fpn_v2",
+            n => new FasterRcnn(new BackboneWithFpn(SegmentationNetwork.DilatedResNet(TorchSharp.Modules.ResNet.ResNet50(1000)), new[] { 4, 5, 6, 7 }, new long[] { 256, 512, 1024, 2048 }, norm: true),
+                n, resnet, convHead: true),
+            4, resnet, "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth", "fasterrcnn_resnet50_fpn_v2: Faster R-CNN v2 on ResNet-50 with FPN, 800-pixel short side, 91 COCO categories");
     }
 
     private static ArchitectureInfo MobileNet(string name, RcnnSettings settings, string file) =>
         Detector(name, n => new FasterRcnn(new BackboneWithFpn(MobileNetFamily.LargeFeatures(dilated: false, eps: 1e-5), new[] { 13, 16 }, new long[] { 160, 960 }), n, settings),
             2, settings, file, $"{name}: Faster R-CNN on MobileNetV3-Large with FPN, {settings.MinSize}-pixel short side, 91 COCO categories");
 
-    private static ArchitectureInfo Detector(string name, Func<int, nn.Module<Tensor, Tensor>> create, int levels, RcnnSettings settings, string file, string description) =>
+    /// <summary>A torchvision detector's entry; <paramref name="extraLevels"/> names LastLevelP6P7's levels when it has them.</summary>
+    internal static ArchitectureInfo Detector(string name, Func<int, nn.Module<Tensor, Tensor>> create, int levels, IDetectorSettings settings, string file, string description,
+        bool extraLevels = false) =>
         // One FPN level by torchvision's key in the backbone's output dict: backbone.fpn.0 is the finest level's output convolution.
-        new(name, create, "backbone", file, Enumerable.Range(0, levels).ToDictionary(l => $"backbone.fpn.{l}", l => $"backbone.fpn.layer_blocks.{l}", StringComparer.OrdinalIgnoreCase))
+        new(name, create, "backbone", file, Enumerable.Range(0, levels).Select(l => ($"backbone.fpn.{l}", $"backbone.fpn.layer_blocks.{l}"))
+            .Concat(extraLevels ? new[] { ("backbone.fpn.p6", "backbone.fpn.extra_blocks.p6"), ("backbone.fpn.p7", "backbone.fpn.extra_blocks.p7") } : Array.Empty<(string, string)>())
+            .ToDictionary(a => a.Item1, a => a.Item2, StringComparer.OrdinalIgnoreCase))
         {
             Family = "detection",
             Task = ModelTask.Detection,
@@ -42,7 +51,7 @@ internal sealed class FasterRcnnFamily : IModelFamily
             DefaultLabels = ClassLabels.CocoCategories,
             InputSize = settings.MinSize,
             DefaultPreprocess = new PreprocessRequest { InputSize = "Native", Normalization = HeatmapTools.Normalization.None },
-            Stages = m => ((FasterRcnn)m).Stages(),
+            Stages = m => ((TorchvisionDetector)m).Stages(),
             ChannelsLast = false,
             Description = description,
         };
