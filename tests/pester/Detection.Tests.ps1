@@ -128,6 +128,29 @@ Describe 'New-CamHeatmap on a detector' {
         { New-CamHeatmap $photos[0] -Model squeezenet1_1 -NoOverlay -RenormalizeInBoxes -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
     }
 
+    It '-PerBox makes a map, a record and a file per box, each the map of that box given alone; refused for a classifier' {
+        $p = Get-ClassPrediction $photos[1] -Model $v8 -ScoreThreshold 0.5
+        $p.Detections.Count | Should -BeGreaterThan 1
+        $out = Join-Path $dir 'perbox'
+        New-Item -ItemType Directory $out | Out-Null
+        $maps = @($p | New-CamHeatmap -Method LayerCAM -OutputPath $out -PerBox)
+        $maps.Count | Should -Be $p.Detections.Count
+        for ($k = 0; $k -lt $maps.Count; $k++) {
+            $box = $p.Detections[$k]
+            $maps[$k].Detections.Count | Should -Be 1
+            $maps[$k].Detections[0].Box.ToString() | Should -Be $box.Box.ToString()
+            $maps[$k].OutputPath | Should -BeLike "*_box$($k + 1).png"
+            Test-Path $maps[$k].OutputPath | Should -BeTrue
+            $alone = New-CamHeatmap $photos[1] -Model $v8 -Method LayerCAM -NoOverlay -Box $box.Box.X1, $box.Box.Y1, $box.Box.X2, $box.Box.Y2 -ClassIndex $box.ClassIndex -ScoreThreshold 0.5
+            $flat = [float[]]::new($alone.Map.Length); [Buffer]::BlockCopy($alone.Map, 0, $flat, 0, 4 * $flat.Length)
+            Get-MaxDifference $maps[$k].Map $flat | Should -BeLessOrEqual 1e-5
+        }
+        # Layer-CAM weighs each location by its own gradient, so boxes of one class differ too (Grad-CAM's pooled weights need not).
+        $second = [float[]]::new($maps[1].Map.Length); [Buffer]::BlockCopy($maps[1].Map, 0, $second, 0, 4 * $second.Length)
+        Get-MaxDifference $maps[0].Map $second | Should -BeGreaterThan 1e-2
+        { New-CamHeatmap $photos[0] -Model squeezenet1_1 -NoOverlay -PerBox -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
+    }
+
     It 'makes a box the model does not output that image''s BoxNotMatched, and one detecting nothing NothingDetected; the rest go on' {
         $maps = New-CamHeatmap $photos -Model $v8 -Method GradCAM -NoOverlay -Box 5, 5, 6, 6 -ClassIndex 0 -ErrorVariable failed -ErrorAction SilentlyContinue
         $maps | Should -BeNullOrEmpty

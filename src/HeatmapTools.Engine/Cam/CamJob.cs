@@ -21,7 +21,7 @@ public static class CamJob
         string layer = options.Layers.Describe(model);
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
         var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot,
-            namesTarget: options.Target.Kind != TargetKind.Default);
+            namesTarget: options.Target.Kind != TargetKind.Default || options.Target.PerBox);
         var plan = CamOutputPlan.Make(items, labels, naming, layer, options, listener);
         var pending = plan.Pending.Select(i => items[i]).ToList();
         var writer = new CamOutputWriter(naming, colormap, layer, labels, options, outputs, listener, cancellation);

@@ -119,6 +119,10 @@ public abstract class CamCommandBase : ModelCommandBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter RenormalizeInBoxes { get; set; }
 
+    /// <summary>A detector's map per box it explains (named {target} "box1", "box2"... in the boxes' order), not one map for all an image's boxes.</summary>
+    [Parameter]
+    public SwitchParameter PerBox { get; set; }
+
     /// <summary>A detector's boxes piped on (Get-ClassPrediction's detections, or a map's): explained instead of detecting again.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public object[]? Detections { get; set; }
@@ -150,6 +154,7 @@ public abstract class CamCommandBase : ModelCommandBase
             !RegionIsTarget || string.IsNullOrEmpty(RegionMask) ? null : GetUnresolvedProviderPathFromPSPath(RegionMask))) with
         {
             Boxes = TypedBoxes(),
+            PerBox = PerBox,
             Detection = GivenDetection(),
         },
         AttributionSettings()) { RenormalizeInBoxes = RenormalizeInBoxes };

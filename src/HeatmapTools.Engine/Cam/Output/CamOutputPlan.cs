@@ -76,7 +76,7 @@ internal sealed class CamOutputPlan
     private static List<string>? Existing(CamJobItem item, ClassLabels labels, OutputNaming naming, string layer, CamJobOptions options)
     {
         // Targets other than a class's logit are named and labelled by what they explain, known once they are made.
-        if ((options.NoOverlay && options.MapFormat is null) || options.Target.Kind != Targets.TargetKind.Default) return null;
+        if ((options.NoOverlay && options.MapFormat is null) || options.Target.Kind != Targets.TargetKind.Default || options.Target.PerBox) return null;
         try
         {
             IEnumerable<int> classes;

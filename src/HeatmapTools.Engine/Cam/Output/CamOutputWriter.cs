@@ -26,7 +26,7 @@ internal sealed class CamOutputWriter(OutputNaming naming, ColormapTypes colorma
                 throw new HeatmapToolsException(ErrorIds.ScoreNotFinite, ErrorKind.InvalidResult,
                     $"The model's score for class {map.ClassIndex} ({label}) of '{image.Path}' is {map.Score}{(float.IsFinite(map.Score) ? " but its map has non-finite values" : "")}: no {method.Name} map can be drawn. The weights or the input overflow.", image.Path);
             string? overlayPath = null, mapPath = null;
-            string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer, target: (map.Target?.Kind ?? "Logit").ToLowerInvariant());
+            string target = naming.For(image.Path, map.ClassIndex, label, method.Name, layer, target: map.Target?.NameToken ?? "logit");
             if (!options.NoOverlay || options.MapFormat is not null) outputs?.Claim(target, image.Path);
             var policy = options.Policy;
             if (!options.NoOverlay)

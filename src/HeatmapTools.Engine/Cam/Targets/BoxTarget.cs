@@ -56,6 +56,11 @@ public sealed class BoxTarget : CamTarget
 
     public override string Key => $"{Kind}:{string.Join(";", PhotoBoxes.Select(b => $"{b.ClassIndex}@{b.Box}"))}";
 
+    /// <summary>With -PerBox, the box's rank among its image's boxes (1 the first): its maps are named "box1", "box2"...</summary>
+    public int? Number { get; init; }
+
+    public override string NameToken => Number is int n ? $"box{n}" : base.NameToken;
+
     public override void Validate(LayeredModel model)
     {
         if (!model.Info.IsDetection)

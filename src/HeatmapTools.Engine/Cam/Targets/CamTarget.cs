@@ -37,6 +37,9 @@ public abstract class CamTarget
     public virtual Tensor Score(LayeredModel model, Tensor input, int from) =>
         Score(UsesFeatures ? model.PooledFeatures(input, from) : model.Output(input, from));
 
+    /// <summary>The {target} of output names: the kind, or more where one image has several maps of a kind (a detector's "box2").</summary>
+    public virtual string NameToken => Kind.ToLowerInvariant();
+
     /// <summary>Which map this is, for held-map keys: the kind and what it was made for.</summary>
     public virtual string Key => $"{Kind}:{ClassIndex}";
 

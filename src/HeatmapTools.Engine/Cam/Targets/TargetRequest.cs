@@ -9,6 +9,9 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
     /// <summary>Boxes typed with -Box (photo pixels) for every image of a detector; null: each image's own detections.</summary>
     public IReadOnlyList<LabelledBox>? Boxes { get; init; }
 
+    /// <summary>A detector's map per box (-PerBox) instead of one map per image for all its boxes.</summary>
+    public bool PerBox { get; init; }
+
     /// <summary>Which of a detector's outputs are its detections, when a map explains them.</summary>
     public Detection.DetectionOptions Detection { get; init; } = Engine.Detection.DetectionOptions.Default;
 
@@ -43,9 +46,9 @@ public sealed record TargetRequest(TargetKind Kind, string? ReferenceImage = nul
 
     // Requests are compared to batch records that ask alike: boxes by value, not by list.
     public bool Equals(TargetRequest? other) => other is not null && Kind == other.Kind && ReferenceImage == other.ReferenceImage && Region == other.Region
-        && Explicit == other.Explicit && Detection == other.Detection && (Boxes is null) == (other.Boxes is null) && (Boxes is null || Boxes.SequenceEqual(other.Boxes!));
+        && Explicit == other.Explicit && Detection == other.Detection && PerBox == other.PerBox && (Boxes is null) == (other.Boxes is null) && (Boxes is null || Boxes.SequenceEqual(other.Boxes!));
 
-    public override int GetHashCode() => HashCode.Combine(Kind, ReferenceImage, Region, Explicit, Detection, Boxes?.Count);
+    public override int GetHashCode() => HashCode.Combine(Kind, ReferenceImage, Region, Explicit, Detection, PerBox, Boxes?.Count);
 
     public override string ToString() => Boxes is { Count: > 0 } boxes ? $"{Kind.KindName}({string.Join("; ", boxes.Select(b => $"{b.ClassIndex}@{b.Box}"))})"
         : ReferenceImage is not null ? $"{Kind.KindName}({Path.GetFileName(ReferenceImage)})"

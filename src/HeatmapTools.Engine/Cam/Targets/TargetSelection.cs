@@ -19,6 +19,9 @@ internal static class TargetSelection
         Action<int, HeatmapToolsException>? failed = null)
     {
         request ??= TargetRequest.Default;
+        if (request.PerBox && !model.Info.IsDetection)
+            throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
+                $"-PerBox makes a map per box a detector explains; {model.Name} is not a detector.", model.Name);
         if (model.Info.IsSegmentation) return SegmentPairs(model, items, prepared, request, preprocess, failed);
         if (model.Info.IsDetection) return BoxPairs(model, items, prepared, request, preprocess, failed);
         if (request.Kind.KindName == BoxTarget.Maker.Name || request.Boxes is not null)
@@ -150,7 +153,7 @@ internal static class TargetSelection
                     throw new HeatmapToolsException(ErrorIds.BoxNotMatched, ErrorKind.InvalidData,
                         $"{model.Name} outputs no box in '{image.Path}' that matches {string.Join("; ", lost.Select(b => $"class {b.ClassIndex} at {b.Box}"))} " +
                         "(IoU above 0.5 with an output box of that class): the map would not explain it. Give boxes the model detects (Get-ClassPrediction's Detections).", image.Path);
-                return new CamTarget?[] { target };
+                return Split(target);
             }
             // An image piped with no detections has nothing to explain: a map of no boxes would be blank, not an answer.
             if (!own.TryGetValue(i, out var all))
@@ -162,7 +165,12 @@ internal static class TargetSelection
                 throw new HeatmapToolsException(ErrorIds.NothingDetected, ErrorKind.InvalidData,
                     $"{model.Name} detects nothing{(items[i].Classes is { } asked ? $" of class {string.Join(", ", asked)}" : "")} in '{image.Path}' above score " +
                     $"{settings.Score}: there is no box to explain. Lower -ScoreThreshold, or give the boxes with -Box and -ClassIndex.", image.Path);
-            return new CamTarget?[] { new BoxTarget(layout, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry) { Options = settings } };
+            return Split(new BoxTarget(layout, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry) { Options = settings });
+
+            // -PerBox: each box its own target, numbered in the order given (detections best first).
+            CamTarget?[] Split(BoxTarget all) => !request.PerBox ? new CamTarget?[] { all }
+                : all.PhotoBoxes.Select((b, k) => (CamTarget?)new BoxTarget(layout, model.NumClasses, new[] { b }, Detection.BoxGeometry.Of(preprocess, image.Width, image.Height, image.Shape))
+                    { Options = settings, Number = k + 1 }).ToArray();
         }, failed);
     }
 
