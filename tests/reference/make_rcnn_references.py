@@ -44,6 +44,8 @@ MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_larg
 PHOTOS = {name: ('chelsea', 'coffee') if 'resnet50' in name else ('chelsea', 'coffee', 'coffee450') for name in MODELS}
 # These weights saturate RetinaNet's scores on coffee at 1 (27 float32 ties, no detection firm): chelsea only.
 PHOTOS['retinanet_resnet50_fpn'] = ('chelsea',)
+# And Faster R-CNN v2's on coffee (its box head's BatchNorm keeps its default statistics): chelsea only.
+PHOTOS['fasterrcnn_resnet50_fpn_v2'] = ('chelsea',)
 # ResNet-50's box features are larger: x 25 saturates its scores at 1 (float32 ties that rank at random).
 SHARPEN = {'fasterrcnn_resnet50_fpn': 3}
 
