@@ -412,16 +412,74 @@ Describe 'A deep-zoom slide viewer in the report' {
             '"geometry":{"type":"Polygon","coordinates":[[[2900,1300],[4100,1300],[4100,2000],[2900,2000],[2900,1300]]]}}]}')
         $script:chromium = (Get-Command chromium -ErrorAction SilentlyContinue).Source
         # The page's DOM in headless Chromium once the viewer says it has drawn every tile of both layers (data-ready), at
-        # the state its address asks for; a slow machine gets a longer (virtual) wait, never a fixed sleep. With
-        # --allow-file-access-from-files the page may read the pixels it drew from its own files.
+        # the state its address asks for. The wait is on the page itself: over the DevTools protocol a promise that a
+        # MutationObserver settles when the attribute appears, in real time (virtual time ran out under load before the
+        # images decoded), with a deadline so nothing hangs. With --allow-file-access-from-files the page may read the
+        # pixels it drew from its own files.
+        $script:BrowseOnce = {
+            param([string] $Page, [string] $Hash)
+            $profile = Join-Path $root ('chromium-' + [guid]::NewGuid().ToString('N'))
+            $start = [Diagnostics.ProcessStartInfo]::new($chromium)
+            foreach ($a in '--headless', '--no-sandbox', '--disable-gpu', '--allow-file-access-from-files', "--user-data-dir=$profile",
+                '--remote-debugging-port=0', '--window-size=1000,1000', ('file://' + $Page + '#' + $Hash)) { $start.ArgumentList.Add($a) }
+            $start.RedirectStandardError = $true; $start.RedirectStandardOutput = $true
+            $browser = [Diagnostics.Process]::Start($start)
+            $null = $browser.StandardOutput.ReadToEndAsync()
+            $deadline = [Threading.CancellationTokenSource]::new([TimeSpan]::FromSeconds(180))
+            $socket = [Net.WebSockets.ClientWebSocket]::new()
+            $said = ''
+            try {
+                # Chromium says where DevTools listens on stderr before it opens the page.
+                $endpoint = $null
+                while (-not $endpoint) {
+                    $line = $browser.StandardError.ReadLineAsync($deadline.Token).AsTask().GetAwaiter().GetResult()
+                    if ($null -eq $line) { throw "chromium ended before DevTools listened: $said" }
+                    $said += $line + ' '
+                    if ($line -match 'DevTools listening on ws://([^/]+)/') { $endpoint = $Matches[1] }
+                }
+                # Drained from here on, so chromium never blocks on a full pipe.
+                $null = $browser.StandardError.ReadToEndAsync()
+                $http = [Net.Http.HttpClient]::new()
+                $target = $null
+                while (-not $target) {
+                    $deadline.Token.ThrowIfCancellationRequested()
+                    $target = $http.GetStringAsync("http://$endpoint/json/list", $deadline.Token).GetAwaiter().GetResult() | ConvertFrom-Json |
+                        Where-Object { $_.type -eq 'page' -and $_.url -like 'file://*' } | Select-Object -First 1
+                }
+                $null = $socket.ConnectAsync([uri]$target.webSocketDebuggerUrl, $deadline.Token).GetAwaiter().GetResult()
+                $wait = 'new Promise(function (done) { function seen() { if (document.body && document.body.getAttribute("data-ready") === "true") ' +
+                    '{ done(document.documentElement.outerHTML); return true; } return false; } ' +
+                    'if (!seen()) new MutationObserver(seen).observe(document, { attributes: true, childList: true, subtree: true }); })'
+                for ($id = 1; ; $id++) {
+                    # A page still loading may lose the context the promise ran in: then ask again.
+                    $ask = @{ id = $id; method = 'Runtime.evaluate'; params = @{ expression = $wait; awaitPromise = $true; returnByValue = $true } } | ConvertTo-Json -Compress
+                    $null = $socket.SendAsync([ArraySegment[byte]][Text.Encoding]::UTF8.GetBytes($ask), 'Text', $true, $deadline.Token).GetAwaiter().GetResult()
+                    $reply = $null
+                    while (-not $reply -or $reply.id -ne $id) {
+                        $text = [IO.MemoryStream]::new(); $buffer = [byte[]]::new(65536)
+                        do {
+                            $got = $socket.ReceiveAsync([ArraySegment[byte]]$buffer, $deadline.Token).GetAwaiter().GetResult()
+                            $text.Write($buffer, 0, $got.Count)
+                        } until ($got.EndOfMessage)
+                        $reply = [Text.Encoding]::UTF8.GetString($text.ToArray()) | ConvertFrom-Json
+                    }
+                    if ($reply.result.result.type -eq 'string') { return $reply.result.result.value }
+                }
+            }
+            catch [OperationCanceledException] { throw "the viewer did not say data-ready within 180 s ($Hash)" }
+            finally {
+                $socket.Dispose(); $deadline.Dispose()
+                if (-not $browser.HasExited) { $browser.Kill($true) }
+                $browser.WaitForExit()
+            }
+        }
+        # A browser that crashed or closed its page (not one that was slow) is started again, twice at most.
         $script:Browse = {
             param([string] $Page, [string] $Hash)
-            foreach ($budget in 20000, 60000, 180000) {
-                $profile = "--user-data-dir=$(Join-Path $root ('chromium-' + [guid]::NewGuid().ToString('N')))"
-                $dom = & $chromium '--headless' '--no-sandbox' '--disable-gpu' '--allow-file-access-from-files' $profile "--virtual-time-budget=$budget" '--window-size=1000,1000' '--dump-dom' ('file://' + $Page + '#' + $Hash) 2>$null | Out-String
-                if ($dom -match 'data-ready="true"') { return $dom }
+            foreach ($attempt in 1..3) {
+                try { return & $BrowseOnce $Page $Hash }
+                catch { if ($attempt -eq 3 -or $_.Exception.Message -like '*did not say data-ready*') { throw }; Write-Warning "chromium, attempt $attempt`: $_" }
             }
-            $dom
         }
         # Each probe the page read: its place and the colour drawn there.
         $script:Probes = {
