@@ -9,6 +9,16 @@ BeforeAll {
     $weights = Join-Path $zoo "$($model)_seed1.pth"
     $dir = New-TestFolder
     $coffee = Join-Path $dir 'coffee.png'
+    # The first ten detections are torchvision's: class, score within 1e-3, corners within 0.5 px.
+    function Assert-Torchvision($Prediction, $Case) {
+        for ($k = 0; $k -lt 10; $k++) {
+            $got = $Prediction.Detections[$k]
+            $got.ClassIndex | Should -Be $Case.labels[$k]
+            [math]::Abs($got.Score - $Case.scores[$k]) | Should -BeLessOrEqual 1e-3
+            $corners = $got.Box.X1, $got.Box.Y1, $got.Box.X2, $got.Box.Y2
+            for ($j = 0; $j -lt 4; $j++) { [math]::Abs($corners[$j] - $Case.boxes[$k][$j]) | Should -BeLessOrEqual 0.5 }
+        }
+    }
 }
 AfterAll { Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue }
 
@@ -17,13 +27,7 @@ Describe 'A torchvision Faster R-CNN through the cmdlets' {
         $case = $manifest.models.$model.cases | Where-Object photo -eq 'coffee'
         $p = Get-ClassPrediction $coffee -Model $model -WeightsPath $weights -ScoreThreshold 0
         $p.Detections.Count | Should -Be $case.boxes.Count
-        for ($k = 0; $k -lt 10; $k++) {
-            $got = $p.Detections[$k]
-            $got.ClassIndex | Should -Be $case.labels[$k]
-            [math]::Abs($got.Score - $case.scores[$k]) | Should -BeLessOrEqual 1e-3
-            $corners = $got.Box.X1, $got.Box.Y1, $got.Box.X2, $got.Box.Y2
-            for ($j = 0; $j -lt 4; $j++) { [math]::Abs($corners[$j] - $case.boxes[$k][$j]) | Should -BeLessOrEqual 0.5 }
-        }
+        Assert-Torchvision $p $case
         $p.Detections[0].Label | Should -Be 'fork'    # COCO's category 48, as torchvision's weights name it
     }
 
@@ -61,7 +65,37 @@ Describe 'A torchvision Faster R-CNN through the cmdlets' {
         $s.Steps.Count | Should -Be 2
     }
 
+    It 'refuses a gradient at a layer the box scores are not computed from (the proposals''), rather than ending the session' {
+        { New-CamHeatmap $coffee -Model $model -WeightsPath $weights -Method GradCAM -Layer heads.rpn.head.conv -NoOverlay -ScoreThreshold 0.9 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MethodNotApplicable*'
+    }
+
     It 'refuses a class-score target: a detector''s maps explain boxes' {
         { New-CamHeatmap $coffee -Model $model -WeightsPath $weights -NoOverlay -Target Logit -ErrorAction Stop } | Should -Throw -ErrorId 'TargetNotApplicable*'
+    }
+}
+
+Describe 'torchvision''s SSDlite through the cmdlets' {
+    BeforeAll {
+        $ssd = 'ssdlite320_mobilenet_v3_large'
+        $ssdWeights = Join-Path $zoo "$($ssd)_seed1.pth"
+    }
+
+    It 'finds torchvision''s detections with the photo stretched to 320 x 320, and explains them at the backbone or at one level' {
+        $case = $manifest.models.$ssd.cases | Where-Object photo -eq 'chelsea'
+        $chelsea = Join-Path $dir 'chelsea.png'
+        $p = Get-ClassPrediction $chelsea -Model $ssd -WeightsPath $ssdWeights -ScoreThreshold 0
+        $p.Detections.Count | Should -Be $case.boxes.Count
+        Assert-Torchvision $p $case
+        # torchvision's own threshold for SSDlite is 0.001, not Faster R-CNN's 0.05.
+        (Get-ClassPrediction $chelsea -Model $ssd -WeightsPath $ssdWeights).Detections.Count | Should -Be @($case.scores | Where-Object { $_ -gt 0.001 } | Select-Object -First 300).Count
+        $top = Get-ClassPrediction $chelsea -Model $ssd -WeightsPath $ssdWeights -MaxDetections 2
+        foreach ($layer in 'backbone', 'backbone.features.1') {
+            $r = $top | New-CamHeatmap -Method GradCAM -Layer $layer -NoOverlay
+            $r.Layer | Should -Be $layer
+            $grid = $r.GetMap()
+            $grid.GetLength(0), $grid.GetLength(1) | Should -Be @(300, 451)
+            ($grid | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 0
+        }
     }
 }

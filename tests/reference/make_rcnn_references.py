@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""torchvision 0.14's detectors (Faster R-CNN, RetinaNet, FCOS), seeded and made meaningful, with their detections and maps, for the parity tests.
+"""torchvision 0.14's detectors (Faster R-CNN, RetinaNet, FCOS, SSDlite), seeded and made meaningful, with their detections and maps, for the parity tests.
 
     /usr/bin/python3 tests/reference/make_rcnn_references.py weights ../shared output/zoo-weights
         writes <model>_seed1.pth for MODELS: torchvision.models.detection's constructor (weights=None,
@@ -10,7 +10,8 @@
         (x 25, ResNet-50's x 3) so scores spread. The one-stage detectors (RetinaNet, FCOS) have no proposals: their head
         towers' convolutions without a normalisation are scaled in turn to give features of unit spread on the photos
         (their init, std 0.01, fades every feature to nothing), the class logits to a spread of 1.5 around the prior's
-        bias, box codes to 0.2 (FCOS's distances, a ReLU's, to 1 around 1.5, so few boxes collapse to a line; centre-ness to 1). On Debian's python3-torch 1.13 and python3-torchvision 0.14; the calibration runs the
+        bias, box codes to 0.2 (FCOS's distances, a ReLU's, to 1 around 1.5, so few boxes collapse to a line; centre-ness to 1).
+        SSDlite: BatchNorm calibrated in the backbone and the head, each level's class logits spread to 2.5, box codes to 1. On Debian's python3-torch 1.13 and python3-torchvision 0.14; the calibration runs the
         network, so other processors give weights a rounding apart (the tests' tolerances hold them). build.ps1 runs this.
     PYTHONPATH=/path/to/pytorch-grad-cam:/path/to/ttach /usr/bin/python3 tests/reference/make_rcnn_references.py \
         references ../shared output/zoo-weights tests/HeatmapTools.Engine.Tests/TestData/rcnn [MODEL ...]
@@ -20,6 +21,7 @@ References per model and photo (chelsea.png; coffee.png; coffee450 for the Faste
 which the 320 model's transform leaves unpadded; it resizes coffee.png to 479 x 319, PyTorch's scalar-over-tensor rounding):
 - detections at box_score_thresh 0 (torchvision's model, eval, list input of the photo as RGB / 255): boxes in the
   photo's pixels, labels, scores, all 100;
+- (SSDlite: its levels are joined at the finest level's size, its coarsest being one pixel, and nothing is padded)
 - EigenCAM at `backbone` as pytorch-grad-cam's Faster R-CNN tutorial runs it (EigenCAM, fasterrcnn_reshape_transform: every FPN
   level's absolute value resized bilinearly to the coarsest level's size and concatenated): `EigenCAM-tutorial`, the
   tutorial's own call, whose map spans the padded batch and is stretched over the photo; `EigenCAM`, the same map placed
@@ -39,7 +41,8 @@ from torchvision.models import detection
 
 SEED = 1
 MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn',
-          'fasterrcnn_resnet50_fpn_v2', 'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn')
+          'fasterrcnn_resnet50_fpn_v2', 'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn',
+          'ssdlite320_mobilenet_v3_large')
 # The 800-pixel ResNet-50 detectors run the photo at about 800 x 1067: two photos keep the tests' time in bounds.
 PHOTOS = {name: ('chelsea', 'coffee') if 'resnet50' in name else ('chelsea', 'coffee', 'coffee450') for name in MODELS}
 # These weights saturate RetinaNet's scores on coffee at 1 (27 float32 ties, no detection firm): chelsea only.
@@ -61,26 +64,50 @@ def photo(shared, stem):
     return torch.from_numpy(image).permute(2, 0, 1).float() / 255
 
 
-def made(name, shared):
-    torch.manual_seed(SEED)
-    model = build(name).eval()
-    norms = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+def calibrate(model, root, shared, run):
+    """BatchNorm statistics of root's layers from one train-mode pass (run) over the two photos as the model's transform prepares them (cumulative average)."""
+    norms = [m for m in root.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None
         m.train()
     with torch.no_grad():
         images, _ = model.transform([photo(shared, 'chelsea'), photo(shared, 'coffee')])
-        model.backbone(images.tensors)
-        if hasattr(model, 'rpn'):
-            model.rpn.head.cls_logits.weight.mul_(15)
-            model.roi_heads.box_predictor.cls_score.weight.mul_(SHARPEN.get(name, 25))
+        run(images.tensors)
     for m in norms:
         m.momentum = 0.1
     model.eval()
+    return images
+
+
+def made(name, shared):
+    torch.manual_seed(SEED)
+    model = build(name).eval()
+    if name.startswith('ssdlite'):
+        return made_ssd(model, shared)
+    images = calibrate(model, model.backbone, shared, model.backbone)
+    with torch.no_grad():
+        if hasattr(model, 'rpn'):
+            model.rpn.head.cls_logits.weight.mul_(15)
+            model.roi_heads.box_predictor.cls_score.weight.mul_(SHARPEN.get(name, 25))
     if not hasattr(model, 'rpn'):
         with torch.no_grad():
             spread(model.head, list(model.backbone(images.tensors).values()))
+    return model
+
+
+def made_ssd(model, shared):
+    """SSDlite: BatchNorm in the backbone and the head (its prediction blocks have one) calibrated in one train-mode pass over
+    the two photos, then each level's class logits scaled to a spread of 2.5 (the softmax over 91 categories then ranks
+    them rather than giving each about 1/91) and its box codes to 1 (a tenth of a box's side once BoxCoder's weights divide)."""
+    images = calibrate(model, model, shared, lambda x: model.head(list(model.backbone(x).values())))
+    with torch.no_grad():
+        levels = list(model.backbone(images.tensors).values())
+        for part, goal in ((model.head.classification_head, 2.5), (model.head.regression_head, 1.0)):
+            for block, level in zip(part.module_list, levels):
+                values = block(level)
+                block[1].weight.mul_(goal / values.std())
+                block[1].bias.mul_(goal / values.std())
     return model
 
 
@@ -142,9 +169,13 @@ def loaded(name, dtype=torch.float32):
     return model.eval().to(dtype)
 
 
+JOIN = -1
+
+
 def reshape(x):
-    # pytorch-grad-cam's fasterrcnn_reshape_transform (tutorial), for activations and gradients alike.
-    size = list(x.values())[-1].size()[-2:]
+    # pytorch-grad-cam's fasterrcnn_reshape_transform (tutorial), for activations and gradients alike: at the coarsest
+    # level's size, or (JOIN = 0, SSD's, whose coarsest level is one pixel) at the finest's.
+    size = list(x.values())[JOIN].size()[-2:]
     return torch.cat([torch.nn.functional.interpolate(torch.abs(v), size, mode='bilinear') for v in x.values()], 1)
 
 
@@ -206,6 +237,7 @@ def gradcam(model, image, boxes, labels):
 manifest_file = os.path.join(out, 'manifest.json')
 manifest = json.load(open(manifest_file)) if os.path.exists(manifest_file) and only != list(MODELS) else {'models': {}}
 for name in only:
+    JOIN = 0 if name.startswith('ssd') else -1
     model, model64 = loaded(name), loaded(name, torch.float64)
     for m in (model, model64):
         if hasattr(m, 'roi_heads'):

@@ -133,7 +133,18 @@ public static class CamEngine
 
         IList<Tensor>? grads = null;
         if (gradients)
-            grads = autograd.grad(new[] { scores.sum() }, forward.GradientTargets.ToList(), retain_graph: false);
+        {
+            // libtorch aborts the process on a gradient of a tensor the score was not computed from: refused here instead.
+            var total = scores.sum();
+            int unlinked = forward.GradientTargets.ToList().FindIndex(t => !t.requires_grad);
+            if (unlinked >= 0 || !total.requires_grad)
+            {
+                var name = targetLayers[Math.Max(unlinked, 0)].Name;
+                throw new HeatmapToolsException(ErrorIds.MethodNotApplicable, ErrorKind.InvalidOperation,
+                    $"The target's score on {model.Name} is not computed from '{name}', so {method.Name} has no gradient there; choose a layer the score depends on.", name);
+            }
+            grads = autograd.grad(new[] { total }, forward.GradientTargets.ToList(), retain_graph: false);
+        }
 
         var perLayer = new List<(float[] Maps, int H, int W)>();
         using (no_grad())

@@ -34,7 +34,7 @@ internal abstract class DenseDetector : TorchvisionDetector
         _cells = settings.AnchorSizes.Select(s => Anchors.Cell(s, settings.AspectRatios)).ToArray();
     }
 
-    protected override BackboneWithFpn Backbone => backbone;
+    protected override Module<Tensor, Tensor> Backbone => backbone;
 
     protected int AnchorsPerLocation => _cells[0].Length / 4;
 
@@ -47,7 +47,7 @@ internal abstract class DenseDetector : TorchvisionDetector
     protected override Tensor Heads(Tensor packed)
     {
         var pass = RcnnPass.Current;
-        var levels = BackboneWithFpn.Unpack(packed);
+        var levels = PackedLevels.Linked(packed, backbone);
         var options = (DetectionScope.Current ?? new DetectionOptions()).Over(_settings.Defaults);
         var outputs = levels.Select(Level).ToList();
         var anchors = levels.Select((l, i) => Anchors.Grid(_cells[i], l.shape[2], l.shape[3], pass)).ToList();
@@ -82,24 +82,6 @@ internal abstract class DenseDetector : TorchvisionDetector
             boxes.Add(BoxCoding.ClipTo(Decode(levels[l].Codes.index_select(0, anchor), anchors[l].index_select(0, anchor).to(levels[l].Codes.dtype)), pass.Height, pass.Width));
             labels.AddRange((top % classes).data<long>().ToArray());
         }
-        var allScores = cat(scores, 0);
-        var allBoxes = cat(boxes, 0);
-        float[] scoreValues, boxValues;
-        using (no_grad())
-        {
-            scoreValues = allScores.detach().to_type(ScalarType.Float32).data<float>().ToArray();
-            boxValues = allBoxes.detach().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
-        }
-        var keep = BoxNms.Keep(Enumerable.Range(0, scoreValues.Length).Select(i => boxValues.AsSpan(4 * i, 4).ToArray()).ToList(), scoreValues,
-            labels.Select(c => (int)c).ToList(), options.Iou, options.Max);
-        var index = tensor(keep.Select(k => (long)k).ToArray());
-        return Rows(ToPhoto(allBoxes.index_select(0, index), pass), allScores.index_select(0, index), keep.Select(k => labels[k]).ToArray(), (int)classes);
-    }
-
-    /// <summary>A head's N x (A x K) x H x W output as N x HWA x K, anchor by anchor (torchvision's view, permute, reshape).</summary>
-    protected static Tensor PerAnchor(Tensor x, long perAnchor)
-    {
-        long n = x.shape[0], h = x.shape[2], w = x.shape[3];
-        return x.view(n, -1, perAnchor, h, w).permute(0, 3, 4, 1, 2).reshape(n, -1, perAnchor);
+        return Kept(cat(scores, 0), cat(boxes, 0), labels, (int)classes, options, pass);
     }
 }

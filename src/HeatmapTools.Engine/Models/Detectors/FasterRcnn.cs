@@ -45,7 +45,7 @@ internal sealed class FasterRcnn : TorchvisionDetector
         RegisterComponents();
     }
 
-    protected override BackboneWithFpn Backbone => backbone;
+    protected override Module<Tensor, Tensor> Backbone => backbone;
 
     protected override IEnumerable<(string Name, Module Module)> HeadModules => new (string, Module)[] { ("rpn", rpn), ("roi_heads", roi_heads) };
 
@@ -53,7 +53,7 @@ internal sealed class FasterRcnn : TorchvisionDetector
     protected override Tensor Heads(Tensor packed)
     {
         var pass = RcnnPass.Current;
-        var levels = BackboneWithFpn.Unpack(packed);
+        var levels = PackedLevels.Linked(packed, backbone);
         var proposals = rpn.Propose(levels, pass);
         var options = (DetectionScope.Current ?? new DetectionOptions()).Over(_settings.Defaults);
         // MultiScaleRoIAlign pools from the named levels "0", "1", ...: every level but the extra "pool".

@@ -8,11 +8,10 @@ namespace HeatmapTools.Engine.Models.Detectors;
 /// <summary>
 /// torchvision's BackboneWithFPN (Lin et al. 2017, "Feature Pyramid Networks for Object Detection"): a body whose chosen
 /// stages feed a feature pyramid (a 1 x 1 lateral per level, the coarser level added by nearest upsampling, a 3 x 3
-/// output per level) and LastLevelMaxPool's extra level "pool". Its levels leave as one tensor, B x 256 x 1 x N (each
-/// level flattened, finest first), so the stages above read them from one activation whose gradient holds every
-/// level's: the layer <c>backbone</c>, which pytorch-grad-cam's hooks cannot differentiate through torchvision's dict.
+/// output per level) and LastLevelMaxPool's extra level "pool". Its levels leave packed (<see cref="PackedLevels"/>), B x 256
+/// x 1 x N: the layer <c>backbone</c>.
 /// </summary>
-internal sealed class BackboneWithFpn : Module<Tensor, Tensor>
+internal sealed class BackboneWithFpn : Module<Tensor, Tensor>, ILevelChain
 {
     private readonly Sequential body;
     private readonly FeaturePyramidNetwork fpn;
@@ -45,30 +44,13 @@ internal sealed class BackboneWithFpn : Module<Tensor, Tensor>
             if (_returned.Contains(i)) features.Add(x);
             i++;
         }
-        var levels = fpn.Levels(features);
-        RcnnPass.Levels = levels.Select(l => (l.shape[2], l.shape[3])).ToList();
-        return cat(levels.Select(l => l.flatten(2)).ToList(), 2).unsqueeze(2);
+        return PackedLevels.Pack(fpn.Levels(features));
     }
 
-    /// <summary>The packed levels (B x K x 1 x N) as B x K x h x w maps, one per level, finest first.</summary>
-    public static IReadOnlyList<Tensor> Unpack(Tensor packed)
-    {
-        var shapes = RcnnPass.Levels;
-        var flat = packed.squeeze(2);
-        var parts = flat.split(shapes.Select(s => s.H * s.W).ToArray(), 2);
-        return parts.Select((p, l) => p.reshape(packed.shape[0], packed.shape[1], shapes[l].H, shapes[l].W)).ToList();
-    }
+    // The levels after the body's: "pool" or "p6" from P5 (p6 of a v2 model from C5, no level), "p7" from "p6".
+    public int? ParentOf(int level) => fpn.ParentOf(level - _returned.Length);
 
-    /// <summary>
-    /// pytorch-grad-cam's fasterrcnn_reshape_transform on the packed levels (activations and gradients alike): each level's
-    /// absolute value resized bilinearly to the coarsest level's size, the levels' channels concatenated.
-    /// </summary>
-    public static Tensor Joined(Tensor packed)
-    {
-        var levels = Unpack(packed);
-        var size = new[] { levels[^1].shape[2], levels[^1].shape[3] };
-        return cat(levels.Select(l => functional.interpolate(l.abs(), size, mode: InterpolationMode.Bilinear, align_corners: false)).ToList(), 1);
-    }
+    public Tensor Derive(int level, Tensor parent) => fpn.Derive(level - _returned.Length, parent);
 }
 
 /// <summary>
@@ -111,14 +93,26 @@ internal sealed class FeaturePyramidNetwork : Module<Tensor, Tensor>
         }
         if (extra_blocks is null)
         {
-            results.Add(functional.max_pool2d(results[^1], 1, 2, 0));
+            results.Add(Derive(0, PackedLevels.Cut(results[^1])));
             return results;
         }
-        var p6 = extra_blocks.P6(extra_blocks.UsesP5 ? results[^1] : x[last]);
+        var p6 = extra_blocks.UsesP5 ? Derive(0, PackedLevels.Cut(results[^1])) : extra_blocks.P6(x[last]);
         results.Add(p6);
-        results.Add(extra_blocks.P7(p6));
+        results.Add(Derive(1, PackedLevels.Cut(p6)));
         return results;
     }
+
+    /// <summary>The index among the levels of the level that extra level <paramref name="extra"/> (0: "pool" or "p6", 1: "p7") is computed from; null for p6 from C5.</summary>
+    public int? ParentOf(int extra) => extra switch
+    {
+        0 when extra_blocks is null || extra_blocks.UsesP5 => inner_blocks.Count - 1,
+        1 => inner_blocks.Count,
+        _ => null,
+    };
+
+    /// <summary>An extra level from its parent level: LastLevelMaxPool's pool, or p6, or p7.</summary>
+    public Tensor Derive(int extra, Tensor parent) =>
+        extra_blocks is null ? functional.max_pool2d(parent, 1, 2, 0) : extra == 0 ? extra_blocks.P6(parent) : extra_blocks.P7(parent);
 
     private sealed class LastLevelP6P7 : Module<Tensor, Tensor>
     {

@@ -9,7 +9,7 @@ namespace HeatmapTools.Engine.Models.Detectors;
 internal sealed record RcnnPass(int PhotoHeight, int PhotoWidth, int Height, int Width, int PaddedHeight, int PaddedWidth)
 {
     [ThreadStatic] private static RcnnPass? _current;
-    [ThreadStatic] private static IReadOnlyList<(long H, long W)>? _levels;
+    [ThreadStatic] private static IReadOnlyList<(long C, long H, long W)>? _levels;
 
     public static RcnnPass Current => _current ?? throw new InvalidOperationException("A detector's heads ran before its transform on this thread.");
 
@@ -19,8 +19,8 @@ internal sealed record RcnnPass(int PhotoHeight, int PhotoWidth, int Height, int
         _levels = null;
     }
 
-    /// <summary>The FPN levels' sizes (finest first, the pooled level last), as the backbone packed them.</summary>
-    public static IReadOnlyList<(long H, long W)> Levels
+    /// <summary>The backbone's levels' shapes (finest first), as it packed them.</summary>
+    public static IReadOnlyList<(long C, long H, long W)> Levels
     {
         get => _levels ?? throw new InvalidOperationException("A detector's heads ran before its backbone on this thread.");
         set => _levels = value;
@@ -38,4 +38,8 @@ internal sealed record RcnnPass(int PhotoHeight, int PhotoWidth, int Height, int
         int h = (int)Math.Floor(height * (double)scale), w = (int)Math.Floor(width * (double)scale);
         return new RcnnPass(height, width, h, w, (h + 31) / 32 * 32, (w + 31) / 32 * 32);
     }
+
+    /// <summary>The pass of a detector's transform: by min/max size, or SSD's fixed square (the photo stretched to it, nothing padded).</summary>
+    public static RcnnPass For(int height, int width, IDetectorSettings settings) =>
+        settings.FixedSize is { } side ? new RcnnPass(height, width, side, side, side, side) : For(height, width, settings.MinSize, settings.MaxSize);
 }

@@ -38,7 +38,8 @@ internal sealed class FasterRcnnFamily : IModelFamily
     /// <summary>A torchvision detector's entry; <paramref name="extraLevels"/> names LastLevelP6P7's levels when it has them.</summary>
     internal static ArchitectureInfo Detector(string name, Func<int, nn.Module<Tensor, Tensor>> create, int levels, IDetectorSettings settings, string file, string description,
         bool extraLevels = false) =>
-        // One FPN level by torchvision's key in the backbone's output dict: backbone.fpn.0 is the finest level's output convolution.
+        // One FPN level by torchvision's key in the backbone's output dict: backbone.fpn.0 is the finest level's output
+        // convolution. A backbone without a pyramid (SSD's, levels 0) names its levels by their modules.
         new(name, create, "backbone", file, Enumerable.Range(0, levels).Select(l => ($"backbone.fpn.{l}", $"backbone.fpn.layer_blocks.{l}"))
             .Concat(extraLevels ? new[] { ("backbone.fpn.p6", "backbone.fpn.extra_blocks.p6"), ("backbone.fpn.p7", "backbone.fpn.extra_blocks.p7") } : Array.Empty<(string, string)>())
             .ToDictionary(a => a.Item1, a => a.Item2, StringComparer.OrdinalIgnoreCase))

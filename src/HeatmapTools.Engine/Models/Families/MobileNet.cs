@@ -54,10 +54,14 @@ internal sealed class MobileNetFamily : IModelFamily
     /// <paramref name="dilated"/>, the last stage keeps its resolution and dilates its depthwise convolutions by 2.
     /// </summary>
     /// <param name="eps">BatchNorm's epsilon: MobileNetV3's own 0.001, or 1e-5 where a detector passes its norm layer.</param>
-    internal static Sequential LargeFeatures(bool dilated, double eps = 0.001)
+    /// <param name="reducedTail">The last three blocks at half their channels (torchvision's reduced_tail, SSDlite's).</param>
+    internal static Sequential LargeFeatures(bool dilated, double eps = 0.001, bool reducedTail = false)
     {
         // The last three blocks (C5): torchvision's _mobilenet_v3_conf(dilated=True).
         var setting = Large.Select((c, i) => dilated && i >= Large.Length - 3 ? c with { Dilation = 2 } : c).ToArray();
+        if (reducedTail)
+            for (int i = setting.Length - 3; i < setting.Length; i++)
+                setting[i] = setting[i] with { In = i == setting.Length - 3 ? setting[i].In : setting[i].In / 2, Expanded = i == setting.Length - 3 ? setting[i].Expanded : setting[i].Expanded / 2, Out = setting[i].Out / 2 };
         return MobileNetV3.Features(setting, eps);
     }
 
