@@ -65,6 +65,37 @@ Describe 'A torchvision Faster R-CNN through the cmdlets' {
         $s.Steps.Count | Should -Be 2
     }
 
+    It 'shows its boxes in the report: drawn over the photo''s thumbnail in the photo''s pixels, and listed' {
+        $p = Get-ClassPrediction $coffee -Model $model -WeightsPath $weights -ScoreThreshold 0.9
+        $p.Detections.Count | Should -BeGreaterThan 1
+        $r = $p | New-CamHeatmap -Method EigenCAM -OutputPath (Join-Path $dir 'report_{name}.png')
+        $index = @($p) + @($r) | Export-HeatmapReport (Join-Path $dir 'boxes-report')
+        $html = Get-Content $index.FullName -Raw
+        # The prediction's photo and the map's: each thumbnail carries its boxes, in a frame of the photo's 600 x 400 pixels.
+        $frames = [regex]::Matches($html, '<svg viewBox="0 0 (\d+) (\d+)" preserveAspectRatio="none">(.*?)</svg>')
+        $frames.Count | Should -Be 2
+        # The prediction's section comes first, then the map's (whose boxes are the ones it explains, without scores).
+        $records = $p, $r
+        for ($f = 0; $f -lt 2; $f++) {
+            $frame = $frames[$f]; $detections = $records[$f].Detections
+            $frame.Groups[1].Value, $frame.Groups[2].Value | Should -Be @('600', '400')
+            $rects = [regex]::Matches($frame.Groups[3].Value, '<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*><title>([^<]*)</title>')
+            $rects.Count | Should -Be $p.Detections.Count
+            for ($k = 0; $k -lt $rects.Count; $k++) {
+                $box = $detections[$k].Box
+                $drawn = $rects[$k].Groups[1..4].Value | ForEach-Object { [double]$_ }
+                $drawn[0] | Should -BeLessOrEqual ($box.X1 + 0.01); $drawn[0] | Should -BeGreaterOrEqual ($box.X1 - 0.01)
+                $drawn[1] | Should -BeLessOrEqual ($box.Y1 + 0.01); $drawn[1] | Should -BeGreaterOrEqual ($box.Y1 - 0.01)
+                [math]::Abs($drawn[2] - ($box.X2 - $box.X1)) | Should -BeLessOrEqual 0.01
+                [math]::Abs($drawn[3] - ($box.Y2 - $box.Y1)) | Should -BeLessOrEqual 0.01
+                $rects[$k].Groups[5].Value | Should -Be ([Net.WebUtility]::HtmlEncode($detections[$k].ToString()))
+            }
+        }
+        # Listed as text too, for the prediction and for the map.
+        foreach ($record in $records) { $html | Should -Match ([regex]::Escape([Net.WebUtility]::HtmlEncode($record.Boxes))) }
+        $r.Boxes | Should -Match '^fork \['
+    }
+
     It 'refuses a gradient at a layer the box scores are not computed from (the proposals''), rather than ending the session' {
         { New-CamHeatmap $coffee -Model $model -WeightsPath $weights -Method GradCAM -Layer heads.rpn.head.conv -NoOverlay -ScoreThreshold 0.9 -ErrorAction Stop } |
             Should -Throw -ErrorId 'MethodNotApplicable*'

@@ -6,8 +6,14 @@ using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Reporting;
 
-/// <summary>One cell of a report table: text, a number to sort by, or images (each shown as a thumbnail linked to the full file).</summary>
-public sealed record ReportCell(string Text, double? Number = null, IReadOnlyList<string>? Images = null);
+/// <summary>
+/// One cell of a report table: text, a number to sort by, or images (each shown as a thumbnail linked to the full file),
+/// with boxes to draw over them (a detector's, in the images' pixels).
+/// </summary>
+public sealed record ReportCell(string Text, double? Number = null, IReadOnlyList<string>? Images = null, IReadOnlyList<ReportBox>? Boxes = null);
+
+/// <summary>A box drawn over a cell's image: its corners in the image's pixels, its class (for the colour) and its caption.</summary>
+public sealed record ReportBox(double X1, double Y1, double X2, double Y2, int ClassIndex, string Caption);
 
 /// <summary>
 /// A table of one kind of result (predictions, maps, patients, ...); a gallery shows each result as a card of its images
@@ -49,11 +55,11 @@ public static class HtmlReport
             throw new HeatmapToolsException(ErrorIds.OutputExists, ErrorKind.ResourceExists, AtomicFile.ExistsMessage(index), index);
         AtomicFile.CreateFolder(Path.Combine(folder, "files"));
         AtomicFile.CreateFolder(Path.Combine(folder, "thumbs"));
-        var copied = new Dictionary<string, (string File, string Thumb)?>(StringComparer.Ordinal);
+        var copied = new Dictionary<string, Shown?>(StringComparer.Ordinal);
         // An image (or slide) the report cannot show is that item's error, said once; the report goes on without it.
         HeatmapToolsException Unshowable(string source, Exception ex) => ex as HeatmapToolsException
             ?? new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' cannot be shown in the report: {ex.Message}", source, ex);
-        (string File, string Thumb)? Copy(string source)
+        Shown? Copy(string source)
         {
             if (copied.TryGetValue(source, out var known)) return known;
             try
@@ -66,7 +72,7 @@ public static class HtmlReport
                 return copied[source] = null;
             }
         }
-        (string File, string Thumb) CopyOne(string source)
+        Shown CopyOne(string source)
         {
             cancellation.ThrowIfCancellationRequested();
             // Numbered names: two inputs of one name never collide, and no user text reaches a file name.
@@ -90,16 +96,14 @@ public static class HtmlReport
                 });
             }
             manifest.Wrote(file);
-            using (var image = Cv2.ImRead(Path.Combine(folder, file), ImreadModes.Color))
-            {
-                if (image.Empty())
-                    throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' is not an image the report can show.", source);
-                double scale = (double)ThumbnailSize / Math.Max(image.Width, image.Height);
-                using var small = scale < 1 ? image.Resize(new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), 0, 0, InterpolationFlags.Area) : image.Clone();
-                AtomicFile.WriteBytes(Path.Combine(folder, thumb), overwrite: true, small.ImEncode(".jpg"));
-                manifest.Wrote(thumb);
-            }
-            return (file, thumb);
+            using var image = Cv2.ImRead(Path.Combine(folder, file), ImreadModes.Color);
+            if (image.Empty())
+                throw new HeatmapToolsException(ErrorIds.ImageUnreadable, ErrorKind.InvalidData, $"'{source}' is not an image the report can show.", source);
+            double scale = (double)ThumbnailSize / Math.Max(image.Width, image.Height);
+            using var small = scale < 1 ? image.Resize(new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), 0, 0, InterpolationFlags.Area) : image.Clone();
+            AtomicFile.WriteBytes(Path.Combine(folder, thumb), overwrite: true, small.ImEncode(".jpg"));
+            manifest.Wrote(thumb);
+            return new Shown(file, thumb, image.Width, image.Height);
         }
 
         var html = new StringBuilder();
@@ -131,7 +135,7 @@ public static class HtmlReport
                     html.Append("<figure><figcaption>").Append(E(Path.GetFileName(viewers[v].Slide))).Append(": no viewer, the slide could not be read</figcaption></figure>");
                     continue;
                 }
-                if (Copy(viewers[v].Slide) is not var (_, thumb)) continue;
+                if (Copy(viewers[v].Slide) is not { Thumb: var thumb }) continue;
                 html.Append("<figure><a href=\"").Append(page).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
                     .Append(E(Path.GetFileName(viewers[v].Slide))).Append("\"></a><figcaption><a href=\"").Append(page).Append("\">")
                     .Append(E(Path.GetFileName(viewers[v].Slide))).Append("</a><br>").Append(viewers[v].Tiles.Count).Append(" tiles")
@@ -178,10 +182,13 @@ public static class HtmlReport
             .Append("th{background:#eee;cursor:pointer}img{max-width:160px;max-height:160px}dt{font-weight:bold}")
             .Append(".gallery{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:2em}.gallery figure{margin:0;padding:6px;border:1px solid #ccc;max-width:340px}")
             .Append(".gallery figcaption{font-size:.85em;overflow-wrap:anywhere}")
+            .Append(".boxed{position:relative;display:inline-block;line-height:0}.boxed img{display:block}")
+            .Append(".boxed svg{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none}")
+            .Append(".boxed rect{fill:none;stroke-width:2;vector-effect:non-scaling-stroke;pointer-events:visibleStroke}")
             .Append("</style></head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
 
     private static void AppendTable(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table,
-        Func<string, (string File, string Thumb)?> copy)
+        Func<string, Shown?> copy)
     {
         if (section.Gallery)
         {
@@ -199,16 +206,7 @@ public static class HtmlReport
                 html.Append("<td");
                 if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
                 html.Append('>');
-                foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
-                {
-                    if (copy(image) is not var (file, thumb))
-                    {
-                        html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
-                        continue;
-                    }
-                    html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
-                        .Append(E(Path.GetFileName(image))).Append("\"></a> ");
-                }
+                AppendImages(html, cell, copy);
                 if (cell.Images is { Count: > 0 }) html.Append("<br>");
                 html.Append(E(cell.Text)).Append("</td>");
             }
@@ -219,23 +217,13 @@ public static class HtmlReport
 
     /// <summary>Each result a card: its images as thumbnails linked to the files, then its other values, one per line.</summary>
     private static void AppendGallery(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows,
-        Func<string, (string File, string Thumb)?> copy)
+        Func<string, Shown?> copy)
     {
         html.Append("<div class=\"gallery\">\n");
         foreach (var row in rows)
         {
             html.Append("<figure>");
-            foreach (var cell in row)
-                foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
-                {
-                    if (copy(image) is not var (file, thumb))
-                    {
-                        html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
-                        continue;
-                    }
-                    html.Append("<a href=\"").Append(file).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
-                        .Append(E(Path.GetFileName(image))).Append("\"></a> ");
-                }
+            foreach (var cell in row) AppendImages(html, cell, copy);
             html.Append("<figcaption>");
             for (int c = 0; c < row.Count && c < section.Columns.Count; c++)
             {
@@ -245,6 +233,44 @@ public static class HtmlReport
             html.Append("</figcaption></figure>\n");
         }
         html.Append("</div>\n");
+    }
+
+    /// <summary>An image copied into the report: the copy, its thumbnail, and the image's size in pixels.</summary>
+    private sealed record Shown(string File, string Thumb, int Width, int Height);
+
+    // Ten colours apart, by class, for the boxes drawn over thumbnails.
+    private static readonly string[] BoxColours = { "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4" };
+
+    /// <summary>
+    /// A cell's images as thumbnails linked to the files; a cell's boxes drawn over each thumbnail as SVG in the image's
+    /// own pixels (stretched with the thumbnail), each box's caption its tooltip.
+    /// </summary>
+    private static void AppendImages(StringBuilder html, ReportCell cell, Func<string, Shown?> copy)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
+        {
+            if (copy(image) is not { } shown)
+            {
+                html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
+                continue;
+            }
+            bool boxed = cell.Boxes is { Count: > 0 };
+            if (boxed) html.Append("<span class=\"boxed\">");
+            html.Append("<a href=\"").Append(shown.File).Append("\"><img loading=\"lazy\" src=\"").Append(shown.Thumb).Append("\" alt=\"")
+                .Append(E(Path.GetFileName(image))).Append("\"></a>");
+            if (boxed)
+            {
+                html.Append("<svg viewBox=\"0 0 ").Append(shown.Width).Append(' ').Append(shown.Height).Append("\" preserveAspectRatio=\"none\">");
+                foreach (var b in cell.Boxes!)
+                    html.Append("<rect x=\"").Append(b.X1.ToString("0.##", invariant)).Append("\" y=\"").Append(b.Y1.ToString("0.##", invariant))
+                        .Append("\" width=\"").Append((b.X2 - b.X1).ToString("0.##", invariant)).Append("\" height=\"").Append((b.Y2 - b.Y1).ToString("0.##", invariant))
+                        .Append("\" stroke=\"").Append(BoxColours[((b.ClassIndex % BoxColours.Length) + BoxColours.Length) % BoxColours.Length])
+                        .Append("\"><title>").Append(E(b.Caption)).Append("</title></rect>");
+                html.Append("</svg></span>");
+            }
+            html.Append(' ');
+        }
     }
 
     private static void Fact(StringBuilder html, string name, string value) => html.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");

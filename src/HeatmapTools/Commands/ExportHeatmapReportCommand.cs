@@ -103,22 +103,33 @@ public sealed class ExportHeatmapReportCommand : HeatmapCommandBase
         var columns = items[0].Properties
             .Where(p => p.IsGettable && p.Name != "PSPath" && Scalar(p))
             .Select(p => p.Name).ToList();
-        var rows = items.Select(item => (IReadOnlyList<ReportCell>)columns.Select(name =>
+        var rows = items.Select(item =>
         {
-            // Values made in a script (1..10 | ForEach-Object) arrive wrapped: a number is a number.
-            object? value = item.Properties[name]?.Value is PSObject wrapped ? wrapped.BaseObject : item.Properties[name]?.Value;
-            if (value is string text && IsImage(text))
-                return new ReportCell(System.IO.Path.GetFileName(text), null, new[] { text });
-            // A list of files (a patient grid's images): each image a thumbnail, the names as text.
-            if (value is IEnumerable<string> list && value is not string)
-            {
-                var files = list.ToList();
-                return new ReportCell(string.Join("; ", files.Select(System.IO.Path.GetFileName)), null, files.Where(IsImage).ToList());
-            }
-            return IsNumber(value) ? new ReportCell(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture))
-                : new ReportCell(value?.ToString() ?? "");
-        }).ToList()).ToList();
+            // A detector's boxes are in its photo's pixels: drawn over the photo's thumbnail.
+            var boxes = (item.Properties["Detections"]?.Value as DetectionRecord[])?
+                .Select(d => new ReportBox(d.Box.X1, d.Box.Y1, d.Box.X2, d.Box.Y2, d.ClassIndex, d.ToString())).ToList();
+            return (IReadOnlyList<ReportCell>)columns.Select(name => Cell(item, name, PhotoColumns.Contains(name) ? boxes : null)).ToList();
+        }).ToList();
         return new ReportSection(title, columns, rows, GalleryKinds.Contains(title));
+    }
+
+    /// <summary>The properties that name the photo a record is of (a prediction's Path, a map's SourcePath).</summary>
+    private static readonly HashSet<string> PhotoColumns = new(StringComparer.Ordinal) { "Path", "SourcePath" };
+
+    private static ReportCell Cell(PSObject item, string name, IReadOnlyList<ReportBox>? boxes)
+    {
+        // Values made in a script (1..10 | ForEach-Object) arrive wrapped: a number is a number.
+        object? value = item.Properties[name]?.Value is PSObject wrapped ? wrapped.BaseObject : item.Properties[name]?.Value;
+        if (value is string text && IsImage(text))
+            return new ReportCell(System.IO.Path.GetFileName(text), null, new[] { text }, boxes);
+        // A list of files (a patient grid's images): each image a thumbnail, the names as text.
+        if (value is IEnumerable<string> list && value is not string)
+        {
+            var files = list.ToList();
+            return new ReportCell(string.Join("; ", files.Select(System.IO.Path.GetFileName)), null, files.Where(IsImage).ToList());
+        }
+        return IsNumber(value) ? new ReportCell(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture))
+            : new ReportCell(value?.ToString() ?? "");
     }
 
     private static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()) && File.Exists(path);

@@ -34,6 +34,8 @@ public sealed class CamHeatmap
     public string? RegionMask { get; init; }
     /// <summary>A detector's map: the boxes it explains, in the photo's pixels (binds to -Detections, so the map can be made again); null for other models.</summary>
     public DetectionRecord[]? Detections { get; init; }
+    /// <summary>The boxes as one line, for Export-Csv and the report ("cat 0.977 [267.4,178,314.9,220.1]; ..."); null for other models.</summary>
+    public string? Boxes => Detections is null ? null : string.Join("; ", Detections.Select(d => d.ToString()));
     public string Label { get; init; } = "";
     /// <summary>The raw logit of the target class.</summary>
     public double Score { get; init; }
