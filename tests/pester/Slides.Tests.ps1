@@ -23,7 +23,9 @@ Describe 'Whole-slide images' {
     }
 
     It 'describes the slide: size, pyramid, microns per pixel from the TIFF resolution, properties; an unreadable file is its own error' {
-        $info = Get-SlideInfo $slide, (Join-Path $root 'chelsea.png'), $slide -ErrorVariable failed -ErrorAction SilentlyContinue
+        $broken = Join-Path $root 'broken.png'
+        Set-Content $broken 'not an image'
+        $info = Get-SlideInfo $slide, $broken, $slide -ErrorVariable failed -ErrorAction SilentlyContinue
         @($info).Count | Should -Be 2
         $info[0].Vendor | Should -Be 'generic-tiff'
         $info[0].Width, $info[0].Height | Should -Be 6000, 4000
@@ -32,6 +34,43 @@ Describe 'Whole-slide images' {
         $info[0].Properties['tiff.ResolutionUnit'] | Should -Be 'centimeter'
         $failed.Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'SlideUnreadable*'
+    }
+
+    It 'reads a plain image as a slide: a scan saved as PNG tiles and predicts as the same pixels in a pyramidal TIFF' {
+        # The slide's level 0 as a PNG (vips, not the module, writes it); a text file is neither.
+        $scan = Join-Path $root 'scan.png'
+        & vips copy $slide $scan
+        $notes = Join-Path $root 'notes.txt'
+        Set-Content $notes 'a slide?'
+        $info = Get-SlideInfo $scan, $notes -ErrorVariable failed -ErrorAction SilentlyContinue
+        @($info).Count | Should -Be 1
+        $info.Vendor | Should -Be 'image'
+        $info.Width, $info.Height | Should -Be 6000, 4000
+        $info.MppX | Should -BeNullOrEmpty
+        # A pyramid of halvings down to one 256-pixel tile, so thumbnails and coarse tiles read a small level.
+        $info.Levels.Count | Should -Be 6
+        $info.Levels[1].Width, $info.Levels[1].Height, $info.Levels[1].Downsample | Should -Be 3000, 2000, 2
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SlideUnreadable*'
+        # Level-0 tiles read from the PNG are the TIFF's pixels: the classifier gives each the same probabilities.
+        $fromScan = @(Get-SlideTile $scan -Level 0 -TileSize 512)
+        $fromTiff = @(Get-SlideTile $slide -Level 0 -TileSize 512)
+        $fromScan.Count | Should -BeGreaterThan 10
+        $pairs = $fromScan | Select-Object -First 4 | ForEach-Object {
+            $t = $_; [pscustomobject]@{ Scan = $t; Tiff = $fromTiff | Where-Object { $_.X -eq $t.X -and $_.Y -eq $t.Y } }
+        }
+        $pairs.Tiff | Should -HaveCount 4
+        $a = $pairs.Scan.Path | Get-ClassPrediction -Model squeezenet1_1 -Top 3
+        $b = $pairs.Tiff.Path | Get-ClassPrediction -Model squeezenet1_1 -Top 3
+        for ($k = 0; $k -lt 4; $k++) {
+            $a[$k].ClassIndex | Should -Be $b[$k].ClassIndex
+            [math]::Abs($a[$k].Probability - $b[$k].Probability) | Should -BeLessOrEqual 1e-6
+        }
+        # A heatmap over the image: its size and its tiles, as over the TIFF.
+        $rows = $fromScan | Select-Object -First 4 | ForEach-Object { [pscustomobject]@{ X = $_.X; Y = $_.Y; Probability = 0.5 } }
+        $h = $rows | New-SlideHeatmap $scan -TileExtent 512 -MaxSize 300 -OutputPath (Join-Path $root 'scan-heat.png') -ErrorAction Stop
+        $h.Width, $h.Height, $h.Tiles | Should -Be 300, 200, 4
+        Test-Path $h.Path | Should -BeTrue
     }
 
     It 'keeps the tiles on tissue: every tile wholly inside the section, none wholly off it' {
@@ -214,7 +253,9 @@ Describe 'Whole-slide images' {
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'SlideRegionInvalid*'
         $h.Tiles | Should -Be 1
         { New-SlideHeatmap $slide -OutputPath (Join-Path $root 'x.png') -GeoJsonPath (Join-Path $root 'x.geojson') } | Should -Throw -ErrorId 'ThresholdRequired*'
-        { Get-SlideTile (Join-Path $root 'chelsea.png') -ErrorAction Stop } | Should -Throw -ErrorId 'SlideUnreadable*'
+        # A file neither OpenSlide nor an image decoder reads (a photo is a slide of one scan).
+        Set-Content (Join-Path $root 'fake.svs') 'not a slide'
+        { Get-SlideTile (Join-Path $root 'fake.svs') -ErrorAction Stop } | Should -Throw -ErrorId 'SlideUnreadable*'
         { Get-SlideTile $slide -Level 9 -ErrorAction Stop } | Should -Throw -ErrorId 'SlideRegionInvalid*'
     }
 

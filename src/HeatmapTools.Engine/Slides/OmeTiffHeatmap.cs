@@ -50,8 +50,7 @@ public static class OmeTiffHeatmap
         AtomicFile.Write(full, force, stream =>
         {
             // BigTIFF always: a level-0 heatmap of a large slide passes 4 GB before compression, and every slide reader knows it.
-            using (var tiff = Tiff.ClientOpen(full, "w8", stream, new KeepOpen())
-                ?? throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not start the TIFF '{full}'.", full))
+            using (var tiff = OpenWriter(full, stream))
             {
                 for (int l = 0; l < levels.Count; l++)
                 {
@@ -214,6 +213,10 @@ public static class OmeTiffHeatmap
         foreach (var rune in xml.EnumerateRunes()) ascii.Append(rune.IsAscii ? rune.ToString() : $"&#{rune.Value};");
         return ascii.ToString();
     }
+
+    /// <summary>A BigTIFF writer on an atomic write's stream, its errors exceptions (LibTiff.NET prints them by default).</summary>
+    internal static Tiff OpenWriter(string file, Stream stream) => Tiff.ClientOpen(file, "w8", stream, new KeepOpen())
+        ?? throw new HeatmapToolsException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Could not start the TIFF '{file}'.", file);
 
     /// <summary>The TIFF writer closes its stream when done; the pyramid is linked after, and the atomic write closes it.</summary>
     private sealed class KeepOpen : TiffStream

@@ -7,7 +7,7 @@ namespace HeatmapTools.Engine.Slides;
 public sealed record SlideLevel(int Index, long Width, long Height, double Downsample);
 
 /// <summary>
-/// A whole-slide image read through OpenSlide (Aperio .svs, Hamamatsu .ndpi, MIRAX, Leica, generic pyramidal TIFF, ...):
+/// A whole-slide image (read through OpenSlide, or a plain image made into a pyramid: see <see cref="ISlideSource"/>):
 /// its levels, resolution and vendor properties, regions at any level, and thumbnails. Nothing reads a whole level:
 /// regions are bounded by <see cref="MaxRegionPixels"/> and thumbnails are assembled chunk by chunk.
 /// </summary>
@@ -17,21 +17,15 @@ public sealed class Slide : IDisposable
     public const long MaxRegionPixels = 64L << 20;
     private const int Chunk = 2048;
 
-    private IntPtr _handle;
-    private readonly object _gate = new();
+    private readonly ISlideSource _source;
 
-    private Slide(string path, IntPtr handle)
+    private Slide(string path, ISlideSource source)
     {
         Path = path;
-        _handle = handle;
-        int count = OpenSlideNative.LevelCount(handle);
-        Levels = Enumerable.Range(0, count).Select(l =>
-        {
-            OpenSlideNative.LevelDimensions(handle, l, out long w, out long h);
-            return new SlideLevel(l, w, h, OpenSlideNative.LevelDownsample(handle, l));
-        }).ToList();
-        Properties = ReadProperties(handle);
-        Vendor = Properties.GetValueOrDefault("openslide.vendor");
+        _source = source;
+        Levels = source.Levels;
+        Properties = source.Properties;
+        Vendor = source.Vendor;
         double? x = Number(Properties.GetValueOrDefault("openslide.mpp-x")) ?? FromTiffResolution("X");
         double? y = Number(Properties.GetValueOrDefault("openslide.mpp-y")) ?? FromTiffResolution("Y");
         // A resolution no scanner has (vips writes 72 dpi, about 353 um per pixel, when it is given none) is not trusted.
@@ -57,30 +51,22 @@ public sealed class Slide : IDisposable
 
     /// <summary>
     /// Whether OpenSlide reads this file as a slide (a tiled, pyramidal image; a plain TIFF is not one). False when
-    /// OpenSlide is not installed.
+    /// OpenSlide is not installed. A plain image opens as a slide too, but is not one of these.
     /// </summary>
-    public static bool Recognises(string path) =>
-        File.Exists(path) && OpenSlideNative.Available && OpenSlideNative.Text(OpenSlideNative.DetectVendor(System.IO.Path.GetFullPath(path))) is not null;
+    public static bool Recognises(string path) => OpenSlideSource.Recognises(path);
 
-    /// <summary>Opens a slide; SlideReaderMissing when libopenslide0 is not installed, SlideUnreadable when OpenSlide cannot read the file.</summary>
+    /// <summary>
+    /// Opens a slide: through OpenSlide when it reads the file, else a plain image OpenCV decodes (a scan saved as PNG,
+    /// JPEG or a strip TIFF) made into a pyramid once (<see cref="ImageSlideSource"/>). SlideReaderMissing when
+    /// libopenslide0 is not installed, SlideUnreadable when neither reads the file.
+    /// </summary>
     public static Slide Open(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!OpenSlideNative.Available)
-            throw new HeatmapToolsException(ErrorIds.SlideReaderMissing, ErrorKind.NotInstalled,
-                "Reading slides needs OpenSlide: install Debian's libopenslide0 (apt-get install libopenslide0) and import the module again.", path);
         if (!File.Exists(path))
             throw new HeatmapToolsException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"Slide '{path}' does not exist.", path);
-        var handle = OpenSlideNative.Open(path);
-        if (handle == IntPtr.Zero)
-            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.InvalidData,
-                $"'{path}' is not a slide OpenSlide reads (Aperio, Hamamatsu, Leica, MIRAX, Philips, Sakura, Ventana, generic tiled TIFF).", path);
-        if (OpenSlideNative.Text(OpenSlideNative.GetError(handle)) is { } error)
-        {
-            OpenSlideNative.Close(handle);
-            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.InvalidData, $"OpenSlide could not read '{path}': {error}", path);
-        }
-        return new Slide(path, handle);
+        ISlideSource source = OpenSlideSource.Recognises(path) || !ImageSlideSource.Readable(path) ? OpenSlideSource.Open(path) : ImageSlideSource.Open(path);
+        return new Slide(path, source);
     }
 
     /// <summary>The level whose downsample is the largest not above <paramref name="downsample"/> (level 0 when none is).</summary>
@@ -100,37 +86,7 @@ public sealed class Slide : IDisposable
         if (width <= 0 || height <= 0 || (long)width * height > MaxRegionPixels)
             throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.LimitsExceeded,
                 $"A region of {width} x {height} pixels cannot be read from '{Path}' at once (1 to {MaxRegionPixels / (1 << 20)} megapixels).", Path);
-        using var bgra = new Mat(height, width, MatType.CV_8UC4);
-        lock (_gate)
-        {
-            var handle = Handle();
-            unsafe
-            {
-                OpenSlideNative.ReadRegion(handle, (uint*)bgra.DataPointer, x, y, level, width, height);
-            }
-            if (OpenSlideNative.Text(OpenSlideNative.GetError(handle)) is { } error)
-                throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError, $"OpenSlide failed reading '{Path}': {error}", Path);
-        }
-        return OverWhite(bgra);
-    }
-
-    /// <summary>Premultiplied BGRA over white: each channel plus what alpha leaves uncovered.</summary>
-    private static Mat OverWhite(Mat bgra)
-    {
-        var channels = Cv2.Split(bgra);
-        try
-        {
-            using var uncovered = new Mat();
-            Cv2.Subtract(new Scalar(255), channels[3], uncovered);
-            for (int c = 0; c < 3; c++) Cv2.Add(channels[c], uncovered, channels[c]);
-            var bgr = new Mat();
-            Cv2.Merge(channels[..3], bgr);
-            return bgr;
-        }
-        finally
-        {
-            foreach (var c in channels) c.Dispose();
-        }
+        return _source.ReadRegion(x, y, level, width, height);
     }
 
     /// <summary>
@@ -163,21 +119,6 @@ public sealed class Slide : IDisposable
     /// <summary>The scale that makes the slide's longer side <paramref name="maxSize"/> pixels.</summary>
     public double ScaleFor(int maxSize) => (double)maxSize / Math.Max(Width, Height);
 
-    private static Dictionary<string, string> ReadProperties(IntPtr handle)
-    {
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        var names = OpenSlideNative.PropertyNames(handle);
-        if (names == IntPtr.Zero) return properties;
-        for (int i = 0; ; i++)
-        {
-            var entry = System.Runtime.InteropServices.Marshal.ReadIntPtr(names, i * IntPtr.Size);
-            if (entry == IntPtr.Zero) break;
-            var name = OpenSlideNative.Text(entry)!;
-            properties[name] = OpenSlideNative.Text(OpenSlideNative.PropertyValue(handle, name)) ?? "";
-        }
-        return properties;
-    }
-
     /// <summary>
     /// A generic TIFF's resolution tags (pixels per centimetre or inch) as microns per pixel, as OpenSlide 4 reads them;
     /// Debian's OpenSlide 3.4 gives only the tags.
@@ -196,52 +137,8 @@ public sealed class Slide : IDisposable
     private static double? Number(string? text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
 
-    private bool _disposed;
+    /// <summary>Lets go of what the source holds open (the open-slide cache calls it); the next read opens it again.</summary>
+    internal void Release() => _source.Release();
 
-    /// <summary>
-    /// Closes the OpenSlide handle for now (the open-slide cache lets go of it); the next read opens it again, so a
-    /// reader on another thread never meets a closed slide. A slide file gone or changed since is then SlideUnreadable.
-    /// </summary>
-    internal void Release()
-    {
-        lock (_gate)
-        {
-            if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
-            _handle = IntPtr.Zero;
-        }
-    }
-
-    /// <summary>The open handle, opened again after <see cref="Release"/>. Called under the gate.</summary>
-    private IntPtr Handle()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_handle != IntPtr.Zero) return _handle;
-        var handle = File.Exists(Path) ? OpenSlideNative.Open(Path) : IntPtr.Zero;
-        if (handle == IntPtr.Zero)
-            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError,
-                $"Slide '{Path}' could not be opened again to read from it: {(File.Exists(Path) ? "OpenSlide no longer reads it" : "it was deleted or moved")}.", Path);
-        if (OpenSlideNative.Text(OpenSlideNative.GetError(handle)) is { } error)
-        {
-            OpenSlideNative.Close(handle);
-            throw new HeatmapToolsException(ErrorIds.SlideUnreadable, ErrorKind.ReadError, $"OpenSlide could not read '{Path}' again: {error}", Path);
-        }
-        return _handle = handle;
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
-            _handle = IntPtr.Zero;
-            _disposed = true;
-        }
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>A slide let go of by the cache and dropped by its last reader still closes its handle.</summary>
-    ~Slide()
-    {
-        if (_handle != IntPtr.Zero) OpenSlideNative.Close(_handle);
-    }
+    public void Dispose() => _source.Dispose();
 }
