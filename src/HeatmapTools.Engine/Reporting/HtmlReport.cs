@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using HeatmapTools.Engine.IO;
+using HeatmapTools.Engine.Reporting.Sections;
 using OpenCvSharp;
 
 namespace HeatmapTools.Engine.Reporting;
@@ -116,38 +117,12 @@ public static class HtmlReport
         foreach (var (name, values) in facts.Settings ?? Array.Empty<(string, IReadOnlyList<string>)>()) Fact(html, name, string.Join(", ", values));
         html.Append("</dl>\n");
         if (viewers is { Count: > 0 })
-        {
-            // A deep-zoom viewer per slide, on a page of its own (one OpenSeadragon per page), listed first with its preview.
-            SlideViewer.WriteAssets(folder, manifest.Wrote);
-            html.Append("<h2>Slide viewers (").Append(viewers.Count).Append(")</h2>\n<div class=\"gallery\">");
-            for (int v = 0; v < viewers.Count; v++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                Running.RunScope.Current.Progress($"Deep-zoom viewer of {Path.GetFileName(viewers[v].Slide)}", (double)v / viewers.Count);
-                string page = $"slide{v + 1}.html";
-                try
-                {
-                    SlideViewer.Write(folder, page, $"files/deepzoom/{v + 1}", facts.Title, viewers[v], viewerSize, manifest.Wrote, cancellation);
-                }
-                catch (Exception ex) when (ex is HeatmapToolsException or IOException or UnauthorizedAccessException or OpenCvSharp.OpenCVException)
-                {
-                    itemError?.Invoke(Unshowable(viewers[v].Slide, ex));
-                    html.Append("<figure><figcaption>").Append(E(Path.GetFileName(viewers[v].Slide))).Append(": no viewer, the slide could not be read</figcaption></figure>");
-                    continue;
-                }
-                if (Copy(viewers[v].Slide) is not { Thumb: var thumb }) continue;
-                html.Append("<figure><a href=\"").Append(page).Append("\"><img loading=\"lazy\" src=\"").Append(thumb).Append("\" alt=\"")
-                    .Append(E(Path.GetFileName(viewers[v].Slide))).Append("\"></a><figcaption><a href=\"").Append(page).Append("\">")
-                    .Append(E(Path.GetFileName(viewers[v].Slide))).Append("</a><br>").Append(viewers[v].Tiles.Count).Append(" tiles")
-                    .Append(viewers[v].Annotation is null ? "" : ", annotated").Append("</figcaption></figure>");
-            }
-            html.Append("</div>\n");
-        }
+            SlideViewerSection.Append(html, folder, facts.Title, viewers, viewerSize, manifest.Wrote, Copy, (source, ex) => itemError?.Invoke(Unshowable(source, ex)), cancellation);
         int table = 0;
         foreach (var section in sections)
         {
             html.Append("<h2>").Append(E(section.Title)).Append(" (").Append(section.Rows.Count).Append(")</h2>\n");
-            AppendTable(html, section, section.Rows.Take(RowsPerPage), table, Copy);
+            AppendSection(html, section, section.Rows.Take(RowsPerPage), table, Copy);
             // A large run pages its tables: the first page here, the rest in files of their own, each sortable by itself.
             int pages = (section.Rows.Count + RowsPerPage - 1) / RowsPerPage;
             if (pages > 1)
@@ -160,7 +135,7 @@ public static class HtmlReport
                     var body = new StringBuilder();
                     Head(body, $"{facts.Title}: {section.Title}, page {page} of {pages}");
                     body.Append("<p><a href=\"index.html\">Back to the report</a></p>\n");
-                    AppendTable(body, section, section.Rows.Skip((page - 1) * RowsPerPage).Take(RowsPerPage), 0, Copy);
+                    AppendSection(body, section, section.Rows.Skip((page - 1) * RowsPerPage).Take(RowsPerPage), 0, Copy);
                     body.Append(SortScript).Append("</body></html>\n");
                     AtomicFile.Write(Path.Combine(folder, name), force, stream => stream.Write(Encoding.UTF8.GetBytes(body.ToString())));
                     manifest.Wrote(name);
@@ -176,6 +151,13 @@ public static class HtmlReport
         return index;
     }
 
+    /// <summary>A section as its kind shows it: pictures first as a gallery, the rest as a sortable table.</summary>
+    private static void AppendSection(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table, Func<string, Shown?> copy)
+    {
+        if (section.Gallery) GallerySection.Append(html, section, rows, copy);
+        else TableSection.Append(html, section, rows, table, copy);
+    }
+
     private static void Head(StringBuilder html, string title) =>
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>\n<style>")
             .Append("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
@@ -187,95 +169,9 @@ public static class HtmlReport
             .Append(".boxed rect{fill:none;stroke-width:2;vector-effect:non-scaling-stroke;pointer-events:visibleStroke}")
             .Append("</style></head><body>\n<h1>").Append(E(title)).Append("</h1>\n");
 
-    private static void AppendTable(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows, int table,
-        Func<string, Shown?> copy)
-    {
-        if (section.Gallery)
-        {
-            AppendGallery(html, section, rows, copy);
-            return;
-        }
-        html.Append("<table id=\"t").Append(table).Append("\"><thead><tr>");
-        for (int c = 0; c < section.Columns.Count; c++) html.Append("<th onclick=\"sortTable(").Append(table).Append(',').Append(c).Append(")\">").Append(E(section.Columns[c])).Append("</th>");
-        html.Append("</tr></thead><tbody>\n");
-        foreach (var row in rows)
-        {
-            html.Append("<tr>");
-            foreach (var cell in row)
-            {
-                html.Append("<td");
-                if (cell.Number is double number) html.Append(" data-sort=\"").Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('"');
-                html.Append('>');
-                AppendImages(html, cell, copy);
-                if (cell.Images is { Count: > 0 }) html.Append("<br>");
-                html.Append(E(cell.Text)).Append("</td>");
-            }
-            html.Append("</tr>\n");
-        }
-        html.Append("</tbody></table>\n");
-    }
-
-    /// <summary>Each result a card: its images as thumbnails linked to the files, then its other values, one per line.</summary>
-    private static void AppendGallery(StringBuilder html, ReportSection section, IEnumerable<IReadOnlyList<ReportCell>> rows,
-        Func<string, Shown?> copy)
-    {
-        html.Append("<div class=\"gallery\">\n");
-        foreach (var row in rows)
-        {
-            html.Append("<figure>");
-            foreach (var cell in row) AppendImages(html, cell, copy);
-            html.Append("<figcaption>");
-            for (int c = 0; c < row.Count && c < section.Columns.Count; c++)
-            {
-                if (row[c].Text.Length == 0) continue;
-                html.Append("<b>").Append(E(section.Columns[c])).Append("</b> ").Append(E(row[c].Text)).Append("<br>");
-            }
-            html.Append("</figcaption></figure>\n");
-        }
-        html.Append("</div>\n");
-    }
-
-    /// <summary>An image copied into the report: the copy, its thumbnail, and the image's size in pixels.</summary>
-    private sealed record Shown(string File, string Thumb, int Width, int Height);
-
-    // Ten colours apart, by class, for the boxes drawn over thumbnails.
-    private static readonly string[] BoxColours = { "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4" };
-
-    /// <summary>
-    /// A cell's images as thumbnails linked to the files; a cell's boxes drawn over each thumbnail as SVG in the image's
-    /// own pixels (stretched with the thumbnail), each box's caption its tooltip.
-    /// </summary>
-    private static void AppendImages(StringBuilder html, ReportCell cell, Func<string, Shown?> copy)
-    {
-        var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        foreach (var image in (cell.Images ?? Array.Empty<string>()).Where(File.Exists))
-        {
-            if (copy(image) is not { } shown)
-            {
-                html.Append("(").Append(E(Path.GetFileName(image))).Append(" not shown) ");
-                continue;
-            }
-            bool boxed = cell.Boxes is { Count: > 0 };
-            if (boxed) html.Append("<span class=\"boxed\">");
-            html.Append("<a href=\"").Append(shown.File).Append("\"><img loading=\"lazy\" src=\"").Append(shown.Thumb).Append("\" alt=\"")
-                .Append(E(Path.GetFileName(image))).Append("\"></a>");
-            if (boxed)
-            {
-                html.Append("<svg viewBox=\"0 0 ").Append(shown.Width).Append(' ').Append(shown.Height).Append("\" preserveAspectRatio=\"none\">");
-                foreach (var b in cell.Boxes!)
-                    html.Append("<rect x=\"").Append(b.X1.ToString("0.##", invariant)).Append("\" y=\"").Append(b.Y1.ToString("0.##", invariant))
-                        .Append("\" width=\"").Append((b.X2 - b.X1).ToString("0.##", invariant)).Append("\" height=\"").Append((b.Y2 - b.Y1).ToString("0.##", invariant))
-                        .Append("\" stroke=\"").Append(BoxColours[((b.ClassIndex % BoxColours.Length) + BoxColours.Length) % BoxColours.Length])
-                        .Append("\"><title>").Append(E(b.Caption)).Append("</title></rect>");
-                html.Append("</svg></span>");
-            }
-            html.Append(' ');
-        }
-    }
-
     private static void Fact(StringBuilder html, string name, string value) => html.Append("<dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd>");
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 
     private static string Sha256(string path)
     {
