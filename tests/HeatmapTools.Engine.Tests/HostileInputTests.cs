@@ -233,7 +233,7 @@ public class CacheFolderTests : IDisposable
             Environment.SetEnvironmentVariable(WeightsLocator.OfflineVariable, null);
             Environment.SetEnvironmentVariable(WeightsLocator.CacheVariable, cacheFile);
             Environment.SetEnvironmentVariable(WeightsLocator.ModelPathVariable, _folder);
-            var error = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("alexnet"), null, CancellationToken.None));
+            var error = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("alexnet"), CancellationToken.None));
             Assert.Equal(ErrorIds.CacheUnusable, error.ErrorId);
         }
         finally

@@ -43,7 +43,7 @@ public class WeightsTests
     public void Missing_weights_name_every_place_searched()
     {
         using var env = new EnvScope(("HEATMAPTOOLS_MODEL_PATH", "/nonexistent/a"), ("HEATMAPTOOLS_CACHE", "/nonexistent/cache"), ("HEATMAPTOOLS_OFFLINE", "1"));
-        var ex = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("resnet50"), null, CancellationToken.None));
+        var ex = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("resnet50"), CancellationToken.None));
         Assert.Equal(ErrorIds.WeightsNotFound, ex.ErrorId);
         Assert.Contains("/nonexistent/a/resnet50.safetensors", ex.Message);
         Assert.Contains("/nonexistent/cache/resnet50-0676ba61.pth", ex.Message);
@@ -54,7 +54,7 @@ public class WeightsTests
     public void Model_path_folders_are_searched_in_order()
     {
         using var env = new EnvScope(("HEATMAPTOOLS_MODEL_PATH", "/nonexistent" + Path.PathSeparator + SharedData.Models), ("HEATMAPTOOLS_OFFLINE", "1"));
-        Assert.Equal(SharedData.SqueezeNetSafetensors, WeightsLocator.Locate(new WeightsRequest("squeezenet1_1"), null, CancellationToken.None));
+        Assert.Equal(SharedData.SqueezeNetSafetensors, WeightsLocator.Locate(new WeightsRequest("squeezenet1_1"), CancellationToken.None));
     }
 
     [Fact]
@@ -80,15 +80,18 @@ public class WeightsTests
         var cache = Directory.CreateTempSubdirectory("hmt-cache").FullName;
         var destination = Path.Combine(cache, "squeezenet1_1-b8a52dc0.pth");
 
-        var reports = new List<Models.DownloadProgress>();
-        CheckpointDownloader.Download(server.Url, destination, realPrefix, new SyncProgress<Models.DownloadProgress>(reports.Add), CancellationToken.None);
+        // Progress goes to the run's listener, as every run's does; the last report is the whole file.
+        var listener = new RecordingListener();
+        using (Running.RunScope.Enter(listener))
+            CheckpointDownloader.Download(server.Url, destination, realPrefix, CancellationToken.None);
         Assert.Equal(checkpoint, File.ReadAllBytes(destination));
-        Assert.Equal(checkpoint.Length, reports.Last().BytesReceived);
+        Assert.Equal(1.0, listener.Shares.Last());
+        Assert.StartsWith("Downloading squeezenet1_1-b8a52dc0.pth", listener.Statuses.Last());
         Assert.Single(Directory.GetFiles(cache));
 
         // A download whose digest does not match is refused and leaves nothing behind.
         var second = Path.Combine(cache, "other.pth");
-        var ex = Assert.Throws<HeatmapToolsException>(() => CheckpointDownloader.Download(server.Url, second, "00000000", null, CancellationToken.None));
+        var ex = Assert.Throws<HeatmapToolsException>(() => CheckpointDownloader.Download(server.Url, second, "00000000", CancellationToken.None));
         Assert.Equal(ErrorIds.ChecksumMismatch, ex.ErrorId);
         Assert.False(File.Exists(second));
         Assert.Single(Directory.GetFiles(cache));
@@ -103,15 +106,10 @@ public class WeightsTests
         using var env = new EnvScope(("HEATMAPTOOLS_MODEL_PATH", null), ("HEATMAPTOOLS_CACHE", cache), ("HEATMAPTOOLS_OFFLINE", null),
             ("HEATMAPTOOLS_DOWNLOAD_BASE", server.Url.ToString().Replace("checkpoint", "")));
         // The served bytes are not torchvision's own squeezenet1_1-b8a52dc0.pth, so its published hash prefix must refuse them.
-        var ex = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("squeezenet1_1"), null, CancellationToken.None));
+        var ex = Assert.Throws<HeatmapToolsException>(() => WeightsLocator.Locate(new WeightsRequest("squeezenet1_1"), CancellationToken.None));
         Assert.Equal(ErrorIds.ChecksumMismatch, ex.ErrorId);
         Assert.Empty(Directory.GetFiles(cache));
         Assert.Contains("squeezenet1_1-b8a52dc0.pth", server.RequestedPaths.Single());
-    }
-
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
 

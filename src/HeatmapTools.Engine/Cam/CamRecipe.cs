@@ -129,7 +129,7 @@ public sealed record CamRecipe(string SourcePath, string Model, string? WeightsP
             throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidData,
                 $"The detector's map of '{SourcePath}' arrived without its values: its boxes are not made again here. " +
                 "Pass the results with their maps (ConvertTo-Json -Depth 3 keeps Map), or run New-CamHeatmap in this process.", SourcePath);
-        var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), null, cancellation);
+        var model = ModelStore.Get(new WeightsRequest(Model, WeightsPath, Random, Seed, NumClasses: NumClasses), cancellation);
         var method = CamMethods.Get(Method);
         var preprocess = Preprocess.Over(ModelSidecar.For(model.Info.SourceFile ?? model.WeightsFile)?.Preprocess).Resolve(model.Info);
         var options = new CamJobOptions

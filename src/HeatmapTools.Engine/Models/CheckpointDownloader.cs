@@ -2,18 +2,16 @@ using System.Security.Cryptography;
 
 namespace HeatmapTools.Engine.Models;
 
-public readonly record struct DownloadProgress(string FileName, long BytesReceived, long? TotalBytes);
-
 /// <summary>
 /// Downloads a checkpoint into a temporary file beside its destination, verifies its SHA-256 against the prefix
 /// torchvision embeds in the file name, and only then renames it into place: a broken or tampered download never
-/// becomes a file the next run would trust.
+/// becomes a file the next run would trust. Progress goes to the run's listener (a few updates a second).
 /// </summary>
 public static class CheckpointDownloader
 {
     private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromMinutes(30) };
 
-    public static void Download(Uri url, string destination, string? sha256Prefix, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
+    public static void Download(Uri url, string destination, string? sha256Prefix, CancellationToken cancellation)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         string temp = destination + ".partial-" + Guid.NewGuid().ToString("N");
@@ -29,13 +27,19 @@ public static class CheckpointDownloader
                 var buffer = new byte[1 << 16];
                 long received = 0;
                 int read;
+                var listener = Running.RunScope.Current;
+                var shown = DateTime.MinValue;
                 while ((read = body.Read(buffer, 0, buffer.Length)) > 0)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     file.Write(buffer, 0, read);
                     sha.AppendData(buffer, 0, read);
                     received += read;
-                    progress?.Report(new DownloadProgress(fileName, received, total));
+                    if ((DateTime.UtcNow - shown).TotalMilliseconds >= 250 || received == total)
+                    {
+                        shown = DateTime.UtcNow;
+                        listener.Progress($"Downloading {fileName}: {received / 1048576.0:F1} MB", total is long all && all > 0 ? Math.Min(1.0, (double)received / all) : null);
+                    }
                 }
                 string digest = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
                 if (sha256Prefix is not null && !digest.StartsWith(sha256Prefix, StringComparison.OrdinalIgnoreCase))

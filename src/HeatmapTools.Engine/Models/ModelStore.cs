@@ -13,11 +13,11 @@ public static class ModelStore
 {
     private static readonly ConcurrentDictionary<string, Lazy<LayeredModel>> Cache = new();
 
-    public static LayeredModel Get(WeightsRequest request, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
+    public static LayeredModel Get(WeightsRequest request, CancellationToken cancellation = default)
     {
         if (Onnx.OnnxModels.TryLocate(request.Model, request.BaseDirectory, out var onnx)) return GetOnnx(request, onnx);
         var info = ModelCatalog.Get(request.Model);
-        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, progress, cancellation);
+        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, cancellation);
         string key = request.Random
             ? $"{info.Name}|{request.NumClasses}|random:{request.Seed?.ToString() ?? "unseeded:" + Guid.NewGuid()}"
             : $"{info.Name}|{request.NumClasses}|{weightsFile}|{File.GetLastWriteTimeUtc(weightsFile!).Ticks}|{ModelSidecar.Stamp(weightsFile)}";
@@ -75,7 +75,7 @@ public static class ModelStore
     internal static LayeredModel CreateUncached(WeightsRequest request)
     {
         var info = ModelCatalog.Get(request.Model);
-        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, null, CancellationToken.None);
+        string? weightsFile = request.Random ? null : WeightsLocator.Locate(request, CancellationToken.None);
         return Build(info, request, weightsFile);
     }
 

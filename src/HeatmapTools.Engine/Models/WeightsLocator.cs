@@ -51,7 +51,7 @@ public static class WeightsLocator
         Native.EnvironmentSettings.Flag(OfflineVariable);
 
     /// <summary>Returns the weights file to load, downloading it if that is allowed and nothing local exists.</summary>
-    public static string Locate(WeightsRequest request, IProgress<DownloadProgress>? progress, CancellationToken cancellation)
+    public static string Locate(WeightsRequest request, CancellationToken cancellation)
     {
         var info = ModelCatalog.Get(request.Model);
         if (request.WeightsPath is { } explicitPath)
@@ -80,7 +80,7 @@ public static class WeightsLocator
                     $"The download cache '{CacheDirectory}' is a file, not a folder; point {CacheVariable} at a folder (or unset it).", CacheDirectory);
             var url = DownloadBase() + info.OfficialFileName;
             var destination = Path.Combine(CacheDirectory, info.OfficialFileName);
-            CheckpointDownloader.Download(new Uri(url), destination, info.OfficialHashPrefix, progress, cancellation);
+            CheckpointDownloader.Download(new Uri(url), destination, info.OfficialHashPrefix, cancellation);
             return destination;
         }
 

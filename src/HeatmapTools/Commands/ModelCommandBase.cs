@@ -98,8 +98,7 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
 
     protected LayeredModel LoadModel(WeightsRequest request)
     {
-        var progress = new DownloadProgressReporter(this);
-        var model = RunEngine(() => ModelStore.Get(request, progress, Cancellation));
+        var model = RunEngine(() => ModelStore.Get(request, Cancellation));
         if (_announced.Add(model))
         {
             WriteVerbose($"{model.Name}: weights {model.WeightsDescription}; {model.NumClasses} classes; input {model.Info.InputChannels}x{model.Info.Height}x{model.Info.Width}; default layer {model.Info.DefaultLayer}.");
@@ -153,21 +152,4 @@ public abstract partial class ModelCommandBase : HeatmapCommandBase
     /// </summary>
     private static bool LooksLikeFile(string value) =>
         value.Contains('/') || value.Contains('\\') || value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || value.EndsWith(".txt", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Shows a checkpoint download as a progress bar.</summary>
-    private sealed class DownloadProgressReporter(PSCmdlet cmdlet) : IProgress<DownloadProgress>
-    {
-        private DateTime _last = DateTime.MinValue;
-
-        public void Report(DownloadProgress value)
-        {
-            // Progress arrives on the pipeline thread (the download is synchronous); throttle to a few updates a second.
-            if ((DateTime.UtcNow - _last).TotalMilliseconds < 250 && value.BytesReceived != value.TotalBytes) return;
-            _last = DateTime.UtcNow;
-            var record = new ProgressRecord(7, $"Downloading {value.FileName}", $"{value.BytesReceived / 1048576.0:F1} MB");
-            if (value.TotalBytes is long total && total > 0)
-                record.PercentComplete = (int)Math.Min(100, value.BytesReceived * 100 / total);
-            cmdlet.WriteProgress(record);
-        }
-    }
 }
