@@ -77,6 +77,28 @@ public class SlideTests
     }
 
     [Fact]
+    public void Reading_a_slide_says_how_far_it_is_through_the_runs_listener()
+    {
+        string folder = Directory.CreateTempSubdirectory("hmt-slides").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "s.tiff");
+            HeatmapTools.TestData.SyntheticSlide.Write(path, HeatmapTools.TestData.SyntheticSlide.For(6000, 4000), 0.5);
+            using var slide = Slide.Open(path);
+            var listener = new RecordingListener();
+            using (Running.RunScope.Enter(listener))
+            using (slide.Thumbnail(1.0 / 2, CancellationToken.None)) { }
+            Assert.Equal(0.0, listener.Shares.First());
+            Assert.Equal(1.0, listener.Shares.Last());
+            Assert.All(listener.Statuses, s => Assert.StartsWith("Reading s.tiff (level 1)", s));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_slide_the_cache_let_go_of_is_still_read_by_whoever_holds_it_and_a_deleted_one_is_named()
     {
         string folder = Directory.CreateTempSubdirectory("hmt-slides").FullName;

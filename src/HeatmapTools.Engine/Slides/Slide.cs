@@ -99,11 +99,20 @@ public sealed class Slide : IDisposable
         var level = LevelFor(1 / scale);
         var thumbnail = new Mat(height, width, MatType.CV_8UC3, Scalar.All(255));
         double fx = (double)width / level.Width, fy = (double)height / level.Height;
+        // Reading a large slide's level takes a while: how far it is goes to the run's listener, a few times a second.
+        var listener = Running.RunScope.Current;
+        long chunks = (level.Width + Chunk - 1) / Chunk * ((level.Height + Chunk - 1) / Chunk), done = 0;
+        var shown = DateTime.MinValue;
         for (long cy = 0; cy < level.Height; cy += Chunk)
         {
-            for (long cx = 0; cx < level.Width; cx += Chunk)
+            for (long cx = 0; cx < level.Width; cx += Chunk, done++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                if ((DateTime.UtcNow - shown).TotalMilliseconds >= 250)
+                {
+                    shown = DateTime.UtcNow;
+                    listener.Progress($"Reading {System.IO.Path.GetFileName(Path)} (level {level.Index})", (double)done / chunks);
+                }
                 int cw = (int)Math.Min(Chunk, level.Width - cx), ch = (int)Math.Min(Chunk, level.Height - cy);
                 int x0 = (int)Math.Floor(cx * fx), y0 = (int)Math.Floor(cy * fy);
                 int x1 = Math.Min(width, (int)Math.Floor((cx + cw) * fx)), y1 = Math.Min(height, (int)Math.Floor((cy + ch) * fy));
@@ -113,6 +122,7 @@ public sealed class Slide : IDisposable
                 Cv2.Resize(region, part, new Size(x1 - x0, y1 - y0), 0, 0, InterpolationFlags.Area);
             }
         }
+        listener.Progress($"Reading {System.IO.Path.GetFileName(Path)} (level {level.Index})", 1.0);
         return thumbnail;
     }
 

@@ -50,10 +50,13 @@ public static class MapComparison
             if (prepared[i].Error is { } error) results[i] = new ItemResult<MapComparisonResult>(prepared[i].Path, null, error);
         // The batch goes through each model together, once a model: the reference's pass chooses the class (its top one
         // unless one is asked for) and makes its maps; the candidate's explains that class. Each map carries its pass's logits.
+        int compared = 0, total = prepared.Count(p => p.Error is null);
         foreach (var group in Enumerable.Range(0, prepared.Length).Where(i => prepared[i].Error is null).GroupBy(i => prepared[i].Shape))
         {
             cancellation.ThrowIfCancellationRequested();
+            Running.RunScope.Current.Progress($"Comparing the maps of {compared} of {total} images", (double)compared / total);
             var members = group.ToList();
+            compared += members.Count;
             var mapsA = CamEngine.Compute(reference, members.Select(i => new CamItem(prepared[i].Chw!, classIndex is int c ? new Cam.Targets.ClassTarget(c) : null)).ToList(),
                 method, layers, group.Key, null, cancellation);
             var mapsB = CamEngine.Compute(difference, members.Select((i, k) => new CamItem(prepared[i].Chw!, new Cam.Targets.ClassTarget(mapsA[k].ClassIndex))).ToList(),
