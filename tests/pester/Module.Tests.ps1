@@ -41,6 +41,17 @@ Describe 'Loading the module' {
         Get-ChildItem (Split-Path $assembly.Location) -Recurse -Filter 'Newtonsoft.Json.dll' | Should -BeNullOrEmpty
     }
 
+    It 'draws with one colormap default and two opacities everywhere: maps at the Keras recipe''s 0.4, regions at 0.5' {
+        $drawing = (Get-Command -Module HeatmapTools -CommandType Cmdlet).ImplementingType | Where-Object { $_.GetProperty('Colormap') -or $_.GetProperty('Alpha') }
+        $drawing.Count | Should -BeGreaterOrEqual 4
+        foreach ($type in $drawing) {
+            $made = [Activator]::CreateInstance($type)
+            if ($type.GetProperty('Colormap')) { $made.Colormap | Should -BeExactly 'Jet' -Because "$($type.Name) draws as the others do" }
+            $made.Alpha | Should -BeIn 0.4, 0.5 -Because "$($type.Name) lays colour at one of the two opacities"
+        }
+        @($drawing | Where-Object { [Activator]::CreateInstance($_).Alpha -eq 0.4 }).Name | Sort-Object | Should -Be @('NewAttributionMapCommand', 'NewCamHeatmapCommand', 'NewPatientPatchGridCommand')
+    }
+
     It 'shares one copy of its contracts between the cmdlets and the engine, in PowerShell''s own context' {
         $contracts = [HeatmapTools.ResizeMode].Assembly
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($contracts) | Should -Be ([Runtime.Loader.AssemblyLoadContext]::Default)

@@ -30,8 +30,8 @@ public sealed record CamJobOptions
     public required IReadOnlyList<CamMethod> Methods { get; init; }
     public LayerSelection Layers { get; init; } = LayerSelection.Default;
     public required PreprocessOptions Preprocess { get; init; }
-    public string Colormap { get; init; } = "Jet";
-    public double Alpha { get; init; } = 0.4;
+    public string Colormap { get; init; } = Rendering.OverlayDefaults.Colormap;
+    public double Alpha { get; init; } = Rendering.OverlayDefaults.MapAlpha;
     public bool NoOverlay { get; init; }
     /// <summary>The raw map's format; null writes none.</summary>
     public RawMapFormat? MapFormat { get; init; }

@@ -17,8 +17,8 @@ public sealed record PatchGridOptions
     /// <summary>Colours of the label overlay: the seed's red for class 1 and pink for class 0.</summary>
     public Rgb PositiveColor { get; init; } = new(255, 0, 0);
     public Rgb NegativeColor { get; init; } = new(255, 192, 203);
-    public double Alpha { get; init; } = 0.4;
-    public string Colormap { get; init; } = "Jet";
+    public double Alpha { get; init; } = Rendering.OverlayDefaults.MapAlpha;
+    public string Colormap { get; init; } = Rendering.OverlayDefaults.Colormap;
     public ProbabilityScale Scale { get; init; } = ProbabilityScale.Fixed;
     /// <summary>
     /// The probability range of every patient read, not only those drawn, for <see cref="ProbabilityScale.Cohort"/>: a

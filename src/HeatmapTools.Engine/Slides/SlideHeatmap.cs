@@ -20,8 +20,8 @@ public sealed record SlideHeatmapOptions
     /// <summary>The longer side of the thumbnail the heatmap is drawn over.</summary>
     public int MaxSize { get; init; } = 2048;
     /// <summary>OpenCV's colormap name (jet, viridis, ...).</summary>
-    public string Colormap { get; init; } = "jet";
-    public double Alpha { get; init; } = 0.5;
+    public string Colormap { get; init; } = Rendering.OverlayDefaults.Colormap;
+    public double Alpha { get; init; } = Rendering.OverlayDefaults.RegionAlpha;
     /// <summary>Tiles at or above it are outlined (contours) and exported to GeoJSON; null: neither.</summary>
     public double? Threshold { get; init; }
     public string? GeoJsonPath { get; init; }

@@ -30,7 +30,7 @@ public sealed class GetClassPredictionCommand : ModelCommandBase
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
-    public double Alpha { get; set; } = 0.5;
+    public double Alpha { get; set; } = Engine.Rendering.OverlayDefaults.RegionAlpha;
 
     [Parameter]
     public SwitchParameter Force { get; set; }

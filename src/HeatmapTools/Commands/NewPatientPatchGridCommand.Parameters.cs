@@ -56,11 +56,11 @@ public sealed partial class NewPatientPatchGridCommand
 
     [Parameter]
     [ArgumentCompleter(typeof(ColormapCompleter))]
-    public string Colormap { get; set; } = "Jet";
+    public string Colormap { get; set; } = Engine.Rendering.OverlayDefaults.Colormap;
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
-    public double Alpha { get; set; } = 0.4;
+    public double Alpha { get; set; } = Engine.Rendering.OverlayDefaults.MapAlpha;
 
     [Parameter]
     public ProbabilityScale Scale { get; set; } = ProbabilityScale.Fixed;

@@ -18,11 +18,11 @@ public sealed class NewSlideHeatmapCommand : SlideRowsCommandBase
 
     [Parameter]
     [ArgumentCompleter(typeof(ColormapCompleter))]
-    public string Colormap { get; set; } = "jet";
+    public string Colormap { get; set; } = Engine.Rendering.OverlayDefaults.Colormap;
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
-    public double Alpha { get; set; } = 0.5;
+    public double Alpha { get; set; } = Engine.Rendering.OverlayDefaults.RegionAlpha;
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
