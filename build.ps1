@@ -153,7 +153,7 @@ function Initialize-TargetWeights {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_segmentation_references.py'), 'weights', $zoo)
     }
     $detectors = 'fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn', 'fasterrcnn_resnet50_fpn_v2',
-        'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn', 'ssdlite320_mobilenet_v3_large'
+        'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn', 'ssdlite320_mobilenet_v3_large', 'ssd300_vgg16'
     if ($detectors | Where-Object { -not (Test-Path (Join-Path $zoo "$($_)_seed1.pth")) }) {
         Invoke-Native '/usr/bin/python3' @((Join-Path $root 'tests/reference/make_rcnn_references.py'), 'weights', $shared, $zoo)
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""torchvision 0.14's detectors (Faster R-CNN, RetinaNet, FCOS, SSDlite), seeded and made meaningful, with their detections and maps, for the parity tests.
+"""torchvision 0.14's detectors (Faster R-CNN, RetinaNet, FCOS, SSD300, SSDlite), seeded and made meaningful, with their detections and maps, for the parity tests.
 
     /usr/bin/python3 tests/reference/make_rcnn_references.py weights ../shared output/zoo-weights
         writes <model>_seed1.pth for MODELS: torchvision.models.detection's constructor (weights=None,
@@ -42,13 +42,17 @@ from torchvision.models import detection
 SEED = 1
 MODELS = ('fasterrcnn_mobilenet_v3_large_320_fpn', 'fasterrcnn_mobilenet_v3_large_fpn', 'fasterrcnn_resnet50_fpn',
           'fasterrcnn_resnet50_fpn_v2', 'retinanet_resnet50_fpn', 'retinanet_resnet50_fpn_v2', 'fcos_resnet50_fpn',
-          'ssdlite320_mobilenet_v3_large')
+          'ssdlite320_mobilenet_v3_large', 'ssd300_vgg16')
 # The 800-pixel ResNet-50 detectors run the photo at about 800 x 1067: two photos keep the tests' time in bounds.
 PHOTOS = {name: ('chelsea', 'coffee') if 'resnet50' in name else ('chelsea', 'coffee', 'coffee450') for name in MODELS}
 # These weights saturate RetinaNet's scores on coffee at 1 (27 float32 ties, no detection firm): chelsea only.
 PHOTOS['retinanet_resnet50_fpn'] = ('chelsea',)
 # And Faster R-CNN v2's on coffee (its box head's BatchNorm keeps its default statistics): chelsea only.
 PHOTOS['fasterrcnn_resnet50_fpn_v2'] = ('chelsea',)
+# SSD stretches every photo to its square: coffee450 (the unpadded case) shows nothing more.
+PHOTOS['ssd300_vgg16'] = ('chelsea', 'coffee')
+# The maps of an 800-pixel ResNet-50 detector take about 20 minutes a photo (the float64 check): FCOS's on chelsea only.
+MAP_PHOTOS = {'fcos_resnet50_fpn': ('chelsea',)}
 # ResNet-50's box features are larger: x 25 saturates its scores at 1 (float32 ties that rank at random).
 SHARPEN = {'fasterrcnn_resnet50_fpn': 3}
 
@@ -83,7 +87,7 @@ def calibrate(model, root, shared, run):
 def made(name, shared):
     torch.manual_seed(SEED)
     model = build(name).eval()
-    if name.startswith('ssdlite'):
+    if name.startswith('ssd'):
         return made_ssd(model, shared)
     images = calibrate(model, model.backbone, shared, model.backbone)
     with torch.no_grad():
@@ -97,17 +101,18 @@ def made(name, shared):
 
 
 def made_ssd(model, shared):
-    """SSDlite: BatchNorm in the backbone and the head (its prediction blocks have one) calibrated in one train-mode pass over
-    the two photos, then each level's class logits scaled to a spread of 2.5 (the softmax over 91 categories then ranks
-    them rather than giving each about 1/91) and its box codes to 1 (a tenth of a box's side once BoxCoder's weights divide)."""
+    """SSD: BatchNorm in the backbone and the head (SSDlite's; SSD300 has none) calibrated in one train-mode pass over the two
+    photos, then each level's class logits scaled to a spread of 2.5 (the softmax over 91 categories then ranks them
+    rather than giving each about 1/91) and its box codes to 1 (a tenth of a box's side once BoxCoder's weights divide)."""
     images = calibrate(model, model, shared, lambda x: model.head(list(model.backbone(x).values())))
     with torch.no_grad():
         levels = list(model.backbone(images.tensors).values())
         for part, goal in ((model.head.classification_head, 2.5), (model.head.regression_head, 1.0)):
             for block, level in zip(part.module_list, levels):
                 values = block(level)
-                block[1].weight.mul_(goal / values.std())
-                block[1].bias.mul_(goal / values.std())
+                last = block[1] if isinstance(block, torch.nn.Sequential) else block
+                last.weight.mul_(goal / values.std())
+                last.bias.mul_(goal / values.std())
     return model
 
 
@@ -256,7 +261,7 @@ for name in only:
         chosen = [(b.tolist(), int(l)) for b, l in zip(kept['boxes'][:3], kept['labels'][:3])]
         boxes, labels = [c[0] for c in chosen], [c[1] for c in chosen]
         maps, moved = {}, {}
-        if no_maps:
+        if no_maps or stem not in MAP_PHOTOS.get(name, PHOTOS[name]):
             cases.append({'photo': stem, 'height': image.shape[1], 'width': image.shape[2],
                           'boxes': found['boxes'].tolist(), 'labels': found['labels'].tolist(), 'scores': found['scores'].tolist(),
                           'firm': firm, 'moved': moved, 'targets': [{'box': b, 'label': l} for b, l in chosen], 'maps': []})

@@ -27,7 +27,7 @@ shufflenet_v2_x0_5 shufflenet_v2_x1_0 shufflenet_v2_x1_5 shufflenet_v2_x2_0 mnas
 vit_b_16 vit_b_32 vit_l_16 vit_l_32 vit_h_14 swin_t swin_s swin_b
 fcn_resnet50 fcn_resnet101 deeplabv3_resnet50 deeplabv3_resnet101 deeplabv3_mobilenet_v3_large lraspp_mobilenet_v3_large
 fasterrcnn_mobilenet_v3_large_320_fpn fasterrcnn_mobilenet_v3_large_fpn fasterrcnn_resnet50_fpn fasterrcnn_resnet50_fpn_v2
-retinanet_resnet50_fpn retinanet_resnet50_fpn_v2 fcos_resnet50_fpn ssdlite320_mobilenet_v3_large
+retinanet_resnet50_fpn retinanet_resnet50_fpn_v2 fcos_resnet50_fpn ssdlite320_mobilenet_v3_large ssd300_vgg16
 """.split()
 SEGMENTERS = ('fcn_resnet50', 'fcn_resnet101', 'deeplabv3_resnet50', 'deeplabv3_resnet101', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large')
 
@@ -36,7 +36,7 @@ os.makedirs(out, exist_ok=True)
 for name in MODELS:
     kw = {'aux_logits': False, 'init_weights': False} if name in ('googlenet', 'inception_v3') else {}
     with torch.no_grad():
-        if name.startswith(('fasterrcnn', 'retinanet', 'fcos', 'ssdlite')):
+        if name.startswith(('fasterrcnn', 'retinanet', 'fcos', 'ssd')):
             model = getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None, num_classes=91)
         elif name in SEGMENTERS:
             model = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None, aux_loss=False)

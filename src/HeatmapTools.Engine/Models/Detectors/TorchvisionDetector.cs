@@ -132,7 +132,7 @@ internal abstract class TorchvisionDetector : Module<Tensor, Tensor>, IMapView
     }
 
     /// <summary>A head's N x (A x K) x H x W output as N x HWA x K, anchor by anchor (torchvision's view, permute, reshape).</summary>
-    protected static Tensor PerAnchor(Tensor x, long perAnchor)
+    internal static Tensor PerAnchor(Tensor x, long perAnchor)
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         return x.view(n, -1, perAnchor, h, w).permute(0, 3, 4, 1, 2).reshape(n, -1, perAnchor);
