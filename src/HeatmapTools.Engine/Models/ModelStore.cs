@@ -67,7 +67,7 @@ public static class ModelStore
         lock (InitialisationGate)
         {
             if (seed is int s) torch.manual_seed(s);
-            return info.Create(numClasses);
+            return OwnedWeights.Make(() => info.Create(numClasses), n => n);
         }
     }
 
@@ -87,14 +87,14 @@ public static class ModelStore
     internal static (LayeredModel Copy, LayeredModel Random) CopyWithRandomSource(LayeredModel model, int seed)
     {
         bool official = model.Stages.Count > 0 && model.Stages[0].Name == "transform_input";
-        LayeredModel Make(int? s, string description)
+        LayeredModel Make(int? s, string description) => OwnedWeights.Make(() =>
         {
             var network = CreateNetwork(model.Info, model.NumClasses, s);
             network.eval();
             foreach (var parameter in network.parameters()) parameter.requires_grad = false;
             if (model.Info.ChannelsLast) ChannelsLast.ConvertWeights(network);
             return new LayeredModel(model.Name, network, model.NumClasses, model.Info, description, null, official);
-        }
+        }, m => m.Network);
         var copy = Make(seed, $"copy of {model.WeightsDescription}");
         using (no_grad())
         {
@@ -113,6 +113,11 @@ public static class ModelStore
     private static LayeredModel Build(ArchitectureInfo info, WeightsRequest request, string? weightsFile)
     {
         Runtime.EnsureInitialised();
+        return OwnedWeights.Make(() => BuildOwned(info, request, weightsFile), m => m.Network);
+    }
+
+    private static LayeredModel BuildOwned(ArchitectureInfo info, WeightsRequest request, string? weightsFile)
+    {
         var network = CreateNetwork(info, request.NumClasses, request.Random ? request.Seed : null);
         if (weightsFile is not null) StateDictLoader.Load(network, weightsFile, info.IgnoredKeyPrefixes);
         network.eval();

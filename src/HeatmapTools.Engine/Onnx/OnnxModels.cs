@@ -39,7 +39,7 @@ public static class OnnxModels
         var lazy = Infos.GetOrAdd(key, _ => new Lazy<ArchitectureInfo>(() =>
         {
             Native.Runtime.EnsureInitialised();
-            var (network, info) = OnnxModelBuilder.Build(path);
+            var (network, info) = Models.OwnedWeights.Make(() => OnnxModelBuilder.Build(path), b => b.Item1);
             network.Dispose();
             return ModelSidecar.Apply(info, ModelSidecar.For(path));
         }));
@@ -58,7 +58,7 @@ public static class OnnxModels
     internal static LayeredModel Load(string path)
     {
         Native.Runtime.EnsureInitialised();
-        var (network, info) = OnnxModelBuilder.Build(path);
+        var (network, info) = Models.OwnedWeights.Make(() => OnnxModelBuilder.Build(path), b => b.Item1);
         network.eval();
         var model = new LayeredModel(info.Name, network, info.FixedClasses, ModelSidecar.Apply(info, ModelSidecar.For(path)), $"{path} ({info.Description})", path);
         model.CheckDefaultLayer();
