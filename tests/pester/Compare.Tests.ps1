@@ -52,6 +52,17 @@ Describe 'Compare-CamHeatmap' {
         }
     }
 
+    It 'reads -Layer as New-CamHeatmap does: a comma-joined value as its layers, an unknown layer named before any work' {
+        $listed = Compare-CamHeatmap -LiteralPath $photos[0] -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Layer features.11, features.12
+        $joined = Compare-CamHeatmap -LiteralPath $photos[0] -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Layer 'features.11,features.12'
+        $joined.Spearman | Should -Be $listed.Spearman
+        $joined.Ssim | Should -Be $listed.Ssim
+        $before = (Get-HeatmapToolsInfo).ForwardPasses
+        { Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -Layer features.99 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnknownLayer*'
+        (Get-HeatmapToolsInfo).ForwardPasses | Should -Be $before
+    }
+
     It 'finds a re-initialised head far off, and its summary fails the release gate' {
         $each = Compare-CamHeatmap -LiteralPath $photos -Model squeezenet1_1 -ReferenceWeights $released -DifferenceWeights $retrained -PlotPath (Join-Path $folder 'compare')
         foreach ($r in $each) {

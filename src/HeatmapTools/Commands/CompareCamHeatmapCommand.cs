@@ -151,7 +151,8 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
         var reference = LoadModel(CurrentWeightsRequest() with { WeightsPath = GetUnresolvedProviderPathFromPSPath(ReferenceWeights) });
         var difference = LoadModel(CurrentWeightsRequest() with { WeightsPath = GetUnresolvedProviderPathFromPSPath(DifferenceWeights) });
         var method = RunEngine(() => CamMethods.Get(Method));
-        var layers = Layer ?? Array.Empty<string>();
+        // Read as New-CamHeatmap reads -Layer (a result's comma-joined value included), resolved once on the reference.
+        var layers = RunEngine(() => LayerSelection.Parse(Layer).Resolve(reference));
         foreach (var batch in _files.Chunk(Math.Max(1, BatchSize)))
         {
             foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation,
