@@ -89,8 +89,11 @@ public class TensorScopeTests
     {
         "build squeezenet1_1 from a .pth", "build fasterrcnn_mobilenet_v3_large_320_fpn from a .pth", "read an ONNX graph", "predict", "detect",
         "Grad-CAM", "Guided Grad-CAM", "Grad-CAM++ of a box", "Score-CAM", "Integrated Gradients", "Occlusion", "faithfulness", "sanity cascade", "pixel flipping",
-        "copy for the sanity check",
+        "copy for the sanity check", "load a .pth into a network of the caller's",
     }.Select(n => new object[] { n });
+
+    /// <summary>A network as a user's TorchSharp code makes it, outside the engine.</summary>
+    private static readonly Lazy<SqueezeNet11> Plain = new(() => new SqueezeNet11());
 
     [Theory]
     [MemberData(nameof(EntryPoints))]
@@ -150,6 +153,7 @@ public class TensorScopeTests
                 copy.Dispose();
                 random.Dispose();
             },
+            "load a .pth into a network of the caller's" => () => StateDictLoader.Load(Plain.Value, SharedData.SqueezeNetPth),
             _ => throw new ArgumentException(entry),
         };
         // Once first: what is made once per process (the arithmetic check, label tables) is not counted.

@@ -14,7 +14,14 @@ public static class StateDictLoader
     /// <summary>What loading found worth telling with -Verbose (the checkpoint key the weights came from), reported by the cmdlets.</summary>
     public static System.Collections.Concurrent.ConcurrentQueue<string> Notes { get; } = new();
 
-    public static void Load(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes = null)
+    /// <remarks>
+    /// Safe for any caller: reading makes many one-call temporaries (a tensor converted for one copy), which a scope
+    /// holds until the copy is done, and the weights stay the network's (<see cref="OwnedWeights"/>).
+    /// </remarks>
+    public static void Load(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes = null) =>
+        OwnedWeights.Make(() => { LoadScoped(network, path, ignoredPrefixes); return network; }, n => n);
+
+    private static void LoadScoped(nn.Module network, string path, IReadOnlyList<string>? ignoredPrefixes)
     {
         IO.RegularFile.Ensure(path, ErrorIds.WeightsUnreadable, "Weights file");
         WeightsFormat.EnsureStateDict(path);
