@@ -170,6 +170,7 @@ public class SegmentationTargetTests
                     // This seeded segmenter's segment score moves by less than float32 resolves at about 249 (measured: the
                     // image, zeros and half the image all score 248.9258), so every occluded square drops it by 0: a
                     // constant map is then the right one, which the score of the fully occluded (zero) input confirms.
+                    using var scope = TorchSharp.torch.NewDisposeScope();
                     var context = new Attribution.AttributionContext { Model = segmenter, Input = TorchSharp.torch.tensor(input, new long[] { 1, 3, 64, 64 }),
                         Target = target, Options = new Attribution.AttributionOptions() };
                     Assert.Equal(context.Scores(context.Input)[0], context.Scores(TorchSharp.torch.zeros_like(context.Input))[0]);
