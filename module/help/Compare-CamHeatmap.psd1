@@ -12,7 +12,7 @@ Compare-CamHeatmap runs each image through the model with -ReferenceWeights (the
         ReferenceWeights  = 'The weights the maps are compared against (the released model): a state dict (.pth), safetensors or TorchSharp file of -Model''s architecture.'
         DifferenceWeights = 'The weights compared (the candidate), of the same architecture and head.'
         Method            = 'The CAM method both maps are made with (pytorch-grad-cam''s class names). Default GradCAM.'
-        Layer             = 'The layer both maps are taken at. Default: the model''s default layer.'
+        Layer             = 'The layer or layers both maps are taken at (several are averaged, as New-CamHeatmap does; a result''s comma-joined value is its layers). An unknown layer stops the command before any image is run (UnknownLayer). Default: the model''s default layer.'
         ClassIndex        = 'The class both maps explain. Default: the class the reference model ranks first for each image.'
         Summary           = 'Return one summary over all images instead of a result per image.'
         Metric            = 'Quantus''s metrics to judge both models'' explanations by, with Measure-Explanation''s names and defaults: Sparseness, Complexity, EffectiveComplexity, PixelFlipping, RegionPerturbation, FaithfulnessCorrelation, MaxSensitivity, AvgSensitivity, RandomLogit. Needs -ReferenceWeights and -DifferenceWeights.'
