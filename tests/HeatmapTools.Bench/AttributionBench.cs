@@ -44,7 +44,7 @@ internal static class AttributionBench
                 double ours = Measure.MedianRate(inputs.Count, runs, () =>
                 {
                     foreach (var (chw, _) in inputs)
-                        CamEngine.Compute(model, new[] { new CamItem(chw, null) }, method, Array.Empty<string>(), 224, cam, CancellationToken.None);
+                        CamEngine.Compute(model, new[] { new CamItem(chw, null) }, method, model.Layers(), 224, cam, CancellationToken.None);
                 });
                 double? captum = Python(name, runs, inputs.Select(i => i.File));
                 Console.WriteLine($"{name,-22} {(captum is double c ? c.ToString("F2", CultureInfo.InvariantCulture) : "n/a"),10} {ours,13:F2} {(captum is double c2 ? $"{ours / c2:F2}x" : "n/a"),12}");

@@ -64,7 +64,7 @@ internal static class CamBench
             double mapsOnly = Measure.MedianRate(images, repeats, () =>
             {
                 foreach (var chunk in inputs.Chunk(batch))
-                    CamEngine.Compute(model, chunk.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), size, null, CancellationToken.None);
+                    CamEngine.Compute(model, chunk.Select(c => new CamItem(c, null)).ToList(), method, model.Layers(), size, null, CancellationToken.None);
             });
             string format = method.Name == "ScoreCAM" ? "F3" : "F2";
             Console.WriteLine($"{method,-9} {modelName,-14} {batch,5} {endToEnd.ToString(format),11} {mapsOnly.ToString(format),10} {forward,13:F2} {endToEnd / forward,8:P0} {mapsOnly / forward,9:P0}" +

@@ -36,7 +36,7 @@ internal static class DetectionBench
                 var found = Detector.Detect(model, new[] { image.Chw! }, image.Shape, new DetectionOptions())[0];
                 var geometry = BoxGeometry.Of(preprocess, image.Width, image.Height, image.Shape);
                 var target = new BoxTarget(model.Info.Detection!, model.NumClasses, found.Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList(), geometry);
-                CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, eigen, new[] { "backbone" }, image.Shape, null, CancellationToken.None);
+                CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, eigen, model.Layers("backbone"), image.Shape, null, CancellationToken.None);
             }
         });
         double? tutorial = Environment.GetEnvironmentVariable("PYTORCH_GRAD_CAM") is { } pgc && Directory.Exists(pgc)

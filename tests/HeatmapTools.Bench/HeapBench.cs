@@ -61,7 +61,7 @@ internal static class HeapBench
         double maps = Measure.MedianRate(16 * 2, 5, () =>
         {
             for (int i = 0; i < 2; i++)
-                CamEngine.Compute(model, inputs.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), size, null, CancellationToken.None);
+                CamEngine.Compute(model, inputs.Select(c => new CamItem(c, null)).ToList(), method, model.Layers(), size, null, CancellationToken.None);
         });
         Console.WriteLine(FormattableString.Invariant($"{forward:F3} {maps:F3} {NativeHeap.Tuned}"));
     }

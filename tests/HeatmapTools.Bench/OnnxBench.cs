@@ -36,7 +36,7 @@ internal static class OnnxBench
             Action Maps(LayeredModel m) => () =>
             {
                 foreach (var chunk in inputs.Chunk(8))
-                    CamEngine.Compute(m, chunk.Select(c => new CamItem(c, null)).ToList(), method, Array.Empty<string>(), m.Info.Shape, null, CancellationToken.None);
+                    CamEngine.Compute(m, chunk.Select(c => new CamItem(c, null)).ToList(), method, m.Layers(), m.Info.Shape, null, CancellationToken.None);
             };
             Forward(builtIn)(); Forward(onnx)(); Maps(builtIn)(); Maps(onnx)();
             var rates = new Dictionary<string, List<double>> { ["bf"] = new(), ["of"] = new(), ["bm"] = new(), ["om"] = new() };

@@ -44,9 +44,10 @@ internal static class TargetsBench
         void Compare()
         {
             long before = LayeredModel.InputPasses;
+            var plan = MapPlan.Resolve(reference, new MapRequest { Methods = new[] { method }, Preprocess = preprocess });
             foreach (var batch in files.Chunk(8))
             {
-                var results = MapComparison.Compare(reference, candidate, batch, preprocess, method, Array.Empty<string>(), null, CancellationToken.None);
+                var results = MapComparison.Compare(plan, candidate, batch, method, null, CancellationToken.None);
                 if (results.FirstOrDefault(r => r.Error is not null) is { } bad) throw bad.Error!;
             }
             passes = LayeredModel.InputPasses - before;

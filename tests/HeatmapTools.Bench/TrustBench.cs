@@ -25,7 +25,7 @@ internal static class TrustBench
             var input = InputBatch.Prepare(new[] { photo }, PreprocessOptions.ImageNet(size: size), CancellationToken.None)[0].Chw!;
             var method = CamMethods.Get("GradCAM");
             CamResult map = null!;
-            double mapSeconds = Median(quick, () => map = CamEngine.Compute(model, new[] { new CamItem(input, null) }, method, Array.Empty<string>(), size, null, CancellationToken.None)[0]);
+            double mapSeconds = Median(quick, () => map = CamEngine.Compute(model, new[] { new CamItem(input, null) }, method, model.Layers(), size, null, CancellationToken.None)[0]);
             void Line(string measure, string passes, double seconds) =>
                 Console.WriteLine($"{name,-14} {measure,-34} {passes,15} {seconds,8:F2} {seconds / mapSeconds,9:F0}x");
             Line("one Grad-CAM map", "1 + backward", mapSeconds);
@@ -37,7 +37,7 @@ internal static class TrustBench
                 new FaithfulnessOptions { Road = false }, null, CancellationToken.None)));
             int steps = SanityCheck.Cascade(model).Count;
             Line($"sanity cascade, {steps} steps", $"{steps + 1} maps", Median(quick, () => SanityCheck.Run(model, new[] { new CamItem(input, map.ClassIndex) }, method,
-                Array.Empty<string>(), size, new SanityOptions(), null, CancellationToken.None)));
+                model.Layers(), size, new SanityOptions(), null, CancellationToken.None)));
             if (name != "squeezenet1_1") ModelStore.Clear();
         }
     }

@@ -35,7 +35,7 @@ public class AttributionParityTests
         var input = Npy.ReadFloat32(Path.Combine(Data, $"{name}.input.npy")).Data;
         var (method, options) = Setting(reference);
         var ours = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, method,
-            Array.Empty<string>(), 224, new CamOptions { Attribution = options }, CancellationToken.None).Single();
+            SharedData.SqueezeNetModel.Layers(), 224, new CamOptions { Attribution = options }, CancellationToken.None).Single();
         var expected = Npy.ReadFloat32(Path.Combine(Data, $"{name}.{reference}.npy")).Data;
         Assert.Equal(expected.Length, ours.Attribution!.Length);
         double scale = expected.Max(Math.Abs);
@@ -84,7 +84,7 @@ public class AttributionParityTests
         var (input, target, _) = TrustMetricsTests.Case("chelsea");
         var model = SharedData.SqueezeNetModel;
         var ours = CamEngine.Compute(model, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, CamMethods.Get("IntegratedGradients"),
-            Array.Empty<string>(), 224, new CamOptions { Attribution = new AttributionOptions { Steps = 64, Baseline = baseline } }, CancellationToken.None).Single();
+            model.Layers(), 224, new CamOptions { Attribution = new AttributionOptions { Steps = 64, Baseline = baseline } }, CancellationToken.None).Single();
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var inference = TorchSharp.torch.no_grad();
         var x = TorchSharp.torch.tensor(input, new long[] { 3, 224, 224 });
@@ -102,7 +102,7 @@ public class AttributionParityTests
         var (input, target, _) = TrustMetricsTests.Case("coffee");
         var model = SharedData.SqueezeNetModel;
         CamResult Run(int seed) => CamEngine.Compute(model, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, CamMethods.Get("IntegratedGradients"),
-            Array.Empty<string>(), 224, new CamOptions { Attribution = new AttributionOptions { Steps = 64, Baseline = AttributionBaseline.Uniform, TunnelSeed = seed } },
+            model.Layers(), 224, new CamOptions { Attribution = new AttributionOptions { Steps = 64, Baseline = AttributionBaseline.Uniform, TunnelSeed = seed } },
             CancellationToken.None).Single();
         var ours = Run(7);
         using var scope = TorchSharp.torch.NewDisposeScope();
@@ -143,7 +143,7 @@ public class AttributionParityTests
         // TorchSharp's generator draws as PyTorch's does: seeds Captum's run did not use keep the two samples independent.
         const int ours = 8;
         var runs = Enumerable.Range(100, ours).Select(seed => CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) },
-            CamMethods.Get(method), Array.Empty<string>(), 224,
+            CamMethods.Get(method), SharedData.SqueezeNetModel.Layers(), 224,
             new CamOptions { Attribution = new AttributionOptions { NoiseTunnel = tunnel, TunnelSamples = samples, TunnelNoise = level, TunnelSeed = seed } },
             CancellationToken.None).Single().Attribution!).ToArray();
         var mean = Npy.ReadFloat32(Path.Combine(Data, $"{key}.mean.npy")).Data;
@@ -161,7 +161,7 @@ public class AttributionParityTests
         Assert.True(beyond < 0.005, $"{key}: {beyond:P2} of the values are more than 4 standard errors from Captum's mean");
         // Seeded: the same seed repeats exactly.
         var again = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, new Cam.Targets.ClassTarget(target)) }, CamMethods.Get(method),
-            Array.Empty<string>(), 224, new CamOptions { Attribution = new AttributionOptions { NoiseTunnel = tunnel, TunnelSamples = samples, TunnelNoise = level, TunnelSeed = 100 } },
+            SharedData.SqueezeNetModel.Layers(), 224, new CamOptions { Attribution = new AttributionOptions { NoiseTunnel = tunnel, TunnelSamples = samples, TunnelNoise = level, TunnelSeed = 100 } },
             CancellationToken.None).Single().Attribution!;
         Assert.Equal(runs[0], again);
     }

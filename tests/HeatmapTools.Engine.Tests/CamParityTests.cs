@@ -21,7 +21,7 @@ public class CamParityTests
         var method = CamMethods.Get(methodName);
         var input = Npy.ReadFloat32(c.Stem + ".input.npy").Data;
         var ours = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, c.Target) }, method,
-            new[] { "features.12" }, 224, null, CancellationToken.None).Single();
+            SharedData.SqueezeNetModel.Layers("features.12"), 224, null, CancellationToken.None).Single();
         AssertMatches(c.Maps[methodName], ours.Map, method, () => Flipped(input, c.Target, method));
         Assert.Equal(c.Target, ours.ClassIndex);
     }
@@ -35,13 +35,13 @@ public class CamParityTests
         using var bgr = ImageReader.ReadBgr(c.Image);
         var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet());
         var ours = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, c.Target) }, method,
-            new[] { "features.12" }, 224, null, CancellationToken.None).Single();
+            SharedData.SqueezeNetModel.Layers("features.12"), 224, null, CancellationToken.None).Single();
         AssertMatches(c.Maps[methodName], ours.Map, method, () => Flipped(input, c.Target, method));
     }
 
     private static float[] Flipped(float[] input, int target, CamMethod method) =>
         CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, target) }, method,
-            new[] { "features.12" }, 224, new CamOptions { FlipEigenSign = true }, CancellationToken.None).Single().Map;
+            SharedData.SqueezeNetModel.Layers("features.12"), 224, new CamOptions { FlipEigenSign = true }, CancellationToken.None).Single().Map;
 
     [Theory]
     [InlineData("GradCAM")]
@@ -55,10 +55,10 @@ public class CamParityTests
         var method = CamMethods.Get(methodName);
         var cases = SharedData.Cases().Where(c => c.Folder.EndsWith("squeezenet1_1")).ToList();
         var items = cases.Select(c => new CamItem(Npy.ReadFloat32(c.Stem + ".input.npy").Data, null)).ToList();
-        var batched = CamEngine.Compute(SharedData.SqueezeNetModel, items, method, new[] { "features.12" }, 224, null, CancellationToken.None);
+        var batched = CamEngine.Compute(SharedData.SqueezeNetModel, items, method, SharedData.SqueezeNetModel.Layers("features.12"), 224, null, CancellationToken.None);
         for (int i = 0; i < items.Count; i++)
         {
-            var single = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { items[i] }, method, new[] { "features.12" }, 224, null, CancellationToken.None)[0];
+            var single = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { items[i] }, method, SharedData.SqueezeNetModel.Layers("features.12"), 224, null, CancellationToken.None)[0];
             Assert.Equal(cases[i].Target, batched[i].ClassIndex);
             double diff = single.Map.Zip(batched[i].Map, (a, b) => Math.Abs(a - b)).Max();
             Assert.True(diff <= 1e-5, $"{method} image {i}: batched vs single max |diff| = {diff}");
@@ -70,9 +70,9 @@ public class CamParityTests
     {
         var c = SharedData.Cases().First();
         var input = Npy.ReadFloat32(c.Stem + ".input.npy").Data;
-        var trained = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, c.Target) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), 224, null, CancellationToken.None)[0];
+        var trained = CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, c.Target) }, CamMethods.Get("GradCAM"), SharedData.SqueezeNetModel.Layers(), 224, null, CancellationToken.None)[0];
         var random = Models.ModelStore.Get(new Models.WeightsRequest("squeezenet1_1", Random: true, Seed: 3));
-        var randomMap = CamEngine.Compute(random, new[] { new CamItem(input, c.Target) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), 224, null, CancellationToken.None)[0];
+        var randomMap = CamEngine.Compute(random, new[] { new CamItem(input, c.Target) }, CamMethods.Get("GradCAM"), random.Layers(), 224, null, CancellationToken.None)[0];
         double diff = trained.Map.Zip(randomMap.Map, (a, b) => Math.Abs(a - b)).Average();
         Assert.True(diff > 0.05, $"mean |diff| = {diff}");
     }

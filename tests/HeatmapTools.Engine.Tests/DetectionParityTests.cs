@@ -137,7 +137,7 @@ public class DetectionParityTests
         var expected = Npy.ReadFloat32(Path.Combine(Folder, c.GetProperty("maps").GetProperty(map).GetString()!));
         double Worst(bool flip)
         {
-            var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(method.Split('-')[0]), new[] { layer }, model.Info.Shape,
+            var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(method.Split('-')[0]), model.Layers(layer), model.Info.Shape,
                 new CamOptions { FlipEigenSign = flip }, CancellationToken.None).Single();
             Assert.Equal(expected.Shape[0], ours.Height);
             Assert.Equal(expected.Shape[1], ours.Width);
@@ -165,7 +165,7 @@ public class DetectionParityTests
         {
             var boxes = found.Select(d => d with { Box = d.Box with { X1 = d.Box.X1 + nudge, Y2 = d.Box.Y2 - nudge } }).ToList();
             var target = new BoxTarget(model.Info.Detection!, model.NumClasses, boxes, geometry);
-            return CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), new[] { "c5" }, model.Info.Shape, null, CancellationToken.None).Single().Map;
+            return CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), model.Layers("c5"), model.Info.Shape, null, CancellationToken.None).Single().Map;
         }
         double worst = Map(0).Zip(Map(2e-4)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(worst <= 1e-3, $"{name} {photo}: a box moved by 2e-4 px moves the map by {worst}");
@@ -193,7 +193,7 @@ public class DetectionParityTests
         var found = Detector.Detect(model, new[] { input }, model.Info.Shape, DetectionOptions.Default)[0].Where(d => geometry.Shows(d.InputBox))
             .Select(d => new LabelledBox(d.ClassIndex, geometry.ToPhoto(d.InputBox))).ToList();
         var target = new BoxTarget(model.Info.Detection!, model.NumClasses, found, geometry);
-        CamResult Map(bool renormalize) => CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), new[] { "c5" }, model.Info.Shape,
+        CamResult Map(bool renormalize) => CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), model.Layers("c5"), model.Info.Shape,
             new CamOptions { RenormalizeInBoxes = renormalize }, CancellationToken.None).Single();
         var plain = Map(false);
         Assert.Equal(InBoxes.Renormalize(plain.Map, plain.Width, plain.Height, target.InputBoxes.Select(b => b.Box)), Map(true).Map);

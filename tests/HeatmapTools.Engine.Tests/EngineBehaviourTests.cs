@@ -33,9 +33,9 @@ public class EngineBehaviourTests
     {
         var model = SharedData.SqueezeNetModel;
         var items = new[] { new CamItem(Input(), 285) };
-        var a = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None)[0].Map;
-        var b = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.11" }, 224, null, CancellationToken.None)[0].Map;
-        var both = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), new[] { "features.11", "features.12" }, 224, null, CancellationToken.None)[0].Map;
+        var a = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), model.Layers("features.12"), 224, null, CancellationToken.None)[0].Map;
+        var b = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), model.Layers("features.11"), 224, null, CancellationToken.None)[0].Map;
+        var both = CamEngine.Compute(model, items, CamMethods.Get("GradCAM"), model.Layers("features.11", "features.12"), 224, null, CancellationToken.None)[0].Map;
         var mean = a.Zip(b, (x, y) => (x + y) / 2).ToArray();
         CamPostProcessor.MinMax(mean);
         // Each single-layer result was re-scaled once more after resizing, so the mean of two of them differs from the
@@ -53,8 +53,8 @@ public class EngineBehaviourTests
         // so Grad-CAM's weights are the classifier's own: the two methods must give the same map (Selvaraju et al.).
         var resnet = ModelStore.Get(new WeightsRequest("resnet18", Random: true, Seed: 3));
         var items = new[] { new CamItem(Input("coffee"), 967) };
-        var cam = CamEngine.Compute(resnet, items, CamMethods.Get("CAM"), new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
-        var grad = CamEngine.Compute(resnet, items, CamMethods.Get("GradCAM"), new[] { "layer4" }, 224, null, CancellationToken.None)[0].Map;
+        var cam = CamEngine.Compute(resnet, items, CamMethods.Get("CAM"), resnet.Layers("layer4"), 224, null, CancellationToken.None)[0].Map;
+        var grad = CamEngine.Compute(resnet, items, CamMethods.Get("GradCAM"), resnet.Layers("layer4"), 224, null, CancellationToken.None)[0].Map;
         Assert.True(cam.Zip(grad, (x, y) => Math.Abs(x - y)).Max() < 1e-4);
         Assert.True(cam.Max() > 0.99f && cam.Min() < 0.01f);
     }
@@ -96,10 +96,10 @@ public class EngineBehaviourTests
         // Only each image's own class row of the head is differentiated; mixing rows up would swap the maps.
         var model = ModelStore.Get(new WeightsRequest(modelName, Random: true, Seed: 8));
         var items = new[] { new CamItem(Input("chelsea"), 281), new CamItem(Input("coffee"), 967), new CamItem(Input("chelsea"), 3) };
-        var batched = CamEngine.Compute(model, items, method, new[] { layer }, 224, null, CancellationToken.None);
+        var batched = CamEngine.Compute(model, items, method, model.Layers(layer), 224, null, CancellationToken.None);
         for (int i = 0; i < items.Length; i++)
         {
-            var single = CamEngine.Compute(model, new[] { items[i] }, method, new[] { layer }, 224, null, CancellationToken.None)[0];
+            var single = CamEngine.Compute(model, new[] { items[i] }, method, model.Layers(layer), 224, null, CancellationToken.None)[0];
             Assert.Equal(items[i].Target!.ClassIndex, batched[i].ClassIndex);
             Assert.Equal(single.Score, batched[i].Score, 3);
             double diff = single.Map.Zip(batched[i].Map, (a, b) => Math.Abs(a - b)).Max();
@@ -113,7 +113,7 @@ public class EngineBehaviourTests
     public void Gradients_never_reach_the_weights()
     {
         var model = SharedData.SqueezeNetModel;
-        CamEngine.Compute(model, new[] { new CamItem(Input(), 285) }, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None);
+        CamEngine.Compute(model, new[] { new CamItem(Input(), 285) }, CamMethods.Get("GradCAM"), model.Layers("features.12"), 224, null, CancellationToken.None);
         Assert.All(model.Network.parameters(), p =>
         {
             Assert.False(p.requires_grad);

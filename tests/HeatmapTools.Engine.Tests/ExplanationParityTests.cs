@@ -239,7 +239,7 @@ public class ExplanationStochasticTests
     /// <summary>The engine's explanation of (input, class) pairs by <paramref name="method"/>, summed over channels, as Measure-Explanation makes them again.</summary>
     private static Func<IReadOnlyList<(float[] Input, int ClassIndex)>, IReadOnlyList<float[]>> Explainer(string method) => requests =>
         Cam.CamEngine.Compute(SharedData.SqueezeNetModel, requests.Select(r => new Cam.CamItem(r.Input, new Cam.Targets.ClassTarget(r.ClassIndex))).ToList(),
-                Cam.CamMethods.Get(method), Array.Empty<string>(), 224, new Cam.CamOptions(), CancellationToken.None)
+                Cam.CamMethods.Get(method), SharedData.SqueezeNetModel.Layers(), 224, new Cam.CamOptions(), CancellationToken.None)
             .Select(r => Enumerable.Range(0, 224 * 224).Select(i => r.Attribution![i] + r.Attribution[50176 + i] + r.Attribution[100352 + i]).ToArray()).ToList();
 
     private static ExplanationSample SqueezeNetSample(string name, string method)

@@ -116,8 +116,8 @@ public class TensorScopeTests
                 var image = RcnnParityTests.Prepare(detector, "chelsea");
                 Detection.Detector.Detect(detector, new[] { image.Chw! }, image.Shape, new Detection.DetectionOptions(0.0));
             },
-            "Grad-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None),
-            "Guided Grad-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GuidedGradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None),
+            "Grad-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GradCAM"), squeezenet.Layers("features.12"), 224, null, CancellationToken.None),
+            "Guided Grad-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GuidedGradCAM"), squeezenet.Layers("features.12"), 224, null, CancellationToken.None),
             "Grad-CAM++ of a box" => () =>
             {
                 var detector = RcnnParityTests.Load("fasterrcnn_mobilenet_v3_large_320_fpn");
@@ -125,20 +125,20 @@ public class TensorScopeTests
                 var found = Detection.Detector.Detect(detector, new[] { image.Chw! }, image.Shape, new Detection.DetectionOptions(0.0))[0];
                 var box = new Cam.Targets.BoxTarget(detector.Info.Detection!, detector.NumClasses, new[] { new Cam.Targets.LabelledBox(found[0].ClassIndex, found[0].InputBox) },
                     Detection.BoxGeometry.Of(new Imaging.PreprocessRequest().Resolve(detector.Info), image.Width, image.Height, image.Shape)) { Options = new Detection.DetectionOptions(0.0) };
-                Cam.CamEngine.Compute(detector, new[] { new Cam.CamItem(image.Chw!, box) }, Cam.CamMethods.Get("GradCAMPlusPlus"), new[] { "backbone" }, image.Shape,
+                Cam.CamEngine.Compute(detector, new[] { new Cam.CamItem(image.Chw!, box) }, Cam.CamMethods.Get("GradCAMPlusPlus"), detector.Layers("backbone"), image.Shape,
                     null, CancellationToken.None);
             },
-            "Score-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("ScoreCAM"), new[] { "features.12" }, 224, null, CancellationToken.None),
-            "Integrated Gradients" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("IntegratedGradients"), Array.Empty<string>(), 224,
+            "Score-CAM" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("ScoreCAM"), squeezenet.Layers("features.12"), 224, null, CancellationToken.None),
+            "Integrated Gradients" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("IntegratedGradients"), squeezenet.Layers(), 224,
                 new Cam.CamOptions { Attribution = new Attribution.AttributionOptions { Steps = 8 } }, CancellationToken.None),
-            "Occlusion" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("Occlusion"), Array.Empty<string>(), 224,
+            "Occlusion" => () => Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("Occlusion"), squeezenet.Layers(), 224,
                 new Cam.CamOptions { Attribution = new Attribution.AttributionOptions { Window = 56, Stride = 56 } }, CancellationToken.None),
             "faithfulness" => () =>
             {
-                var map = Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None)[0].Map;
+                var map = Cam.CamEngine.Compute(squeezenet, item, Cam.CamMethods.Get("GradCAM"), squeezenet.Layers("features.12"), 224, null, CancellationToken.None)[0].Map;
                 Trust.Faithfulness.Measure(squeezenet, input, 224, map, target, new Trust.FaithfulnessOptions { CurveSteps = 4 }, null, CancellationToken.None);
             },
-            "sanity cascade" => () => Trust.SanityCheck.Run(squeezenet, item, Cam.CamMethods.Get("GradCAM"), new[] { "features.12" }, 224,
+            "sanity cascade" => () => Trust.SanityCheck.Run(squeezenet, item, Cam.CamMethods.Get("GradCAM"), squeezenet.Layers("features.12"), 224,
                 new Trust.SanityOptions { Seed = 3, MaxSteps = 2 }, null, CancellationToken.None),
             "pixel flipping" => () =>
             {

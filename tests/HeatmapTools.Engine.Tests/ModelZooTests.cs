@@ -66,7 +66,7 @@ public class ModelZooTests
         // A segmenter explains its top category over the pixels it gives it, as New-CamHeatmap does by default.
         var target = !model.Info.IsSegmentation ? null : Cam.Targets.SegmentRegion.Predicted.TargetsFor(model,
             new PreparedImage { Path = "chelsea.png", Chw = input, Shape = new InputShape(3, size, size), Width = bgr.Width, Height = bgr.Height }, null, 1, null).Single();
-        var result = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), size, null, CancellationToken.None).Single();
+        var result = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), model.Layers(), size, null, CancellationToken.None).Single();
         Assert.Equal(size * size, result.Map.Length);
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v)));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{name}: map spans {result.Map.Min()}..{result.Map.Max()}");
@@ -137,7 +137,7 @@ public class ModelZooTests
         var method = CamMethods.Get(methodName);
         var reference = Npy.ReadFloat32(zoo.Maps[methodName]);
         Assert.Equal(new[] { zoo.Size, zoo.Size }, reference.Shape);
-        var ours = CamEngine.Compute(Load(zoo), new[] { new CamItem(Chelsea(zoo.Size), zoo.Target) }, method, new[] { zoo.Layer }, zoo.Size, null, CancellationToken.None).Single();
+        var ours = CamEngine.Compute(Load(zoo), new[] { new CamItem(Chelsea(zoo.Size), zoo.Target) }, method, Load(zoo).Layers(zoo.Layer), zoo.Size, null, CancellationToken.None).Single();
         double diff = ours.Map.Zip(reference.Data, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(diff <= 1e-4, $"{model} {method} at {zoo.Layer}: max |diff| = {diff}");
     }
@@ -171,7 +171,7 @@ public class ModelZooExtraTests
         using var network = ModelStore.CreateUncached(new WeightsRequest(model, WeightsPath: zoo.Weights));
         using var bgr = ImageReader.ReadBgr(Path.Combine(SharedData.Images, c.GetProperty("image").GetString()!));
         var input = Preprocessor.ToChw(bgr, PreprocessOptions.ImageNet(size: size));
-        var ours = CamEngine.Compute(network, new[] { new CamItem(input, target) }, method, new[] { layer }, size, null, CancellationToken.None).Single();
+        var ours = CamEngine.Compute(network, new[] { new CamItem(input, target) }, method, network.Layers(layer), size, null, CancellationToken.None).Single();
         var reference = Npy.ReadFloat32(Path.Combine(Folder, name + ".npy")).Data;
         double diff = ours.Map.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(diff <= 1e-4, $"{name}: max |diff| = {diff}");
@@ -246,7 +246,7 @@ public class TransformerMethodTests
         var method = CamMethods.Get(methodName);
         // Pixel attributions are gradient methods too; Integrated Gradients at 8 points keeps a ViT-B's passes few.
         var options = new CamOptions { Attribution = new Attribution.AttributionOptions { Steps = 8 } };
-        var result = CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, options, CancellationToken.None).Single();
+        var result = CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Model(model).Layers(), 224, options, CancellationToken.None).Single();
         Assert.All(result.Map, v => Assert.True(float.IsFinite(v) && v >= 0 && v <= 1));
         Assert.True(result.Map.Max() - result.Map.Min() > 0.5, $"{model} {method}: map spans {result.Map.Min()}..{result.Map.Max()}");
     }
@@ -259,7 +259,7 @@ public class TransformerMethodTests
     {
         var method = CamMethods.Get(methodName);
         var error = Assert.Throws<HeatmapToolsException>(() =>
-            CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Array.Empty<string>(), 224, null, CancellationToken.None));
+            CamEngine.Compute(Model(model), new[] { new CamItem(Chelsea(), null) }, method, Model(model).Layers(), 224, null, CancellationToken.None));
         Assert.Equal(ErrorIds.MethodNotSupported, error.ErrorId);
     }
 }

@@ -67,7 +67,7 @@ public class OnnxParityTests
         var input = Npy.ReadFloat32(Path.Combine(Folder, name + ".input.npy")).Data;
         var expected = Npy.ReadFloat32(Path.Combine(Folder, $"{name}.{layer}.{methodName}.npy"));
         int target = Manifest(name).GetProperty("target").GetInt32();
-        var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(methodName), new[] { layer }, model.Info.Shape, null, CancellationToken.None).Single();
+        var ours = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get(methodName), model.Layers(layer), model.Info.Shape, null, CancellationToken.None).Single();
         Assert.Equal(expected.Shape[0], ours.Height);
         Assert.Equal(expected.Shape[1], ours.Width);
         double worst = expected.Data.Zip(ours.Map).Max(p => Math.Abs(p.First - p.Second));
@@ -230,7 +230,7 @@ public class OnnxSanityTests
         Assert.Contains("fc", cascade);
         Assert.Contains(cascade, stage => stage.StartsWith("layer3.1", StringComparison.Ordinal));
         var before = Predictor.Logits(model, new[] { input }, model.Info.Shape)[0];
-        var results = Trust.SanityCheck.Run(model, new[] { new CamItem(input, null) }, CamMethods.Get("GradCAM"), Array.Empty<string>(), model.Info.Shape,
+        var results = Trust.SanityCheck.Run(model, new[] { new CamItem(input, null) }, CamMethods.Get("GradCAM"), model.Layers(), model.Info.Shape,
             new Trust.SanityOptions { Seed = 3 }, null, CancellationToken.None);
         var steps = results.Single().Steps;
         Assert.Equal(cascade.Count, steps.Count);

@@ -51,8 +51,8 @@ public class OnnxZooTests
             using var builtIn = Models.ModelStore.CreateUncached(new Models.WeightsRequest(name, WeightsPath: zoo.Weights));
             foreach (var method in new[] { "GradCAM", "GradCAMPlusPlus", "LayerCAM" })
             {
-                var ours = CamEngine.Compute(builtIn, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), new[] { "features.denseblock4" }, zoo.Size, null, CancellationToken.None).Single();
-                var graph = CamEngine.Compute(model, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), new[] { "features.denseblock4" }, model.Info.Shape, null, CancellationToken.None).Single();
+                var ours = CamEngine.Compute(builtIn, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), builtIn.Layers("features.denseblock4"), zoo.Size, null, CancellationToken.None).Single();
+                var graph = CamEngine.Compute(model, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), model.Layers("features.denseblock4"), model.Info.Shape, null, CancellationToken.None).Single();
                 double worst = ours.Map.Zip(graph.Map).Max(p => Math.Abs(p.First - p.Second));
                 Assert.True(worst <= 1e-4, $"{name} {method} at features.denseblock4: largest difference from the built-in family {worst}");
             }
@@ -61,7 +61,7 @@ public class OnnxZooTests
         foreach (var (method, file) in zoo.Maps.Where(m => m.Key is "GradCAM" or "GradCAMPlusPlus" or "LayerCAM"))
         {
             var reference = Npy.ReadFloat32(file).Data;
-            var map = CamEngine.Compute(model, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), new[] { zoo.Layer }, model.Info.Shape, null, CancellationToken.None).Single();
+            var map = CamEngine.Compute(model, new[] { new CamItem(input, zoo.Target) }, CamMethods.Get(method), model.Layers(zoo.Layer), model.Info.Shape, null, CancellationToken.None).Single();
             double worst = reference.Zip(map.Map).Max(p => Math.Abs(p.First - p.Second));
             Assert.True(worst <= 1e-4, $"{name} {method} at {zoo.Layer}: largest difference {worst}");
         }

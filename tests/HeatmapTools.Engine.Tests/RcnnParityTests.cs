@@ -108,7 +108,7 @@ public class RcnnParityTests
     }
 
     private static CamResult Map(LayeredModel model, PreparedImage image, CamTarget target, string method, bool flip = false) =>
-        CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, CamMethods.Get(method), new[] { "backbone" }, image.Shape,
+        CamEngine.Compute(model, new[] { new CamItem(image.Chw!, target) }, CamMethods.Get(method), model.Layers("backbone"), image.Shape,
             new CamOptions { FlipEigenSign = flip }, CancellationToken.None).Single();
 
     /// <summary>

@@ -70,8 +70,8 @@ public class SanityCheckTests
         // Three steps: further down, the randomised Grad-CAM map is all zero, which has no ranking (Verdict Undefined).
         var options = new SanityOptions { Seed = 3, MaxSteps = 3 };
 
-        var gradCam = SanityCheck.Run(model, items, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, options, null, CancellationToken.None).Single();
-        var edges = SanityCheck.Run(model, items, new EdgeDetectorMethod(), new[] { "features.12" }, 224, options, null, CancellationToken.None).Single();
+        var gradCam = SanityCheck.Run(model, items, CamMethods.Get("GradCAM"), model.Layers("features.12"), 224, options, null, CancellationToken.None).Single();
+        var edges = SanityCheck.Run(model, items, new EdgeDetectorMethod(), model.Layers("features.12"), 224, options, null, CancellationToken.None).Single();
 
         Assert.Equal(SanityCheck.Cascade(model, 3), gradCam.Steps.Select(s => s.Layer));
         Assert.Equal("classifier.1", gradCam.Steps[0].Layer);
@@ -90,7 +90,7 @@ public class SanityCheckTests
     {
         var model = SharedData.SqueezeNetModel;
         var (input, target, _) = TrustMetricsTests.Case("coffee");
-        SanityResult Run(int seed) => SanityCheck.Run(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224,
+        SanityResult Run(int seed) => SanityCheck.Run(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), model.Layers("features.12"), 224,
             new SanityOptions { Seed = seed, MaxSteps = 2 }, null, CancellationToken.None).Single();
         var a = Run(1);
         Assert.Equal(2, a.Steps.Count);

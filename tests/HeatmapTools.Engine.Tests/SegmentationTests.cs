@@ -135,17 +135,17 @@ public class SegmentationTargetTests
         var mask = Enumerable.Repeat(1f, 96 * 96).ToArray();
         var items = inputs.Select((x, i) => new CamItem(x, new SegmentTarget(4 + i, mask, 96, 96, "all"))).ToArray();
         var method = CamMethods.Get("GradCAM");
-        var together = CamEngine.Compute(lraspp, items, method, Array.Empty<string>(), 96, null, CancellationToken.None);
+        var together = CamEngine.Compute(lraspp, items, method, lraspp.Layers(), 96, null, CancellationToken.None);
         for (int i = 0; i < items.Length; i++)
         {
-            var alone = CamEngine.Compute(lraspp, new[] { items[i] }, method, Array.Empty<string>(), 96, null, CancellationToken.None).Single();
+            var alone = CamEngine.Compute(lraspp, new[] { items[i] }, method, lraspp.Layers(), 96, null, CancellationToken.None).Single();
             Assert.True(alone.Map.Zip(together[i].Map, (a, b) => Math.Abs(a - b)).Max() < 1e-5, $"image {i} differs in a batch");
         }
         // Its head reads backbone.4's output from the full pass: rerunning only the layers above backbone.16 cannot be right.
         var refused = Assert.Throws<HeatmapToolsException>(() =>
-            CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), Array.Empty<string>(), 96, null, CancellationToken.None));
+            CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), lraspp.Layers(), 96, null, CancellationToken.None));
         Assert.Equal(ErrorIds.MethodNotSupported, refused.ErrorId);
-        Assert.NotEmpty(CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), new[] { "backbone.3" }, 96, null, CancellationToken.None).Single().Map);
+        Assert.NotEmpty(CamEngine.Compute(lraspp, new[] { items[0] }, CamMethods.Get("AblationCAM"), lraspp.Layers("backbone.3"), 96, null, CancellationToken.None).Single().Map);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public class SegmentationTargetTests
         {
             try
             {
-                var map = CamEngine.Compute(segmenter, new[] { new CamItem(input, target) }, method, Array.Empty<string>(), 64, options, CancellationToken.None).Single();
+                var map = CamEngine.Compute(segmenter, new[] { new CamItem(input, target) }, method, segmenter.Layers(), 64, options, CancellationToken.None).Single();
                 Assert.Equal(64 * 64, map.Map.Length);
                 Assert.All(map.Map, v => Assert.True(float.IsFinite(v), $"{method.Name}: a non-finite value"));
                 if (method.Name == "Occlusion" && map.Map.Max() == map.Map.Min())

@@ -20,9 +20,9 @@ public class SharedModelTests
         var (chelsea, chelseaTarget, _) = TrustMetricsTests.Case("chelsea");
         var (coffee, coffeeTarget, _) = TrustMetricsTests.Case("coffee");
         CamResult Nested_(float[] input, int target) => CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"),
-            new[] { Nested }, 224, null, CancellationToken.None).Single();
+            model.Layers(Nested), 224, null, CancellationToken.None).Single();
         CamResult Guided(float[] input, int target) => CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GuidedGradCAM"),
-            new[] { "features.12" }, 224, null, CancellationToken.None).Single();
+            model.Layers("features.12"), 224, null, CancellationToken.None).Single();
         float[] Logits(float[] input)
         {
             using var scope = NewDisposeScope();

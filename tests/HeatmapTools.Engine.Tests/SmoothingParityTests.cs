@@ -12,7 +12,7 @@ public class SmoothingParityTests
     private static CamResult Map(string name, CamOptions options, string method = "GradCAM")
     {
         var (input, target, _) = TrustMetricsTests.Case(name);
-        return CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, target) }, CamMethods.Get(method), new[] { "features.12" }, 224,
+        return CamEngine.Compute(SharedData.SqueezeNetModel, new[] { new CamItem(input, target) }, CamMethods.Get(method), SharedData.SqueezeNetModel.Layers("features.12"), 224,
             options, CancellationToken.None).Single();
     }
 

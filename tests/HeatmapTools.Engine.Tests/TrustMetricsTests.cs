@@ -162,7 +162,7 @@ public class TrustMetricsTests
     {
         var (input, target, _) = Case("coffee");
         var model = SharedData.SqueezeNetModel;
-        var map = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), new[] { "features.12" }, 224, null, CancellationToken.None).Single().Map;
+        var map = CamEngine.Compute(model, new[] { new CamItem(input, target) }, CamMethods.Get("GradCAM"), model.Layers("features.12"), 224, null, CancellationToken.None).Single().Map;
         FaithfulnessResult Run(ulong seed) => Faithfulness.Measure(model, input, 224, map, target,
             new FaithfulnessOptions { Percentiles = new double[] { 50 }, CurveSteps = 0, Noise = 0.5, Seed = seed }, null, CancellationToken.None);
         var a = Run(1);

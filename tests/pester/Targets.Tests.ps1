@@ -116,10 +116,30 @@ Describe 'Choosing targets costs no pass of its own' {
 
     It 'ranks several top classes (-Top) in one pass a batch before the maps, not one an image: <What>' -ForEach @(
         @{ What = '-Top 2'; Arguments = @{ Model = 'squeezenet1_1'; Top = 2 }; Maps = 6 }
-        @{ What = 'predicted categories'; Arguments = @{ Model = 'lraspp_mobilenet_v3_large'; Weights = 'Random'; Seed = 1; NumClasses = 3; InputSize = '64,64' }; Maps = 3 }
+        @{ What = 'a segmenter''s -Top 2'; Arguments = @{ Model = 'lraspp_mobilenet_v3_large'; Weights = 'Random'; Seed = 1; NumClasses = 3; InputSize = '64,64'; Top = 2 }; Maps = 0 }
     ) {
         $out = $null
         Measure-Passes { $script:out = $photos | New-CamHeatmap @Arguments -NoOverlay } | Should -Be 2
-        @($script:out).Count | Should -Be $Maps
+        if ($Maps) { @($script:out).Count | Should -Be $Maps } else { @($script:out).Count | Should -BeGreaterOrEqual $photos.Count }
+    }
+
+    It 'makes a segmenter''s maps of the category it predicts most, and of a category over the pixels it predicts it at, in the one pass that makes the maps' {
+        $segmenter = @{ Model = 'lraspp_mobilenet_v3_large'; Weights = 'Random'; Seed = 1; NumClasses = 3; InputSize = '64,64' }
+        $top = $null
+        Measure-Passes { $script:top = $photos | New-CamHeatmap @segmenter -NoOverlay } | Should -Be 1
+        @($script:top).Count | Should -Be $photos.Count
+        @($script:top | Where-Object { $_.ClassIndex -lt 0 -or $_.ClassIndex -ge 3 }).Count | Should -Be 0
+        # A category asked for is summed over the pixels the same pass predicts it at: an image where it is predicted
+        # nowhere is that image's error (TargetSelectsNothing), the others are mapped.
+        $category = $script:top[0].ClassIndex
+        $asked = $null
+        Measure-Passes { $script:asked = $photos | New-CamHeatmap @segmenter -ClassIndex $category -NoOverlay -ErrorAction SilentlyContinue -ErrorVariable script:missed } | Should -Be 1
+        @($script:asked).Count + @($script:missed).Count | Should -Be $photos.Count
+        @($script:asked).Count | Should -BeGreaterThan 0
+        $script:asked.ClassIndex | Sort-Object -Unique | Should -Be $category
+        $script:missed | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'TargetSelectsNothing,*' }
+        # The image where the top run found the category has it at the very pixels: the same map.
+        $script:asked[0].SourcePath | Should -Be $script:top[0].SourcePath
+        $script:asked[0].Score | Should -Be $script:top[0].Score
     }
 }

@@ -28,7 +28,20 @@ public static class AttributionEngine
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
-            var target = options.TargetFor(items[i], () => (int)logits[i].argmax().item<long>());
+            int row = i;
+            Cam.Targets.CamTarget target;
+            try
+            {
+                target = options.TargetFor(items[i], () => (int)logits[row].argmax().item<long>(),
+                    () => logits[row].to_type(ScalarType.Float32).contiguous().data<float>().ToArray());
+            }
+            // As CamEngine: an image whose target selects nothing is that image's error, the batch goes on.
+            catch (HeatmapToolsException error) when (items[i].Target is Cam.Targets.PredictedSegmentTarget predicted && error.Category is ErrorKind.InvalidData)
+            {
+                var nothing = predicted.Nothing();
+                results[i] = new CamResult(new float[shape.Height * shape.Width], shape.Width, shape.Height, nothing.ClassIndex, 0) { Target = nothing, Error = error };
+                continue;
+            }
             var x = input[i..(i + 1)];
             float score;
             using (no_grad()) score = target.Score(model, x, 0).item<float>();

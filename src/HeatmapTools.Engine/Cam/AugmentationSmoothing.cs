@@ -13,7 +13,7 @@ internal static class AugmentationSmoothing
         { (false, 1f), (false, 0.9f), (false, 1.1f), (true, 1f), (true, 0.9f), (true, 1.1f) };
 
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, InputShape shape, CamOptions options, CancellationToken cancellation, IRunListener listener)
+        MapLayers layers, InputShape shape, CamOptions options, CancellationToken cancellation, IRunListener listener)
     {
         var plain = options with { AugSmooth = false };
         var first = CamEngine.Compute(model, items, method, layers, shape, plain, cancellation, listener);
@@ -22,7 +22,12 @@ internal static class AugmentationSmoothing
         var sums = first.Select(r => r.Map.ToArray()).ToArray();
         foreach (var (mirror, factor) in Transforms.Skip(1))
         {
-            var augmented = items.Select(item => item with { Chw = Transform(item.Chw, shape, mirror, factor) }).ToList();
+            // A target read off the prediction is the image's, made in the first pass: every copy explains that one.
+            var augmented = items.Select((item, i) => item with
+            {
+                Chw = Transform(item.Chw, shape, mirror, factor),
+                Target = item.Target is Targets.PredictedSegmentTarget ? first[i].Target : item.Target,
+            }).ToList();
             var maps = CamEngine.Compute(model, augmented, method, layers, shape, plain, cancellation, listener);
             for (int i = 0; i < maps.Count; i++)
             {

@@ -51,8 +51,12 @@ public sealed record CamOptions
     /// </summary>
     public Targets.TargetKind? TopKind { get; init; }
 
-    /// <summary>An item's target, or the <see cref="TopKind"/> target of the class its logits rank first.</summary>
-    internal Targets.CamTarget TargetFor(CamItem item, Func<int> topClass) =>
+    /// <summary>
+    /// An item's target, or the <see cref="TopKind"/> target of the class its logits rank first; a target that reads the
+    /// image's prediction is made from <paramref name="output"/>, the item's output in the same pass.
+    /// </summary>
+    internal Targets.CamTarget TargetFor(CamItem item, Func<int> topClass, Func<float[]> output) =>
+        item.Target is Targets.PredictedSegmentTarget predicted ? predicted.From(output()) :
         item.Target ?? (TopKind is { UsesClasses: true } kind
             ? kind.For(new Targets.TargetContext(null, Array.Empty<float>), new[] { topClass() }).Single()
             : new Targets.ClassTarget(topClass()));
@@ -71,6 +75,12 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
     /// <summary>A pixel attribution's values, C x H x W at the network input (the map is their picture); null for CAMs.</summary>
     public float[]? Attribution { get; init; }
 
+    /// <summary>
+    /// Why this item has no map: its target, made from the pass's output, selects nothing (a category predicted at no
+    /// pixel). Its map is then that of an empty target and means nothing; <see cref="MapBatch.Keep"/> takes the image out.
+    /// </summary>
+    public HeatmapToolsException? Error { get; init; }
+
     /// <summary>The image's logits in the pass that made the map (a classifier's; null for segmenters and detectors), so a
     /// caller that needs the prediction too runs no pass of its own.</summary>
     public float[]? Logits { get; init; }
@@ -83,8 +93,10 @@ public sealed record CamResult(float[] Map, int Width, int Height, int ClassInde
 /// <summary>Computes class activation maps for a batch; every tensor dies with the batch's dispose scope.</summary>
 public static class CamEngine
 {
+    /// <param name="layers">The target layers, resolved once for the run (<see cref="LayerSelection.Resolve"/>); on another
+    /// network of the architecture (a randomised copy) they are found again by name.</param>
     public static IReadOnlyList<CamResult> Compute(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener = null)
+        MapLayers layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener = null)
     {
         if (options is not { RenormalizeInBoxes: true }) return ComputeMaps(model, items, method, layers, shape, options, cancellation, listener);
         if (!model.Info.IsDetection)
@@ -97,15 +109,14 @@ public static class CamEngine
     }
 
     private static IReadOnlyList<CamResult> ComputeMaps(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method,
-        IReadOnlyList<string> layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener)
+        MapLayers layers, InputShape shape, CamOptions? options, CancellationToken cancellation, IRunListener? listener)
     {
         options ??= new CamOptions();
         listener ??= SilentListener.Instance;
         if (items.Count == 0) return Array.Empty<CamResult>();
         if (method is Attribution.AttributionMethod attribution) return Attribution.AttributionEngine.Compute(model, items, attribution, shape, options, cancellation);
         if (options.AugSmooth) return AugmentationSmoothing.Compute(model, items, method, layers, shape, options, cancellation, listener);
-        if (layers.Count == 0) layers = new[] { model.Info.DefaultLayer };
-        var targetLayers = layers.Select(model.ResolveTarget).ToList();
+        var targetLayers = layers.On(model).Targets;
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = NewDisposeScope();
@@ -127,7 +138,7 @@ public static class CamEngine
     private static IReadOnlyList<CamResult> Finish(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<LayerTarget> targetLayers,
         InputShape shape, CamOptions options, CapturedForward forward, Tensor input, bool gradients, IRunListener listener, CancellationToken cancellation)
     {
-        var targets = ResolveTargets(items, forward.Logits, model, options);
+        var (targets, errors) = ResolveTargets(items, forward.Logits, model, options);
         var classes = targets.Select(t => (long)t.ClassIndex).ToArray();
         var scores = forward.Scores(targets);
 
@@ -186,16 +197,22 @@ public static class CamEngine
             var combined = CamPostProcessor.Combine(maps, perLayer.Select(p => (p.H, p.W)).ToList(), width, height, out float rawMin, out float rawMax, extent);
             int plane = channels * height * width;
             results[b] = new CamResult(combined, width, height, targets[b].ClassIndex, scoreValues[b], guided?.AsSpan(b * plane, plane).ToArray(), rawMin, rawMax)
-                { Target = targets[b], Logits = logitRows?[b] };
+                { Target = targets[b], Logits = logitRows?[b], Error = errors[b] };
         });
         return results;
     }
 
-    /// <summary>Each item's target; without one, the class the model ranks first for it (its logit, or as <see cref="CamOptions.TopKind"/> says).</summary>
-    private static IReadOnlyList<Targets.CamTarget> ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits, LayeredModel model, CamOptions options)
+    /// <summary>
+    /// Each item's target; without one, the class the model ranks first for it (its logit, or as <see cref="CamOptions.TopKind"/>
+    /// says); one that reads the prediction, made from this pass's output. An item whose target selects nothing gets an
+    /// error and a target scoring 0, so the rest of the batch is mapped as if it were not there.
+    /// </summary>
+    internal static (Targets.CamTarget[] Targets, HeatmapToolsException?[] Errors) ResolveTargets(IReadOnlyList<CamItem> items, Tensor logits,
+        LayeredModel model, CamOptions options)
     {
         long[]? top = null;
         var targets = new Targets.CamTarget[items.Count];
+        var errors = new HeatmapToolsException?[items.Count];
         for (int i = 0; i < items.Count; i++)
         {
             if (items[i].Target is { } target) target.Validate(model);
@@ -206,8 +223,16 @@ public static class CamEngine
                 throw new HeatmapToolsException(ErrorIds.TargetNotApplicable, ErrorKind.InvalidArgument,
                     $"{model.Name} is a detector: a map needs boxes to explain (BoxTarget), not a top class.", model.Name);
             else top ??= logits.detach().argmax(1).data<long>().ToArray();
-            targets[i] = options.TargetFor(items[i], () => (int)top![i]);
+            int row = i;
+            try
+            {
+                targets[i] = options.TargetFor(items[i], () => (int)top![row], () => logits.detach()[row].to_type(ScalarType.Float32).contiguous().data<float>().ToArray());
+            }
+            catch (HeatmapToolsException error) when (items[i].Target is Targets.PredictedSegmentTarget predicted && error.Category is ErrorKind.InvalidData)
+            {
+                (targets[i], errors[i]) = (predicted.Nothing(), error);
+            }
         }
-        return targets;
+        return (targets, errors);
     }
 }

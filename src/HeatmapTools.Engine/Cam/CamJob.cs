@@ -18,66 +18,55 @@ public static class CamJob
         CamJobOptions options, IRunListener listener, CancellationToken cancellation, OutputRegistry? outputs = null)
     {
         var colormap = Colormaps.Parse(options.Colormap);
-        string layer = options.Layers.Describe(model);
+        var plan = MapPlan.Resolve(model, options);
         bool manyClasses = items.Any(i => (i.Classes?.Count ?? i.Top) > 1);
         var naming = new OutputNaming(options.OutputPath, manyClasses, options.Methods.Count > 1, options.OutputRoot,
             namesTarget: options.Target.Kind != TargetKind.Default || options.Target.PerBox);
-        var plan = CamOutputPlan.Make(items, labels, naming, layer, options, listener);
-        var pending = plan.Pending.Select(i => items[i]).ToList();
-        var writer = new CamOutputWriter(naming, colormap, layer, labels, options, outputs, listener, cancellation);
-        var computed = pending.Count == 0 ? Array.Empty<ItemResult<CamOutput>>() : Make(model, labels, pending, options, writer, layer, listener, cancellation);
-        return plan.Assemble(items, computed, options, listener);
+        var outputPlan = CamOutputPlan.Make(items, labels, naming, plan.Layer, options, listener);
+        var pending = outputPlan.Pending.Select(i => items[i]).ToList();
+        var writer = new CamOutputWriter(naming, colormap, plan.Layer, labels, options, outputs, listener, cancellation);
+        var computed = pending.Count == 0 ? Array.Empty<ItemResult<CamOutput>>() : Make(plan, labels, pending, options, writer, listener, cancellation);
+        return outputPlan.Assemble(items, computed, options, listener);
     }
 
     /// <summary>Maps for items that need them, written, in input order (an image's results together).</summary>
-    private static IReadOnlyList<ItemResult<CamOutput>> Make(LayeredModel model, ClassLabels labels, IReadOnlyList<CamJobItem> items, CamJobOptions options,
-        CamOutputWriter writer, string layer, IRunListener listener, CancellationToken cancellation)
+    private static IReadOnlyList<ItemResult<CamOutput>> Make(MapPlan plan, ClassLabels labels, IReadOnlyList<CamJobItem> items, CamJobOptions options,
+        CamOutputWriter writer, IRunListener listener, CancellationToken cancellation)
     {
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, keepImages: !options.NoOverlay, options.KeepBudget,
-            items.Select(i => i.Held as HeldInput).ToList());
-        try
+        // An image whose target cannot be made is that image's error; the batch goes on.
+        using var batch = plan.Prepare(items, cancellation, keepImages: !options.NoOverlay, options.KeepBudget);
+        var (prepared, pairs) = (batch.Images, batch.Pairs);
+        var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
+        foreach (var method in options.Methods)
         {
-            // An image whose target cannot be made is that image's error; the batch goes on.
-            var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation,
-                (i, error) => prepared[i] = prepared[i].Failed(error));
-            var layers = options.Layers.Resolve(model);
-            var byImage = new Dictionary<int, List<ItemResult<CamOutput>>>();
-            foreach (var method in options.Methods)
+            cancellation.ThrowIfCancellationRequested();
+            // An image whose target its pass could not make leaves the pairs here, with its error.
+            var computed = pairs.Count == 0 ? Array.Empty<CamResult>() : plan.Compute(batch, method, listener, cancellation);
+            var images = pairs.Select(p => prepared[p.Image]).ToList();
+            var maps = MapPlacement.Place(computed, images, options.Preprocess);
+            var written = new ItemResult<CamOutput>[maps.Count];
+            Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, k =>
+                written[k] = Hold(writer.Write(images[k], maps[k], method), plan, labels, options));
+            for (int k = 0; k < maps.Count; k++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var images = pairs.Select(p => prepared[p.Image]).ToList();
-                var maps = pairs.Count == 0 ? Array.Empty<CamResult>() :
-                    MapPlacement.Place(ComputeByShape(model, pairs.Select(p => (prepared[p.Image], p.Target)).ToList(), method, layers,
-                        options.Cam with { TopKind = options.Target.Kind }, listener, cancellation),
-                        images, options.Preprocess);
-                var written = new ItemResult<CamOutput>[maps.Count];
-                Parallel.For(0, maps.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads }, k =>
-                    written[k] = Hold(writer.Write(images[k], maps[k], method), model, labels, options, layer));
-                for (int k = 0; k < maps.Count; k++)
-                {
-                    if (!byImage.TryGetValue(pairs[k].Image, out var list)) byImage[pairs[k].Image] = list = new();
-                    list.Add(written[k]);
-                }
+                if (!byImage.TryGetValue(pairs[k].Image, out var list)) byImage[pairs[k].Image] = list = new();
+                list.Add(written[k]);
             }
-            var results = new List<ItemResult<CamOutput>>();
-            for (int i = 0; i < prepared.Length; i++)
-            {
-                if (prepared[i].Error is { } error) results.Add(new ItemResult<CamOutput>(prepared[i].Path, null, error));
-                else if (byImage.TryGetValue(i, out var list)) results.AddRange(list);
-            }
-            return results;
         }
-        finally
+        var results = new List<ItemResult<CamOutput>>();
+        for (int i = 0; i < prepared.Length; i++)
         {
-            foreach (var p in prepared) p.Image?.Dispose();
+            if (byImage.TryGetValue(i, out var list)) results.AddRange(list);
+            if (prepared[i].Error is { } error) results.Add(new ItemResult<CamOutput>(prepared[i].Path, null, error));
         }
+        return results;
     }
 
     /// <summary>The result keyed, and with <see cref="CamJobOptions.HoldFor"/> its map held for the next command.</summary>
-    private static ItemResult<CamOutput> Hold(ItemResult<CamOutput> result, LayeredModel model, ClassLabels labels, CamJobOptions options, string layer)
+    private static ItemResult<CamOutput> Hold(ItemResult<CamOutput> result, MapPlan plan, ClassLabels labels, CamJobOptions options)
     {
         if (result.Value is not { } r) return result;
-        string key = MapKey.Of(model, options.Preprocess, r.Method, r.Method.LayerName(layer), r.Target, options.Cam);
+        string key = plan.KeyOf(r.Method, r.Target);
         if (options.HoldFor is not { } request) return result with { Value = r with { Key = key } };
         // What the map needs to be made again, and no more: not this run's name registry, nor its listener.
         var again = options.Quiet(r.Method);
@@ -96,18 +85,5 @@ public static class CamJob
         var item = new CamJobItem(path, target is null ? classes : new[] { target.ClassIndex }) { Target = target };
         var result = Run(model, labels, new[] { item }, options.Quiet(method), SilentListener.Instance, cancellation).Single();
         return result.Error is { } error ? throw error : result.Value!;
-    }
-
-    /// <summary>Maps in the order of <paramref name="pairs"/>, computed in one batch per input shape (native sizes differ).</summary>
-    internal static IReadOnlyList<CamResult> ComputeByShape(LayeredModel model, IReadOnlyList<(PreparedImage Image, CamTarget? Target)> pairs, CamMethod method,
-        IReadOnlyList<string> layers, CamOptions cam, IRunListener listener, CancellationToken cancellation)
-    {
-        var results = new CamResult[pairs.Count];
-        foreach (var group in pairs.Select((p, k) => (p, k)).GroupBy(t => t.p.Image.Shape))
-        {
-            var maps = CamEngine.Compute(model, group.Select(t => new CamItem(t.p.Image.Chw!, t.p.Target)).ToList(), method, layers, group.Key, cam, cancellation, listener);
-            foreach (var ((_, k), map) in group.Zip(maps)) results[k] = map;
-        }
-        return results;
     }
 }

@@ -24,12 +24,9 @@ public sealed record CamJobItem(string Path, IReadOnlyList<int>? Classes, int To
     public Explanation.RegionMask? Localisation { get; init; }
 }
 
-/// <summary>What a New-CamHeatmap run makes and where it writes it: plain values, the same for every batch of the run.</summary>
-public sealed record CamJobOptions
+/// <summary>What a New-CamHeatmap run makes (its <see cref="MapRequest"/>) and where it writes it: plain values, the same for every batch of the run.</summary>
+public sealed record CamJobOptions : MapRequest
 {
-    public required IReadOnlyList<CamMethod> Methods { get; init; }
-    public LayerSelection Layers { get; init; } = LayerSelection.Default;
-    public required PreprocessOptions Preprocess { get; init; }
     public string Colormap { get; init; } = Rendering.OverlayDefaults.Colormap;
     public double Alpha { get; init; } = Rendering.OverlayDefaults.MapAlpha;
     public bool NoOverlay { get; init; }
@@ -43,9 +40,6 @@ public sealed record CamJobOptions
     public bool SkipExisting { get; init; }
     /// <summary>Outputs older than their source are made again (the rest as with SkipExisting).</summary>
     public bool Update { get; init; }
-    public CamOptions Cam { get; init; } = new();
-    /// <summary>What each map explains (-Target, -ReferenceImage).</summary>
-    public Targets.TargetRequest Target { get; init; } = Targets.TargetRequest.Default;
     /// <summary>Explain images this module wrote (they carry its note, see OutputMarker) instead of leaving them out.</summary>
     public bool IncludeOwnOutputs { get; init; }
     /// <summary>Keep each map in the held budget for the next command, made again from these weights once let go; null keeps none.</summary>

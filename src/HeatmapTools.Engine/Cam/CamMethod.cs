@@ -69,7 +69,7 @@ public abstract class CamMethod
                 $"{Name} changes channels of a convolutional stage's output and reruns the layers above it; {model.Name} keeps " +
                 $"transformer tokens ({model.Info.Layout}) between its blocks, which this does not support. Use a gradient method " +
                 "(GradCAM, GradCAMPlusPlus, LayerCAM, ...), EigenCAM or ScoreCAM.", Name);
-        int stage = model.ResolveLayer(context.Layer.Name);
+        int stage = model.StageOf(context.Layer);
         if (model.Info.TappedStage is { } tapped && stage >= model.ResolveLayer(tapped))
             throw new HeatmapToolsException(ErrorIds.MethodNotSupported, ErrorKind.InvalidOperation,
                 $"{Name} reruns the layers above '{context.Layer.Name}' alone; {model.Name}'s head also reads '{tapped}', below it, from the full pass. " +

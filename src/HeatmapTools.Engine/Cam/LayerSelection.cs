@@ -24,12 +24,12 @@ public sealed class LayerSelection : IEquatable<LayerSelection>
         return names.Count == 0 ? Default : new LayerSelection(names);
     }
 
-    /// <summary>The layers' canonical names on <paramref name="model"/>, each checked (UnknownLayer); the default layer when none was given.</summary>
-    public IReadOnlyList<string> Resolve(LayeredModel model) =>
-        (Names.Count == 0 ? new[] { model.Info.DefaultLayer } : Names).Select(model.CanonicalLayerName).ToList();
+    /// <summary>Layers named one by one (or a result's comma-joined value).</summary>
+    public static LayerSelection Of(params string[] names) => Parse(names);
 
-    /// <summary>How results name the layers (one value, as -Layer binds it back).</summary>
-    public string Describe(LayeredModel model) => string.Join(",", Resolve(model));
+    /// <summary>The layers on <paramref name="model"/>, each checked (UnknownLayer); the default layer when none was given.</summary>
+    public MapLayers Resolve(LayeredModel model) =>
+        new(model, (Names.Count == 0 ? new[] { model.Info.DefaultLayer } : Names).Select(model.ResolveTarget).ToList());
 
     public bool Equals(LayerSelection? other) => other is not null && Names.SequenceEqual(other.Names, StringComparer.OrdinalIgnoreCase);
     public override bool Equals(object? obj) => Equals(obj as LayerSelection);

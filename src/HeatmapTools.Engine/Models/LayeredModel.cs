@@ -110,16 +110,21 @@ public sealed class LayeredModel : IDisposable
     }
 
     /// <summary>Stage index of a layer that must be a whole stage (methods that rerun the network from it).</summary>
-    public int ResolveLayer(string layer)
+    public int ResolveLayer(string layer) => StageOf(ResolveTarget(layer));
+
+    /// <summary>Stage index of a resolved target that must be a whole stage; one inside a stage is refused (LayerNotAStage).</summary>
+    public int StageOf(LayerTarget target)
     {
-        var target = ResolveTarget(layer);
         if (target.IsStage) return target.Stage;
         throw new HeatmapToolsException(ErrorIds.LayerNotAStage, ErrorKind.InvalidArgument,
             $"'{target.Name}' of {Name} sits inside the stage '{Stages[target.Stage].Name}'; this needs a stage output. " +
-            $"Use '{Stages[target.Stage].Name}' (Get-CamLayer -Model {Name} lists the stages).", layer);
+            $"Use '{Stages[target.Stage].Name}' (Get-CamLayer -Model {Name} lists the stages).", target.Name);
     }
 
     public string CanonicalLayerName(string layer) => ResolveTarget(layer).Name;
+
+    /// <summary>Target layers of this network by name (none: its default layer), resolved once for every pass that uses them.</summary>
+    public Cam.MapLayers Layers(params string[] names) => Cam.LayerSelection.Parse(names).Resolve(this);
 
     /// <summary>The targets inside stage <paramref name="stage"/>: its submodules by path, or what the architecture names (ONNX taps).</summary>
     public IEnumerable<(string Name, nn.Module<Tensor, Tensor> Module)> NestedOf(int stage)

@@ -27,10 +27,12 @@ public sealed record ComparisonMetrics(IReadOnlyList<Explanation.ExplanationMetr
 /// </summary>
 public static class MapComparison
 {
-    public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(LayeredModel reference, LayeredModel difference, IReadOnlyList<string> paths,
-        PreprocessOptions preprocess, CamMethod method, IReadOnlyList<string> layers, int? classIndex, CancellationToken cancellation,
+    /// <param name="plan">How the maps are made, resolved on the reference model; the candidate runs the same request (<see cref="MapPlan.On"/>).</param>
+    public static IReadOnlyList<ItemResult<MapComparisonResult>> Compare(MapPlan plan, LayeredModel difference, IReadOnlyList<string> paths,
+        CamMethod method, int? classIndex, CancellationToken cancellation,
         string? figureFolder = null, bool force = false, ISet<string>? figuresWritten = null, ComparisonMetrics? metrics = null)
     {
+        var reference = plan.Model;
         figuresWritten ??= new HashSet<string>(StringComparer.Ordinal);
         if (reference.NumClasses != difference.NumClasses || reference.Info.Name != difference.Info.Name)
             throw new HeatmapToolsException(ErrorIds.WeightsMismatch, ErrorKind.InvalidArgument,
@@ -44,7 +46,10 @@ public static class MapComparison
                 $"Compare-CamHeatmap explains a classifier's class under both models; {reference.Name} is a detector, whose boxes differ between the two.", reference.Name);
         if (classIndex is int asked && (asked < 0 || asked >= reference.NumClasses))
             throw new HeatmapToolsException(ErrorIds.UnknownClass, ErrorKind.InvalidArgument, $"Class index {asked} is outside 0..{reference.NumClasses - 1}.", asked);
-        var prepared = InputBatch.Prepare(paths, preprocess, cancellation);
+        var candidate = plan.On(difference);
+        using var batch = plan.Prepare(paths.Select(p => new CamJobItem(p, classIndex is int c ? new[] { c } : null)).ToList(), cancellation);
+        var prepared = batch.Images;
+        var targets = batch.Pairs.ToDictionary(p => p.Image, p => p.Target);
         var results = new ItemResult<MapComparisonResult>?[prepared.Length];
         for (int i = 0; i < prepared.Length; i++)
             if (prepared[i].Error is { } error) results[i] = new ItemResult<MapComparisonResult>(prepared[i].Path, null, error);
@@ -57,10 +62,9 @@ public static class MapComparison
             Running.RunScope.Current.Progress($"Comparing the maps of {compared} of {total} images", (double)compared / total);
             var members = group.ToList();
             compared += members.Count;
-            var mapsA = CamEngine.Compute(reference, members.Select(i => new CamItem(prepared[i].Chw!, classIndex is int c ? new Cam.Targets.ClassTarget(c) : null)).ToList(),
-                method, layers, group.Key, null, cancellation);
-            var mapsB = CamEngine.Compute(difference, members.Select((i, k) => new CamItem(prepared[i].Chw!, new Cam.Targets.ClassTarget(mapsA[k].ClassIndex))).ToList(),
-                method, layers, group.Key, null, cancellation);
+            var mapsA = plan.Compute(members.Select(i => (prepared[i], targets[i])).ToList(), method, SilentListener.Instance, cancellation);
+            var mapsB = candidate.Compute(members.Select((i, k) => (prepared[i], (Cam.Targets.CamTarget?)new Cam.Targets.ClassTarget(mapsA[k].ClassIndex))).ToList(),
+                method, SilentListener.Instance, cancellation);
             // Plain arrays, and libtorch idle: the agreements (a sort and a filtered image each) on all cores.
             var agreements = new (double Spearman, double Ssim)[members.Count];
             Parallel.For(0, members.Count, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Scaling.CpuAllocation.Current.Threads },
@@ -70,7 +74,7 @@ public static class MapComparison
                 var image = prepared[members[k]];
                 try
                 {
-                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, One(reference, difference, image, method, layers, mapsA[k], mapsB[k], agreements[k],
+                    results[members[k]] = new ItemResult<MapComparisonResult>(image.Path, One(plan, candidate, image, method, mapsA[k], mapsB[k], agreements[k],
                         cancellation, figureFolder, force, figuresWritten, metrics), null);
                 }
                 catch (HeatmapToolsException ex)
@@ -82,7 +86,7 @@ public static class MapComparison
         return results.Select(r => r!).ToList();
     }
 
-    private static MapComparisonResult One(LayeredModel reference, LayeredModel difference, PreparedImage image, CamMethod method, IReadOnlyList<string> layers,
+    private static MapComparisonResult One(MapPlan reference, MapPlan difference, PreparedImage image, CamMethod method,
         CamResult mapA, CamResult mapB, (double Spearman, double Ssim) agreement, CancellationToken cancellation, string? figureFolder, bool force,
         ISet<string> written, ComparisonMetrics? metrics)
     {
@@ -94,8 +98,8 @@ public static class MapComparison
         return new MapComparisonResult(image.Path, c, ArgMax(a), ArgMax(b), ClassProbabilities.Softmax(a)[c], ClassProbabilities.Softmax(b)[c], spearman, ssim)
         {
             Figure = figure,
-            ReferenceMetrics = metrics is null ? null : Judge(reference, "reference", image, mapA, method, layers, c, metrics, cancellation),
-            DifferenceMetrics = metrics is null ? null : Judge(difference, "candidate", image, mapB, method, layers, c, metrics, cancellation),
+            ReferenceMetrics = metrics is null ? null : Judge(reference, "reference", image, mapA, method, c, metrics, cancellation),
+            DifferenceMetrics = metrics is null ? null : Judge(difference, "candidate", image, mapB, method, c, metrics, cancellation),
         };
     }
 
@@ -104,9 +108,10 @@ public static class MapComparison
     /// it (at the network input, an attribution summed over channels; noisy copies and other classes explained again by
     /// the same model and method). A value that is not a number is the image's error, naming the metric and the model.
     /// </summary>
-    private static Dictionary<string, double> Judge(LayeredModel model, string role, PreparedImage image, CamResult map, CamMethod method,
-        IReadOnlyList<string> layers, int c, ComparisonMetrics metrics, CancellationToken cancellation)
+    private static Dictionary<string, double> Judge(MapPlan plan, string role, PreparedImage image, CamResult map, CamMethod method,
+        int c, ComparisonMetrics metrics, CancellationToken cancellation)
     {
+        var model = plan.Model;
         // That image's error, not the run's: only HeatmapToolsException is caught per image.
         if (map.Height != image.Shape.Height || map.Width != image.Shape.Width)
             throw new HeatmapToolsException(ErrorIds.MapsNotComparable, ErrorKind.InvalidData,
@@ -117,7 +122,7 @@ public static class MapComparison
             Explanation = Values(map), Height = image.Shape.Height, Width = image.Shape.Width, Input = image.Chw!, ClassIndex = c,
             Logits = model.Logits, Name = image.Path, Classes = model.NumClasses,
             Explain = requests => CamEngine.Compute(model, requests.Select(r => new CamItem(r.Input, new Cam.Targets.ClassTarget(r.ClassIndex))).ToList(),
-                method, layers, image.Shape, null, cancellation).Select(Values).ToList(),
+                method, plan.Layers, image.Shape, plan.Cam, cancellation).Select(Values).ToList(),
         };
         var values = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (var metric in metrics.Metrics)

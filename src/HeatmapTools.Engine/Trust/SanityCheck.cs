@@ -48,7 +48,7 @@ public static class SanityCheck
         return (maxSteps is int m ? layers.Take(m) : layers).ToList();
     }
 
-    public static IReadOnlyList<SanityResult> Run(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, IReadOnlyList<string> layers,
+    public static IReadOnlyList<SanityResult> Run(LayeredModel model, IReadOnlyList<CamItem> items, CamMethod method, MapLayers layers,
         InputShape shape, SanityOptions options, IProgress<double>? progress, CancellationToken cancellation,
         IReadOnlyList<CamResult>? originalMaps = null)
     {

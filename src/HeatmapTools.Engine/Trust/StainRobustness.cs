@@ -49,10 +49,11 @@ public sealed record StainRobustnessResult(int ClassIndex, double Probability, i
 /// </summary>
 public static class StainRobustness
 {
-    public static StainRobustnessResult Measure(LayeredModel model, PreparedImage original, CamResult originalMap, CamTarget target, CamMethod method,
-        IReadOnlyList<string> layers, PreprocessOptions preprocess, CamOptions cam, StainRobustnessOptions options, IRunListener listener,
-        CancellationToken cancellation, Action<int, StainImage>? copy = null)
+    /// <param name="plan">How the original's map was made: each copy is prepared and mapped the same way.</param>
+    public static StainRobustnessResult Measure(MapPlan plan, PreparedImage original, CamResult originalMap, CamTarget target, CamMethod method,
+        StainRobustnessOptions options, IRunListener listener, CancellationToken cancellation, Action<int, StainImage>? copy = null)
     {
+        var (model, preprocess) = (plan.Model, plan.Preprocess);
         using var bgr = ImageReader.ReadBgr(original.Path, MemoryBudget.Shared, 0, cancellation, out var lease, out _);
         using var reserved = lease;
         var image = StainImage.FromBgr(bgr, original.Path);
@@ -74,7 +75,7 @@ public static class StainRobustness
                 Shape = preprocess.Native ? new InputShape(preprocess.Channels, image.Height, image.Width) : preprocess.Shape,
             });
         }
-        var maps = CamJob.ComputeByShape(model, copies.Select(c => (c, (CamTarget?)target)).ToList(), method, layers, cam, listener, cancellation);
+        var maps = plan.Compute(copies.Select(c => (c, (CamTarget?)target)).ToList(), method, listener, cancellation);
         var spearman = maps.Select(m => Similarity.Spearman(originalMap.Map, m.Map)).ToArray();
         var (probabilities, tops) = Probabilities(model, copies.Prepend(original).ToList(), originalMap.ClassIndex, cancellation);
         return new StainRobustnessResult(originalMap.ClassIndex, probabilities[0], tops[0], probabilities[1..], tops[1..], spearman, alpha, beta);

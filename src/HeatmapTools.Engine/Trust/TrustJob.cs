@@ -6,16 +6,9 @@ using HeatmapTools.Engine.Prediction;
 
 namespace HeatmapTools.Engine.Trust;
 
-/// <summary>What the trust cmdlets share with New-CamHeatmap: which maps to judge.</summary>
-public sealed record TrustJobOptions
+/// <summary>What the trust cmdlets share with New-CamHeatmap: which maps to judge (their <see cref="MapRequest"/>), and their figures.</summary>
+public sealed record TrustJobOptions : MapRequest
 {
-    public required IReadOnlyList<CamMethod> Methods { get; init; }
-    public LayerSelection Layers { get; init; } = LayerSelection.Default;
-    public required PreprocessOptions Preprocess { get; init; }
-    public CamOptions Cam { get; init; } = new();
-    /// <summary>What each map explains (-Target, -ReferenceImage).</summary>
-    public TargetRequest Target { get; init; } = TargetRequest.Default;
-
     /// <summary>A folder for one figure per map (created when missing); null draws none.</summary>
     public string? PlotFolder { get; init; }
 
@@ -64,7 +57,7 @@ public static class TrustJob
         FaithfulnessOptions metrics, IRunListener listener, CancellationToken cancellation)
     {
         RequireClassScores(model, options, "Measure-CamFaithfulness", boxes: metrics.Score == ScoreKind.Logit);
-        return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        return Run(model, items, options, listener, cancellation, (plan, method, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
@@ -76,7 +69,7 @@ public static class TrustJob
                     : Trust.Faithfulness.Measure(model, image.Chw!, image.Shape, map.Map, map.ClassIndex, metrics, new Share(report, k, maps.Count), cancellation);
                 string? plot = options.PlotPathFor(source, method, map.ClassIndex, "faithfulness");
                 if (plot is not null) Plotting.FaithfulnessFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", result);
-                return new FaithfulnessOutput(source, method, layer, result, plot) { Target = map.Target };
+                return new FaithfulnessOutput(source, method, plan.Layer, result, plot) { Target = map.Target };
             })).ToList());
     }
 
@@ -88,15 +81,14 @@ public static class TrustJob
         StainRobustnessOptions robustness, IRunListener listener, CancellationToken cancellation)
     {
         RequireClassScores(model, options, "Measure-StainRobustness");
-        var layers = options.Layers.Resolve(model);
-        return Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        return Run(model, items, options, listener, cancellation, (plan, method, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 var image = prepared[pairs[k].Image];
                 string? plot = options.PlotPathFor(image.Path, method, map.ClassIndex, "stain");
                 var shown = new List<Stain.StainImage>();
-                var result = Trust.StainRobustness.Measure(model, image, map, map.Target ?? new ClassTarget(map.ClassIndex), method, layers, options.Preprocess,
-                    options.Cam, robustness, listener, cancellation, plot is null ? null : (i, copy) => { if (i < Plotting.StainRobustnessFigure.CopiesShown) shown.Add(copy); });
+                var result = Trust.StainRobustness.Measure(plan, image, map, map.Target ?? new ClassTarget(map.ClassIndex), method,
+                    robustness, listener, cancellation, plot is null ? null : (i, copy) => { if (i < Plotting.StainRobustnessFigure.CopiesShown) shown.Add(copy); });
                 report.Report((k + 1.0) / maps.Count);
                 if (plot is not null)
                 {
@@ -104,7 +96,7 @@ public static class TrustJob
                     Plotting.StainRobustnessFigure.Write(plot, options.Force, $"{Path.GetFileName(image.Path)}, {method.Name}", result,
                         Stain.StainImage.FromBgr(bgr, image.Path), shown, options.ClassName?.Invoke(map.ClassIndex));
                 }
-                return new StainRobustnessOutput(image.Path, method, layer, result, plot);
+                return new StainRobustnessOutput(image.Path, method, plan.Layer, result, plot);
             })).ToList());
     }
 
@@ -120,8 +112,7 @@ public static class TrustJob
         // The perturbing metrics read one class's score; Random Logit explains another class as this one was explained.
         var scored = metrics.Where(m => m.NeedsModel || m.Family == Engine.Explanation.MetricFamily.Randomisation).ToList();
         if (scored.Count > 0) RequireClassScores(model, options, "Measure-Explanation's " + string.Join(", ", scored.Select(m => m.Name)));
-        var layers = options.Layers.Resolve(model);
-        return Run(model, items, options with { NeedsAttributionValues = true }, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        return Run(model, items, options with { NeedsAttributionValues = true }, listener, cancellation, (plan, method, pairs, prepared, maps, report) =>
             maps.Select((map, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 var image = prepared[pairs[k].Image];
@@ -140,7 +131,7 @@ public static class TrustJob
                     Explain = requests => CamEngine.Compute(model,
                             requests.Select(r => new CamItem(r.Input, r.ClassIndex == map.ClassIndex && map.Target is { } own ? own
                                 : map.Target is SoftmaxTarget ? new SoftmaxTarget(r.ClassIndex) : new ClassTarget(r.ClassIndex))).ToList(),
-                            method, layers, image.Shape, options.Cam, cancellation)
+                            method, plan.Layers, image.Shape, options.Cam, cancellation)
                         .Select(r => r.Attribution is { } other ? SumChannels(other, r.AttributionHeight * r.AttributionWidth) : r.Map).ToList(),
                 };
                 var results = new Dictionary<string, Explanation.MetricValue>();
@@ -158,7 +149,7 @@ public static class TrustJob
                 if (plot is not null && results.Values.Any(v => v.Curve is not null))
                     Plotting.ExplanationFigure.Write(plot, options.Force, $"{Path.GetFileName(image.Path)}, {method.Name}", results);
                 else plot = null;
-                return new ExplanationOutput(image.Path, method, layer, map.ClassIndex, results, plot)
+                return new ExplanationOutput(image.Path, method, plan.Layer, map.ClassIndex, results, plot)
                     { FeaturesInStep = settings.StepFor(image.Shape.Channels, height, width) };
             })).ToList());
     }
@@ -194,7 +185,7 @@ public static class TrustJob
 
     public static IReadOnlyList<ItemResult<SanityOutput>> Sanity(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         SanityOptions sanity, IRunListener listener, CancellationToken cancellation) =>
-        Run(model, items, options, listener, cancellation, (method, layer, pairs, prepared, maps, report) =>
+        Run(model, items, options, listener, cancellation, (plan, method, pairs, prepared, maps, report) =>
         {
             // The whole batch goes through each randomisation step at once; the classes are those the maps explained. A detector's
             // boxes are held to the outputs the trained model matched them with: a randomised model outputs other boxes.
@@ -204,43 +195,46 @@ public static class TrustJob
             if (pairs.Select(p => prepared[p.Image].Shape).Distinct().Count() > 1)
                 throw new HeatmapToolsException(ErrorIds.PreprocessInvalid, ErrorKind.InvalidArgument,
                     "Test-CamSanity runs a batch through each randomised model at once, so its images need one input size: use a fixed -InputSize rather than Native.");
-            var results = SanityCheck.Run(model, camItems, method, options.Layers.Resolve(model), prepared[pairs[0].Image].Shape, sanity with { Cam = options.Cam },
+            var results = SanityCheck.Run(model, camItems, method, plan.Layers, prepared[pairs[0].Image].Shape, sanity with { Cam = options.Cam },
                 new Share(report, 0, 1), cancellation, maps);
             return results.Select((r, k) => Guard(prepared[pairs[k].Image].Path, () =>
             {
                 string source = prepared[pairs[k].Image].Path;
                 string? plot = options.PlotPathFor(source, method, r.ClassIndex, "sanity");
                 if (plot is not null) Plotting.SanityFigure.Write(plot, options.Force, $"{Path.GetFileName(source)}, {method.Name}", r, options.ClassName?.Invoke(r.ClassIndex));
-                return new SanityOutput(source, layer, r, plot) { Target = maps[k].Target };
+                return new SanityOutput(source, plan.Layer, r, plot) { Target = maps[k].Target };
             })).ToList();
         });
 
-    private delegate List<ItemResult<T>> Measure<T>(CamMethod method, string layer, List<(int Image, CamTarget? Target)> pairs, PreparedImage[] prepared,
+    private delegate List<ItemResult<T>> Measure<T>(MapPlan plan, CamMethod method, List<(int Image, CamTarget? Target)> pairs, PreparedImage[] prepared,
         IReadOnlyList<CamResult> maps, IProgress<double> report) where T : class;
 
     private static IReadOnlyList<ItemResult<T>> Run<T>(LayeredModel model, IReadOnlyList<CamJobItem> items, TrustJobOptions options,
         IRunListener listener, CancellationToken cancellation, Measure<T> measure) where T : class
     {
-        string layer = options.Layers.Describe(model);
+        var plan = MapPlan.Resolve(model, options);
         if (options.PlotFolder is not null) IO.AtomicFile.CreateFolder(options.PlotFolder);
-        var prepared = InputBatch.Prepare(items.Select(i => i.Path).ToList(), options.Preprocess, cancellation, held: items.Select(i => i.Held as Held.HeldInput).ToList());
+        // An image that cannot be read, or whose target cannot be made (a detector finding nothing in it), is that image's error; the rest go on.
+        using var batch = plan.Prepare(items, cancellation);
+        var (prepared, pairs) = (batch.Images, batch.Pairs);
         var results = prepared.Where(p => p.Error is not null).Select(p => new ItemResult<T>(p.Path, null, p.Error)).ToList();
-        // An image whose target cannot be made (a detector finding nothing in it) is that image's error; the rest go on.
-        var pairs = TargetSelection.For(model, items, prepared, options.Target, options.Preprocess, cancellation, (i, error) =>
-        {
-            results.Add(new ItemResult<T>(prepared[i].Path, null, error));
-            prepared[i] = prepared[i].Failed(error);
-        });
         if (pairs.Count == 0) return results;
         for (int m = 0; m < options.Methods.Count; m++)
         {
             cancellation.ThrowIfCancellationRequested();
             var method = options.Methods[m];
-            var maps = MapsFor(model, items, prepared, pairs, method, layer, options, listener, cancellation);
+            var maps = MapsFor(plan, items, batch, method, options, listener, cancellation);
+            // An image whose target its pass could not make leaves the batch with its error (said once).
+            int before = pairs.Count;
+            var failedBefore = prepared.Where(p => p.Error is not null).ToHashSet();
+            maps = batch.Keep(maps);
+            if (pairs.Count < before)
+                results.AddRange(prepared.Where(p => p.Error is not null && !failedBefore.Contains(p)).Select(p => new ItemResult<T>(p.Path, null, p.Error)));
+            if (pairs.Count == 0) break;
             int done = m;
             string status = $"{items.Count} image(s) with {model.Name}";
             var report = new Progress(share => listener.Progress(status, (done + share) / options.Methods.Count));
-            results.AddRange(measure(method, layer, pairs, prepared, maps, report));
+            results.AddRange(measure(plan, method, pairs, prepared, maps, report));
         }
         // Input order: every result of an image together, as New-CamHeatmap returns them.
         var order = items.Select((item, i) => (item.Path, i)).GroupBy(t => t.Path).ToDictionary(g => g.Key, g => g.First().i);
@@ -251,21 +245,21 @@ public static class TrustJob
     /// The maps of every pair: a piped result's held map where its key says it is the very map asked for (a Score-CAM
     /// map costs seconds), the others computed together.
     /// </summary>
-    private static IReadOnlyList<CamResult> MapsFor(LayeredModel model, IReadOnlyList<CamJobItem> items, PreparedImage[] prepared,
-        List<(int Image, CamTarget? Target)> pairs, CamMethod method, string layer, TrustJobOptions options, IRunListener listener, CancellationToken cancellation)
+    private static IReadOnlyList<CamResult> MapsFor(MapPlan plan, IReadOnlyList<CamJobItem> items, MapBatch batch, CamMethod method, TrustJobOptions options,
+        IRunListener listener, CancellationToken cancellation)
     {
+        var pairs = batch.Pairs;
         var maps = new CamResult?[pairs.Count];
         for (int k = 0; k < pairs.Count; k++)
             if (items[pairs[k].Image].Map is { } held && pairs[k].Target is { } target
                 && !(options.NeedsAttributionValues && method is Attribution.AttributionMethod)
-                && held.Key == MapKey.Of(model, options.Preprocess, method, layer, target, options.Cam) && held.TryRead() is { } map)
+                && held.Key == plan.KeyOf(method, target) && held.TryRead() is { } map)
                 maps[k] = new CamResult(map, held.Width, held.Height, target.ClassIndex, held.Score) { Target = target };
         var missing = Enumerable.Range(0, pairs.Count).Where(k => maps[k] is null).ToList();
         listener.Verbose($"{method.Name}: {pairs.Count - missing.Count} of {pairs.Count} map(s) taken from the piped results, {missing.Count} computed.");
         if (missing.Count > 0)
         {
-            var computed = CamJob.ComputeByShape(model, missing.Select(k => (prepared[pairs[k].Image], pairs[k].Target)).ToList(), method,
-                options.Layers.Resolve(model), options.Cam with { TopKind = options.Target.Kind }, listener, cancellation);
+            var computed = plan.Compute(missing.Select(k => (batch.Images[pairs[k].Image], pairs[k].Target)).ToList(), method, listener, cancellation);
             for (int j = 0; j < missing.Count; j++) maps[missing[j]] = computed[j];
         }
         return maps.Select(m => m!).ToList();

@@ -151,11 +151,12 @@ public sealed class CompareCamHeatmapCommand : ModelCommandBase
         var reference = LoadModel(CurrentWeightsRequest() with { WeightsPath = GetUnresolvedProviderPathFromPSPath(ReferenceWeights) });
         var difference = LoadModel(CurrentWeightsRequest() with { WeightsPath = GetUnresolvedProviderPathFromPSPath(DifferenceWeights) });
         var method = RunEngine(() => CamMethods.Get(Method));
-        // Read as New-CamHeatmap reads -Layer (a result's comma-joined value included), resolved once on the reference.
-        var layers = RunEngine(() => LayerSelection.Parse(Layer).Resolve(reference));
+        // One request for both models: -Layer read as New-CamHeatmap reads it (a result's comma-joined value included),
+        // resolved once on the reference before any image; the candidate runs the same plan.
+        var plan = RunEngine(() => MapPlan.Resolve(reference, new MapRequest { Methods = new[] { method }, Layers = LayerSelection.Parse(Layer), Preprocess = PreprocessFor(reference) }));
         foreach (var batch in _files.Chunk(Math.Max(1, BatchSize)))
         {
-            foreach (var r in RunEngine(() => MapComparison.Compare(reference, difference, batch, PreprocessFor(reference), method, layers, ClassIndex, Cancellation,
+            foreach (var r in RunEngine(() => MapComparison.Compare(plan, difference, batch, method, ClassIndex, Cancellation,
                 PlotPath is null ? null : GetUnresolvedProviderPathFromPSPath(PlotPath), Force, _figures,
                 _metrics.Length == 0 ? null : new ComparisonMetrics(_metrics, new Engine.Explanation.ExplanationOptions()))))
             {

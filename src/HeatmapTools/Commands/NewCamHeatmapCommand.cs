@@ -139,7 +139,7 @@ public class NewCamHeatmapCommand : CamCommandBase
         };
         var started = _clock.Elapsed;
         var results = RunEngine(() => CamJob.Run(model, labels, batch.Items.Select(i => i.Item).ToList(), options, Listener, Cancellation, _outputs));
-        WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {RunEngine(() => selection.Layers.Describe(model))}, " +
+        WriteVerbose($"Batch of {batch.Items.Count} image(s): {string.Join(", ", selection.Methods)} at {RunEngine(() => selection.Layers.Resolve(model).Description)}, " +
             $"{(_clock.Elapsed - started).TotalSeconds:F2} s.");
         foreach (var result in results)
         {

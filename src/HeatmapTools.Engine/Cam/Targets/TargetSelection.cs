@@ -91,17 +91,22 @@ internal static class TargetSelection
     {
         RequireOwnKind(request, SegmentTarget.Maker.Name,
             $"{model.Name} is a segmentation model: its maps explain a category over a region (-Target Segment, the default, with -Region or -RegionMask)");
-        // The images whose categories or pixels come from the prediction are predicted together, one pass per input shape.
+        // A target read off the prediction (categories asked for over their predicted pixels, or the top category) is made
+        // from the output of the pass that maps it (PredictedSegmentTarget). Several top categories are ranked here
+        // first, the images together, one pass per input shape, as a classifier's -Top is.
+        bool fromMapPass(int i) => request.Region.NeedsPrediction(items[i].Classes) && (items[i].Classes is not null || items[i].Top <= 1);
         var outputs = new Dictionary<int, float[]>();
         var predict = Enumerable.Range(0, items.Count)
-            .Where(i => prepared[i].Error is null && items[i].Target is null && request.Region.NeedsPrediction(items[i].Classes)).ToList();
+            .Where(i => prepared[i].Error is null && items[i].Target is null && request.Region.NeedsPrediction(items[i].Classes) && !fromMapPass(i)).ToList();
         foreach (var group in predict.GroupBy(i => prepared[i].Shape))
         {
             var members = group.ToList();
             var logits = Predictor.Logits(model, members.Select(i => prepared[i].Chw!).ToList(), group.Key);
             for (int k = 0; k < members.Count; k++) outputs[members[k]] = logits[k];
         }
-        return Pairs(items, prepared, i => request.Region.TargetsFor(prepared[i], items[i].Classes, items[i].Top, preprocess, () => outputs[i]), failed);
+        return Pairs(items, prepared, i => !fromMapPass(i)
+            ? request.Region.TargetsFor(prepared[i], items[i].Classes, items[i].Top, preprocess, () => outputs[i])
+            : (items[i].Classes?.Select(c => (int?)c) ?? new int?[] { null }).Select(c => new PredictedSegmentTarget(request.Region, c, prepared[i], preprocess)).ToList(), failed);
     }
 
     /// <summary>
