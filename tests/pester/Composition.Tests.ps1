@@ -381,4 +381,10 @@ Describe 'Results that carry their tensors' {
         $other = @($maps | Measure-CamFaithfulness -Method EigenCAM -CurveSteps 0 -Verbose 4>&1)
         ($other | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'EigenCAM: 0 of 2 map(s) taken from the piped results, 2 computed.'
     }
+
+    It 'recognises a held pixel attribution as the map asked for: one key for every command (MapPlan.KeyOf)' {
+        $maps = $photos | Select-Object -First 2 | New-CamHeatmap -Model squeezenet1_1 -Method Saliency -NoOverlay
+        $said = @($maps | Measure-CamFaithfulness -CurveSteps 0 -Verbose 4>&1)
+        ($said | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'Saliency: 2 of 2 map(s) taken from the piped results, 0 computed.'
+    }
 }
