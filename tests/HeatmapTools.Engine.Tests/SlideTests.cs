@@ -77,6 +77,72 @@ public class SlideTests
     }
 
     [Fact]
+    public void Rows_are_placed_in_level_0_pixels_whatever_level_they_were_cut_at_and_a_row_that_cannot_be_placed_is_its_error()
+    {
+        string folder = Directory.CreateTempSubdirectory("hmt-place").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "s.tiff");
+            HeatmapTools.TestData.SyntheticSlide.Write(path, HeatmapTools.TestData.SyntheticSlide.For(6000, 4000), 0.5);
+            string other = Path.Combine(folder, "t.tiff");
+            File.Copy(path, other);
+            using var slide = Slide.Open(path);
+            Assert.True(slide.Levels.Count > 1, "the synthetic slide has a pyramid");
+            double downsample = slide.Levels[1].Downsample;
+            var map = new float[2, 3] { { 0, 1, 2 }, { 3, 4, 5 } };
+            var placed = TilePlacement.Place(slide, new[]
+            {
+                new SlideRow("level 1", SlideTilePath.Format(path, 1, 1024, 512, 128), null, null, null, 0.25, map, 1),
+                new SlideRow("level 0", SlideTilePath.Format(path, 0, 256, 0, 256), null, null, null, 0.5),
+                new SlideRow("other slide", SlideTilePath.Format(other, 0, 0, 0, 256), null, null, null, 0.5),
+                new SlideRow("no side", null, 10, 20, null, 0.5),
+                new SlideRow("table", null, 10, 20, 300, 0.75),
+            });
+            Assert.Equal(new[] { "level 1", "level 0", "other slide", "no side", "table" }, placed.Select(p => p.Path));
+            var tile = placed[0].Value!;
+            // A tile's path names its corner in level-0 pixels and its side at its level.
+            Assert.Equal((1024L, 512L, (long)Math.Round(128 * downsample), 0.25, 1), (tile.X, tile.Y, tile.Extent, tile.Probability, tile.Label));
+            Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5 }, tile.Map);
+            Assert.Equal((2, 3), (tile.MapHeight, tile.MapWidth));
+            Assert.Equal((256L, 0L, 256L), (placed[1].Value!.X, placed[1].Value!.Y, placed[1].Value!.Extent));
+            Assert.Equal((10L, 20L, 300L, 0.75), (placed[4].Value!.X, placed[4].Value!.Y, placed[4].Value!.Extent, placed[4].Value!.Probability));
+            foreach (var bad in new[] { placed[2], placed[3] })
+            {
+                Assert.Null(bad.Value);
+                Assert.Equal(ErrorIds.SlideRegionInvalid, bad.Error!.ErrorId);
+                Assert.Contains($"'{bad.Path}'", bad.Error.Message);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Writing_deep_zoom_tiles_says_how_far_it_is_through_the_runs_listener()
+    {
+        string folder = Directory.CreateTempSubdirectory("hmt-dzi").FullName;
+        try
+        {
+            var listener = new RecordingListener();
+            int tiles = 0;
+            using (Running.RunScope.Enter(listener))
+                Reporting.DeepZoom.Write(folder, "v", 600, 300, "png", (w, h, window) => new OpenCvSharp.Mat(window.Height, window.Width, OpenCvSharp.MatType.CV_8UC3),
+                    _ => tiles++, CancellationToken.None);
+            Assert.True(tiles > 1);
+            Assert.Equal(0.0, listener.Shares.First());
+            Assert.Equal(1.0, listener.Shares.Last());
+            Assert.True(listener.Shares.Zip(listener.Shares.Skip(1)).All(p => p.First <= p.Second), "progress only goes forward");
+            Assert.All(listener.Statuses, s => Assert.StartsWith("Deep-zoom tiles of v", s));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Reading_a_slide_says_how_far_it_is_through_the_runs_listener()
     {
         string folder = Directory.CreateTempSubdirectory("hmt-slides").FullName;

@@ -43,9 +43,14 @@ public static class DeepZoom
         Func<long, long, Rect, Mat> render, Action<string> wrote, CancellationToken cancellation)
     {
         int max = MaxLevel(width, height);
+        // Progress by tiles: the full-size level holds about three quarters of them.
+        long total = Enumerable.Range(0, max + 1).Sum(l => { var (w, h) = LevelSize(width, height, l); return ((w + TileSize - 1) / TileSize) * ((h + TileSize - 1) / TileSize); });
+        long done = 0;
+        var listener = Running.RunScope.Current;
         for (int level = max; level >= 0; level--)
         {
             var (lw, lh) = LevelSize(width, height, level);
+            listener.Progress($"Deep-zoom tiles of {name} (level {level} of {max})", (double)done / total);
             string dir = Path.Combine(folder, $"{name}_files", level.ToString(CultureInfo.InvariantCulture));
             AtomicFile.CreateFolder(dir);
             for (long row = 0; row * TileSize < lh; row++)
@@ -62,9 +67,11 @@ public static class DeepZoom
                     Cv2.ImEncode("." + format, tile, out var bytes, parameters);
                     AtomicFile.WriteBytes(Path.Combine(dir, file), true, bytes);
                     wrote($"{name}_files/{level}/{file}");
+                    done++;
                 }
             }
         }
+        listener.Progress($"Deep-zoom tiles of {name} (level 0 of {max})", 1.0);
         string dzi = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" Format=\"{format}\" " +
                      $"Overlap=\"{Overlap}\" TileSize=\"{TileSize}\"><Size Width=\"{width}\" Height=\"{height}\"/></Image>\n";
         AtomicFile.WriteBytes(Path.Combine(folder, $"{name}.dzi"), true, Encoding.UTF8.GetBytes(dzi));

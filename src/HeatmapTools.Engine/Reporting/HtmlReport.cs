@@ -119,8 +119,11 @@ public static class HtmlReport
         if (viewers is { Count: > 0 })
             SlideViewerSection.Append(html, folder, facts.Title, viewers, viewerSize, manifest.Wrote, Copy, (source, ex) => itemError?.Invoke(Unshowable(source, ex)), cancellation);
         int table = 0;
-        foreach (var section in sections)
+        var listener = Running.RunScope.Current;
+        for (int s = 0; s < sections.Count; s++)
         {
+            var section = sections[s];
+            listener.Progress($"Report section {section.Title} ({s + 1} of {sections.Count})", (double)s / sections.Count);
             html.Append("<h2>").Append(E(section.Title)).Append(" (").Append(section.Rows.Count).Append(")</h2>\n");
             AppendSection(html, section, section.Rows.Take(RowsPerPage), table, Copy);
             // A large run pages its tables: the first page here, the rest in files of their own, each sortable by itself.

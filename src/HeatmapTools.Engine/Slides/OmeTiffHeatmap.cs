@@ -52,9 +52,12 @@ public static class OmeTiffHeatmap
             // BigTIFF always: a level-0 heatmap of a large slide passes 4 GB before compression, and every slide reader knows it.
             using (var tiff = OpenWriter(full, stream))
             {
+                var listener = Running.RunScope.Current;
                 for (int l = 0; l < levels.Count; l++)
                 {
                     var (width, height, scale) = levels[l];
+                    // Each level a quarter of the one before: the first is most of the work.
+                    listener.Progress($"Writing {System.IO.Path.GetFileName(full)} (level {l} of {levels.Count - 1})", 1 - Math.Pow(0.25, l));
                     tiff.SetField(TiffTag.IMAGEWIDTH, checked((int)width));
                     tiff.SetField(TiffTag.IMAGELENGTH, checked((int)height));
                     tiff.SetField(TiffTag.TILEWIDTH, options.TileSize);

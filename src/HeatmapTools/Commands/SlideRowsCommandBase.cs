@@ -10,7 +10,7 @@ namespace HeatmapTools.Commands;
 /// </summary>
 public abstract class SlideRowsCommandBase : HeatmapCommandBase
 {
-    private readonly List<(string Item, string? TilePath, long? X, long? Y, long? Extent, double Probability, float[,]? Map, int? Label)> _rows = new();
+    private readonly List<SlideRow> _rows = new();
     private Engine.Prediction.PositiveClass _positive = Engine.Prediction.PositiveClass.Unspecified;
 
     [Parameter(Mandatory = true, Position = 0)]
@@ -86,7 +86,7 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
             if (tile is null && (X is null || Y is null))
                 throw new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
                     $"'{item}' says neither where on the slide it is (a Get-SlideTile path) nor its X and Y in level-0 pixels.", item);
-            _rows.Add((item, tile, X, Y, Extent ?? TileExtent, probability, map, label));
+            _rows.Add(new SlideRow(item, tile, X, Y, Extent ?? TileExtent, probability, map, label));
         }
         catch (HeatmapToolsException ex)
         {
@@ -119,33 +119,17 @@ public abstract class SlideRowsCommandBase : HeatmapCommandBase
         return problem is null ? grid : throw problem;
     }
 
-    /// <summary>The slide (-Slide) and the rows as tiles in its level-0 pixels; rows that cannot be placed are reported and left out.</summary>
+    /// <summary>The slide (-Slide) and the rows as tiles in its level-0 pixels (TilePlacement); rows that cannot be placed are reported and left out.</summary>
     protected (Engine.Slides.Slide Slide, List<TileProbability> Tiles) ResolveTiles()
     {
         string slidePath = GetUnresolvedProviderPathFromPSPath(Slide);
         var slide = RunEngine(() => SlideCache.Get(slidePath));
         var tiles = new List<TileProbability>();
-        foreach (var row in _rows)
+        foreach (var placed in RunEngine(() => TilePlacement.Place(slide, _rows)))
         {
-            if (row.TilePath is not null && SlideTilePath.TryParse(row.TilePath, out var t))
-            {
-                if (!string.Equals(System.IO.Path.GetFullPath(t.Slide), slide.Path, StringComparison.Ordinal))
-                {
-                    WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
-                        $"'{row.Item}' is a tile of '{t.Slide}', not of '{slide.Path}'; it is left out.", row.Item)));
-                    continue;
-                }
-                tiles.Add(WithMap(new TileProbability(t.X, t.Y, (long)Math.Round(t.Size * slide.Levels[Math.Min(t.Level, slide.Levels.Count - 1)].Downsample), row.Probability) { Label = row.Label }, row.Map));
-            }
-            else if (row.Extent is long extent)
-                tiles.Add(WithMap(new TileProbability(row.X!.Value, row.Y!.Value, extent, row.Probability) { Label = row.Label }, row.Map));
-            else
-                WriteError(ToErrorRecord(new HeatmapToolsException(ErrorIds.SlideRegionInvalid, ErrorKind.InvalidData,
-                    $"'{row.Item}' gives no tile side: add an Extent column (level-0 pixels) or -TileExtent.", row.Item)));
+            if (placed.Error is { } error) WriteError(ToErrorRecord(error));
+            else tiles.Add(placed.Value!);
         }
         return (slide, tiles);
     }
-
-    private static TileProbability WithMap(TileProbability tile, float[,]? map) => map is null ? tile
-        : tile with { Map = map.Cast<float>().ToArray(), MapHeight = map.GetLength(0), MapWidth = map.GetLength(1) };
 }
