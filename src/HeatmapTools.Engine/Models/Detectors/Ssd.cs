@@ -75,10 +75,12 @@ internal sealed class Ssd : TorchvisionDetector
         {
             var values = scores.detach();
             if (!values.isfinite().all().item<bool>()) return full(new long[] { 1, 4 + classes }, float.NaN, scores.dtype);
+            // One comparison for every category, against a held Scalar (a one-call one can be finalized mid-call: HeldScalars).
+            var passing = values > Native.HeldScalars.Of(options.Score);
             for (long label = 1; label < classes; label++)
             {
                 var column = values[.., label];
-                var above = (column > options.Score).nonzero().view(-1);
+                var above = passing[.., label].nonzero().view(-1);
                 var best = column.index_select(0, above).topk((int)Math.Min(_settings.TopCandidates, above.shape[0])).indexes;
                 var chosen = above.index_select(0, best).data<long>().ToArray();
                 picked.AddRange(chosen);
