@@ -145,8 +145,10 @@ public static class MapComparison
             throw new HeatmapToolsException(ErrorIds.OutputNameRepeated, ErrorKind.ResourceExists,
                 $"'{source}' would write '{path}', which an earlier image of this run wrote: give the photos distinct names.", source);
         using var photo = ImageReader.ReadBgr(source);
-        using var left = Rendering.OverlayRenderer.Render(photo, reference.Map, reference.Width, reference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
-        using var right = Rendering.OverlayRenderer.Render(photo, difference.Map, difference.Width, difference.Height, OpenCvSharp.ColormapTypes.Jet, 0.4);
+        // Drawn as New-CamHeatmap draws its overlays by default.
+        var colormap = Rendering.Colormaps.Parse(Rendering.OverlayDefaults.Colormap);
+        using var left = Rendering.OverlayRenderer.Render(photo, reference.Map, reference.Width, reference.Height, colormap, Rendering.OverlayDefaults.MapAlpha);
+        using var right = Rendering.OverlayRenderer.Render(photo, difference.Map, difference.Width, difference.Height, colormap, Rendering.OverlayDefaults.MapAlpha);
         using var pair = new OpenCvSharp.Mat();
         OpenCvSharp.Cv2.HConcat(new[] { left, right }, pair);
         using var title = Rendering.TextRenderer.Caption($"{Path.GetFileName(source)}: reference | candidate; {caption}", pair.Width, 24);
